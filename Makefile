@@ -1,0 +1,49 @@
+# Plain entry points.  `make app` and `make test` set everything up on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8866
+
+.PHONY: setup system app demo test test-fast docs template bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The app on the bundled demo data.  Until the Voila app lands (issue 5) this checks and
+# reviews the demo workbook on the command line.
+app: setup
+	$(BIN)/teichaku validate data/demo.xlsx
+	$(BIN)/teichaku review data/demo.xlsx --month 2026-10
+	$(BIN)/teichaku retention data/demo.xlsx --fiscal-year 2026
+
+system:
+	bash scripts/system-packages.sh
+
+test: system setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -x -q -m "not slow"
+
+# Regenerate what is generated from schema.py and checked in.
+docs: setup
+	$(BIN)/python -m teichaku_nb.template README.md
+
+template: setup
+	$(BIN)/teichaku template data/templates/teichaku_template.xlsx
+
+demo: setup
+	$(BIN)/teichaku demo data/demo.xlsx --users 30 --months 12 --seed 1 --end 2026-10
+
+bench: setup
+	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/review.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,72 @@
+"""What the loader hands to everything above it: a CaseBook and its problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITY_LABELS = {ERROR: "エラー", WARNING: "警告"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the source, located as staff see it."""
+
+    severity: str           # ERROR or WARNING
+    sheet: str | None       # the Japanese sheet name, None for the whole file
+    row: int | None         # the row number Excel shows (or the CSV line)
+    column: str | None      # the Japanese header
+    code: str               # a stable code from workbook-format.md
+    message: str            # Japanese, says where, what was found and what is expected
+
+    def as_dict(self) -> dict:
+        return {"severity": self.severity, "sheet": self.sheet, "row": self.row,
+                "column": self.column, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Settings:
+    office: str
+    office_number: str = ""
+    plan_review_months: int = 3
+    contact_gap_days: int = 30
+
+
+@dataclass
+class CaseBook:
+    """One office's cases, typed.
+
+    Every frame has the internal column names of ``schema.py`` plus ``row`` (the row
+    number in the source).  Types: ID / TEXT / CHOICE columns are pandas strings
+    (missing = NA), DATE columns ``datetime64`` (NaT), MONTH columns ``period[M]``,
+    INT / SCORE ``Int64``, NUMBER ``Float64``.  In ``users`` the defaults are filled in:
+    ``support_start`` = 就職日 + 6 months, ``support_end`` = 就職日 + 3 years 6 months − 1 day,
+    ``employer_consent`` = いいえ.  Rows that cannot be used (a required cell empty or
+    unreadable, an unknown user, a duplicate key) are left out and reported in ``problems``.
+    """
+
+    source: Path
+    settings: Settings
+    users: pd.DataFrame
+    contacts: pd.DataFrame
+    attendance: pd.DataFrame
+    plans: pd.DataFrame
+    reports: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)   # sheet title -> data rows read
+
+    @property
+    def office(self) -> str:
+        return self.settings.office
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

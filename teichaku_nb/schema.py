@@ -1,0 +1,177 @@
+"""The case workbook, format 1: the single definition of its sheets and columns.
+
+The template (``template.py``), the loader (``workbook.py``), the demo data and the
+column reference in the README are all generated from the objects below; nothing
+else lists sheets, headers or choices.  See ``shared/workbook-format.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FORMAT_VERSION = 1
+
+# Column kinds.
+TEXT = "text"          # free text, NFKC-normalised and stripped
+ID = "id"              # text that must never be read as a number (001 stays 001)
+DATE = "date"          # a date cell or any listed text form, 和暦 included
+MONTH = "month"        # a year-month (pandas Period[M] after loading)
+INT = "int"            # a whole number, a unit may follow (20日, 3回)
+NUMBER = "number"      # a number, a unit may follow (20.5時間)
+SCORE = "score"        # a self-rated score 1–5
+CHOICE = "choice"      # one of a fixed list
+
+KIND_LABELS = {
+    TEXT: "文字", ID: "文字（ID）", DATE: "日付", MONTH: "年月", INT: "整数",
+    NUMBER: "数値", SCORE: "1〜5", CHOICE: "選択",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str                 # the Japanese header staff type
+    name: str                   # internal snake_case name
+    kind: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    default: object = None      # used when the cell is empty (not for required columns)
+    past: bool = False          # records an event: a date after today is a warning
+    note: str = ""              # explanation on the template's 説明 sheet
+    width: int = 14             # column width in the template
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str                  # the sheet name in the workbook (and the CSV file stem)
+    name: str                   # internal name of the table
+    required: bool
+    columns: tuple[Column, ...]
+    note: str = ""
+    unique: tuple[str, ...] = ()  # internal names that together identify a row
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    @property
+    def headers(self) -> dict[str, Column]:
+        return {column.header: column for column in self.columns}
+
+
+SCORE_NOTE = "本人の自己評価。1（悪い）〜5（良い）"
+
+USERS = Sheet(
+    "利用者", "users", True, note="利用者1人につき1行。", unique=("user_id",),
+    columns=(
+        Column("利用者ID", "user_id", ID, True, note="シート内で重複しないID。001 のような先頭の0も保たれます。", width=11),
+        Column("氏名", "name", TEXT, True, width=14),
+        Column("フリガナ", "kana", TEXT, width=16),
+        Column("担当支援員", "staff", TEXT, True, width=12),
+        Column("チーム", "team", TEXT, note="ケース会議をチームごとに分けるときに使います。", width=10),
+        Column("障害種別", "disability", CHOICE, choices=("身体", "知的", "精神", "発達", "難病", "その他"), width=10),
+        Column("就職日", "hired_on", DATE, True, past=True, width=12),
+        Column("企業名", "employer", TEXT, True, width=20),
+        Column("職種", "job", TEXT, width=14),
+        Column("雇用形態", "employment_type", CHOICE, choices=("正社員", "契約社員", "パート・アルバイト", "その他"), width=16),
+        Column("週所定労働時間", "weekly_hours", NUMBER, min=0, max=60, note="0〜60（時間）", width=14),
+        Column("支援開始日", "support_start", DATE, note="空欄なら 就職日＋6か月", width=12),
+        Column("支援終了予定日", "support_end", DATE, note="空欄なら 就職日＋3年6か月−1日", width=14),
+        Column("受給者証有効期限", "certificate_until", DATE, width=16),
+        Column("状況", "status", CHOICE, True, choices=("利用中", "支援終了", "離職"), width=10),
+        Column("離職日", "left_on", DATE, past=True, note="状況が「離職」なら必須。就職日より前は不可。", width=12),
+        Column("離職理由", "left_reason", TEXT, width=20),
+        Column("企業共有同意", "employer_consent", CHOICE, choices=("はい", "いいえ"), default="いいえ",
+               note="企業用の支援レポートに生活・心身の内容を載せてよいか（空欄は いいえ）", width=12),
+    ),
+)
+
+CONTACTS = Sheet(
+    "面談記録", "contacts", True, note="面談・職場訪問・電話など、接触1回につき1行。",
+    columns=(
+        Column("利用者ID", "user_id", ID, True, note="利用者シートにあるID", width=11),
+        Column("実施日", "date", DATE, True, past=True, note="就職日より前は不可", width=12),
+        Column("方法", "method", CHOICE, True, choices=("対面", "職場訪問", "電話", "オンライン", "メール・チャット"), width=14),
+        Column("相手", "party", CHOICE, True, choices=("本人", "企業", "本人・企業", "家族", "医療機関", "関係機関"), width=12),
+        Column("担当者", "staff", TEXT, True, width=12),
+        Column("体調", "health", SCORE, min=1, max=5, note=SCORE_NOTE, width=7),
+        Column("睡眠", "sleep", SCORE, min=1, max=5, note=SCORE_NOTE, width=7),
+        Column("気分", "mood", SCORE, min=1, max=5, note=SCORE_NOTE, width=7),
+        Column("人間関係", "relations", SCORE, min=1, max=5, note="職場の人間関係。" + SCORE_NOTE, width=9),
+        Column("業務", "work", SCORE, min=1, max=5, note="仕事そのものの調子。" + SCORE_NOTE, width=7),
+        Column("内容", "notes", TEXT, note="自由記述（内部用。支援レポートには載りません）", width=40),
+        Column("次回予定日", "next_on", DATE, width=12),
+    ),
+)
+
+ATTENDANCE = Sheet(
+    "勤怠", "attendance", False, note="利用者1人・1か月につき1行。", unique=("user_id", "month"),
+    columns=(
+        Column("利用者ID", "user_id", ID, True, width=11),
+        Column("年月", "month", MONTH, True, note="2025-04、2025年4月、令和7年4月 など", width=10),
+        Column("所定日数", "scheduled_days", INT, True, min=0, max=31, note="0〜31", width=9),
+        Column("出勤日数", "worked_days", INT, True, min=0, max=31, note="出勤日数＋欠勤 は 所定日数 以下", width=9),
+        Column("遅刻", "late", INT, min=0, max=31, default=0, width=7),
+        Column("早退", "left_early", INT, min=0, max=31, default=0, width=7),
+        Column("欠勤", "absent", INT, min=0, max=31, default=0, width=7),
+        Column("備考", "remarks", TEXT, width=30),
+    ),
+)
+
+PLANS = Sheet(
+    "支援計画", "plans", False, note="個別支援計画の目標1つにつき1行。同じ計画作成日の行で1つの計画になり、最新の日付が現在の計画です。",
+    columns=(
+        Column("利用者ID", "user_id", ID, True, width=11),
+        Column("計画作成日", "plan_date", DATE, True, past=True, width=12),
+        Column("領域", "domain", CHOICE, True, choices=("職場", "生活", "心身"), width=8),
+        Column("目標", "goal", TEXT, True, width=30),
+        Column("支援内容", "support", TEXT, width=30),
+        Column("期限", "due_on", DATE, width=12),
+        Column("状況", "status", CHOICE, True, choices=("未着手", "取組中", "達成", "見直し"), width=10),
+    ),
+)
+
+REPORTS = Sheet(
+    "支援レポート", "reports", False, note="アプリ以外で渡した支援レポートの記録。",
+    columns=(
+        Column("利用者ID", "user_id", ID, True, width=11),
+        Column("対象年月", "month", MONTH, True, width=10),
+        Column("送付日", "sent_on", DATE, True, past=True, width=12),
+        Column("送付先", "recipient", CHOICE, True, choices=("本人", "企業", "本人・企業"), width=12),
+    ),
+)
+
+TABLES: tuple[Sheet, ...] = (USERS, CONTACTS, ATTENDANCE, PLANS, REPORTS)
+TABLES_BY_TITLE = {sheet.title: sheet for sheet in TABLES}
+
+
+@dataclass(frozen=True)
+class Setting:
+    label: str      # the 項目 staff type
+    name: str
+    kind: str       # TEXT or INT
+    default: object
+    note: str = ""
+
+
+SETTINGS_TITLE = "設定"
+SETTINGS_HEADERS = ("項目", "値")
+SETTINGS: tuple[Setting, ...] = (
+    Setting("事業所名", "office", TEXT, None, "空欄ならファイル名"),
+    Setting("事業所番号", "office_number", TEXT, ""),
+    Setting("計画見直し間隔（月）", "plan_review_months", INT, 3, "多くの事業所は3か月、6か月の事業所もあります"),
+    Setting("面談間隔警告（日）", "contact_gap_days", INT, 30, "本人との最後の接触からこの日数を超えると注意"),
+)
+
+# Sheets the loader knows but does not read as data.
+KNOWN_OTHER_SHEETS = ("説明",)
+
+# Anything choices must be typed as: these are what staff see and what the rules compare with.
+PARTY_WITH_USER = ("本人", "本人・企業")
+PARTY_WITH_EMPLOYER = ("企業", "本人・企業")
+FACE_TO_FACE = ("対面", "職場訪問")
+SCORE_COLUMNS = tuple(c.name for c in CONTACTS.columns if c.kind == SCORE)
+SCORE_LABELS = {c.name: c.header for c in CONTACTS.columns if c.kind == SCORE}

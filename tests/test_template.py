@@ -1,0 +1,126 @@
+"""The input template: generated from schema.py, checked in, pleasant to type into."""
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from teichaku_nb import schema
+from teichaku_nb.template import column_reference_markdown, write_template
+from teichaku_nb.workbook import load_casebook
+
+ROOT = Path(__file__).parent.parent
+CHECKED_IN = ROOT / "data" / "templates" / "teichaku_template.xlsx"
+
+
+def fingerprint(path: Path) -> dict:
+    """What staff see and what the checks do, sheet by sheet (not the zip's bytes)."""
+    workbook = load_workbook(path)
+    result = {"sheets": workbook.sheetnames}
+    for ws in workbook.worksheets:
+        result[ws.title] = {
+            "cells": [[c.value for c in row] for row in ws.iter_rows()],
+            "freeze": ws.freeze_panes,
+            "widths": {k: v.width for k, v in ws.column_dimensions.items()},
+            "validations": sorted((str(v.sqref), v.type, v.formula1, v.formula2, v.error, v.errorStyle,
+                                   v.showErrorMessage, v.prompt) for v in ws.data_validations.dataValidation),
+        }
+    return result
+
+
+def test_the_checked_in_template_matches_the_schema(tmp_path):
+    fresh = write_template(tmp_path / "template.xlsx")
+    assert fingerprint(CHECKED_IN) == fingerprint(fresh), \
+        "data/templates/ is out of date: run `teichaku template data/templates/teichaku_template.xlsx`"
+
+
+def test_the_template_loads_cleanly_with_every_sheet_and_header():
+    book = load_casebook(CHECKED_IN)
+    assert book.problems == []
+    workbook = load_workbook(CHECKED_IN)
+    assert workbook.sheetnames == ["説明", "設定"] + [s.title for s in schema.TABLES]
+    for sheet in schema.TABLES:
+        ws = workbook[sheet.title]
+        assert [c.value for c in ws[1]] == [c.header for c in sheet.columns]
+        assert ws.freeze_panes == "B2"
+        for cell, column in zip(ws[1], sheet.columns):
+            assert cell.font.b
+            assert cell.fill.fgColor.rgb.endswith("F4B183" if column.required else "DDEBF7")
+    assert [ws_row[0].value for ws_row in workbook["設定"].iter_rows(min_row=2)] == [s.label for s in schema.SETTINGS]
+
+
+def _validations(ws) -> dict[str, object]:
+    by_column = {}
+    for validation in ws.data_validations.dataValidation:
+        for cell_range in validation.sqref.ranges:
+            by_column[re.match(r"[A-Z]+", cell_range.coord).group()] = validation
+    return by_column
+
+
+def test_every_choice_column_has_a_dropdown_that_rejects_other_values():
+    workbook = load_workbook(CHECKED_IN)
+    checked = 0
+    for sheet in schema.TABLES:
+        validations = _validations(workbook[sheet.title])
+        for index, column in enumerate(sheet.columns):
+            letter = chr(ord("A") + index)
+            validation = validations.get(letter)
+            if column.kind == schema.CHOICE:
+                assert validation.type == "list"
+                assert validation.formula1.strip('"').split(",") == list(column.choices)
+            elif column.kind in (schema.INT, schema.SCORE):
+                assert (validation.type, validation.formula1, validation.formula2) == \
+                    ("whole", str(int(column.min)), str(int(column.max)))
+            elif column.kind == schema.DATE:
+                assert validation.type == "date"
+            else:
+                continue
+            assert validation.showErrorMessage and validation.errorStyle == "stop"
+            assert validation.errorTitle == "入力できない値です" and column.header in validation.error
+            checked += 1
+    assert checked == sum(c.kind in (schema.CHOICE, schema.INT, schema.SCORE, schema.DATE)
+                          for s in schema.TABLES for c in s.columns)
+
+
+def test_date_and_id_columns_are_formatted():
+    ws = load_workbook(CHECKED_IN)["面談記録"]
+    assert ws.column_dimensions["B"].number_format == "yyyy/mm/dd"   # 実施日
+    assert ws.column_dimensions["A"].number_format == "@"            # 利用者ID stays text
+
+
+def test_the_guide_explains_every_column_in_japanese():
+    ws = load_workbook(CHECKED_IN)["説明"]
+    rows = {(r[0], r[1]) for r in ws.iter_rows(values_only=True)}
+    for sheet in schema.TABLES:
+        for column in sheet.columns:
+            assert (sheet.title, column.header) in rows
+
+
+def test_the_readme_column_reference_is_generated_from_the_schema():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert column_reference_markdown() in readme, "README is out of date: run `make docs`"
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_opens_the_template_and_keeps_its_dropdowns(tmp_path):
+    profile = tmp_path / "profile"
+    done = subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+                           "--convert-to", "ods", "--outdir", str(tmp_path), str(CHECKED_IN)],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(tmp_path / "teichaku_template.ods") as ods:
+        content = ods.read("content.xml").decode()
+    validations = re.findall(r"<table:content-validation .*?</table:content-validation>", content, re.S)
+    expected = sum(c.kind in (schema.CHOICE, schema.INT, schema.SCORE, schema.DATE, schema.NUMBER)
+                   for s in schema.TABLES for c in s.columns)
+    assert len(validations) == expected
+    assert all('table:message-type="stop"' in v and 'table:display="true"' in v for v in validations)
+    lists = [v for v in validations if "cell-content-is-in-list" in v]
+    assert any("&quot;本人・企業&quot;" in v and "相手" in v for v in lists)
+    # and LibreOffice reads the sheets back as the loader expects
+    book = load_casebook(tmp_path / "teichaku_template.ods")
+    assert book.problems == []

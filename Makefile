@@ -25,8 +25,11 @@ app: setup
 system:
 	bash scripts/system-packages.sh
 
+# The store tests also run against PostgreSQL when a server can be started here (Debian's
+# postgresql, on loopback); otherwise they say they skipped it.
 test: system setup
-	$(BIN)/python -m pytest
+	TEICHAKU_TEST_PG_URL="$${TEICHAKU_TEST_PG_URL:-$$(bash scripts/start-postgres.sh || true)}" \
+		$(BIN)/python -m pytest
 
 test-fast: setup
 	$(BIN)/python -m pytest -x -q -m "not slow"

@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
                             description="その月のケース会議で検討する利用者を、要対応・注意・安定の順に一覧にします。")
     p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
     p.add_argument("--month", type=_month, required=True, metavar="YYYY-MM", help="対象の年月")
-    p.add_argument("--db", metavar="URL", default=None, help="会議記録のデータベース（省略時はブックのみで判定）")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="会議記録のデータベース（省略時はブックの隣の BOOK名.teichaku.sqlite があれば使います）")
     p.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
     p.set_defaults(handler=cmd_review)
 
@@ -120,6 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fiscal-year", type=_year, required=True, metavar="YYYY", help="報酬を算定する年度（例: 2025）")
     p.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
     p.set_defaults(handler=cmd_retention)
+
+    p = commands.add_parser("export", help="会議記録（検討・役割分担・レポート送付・変更履歴）をExcelに書き出します",
+                            description="会議記録のデータベースの中身を、記録の種類ごとのシートに分けてExcelに書き出します。")
+    p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
+    p.add_argument("out", metavar="OUT.xlsx", type=Path, help="書き出すファイル")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="会議記録のデータベース（省略時はブックの隣の BOOK名.teichaku.sqlite）")
+    p.set_defaults(handler=cmd_export)
     return parser
 
 
@@ -226,9 +235,280 @@ def cmd_validate(args) -> int:
 
 # --- review, retention: owned by the rules (issue 3) ---------------------------------
 
+import shutil  # noqa: E402  (imports of this section, kept with it)
+import unicodedata  # noqa: E402
+
+
 def cmd_review(args) -> int:
-    raise NotImplementedError("review: issue 3")
+    from . import rules
+    from .store import StoreError
+    books, is_offices = _load(args.book)
+    readable = _readable(books)
+    try:
+        store = _store(args, readable)
+    except StoreError as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    reviews = []
+    for book in readable:
+        if store is None:
+            reviews.append((book, rules.agenda(book, args.month)))
+        else:
+            reviews.append((book, rules.agenda(
+                book, args.month, shared_reports=store.shared_reports_frame(book.office),
+                open_actions=store.open_actions_frame(book.office, args.month))))
+    if store is not None:
+        store.close()
+    if args.json:
+        if is_offices:
+            _print_json({"offices": [review.as_dict() for _, review in reviews]})
+        elif reviews:
+            _print_json(reviews[0][1].as_dict())
+    else:
+        blocks = [_review_block(book, review) for book, review in reviews]
+        if is_offices and reviews:
+            blocks.append(_review_total([review for _, review in reviews]))
+        if blocks:
+            print("\n\n".join(blocks))
+    return _exit_code(books)
 
 
 def cmd_retention(args) -> int:
-    raise NotImplementedError("retention: issue 3")
+    from . import rules
+    books, is_offices = _load(args.book)
+    results = [(book, rules.retention(book, args.fiscal_year)) for book in _readable(books)]
+    if args.json:
+        if is_offices:
+            _print_json({"offices": [result.as_dict() for _, result in results]})
+        elif results:
+            _print_json(results[0][1].as_dict())
+    else:
+        blocks = [_retention_block(book, result) for book, result in results]
+        if is_offices and results:
+            blocks.append(_retention_total([result for _, result in results]))
+        if blocks:
+            print("\n\n".join(blocks))
+    return _exit_code(books)
+
+
+# --- the conference store (issue 4) ---------------------------------------------------
+
+def _store(args, books: list[CaseBook]):
+    """The store named by ``--db``, or the one beside the workbook if it exists (else None).
+
+    Says on stderr which database is read.  Readers never create a database.
+    """
+    from .store import open_existing
+    store = open_existing(args.db, book_path=args.book,
+                          known_users={b.office: b.users["user_id"] for b in books})
+    if store is not None:
+        print(store.describe(), file=sys.stderr)
+    return store
+
+
+def cmd_export(args) -> int:
+    from .store import StoreError, default_path, export_workbook
+    if args.out.suffix.lower() != ".xlsx":
+        print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
+        return EXIT_INPUT
+    books, is_offices = _load(args.book)
+    readable = _readable(books)
+    if not readable:
+        return EXIT_INPUT
+    try:
+        store = _store(args, readable)
+    except StoreError as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    if store is None:
+        print(f"エラー: 会議記録のデータベースがありません（{default_path(args.book)}）。"
+              "会議の記録を保存したデータベースを --db で指定してください。", file=sys.stderr)
+        return EXIT_INPUT
+    with store:
+        # One office's book exports that office; a folder of offices exports every office.
+        office = None if is_offices else readable[0].office
+        written = export_workbook(store, office, args.out)
+    summary = "、".join(f"{sheet} {n}件" for sheet, n in written.items())
+    print(f"会議記録を書き出しました: {args.out}（{summary}）")
+    return EXIT_OK
+
+
+# --- formatting for people (review, retention) -------------------------------------------------
+
+def _readable(books: list[CaseBook]) -> list[CaseBook]:
+    """The books that could be opened; the others are reported on stderr."""
+    readable = []
+    for book in books:
+        if any(p.code == "unreadable" for p in book.problems):
+            print(f"エラー: {book.errors[0].message}", file=sys.stderr)
+        else:
+            readable.append(book)
+    return readable
+
+
+def _problem_line(book: CaseBook) -> str | None:
+    if not book.problems:
+        return None
+    errors = len(book.errors)
+    warnings = len(book.problems) - errors
+    counts = f"エラー {errors}件、警告 {warnings}件"
+    tail = "エラーのある行を除いて判定しています。" if errors else ""
+    return f"※ {book.office} のデータに問題があります（{counts}）。{tail}詳しくは teichaku validate {book.source} で確認してください。"
+
+
+def _display_width(text: str) -> int:
+    """Columns a terminal gives the text: wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _display_width(text))
+
+
+def _clip(text: str, width: int) -> str:
+    if _display_width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if _display_width(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` columns (Japanese has no spaces to break at)."""
+    lines, line = [], ""
+    for ch in text:
+        if line and _display_width(line + ch) > width:
+            lines.append(line)
+            line = ch.lstrip()
+        else:
+            line += ch
+    return lines + [line] if line or not lines else lines
+
+
+def _terminal_width() -> int:
+    return max(60, shutil.get_terminal_size((100, 24)).columns)
+
+
+def _level_summary(counts: dict[str, int]) -> str:
+    return "・".join(f"{level} {n}人" for level, n in counts.items())
+
+
+def _review_block(book: CaseBook, review) -> str:
+    lines = []
+    problem = _problem_line(book)
+    if problem:
+        lines.append(problem)
+    counts = review.level_counts()
+    lines.append(f"■ {review.office}　{japanese.format_month(review.month)}のケース会議"
+                 f"（{len(review.cases)}人: {_level_summary(counts)}）")
+    if review.cases:
+        headers = ("区分", "利用者ID", "氏名", "担当", "フラグ")
+        rows = [(c.level, c.user_id, _clip(c.name, 16), _clip(c.staff, 10), [f.message for f in c.flags] or ["—"])
+                for c in review.cases]
+        widths = [max(_display_width(str(r[i])) for r in [headers[:4], *[r[:4] for r in rows]])
+                  for i in range(4)]
+        indent = sum(widths) + 2 * 4
+        flag_width = max(20, _terminal_width() - indent - 1)
+        lines.append("  ".join(_pad(h, w) for h, w in zip(headers[:4], widths)) + "  " + headers[4])
+        lines.append("-" * min(_terminal_width() - 1, indent + flag_width))
+        for row in rows:
+            start = "  ".join(_pad(v, w) for v, w in zip(row[:4], widths)) + "  "
+            bullet = "・" if len(row[4]) > 1 else ""
+            parts = [part for message in row[4] for part in _wrap(bullet + message, flag_width)]
+            lines.append(start + parts[0])
+            lines += [" " * indent + part for part in parts[1:]]
+    else:
+        lines.append("この月に支援中の利用者はいません。")
+    names = dict(zip(book.users["user_id"], book.users["name"]))
+    starting = "、".join(f"{uid} {names.get(uid, '')}".strip() for uid in review.starting_next_month)
+    lines.append(f"来月から支援開始: {starting or 'なし'}")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _review_total(reviews: list) -> str:
+    from .rules import LEVELS
+    counts = dict.fromkeys(LEVELS, 0)
+    for review in reviews:
+        for level, n in review.level_counts().items():
+            counts[level] += n
+    return (f"■ 全事業所（{len(reviews)}か所）: {_level_summary(counts)}"
+            f"（計 {sum(counts.values())}人）")
+
+
+def _id_list(ids: list[str], indent: str) -> list[str]:
+    text = " ".join(ids) if ids else "なし"
+    width = _terminal_width() - _display_width(indent) - 1
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and _display_width(line + " " + word) > width:
+            lines.append(indent + line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + [indent + line]
+
+
+def _rate_lines(result, indent: str) -> list[str]:
+    from .rules import format_rate, format_units
+    if result.rate is None:
+        return [f"{indent}就労定着率: 出せません（対象期間に利用者がいません）"]
+    return [f"{indent}就労定着率: {format_rate(result.rate)}"
+            f"（{_judged_on(result)}に就労中 {result.numerator}人 / 対象 {result.denominator}人）",
+            f"{indent}基本報酬: {result.tier}の区分 → {format_units(result.units)}（1人1か月あたり）"]
+
+
+def _judged_on(result) -> str:
+    """When employment was judged: the reference day, or today for a projection."""
+    if result.employed_as_of and result.employed_as_of < result.reference_day:
+        return f"今日（{japanese.format_date(result.employed_as_of)}）"
+    return "基準日"
+
+
+def _retention_people(book: CaseBook, result, indent: str) -> list[str]:
+    lines = [f"{indent}対象者（{result.denominator}人）:"]
+    lines += _id_list(result.denominator_users, indent + "  ")
+    users = book.users.set_index("user_id")
+    left = result.left_users
+    lines.append(f"{indent}うち{_judged_on(result)}に就労していない人（{len(left)}人）:" + ("" if left else " なし"))
+    for uid in left:
+        left_on = users.at[uid, "left_on"] if uid in users.index else None
+        when = "" if japanese.is_blank(left_on) else f"（離職日 {japanese.format_date(left_on)}）"
+        lines.append(f"{indent}  {uid} {users.at[uid, 'name'] if uid in users.index else ''}{when}")
+    return lines
+
+
+def _retention_block(book: CaseBook, result) -> str:
+    lines = []
+    problem = _problem_line(book)
+    if problem:
+        lines.append(problem)
+    lines.append(f"■ {result.office}　{result.fiscal_year}年度の就労定着率")
+    lines.append(f"  基準日: {japanese.format_date(result.reference_day)}"
+                 f"（対象期間 {japanese.format_date(result.window_start)}〜{japanese.format_date(result.reference_day)}）")
+    lines += _rate_lines(result, "  ")
+    lines += _retention_people(book, result, "  ")
+    p = result.projection
+    lines.append(f"  翌年度（{p.fiscal_year}年度）の見込み: 基準日 {japanese.format_date(p.reference_day)}"
+                 f"（対象期間 {japanese.format_date(p.window_start)}〜）")
+    lines += _rate_lines(p, "    ")
+    lines += _retention_people(book, p, "    ")
+    notes = list(dict.fromkeys(result.notes + p.notes))
+    lines.append("  注:")
+    for note in notes:
+        for i, part in enumerate(_wrap(note, _terminal_width() - 7)):
+            lines.append(("  ・" if i == 0 else "    ") + part)
+    return "\n".join(lines)
+
+
+def _retention_total(results: list) -> str:
+    from .rules import combined_rate, format_rate
+    lines = [f"■ 全事業所（{len(results)}か所）"]
+    for label, items in (("", results), ("（見込み）", [r.projection for r in results])):
+        numerator, denominator, rate = combined_rate(items)
+        shown = (f"{format_rate(rate)}（{numerator}人 / {denominator}人）" if rate is not None
+                 else "出せません（対象期間に利用者がいません）")
+        lines.append(f"  {items[0].fiscal_year}年度{label}の就労定着率: {shown}")
+    return "\n".join(lines)

@@ -1,0 +1,670 @@
+"""The monthly review rules (shared/review-rules.md): plain functions over a CaseBook.
+
+Read top to bottom:
+
+1. levels and the one flag table (code → level, Japanese label);
+2. the support period of each user (``support_periods``);
+3. who is on the month's agenda, and one function per flag (``_flag_<code>``), each
+   returning a Japanese message for every user it flags, indexed by 利用者ID;
+4. ``agenda``: the flags gathered into cases, levelled and sorted (``MonthReview``);
+5. ``retention``: the 就労定着率 of a fiscal year, its fee tier and the projection.
+
+Nothing here reads files, opens a database or knows about widgets.  Everything is
+vectorised over the frames (groupby / merge); only flagged users are looped over, to
+write their messages.  Thresholds come from ``book.settings`` (the 設定 sheet).
+
+Two inputs belong to the review store (issue 4) and are optional here:
+``shared_reports`` (user_id, month) adds 支援レポート recorded in the store to those of the
+workbook, and ``open_actions`` (user_id, content, due_on[, status][, month]) are the
+actions still open from earlier conferences.  Without them ``report_not_shared`` reads
+the workbook alone and ``overdue_action`` is never raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .casebook import CaseBook
+from .japanese import format_date
+from .schema import FACE_TO_FACE, PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
+
+# --- levels and the flag table ------------------------------------------------------------
+
+ACTION = "要対応"
+WATCH = "注意"
+STABLE = "安定"
+LEVELS = (ACTION, WATCH, STABLE)     # also the agenda's order
+
+
+@dataclass(frozen=True)
+class FlagKind:
+    code: str       # stable: tests, JSON, filters
+    level: str      # ACTION or WATCH
+    label: str      # short Japanese name, for filters and legends
+
+
+FLAG_KINDS: tuple[FlagKind, ...] = (
+    FlagKind("no_face_to_face", ACTION, "対面の面談なし"),
+    FlagKind("certificate_expired", ACTION, "受給者証の期限切れ"),
+    FlagKind("high_absence", ACTION, "欠勤が多い"),
+    FlagKind("low_condition_score", ACTION, "自己評価が低い"),
+    FlagKind("report_not_shared", WATCH, "支援レポート未送付"),
+    FlagKind("no_employer_contact", WATCH, "企業との連絡なし"),
+    FlagKind("plan_review_due", WATCH, "計画の見直し時期"),
+    FlagKind("certificate_expiring", WATCH, "受給者証の期限が近い"),
+    FlagKind("support_ending", WATCH, "支援終了が近い"),
+    FlagKind("contact_gap", WATCH, "本人との接触が空いている"),
+    FlagKind("attendance_worsening", WATCH, "勤怠の悪化"),
+    FlagKind("condition_declining", WATCH, "自己評価の低下"),
+    FlagKind("overdue_action", WATCH, "期限を過ぎた対応"),
+)
+FLAGS = {kind.code: kind for kind in FLAG_KINDS}
+
+# Thresholds fixed by the rules (the others are settings of the workbook).
+ABSENCE_RATE_HIGH = 0.20        # high_absence: 欠勤 / 所定日数 in M
+ABSENCE_RATE_RISE = 0.10        # attendance_worsening: rise of 欠勤率 against earlier months
+LATE_EARLY_RISE = 3             # attendance_worsening: rise of 遅刻+早退
+ATTENDANCE_BASE_MONTHS = 3      # attendance_worsening: up to this many earlier months with rows
+LOW_SCORE = 2                   # low_condition_score: a score at or below this
+SCORE_DECLINE = 1.0             # condition_declining: fall of an axis mean
+CONDITION_BASE_MONTHS = 3       # condition_declining: the months before M
+ENDING_WITHIN_MONTHS = 3        # support_ending: 支援終了予定日 up to the end of M+3
+SUPPORT_MONTHS_MAX = 42         # 3 years 6 months after hiring
+CLOSED_ACTION_STATES = ("完了", "中止")
+# Rates and means are floats: 0.3 − 0.2 is 0.0999…; a rise "of at least 0.10" must include it.
+_EPS = 1e-9
+
+LEFT = "離職"
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    level: str
+    message: str    # Japanese, names the evidence
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "level": self.level, "message": self.message}
+
+
+@dataclass
+class Case:
+    user_id: str
+    name: str
+    staff: str
+    team: str | None
+    level: str
+    flags: list[Flag] = field(default_factory=list)
+    month_n: int | None = None       # month of employment, counted 1.. from 就職日
+    months_left: int | None = None   # calendar months from M to the end of support
+    support_end: dt.date | None = None
+
+    @property
+    def codes(self) -> list[str]:
+        return [f.code for f in self.flags]
+
+    def as_dict(self) -> dict:
+        return {"user_id": self.user_id, "name": self.name, "staff": self.staff, "level": self.level,
+                "flags": [f.as_dict() for f in self.flags]}
+
+
+@dataclass
+class MonthReview:
+    month: pd.Period
+    office: str
+    cases: list[Case]                   # in agenda order
+    starting_next_month: list[str]      # 利用者ID of users whose support starts in M+1
+
+    def case(self, user_id: str) -> Case:
+        return next(c for c in self.cases if c.user_id == user_id)
+
+    def level_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(LEVELS, 0)
+        for case in self.cases:
+            counts[case.level] += 1
+        return counts
+
+    def as_dict(self) -> dict:
+        return {"month": str(self.month), "office": self.office,
+                "cases": [c.as_dict() for c in self.cases],
+                "starting_next_month": list(self.starting_next_month)}
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+def _period(month) -> pd.Period:
+    return month if isinstance(month, pd.Period) else pd.Period(month, freq="M")
+
+
+def _first_day(month: pd.Period) -> pd.Timestamp:
+    return month.start_time.normalize()
+
+
+def _last_day(month: pd.Period) -> pd.Timestamp:
+    return month.end_time.normalize()
+
+
+def _day(date, month: pd.Period) -> str:
+    """9月10日, or 2025年9月10日 when the year is not M's."""
+    return format_date(date, year=date.year != month.year)
+
+
+def _percent(value: float) -> str:
+    """25%, 12.5%."""
+    shown = round(value * 100, 1)
+    return f"{shown:.0f}%" if shown == int(shown) else f"{shown:.1f}%"
+
+
+def _number(value: float) -> str:
+    """3, 1.3."""
+    shown = round(float(value), 1)
+    return f"{shown:.0f}" if shown == int(shown) else f"{shown:.1f}"
+
+
+def format_rate(rate: float | None) -> str:
+    """The retention rate as staff read it: 77.8%."""
+    return "—" if rate is None else f"{rate:.1%}"
+
+
+def format_units(units: int | None) -> str:
+    """2,234単位."""
+    return "—" if units is None else f"{units:,}単位"
+
+
+def _not_left_before(users: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
+    """状況 ≠ 離職, or 離職日 ≥ day (a 離職 without a date counts as left)."""
+    return (users["status"] != LEFT).fillna(True) | (users["left_on"] >= day).fillna(False)
+
+
+def _with_user(contacts: pd.DataFrame) -> pd.Series:
+    """本人との接触: 相手 is 本人 or 本人・企業."""
+    return contacts["party"].isin(PARTY_WITH_USER)
+
+
+def _messages(index, messages) -> pd.Series:
+    return pd.Series(list(messages), index=pd.Index(list(index), name="user_id"), dtype=object)
+
+
+# --- the support period ----------------------------------------------------------------------
+
+def _months_between(start: pd.Series, end: pd.Timestamp | pd.Series) -> pd.Series:
+    """Whole months from ``start`` to ``end`` (start + n months ≤ end), as Int64."""
+    end = pd.Series(end, index=start.index) if not isinstance(end, pd.Series) else end
+    months = (end.dt.year - start.dt.year) * 12 + (end.dt.month - start.dt.month)
+    # start + n months lands on min(start.day, days in end's month)
+    not_yet = end.dt.day < start.dt.day.where(start.dt.day < end.dt.days_in_month, end.dt.days_in_month)
+    return (months - not_yet.astype("Int64")).astype("Int64")
+
+
+def support_periods(book: CaseBook, on) -> pd.DataFrame:
+    """Each user's support period as seen on day ``on``.
+
+    Columns: user_id, hired_on, support_start, support_end (planned),
+    support_end_effective (= min(支援終了予定日, 離職日)), month_n (month of employment on
+    ``on``, counted 1.. from 就職日; support covers months 7..42), months_left (calendar
+    months from ``on``'s month to the effective end's month, 0 in the last month and
+    after), in_support (support_start ≤ on ≤ support_end_effective).
+    """
+    on = pd.Timestamp(on).normalize()
+    users = book.users
+    end = users[["support_end", "left_on"]].min(axis=1).astype("datetime64[ns]")
+    month_n = _months_between(users["hired_on"], on) + 1
+    months_left = ((end.dt.year - on.year) * 12 + (end.dt.month - on.month)).clip(lower=0)
+    return pd.DataFrame({
+        "user_id": users["user_id"],
+        "hired_on": users["hired_on"],
+        "support_start": users["support_start"],
+        "support_end": users["support_end"],
+        "support_end_effective": end,
+        "month_n": month_n.where(month_n >= 1),
+        "months_left": months_left.astype("Int64"),
+        "in_support": ((users["support_start"] <= on) & (end >= on)).fillna(False),
+    })
+
+
+# --- the month: who is on the agenda, and the flags ----------------------------------------------
+
+def in_service(users: pd.DataFrame, month) -> pd.Series:
+    """Users in service in M: 支援開始日 ≤ m1, 支援終了予定日 ≥ m0, not left before m0."""
+    month = _period(month)
+    m0, m1 = _first_day(month), _last_day(month)
+    return ((users["support_start"] <= m1) & (users["support_end"] >= m0)).fillna(False) \
+        & _not_left_before(users, m0)
+
+
+def starting_next_month(users: pd.DataFrame, month) -> list[str]:
+    """利用者ID of users whose support starts in M+1 (and who had not left by then)."""
+    following = _period(month) + 1
+    starts = (users["support_start"] >= _first_day(following)) & (users["support_start"] <= _last_day(following))
+    chosen = users[starts.fillna(False) & _not_left_before(users, _first_day(following))]
+    return sorted(chosen["user_id"].tolist())
+
+
+@dataclass
+class _Month:
+    """What every flag function looks at: M, its bounds, and the frames cut to the agenda."""
+
+    month: pd.Period
+    m0: pd.Timestamp
+    m1: pd.Timestamp
+    users: pd.DataFrame          # in service in M, indexed by user_id
+    contacts: pd.DataFrame       # their contacts on or before m1, sorted by date then row
+    attendance: pd.DataFrame     # their attendance rows up to M
+    plans: pd.DataFrame          # their plan rows dated on or before m1
+    reports: pd.DataFrame        # (user_id, month) of 支援レポート: workbook + store
+    open_actions: pd.DataFrame | None
+    plan_review_months: int
+    contact_gap_days: int
+
+    @property
+    def in_month(self) -> pd.Series:
+        return self.contacts["date"] >= self.m0
+
+
+def _flag_no_face_to_face(m: _Month) -> pd.Series:
+    """要対応: no 対面 (対面 or 職場訪問) contact with 本人 in M."""
+    c = m.contacts
+    last = c[_with_user(c) & c["method"].isin(FACE_TO_FACE)].groupby("user_id")["date"].max()
+    last = last.reindex(m.users.index)
+    flagged = last[~(last >= m.m0)]
+    return _messages(flagged.index, (
+        f"{m.month.month}月は本人との対面の面談がありません（最後の対面: {_day(d, m.month)}）" if pd.notna(d)
+        else f"{m.month.month}月は本人との対面の面談がありません（対面の記録がありません）"
+        for d in flagged))
+
+
+def _flag_certificate_expired(m: _Month) -> pd.Series:
+    """要対応: 受給者証有効期限 < m0."""
+    until = m.users["certificate_until"]
+    flagged = until[(until < m.m0).fillna(False)]
+    return _messages(flagged.index, (f"受給者証の有効期限が切れています（{format_date(d)}）" for d in flagged))
+
+
+def _attendance_rates(rows: pd.DataFrame) -> pd.DataFrame:
+    """欠勤率 (NA when 所定日数 is 0) and 遅刻+早退 of attendance rows."""
+    scheduled = rows["scheduled_days"].astype("Float64")
+    absent = rows["absent"].fillna(0).astype("Float64")
+    return rows.assign(
+        absence_rate=(absent / scheduled).where(scheduled > 0),
+        late_early=(rows["late"].fillna(0) + rows["left_early"].fillna(0)).astype("Float64"),
+    )
+
+
+def _flag_high_absence(m: _Month) -> pd.Series:
+    """要対応: 欠勤 / 所定日数 in M ≥ 0.20."""
+    now = _attendance_rates(m.attendance[m.attendance["month"] == m.month]).set_index("user_id")
+    flagged = now[(now["absence_rate"] >= ABSENCE_RATE_HIGH - _EPS).fillna(False)]
+    return _messages(flagged.index, (
+        f"欠勤率 {_percent(r.absence_rate)}（所定{r.scheduled_days}日・欠勤{r.absent}日）"
+        for r in flagged.itertuples()))
+
+
+def _scored_contacts_with_user(m: _Month) -> pd.DataFrame:
+    c = m.contacts
+    return c[_with_user(c) & c[list(SCORE_COLUMNS)].notna().any(axis=1)]
+
+
+def _flag_low_condition_score(m: _Month) -> pd.Series:
+    """要対応: a score ≤ 2 in the latest contact with 本人 in M (the latest that has scores)."""
+    scored = _scored_contacts_with_user(m)
+    latest = scored[scored["date"] >= m.m0].drop_duplicates("user_id", keep="last").set_index("user_id")
+    low = (latest[list(SCORE_COLUMNS)] <= LOW_SCORE).fillna(False)
+    flagged = latest[low.any(axis=1)]
+    messages = []
+    for r in flagged.to_dict("records"):
+        axes = "・".join(f"{SCORE_LABELS[a]} {r[a]}" for a in SCORE_COLUMNS if pd.notna(r[a]) and r[a] <= LOW_SCORE)
+        kind = "面談" if r["method"] == "対面" else r["method"]
+        messages.append(f"{axes}（{_day(r['date'], m.month)}の{kind}）")
+    return _messages(flagged.index, messages)
+
+
+def _flag_report_not_shared(m: _Month) -> pd.Series:
+    """注意: no 支援レポート for M recorded (sheet 支援レポート or the review store)."""
+    shared = m.reports.loc[m.reports["month"] == m.month, "user_id"]
+    flagged = m.users.index[~m.users.index.isin(shared)]
+    return _messages(flagged, (f"{m.month.month}月の支援レポートを渡した記録がありません" for _ in flagged))
+
+
+def _flag_no_employer_contact(m: _Month) -> pd.Series:
+    """注意: no contact with 企業 or 本人・企業 in M."""
+    c = m.contacts
+    last = c[c["party"].isin(PARTY_WITH_EMPLOYER)].groupby("user_id")["date"].max().reindex(m.users.index)
+    flagged = last[~(last >= m.m0)]
+    return _messages(flagged.index, (
+        f"{m.month.month}月は企業との連絡の記録がありません（最後: {_day(d, m.month)}）" if pd.notna(d)
+        else f"{m.month.month}月は企業との連絡の記録がありません（これまでの記録もありません）"
+        for d in flagged))
+
+
+def _flag_plan_review_due(m: _Month) -> pd.Series:
+    """注意: no plan yet, or the latest 計画作成日 + 計画見直し間隔 ≤ m1."""
+    latest = m.plans.groupby("user_id")["plan_date"].max().reindex(m.users.index)
+    due = latest + pd.DateOffset(months=m.plan_review_months)
+    flagged = latest[latest.isna() | (due <= m.m1).fillna(False)]
+    return _messages(flagged.index, (
+        f"個別支援計画の見直し時期です（前回の作成 {format_date(d)}、{m.plan_review_months}か月ごと）"
+        if pd.notna(d) else "個別支援計画の記録がありません"
+        for d in flagged))
+
+
+def _flag_certificate_expiring(m: _Month) -> pd.Series:
+    """注意: m0 ≤ 受給者証有効期限 < the last day of M+1."""
+    until = m.users["certificate_until"]
+    soon = (until >= m.m0) & (until < _last_day(m.month + 1))
+    flagged = until[soon.fillna(False)]
+    return _messages(flagged.index, (f"受給者証の有効期限が近づいています（{format_date(d)}）" for d in flagged))
+
+
+def _flag_support_ending(m: _Month) -> pd.Series:
+    """注意: 支援終了予定日 ≤ m1 + 3 months (the last day of M+3): prepare the handover."""
+    end = m.users["support_end"]
+    flagged = end[(end <= _last_day(m.month + ENDING_WITHIN_MONTHS)).fillna(False)]
+    return _messages(flagged.index, (
+        f"支援終了予定日が近づいています（{format_date(d)}）。引き継ぎの準備を" for d in flagged))
+
+
+def _flag_contact_gap(m: _Month) -> pd.Series:
+    """注意: the last contact with 本人 on or before m1 is more than 面談間隔警告 days before m1."""
+    c = m.contacts
+    last = c[_with_user(c)].groupby("user_id")["date"].max().reindex(m.users.index)
+    days = (m.m1 - last).dt.days
+    flagged = last[last.isna() | (days > m.contact_gap_days).fillna(False)]
+    return _messages(flagged.index, (
+        f"本人との接触が{(m.m1 - d).days}日ありません（最後: {_day(d, m.month)}、目安 {m.contact_gap_days}日）"
+        if pd.notna(d) else "本人との接触の記録がありません"
+        for d in flagged))
+
+
+def _flag_attendance_worsening(m: _Month) -> pd.Series:
+    """注意: against the mean of up to 3 earlier months with 勤怠 rows, 欠勤率 up by ≥ 0.10
+    or 遅刻+早退 up by ≥ 3."""
+    rows = _attendance_rates(m.attendance)
+    now = rows[rows["month"] == m.month].set_index("user_id")
+    earlier = rows[rows["month"] < m.month].sort_values(["user_id", "month"])
+    earlier = earlier.groupby("user_id").tail(ATTENDANCE_BASE_MONTHS)
+    base = earlier.groupby("user_id").agg(
+        absence_rate_base=("absence_rate", "mean"), rate_months=("absence_rate", "count"),
+        late_early_base=("late_early", "mean"), months=("late_early", "count"))
+    both = now.join(base, how="inner")
+    rate_up = (both["absence_rate"] - both["absence_rate_base"] >= ABSENCE_RATE_RISE - _EPS).fillna(False)
+    late_up = (both["late_early"] - both["late_early_base"] >= LATE_EARLY_RISE - _EPS).fillna(False)
+    flagged = both.assign(rate_up=rate_up, late_up=late_up)[rate_up | late_up]
+    messages = []
+    for r in flagged.to_dict("records"):
+        parts = []
+        if r["rate_up"]:
+            parts.append(f"欠勤率 {_percent(r['absence_rate'])}"
+                         f"（前{r['rate_months']}か月平均 {_percent(r['absence_rate_base'])}）")
+        if r["late_up"]:
+            parts.append(f"遅刻・早退 {_number(r['late_early'])}回"
+                         f"（前{r['months']}か月平均 {_number(r['late_early_base'])}回）")
+        messages.append("、".join(parts))
+    return _messages(flagged.index, messages)
+
+
+def _flag_condition_declining(m: _Month) -> pd.Series:
+    """注意: an axis's mean over M's contacts with 本人 is ≥ 1.0 below its mean over the 3 months before M."""
+    scored = _scored_contacts_with_user(m)
+    scored = scored[scored["date"] >= _first_day(m.month - CONDITION_BASE_MONTHS)]
+    axes = list(SCORE_COLUMNS)
+    now = scored[scored["date"] >= m.m0].groupby("user_id")[axes].mean()
+    before = scored[scored["date"] < m.m0].groupby("user_id")[axes].mean()
+    before, now = before.align(now, join="inner")
+    fell = ((before - now) >= SCORE_DECLINE - _EPS).fillna(False)
+    rows = fell.any(axis=1).to_numpy()
+    messages = []
+    for was, is_, down in zip(before[rows].to_numpy(float), now[rows].to_numpy(float), fell[rows].to_numpy(bool)):
+        changes = "、".join(f"{SCORE_LABELS[a]} {was[i]:.1f}→{is_[i]:.1f}" for i, a in enumerate(axes) if down[i])
+        messages.append(f"{changes}（前{CONDITION_BASE_MONTHS}か月→{m.month.month}月の平均）")
+    return _messages(fell.index[rows], messages)
+
+
+def _flag_overdue_action(m: _Month) -> pd.Series:
+    """注意: an open action from an earlier conference is past its 期限 at m1 (期限 < m1).
+
+    Reads ``open_actions`` from the review store: rows with user_id, content, due_on, and
+    optionally status (完了 / 中止 are closed) and month (the conference's target month;
+    only earlier months count).  Without the store nothing is raised.
+    """
+    actions = m.open_actions
+    if actions is None or actions.empty:
+        return _messages([], [])
+    open_ = actions[actions["user_id"].isin(m.users.index)].copy()
+    open_["due_on"] = pd.to_datetime(open_["due_on"])
+    keep = (open_["due_on"] < m.m1).fillna(False)
+    if "status" in open_:
+        keep &= ~open_["status"].isin(CLOSED_ACTION_STATES)
+    if "month" in open_:
+        keep &= (_as_months(open_["month"]) < m.month).fillna(True)
+    overdue = open_[keep].sort_values(["user_id", "due_on"])
+    users, messages = [], []
+    for user_id, rows in overdue.groupby("user_id", sort=True):
+        users.append(user_id)
+        messages.append("期限を過ぎた対応があります: " + "、".join(
+            f"「{r.content}」（期限 {_day(r.due_on, m.month)}）" for r in rows.itertuples()))
+    return _messages(users, messages)
+
+
+# The table's order: a case lists its flags in this order.
+_FLAG_FUNCTIONS = {
+    "no_face_to_face": _flag_no_face_to_face,
+    "certificate_expired": _flag_certificate_expired,
+    "high_absence": _flag_high_absence,
+    "low_condition_score": _flag_low_condition_score,
+    "report_not_shared": _flag_report_not_shared,
+    "no_employer_contact": _flag_no_employer_contact,
+    "plan_review_due": _flag_plan_review_due,
+    "certificate_expiring": _flag_certificate_expiring,
+    "support_ending": _flag_support_ending,
+    "contact_gap": _flag_contact_gap,
+    "attendance_worsening": _flag_attendance_worsening,
+    "condition_declining": _flag_condition_declining,
+    "overdue_action": _flag_overdue_action,
+}
+assert tuple(_FLAG_FUNCTIONS) == tuple(FLAGS), "one function per flag, in the table's order"
+
+
+def _as_months(values: pd.Series) -> pd.Series:
+    """A column of year-months (Period, date or text like 2026-10) as period[M]."""
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.astype("period[M]")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.to_period("M")
+    if len(values) and all(isinstance(v, pd.Period) for v in values.head(20).dropna()):
+        return pd.Series(pd.PeriodIndex(values.tolist(), freq="M"), index=values.index)
+    return pd.to_datetime(values.astype("str"), errors="coerce").dt.to_period("M")
+
+
+def _month_context(book: CaseBook, month: pd.Period, shared_reports, open_actions) -> _Month:
+    m0, m1 = _first_day(month), _last_day(month)
+    users = book.users[in_service(book.users, month)].set_index("user_id", drop=False)
+    ids = users.index
+
+    def mine(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["user_id"].isin(ids)]
+
+    contacts = mine(book.contacts)
+    contacts = contacts[contacts["date"] <= m1].sort_values(["date", "row"], kind="stable")
+    attendance = mine(book.attendance)
+    plans = mine(book.plans)
+    reports = book.reports[["user_id", "month"]]
+    if shared_reports is not None and len(shared_reports):
+        extra = pd.DataFrame({"user_id": shared_reports["user_id"].astype("str"),
+                              "month": _as_months(shared_reports["month"])})
+        reports = pd.concat([reports, extra], ignore_index=True)
+    return _Month(
+        month=month, m0=m0, m1=m1, users=users, contacts=contacts,
+        attendance=attendance[attendance["month"] <= month],
+        plans=plans[plans["plan_date"] <= m1],
+        reports=reports, open_actions=open_actions,
+        plan_review_months=book.settings.plan_review_months,
+        contact_gap_days=book.settings.contact_gap_days,
+    )
+
+
+def _case_level(flags: list[Flag]) -> str:
+    if any(f.level == ACTION for f in flags):
+        return ACTION
+    return WATCH if flags else STABLE
+
+
+def _agenda_order(case: Case) -> tuple:
+    """要対応, 注意, 安定; within a level more flags first, then 利用者ID."""
+    return LEVELS.index(case.level), -len(case.flags), case.user_id
+
+
+def agenda(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
+           open_actions: pd.DataFrame | None = None) -> MonthReview:
+    """The month's case conference: every user in service in M with flags, level and order.
+
+    ``month`` is a ``pd.Period`` (or text such as ``"2026-10"``).  ``shared_reports``
+    (user_id, month) and ``open_actions`` (user_id, content, due_on, [status], [month])
+    come from the review store when there is one.
+    """
+    month = _period(month)
+    m = _month_context(book, month, shared_reports, open_actions)
+    flags: dict[str, list[Flag]] = {user_id: [] for user_id in m.users.index}
+    for code, check in _FLAG_FUNCTIONS.items():
+        level = FLAGS[code].level
+        for user_id, message in check(m).items():
+            flags[user_id].append(Flag(code, level, message))
+
+    periods = support_periods(book, m.m1)[["user_id", "month_n", "months_left"]]
+    people = m.users[["user_id", "name", "staff", "team", "support_end"]].reset_index(drop=True) \
+        .merge(periods, on="user_id", how="left")
+    cases = []
+    for user in people.itertuples(index=False):
+        user_flags = flags[user.user_id]
+        cases.append(Case(
+            user_id=user.user_id, name=user.name, staff=user.staff,
+            team=None if pd.isna(user.team) else user.team,
+            level=_case_level(user_flags), flags=user_flags,
+            month_n=None if pd.isna(user.month_n) else int(user.month_n),
+            months_left=None if pd.isna(user.months_left) else int(user.months_left),
+            support_end=None if pd.isna(user.support_end) else user.support_end.date(),
+        ))
+    cases.sort(key=_agenda_order)
+    return MonthReview(month=month, office=book.office, cases=cases,
+                       starting_next_month=starting_next_month(book.users, month))
+
+
+# --- 就労定着率 and the basic fee ------------------------------------------------------------------
+
+# (lowest rate in percent, label, units a month), from the 2024 revision.
+FEE_TIERS: tuple[tuple[int, str, int], ...] = (
+    (95, "95%以上", 3512),
+    (90, "90%以上95%未満", 3348),
+    (80, "80%以上90%未満", 2768),
+    (70, "70%以上80%未満", 2234),
+    (50, "50%以上70%未満", 1690),
+    (30, "30%以上50%未満", 1433),
+    (0, "30%未満", 1074),
+)
+
+NOTE_JOB_CHANGE = ("公式の算定では、離職後1か月以内に再就職した転職は継続した就労とみなされます（1人1回まで）。"
+                   "形式1のケース記録では再就職がわからないため、この計算では離職として数えています。")
+NOTE_NO_USERS = ("対象期間に利用者がいないため、就労定着率は出せません。"
+                 "新たに指定を受けた事業所の基本報酬は別の定めによります。")
+
+
+@dataclass
+class Retention:
+    office: str
+    fiscal_year: int
+    reference_day: dt.date          # R: 31 March of calendar year FY
+    window_start: dt.date           # 1 April FY−3
+    denominator: int
+    numerator: int
+    rate: float | None              # None when nobody used the service in the window
+    tier: str | None
+    units: int | None
+    denominator_users: list[str]
+    numerator_users: list[str]
+    notes: list[str] = field(default_factory=list)
+    projection: Retention | None = None
+    employed_as_of: dt.date | None = None   # projection only: employment is taken as of this day
+
+    @property
+    def left_users(self) -> list[str]:
+        """In the denominator but not employed on the reference day."""
+        employed = set(self.numerator_users)
+        return [u for u in self.denominator_users if u not in employed]
+
+    def as_dict(self) -> dict:
+        data = {
+            "fiscal_year": self.fiscal_year, "reference_day": self.reference_day.isoformat(),
+            "denominator": self.denominator, "numerator": self.numerator, "rate": self.rate,
+            "tier": self.tier, "units": self.units,
+            "denominator_users": list(self.denominator_users), "numerator_users": list(self.numerator_users),
+        }
+        if self.projection is not None:
+            data["projection"] = self.projection.as_dict()
+        data |= {"office": self.office, "window_start": self.window_start.isoformat(), "notes": list(self.notes)}
+        return data
+
+
+def fee_tier(numerator: int, denominator: int) -> tuple[str, int] | tuple[None, None]:
+    """The tier label and units for a rate, compared exactly (no float rounding at the bounds)."""
+    if denominator == 0:
+        return None, None
+    for lowest, label, units in FEE_TIERS:
+        if numerator * 100 >= lowest * denominator:
+            return label, units
+    raise AssertionError("the last tier starts at 0")
+
+
+def _retention(book: CaseBook, fiscal_year: int, employed_on: dt.date | None = None) -> Retention:
+    """The rate for ``fiscal_year``.  Employment is judged on R, or on ``employed_on`` when given
+    (the projection: users employed that day count as still employed on R)."""
+    reference = dt.date(fiscal_year, 3, 31)
+    window_start = dt.date(fiscal_year - 3, 4, 1)
+    users = book.users
+    period_end = users[["support_end", "left_on"]].min(axis=1)
+    # an empty period (left before the support began) overlaps nothing
+    in_window = ((users["support_start"] <= pd.Timestamp(reference))
+                 & (period_end >= pd.Timestamp(window_start))
+                 & (users["support_start"] <= period_end)).fillna(False)
+    judged_on = pd.Timestamp(employed_on or reference)
+    employed = (users["status"] != LEFT).fillna(True) | (users["left_on"] > judged_on).fillna(False)
+    denominator_users = sorted(users.loc[in_window, "user_id"])
+    numerator_users = sorted(users.loc[in_window & employed, "user_id"])
+    n, d = len(numerator_users), len(denominator_users)
+    tier, units = fee_tier(n, d)
+    notes = [NOTE_JOB_CHANGE] if d else [NOTE_NO_USERS, NOTE_JOB_CHANGE]
+    return Retention(office=book.office, fiscal_year=fiscal_year, reference_day=reference,
+                     window_start=window_start, denominator=d, numerator=n,
+                     rate=n / d if d else None, tier=tier, units=units,
+                     denominator_users=denominator_users, numerator_users=numerator_users,
+                     notes=notes, employed_as_of=employed_on)
+
+
+def retention(book: CaseBook, fiscal_year: int, *, today: dt.date | None = None) -> Retention:
+    """The 就労定着率 that sets ``fiscal_year``'s basic fee, with the projection for FY+1.
+
+    R = 31 March of calendar year FY; window = 1 April FY−3 to R; denominator = users whose
+    support period [支援開始日, min(支援終了予定日, 離職日)] overlaps the window; numerator = those
+    still employed on R (状況 ≠ 離職, or 離職日 > R).  The projection is the same with
+    R = 31 March FY+1, counting users employed ``today`` as still employed on that day.
+    """
+    today = today or dt.date.today()
+    result = _retention(book, fiscal_year)
+    if result.reference_day > today:
+        result.notes.append(f"基準日（{format_date(result.reference_day)}）はまだ来ていないため、"
+                            f"今日の状況で計算した見込みです。")
+    next_reference = dt.date(fiscal_year + 1, 3, 31)
+    projection = _retention(book, fiscal_year + 1, employed_on=min(today, next_reference))
+    if next_reference > today:
+        projection.notes.append(f"見込み: 今日（{format_date(today)}）就労している人は、"
+                                f"基準日（{format_date(next_reference)}）まで就労を続けるとして数えています。")
+    result.projection = projection
+    return result
+
+
+def combined_rate(results: list[Retention]) -> tuple[int, int, float | None]:
+    """Numerator, denominator and rate over several offices (the organisation's line)."""
+    numerator = sum(r.numerator for r in results)
+    denominator = sum(r.denominator for r in results)
+    return numerator, denominator, (numerator / denominator if denominator else None)

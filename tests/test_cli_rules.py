@@ -1,0 +1,209 @@
+"""``teichaku review`` and ``teichaku retention`` on workbook files (shapes from shared/design.md).
+
+The workbooks are written here with openpyxl in format 1 (one sheet per table, Japanese
+headers in row 1).  All people are synthetic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+from teichaku_nb import schema
+from teichaku_nb.cli import main
+
+from helpers_rules import attendance, calm, combine, contact, user, without
+
+D = dt.date
+REVIEW_KEYS = {"month", "office", "cases", "starting_next_month"}
+CASE_KEYS = {"user_id", "name", "staff", "level", "flags"}
+FLAG_KEYS = {"code", "level", "message"}
+RETENTION_KEYS = {"fiscal_year", "reference_day", "denominator", "numerator", "rate", "tier", "units",
+                  "denominator_users", "numerator_users", "projection"}
+RETENTION_EXTRA = {"office", "window_start", "notes"}     # beyond the contract: who, the window, the caveats
+
+
+def write_book(path, tables: dict[str, list[dict]], settings: dict | None = None):
+    """A format-1 workbook: a sheet per schema table, headers in row 1."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for sheet in schema.TABLES:
+        ws = workbook.create_sheet(sheet.title)
+        ws.append([c.header for c in sheet.columns])
+        for record in tables.get(sheet.name, []):
+            ws.append([record.get(c.name) for c in sheet.columns])
+    if settings:
+        ws = workbook.create_sheet(schema.SETTINGS_TITLE)
+        ws.append(list(schema.SETTINGS_HEADERS))
+        labels = {s.name: s.label for s in schema.SETTINGS}
+        for name, value in settings.items():
+            ws.append([labels[name], value])
+    workbook.save(path)
+    return path
+
+
+def office_tables() -> dict[str, list[dict]]:
+    """Three users in October 2026: one 要対応, one 注意, one 安定; one starts in November;
+    and people for the retention of FY 2026 (7 of 9 employed on 2026年3月31日)."""
+    action = calm("U001", name="試験 花子")
+    action["attendance"] = [a for a in action["attendance"] if a["month"] != "2026-10"] + \
+        [attendance("U001", "2026-10", scheduled=20, absent=5)]
+    watch = without(calm("U002", name="試験 次郎"), "reports")
+    stable = calm("U003", name="試験 三郎")
+    starting = {"users": [user("U004", name="試験 四郎", hired_on=D(2026, 5, 1))]}
+    left = {"users": [user(f"L{i}", hired_on=D(2023, 1, 10), status="離職", left_on=D(2025, 6, 1)) for i in (1, 2)]}
+    employed = {"users": [user(f"E{i}", hired_on=D(2023, 1, 10), support_end=D(2026, 7, 9), status="支援終了")
+                          for i in range(1, 5)]}
+    return combine(action, watch, stable, starting, left, employed)
+
+
+@pytest.fixture
+def book(tmp_path):
+    return write_book(tmp_path / "東事業所.xlsx", office_tables(), settings={"office": "東事業所"})
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_review_json_is_the_contract_shape(book, capsys):
+    code, out, _ = run(capsys, "review", book, "--month", "2026-10", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert set(data) == REVIEW_KEYS
+    assert data["month"] == "2026-10" and data["office"] == "東事業所"
+    for case in data["cases"]:
+        assert set(case) == CASE_KEYS
+        for flag in case["flags"]:
+            assert set(flag) == FLAG_KEYS
+    assert [(c["user_id"], c["level"]) for c in data["cases"]][:3] == [
+        ("U001", "要対応"), ("U002", "注意"), ("U003", "安定")]
+    assert data["cases"][0]["flags"][0] == {"code": "high_absence", "level": "要対応",
+                                           "message": "欠勤率 25%（所定20日・欠勤5日）"}
+    assert data["starting_next_month"] == ["U004"]
+
+
+def test_review_for_people_is_a_table_in_japanese(book, capsys):
+    code, out, _ = run(capsys, "review", book, "--month", "2026-10")
+    assert code == 0
+    assert "東事業所" in out and "2026年10月" in out
+    header = next(line for line in out.splitlines() if line.startswith("区分"))
+    assert all(word in header for word in ("利用者ID", "氏名", "担当", "フラグ"))
+    rows = [line for line in out.splitlines() if line.startswith(("要対応", "注意", "安定"))]
+    assert [r.split()[1] for r in rows][:3] == ["U001", "U002", "U003"]
+    assert "欠勤率 25%（所定20日・欠勤5日）" in out
+    assert "来月から支援開始: U004 試験 四郎" in out
+    # the flag column starts at the same display column on every row
+    from teichaku_nb.cli import _display_width
+    starts = {_display_width(r[:r.index(m)]) for r, m in ((rows[0], "・欠勤率"), (rows[1], "10月の支援"))}
+    assert len(starts) == 1
+
+
+def test_review_lines_fit_the_terminal(book, capsys, monkeypatch):
+    from teichaku_nb.cli import _display_width
+    monkeypatch.setenv("COLUMNS", "80")
+    _, out, _ = run(capsys, "review", book, "--month", "2026-10")
+    assert max(_display_width(line) for line in out.splitlines() if not line.startswith("※")) <= 80
+
+
+def test_review_with_data_errors_still_reviews_and_exits_1(tmp_path, capsys):
+    tables = office_tables()
+    tables["contacts"].append(contact("U999", D(2026, 10, 3)))           # unknown user: an error
+    path = write_book(tmp_path / "西.xlsx", tables)
+    code, out, _ = run(capsys, "review", path, "--month", "2026-10")
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith("※") and "エラー 1件" in first and "teichaku validate" in first
+    assert "要対応" in out and "U001" in out
+    code, out, _ = run(capsys, "review", path, "--month", "2026-10", "--json")
+    assert code == 1 and json.loads(out)["cases"]
+
+
+def test_review_of_an_unreadable_file_exits_2(tmp_path, capsys):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    code, out, err = run(capsys, "review", broken, "--month", "2026-10")
+    assert code == 2 and out == "" and "開けません" in err
+
+
+def test_retention_json_is_the_contract_shape(book, capsys):
+    code, out, _ = run(capsys, "retention", book, "--fiscal-year", "2026", "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert set(data) == RETENTION_KEYS | RETENTION_EXTRA
+    assert set(data["projection"]) == (RETENTION_KEYS - {"projection"}) | RETENTION_EXTRA
+    assert data["fiscal_year"] == 2026 and data["reference_day"] == "2026-03-31"
+    assert (data["numerator"], data["denominator"]) == (7, 9)
+    assert data["rate"] == pytest.approx(7 / 9)
+    assert (data["tier"], data["units"]) == ("70%以上80%未満", 2234)
+    assert data["denominator_users"] == ["E1", "E2", "E3", "E4", "L1", "L2", "U001", "U002", "U003"]
+    assert set(data["denominator_users"]) - set(data["numerator_users"]) == {"L1", "L2"}
+    assert data["projection"]["fiscal_year"] == 2027
+
+
+def test_retention_for_people_shows_rate_units_and_caveats(book, capsys):
+    code, out, _ = run(capsys, "retention", book, "--fiscal-year", "2026")
+    assert code == 0
+    assert "就労定着率: 77.8%" in out
+    assert "2,234単位" in out
+    assert "2026年3月31日" in out and "2023年4月1日" in out
+    assert "L1" in out and "離職日 2025年6月1日" in out
+    assert "翌年度（2027年度）の見込み" in out
+    assert "1か月以内に再就職" in out
+
+
+def test_retention_without_users_in_the_window_says_there_is_no_rate(tmp_path, capsys):
+    path = write_book(tmp_path / "新設.xlsx", {"users": [user("N1", hired_on=D(2026, 6, 1))]})
+    code, out, _ = run(capsys, "retention", path, "--fiscal-year", "2026", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["rate"] is None and data["tier"] is None and data["units"] is None
+    assert any("新たに指定" in note for note in data["notes"])
+    _, out, _ = run(capsys, "retention", path, "--fiscal-year", "2026")
+    assert "出せません" in out
+
+
+@pytest.fixture
+def offices(tmp_path):
+    folder = tmp_path / "offices"
+    folder.mkdir()
+    write_book(folder / "A.xlsx", office_tables(), settings={"office": "東事業所"})
+    write_book(folder / "B.xlsx", combine(calm("U001"), calm("U002", certificate_until=D(2026, 9, 1))),
+               settings={"office": "西事業所"})
+    return folder
+
+
+def test_a_folder_of_offices_gives_one_review_per_office_and_a_total(offices, capsys):
+    code, out, _ = run(capsys, "review", offices, "--month", "2026-10", "--json")
+    data = json.loads(out)
+    assert code == 0 and set(data) == {"offices"}
+    assert [o["office"] for o in data["offices"]] == ["東事業所", "西事業所"]
+    assert all(set(o) == REVIEW_KEYS for o in data["offices"])
+    _, out, _ = run(capsys, "review", offices, "--month", "2026-10")
+    assert "■ 東事業所" in out and "■ 西事業所" in out
+    assert "全事業所（2か所）: 要対応 2人・注意 1人・安定 2人（計 5人）" in out
+
+
+def test_a_folder_of_offices_gives_one_retention_per_office_and_a_combined_rate(offices, capsys):
+    code, out, _ = run(capsys, "retention", offices, "--fiscal-year", "2026", "--json")
+    data = json.loads(out)
+    assert code == 0 and [o["office"] for o in data["offices"]] == ["東事業所", "西事業所"]
+    assert [(o["numerator"], o["denominator"]) for o in data["offices"]] == [(7, 9), (2, 2)]
+    _, out, _ = run(capsys, "retention", offices, "--fiscal-year", "2026")
+    assert re.search(r"全事業所（2か所）\n\s+2026年度の就労定着率: 81\.8%（9人 / 11人）", out)
+
+
+def test_review_and_retention_through_the_console_entry_point(book):
+    done = subprocess.run([sys.executable, "-m", "teichaku_nb", "review", str(book), "--month", "2026-10"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "要対応" in done.stdout and "Traceback" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "teichaku_nb", "retention", str(book), "--fiscal-year", "2026"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "77.8%" in done.stdout and "2,234単位" in done.stdout

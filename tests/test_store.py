@@ -1,0 +1,617 @@
+"""The review store (issue 4; shared/review-rules.md, "Conference records").
+
+Every test runs on SQLite (a file in tmp_path) and on PostgreSQL when
+``TEICHAKU_TEST_PG_URL`` names a server (``scripts/start-postgres.sh`` starts one and
+prints the URL); each PostgreSQL test gets a schema of its own, dropped afterwards.
+All people are synthetic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import multiprocessing
+import os
+import random
+import signal
+import stat
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from teichaku_nb import rules
+from teichaku_nb import store as store_module
+from teichaku_nb.store import (Action, Conference, Conflict, IssuedReport, Review, StoreError,
+                               default_url, export_workbook, open_store)
+
+import store_workers
+from helpers_rules import MONTH, calm, make_book, without
+
+OFFICE = store_workers.OFFICE
+FIXTURES = Path(__file__).parent / "fixtures"
+PG_URL = os.environ.get("TEICHAKU_TEST_PG_URL")
+PG_SKIP = "TEICHAKU_TEST_PG_URL が設定されていないため PostgreSQL のテストは省略"
+D = dt.date
+OCT, NOV, DEC, JAN = (pd.Period(m, "M") for m in ("2026-10", "2026-11", "2026-12", "2027-01"))
+
+
+# --- one database per test, on each engine ---------------------------------------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """The URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'office.teichaku.sqlite'}"
+        return
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        url = sa.engine.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture
+def store(db_url):
+    with open_store(db_url, known_users={OFFICE: ["U001", "U002", "U003"]}) as opened:
+        yield opened
+
+
+def conference(**changes) -> Conference:
+    return dataclasses.replace(Conference(OFFICE, OCT, D(2026, 10, 20), attendees=("佐藤", "鈴木")), **changes)
+
+
+def action(user_id="U001", month=OCT, content="企業の人事担当に勤務時間を確認する", owner="佐藤",
+           due_on=D(2026, 11, 15), **changes) -> Action:
+    return Action(OFFICE, user_id, month, content, owner, due_on, **changes)
+
+
+# --- round trips ---------------------------------------------------------------------------
+
+def test_conference_review_action_and_report_round_trip(store):
+    c = store.save_conference(conference(kind="地域連携会議", outside_participants=("ハローワーク 山田",),
+                                         presenter="サビ管 佐藤"), by="佐藤")
+    assert (c.id, c.version, c.created_by, c.updated_by) == (c.id, 1, "佐藤", "佐藤")
+    assert c.created_at.tzinfo is not None
+    assert store.conferences(OFFICE, OCT) == [c]
+    assert store.conference(c.id) == c
+
+    r = store.save_review(Review(OFFICE, "U001", OCT, workplace="業務に慣れてきた", life="生活リズムは安定",
+                                 health="睡眠がやや浅い", issues="疲れやすい", policy="通院の継続を確認",
+                                 wishes="今の職場で続けたい", judgement="注意", conference_id=c.id),
+                          by="佐藤", expected_version=None)
+    assert r.version == 1 and r.month == OCT and r.judgement == "注意"
+    assert store.review(OFFICE, "U001", "2026-10") == r
+    assert store.reviews(OFFICE, OCT) == [r]
+
+    a = store.add_action(action(conference_id=c.id), by="佐藤")
+    assert (a.status, a.result, a.version, a.due_on) == ("未着手", "", 1, D(2026, 11, 15))
+    assert store.actions(OFFICE, "U001") == [a] and store.action(a.id) == a
+
+    sent = store.record_report(OFFICE, "U001", OCT, "本人・企業", by="鈴木", sent_on=D(2026, 10, 31))
+    assert isinstance(sent, IssuedReport) and sent.created_by == "鈴木"
+    assert store.issued_reports(OFFICE, OCT) == [sent]
+    assert store.counts() == {"conferences": 1, "reviews": 1, "actions": 1, "issued_reports": 1, "history": 4}
+
+
+def test_default_location_is_beside_the_workbook(tmp_path):
+    book = tmp_path / "office.xlsx"
+    assert default_url(book) == f"sqlite:///{tmp_path / 'office.teichaku.sqlite'}"
+    folder = tmp_path / "offices"
+    folder.mkdir()
+    assert default_url(folder) == f"sqlite:///{folder / 'teichaku.sqlite'}"
+    with open_store(book_path=book) as opened:
+        assert opened.location == str(tmp_path / "office.teichaku.sqlite")
+        assert opened.describe() == f"会議記録のデータベース: {tmp_path / 'office.teichaku.sqlite'}"
+    assert (tmp_path / "office.teichaku.sqlite").exists()
+    odd = tmp_path / "事業所 A?#1"                        # characters a URL would read as its own
+    odd.mkdir()
+    with open_store(book_path=odd) as opened:
+        assert opened.location == str(odd / "teichaku.sqlite")
+    assert (odd / "teichaku.sqlite").exists()
+
+
+def test_sqlite_file_is_private_and_in_wal_mode(tmp_path):
+    path = tmp_path / "office.teichaku.sqlite"
+    with open_store(str(path)) as opened:             # a plain path means a SQLite file
+        opened.save_review(Review(OFFICE, "U001", OCT, policy="継続"), by="佐藤", expected_version=None)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        wal = Path(f"{path}-wal")
+        assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o600
+        with opened.engine.connect() as conn:
+            pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            assert pragma("journal_mode") == "wal"
+            assert pragma("busy_timeout") == 10_000
+            assert pragma("synchronous") == 2          # FULL
+            assert pragma("foreign_keys") == 1
+
+
+def test_open_refuses_what_is_not_a_store(tmp_path):
+    not_db = tmp_path / "office.xlsx"
+    not_db.write_bytes(b"PK\x03\x04 this is a workbook, not a database" * 50)
+    with pytest.raises(StoreError, match="開けません"):
+        open_store(str(not_db))
+    with pytest.raises(StoreError, match="フォルダ .* がありません"):
+        open_store(f"sqlite:///{tmp_path / 'missing' / 'x.sqlite'}")
+    with pytest.raises(StoreError, match="指定してください"):
+        open_store()
+    with pytest.raises(StoreError, match="を開けません"):        # no server listens on port 9
+        open_store("postgresql+psycopg://teichaku:secret@127.0.0.1:9/none?connect_timeout=5")
+
+
+# --- open actions carry over until closed ----------------------------------------------------
+
+def test_open_actions_carry_over_to_later_months_until_closed(store):
+    """Rule: open actions carry over to the next month's review of the same user until closed."""
+    first = store.add_action(action(content="主治医の意見を聞く", due_on=D(2026, 11, 10)), by="佐藤")
+    second = store.add_action(action(content="通勤経路を一緒に確認する", due_on=None), by="佐藤")
+    other = store.add_action(action(user_id="U002", content="企業訪問"), by="鈴木")
+    new_in_nov = store.add_action(action(month=NOV, content="11月に決めたこと"), by="佐藤")
+
+    ids = lambda month, user="U001": [a.id for a in store.open_actions(OFFICE, user, as_of_month=month)]
+    assert ids(OCT) == []                                   # not before the month that opened them
+    assert ids(NOV) == [first.id, second.id]                # by due date, none last
+    assert ids(DEC) == [first.id, new_in_nov.id, second.id]
+    assert ids(NOV, "U002") == [other.id]
+    assert {a.id for a in store.open_actions(OFFICE, as_of_month=NOV)} == {first.id, second.id, other.id}
+
+    started = store.update_action(first.id, {"status": "対応中"}, by="佐藤", expected_version=1)
+    assert ids(DEC) == [first.id, new_in_nov.id, second.id]  # 対応中 is still open
+    store.update_action(first.id, {"status": "完了", "result": "意見書を受け取った"}, by="佐藤",
+                        expected_version=started.version)
+    store.update_action(second.id, {"status": "中止"}, by="佐藤", expected_version=1)
+    assert ids(JAN) == [new_in_nov.id]
+    assert store.action(first.id).result == "意見書を受け取った"
+
+
+# --- no lost update --------------------------------------------------------------------------
+
+def test_a_stale_save_raises_a_conflict_naming_who_and_when_and_changes_nothing(store):
+    r1 = store.save_review(Review(OFFICE, "U001", OCT, policy="様子を見る"), by="佐藤", expected_version=None)
+    r2 = store.save_review(dataclasses.replace(r1, policy="企業と面談する"), by="鈴木", expected_version=1)
+    assert r2.version == 2
+    before = store.counts()
+
+    with pytest.raises(Conflict) as caught:
+        store.save_review(dataclasses.replace(r1, policy="通院を増やす"), by="田中", expected_version=1)
+    conflict = caught.value
+    assert conflict.saved_by == "鈴木" and conflict.saved_at == r2.updated_at
+    assert conflict.current == r2                          # the app shows both texts
+    when = store_module.format_time(r2.updated_at)
+    assert f"このケース検討は 鈴木 さんが {when} に保存しています" in str(conflict)
+    assert "保存し直してください" in str(conflict)
+    assert store.review(OFFICE, "U001", OCT) == r2
+    assert store.counts() == before
+
+    # "must be new" while it exists is a conflict too
+    with pytest.raises(Conflict, match="鈴木 さん"):
+        store.save_review(Review(OFFICE, "U001", OCT, policy="別の方針"), by="田中", expected_version=None)
+    # the caller decides: save again over the version it has now seen
+    r3 = store.save_review(dataclasses.replace(r1, policy="通院を増やす"), by="田中",
+                           expected_version=conflict.current.version)
+    assert (r3.version, r3.policy, r3.updated_by) == (3, "通院を増やす", "田中")
+
+
+def test_a_review_created_by_someone_else_after_our_look_is_a_conflict(store, monkeypatch):
+    """The race the unique key settles (PostgreSQL, read committed): both saw no review."""
+    theirs = store.save_review(Review(OFFICE, "U001", OCT, policy="先に保存"), by="鈴木", expected_version=None)
+    looked = []
+
+    def saw_nothing(self, conn, table, *where):       # as if we looked before 鈴木 committed
+        looked.append(table.name)
+        return None
+
+    monkeypatch.setattr(store_module.Store, "_locked", saw_nothing)
+    before = store.counts()
+    with pytest.raises(Conflict, match="鈴木 さん") as caught:
+        store.save_review(Review(OFFICE, "U001", OCT, policy="後から保存"), by="佐藤", expected_version=None)
+    assert looked == ["reviews"] and caught.value.current == theirs
+    assert store.counts() == before
+
+
+def test_actions_and_conferences_have_versions_too(store):
+    a = store.add_action(action(), by="佐藤")
+    store.update_action(a.id, {"owner": "鈴木"}, by="鈴木", expected_version=1)
+    with pytest.raises(Conflict, match="この役割分担は 鈴木 さんが"):
+        store.update_action(a.id, {"status": "完了"}, by="佐藤", expected_version=1)
+    assert store.action(a.id).status == "未着手"
+
+    c = store.save_conference(conference(), by="佐藤")
+    store.save_conference(dataclasses.replace(c, attendees=("佐藤", "鈴木", "田中")), by="田中", expected_version=1)
+    with pytest.raises(Conflict, match="この会議記録は 田中 さんが"):
+        store.save_conference(dataclasses.replace(c, held_on=D(2026, 10, 21)), by="佐藤", expected_version=1)
+    assert store.conference(c.id).held_on == D(2026, 10, 20)
+
+
+def test_saving_unchanged_text_writes_no_new_version(store):
+    r = store.save_review(Review(OFFICE, "U001", OCT, policy="継続"), by="佐藤", expected_version=None)
+    again = store.save_review(r, by="鈴木", expected_version=1)
+    assert again == r and len(store.history(OFFICE, "U001")) == 1
+
+
+# --- history -------------------------------------------------------------------------------
+
+def test_every_change_is_kept_in_the_history_of_the_case(store):
+    r = store.save_review(Review(OFFICE, "U001", OCT, issues="疲れやすい"), by="佐藤", expected_version=None)
+    store.save_review(dataclasses.replace(r, issues="疲れやすい。残業が増えた", judgement="要対応"),
+                      by="鈴木", expected_version=1)
+    a = store.add_action(action(), by="佐藤")
+    store.update_action(a.id, {"due_on": D(2026, 11, 30)}, by="田中", expected_version=1)
+    store.save_review(Review(OFFICE, "U002", OCT, issues="別の人"), by="佐藤", expected_version=None)
+    store.save_conference(conference(), by="佐藤")
+
+    entries = store.history(OFFICE, "U001")
+    assert [(e.record_kind, e.operation, e.changed_by) for e in entries] == [
+        ("reviews", "create", "佐藤"), ("reviews", "update", "鈴木"),
+        ("actions", "create", "佐藤"), ("actions", "update", "田中")]
+    assert entries[0].changes["issues"] == (None, "疲れやすい")
+    assert entries[1].changes == {"issues": ("疲れやすい", "疲れやすい。残業が増えた"), "judgement": (None, "要対応")}
+    assert entries[3].changes == {"due_on": ("2026-11-15", "2026-11-30")}
+    assert entries[1].label == "ケース検討の更新"
+    assert all(e.changed_at.tzinfo is not None for e in entries)
+    assert entries[0].changed_at <= entries[1].changed_at
+    assert len(store.history(OFFICE)) == 6                  # the office: U002 and the conference too
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+BAD_INPUT = [
+    ("unknown user", lambda s: s.save_review(Review(OFFICE, "U999", OCT), by="佐藤", expected_version=None),
+     "利用者ID U999 はこの事業所（テスト事業所）のケース記録にありません"),
+    ("unknown user, action", lambda s: s.add_action(action(user_id="U999"), by="佐藤"), "U999"),
+    ("unknown user, report", lambda s: s.record_report(OFFICE, "U999", OCT, "本人", by="佐藤"), "U999"),
+    ("empty owner", lambda s: s.add_action(action(owner="  "), by="佐藤"), "担当は必須です"),
+    ("empty content", lambda s: s.add_action(action(content=""), by="佐藤"), "内容は必須です"),
+    ("no name of who saves", lambda s: s.save_review(Review(OFFICE, "U001", OCT), by="", expected_version=None),
+     "保存する人の名前は必須です"),
+    ("due date as text", lambda s: s.add_action(action(due_on="2026-11-30"), by="佐藤"), "期限は日付で指定してください"),
+    ("held_on as text", lambda s: s.save_conference(conference(held_on="10/20"), by="佐藤"), "開催日は日付で指定してください"),
+    ("month as a date", lambda s: s.save_review(Review(OFFICE, "U001", D(2026, 10, 1)), by="佐藤", expected_version=None),
+     "対象年月は 2026-10 のような年月で指定してください"),
+    ("unknown status", lambda s: s.add_action(action(status="done"), by="佐藤"), "状態は 未着手・対応中・完了・中止 のどれか"),
+    ("unknown judgement", lambda s: s.save_review(Review(OFFICE, "U001", OCT, judgement="危険"), by="佐藤",
+                                                  expected_version=None), "会議の判断は"),
+    ("text as a number", lambda s: s.save_review(Review(OFFICE, "U001", OCT, policy=3), by="佐藤",
+                                                 expected_version=None), "方針は文字で入力してください"),
+    ("NUL in text", lambda s: s.save_review(Review(OFFICE, "U001", OCT, wishes="a\x00b"), by="佐藤",
+                                            expected_version=None), "本人の意向に使えない制御文字"),
+    ("lone surrogate", lambda s: s.save_review(Review(OFFICE, "U001", OCT, life="\ud800"), by="佐藤",
+                                               expected_version=None), "保存できない文字"),
+    ("too long", lambda s: s.save_review(Review(OFFICE, "U001", OCT, discussion="あ" * 30_001), by="佐藤",
+                                         expected_version=None), "30,000文字以内"),
+    ("no attendees", lambda s: s.save_conference(conference(attendees=()), by="佐藤"), "出席者を1人以上"),
+    ("attendees as one string", lambda s: s.save_conference(conference(attendees="佐藤"), by="佐藤"), "名前の一覧"),
+    ("regional without outsiders", lambda s: s.save_conference(conference(kind="地域連携会議", presenter="佐藤"), by="佐藤"),
+     "外部の参加者"),
+    ("regional without presenter", lambda s: s.save_conference(
+        conference(kind="地域連携会議", outside_participants=("ハローワーク",)), by="佐藤"), "発表者"),
+    ("unknown kind", lambda s: s.save_conference(conference(kind="雑談"), by="佐藤"), "会議の種別は"),
+    ("unknown recipient", lambda s: s.record_report(OFFICE, "U001", OCT, "家族", by="佐藤"), "送付先は"),
+    ("unknown conference", lambda s: s.save_review(Review(OFFICE, "U001", OCT, conference_id=999), by="佐藤",
+                                                   expected_version=None), "会議ID 999"),
+    ("version for a new review", lambda s: s.save_review(Review(OFFICE, "U001", OCT), by="佐藤", expected_version=1),
+     "保存されていません"),
+    ("action field that cannot change", lambda s: s.update_action(1, {"user_id": "U002"}, by="佐藤", expected_version=1),
+     "変更できません"),
+    ("missing action", lambda s: s.update_action(999, {"status": "完了"}, by="佐藤", expected_version=1),
+     "役割分担ID 999 の記録はありません"),
+    ("no version for an update", lambda s: s.update_action(1, {"status": "完了"}, by="佐藤", expected_version=None),
+     "expected_version"),
+]
+
+
+@pytest.mark.parametrize("call, message", [pytest.param(c, m, id=i) for i, c, m in BAD_INPUT])
+def test_bad_input_gets_a_japanese_error_and_writes_nothing(store, call, message):
+    store.add_action(action(), by="佐藤")        # action 1 exists
+    before = store.counts()
+    with pytest.raises(StoreError) as caught:
+        call(store)
+    assert message in str(caught.value)
+    assert store.counts() == before
+
+
+def test_long_text_markup_and_formulas_are_stored_and_exported_verbatim(store, tmp_path):
+    note = ("職場では問題なし。\n" + "あいうえお" * 800)[:4_000]
+    assert len(note) == 4_000
+    script = '<script>alert("x")</script> & <b>太字</b>'
+    formula = "=HYPERLINK(\"http://example.invalid\")"
+    r = store.save_review(Review(OFFICE, "U001", OCT, discussion=note, workplace=script, wishes=formula,
+                                 life="  前後の空白\tタブ  "), by="佐藤", expected_version=None)
+    stored = store.review(OFFICE, "U001", OCT)
+    assert (stored.discussion, stored.workplace, stored.wishes, stored.life) == (note, script, formula, "  前後の空白\tタブ  ")
+    assert stored == r
+
+    out = tmp_path / "export.xlsx"
+    export_workbook(store, OFFICE, out)
+    sheet = openpyxl.load_workbook(out)["ケース検討"]
+    headers = [c.value for c in sheet[1]]
+    row = dict(zip(headers, [c.value for c in sheet[2]]))
+    assert (row["検討内容"], row["職場の現状"], row["本人の意向"]) == (note, script, formula)
+    assert sheet.cell(row=2, column=headers.index("本人の意向") + 1).data_type == "s"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=300))
+def test_any_text_is_stored_verbatim_or_refused_whole(store, text):
+    user = "U003"
+    before = store.counts()
+    existing = store.review(OFFICE, user, OCT)
+    try:
+        saved = store.save_review(Review(OFFICE, user, OCT, policy=text), by="佐藤",
+                                  expected_version=existing.version if existing else None)
+    except StoreError as error:
+        assert "方針" in str(error)
+        assert store.counts() == before
+    else:
+        assert saved.policy == text and store.review(OFFICE, user, OCT).policy == text
+
+
+# --- schema versions -----------------------------------------------------------------------
+
+def _make_v1_database(url: str) -> None:
+    """A database exactly as schema version 1 made it, with some records in it."""
+    engine = sa.create_engine(url)
+    ddl = (FIXTURES / f"store_v1.{engine.dialect.name}.sql").read_text(encoding="utf-8")
+    statements = [s for s in (part.strip() for part in "\n".join(
+        line for line in ddl.splitlines() if not line.startswith("--")).split(";")) if s]
+    at = dt.datetime(2026, 10, 20, 5, 0, tzinfo=dt.timezone.utc)
+    if engine.dialect.name == "sqlite":
+        at = at.replace(tzinfo=None)
+    stamps = {"version": 1, "created_by": "佐藤", "created_at": at, "updated_by": "佐藤", "updated_at": at}
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+        conn.execute(sa.text("INSERT INTO schema_version (version, applied_at) VALUES (1, :at)"), {"at": at})
+        conn.execute(sa.text(
+            "INSERT INTO conferences (office, month, held_on, kind, attendees, version, created_by, created_at,"
+            " updated_by, updated_at) VALUES (:office, '2026-10', :held_on, '定例ケース会議', '[\"佐藤\", \"鈴木\"]',"
+            " :version, :created_by, :created_at, :updated_by, :updated_at)"),
+            {"office": OFFICE, "held_on": D(2026, 10, 20), **stamps})
+        conn.execute(sa.text(
+            "INSERT INTO reviews (office, user_id, month, conference_id, workplace, policy, judgement, version,"
+            " created_by, created_at, updated_by, updated_at) VALUES (:office, 'U001', '2026-10', 1,"
+            " '残業が続いている', '企業と面談する', '注意', :version, :created_by, :created_at, :updated_by, :updated_at)"),
+            {"office": OFFICE, **stamps})
+        conn.execute(sa.text(
+            "INSERT INTO actions (office, user_id, month, conference_id, content, owner, due_on, status, version,"
+            " created_by, created_at, updated_by, updated_at) VALUES (:office, 'U001', '2026-10', 1,"
+            " '人事担当に連絡', '佐藤', :due_on, '対応中', :version, :created_by, :created_at, :updated_by, :updated_at)"),
+            {"office": OFFICE, "due_on": D(2026, 11, 15), **stamps})
+    engine.dispose()
+
+
+def test_a_version_1_database_opens_and_is_migrated(db_url):
+    _make_v1_database(db_url)
+    with open_store(db_url) as opened:
+        assert opened.schema_version() == store_module.SCHEMA_VERSION == 2
+        old = opened.conferences(OFFICE, OCT)[0]
+        assert (old.attendees, old.outside_participants, old.presenter) == (("佐藤", "鈴木"), (), None)
+        assert old.created_at == dt.datetime(2026, 10, 20, 5, 0, tzinfo=dt.timezone.utc)
+        review = opened.review(OFFICE, "U001", OCT)
+        assert (review.workplace, review.policy, review.judgement, review.conference_id) == (
+            "残業が続いている", "企業と面談する", "注意", 1)
+        assert [a.content for a in opened.open_actions(OFFICE, "U001", as_of_month=NOV)] == ["人事担当に連絡"]
+        # the fields schema 2 added work on old and new records
+        updated = opened.save_conference(dataclasses.replace(old, kind="地域連携会議", outside_participants=(
+            "就業・生活支援センター 高橋",), presenter="佐藤"), by="鈴木", expected_version=1)
+        assert (updated.version, updated.presenter) == (2, "佐藤")
+        opened.save_review(dataclasses.replace(review, policy="通院の継続"), by="鈴木", expected_version=1)
+    with open_store(db_url) as again:                  # opening again changes nothing
+        assert again.schema_version() == 2
+        assert again.conference(1).outside_participants == ("就業・生活支援センター 高橋",)
+
+    # the migrated tables have exactly the columns the current code creates
+    engine = sa.create_engine(db_url)
+    inspector = sa.inspect(engine)
+    for table in store_module.metadata.sorted_tables:
+        found = {c["name"]: c["nullable"] for c in inspector.get_columns(table.name)}
+        assert found == {c.name: c.nullable for c in table.columns}, table.name
+    engine.dispose()
+
+
+def test_a_database_from_a_newer_version_is_refused(db_url):
+    open_store(db_url).close()
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO schema_version (version, applied_at) VALUES (99, :at)"),
+                     {"at": dt.datetime(2030, 1, 1)})
+    engine.dispose()
+    with pytest.raises(StoreError, match="新しい版の teichaku_nb（スキーマ 99）"):
+        open_store(db_url)
+
+
+# --- the rules read the store ------------------------------------------------------------
+
+def test_report_not_shared_and_overdue_action_read_the_store(store):
+    """Rules report_not_shared and overdue_action with the store's frames."""
+    book = make_book(without(calm(), "reports"))
+    codes = lambda: rules.agenda(book, MONTH, shared_reports=store.shared_reports_frame(book.office),
+                                 open_actions=store.open_actions_frame(book.office, MONTH)).case("U001").codes
+    office = book.office
+    store.register_users(office, ["U001"])
+    assert codes() == ["report_not_shared"]
+    store.record_report(office, "U001", MONTH, "本人", by="佐藤", sent_on=D(2026, 10, 30))
+    assert codes() == []
+
+    overdue = store.add_action(Action(office, "U001", MONTH - 1, "企業に連絡", "佐藤", D(2026, 10, 15)), by="佐藤")
+    store.add_action(Action(office, "U001", MONTH - 1, "来月の面談日を決める", "佐藤", D(2026, 11, 15)), by="佐藤")
+    store.add_action(Action(office, "U001", MONTH, "今月決めた対応", "佐藤", D(2026, 10, 1)), by="佐藤")
+    review = rules.agenda(book, MONTH, shared_reports=store.shared_reports_frame(office),
+                          open_actions=store.open_actions_frame(office, MONTH)).case("U001")
+    assert review.codes == ["overdue_action"]
+    assert "企業に連絡" in review.flags[0].message and "今月決めた対応" not in review.flags[0].message
+    store.update_action(overdue.id, {"status": "完了"}, by="佐藤", expected_version=1)
+    assert codes() == []
+
+    frame = store.open_actions_frame(office, NOV)
+    assert list(frame.columns) == ["action_id", "user_id", "month", "content", "owner", "due_on", "status"]
+    assert str(frame["month"].dtype) == "period[M]" and frame["due_on"].dtype.kind == "M"
+    empty = store.shared_reports_frame("ほかの事業所")
+    assert list(empty.columns) == ["user_id", "month", "recipient", "sent_on"] and empty.empty
+    assert str(store.shared_reports_frame(office, months=[MONTH])["month"].dtype) == "period[M]"
+
+
+# --- export --------------------------------------------------------------------------------
+
+def test_export_writes_one_sheet_per_record_kind_with_japanese_headers(store, tmp_path):
+    c = store.save_conference(conference(kind="地域連携会議", outside_participants=("ハローワーク 山田", "主治医"),
+                                         presenter="佐藤"), by="佐藤")
+    store.save_review(Review(OFFICE, "U001", OCT, policy="継続", conference_id=c.id), by="佐藤", expected_version=None)
+    store.add_action(action(conference_id=c.id), by="佐藤")
+    store.record_report(OFFICE, "U001", OCT, "本人", by="鈴木", sent_on=D(2026, 10, 31))
+    store.register_users("別の事業所", ["U001"])
+    store.save_review(Review("別の事業所", "U001", OCT, policy="別"), by="田中", expected_version=None)
+
+    out = tmp_path / "records.xlsx"
+    written = export_workbook(store, OFFICE, out)
+    assert written["ケース検討"] == 1 and written["会議"] == 1
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["会議", "ケース検討", "役割分担", "支援レポート送付", "変更履歴"]
+    meeting = {h.value: v.value for h, v in zip(book["会議"][1], book["会議"][2])}
+    assert meeting["種別"] == "地域連携会議" and meeting["外部参加者"] == "ハローワーク 山田、主治医"
+    assert meeting["発表者"] == "佐藤" and meeting["開催日"] == dt.datetime(2026, 10, 20)
+    assert "作成日時（日本時間）" in meeting
+    task = {h.value: v.value for h, v in zip(book["役割分担"][1], book["役割分担"][2])}
+    assert (task["担当"], task["状態"], task["期限"]) == ("佐藤", "未着手", dt.datetime(2026, 11, 15))
+    changes = [[c.value for c in row] for row in book["変更履歴"].iter_rows(min_row=2)]
+    assert ["日時", "変更者", "事業所", "利用者ID", "記録の種類", "記録ID", "操作", "項目", "変更前", "変更後"] == [
+        c.value for c in book["変更履歴"][1]]
+    assert ["佐藤", OFFICE, "U001", "ケース検討", "作成", "方針", None, "継続"] in [r[1:5] + r[6:] for r in changes]
+    assert all(r[2] == OFFICE for r in changes) and isinstance(changes[0][0], dt.datetime)
+
+    everyone = export_workbook(store, None, tmp_path / "all.xlsx")
+    assert everyone["ケース検討"] == 2
+
+
+# --- concurrency and crashes ---------------------------------------------------------------
+
+@pytest.mark.slow
+def test_eight_writers_lose_nothing(db_url):
+    """8 processes saving different cases and actions: every acknowledged save is read back."""
+    open_store(db_url).close()
+    workers, rounds = 8, 15
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    processes = [ctx.Process(target=store_workers.writer, args=(db_url, w, rounds, results)) for w in range(workers)]
+    for p in processes:
+        p.start()
+    reports = [results.get(timeout=240) for _ in processes]
+    for p in processes:
+        p.join(timeout=60)
+    assert [error for _, _, error in reports if error] == []
+
+    with open_store(db_url) as opened:
+        acknowledged = [ack for _, acks, _ in reports for ack in acks]
+        assert len(acknowledged) == workers * (3 * rounds - 1)
+        for kind, key, expected in acknowledged:
+            if kind == "review":
+                found = opened.review(OFFICE, *key)
+                assert found is not None and found.workplace == expected["workplace"]
+            else:
+                found = opened.action(key)
+                assert found is not None and found.content == expected["content"]
+        counts = opened.counts()
+        assert counts["reviews"] == workers * rounds and counts["actions"] == workers * rounds
+        # the last action of each worker stays open, every earlier one was closed
+        assert len(opened.open_actions(OFFICE, as_of_month="2099-01")) == workers
+        assert counts["history"] == workers * (3 * rounds - 1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("create", [False, True], ids=["update", "create"])
+def test_two_editors_of_one_review_get_one_success_and_one_conflict_per_round(db_url, create):
+    rounds = 12
+    with open_store(db_url) as opened:
+        if not create:
+            opened.save_review(Review(OFFICE, "U001", OCT, policy="最初の方針"), by="佐藤", expected_version=None)
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    processes = [ctx.Process(target=store_workers.editor, args=(db_url, name, "U001", rounds, create, barrier, results))
+                 for name in ("佐藤", "鈴木")]
+    for p in processes:
+        p.start()
+    reports = {name: (outcomes, error) for name, outcomes, error in (results.get(timeout=240) for _ in processes)}
+    for p in processes:
+        p.join(timeout=60)
+    assert {name: error for name, (_, error) in reports.items() if error} == {}
+
+    a, b = reports["佐藤"][0], reports["鈴木"][0]
+    assert len(a) == len(b) == rounds
+    for i, (mine, theirs) in enumerate(zip(a, b)):
+        assert sorted([mine[0], theirs[0]]) == ["conflict", "saved"], f"round {i}: {mine} {theirs}"
+        loser, winner = (mine, "鈴木") if mine[0] == "conflict" else (theirs, "佐藤")
+        assert loser[1] == winner                      # the conflict names who saved
+    with open_store(db_url) as opened:
+        if create:     # one review per month, each written once
+            assert [(r.month, r.version) for r in opened.reviews(OFFICE, user_id="U001")] == [
+                (store_workers.BASE_MONTH + i, 1) for i in range(rounds)]
+            assert len(opened.history(OFFICE, "U001")) == rounds
+        else:
+            final = opened.review(OFFICE, "U001", OCT)
+            assert final.version == 1 + rounds
+            assert len(opened.history(OFFICE, "U001")) == 1 + rounds
+
+
+def _read_acks(stream, acks: list[str], stop_after: int | None = None) -> None:
+    """Read ack lines (until ``stop_after`` of them, or the end of the stream)."""
+    for line in stream:
+        line = line.strip()
+        if line and line != "ready":
+            acks.append(line)
+        if stop_after is not None and len(acks) >= stop_after:
+            return
+
+
+@pytest.mark.slow
+def test_a_writer_killed_mid_save_leaves_a_sound_database_with_every_acknowledged_save(db_url):
+    open_store(db_url).close()
+    rng = random.Random(4)
+    script = Path(store_workers.__file__)
+    acknowledged: list[str] = []
+    for run in range(20):
+        writer = subprocess.Popen([sys.executable, str(script), "crash", db_url, str(run)],
+                                  stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        acks: list[str] = []
+        try:
+            _read_acks(writer.stdout, acks, stop_after=rng.randint(1, 12))
+            writer.send_signal(signal.SIGKILL)
+            _read_acks(writer.stdout, acks)             # lines written before the kill
+        finally:
+            writer.kill()
+            writer.wait(timeout=60)
+            writer.stdout.close()
+        assert writer.returncode == -signal.SIGKILL, f"run {run}: the writer ended by itself"
+        acknowledged += acks
+
+    with open_store(db_url) as opened:
+        if opened.is_sqlite:
+            with opened.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalars().all() == ["ok"]
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        reviews = {r.user_id for r in opened.reviews(OFFICE)}
+        actions = {a.id: a.user_id for a in opened.actions(OFFICE)}
+        for line in acknowledged:
+            kind, *rest = line.split()
+            if kind == "review":
+                assert rest[0] in reviews, line
+            else:
+                assert actions.get(int(rest[0])) == rest[1], line
+        # nothing half-written: each review has its history row, each action too
+        counts = opened.counts()
+        assert counts["history"] == counts["reviews"] + counts["actions"]
+    assert len(acknowledged) >= 20

@@ -129,6 +129,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="URL", default=None,
                    help="会議記録のデータベース（省略時はブックの隣の BOOK名.teichaku.sqlite）")
     p.set_defaults(handler=cmd_export)
+
+    p = commands.add_parser("app", help="ケース会議アプリ（ブラウザの画面）を起動します",
+                            description="ケース会議アプリを Voila で起動し、トークン付きのURLを表示します。\n"
+                                        "BOOK を省略するとデモデータ（架空の人物）を開きます。")
+    p.add_argument("book", metavar="BOOK", type=Path, nargs="?", default=None,
+                   help="ブック、CSVフォルダ、または事業所フォルダ（省略時はデモデータ）")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite。デモはユーザーごとのフォルダ）")
+    p.add_argument("--host", default="127.0.0.1", help="待ち受けるアドレス（既定 127.0.0.1）")
+    p.add_argument("--port", type=int, default=8866, help="ポート番号（既定 8866）")
+    p.set_defaults(handler=cmd_app)
+
+    p = commands.add_parser("report", help="会議録・支援レポート・月次サマリーを HTML / PDF で作ります",
+                            description="会議録（minutes）、支援レポート（support: 本人用・企業用）、月次サマリー（summary）を作ります。\n"
+                                        "支援レポートを作ると、会議記録のデータベースに送付済みとして記録します。")
+    p.add_argument("kind", choices=("minutes", "support", "summary"), metavar="{minutes|support|summary}",
+                   help="minutes: 会議録 / support: 支援レポート / summary: 月次サマリー")
+    p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
+    p.add_argument("--month", type=_month, required=True, metavar="YYYY-MM", help="対象の年月")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite）")
+    p.add_argument("--user", metavar="ID", default=None,
+                   help="支援レポートを作る利用者ID（省略時はその月の検討対象の全員）")
+    p.add_argument("--for", dest="audience", choices=("本人", "企業"), default=None,
+                   help="支援レポートの宛先: 本人用 / 企業用（省略時は両方）")
+    p.add_argument("--format", dest="fmt", choices=("html", "pdf"), default="html",
+                   help="出力形式（既定 html。pdf には Chromium が必要）")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help="出力先フォルダ（既定 reports/YYYY-MM）")
+    p.set_defaults(handler=cmd_report)
     return parser
 
 
@@ -259,17 +288,7 @@ def cmd_review(args) -> int:
                 open_actions=store.open_actions_frame(book.office, args.month))))
     if store is not None:
         store.close()
-    if args.json:
-        if is_offices:
-            _print_json({"offices": [review.as_dict() for _, review in reviews]})
-        elif reviews:
-            _print_json(reviews[0][1].as_dict())
-    else:
-        blocks = [_review_block(book, review) for book, review in reviews]
-        if is_offices and reviews:
-            blocks.append(_review_total([review for _, review in reviews]))
-        if blocks:
-            print("\n\n".join(blocks))
+    _print_results(args, reviews, is_offices, _review_block, _review_total)
     return _exit_code(books)
 
 
@@ -277,18 +296,23 @@ def cmd_retention(args) -> int:
     from . import rules
     books, is_offices = _load(args.book)
     results = [(book, rules.retention(book, args.fiscal_year)) for book in _readable(books)]
+    _print_results(args, results, is_offices, _retention_block, _retention_total)
+    return _exit_code(books)
+
+
+def _print_results(args, results: list, is_offices: bool, block, total) -> None:
+    """One result per office: JSON for programs, or a block each (and a total line) for people."""
     if args.json:
         if is_offices:
             _print_json({"offices": [result.as_dict() for _, result in results]})
         elif results:
             _print_json(results[0][1].as_dict())
-    else:
-        blocks = [_retention_block(book, result) for book, result in results]
-        if is_offices and results:
-            blocks.append(_retention_total([result for _, result in results]))
-        if blocks:
-            print("\n\n".join(blocks))
-    return _exit_code(books)
+        return
+    blocks = [block(book, result) for book, result in results]
+    if is_offices and results:
+        blocks.append(total([result for _, result in results]))
+    if blocks:
+        print("\n\n".join(blocks))
 
 
 # --- the conference store (issue 4) ---------------------------------------------------
@@ -512,3 +536,48 @@ def _retention_total(results: list) -> str:
                  else "出せません（対象期間に利用者がいません）")
         lines.append(f"  {items[0].fiscal_year}年度{label}の就労定着率: {shown}")
     return "\n".join(lines)
+
+
+# --- app: owned by the app (issue 5) ---------------------------------------------------
+
+def cmd_app(args) -> int:
+    from .app.launcher import run
+    return run(args.book, args.db, args.host, args.port,
+               out=lambda text: print(text, flush=True),
+               err=lambda text: print(text, file=sys.stderr, flush=True))
+
+
+# --- report: owned by the reports (issue 6) ---
+
+def _progress_bar(done: int, total: int, *, width: int = 30) -> None:
+    """A text progress bar on stderr (only for batches, only on a terminal or when asked)."""
+    if total <= 1:
+        return
+    filled = width * done // total
+    end = "\n" if done >= total else ""
+    print(f"\r作成中 [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+def cmd_report(args) -> int:
+    from .reports import ReportError, make_reports
+    if args.kind != "support" and (args.user is not None or args.audience is not None):
+        print("エラー: --user と --for は支援レポート（support）だけに指定できます", file=sys.stderr)
+        return EXIT_INPUT
+    books, _ = _load(args.book)
+    if not _readable(books):
+        return EXIT_INPUT
+    out = args.out if args.out is not None else Path("reports") / args.month.strftime("%Y-%m")
+    try:
+        paths = make_reports(args.kind, args.book, args.month, db=args.db, user=args.user,
+                             audience=args.audience, fmt=args.fmt, out_dir=out, progress=_progress_bar)
+    except ReportError as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    for book in books:
+        line = _problem_line(book)
+        if line:
+            print(line, file=sys.stderr)
+    print(f"{len(paths)}件のレポートを書き出しました: {out}")
+    for path in paths:
+        print(f"  {path.name}")
+    return _exit_code(books)

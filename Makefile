@@ -15,12 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The app on the bundled demo data.  Until the Voila app lands (issue 5) this checks and
-# reviews the demo workbook on the command line.
+# The conference app (Voila) on the bundled demo data: open the URL it prints (with its token).
 app: setup
-	$(BIN)/teichaku validate data/demo.xlsx
-	$(BIN)/teichaku review data/demo.xlsx --month 2026-10
-	$(BIN)/teichaku retention data/demo.xlsx --fiscal-year 2026
+	$(BIN)/teichaku app --port $(PORT)
 
 system:
 	bash scripts/system-packages.sh
@@ -47,6 +44,8 @@ demo: setup
 bench: setup
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/review.py
+	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/app.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -32,10 +32,11 @@ def _none(value):
 def profile(book: CaseBook, user_id: str, month) -> dict | None:
     """The user's row as plain values, with the support period seen at the end of ``month``.
 
-    Keys: ``PROFILE_FIELDS`` plus month_n (month of employment, 1.. from 就職日),
-    months_left (calendar months to the end of support, 0 in its last month) and
-    support_end_effective (支援終了予定日 or 離職日, whichever is first).  None for an
-    unknown 利用者ID.
+    Keys: ``PROFILE_FIELDS`` plus, from ``rules.support_periods``: month_n (month of
+    employment, 1.. from 就職日), support_month of support_months (month of the support
+    period, 1.. from 支援開始日, of 36 by default), months_left (calendar months to the end
+    of support, 0 in its last month) and support_end_effective (支援終了予定日 or 離職日,
+    whichever is first).  None for an unknown 利用者ID.
     """
     month = _period(month)
     users = book.users
@@ -45,8 +46,8 @@ def profile(book: CaseBook, user_id: str, month) -> dict | None:
     periods = support_periods(book, month.end_time.normalize())
     period = periods[periods["user_id"] == str(user_id)].iloc[0]
     record = {name: _none(row.iloc[0][name]) for name in PROFILE_FIELDS}
-    record.update(month_n=_none(period["month_n"]), months_left=_none(period["months_left"]),
-                  support_end_effective=_none(period["support_end_effective"]))
+    for name in ("month_n", "support_month", "support_months", "months_left", "support_end_effective"):
+        record[name] = _none(period[name])
     return record
 
 

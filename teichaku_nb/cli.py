@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from . import japanese
-from .casebook import ERROR, SEVERITY_LABELS, CaseBook
+from .casebook import SEVERITY_LABELS, CaseBook
 
 EXIT_OK, EXIT_DATA, EXIT_INPUT = 0, 1, 2
 
@@ -269,8 +269,7 @@ import unicodedata  # noqa: E402
 
 
 def cmd_review(args) -> int:
-    from . import rules
-    from .store import StoreError
+    from .store import StoreError, month_review
     books, is_offices = _load(args.book)
     readable = _readable(books)
     try:
@@ -278,14 +277,7 @@ def cmd_review(args) -> int:
     except StoreError as error:
         print(f"エラー: {error}", file=sys.stderr)
         return EXIT_INPUT
-    reviews = []
-    for book in readable:
-        if store is None:
-            reviews.append((book, rules.agenda(book, args.month)))
-        else:
-            reviews.append((book, rules.agenda(
-                book, args.month, shared_reports=store.shared_reports_frame(book.office),
-                open_actions=store.open_actions_frame(book.office, args.month))))
+    reviews = [(book, month_review(book, args.month, store)) for book in readable]
     if store is not None:
         store.close()
     _print_results(args, reviews, is_offices, _review_block, _review_total)
@@ -550,7 +542,7 @@ def cmd_app(args) -> int:
 # --- report: owned by the reports (issue 6) ---
 
 def _progress_bar(done: int, total: int, *, width: int = 30) -> None:
-    """A text progress bar on stderr (only for batches, only on a terminal or when asked)."""
+    """A text progress bar on stderr, for batches (more than one document)."""
     if total <= 1:
         return
     filled = width * done // total

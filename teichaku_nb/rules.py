@@ -204,14 +204,18 @@ def support_periods(book: CaseBook, on) -> pd.DataFrame:
 
     Columns: user_id, hired_on, support_start, support_end (planned),
     support_end_effective (= min(支援終了予定日, 離職日)), month_n (month of employment on
-    ``on``, counted 1.. from 就職日; support covers months 7..42), months_left (calendar
-    months from ``on``'s month to the effective end's month, 0 in the last month and
-    after), in_support (support_start ≤ on ≤ support_end_effective).
+    ``on``, counted 1.. from 就職日; support covers months 7..42), support_month (month of
+    the support period on ``on``, counted 1.. from 支援開始日; NA before it starts),
+    support_months (the planned period's length in whole months, 36 by default),
+    months_left (calendar months from ``on``'s month to the effective end's month, 0 in the
+    last month and after), in_support (support_start ≤ on ≤ support_end_effective).
     """
     on = pd.Timestamp(on).normalize()
     users = book.users
     end = users[["support_end", "left_on"]].min(axis=1).astype("datetime64[ns]")
     month_n = _months_between(users["hired_on"], on) + 1
+    support_month = _months_between(users["support_start"], on) + 1
+    support_months = _months_between(users["support_start"], users["support_end"] + pd.Timedelta(days=1))
     months_left = ((end.dt.year - on.year) * 12 + (end.dt.month - on.month)).clip(lower=0)
     return pd.DataFrame({
         "user_id": users["user_id"],
@@ -220,6 +224,8 @@ def support_periods(book: CaseBook, on) -> pd.DataFrame:
         "support_end": users["support_end"],
         "support_end_effective": end,
         "month_n": month_n.where(month_n >= 1),
+        "support_month": support_month.where(support_month >= 1),
+        "support_months": support_months,
         "months_left": months_left.astype("Int64"),
         "in_support": ((users["support_start"] <= on) & (end >= on)).fillna(False),
     })

@@ -7,7 +7,7 @@ else lists sheets, headers or choices.  See ``shared/workbook-format.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 FORMAT_VERSION = 1
 

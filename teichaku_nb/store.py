@@ -48,8 +48,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from . import paths
 from .japanese import format_date, format_month
-from .rules import CLOSED_ACTION_STATES, LEVELS
+from .rules import CLOSED_ACTION_STATES, LEVELS, agenda
 from .schema import REPORTS
 
 # --- constants ------------------------------------------------------------------------------
@@ -493,8 +494,12 @@ def default_path(book_path: Path | str) -> Path:
     """The SQLite file beside the workbook.
 
     ``office.xlsx`` → ``office.teichaku.sqlite`` in the same folder; a folder (of CSV files
-    or of office workbooks) → ``<folder>/teichaku.sqlite``.
+    or of office workbooks) → ``<folder>/teichaku.sqlite``.  The bundled demo workbook's
+    records go to the per-user data folder instead (``paths.demo_db_path``), never into
+    the checkout.
     """
+    if paths.is_demo_book(book_path):
+        return paths.demo_db_path()
     path = Path(book_path).absolute()
     return path / DEFAULT_FILE_NAME if path.is_dir() else path.with_name(path.stem + SQLITE_SUFFIX)
 
@@ -518,6 +523,8 @@ def open_store(url: str | None = None, *, book_path: Path | str | None = None,
     if url is None or "://" not in url:
         # Built, not parsed: a file name may hold characters a URL gives meaning to (? #).
         path = default_path(book_path) if url is None else Path(url).absolute()
+        if path == paths.demo_db_path():
+            paths.data_dir(create=True)
         parsed = sa.engine.URL.create("sqlite", database=str(path))
     else:
         try:
@@ -578,8 +585,15 @@ def _sqlite_engine(url: sa.engine.URL) -> sa.Engine:
         if not path.parent.is_dir():
             raise StoreError(f"会議記録のデータベースを置くフォルダ {path.parent} がありません")
         # Records about people's health: only the owner may read the file.  SQLite gives its
-        # -wal and -shm files the same permissions as the database file.
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        # -wal and -shm files the same permissions as the database file.  Only a new file is
+        # touched: closing a descriptor of an open database would drop the POSIX locks every
+        # connection of this process holds on it, and another process could then delete the
+        # WAL under them ("disk I/O error", lost saves).
+        if not path.exists():
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+            except FileExistsError:
+                pass                       # made by another process meanwhile: theirs is as good
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
 
     @event.listens_for(engine, "connect")
@@ -1001,6 +1015,15 @@ class Store:
             "due_on": pd.to_datetime(pd.Series([r.due_on for r in records], dtype="object")),
             "status": pd.array([r.status for r in records], dtype="string"),
         })
+
+
+def month_review(book, month, store: Store | None = None):
+    """The month's agenda (``rules.agenda``) reading the store's 支援レポート and open actions
+    when there is a store (``report_not_shared``, ``overdue_action``); the workbook alone if not."""
+    if store is None:
+        return agenda(book, month)
+    return agenda(book, month, shared_reports=store.shared_reports_frame(book.office),
+                  open_actions=store.open_actions_frame(book.office, month))
 
 
 # --- the workbook export --------------------------------------------------------------------

@@ -28,6 +28,9 @@ def test_profile_gives_the_support_period_at_the_end_of_the_month(book):
     p = casefile.profile(book, "U001", MONTH)
     # hired 2025-01-10: October 2026 is month 22 of employment; support ends 2028-07-09
     assert (p["name"], p["employer"], p["month_n"], p["months_left"]) == ("試験 U001", "架空商事", 22, 21)
+    # support from 2025-07-10 (就職日 + 6 months): October 2026 is its 16th month of 36
+    assert (p["support_month"], p["support_months"]) == (16, 36)
+    assert casefile.profile(book, "U001", "2025-06")["support_month"] is None     # not started yet
     assert p["support_end_effective"] == pd.Timestamp("2028-07-09")
     assert casefile.profile(book, "nobody", MONTH) is None
 
@@ -59,10 +62,19 @@ def test_current_plan_is_the_latest_made_by_the_end_of_the_month(book):
     assert casefile.current_plan(book, "U001", "2026-01").empty
 
 
-def test_trend_chart_renders_with_gaps(book):
-    figure = charts.trend_figure(casefile.trend(book, "U001", MONTH))
-    png = charts.png_bytes(figure)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
-    assert charts.data_uri(figure).startswith("data:image/png;base64,")
-    labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
-    assert labels == ["2026年5月", "6月", "7月", "8月", "9月", "10月"]
+def test_trend_chart_draws_known_months_and_leaves_gaps(book):
+    trend = casefile.trend(book, "U001", MONTH)
+    svg = charts.trend_svg(trend)
+    for label in ("2026年5月", "6月", "10月", "出勤率（%）", "遅刻・早退（回）", "体調", "業務"):
+        assert f">{label}</text>" in svg
+    # four months with attendance rows: four bars (the legend swatch is a fifth rect of that colour)
+    assert svg.count('fill="#8fb8de"') == 4 + 1
+    assert charts.svg_data_uri(svg).startswith("data:image/svg+xml;base64,")
+    single = charts.trend_svg(trend.iloc[-1:], scores=False)       # one month: a marker, no line
+    assert "<polyline" not in single and "<circle" in single and "自己評価" not in single
+
+
+def test_summary_bar_chart_is_a_png(book):
+    figure = charts.bar_figure(pd.Series({"要対応": 2, "注意": 5, "安定": 20}), title="区分ごとの人数")
+    assert charts.png_bytes(figure)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == ["要対応", "注意", "安定"]

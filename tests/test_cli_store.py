@@ -3,6 +3,7 @@ the workbook, and `teichaku export`."""
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -99,6 +100,18 @@ def test_export_writes_every_record_kind_with_japanese_headers(book, tmp_path, c
     assert [(a["内容"], a["担当"]) for a in actions] == [("企業と面談", "佐藤")]
     assert workbook["支援レポート送付"].max_row == 2
     assert workbook["変更履歴"].max_row > 3
+
+
+def test_the_bundled_demo_keeps_its_records_in_the_user_data_folder(capsys):
+    path = default_path(DEMO)
+    assert path.parent == Path(os.environ["XDG_DATA_HOME"]) / "teichaku"
+    assert not path.is_relative_to(DEMO.parents[1])          # never inside the checkout
+    with open_store(book_path=DEMO) as store:
+        store.record_report(OFFICE, NOT_SHARED, MONTH, "本人", by="田村", sent_on=dt.date(2026, 10, 30))
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    code, result, err = review_json(capsys, DEMO)
+    assert "report_not_shared" not in codes(result, NOT_SHARED) and str(path) in err
+    path.unlink()
 
 
 def test_export_without_a_store_says_where_it_looked(book, tmp_path, capsys):

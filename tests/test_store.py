@@ -141,6 +141,31 @@ def test_sqlite_file_is_private_and_in_wal_mode(tmp_path):
             assert pragma("foreign_keys") == 1
 
 
+def test_a_second_store_on_the_same_file_keeps_the_first_safe_from_other_processes(tmp_path):
+    """The app keeps a store open while making reports opens another in the same process and
+    a report kernel (another process) opens, writes and closes one: the first must go on
+    reading and writing.  (Touching the file's descriptor on open once dropped the first
+    store's locks, and the other process then deleted the WAL under it: disk I/O error.)"""
+    path = tmp_path / "office.teichaku.sqlite"
+    first = open_store(str(path))
+    first.save_review(Review(OFFICE, "U001", OCT, policy="継続"), by="佐藤", expected_version=None)
+    open_store(str(path)).close()
+    other = ("from teichaku_nb.store import open_store\n"
+             f"with open_store({str(path)!r}) as s:\n"
+             f"    s.record_report({OFFICE!r}, 'U001', '2026-10', '本人', by='別の人')\n")
+    subprocess.run([sys.executable, "-c", other], check=True, timeout=60)
+    try:
+        assert [r.recipient for r in first.issued_reports(OFFICE, OCT)] == ["本人"]
+        first.record_report(OFFICE, "U002", OCT, "企業", by="佐藤")
+        assert Path(f"{path}-wal").exists()
+    finally:
+        first.close()
+    with open_store(str(path)) as again:
+        assert again.counts()["issued_reports"] == 2 and again.review(OFFICE, "U001", OCT).policy == "継続"
+        with again.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
 def test_open_refuses_what_is_not_a_store(tmp_path):
     not_db = tmp_path / "office.xlsx"
     not_db.write_bytes(b"PK\x03\x04 this is a workbook, not a database" * 50)

@@ -1,0 +1,137 @@
+"""Agenda panel: the month's cases in the rules' order, with progress."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import traitlets as t
+
+from ..rules import MonthReview
+from .common import Guard, esc, flag_items, level_badge
+
+
+class AgendaModel(t.HasTraits):
+    """The cases of the month (filtered by team), their review state, and which is chosen.
+
+    ``rows``: dicts with user_id, name, staff, team, level, flags ([{code, level, message}]),
+    open_actions (count of actions carried over), reviewed (a review is saved for the month).
+    ``requested`` is set when the user asks to open a case; the conference decides.
+    """
+
+    rows = t.List()
+    selected = t.Unicode("")         # the open case's 利用者ID
+    requested = t.Unicode("")        # the case the user clicked (the conference may ask first)
+    month_label = t.Unicode("")
+    starting_next_month = t.List()   # names of users whose support starts next month
+
+    def set_review(self, review: MonthReview, *, team: str = "", open_actions: dict[str, int] | None = None,
+                   reviewed: set[str] | None = None, names: dict[str, str] | None = None) -> None:
+        open_actions = open_actions or {}
+        reviewed = reviewed or set()
+        rows = []
+        for case in review.cases:
+            if team and case.team != team:
+                continue
+            rows.append({"user_id": case.user_id, "name": case.name, "staff": case.staff, "team": case.team,
+                         "level": case.level, "flags": [f.as_dict() for f in case.flags],
+                         "open_actions": int(open_actions.get(case.user_id, 0)),
+                         "reviewed": case.user_id in reviewed})
+        with self.hold_trait_notifications():
+            self.rows = rows
+            self.starting_next_month = [f"{uid} {(names or {}).get(uid, '')}".strip()
+                                        for uid in review.starting_next_month]
+            if self.selected and self.selected not in {r["user_id"] for r in rows}:
+                self.selected = ""
+
+    def mark_reviewed(self, user_id: str, open_actions: int | None = None) -> None:
+        rows = []
+        for row in self.rows:
+            if row["user_id"] == user_id:
+                row = dict(row, reviewed=True)
+                if open_actions is not None:
+                    row["open_actions"] = open_actions
+            rows.append(row)
+        self.rows = rows
+
+    def set_open_actions(self, user_id: str, count: int) -> None:
+        self.rows = [dict(r, open_actions=count) if r["user_id"] == user_id else r for r in self.rows]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for r in self.rows if r["reviewed"])
+
+    @property
+    def progress(self) -> str:
+        return f"検討済 {self.done}/{len(self.rows)}"
+
+    def request(self, user_id: str) -> None:
+        """The user clicked a case."""
+        if user_id not in {r["user_id"] for r in self.rows}:
+            raise ValueError(f"利用者ID {user_id} はこの月の検討対象にありません")
+        # set twice so that clicking the same case again is still a change
+        self.requested = ""
+        self.requested = user_id
+
+    def next_unreviewed(self) -> str | None:
+        ids = [r["user_id"] for r in self.rows]
+        start = ids.index(self.selected) + 1 if self.selected in ids else 0
+        for row in self.rows[start:] + self.rows[:start]:
+            if not row["reviewed"] and row["user_id"] != self.selected:
+                return row["user_id"]
+        return None
+
+
+class AgendaView(w.VBox):
+    """One row per case: a button to open it, and its level, flags and state."""
+
+    def __init__(self, model: AgendaModel, guard: Guard, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model
+        self.guard = guard
+        self.add_class("teichaku-agenda")
+        self.heading = w.HTML()
+        self.rows_box = w.VBox()
+        self.footer = w.HTML()
+        self._buttons: dict[str, w.Button] = {}
+        self._htmls: dict[str, w.HTML] = {}
+        self._built_for: list[str] = []
+        self._click = guard.wrap(self._on_click, "ケースを開く操作")
+        model.observe(guard.wrap(self._render, "検討対象の表示"), names=["rows", "selected", "starting_next_month", "month_label"])
+        self._render()
+        self.children = [self.heading, self.rows_box, self.footer]
+
+    def _on_click(self, button: w.Button) -> None:
+        self.model.request(button.user_id)
+
+    def _row_html(self, row: dict) -> str:
+        flags = flag_items(row["flags"])
+        state = ('<span class="teichaku-reviewed" style="color:#2e7d32;font-weight:bold">✔ 検討済</span>'
+                 if row["reviewed"] else '<span class="teichaku-unreviewed" style="color:#999">未検討</span>')
+        actions = f'継続中の役割分担 {row["open_actions"]}件' if row["open_actions"] else "継続中の役割分担なし"
+        return (f'<div class="teichaku-row" data-user="{esc(row["user_id"])}" style="line-height:1.4">'
+                f'{level_badge(row["level"])} 担当 {esc(row["staff"])}　{state}　<span style="color:#555">{actions}</span>'
+                f'<ul style="margin:2px 0 6px 0;padding-left:1.2em">{flags}</ul></div>')
+
+    def _render(self, _change=None) -> None:
+        m = self.model
+        self.heading.value = (f'<h3 style="margin:6px 0">{esc(m.month_label)}の検討対象　'
+                              f'<span class="teichaku-progress">{esc(m.progress)}</span></h3>' + ("" if m.rows else '<p>この月に支援中の利用者はいません。</p>'))
+        ids = [r["user_id"] for r in m.rows]
+        if ids != self._built_for:          # rebuild the rows only when the cases change
+            children = []
+            self._buttons, self._htmls = {}, {}
+            for row in m.rows:
+                button = w.Button(description=f'{row["user_id"]} {row["name"]}', tooltip="このケースを開く",
+                                  layout=w.Layout(width="14em", min_width="14em"))
+                button.user_id = row["user_id"]
+                button.add_class("teichaku-case-button")
+                button.on_click(self._click)
+                info = w.HTML(layout=w.Layout(flex="1"))
+                self._buttons[row["user_id"]], self._htmls[row["user_id"]] = button, info
+                children.append(w.HBox([button, info]))
+            self.rows_box.children = children
+            self._built_for = ids
+        for row in m.rows:
+            self._htmls[row["user_id"]].value = self._row_html(row)
+            self._buttons[row["user_id"]].button_style = "info" if row["user_id"] == m.selected else ""
+        starting = "、".join(m.starting_next_month)
+        self.footer.value = f'<p style="color:#555">来月から支援開始: {esc(starting) if starting else "なし"}</p>'

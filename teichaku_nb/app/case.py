@@ -1,0 +1,225 @@
+"""Case panel: one person's month (profile, support period, trend chart, contacts, plan)
+and the actions carried over from earlier conferences, with controls to close or continue them."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import pandas as pd
+import traitlets as t
+
+from .. import casefile, charts
+from ..schema import SCORE_COLUMNS, SCORE_LABELS
+from ..store import Conflict, StoreError
+from .common import Guard, day, esc, esc_lines, flag_items, level_badge, month_label, table
+
+CLOSE, CANCEL, CONTINUE = "完了", "中止", "対応中"
+
+
+def _plain(value):
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def support_text(profile: dict) -> str:
+    """就職後 n か月目、支援 k/36 か月目（残り m か月）."""
+    month_n, left = profile.get("month_n"), profile.get("months_left")
+    if month_n is None:
+        return "支援期間: —"
+    k, total = profile.get("support_month"), profile.get("support_months")
+    support = f"支援 {k}/{total}か月目" if k is not None else "支援開始前"
+    rest = f"（支援終了まで残り {int(left)}か月）" if left is not None else ""
+    return f"就職後 {int(month_n)}か月目・{support}{rest}"
+
+
+class CaseModel(t.HasTraits):
+    """The open case's facts (read from the workbook through ``casefile``) and its carried-over
+    actions (from the review store)."""
+
+    user_id = t.Unicode("")
+    month = t.Unicode("")              # YYYY-MM
+    recorder = t.Unicode("")
+    level = t.Unicode("")
+    flags = t.List()                   # [{code, level, message}]
+    profile = t.Dict()
+    contacts = t.List()
+    plan = t.List()
+    chart_svg = t.Unicode("")         # the 6-month chart (charts.trend_svg)
+    chart_note = t.Unicode("")
+    open_actions = t.List()            # [{id, version, month, content, owner, due_on, status}]
+    message = t.Unicode("")
+    actions_changed = t.Int(0)         # counts changes, so the conference can update the agenda
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.book = None
+        self.store = None
+        self.office = ""
+
+    def set_context(self, book, store, office: str) -> None:
+        self.book, self.store, self.office = book, store, office
+
+    def clear(self) -> None:
+        with self.hold_trait_notifications():
+            self.user_id = ""
+            self.profile, self.contacts, self.plan, self.open_actions = {}, [], [], []
+            self.chart_svg, self.chart_note, self.message = "", "", ""
+            self.flags, self.level = [], ""
+
+    def load(self, user_id: str, month: str, *, level: str = "", flags: list | None = None) -> None:
+        book = self.book
+        profile = casefile.profile(book, user_id, month)
+        if profile is None:
+            raise StoreError(f"利用者ID {user_id} はケース記録にありません")
+        trend = casefile.trend(book, user_id, month, months=6)
+        no_data = trend.isna().all().all()
+        with self.hold_trait_notifications():
+            self.user_id, self.month = user_id, month
+            self.level, self.flags = level, list(flags or [])
+            self.profile = {k: _plain(v) for k, v in profile.items()}
+            self.contacts = _records(casefile.month_contacts(book, user_id, month))
+            self.plan = _records(casefile.current_plan(book, user_id, month))
+            self.chart_svg = "" if no_data else charts.trend_svg(trend)
+            self.chart_note = "直近6か月の勤怠と自己評価の記録がありません" if no_data else ""
+            self.message = ""
+            self.reload_actions()
+
+    def reload_actions(self) -> None:
+        if self.store is None or not self.user_id:
+            self.open_actions = []
+            return
+        self.open_actions = [
+            {"id": a.id, "version": a.version, "month": a.month.strftime("%Y-%m"), "content": a.content,
+             "owner": a.owner, "due_on": a.due_on, "status": a.status}
+            for a in self.store.open_actions(self.office, self.user_id, as_of_month=self.month)]
+
+    def set_action_status(self, action_id: int, status: str) -> None:
+        """Close (完了 / 中止) or continue (対応中) a carried-over action."""
+        if self.store is None:
+            raise StoreError("会議記録のデータベースが開けていないため、役割分担を更新できません")
+        if not self.recorder.strip():
+            raise StoreError("記録者（画面上部）に名前を入力してから更新してください")
+        found = next((a for a in self.open_actions if a["id"] == action_id), None)
+        if found is None:
+            raise StoreError(f"役割分担ID {action_id} はこのケースの継続中の役割分担にありません")
+        try:
+            self.store.update_action(action_id, {"status": status}, by=self.recorder.strip(),
+                                     expected_version=found["version"])
+        except Conflict as conflict:
+            self.reload_actions()
+            self.message = f"更新できませんでした: {conflict}（最新の状態を表示しました）"
+            return
+        self.reload_actions()
+        verb = "継続" if status == CONTINUE else status
+        self.message = f"「{found['content']}」を{verb}にしました"
+        self.actions_changed += 1
+
+    def close_action(self, action_id: int) -> None:
+        self.set_action_status(action_id, CLOSE)
+
+    def cancel_action(self, action_id: int) -> None:
+        self.set_action_status(action_id, CANCEL)
+
+    def continue_action(self, action_id: int) -> None:
+        self.set_action_status(action_id, CONTINUE)
+
+
+PROFILE_LABELS = (("kana", "フリガナ"), ("staff", "担当支援員"), ("team", "チーム"), ("employer", "企業名"),
+                  ("job", "職種"), ("hired_on", "就職日"), ("support_start", "支援開始日"),
+                  ("support_end", "支援終了予定日"), ("certificate_until", "受給者証有効期限"),
+                  ("status", "状況"), ("employer_consent", "企業共有同意"))
+DATE_FIELDS = {"hired_on", "support_start", "support_end", "certificate_until"}
+
+
+class CaseView(w.VBox):
+    def __init__(self, model: CaseModel, guard: Guard, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model
+        self.guard = guard
+        self.add_class("teichaku-case")
+        self.summary = w.HTML()
+        self.summary.add_class("teichaku-case-summary")
+        self.chart = w.HTML(layout=w.Layout(max_width="640px"))
+        self.chart_note = w.HTML()
+        self.details = w.HTML()
+        self.actions_box = w.VBox()
+        self.message = w.HTML()
+        self.message.add_class("teichaku-case-message")
+        model.observe(guard.wrap(self._render, "ケースの表示"),
+                      names=["user_id", "profile", "contacts", "plan", "chart_svg", "flags"])
+        model.observe(guard.wrap(self._render_actions, "役割分担の表示"), names=["open_actions", "message"])
+        self._render()
+        self._render_actions()
+        self.children = [self.summary, self.chart, self.chart_note, self.details,
+                         w.HTML("<h4 style='margin:8px 0 2px'>前回までの役割分担（継続中）</h4>"),
+                         self.actions_box, self.message]
+
+    def _render(self, _change=None) -> None:
+        m = self.model
+        p = m.profile
+        if not m.user_id or not p:
+            self.layout.display = "none"
+            return
+        self.layout.display = ""
+        facts = "".join(f"<tr><th style='text-align:left;padding:0 8px 0 0;color:#555;font-weight:normal'>"
+                        f"{label}</th><td>{day(p.get(k)) if k in DATE_FIELDS else esc(p.get(k))}</td></tr>"
+                        for k, label in PROFILE_LABELS)
+        flags = flag_items(m.flags)
+        self.summary.value = (
+            f'<h3 class="teichaku-case-title" style="margin:6px 0">{esc(m.user_id)} {esc(p.get("name"))}　'
+            f'{level_badge(m.level) if m.level else ""}</h3>'
+            f'<div class="teichaku-support-period" style="font-weight:bold">{esc(support_text(p))}</div>'
+            f'<ul style="margin:4px 0">{flags}</ul>'
+            f'<table style="font-size:90%">{facts}</table>'
+            f'<h4 style="margin:8px 0 2px">直近6か月の推移（{esc(month_label(m.month))}まで）</h4>')
+        # The SVG is ours (month labels and fixed captions, escaped by charts): shown as an image.
+        self.chart.value = (f'<img alt="直近6か月の勤怠と自己評価" style="max-width:100%" '
+                            f'src="{charts.svg_data_uri(m.chart_svg)}">' if m.chart_svg else "")
+        self.chart.layout.display = "" if m.chart_svg else "none"
+        self.chart_note.value = f"<p style='color:#666'>{esc(m.chart_note)}</p>" if m.chart_note else ""
+        contact_rows = [[esc(day(c["date"])), esc(c["method"]), esc(c["party"]), esc(c["staff"]),
+                         esc(" ".join(f"{SCORE_LABELS[a]}{c[a]}" for a in SCORE_COLUMNS if c.get(a) is not None)
+                             or "—"),
+                         f'<div class="teichaku-note">{esc_lines(c.get("notes"))}</div>'] for c in m.contacts]
+        plan_rows = [[esc(g["domain"]), esc_lines(g["goal"]), esc_lines(g["support"]), esc(day(g["due_on"])),
+                      esc(g["status"])] for g in m.plan]
+        plan_date = day(m.plan[0]["plan_date"]) if m.plan else None
+        self.details.value = (
+            f'<h4 style="margin:8px 0 2px">{esc(month_label(m.month))}の面談・連絡</h4>'
+            + table(["実施日", "方法", "相手", "担当者", "自己評価", "内容"], contact_rows,
+                    empty="この月の面談・連絡の記録はありません")
+            + f'<h4 style="margin:8px 0 2px">個別支援計画の目標{f"（{esc(plan_date)} 作成）" if plan_date else ""}</h4>'
+            + table(["領域", "目標", "支援内容", "期限", "状況"], plan_rows, empty="個別支援計画の記録はありません"))
+
+    def _render_actions(self, _change=None) -> None:
+        m = self.model
+        rows = []
+        for action in m.open_actions:
+            text = w.HTML(f'<span class="teichaku-open-action">{esc(action["content"])}</span>'
+                          f'（担当 {esc(action["owner"])}・期限 {esc(day(action["due_on"]))}・'
+                          f'{esc(action["status"])}・{esc(month_label(action["month"]))}の会議）',
+                          layout=w.Layout(flex="1"))
+            buttons = []
+            for label, css, method, what in (("完了", "close", m.close_action, "完了にする操作"),
+                                             ("継続", "continue", m.continue_action, "継続にする操作"),
+                                             ("中止", "cancel", m.cancel_action, "中止にする操作")):
+                button = w.Button(description=label, layout=w.Layout(width="4.5em"))
+                button.add_class(f"teichaku-action-{css}")
+                button.on_click(self.guard.wrap(lambda _b, f=method, i=action["id"]: f(i), what))
+                buttons.append(button)
+            rows.append(w.HBox([text, *buttons]))
+        if not rows:
+            rows = [w.HTML("<p style='color:#666'>継続中の役割分担はありません</p>")]
+        self.actions_box.children = rows
+        self.message.value = f'<p style="color:#1565c0">{esc(m.message)}</p>' if m.message else ""

@@ -1,0 +1,124 @@
+"""What every panel shares: escaping, Japanese formatting, and the callback guard.
+
+``Guard`` is the one place where a callback's exception is caught: it is logged (with the
+traceback, for developers) and shown to the user in Japanese (``Guard.error``), never lost.
+Views wrap every ``on_click`` / ``observe`` callback with ``guard.wrap``; models wrap the
+observers they register themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import sys
+
+import pandas as pd
+import traitlets as t
+
+from ..japanese import format_date, format_month
+
+log = logging.getLogger("teichaku_nb.app")
+
+
+def setup_logging() -> None:
+    """Send the app's log to the process's real stderr (under Voila: the terminal that runs
+    ``teichaku app``), not to a cell's output, where callbacks' messages are lost."""
+    if not any(getattr(h, "_teichaku", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.__stderr__)
+        handler.setFormatter(logging.Formatter("[teichaku app] %(asctime)s %(levelname)s %(message)s"))
+        handler._teichaku = True
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+LEVEL_COLOURS = {"要対応": "#c62828", "注意": "#ef6c00", "安定": "#2e7d32"}
+NO_VALUE = "—"
+
+
+def esc(value) -> str:
+    """User or workbook text as HTML text: never markup."""
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return NO_VALUE
+    return html.escape(str(value), quote=True)
+
+
+def esc_lines(value) -> str:
+    """Escaped, with line breaks kept as <br>."""
+    return esc(value).replace("\n", "<br>")
+
+
+def day(value) -> str:
+    """2026年10月3日, or — when missing."""
+    if value is None or pd.isna(value):
+        return NO_VALUE
+    if isinstance(value, pd.Timestamp):
+        value = value.date()
+    return format_date(value)
+
+
+def month_label(month) -> str:
+    return format_month(pd.Period(month, freq="M"))
+
+
+def level_badge(level: str) -> str:
+    """The level as a colour and a word (the word carries the meaning, the colour helps)."""
+    colour = LEVEL_COLOURS.get(level, "#555")
+    return (f'<span class="teichaku-level" style="display:inline-block;min-width:3.5em;text-align:center;'
+            f'padding:1px 6px;border-radius:4px;color:#fff;background:{colour};font-weight:bold">'
+            f'{esc(level)}</span>')
+
+
+def flag_items(flags: list[dict]) -> str:
+    """Each flag as a list item: its short name, then the message with the evidence."""
+    from ..rules import FLAGS
+    items = "".join(f'<li><b class="teichaku-flag" data-code="{esc(f["code"])}">'
+                    f'{esc(FLAGS[f["code"]].label if f["code"] in FLAGS else f["code"])}</b>: {esc(f["message"])}</li>'
+                    for f in flags)
+    return items or "<li>フラグなし</li>"
+
+
+def table(headers: list[str], rows: list[list[str]], *, empty: str = "記録はありません") -> str:
+    """An HTML table: headers and cells must already be escaped HTML."""
+    if not rows:
+        return f'<p style="color:#666">{esc(empty)}</p>'
+    head = "".join(f'<th style="text-align:left;padding:2px 8px;border-bottom:1px solid #999">{h}</th>'
+                   for h in headers)
+    body = "".join("<tr>" + "".join(f'<td style="padding:2px 8px;vertical-align:top;'
+                                    f'border-bottom:1px solid #ddd">{c}</td>' for c in row) + "</tr>"
+                   for row in rows)
+    return f'<table class="teichaku-table" style="border-collapse:collapse"><tr>{head}</tr>{body}</table>'
+
+
+def error_text(error: BaseException, what: str) -> str:
+    """The message staff see for an exception raised while doing ``what``."""
+    from ..store import Conflict, StoreError
+    if isinstance(error, (StoreError, Conflict)):
+        return f"{what}できませんでした: {error}"
+    return (f"{what}できませんでした（{type(error).__name__}: {error}）。"
+            "画面を再読み込みしてやり直してください。続くときは管理者に連絡してください。")
+
+
+class Guard(t.HasTraits):
+    """Catches, logs and shows the errors of callbacks (Voila would swallow them)."""
+
+    error = t.Unicode("")      # the latest error, in Japanese; "" when none
+
+    def clear(self) -> None:
+        self.error = ""
+
+    def report(self, error: BaseException, what: str) -> None:
+        log.error("%s: %s", what, error, exc_info=(type(error), error, error.__traceback__))
+        self.error = error_text(error, what)
+
+    def wrap(self, fn, what: str = "操作"):
+        """``fn`` that never raises: its exception is logged and shown instead."""
+        @functools.wraps(fn)
+        def guarded(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception as error:  # every callback: shown to the user, logged for developers
+                self.report(error, what)
+                return None
+        return guarded
+
+

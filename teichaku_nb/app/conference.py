@@ -1,0 +1,369 @@
+"""The conference app: the panels' models put together, and the page that shows them.
+
+``ConferenceModel`` loads the workbook(s) and the review store, keeps the header, agenda,
+case and review models in step, and asks before leaving a case with unsaved edits.
+``ConferenceView`` lays the panels' views out.  ``ConferenceApp`` is what the notebook
+builds and displays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import ipywidgets as w
+import traitlets as t
+
+from ..casebook import CaseBook
+from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, data_dir, demo_book_path
+from ..store import month_review
+from .agenda import AgendaModel, AgendaView
+from .case import CaseModel, CaseView
+from .common import Guard, esc, log, month_label, setup_logging
+from .exports import ExportModel, ExportView
+from .header import HeaderModel, HeaderView
+from .review import ReviewModel, ReviewView
+
+LEAVE_LABELS = {"case": "別のケースを開く", "month": "対象月を変える", "team": "チームを変える",
+                "office": "事業所を変える"}
+
+
+class ConferenceModel(t.HasTraits):
+    """The whole conference: which book, store, month and case; the panels' models."""
+
+    pending_leave = t.Dict()      # {kind, value, old}: a move that waits for the user's answer
+    ready = t.Bool(False)
+
+    def __init__(self, book_path: Path | str | None = None, db_url: str | None = None, *,
+                 demo: bool | None = None, today: dt.date | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.guard = Guard()
+        self.header = HeaderModel()
+        self.agenda = AgendaModel()
+        self.case = CaseModel()
+        self.review = ReviewModel()
+        self.exports = ExportModel()
+        self.today = today or dt.date.today()
+        self.demo = (book_path is None) if demo is None else demo
+        self.book_path = Path(book_path) if book_path is not None else demo_book_path()
+        self.db_url = db_url
+        self.books: list[CaseBook] = []
+        self.book: CaseBook | None = None
+        self.store = None
+        self.month_review = None
+        self._reverting = False
+        t.dlink((self.header, "recorder"), (self.case, "recorder"))
+        t.dlink((self.header, "recorder"), (self.review, "recorder"))
+        t.dlink((self.header, "recorder"), (self.exports, "recorder"))
+        t.dlink((self.header, "month"), (self.exports, "month"))
+        t.dlink((self.agenda, "selected"), (self.exports, "user_id"))
+        g = self.guard.wrap
+        self.header.observe(g(self._on_office, "事業所の切り替え"), names="office")
+        self.header.observe(g(self._on_month_or_team, "対象月・チームの切り替え"), names=["month", "team"])
+        self.agenda.observe(g(self._on_request, "ケースを開く操作"), names="requested")
+        self.review.observe(g(self._on_saved, "検討済の表示"), names="saves")
+        self.case.observe(g(self._on_actions_changed, "役割分担の件数の表示"), names="actions_changed")
+        self.exports.observe(g(lambda _c: self.reload(), "帳票作成後の更新"), names="made")
+
+    @classmethod
+    def from_environment(cls, **kwargs) -> ConferenceModel:
+        """BOOK and DB as the launcher passes them (``TEICHAKU_BOOK``, ``TEICHAKU_DB``)."""
+        book = os.environ.get(BOOK_ENV) or None
+        demo = os.environ.get(DEMO_ENV) == "1" or book is None
+        return cls(book, os.environ.get(DB_ENV) or None, demo=demo, **kwargs)
+
+    # -- loading
+
+    def load(self) -> None:
+        """Read the workbook and open the store; problems are shown, never raised."""
+        try:
+            self._load()
+        except Exception as error:   # a workbook we cannot read must not crash the notebook
+            self.guard.report(error, "ケース記録の読み込み")
+            self.header.fatal = self.guard.error
+        self.ready = True
+
+    def _load(self) -> None:
+        from ..workbook import load_source
+        h = self.header
+        h.source_note = (f"デモデータ（架空の人物）を表示しています: {self.book_path}" if self.demo
+                         else f"ケース記録: {self.book_path}")
+        books, _ = load_source(self.book_path, today=self.today)
+        unreadable = [p for b in books for p in b.problems if p.code == "unreadable"]
+        if unreadable:
+            h.fatal = unreadable[0].message
+            h.problems = []
+            return
+        self.books = books
+        self._open_store()
+        self.exports.set_context(self.book_path, self.db_url)
+        self._reverting = True
+        try:
+            h.set_books(books)
+        finally:
+            self._reverting = False
+        self._use_book(int(h.office or 0))
+
+    def _open_store(self) -> None:
+        from ..store import StoreError, open_store
+        url = self.db_url
+        known = {b.office: b.users["user_id"].tolist() for b in self.books}
+        try:
+            self.store = open_store(url, book_path=self.book_path, known_users=known)
+        except Exception as error:   # the agenda can still be read without the records
+            self.store = None
+            shown = error if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"
+            self.header.store_note = f"会議記録のデータベースを開けません（表示のみ・保存はできません）: {shown}"
+            log.error("store: %s", error, exc_info=not isinstance(error, StoreError))
+            return
+        in_user_folder = self.store.location.startswith(str(data_dir()))
+        where = "（デモの会議記録はリポジトリの外、利用者ごとのフォルダに保存します）" if in_user_folder else ""
+        self.header.store_note = self.store.describe() + where
+
+    def _use_book(self, index: int) -> None:
+        self.book = self.books[index]
+        self.case.set_context(self.book, self.store, self.book.office)
+        self.review.set_context(self.store, self.book.office)
+        self._reverting = True
+        try:
+            self.header.set_book(self.book, self.today)
+        finally:
+            self._reverting = False
+        self._close_case()
+        self.refresh()
+
+    def refresh(self, *, reload_case: bool = True) -> None:
+        """Recompute the agenda from the workbook and the latest records in the store (and
+        read the open case again unless ``reload_case`` is false)."""
+        if self.book is None:
+            return
+        month = self.header.month
+        reviewed: set[str] = set()
+        counts: dict[str, int] = {}
+        if self.store is not None:
+            office = self.book.office
+            opens = self.store.open_actions_frame(office, month)
+            counts = opens["user_id"].value_counts().to_dict() if len(opens) else {}
+            reviewed = {r.user_id for r in self.store.reviews(office, month)}
+        self.month_review = month_review(self.book, month, self.store)
+        names = dict(zip(self.book.users["user_id"], self.book.users["name"]))
+        self.agenda.month_label = month_label(month)
+        self.agenda.set_review(self.month_review, team=self.header.team, open_actions=counts,
+                               reviewed=reviewed, names=names)
+        if self.agenda.selected and reload_case:
+            self._open_case(self.agenda.selected)
+
+    def reload(self) -> None:
+        """The 最新の状態に更新 button: others may have saved; unsaved edits in the form stay."""
+        self.refresh(reload_case=not self.review.dirty)
+        if self.agenda.selected and self.review.dirty:
+            self.case.reload_actions()
+
+    def viewer_arrived(self) -> None:
+        """A viewer opened the page: show the latest records (a preheated kernel was
+        prepared before they were saved)."""
+        try:
+            self.refresh()
+        except Exception as error:
+            self.guard.report(error, "会議記録の読み込み")
+
+    # -- moving between cases, months, teams (asking first when the form has unsaved edits)
+
+    def _must_ask(self) -> bool:
+        return bool(self.agenda.selected) and self.review.dirty
+
+    def _on_office(self, change) -> None:
+        if self._reverting or not self.books or change["new"] == "":
+            return
+        if self._must_ask():
+            self._hold("office", change)
+            return
+        self._use_book(int(change["new"]))
+
+    def _on_month_or_team(self, change) -> None:
+        if self._reverting or self.book is None:
+            return
+        if self._must_ask():
+            self._hold(change["name"], change)
+            return
+        self._close_case()
+        self.refresh()
+
+    def _hold(self, kind: str, change) -> None:
+        """Undo the change on screen and wait for the user's answer."""
+        self._reverting = True
+        try:
+            setattr(self.header, change["name"], change["old"])
+        finally:
+            self._reverting = False
+        self.pending_leave = {"kind": kind, "value": change["new"], "name": change["name"]}
+
+    def _on_request(self, change) -> None:
+        user_id = change["new"]
+        if not user_id or user_id == self.agenda.selected:
+            return
+        if self._must_ask():
+            self.pending_leave = {"kind": "case", "value": user_id, "name": "case"}
+            return
+        self._open_case(user_id)
+
+    def open_case(self, user_id: str) -> None:
+        """Open a case as the agenda's button does (asks first when there are unsaved edits)."""
+        self.agenda.request(user_id)
+
+    def confirm_leave(self) -> None:
+        """Discard the unsaved edits and make the move that was held."""
+        pending, self.pending_leave = self.pending_leave, {}
+        if not pending:
+            return
+        self.review.clear()
+        if pending["kind"] == "case":
+            self._open_case(pending["value"])
+            return
+        self._reverting = True
+        try:
+            setattr(self.header, pending["name"], pending["value"])
+        finally:
+            self._reverting = False
+        if pending["kind"] == "office":
+            self._use_book(int(pending["value"]))
+        else:
+            self._close_case()
+            self.refresh()
+
+    def cancel_leave(self) -> None:
+        self.pending_leave = {}
+
+    def _open_case(self, user_id: str) -> None:
+        case = next((c for c in self.month_review.cases if c.user_id == user_id), None)
+        month = self.header.month
+        self.guard.clear()
+        self.case.load(user_id, month, level=case.level if case else "",
+                       flags=[f.as_dict() for f in case.flags] if case else [])
+        self.review.load(user_id, month)
+        self.agenda.selected = user_id
+        self.pending_leave = {}
+
+    def _close_case(self) -> None:
+        self.agenda.selected = ""
+        self.case.clear()
+        self.review.clear()
+        self.pending_leave = {}
+
+    def _open_count(self, user_id: str) -> int:
+        if self.store is None:
+            return 0
+        return len(self.store.open_actions(self.book.office, user_id, as_of_month=self.header.month))
+
+    def _on_saved(self, _change) -> None:
+        user_id = self.review.user_id
+        self.agenda.mark_reviewed(user_id, open_actions=self._open_count(user_id))
+
+    def _on_actions_changed(self, _change) -> None:
+        user_id = self.case.user_id
+        self.agenda.set_open_actions(user_id, self._open_count(user_id))
+
+
+class ConferenceView(w.VBox):
+    """The page: header, error banner, agenda on the left, the open case and its review on the right."""
+
+    def __init__(self, model: ConferenceModel, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model
+        g = model.guard
+        self.add_class("teichaku-app")
+        self.error = w.HTML()
+        self.error.add_class("teichaku-error")
+        self.dismiss = w.Button(description="閉じる", layout=w.Layout(width="5em"))
+        self.dismiss.on_click(g.wrap(lambda _b: g.clear(), "エラー表示を閉じる操作"))
+        self.error_box = w.HBox([self.error, self.dismiss])
+        self.error_box_copy = w.HBox([self.error, self.dismiss])   # the same widgets, shown by the form too
+        g.observe(self._render_error, names="error")
+        self.header = HeaderView(model.header, g)
+        self.agenda = AgendaView(model.agenda, g, layout=w.Layout(width="40%", min_width="24em",
+                                                                  padding="0 12px 0 0"))
+        self.case = CaseView(model.case, g)
+        self.review = ReviewView(model.review, g)
+        self.exports = w.Accordion(children=[ExportView(model.exports, g)], titles=("帳票の出力（会議録・支援レポート・月次サマリー）",),
+                                   selected_index=None)
+        self.placeholder = w.HTML("<p style='color:#666;margin-top:2em'>左の一覧からケースを選んでください。</p>")
+        self.leave_text = w.HTML()
+        self.leave_yes = w.Button(description="変更を破棄して移動", button_style="warning",
+                                  layout=w.Layout(width="auto"))
+        self.leave_yes.add_class("teichaku-leave-discard")
+        self.leave_yes.on_click(g.wrap(lambda _b: model.confirm_leave(), "移動"))
+        self.leave_no = w.Button(description="戻って保存する", layout=w.Layout(width="auto"))
+        self.leave_no.add_class("teichaku-leave-stay")
+        self.leave_no.on_click(g.wrap(lambda _b: model.cancel_leave(), "移動の取りやめ"))
+        self.leave_box = w.VBox([self.leave_text, w.HBox([self.leave_yes, self.leave_no])])
+        self.leave_box.add_class("teichaku-leave")
+        model.observe(g.wrap(self._render_leave, "確認の表示"), names="pending_leave")
+        model.agenda.observe(g.wrap(self._render_case_area, "ケースの表示"), names="selected")
+        model.header.observe(g.wrap(self._render_case_area, "ケースの表示"), names="fatal")
+        self.reload = w.Button(description="最新の状態に更新", icon="refresh", layout=w.Layout(width="auto"),
+                               tooltip="ほかの人が保存した検討記録を読み直します（入力中の内容は残ります）")
+        self.reload.add_class("teichaku-reload")
+        self.reload.on_click(g.wrap(lambda _b: model.reload(), "最新の状態への更新"))
+        self.right = w.VBox([self.leave_box, self.placeholder, self.case, self.review, self.error_box_copy],
+                            layout=w.Layout(width="60%"))
+        self.body = w.HBox([self.agenda, self.right], layout=w.Layout(width="100%"))
+        self._render_error()
+        self._render_leave()
+        self._render_case_area()
+        self.children = [self.header, w.HBox([self.reload]), self.error_box, self.body, self.exports]
+
+    def _render_error(self, _change=None) -> None:
+        message = self.model.guard.error
+        self.error.value = (f'<div style="background:#ffebee;border:1px solid #c62828;padding:6px;'
+                            f'border-radius:4px;color:#b71c1c"><b>エラー</b>: {esc(message)}</div>' if message else "")
+        display = "" if message else "none"
+        self.error_box.layout.display = display
+        self.error_box_copy.layout.display = display if self.model.agenda.selected else "none"
+
+    def _render_leave(self, _change=None) -> None:
+        pending = self.model.pending_leave
+        if pending:
+            self.leave_text.value = (
+                f'<div style="background:#fff3e0;border:1px solid #ef6c00;padding:6px;border-radius:4px">'
+                f'<b>保存していない変更があります。</b>{esc(LEAVE_LABELS.get(pending["kind"], "移動する"))}と、'
+                f'入力した内容は失われます。</div>')
+            self.leave_box.layout.display = ""
+        else:
+            self.leave_text.value = ""
+            self.leave_box.layout.display = "none"
+
+    def _render_case_area(self, _change=None) -> None:
+        fatal = bool(self.model.header.fatal)
+        self.body.layout.display = "none" if fatal else ""
+        self.placeholder.layout.display = "none" if self.model.agenda.selected else ""
+        self._render_error()
+
+
+class ConferenceApp:
+    """What the notebook builds: ``app = ConferenceApp.from_environment()``, then
+    ``app.wait_for_viewer()`` and ``app.view``."""
+
+    def __init__(self, model: ConferenceModel):
+        setup_logging()
+        self.model = model
+        model.load()
+        self.view = ConferenceView(model)
+
+    @classmethod
+    def from_environment(cls, **kwargs) -> ConferenceApp:
+        return cls(ConferenceModel.from_environment(**kwargs))
+
+    def wait_for_viewer(self) -> None:
+        """Under Voila's preheated kernels, pause until a viewer opens the page, then read the
+        latest records (elsewhere, return at once)."""
+        if os.environ.get("VOILA_PREHEAT", "False") != "False":
+            try:
+                from voila.utils import wait_for_request
+                wait_for_request()
+            except Exception as error:  # never leave the page empty: show what we have
+                log.error("wait_for_request: %s", error)
+            self.model.viewer_arrived()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.view._repr_mimebundle_(**kwargs)

@@ -1,0 +1,169 @@
+"""Header panel: office, month, team filter, 記録者, and the workbook's problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as w
+import pandas as pd
+import traitlets as t
+
+from ..casebook import ERROR, SEVERITY_LABELS, CaseBook
+from .common import Guard, esc, month_label, table
+
+ALL_TEAMS = ""            # the team filter's value for every team
+MONTHS_SHOWN = 36         # how far back the month list goes
+
+
+def latest_data_month(book: CaseBook) -> pd.Period | None:
+    """The latest month with a contact or an attendance row."""
+    months = []
+    if len(book.contacts) and book.contacts["date"].notna().any():
+        months.append(book.contacts["date"].max().to_period("M"))
+    if len(book.attendance) and book.attendance["month"].notna().any():
+        months.append(book.attendance["month"].max())
+    return max(months) if months else None
+
+
+def default_month(book: CaseBook, today: dt.date) -> pd.Period:
+    """Last month, or the latest month with data when that is earlier (old or demo data)."""
+    last = pd.Period(today, freq="M") - 1
+    latest = latest_data_month(book)
+    return min(last, latest) if latest is not None else last
+
+
+def month_options(book: CaseBook, today: dt.date) -> list[tuple[str, str]]:
+    """(label, YYYY-MM), newest first: from the latest month with data or last month back."""
+    last = pd.Period(today, freq="M") - 1
+    latest = latest_data_month(book)
+    newest = max(last, latest) if latest is not None else last
+    months = pd.period_range(end=newest, periods=MONTHS_SHOWN, freq="M")[::-1]
+    return [(month_label(m), m.strftime("%Y-%m")) for m in months]
+
+
+def team_options(book: CaseBook) -> list[tuple[str, str]]:
+    teams = sorted({str(x) for x in book.users["team"].dropna()}) if len(book.users) else []
+    return [("すべてのチーム", ALL_TEAMS)] + [(team, team) for team in teams]
+
+
+def problem_rows(book: CaseBook) -> list[dict]:
+    return [{"severity": SEVERITY_LABELS.get(p.severity, p.severity), "sheet": p.sheet or "ファイル全体",
+             "row": "" if p.row is None else str(p.row), "column": p.column or "",
+             "message": p.message, "error": p.severity == ERROR} for p in book.problems]
+
+
+class HeaderModel(t.HasTraits):
+    """What the conference is about (office, month, team) and who records it."""
+
+    office_options = t.List()            # [(label, index as str)]
+    office = t.Unicode("")               # index into the books, as text
+    office_name = t.Unicode("")
+    month_options = t.List()             # [(label, YYYY-MM)]
+    month = t.Unicode("")                # YYYY-MM
+    team_options = t.List()
+    team = t.Unicode(ALL_TEAMS)
+    recorder = t.Unicode("")             # 記録者: who saves the records
+    problems = t.List()                  # problem_rows(book)
+    source_note = t.Unicode("")          # where the workbook is (and whether it is the demo)
+    store_note = t.Unicode("")           # where the records are kept
+    fatal = t.Unicode("")                # the workbook cannot be used at all
+
+    def set_books(self, books: list[CaseBook]) -> None:
+        self.office_options = [(b.office, str(i)) for i, b in enumerate(books)]
+        if self.office not in {v for _, v in self.office_options}:
+            self.office = "0" if books else ""
+
+    def set_book(self, book: CaseBook, today: dt.date) -> None:
+        """Options and defaults for one office's book (month and team chosen afresh)."""
+        self.office_name = book.office
+        self.problems = problem_rows(book)
+        options = month_options(book, today)
+        chosen = default_month(book, today).strftime("%Y-%m")
+        with self.hold_trait_notifications():
+            self.month_options = options
+            self.month = chosen if chosen in {v for _, v in options} else options[0][1]
+            self.team_options = team_options(book)
+            self.team = ALL_TEAMS
+
+    @property
+    def problem_summary(self) -> str:
+        errors = sum(1 for p in self.problems if p["error"])
+        return f"データの問題 {len(self.problems)}件（エラー {errors}件・警告 {len(self.problems) - errors}件）"
+
+
+def _link_choice(model: t.HasTraits, name: str, dropdown: w.Dropdown, guard: Guard) -> None:
+    """Keep ``model.<name>`` / ``model.<name>_options`` and a Dropdown in step, tolerating a
+    value that is not (yet) among the options (w.link would raise)."""
+    updating = []
+
+    def to_widget(_change=None):
+        options = [tuple(o) for o in getattr(model, f"{name}_options")]
+        value = getattr(model, name)
+        updating.append(True)
+        try:
+            if list(dropdown.options) != options:
+                dropdown.options = options
+            dropdown.value = value if value in [v for _, v in options] else None
+        finally:
+            updating.pop()
+
+    def to_model(change):
+        if updating or change["new"] is None or change["new"] == getattr(model, name):
+            return
+        setattr(model, name, change["new"])
+        if getattr(model, name) != change["new"]:      # the model held the change back
+            to_widget()
+
+    model.observe(guard.wrap(to_widget, "画面の更新"), names=[name, f"{name}_options"])
+    dropdown.observe(guard.wrap(to_model, "選択の変更"), names="value")
+    to_widget()
+
+
+class HeaderView(w.VBox):
+    """Widgets only: linked to a HeaderModel."""
+
+    def __init__(self, model: HeaderModel, guard: Guard, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model
+        self.add_class("teichaku-header")
+        self.title = w.HTML()
+        self.office = w.Dropdown(description="事業所", options=[], layout=w.Layout(width="20em"))
+        self.month = w.Dropdown(description="対象月", options=[], layout=w.Layout(width="16em"))
+        self.team = w.Dropdown(description="チーム", options=[], layout=w.Layout(width="16em"))
+        self.recorder = w.Text(description="記録者", placeholder="あなたの名前", layout=w.Layout(width="16em"))
+        self.recorder.add_class("teichaku-recorder")
+        self.notes = w.HTML()
+        self.problems = w.HTML()
+        self.problems.add_class("teichaku-problems")
+        for name in ("office", "month", "team"):
+            _link_choice(model, name, getattr(self, name), guard)
+        w.link((model, "recorder"), (self.recorder, "value"))
+        model.observe(guard.wrap(self._render, "見出しの表示"),
+                      names=["office_name", "problems", "source_note", "store_note", "fatal", "office_options"])
+        self._render()
+        self.children = [self.title, w.HBox([self.office, self.month, self.team, self.recorder],
+                                            layout=w.Layout(flex_flow="row wrap")),
+                         self.notes, self.problems]
+
+    def _render(self, _change=None) -> None:
+        m = self.model
+        self.title.value = (f'<h2 style="margin:4px 0">ケース会議　<span class="teichaku-office">'
+                            f'{esc(m.office_name or "（事業所なし）")}</span></h2>')
+        self.office.layout.display = "" if len(m.office_options) > 1 else "none"
+        notes = [f'<div>{esc(m.source_note)}</div>' if m.source_note else "",
+                 f'<div style="color:#555">{esc(m.store_note)}</div>' if m.store_note else ""]
+        self.notes.value = "".join(notes)
+        if m.fatal:
+            self.problems.value = (f'<div class="teichaku-fatal" style="background:#ffebee;border:1px solid #c62828;'
+                                   f'padding:8px;border-radius:4px"><b>ケース記録を読み込めません</b><br>'
+                                   f'{esc(m.fatal)}</div>')
+        elif m.problems:
+            rows = [[esc(p["severity"]), esc(p["sheet"]), esc(p["row"]), esc(p["column"]), esc(p["message"])]
+                    for p in m.problems]
+            colour = "#ffebee" if any(p["error"] for p in m.problems) else "#fff8e1"
+            self.problems.value = (
+                f'<details style="background:{colour};padding:6px;border-radius:4px">'
+                f'<summary><b>{esc(m.problem_summary)}</b>　エラーの行は除いて表示しています（クリックで一覧）</summary>'
+                + table(["種類", "シート", "行", "列", "内容"], rows) + "</details>")
+        else:
+            self.problems.value = ""

@@ -1,0 +1,254 @@
+"""``teichaku app``: serve notebooks/conference.ipynb with Voila, locked down.
+
+- loopback by default, token authentication with a token from ``secrets``;
+- sources stripped, template and theme fixed (no overrides from the URL), tracebacks hidden;
+- no files served from the notebook folder, only the widget manager's JupyterLab extension;
+- preheated kernels (a pool of one) so the agenda is ready when the page is opened;
+- BOOK and DB reach the kernel through environment variables (merged with ``os.environ``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, demo_book_path, notebook_path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8866
+POOL_SIZE = 1
+# The JupyterLab extensions the page loads: Voila's widget manager and the widgets themselves.
+EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager")
+
+# The notebook's cells (notebooks/conference.ipynb holds the same; a test checks).
+NOTEBOOK_CELLS = (
+    "# ケース会議アプリ（teichaku app で開きます）\n"
+    "from teichaku_nb.app import ConferenceApp",
+    "app = ConferenceApp.from_environment()   # ケース記録と会議記録を読み込み、画面を組み立てます",
+    "app.wait_for_viewer()   # 事前起動したカーネルは、画面が開かれたときに最新の会議記録を読み直します",
+    "app",
+)
+
+
+def write_notebook(path: Path, cells=NOTEBOOK_CELLS) -> Path:
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nbformat.write(nb, str(path))
+    return path
+
+
+def the_notebook() -> Path:
+    """notebooks/conference.ipynb of the checkout, or the same cells written to a temporary folder
+    (an installed package has no notebooks folder)."""
+    path = notebook_path()
+    if path.exists():
+        return path
+    folder = Path(tempfile.mkdtemp(prefix="teichaku-app-"))
+    return write_notebook(folder / "conference.ipynb")
+
+
+def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE) -> list[str]:
+    """The Voila command line that serves ``notebook`` and nothing else.
+
+    The token is not on the command line (other users can read that in ``ps``): Voila reads it
+    from ``JUPYTER_TOKEN`` in its environment (``token_env``)."""
+    return [
+        sys.executable, "-m", "voila", str(notebook),
+        "--no-browser",
+        f"--Voila.ip={host}",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        "--Voila.auto_token=True",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.template=lab",
+        "--VoilaConfiguration.theme=light",
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
+        "--VoilaConfiguration.file_allowlist", "(?!)",     # no file of the notebook folder is served
+        "--VoilaConfiguration.file_denylist", ".*",
+        *[arg for name in EXTENSIONS for arg in ("--VoilaConfiguration.extension_allowlist", name)],
+        "--VoilaConfiguration.preheat_kernel=True",
+        f"--VoilaConfiguration.default_pool_size={pool_size}",
+    ]
+
+
+def token_env(token: str) -> dict[str, str]:
+    """Where jupyter_server's identity provider takes the token from."""
+    return {"JUPYTER_TOKEN": token}
+
+
+@dataclass
+class Plan:
+    """What ``teichaku app`` is about to serve, resolved from its arguments."""
+
+    book: Path
+    demo: bool
+    db: str                 # URL or SQLite file
+    db_shown: str           # for people (password hidden)
+    host: str
+    port: int
+    token: str
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/?token={self.token}"
+
+    def env(self) -> dict[str, str]:
+        """The server's environment (Voila gives kernels a copy of it)."""
+        env = dict(os.environ)
+        env[BOOK_ENV] = str(self.book)
+        env[DB_ENV] = self.db
+        env[DEMO_ENV] = "1" if self.demo else "0"
+        env.update(token_env(self.token))
+        # A preheated kernel calls back to the server (voila.utils.wait_for_request) at
+        # VOILA_APP_IP, which Voila leaves at 127.0.0.1: give it the address we listen on.
+        wildcard = self.host in ("", "0.0.0.0", "::")
+        ip = "127.0.0.1" if wildcard else self.host
+        env["VOILA_APP_IP"] = f"[{ip}]" if ":" in ip else ip
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        return env
+
+
+class LaunchError(Exception):
+    """The app cannot start; the message is Japanese."""
+
+
+def plan(book: Path | None, db: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+         token: str | None = None) -> Plan:
+    from ..store import default_path
+    demo = book is None
+    book = demo_book_path() if demo else Path(book).absolute()
+    if not book.exists():
+        raise LaunchError(f"ケース記録が見つかりません: {book}")
+    if db:
+        shown = db
+        if "://" in db:
+            import sqlalchemy as sa
+            try:
+                shown = sa.engine.make_url(db).render_as_string(hide_password=True)
+            except Exception:   # the kernel reports a bad URL on screen
+                shown = db
+    else:
+        db = str(default_path(book))
+        shown = db
+    if not 0 < port < 65536:
+        raise LaunchError(f"ポート番号は 1〜65535 にしてください（{port}）")
+    return Plan(book=book, demo=demo, db=db, db_shown=shown, host=host, port=port,
+                token=token or secrets.token_urlsafe(32))
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_until_ready(url: str, process: subprocess.Popen | None = None, timeout: float = 120) -> bool:
+    """Poll Voila's static endpoint until it answers (it does while kernels preheat)."""
+    base = url.split("?")[0].rstrip("/")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(f"{base}/voila/static/", timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True            # any HTTP answer: the server is up
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
+    """Start Voila for the plan (the caller stops it: ``stop``)."""
+    return subprocess.Popen(voila_command(notebook or the_notebook(), host=p.host, port=p.port),
+                            env=p.env(), start_new_session=True, **popen)
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop Voila and its kernels (they are in its process group)."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout)
+
+
+def run(book: Path | None, db: str | None, host: str, port: int, *, out=print, err=None) -> int:
+    """``teichaku app``: start, print where to open it, serve until Ctrl-C."""
+    err = err or (lambda text: print(text, file=sys.stderr))
+    try:
+        p = plan(book, db, host, port)
+    except LaunchError as error:
+        err(f"エラー: {error}")
+        return 2
+    if not port_free(host, port):
+        err(f"エラー: {host} のポート {port} は使われています。--port で別の番号を指定してください")
+        return 2
+    if not is_loopback(host):
+        err(f"注意: {host} で待ち受けます。同じネットワークの誰もがこの画面に届きます。"
+            "トークンを知る人だけが開けますが、通常は 127.0.0.1 のままにしてください。")
+    if p.demo:
+        out(f"ケース記録を指定していないため、デモデータ（架空の人物）を開きます: {p.book}")
+    else:
+        out(f"ケース記録: {p.book}")
+    where = "（デモ用。リポジトリの外、利用者ごとのフォルダ）" if p.demo and not db else ""
+    out(f"会議記録のデータベース: {p.db_shown}{where}")
+    def _terminate(signum, _frame):
+        raise SystemExit(0)              # run the finally below: Voila and its kernels stop too
+
+    previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    process = start(p)
+    try:
+        if not wait_until_ready(p.url, process):
+            err("エラー: 会議アプリ（Voila）を起動できませんでした。上のメッセージを確認してください")
+            return 2
+        out("会議アプリを起動しました。次のURLをブラウザで開いてください（トークン付き。他の人に渡さないでください）:")
+        out(f"  {p.url}")
+        out("終了するには Ctrl+C を押します。")
+        code = process.wait()
+        if code not in (0, -signal.SIGTERM, -signal.SIGINT):
+            err(f"エラー: 会議アプリ（Voila）が終了しました（終了コード {code}）")
+            return 2
+        return 0
+    except KeyboardInterrupt:
+        out("会議アプリを終了します。")
+        return 0
+    finally:
+        stop(process)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

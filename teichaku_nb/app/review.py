@@ -1,0 +1,322 @@
+"""Review form: what the conference decides about the open case, saved to the review store.
+
+A save that finds a newer version (someone saved first) keeps nothing of ours in the store:
+the form shows both versions and the user chooses to keep theirs or save ours over it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as w
+import traitlets as t
+
+from ..rules import LEVELS
+from ..store import Action, Conflict, Review, StoreError, format_time
+from .common import Guard, day, esc, esc_lines, month_label
+
+# The form's text fields, in the order shown (store field, label).
+TEXT_FIELDS = (("workplace", "職場の現状"), ("life", "生活の現状"), ("health", "心身の現状"),
+               ("issues", "課題"), ("discussion", "検討内容"), ("policy", "方針"),
+               ("wishes", "本人の意向"), ("next_check", "次回確認事項"))
+FIELDS = tuple(name for name, _ in TEXT_FIELDS) + ("judgement",)
+LABELS = dict(TEXT_FIELDS) | {"judgement": "会議の判断"}
+NO_JUDGEMENT = ""
+
+
+class ReviewModel(t.HasTraits):
+    workplace = t.Unicode("")
+    life = t.Unicode("")
+    health = t.Unicode("")
+    issues = t.Unicode("")
+    discussion = t.Unicode("")
+    policy = t.Unicode("")
+    wishes = t.Unicode("")
+    next_check = t.Unicode("")
+    judgement = t.Unicode(NO_JUDGEMENT)      # "" or 要対応 / 注意 / 安定
+
+    # the next action being typed, and the ones added but not yet saved
+    action_content = t.Unicode("")
+    action_owner = t.Unicode("")
+    action_due = t.Any(None)                 # datetime.date or None
+    pending_actions = t.List()               # [{content, owner, due_on}]
+    month_actions = t.List()                 # actions saved for this month: [{content, owner, due_on, status}]
+
+    user_id = t.Unicode("")
+    month = t.Unicode("")
+    recorder = t.Unicode("")
+    version = t.Int(0)                       # the stored version the form was read from (0: none yet)
+    saved_note = t.Unicode("")               # who saved it last, when
+    dirty = t.Bool(False)
+    message = t.Unicode("")
+    message_kind = t.Unicode("")             # ok / error / conflict
+    conflict = t.Dict()                      # {version, saved_by, saved_at, theirs: {field: value}}
+    saves = t.Int(0)                         # counts successful saves
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.store = None
+        self.office = ""
+        self._snapshot = dict.fromkeys(FIELDS, "")
+        self.observe(self._update_dirty, names=[*FIELDS, "pending_actions", "action_content"])
+
+    def set_context(self, store, office: str) -> None:
+        self.store, self.office = store, office
+
+    # -- state
+
+    def values(self) -> dict:
+        return {name: getattr(self, name) for name in FIELDS}
+
+    def _update_dirty(self, _change=None) -> None:
+        self.dirty = (self.values() != self._snapshot or bool(self.pending_actions)
+                      or bool(self.action_content.strip()))
+
+    def _fill(self, values: dict) -> None:
+        with self.hold_trait_notifications():
+            for name in FIELDS:
+                setattr(self, name, values.get(name) or "")
+        self._snapshot = self.values()
+        self._update_dirty()
+
+    @staticmethod
+    def _review_values(review: Review | None) -> dict:
+        if review is None:
+            return dict.fromkeys(FIELDS, "")
+        return {name: getattr(review, name) or "" for name in FIELDS}
+
+    def load(self, user_id: str, month: str) -> None:
+        """Read the saved review of the case (or an empty form) and this month's actions."""
+        review = self.store.review(self.office, user_id, month) if self.store is not None else None
+        with self.hold_trait_notifications():
+            self.user_id, self.month = user_id, month
+            self.pending_actions = []
+            self.action_content = self.action_owner = ""
+            self.action_due = None
+            self.conflict = {}
+            self.message = self.message_kind = ""
+            self._set_saved(review)
+            self._fill(self._review_values(review))
+            self._load_month_actions()
+
+    def clear(self) -> None:
+        with self.hold_trait_notifications():
+            self.user_id = ""
+            self.pending_actions, self.month_actions = [], []
+            self.action_content = self.action_owner = ""
+            self.action_due = None
+            self.conflict = {}
+            self.message = self.message_kind = ""
+            self.version, self.saved_note = 0, ""
+            self._fill({})
+
+    def _set_saved(self, review: Review | None) -> None:
+        self.version = review.version if review is not None else 0
+        self.saved_note = (f"最終保存: {review.updated_by} さん（{format_time(review.updated_at)}、版 {review.version}）"
+                           if review is not None else "まだ保存されていません")
+
+    def _load_month_actions(self) -> None:
+        if self.store is None or not self.user_id:
+            self.month_actions = []
+            return
+        self.month_actions = [{"id": a.id, "content": a.content, "owner": a.owner, "due_on": a.due_on,
+                               "status": a.status}
+                              for a in self.store.actions(self.office, self.user_id, month=self.month)]
+
+    # -- actions (役割分担) added at this conference
+
+    def add_action(self) -> None:
+        content, owner = self.action_content.strip(), self.action_owner.strip()
+        if not content:
+            raise StoreError("役割分担の内容を入力してください")
+        if not owner:
+            raise StoreError("役割分担の担当を入力してください")
+        due = self.action_due
+        if due is not None and not isinstance(due, dt.date):
+            raise StoreError("期限は日付で入力してください")
+        with self.hold_trait_notifications():
+            self.pending_actions = [*self.pending_actions, {"content": content, "owner": owner, "due_on": due}]
+            self.action_content = self.action_owner = ""
+            self.action_due = None
+            self.message, self.message_kind = "役割分担を追加しました（保存すると記録されます）", "ok"
+
+    def remove_pending(self, index: int) -> None:
+        items = list(self.pending_actions)
+        del items[index]
+        self.pending_actions = items
+
+    # -- saving
+
+    def _check_can_save(self) -> str:
+        if self.store is None:
+            raise StoreError("会議記録のデータベースが開けていないため保存できません")
+        if not self.user_id:
+            raise StoreError("ケースが選ばれていません")
+        by = self.recorder.strip()
+        if not by:
+            raise StoreError("記録者（画面上部）に名前を入力してから保存してください")
+        if self.action_content.strip():
+            raise StoreError("入力中の役割分担があります。「役割分担を追加」を押すか、内容を消してから保存してください")
+        return by
+
+    def save(self) -> bool:
+        """Save the form; True when saved.  A conflict fills ``conflict`` and saves nothing."""
+        by = self._check_can_save()
+        return self._save(by, expected=self.version or None)
+
+    def _save(self, by: str, expected: int | None) -> bool:
+        judgement = self.judgement or None
+        review = Review(office=self.office, user_id=self.user_id, month=self.month,
+                        **{name: getattr(self, name) for name, _ in TEXT_FIELDS}, judgement=judgement)
+        try:
+            saved = self.store.save_review(review, by=by, expected_version=expected)
+        except Conflict as conflict:
+            theirs = conflict.current
+            self.conflict = {"version": theirs.version, "saved_by": conflict.saved_by,
+                             "saved_at": format_time(conflict.saved_at), "theirs": self._review_values(theirs)}
+            self.message, self.message_kind = str(conflict), "conflict"
+            return False
+        added = 0
+        pending = list(self.pending_actions)
+        try:
+            for item in pending:
+                self.store.add_action(Action(office=self.office, user_id=self.user_id, month=self.month,
+                                             content=item["content"], owner=item["owner"], due_on=item["due_on"]),
+                                      by=by)
+                added += 1
+        finally:
+            self.pending_actions = pending[added:]
+            self._load_month_actions()
+        with self.hold_trait_notifications():
+            self.conflict = {}
+            self._set_saved(saved)
+            self._snapshot = self.values()
+            self._update_dirty()
+            extra = f"、役割分担 {added}件を追加" if added else ""
+            self.message = f"保存しました（{format_time(saved.updated_at)}、記録者 {by}、版 {saved.version}{extra}）"
+            self.message_kind = "ok"
+        self.saves += 1
+        return True
+
+    def keep_mine(self) -> bool:
+        """After a conflict: save this form over the newer version."""
+        if not self.conflict:
+            raise StoreError("競合はありません")
+        by = self._check_can_save()
+        return self._save(by, expected=self.conflict["version"])
+
+    def take_theirs(self) -> None:
+        """After a conflict: drop this form's text and show the saved version (pending actions stay)."""
+        if not self.conflict:
+            raise StoreError("競合はありません")
+        self.load_keeping_pending()
+
+    def load_keeping_pending(self) -> None:
+        pending = list(self.pending_actions)
+        self.load(self.user_id, self.month)
+        self.pending_actions = pending
+        self.message, self.message_kind = "保存されている内容を表示しました", "ok"
+
+
+class ReviewView(w.VBox):
+    def __init__(self, model: ReviewModel, guard: Guard, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model
+        self.guard = guard
+        self.add_class("teichaku-review")
+        style = {"description_width": "7em"}
+        self.heading = w.HTML()
+        self.texts = {}
+        for name, label in TEXT_FIELDS:
+            area = w.Textarea(description=label, style=style, layout=w.Layout(width="98%", height="4.2em"))
+            area.add_class(f"teichaku-field-{name}")
+            w.link((model, name), (area, "value"))
+            self.texts[name] = area
+        self.judgement = w.Dropdown(description="会議の判断", style=style,
+                                    options=[("（未選択）", NO_JUDGEMENT)] + [(x, x) for x in LEVELS])
+        self.judgement.add_class("teichaku-field-judgement")
+        w.link((model, "judgement"), (self.judgement, "value"))
+
+        self.action_content = w.Text(description="内容", style={"description_width": "3em"},
+                                     layout=w.Layout(width="40%"))
+        self.action_content.add_class("teichaku-action-content")
+        self.action_owner = w.Text(description="担当", style={"description_width": "3em"},
+                                   layout=w.Layout(width="22%"))
+        self.action_owner.add_class("teichaku-action-owner")
+        self.action_due = w.DatePicker(description="期限", style={"description_width": "3em"},
+                                       layout=w.Layout(width="24%"))
+        self.action_due.add_class("teichaku-action-due")
+        for name in ("action_content", "action_owner", "action_due"):
+            w.link((model, name), (getattr(self, name), "value"))
+        self.add_button = w.Button(description="役割分担を追加", icon="plus", layout=w.Layout(width="auto"))
+        self.add_button.add_class("teichaku-add-action")
+        self.add_button.on_click(guard.wrap(lambda _b: model.add_action(), "役割分担の追加"))
+        self.pending_box = w.VBox()
+        self.month_actions = w.HTML()
+
+        self.save_button = w.Button(description="保存", button_style="primary", icon="save")
+        self.save_button.add_class("teichaku-save")
+        self.save_button.on_click(guard.wrap(lambda _b: model.save(), "保存"))
+        self.message = w.HTML()
+        self.message.add_class("teichaku-review-message")
+        self.conflict = w.HTML()
+        self.conflict.add_class("teichaku-conflict")
+        self.keep_mine = w.Button(description="自分の内容で上書き保存", button_style="danger",
+                                   layout=w.Layout(width="auto"))
+        self.keep_mine.add_class("teichaku-keep-mine")
+        self.keep_mine.on_click(guard.wrap(lambda _b: model.keep_mine(), "上書き保存"))
+        self.take_theirs = w.Button(description="保存されている内容を採用", layout=w.Layout(width="auto"))
+        self.take_theirs.add_class("teichaku-take-theirs")
+        self.take_theirs.on_click(guard.wrap(lambda _b: model.take_theirs(), "保存されている内容の読み込み"))
+        self.conflict_box = w.VBox([self.conflict, w.HBox([self.keep_mine, self.take_theirs])])
+
+        model.observe(guard.wrap(self._render, "検討記録の表示"),
+                      names=["user_id", "saved_note", "dirty", "message", "conflict", "pending_actions",
+                             "month_actions"])
+        self._render()
+        self.children = [self.heading, *self.texts.values(), self.judgement,
+                         w.HTML("<h4 style='margin:8px 0 2px'>役割分担（この会議で決めたこと）</h4>"),
+                         self.month_actions, self.pending_box,
+                         w.HBox([self.action_content, self.action_owner, self.action_due, self.add_button],
+                                layout=w.Layout(flex_flow="row wrap")),
+                         w.HBox([self.save_button, self.message]), self.conflict_box]
+
+    def _render(self, _change=None) -> None:
+        m = self.model
+        self.layout.display = "" if m.user_id else "none"
+        unsaved = ('<span class="teichaku-dirty" style="color:#c62828">（保存していない変更があります）</span>'
+                   if m.dirty else "")
+        self.heading.value = (f'<h3 style="margin:10px 0 4px">{esc(month_label(m.month) if m.month else "")}のケース検討'
+                              f'{unsaved}</h3><div style="color:#555">{esc(m.saved_note)}</div>')
+        colour = {"ok": "#2e7d32", "error": "#c62828", "conflict": "#c62828"}.get(m.message_kind, "#333")
+        self.message.value = (f'<span style="color:{colour};font-weight:bold">{esc(m.message)}</span>'
+                              if m.message else "")
+        saved_rows = "".join(f'<li class="teichaku-month-action">{esc(a["content"])}（担当 {esc(a["owner"])}・'
+                             f'期限 {esc(day(a["due_on"]))}・{esc(a["status"])}）</li>' for a in m.month_actions)
+        self.month_actions.value = f"<ul style='margin:2px 0'>{saved_rows}</ul>" if saved_rows else ""
+        pending = []
+        for i, item in enumerate(m.pending_actions):
+            remove = w.Button(description="取消", layout=w.Layout(width="4em"))
+            remove.on_click(self.guard.wrap(lambda _b, i=i: m.remove_pending(i), "役割分担の取消"))
+            pending.append(w.HBox([w.HTML(f'<span class="teichaku-pending-action">未保存: {esc(item["content"])}'
+                                          f'（担当 {esc(item["owner"])}・期限 {esc(day(item["due_on"]))}）</span>'),
+                                   remove]))
+        self.pending_box.children = pending
+        if m.conflict:
+            c = m.conflict
+            rows = "".join(
+                f"<tr><th style='text-align:left;vertical-align:top;padding:2px 8px'>{esc(LABELS[name])}</th>"
+                f"<td style='vertical-align:top;padding:2px 8px'>{esc_lines(getattr(m, name)) if getattr(m, name) else '—'}</td>"
+                f"<td style='vertical-align:top;padding:2px 8px'>{esc_lines(c['theirs'][name]) if c['theirs'][name] else '—'}</td></tr>"
+                for name in FIELDS if getattr(m, name) != c["theirs"][name])
+            self.conflict.value = (
+                f'<div style="border:2px solid #c62828;padding:6px;border-radius:4px">'
+                f'<b>競合: {esc(c["saved_by"])} さんが {esc(c["saved_at"])} に先に保存しました（版 {c["version"]}）。'
+                f'どちらを残すか選んでください。</b>'
+                f'<table style="border-collapse:collapse;margin-top:4px"><tr><th></th><th>あなたの入力</th>'
+                f'<th>保存されている内容（{esc(c["saved_by"])} さん）</th></tr>'
+                f'{rows or "<tr><td colspan=3>違いはありません</td></tr>"}</table></div>')
+            self.conflict_box.layout.display = ""
+        else:
+            self.conflict.value = ""
+            self.conflict_box.layout.display = "none"

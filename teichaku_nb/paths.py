@@ -1,0 +1,52 @@
+"""Where things are: the checkout's notebooks and demo data, and the per-user data folder.
+
+The bundled demo workbook is the one file whose conference records are not kept beside it
+(``store.default_path``): they go to the per-user data folder, never into the checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BOOK_ENV = "TEICHAKU_BOOK"      # the workbook (or folder) the app's kernel opens
+DB_ENV = "TEICHAKU_DB"          # the review store's URL or file
+DEMO_ENV = "TEICHAKU_DEMO"      # "1": the bundled demo data
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def demo_book_path() -> Path:
+    """The bundled demo workbook (30 fictional people)."""
+    return ROOT / "data" / "demo.xlsx"
+
+
+def is_demo_book(path: Path | str) -> bool:
+    path = Path(path).expanduser()
+    return path.exists() and path.resolve() == demo_book_path().resolve()
+
+
+def notebook_path() -> Path:
+    """The conference app's notebook."""
+    return ROOT / "notebooks" / "conference.ipynb"
+
+
+def report_notebook_dir() -> Path:
+    """The report notebooks: ``$TEICHAKU_REPORT_NOTEBOOKS`` or ``notebooks/reports`` of the checkout."""
+    configured = os.environ.get("TEICHAKU_REPORT_NOTEBOOKS")
+    return Path(configured) if configured else ROOT / "notebooks" / "reports"
+
+
+def data_dir(*, create: bool = False) -> Path:
+    """Per-user data folder: $XDG_DATA_HOME/teichaku or ~/.local/share/teichaku (with
+    ``create``, made if missing, readable by its owner only)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    folder = Path(base) / "teichaku"
+    if create:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def demo_db_path() -> Path:
+    """The demo's conference records (``store.open_store`` makes the folder)."""
+    return data_dir() / "demo.teichaku.sqlite"

@@ -1,0 +1,446 @@
+"""Make the report documents: execute the report notebooks, export HTML or PDF.
+
+``make_reports(kind, book, month, ...)`` is the one entry point (the ``teichaku report``
+command and the app's export buttons call it):
+
+1. plan the documents (``Job``): one 会議録 or 月次サマリー per office; for 支援レポート one
+   per person on the month's agenda (or the one ``user``) and copy (本人用 / 企業用);
+2. execute ``notebooks/reports/<kind>.ipynb`` with nbclient in ONE kernel for the whole
+   batch: for each document the notebook is re-run with its parameters in place of the
+   ``parameters`` cell's defaults (tagged ``injected-parameters``, as papermill does), so a
+   batch pays the kernel start, the imports and the workbook load once (``report_views``
+   caches them in the kernel);
+3. export each executed notebook with nbconvert and the project's template
+   (``templates/teichaku_report``: no code, A4 print styles, Japanese fonts, office and
+   month in the header, charts inline as data URIs: self-contained HTML);
+4. for PDF, print the HTML with the system's Chromium through Playwright, one browser
+   for the batch, with the office, month and page numbers in the page margins;
+5. for 支援レポート, record each person's report as issued in the review store
+   (``store.record_report``), so ``report_not_shared`` clears: both copies → 本人・企業,
+   one copy → 本人 or 企業; a recipient already recorded for the month is not recorded again.
+
+Messages for people are Japanese (``ReportError``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import getpass
+import html
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .japanese import format_month
+from .paths import report_notebook_dir
+from .report_views import AUDIENCE_LABELS, AUDIENCES, EMPLOYER, KIND_TITLES, SELF
+
+KINDS = ("minutes", "support", "summary")
+FORMATS = ("html", "pdf")
+KIND_FILE_LABELS = {"minutes": "会議録", "support": "支援レポート", "summary": "月次サマリー"}
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
+TEMPLATE_NAME = "teichaku_report"
+CELL_TIMEOUT_S = 300
+PDF_PAGES = 1                      # browser pages printing at once (2–3 gave nothing measurable on 2 cores)
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+INSTALL_CHROMIUM = ("PDF を作るには Chromium が必要ですが、見つかりませんでした。\n"
+                    "Debian / Ubuntu では次のコマンドで入れられます（日本語の文字には fonts-noto-cjk も必要です）:\n"
+                    "  sudo apt install chromium fonts-noto-cjk\n"
+                    "別の場所にある場合は環境変数 TEICHAKU_CHROMIUM にその実行ファイルを指定してください。\n"
+                    "HTML のレポートは Chromium なしで作れます（--format html）。")
+
+
+class ReportError(Exception):
+    """The reports cannot be made; the message is Japanese, for staff."""
+
+
+class NoBrowser(ReportError):
+    """No Chromium for PDF."""
+
+
+# --- where things are ---------------------------------------------------------------------------
+
+def notebook_path(kind: str) -> Path:
+    path = report_notebook_dir() / f"{kind}.ipynb"
+    if not path.is_file():
+        raise ReportError(f"レポートのノートブック {path} が見つかりません")
+    return path
+
+
+def find_chromium() -> str | None:
+    """The Chromium (or Chrome) executable: ``$TEICHAKU_CHROMIUM``, else on PATH."""
+    configured = os.environ.get("TEICHAKU_CHROMIUM")
+    if configured:
+        return configured if Path(configured).is_file() else shutil.which(configured)
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def default_out_dir(month: pd.Period) -> Path:
+    return Path("reports") / month.strftime("%Y-%m")
+
+
+def _safe(text: str) -> str:
+    """Text usable in a file name on every system."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("._") or "office"
+
+
+# --- the plan ------------------------------------------------------------------------------------
+
+@dataclass
+class Job:
+    """One document: the notebook's parameters and where the result goes."""
+
+    kind: str
+    office: str
+    params: dict
+    stem: str                      # file name without suffix
+    title: str                     # the document kind as shown in the header
+    user_id: str | None = None
+    audience: str | None = None
+    html: str | None = None
+    paths: list[Path] = field(default_factory=list)
+
+
+def _month(month) -> pd.Period:
+    if isinstance(month, pd.Period):
+        return month.asfreq("M")
+    from .japanese import parse_month
+    try:
+        parsed = parse_month(month)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ReportError(f"年月として読めません: {month}（例: 2026-10）")
+    return parsed
+
+
+def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period, *, db: str | None,
+          user: str | None, audiences: tuple[str, ...]) -> list[Job]:
+    from . import rules
+
+    jobs = []
+    ym = month.strftime("%Y-%m")
+    for book in books:
+        base = {"book": str(book_path), "month": ym, "db": db,
+                "office": book.office if is_offices else None, "user": None, "audience": None}
+        prefix = f"{_safe(book.office)}_{KIND_FILE_LABELS[kind]}_{ym}"
+        if kind != "support":
+            jobs.append(Job(kind, book.office, base, prefix, KIND_TITLES[kind]))
+            continue
+        if user is not None:
+            if str(user) not in set(book.users["user_id"]):
+                if is_offices:
+                    continue
+                raise ReportError(f"利用者ID {user} は {book.office} のケース記録にありません")
+            people = [str(user)]
+        else:
+            people = sorted(c.user_id for c in rules.agenda(book, month).cases)
+        for user_id in people:
+            for audience in audiences:
+                label = AUDIENCE_LABELS[audience]
+                jobs.append(Job(kind, book.office, base | {"user": user_id, "audience": audience},
+                                f"{prefix}_{_safe(user_id)}_{label}", f"{KIND_TITLES[kind]}（{label}）",
+                                user_id=user_id, audience=audience))
+    if user is not None and not jobs:
+        raise ReportError(f"利用者ID {user} はどの事業所のケース記録にもありません")
+    return jobs
+
+
+# --- executing: one kernel for the batch ---------------------------------------------------------
+
+def _with_parameters(template, params: dict):
+    """A copy of the notebook whose ``parameters`` cell sets ``params`` instead of its defaults
+    (tagged ``injected-parameters`` like papermill's; one cell, so a batch runs one cell less)."""
+    import nbformat
+
+    nb = nbformat.from_dict(template)
+    source = "# Parameters of this document (injected by teichaku_nb.reports)\n" + "\n".join(
+        f"{name} = {value!r}" for name, value in params.items())
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["parameters", "injected-parameters"]
+    at = next((i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), None)
+    if at is None:
+        nb.cells.insert(0, cell)
+    else:
+        nb.cells[at] = cell
+    return nb
+
+
+def _cell_error(error) -> ReportError:
+    ename = getattr(error, "ename", "")
+    evalue = getattr(error, "evalue", "")
+    if ename in ("ReportDataError", "StoreError"):
+        return ReportError(evalue)
+    return ReportError(f"レポートのノートブックの実行中にエラーが起きました（{ename}: {evalue}）")
+
+
+async def _execute(path: Path, jobs: list[Job], on_executed: Callable[[Job, object], None]) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    template = nbformat.read(path, as_version=4)
+    client = NotebookClient(nbformat.v4.new_notebook(), timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            allow_errors=False, resources={"metadata": {"path": str(path.parent)}})
+    # Local sockets in a private folder rather than TCP on localhost: nothing else can connect.
+    sockets = tempfile.mkdtemp(prefix="teichaku-kernel-")
+    km = client.create_kernel_manager()
+    km.transport = "ipc"
+    km.ip = os.path.join(sockets, "kernel")
+    try:
+        async with client.async_setup_kernel():
+            await _execute_jobs(client, template, jobs, on_executed)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
+async def _execute_jobs(client, template, jobs: list[Job], on_executed) -> None:
+    from nbclient.exceptions import CellExecutionError
+
+    for job in jobs:
+        nb = _with_parameters(template, job.params)
+        client.nb = nb
+        client.reset_execution_trackers()
+        try:
+            for index, cell in enumerate(nb.cells):
+                await client.async_execute_cell(cell, index)
+        except CellExecutionError as error:
+            raise _cell_error(error) from error
+        on_executed(job, nb)
+
+
+def _run(factory):
+    """Run a coroutine to the end, also from code that already runs an event loop (Voila, Jupyter)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(factory())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, factory()).result()
+
+
+# --- exporting -----------------------------------------------------------------------------------
+
+def html_exporter():
+    """nbconvert's HTML exporter with the project's template (no code, no prompts)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        """HTMLExporter without its BeautifulSoup pass (alt texts and focus for JupyterLab's
+        cells: the template writes its own alt texts and has no cells), which took two thirds
+        of the export time of a 支援レポート."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportExporter(template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_DIR)],
+                          exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+def _resources(job: Job, month: pd.Period) -> dict:
+    now = dt.datetime.now(dt.timezone(dt.timedelta(hours=9)))          # 日本時間
+    made = f"{now.year}年{now.month}月{now.day}日 {now:%H:%M}"
+    return {"teichaku": {"office": job.office, "month_label": format_month(month), "title": job.title,
+                         "footer": f"{job.office}　{job.title}　{format_month(month)}分　作成 {made}（teichaku_nb）"}}
+
+
+def _header_template(job: Job, month: pd.Period) -> str:
+    text = html.escape(f"{job.office}　{format_month(month)}　{job.title}")
+    return ('<div style="width:100%;font-size:8px;color:#666;padding:0 14mm;'
+            'font-family:\'Noto Sans CJK JP\',\'IPAexGothic\',sans-serif;text-align:right">' + text + "</div>")
+
+
+FOOTER_TEMPLATE = ('<div style="width:100%;font-size:8px;color:#666;text-align:center;'
+                   'font-family:\'Noto Sans CJK JP\',\'IPAexGothic\',sans-serif">'
+                   '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+
+
+def print_pdfs(items: list[tuple[Path, Path, str]], *, executable: str,
+               progress: Callable[[], None] | None = None) -> None:
+    """Print each (html_path, pdf_path, header_html) with one Chromium; A4, page numbers."""
+
+    async def main():
+        from playwright.async_api import async_playwright
+
+        args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+        async with async_playwright() as playwright:
+            try:
+                browser = await playwright.chromium.launch(
+                    executable_path=executable, args=args,
+                    handle_sigint=False, handle_sigterm=False, handle_sighup=False)
+            except Exception as error:
+                raise NoBrowser(f"Chromium（{executable}）を起動できません: {error}\n{INSTALL_CHROMIUM}") from error
+            queue = list(reversed(items))
+
+            async def worker():
+                page = await browser.new_page()
+                await page.emulate_media(media="print")
+                while queue:
+                    source, target, header = queue.pop()
+                    await page.goto(source.as_uri(), wait_until="load")
+                    await page.pdf(path=str(target), format="A4", print_background=True,
+                                   prefer_css_page_size=True, display_header_footer=True,
+                                   header_template=header, footer_template=FOOTER_TEMPLATE)
+                    if progress:
+                        progress()
+                await page.close()
+
+            try:
+                # PDF_PAGES pages at once (Chromium can lay out and print them in parallel)
+                await asyncio.gather(*(worker() for _ in range(min(PDF_PAGES, len(items)))))
+            finally:
+                await browser.close()
+
+    try:
+        _run(main)
+    except ModuleNotFoundError as error:
+        raise NoBrowser(f"PDF には playwright（Python パッケージ）が必要です: {error}\n{INSTALL_CHROMIUM}") from error
+
+
+# --- recording the 支援レポート as issued ----------------------------------------------------------
+
+def _recipient(audiences: set[str]) -> str:
+    if audiences >= {SELF, EMPLOYER}:
+        return "本人・企業"
+    return SELF if SELF in audiences else EMPLOYER
+
+
+def _covered(existing: set[str], recipient: str) -> bool:
+    return recipient in existing or "本人・企業" in existing
+
+
+def _record_issued(store, jobs: list[Job], month: pd.Period, by: str) -> None:
+    made: dict[tuple[str, str], set[str]] = {}
+    for job in jobs:
+        if job.paths:
+            made.setdefault((job.office, job.user_id), set()).add(job.audience)
+    for (office, user_id), audiences in made.items():
+        recipient = _recipient(audiences)
+        existing = {r.recipient for r in store.issued_reports(office, month, user_id=user_id)}
+        if not _covered(existing, recipient):
+            store.record_report(office, user_id, month, recipient, by=by)
+
+
+def _who(by: str | None) -> str:
+    if by and by.strip():
+        return by
+    try:
+        return getpass.getuser() or "teichaku"
+    except Exception:      # no user name in some containers
+        return "teichaku"
+
+
+# --- the entry point ---------------------------------------------------------------------------------
+
+def make_reports(kind: str, book, month, *, db: str | None = None, user: str | None = None,
+                 audience: str | None = None, fmt: str = "html", out_dir=None, by: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """Make the ``kind`` reports (minutes / support / summary) of ``book`` for ``month``.
+
+    ``book``: a workbook, a CSV folder or a folder of office workbooks.  ``db``: the review
+    store URL (default: the SQLite file beside the book; minutes and summary only read it
+    when it exists, support creates it to record the reports issued).  ``user`` and
+    ``audience`` (本人 / 企業; None: both copies) are for support only.  ``fmt``: html or
+    pdf.  ``out_dir``: default ``reports/YYYY-MM``.  ``by``: who records the issue
+    (default: the login name).  ``progress(done, total)`` is called as documents are made.
+    Returns the files written.  Raises ``ReportError`` (``NoBrowser`` when PDF is asked
+    and no Chromium is found) with a Japanese message.
+    """
+    from .store import StoreError, default_path, open_store
+    from .workbook import load_source
+
+    if kind not in KINDS:
+        raise ReportError(f"レポートの種類は {'・'.join(KINDS)} のどれかにしてください（{kind!r}）")
+    if fmt not in FORMATS:
+        raise ReportError(f"形式は html か pdf にしてください（{fmt!r}）")
+    if audience is not None and audience not in AUDIENCES:
+        raise ReportError(f"宛先は 本人 か 企業 にしてください（{audience!r}）")
+    if kind != "support" and (user is not None or audience is not None):
+        raise ReportError("利用者（--user）と宛先（--for）は支援レポート（support）だけに指定できます")
+    month = _month(month)
+    book_path = Path(book).expanduser().absolute()
+    if not book_path.exists():
+        raise ReportError(f"ケース記録 {book_path} が見つかりません")
+    executable = None
+    if fmt == "pdf":
+        executable = find_chromium()
+        if executable is None:
+            raise NoBrowser(INSTALL_CHROMIUM)
+    path = notebook_path(kind)
+
+    books, is_offices = load_source(book_path)
+    unreadable = [p for b in books for p in b.problems if p.code == "unreadable"]
+    if unreadable:
+        raise ReportError(unreadable[0].message)
+
+    store = None
+    if kind == "support":
+        # Reports issued are recorded: the store is opened (and created beside the book) here.
+        location = db or str(default_path(book_path))
+        try:
+            store = open_store(location, known_users={b.office: b.users["user_id"] for b in books})
+        except StoreError as error:
+            raise ReportError(str(error)) from error
+        db = location
+    audiences = (audience,) if audience else AUDIENCES
+    try:
+        jobs = _plan(kind, books, is_offices, book_path, month, db=db, user=None if user is None else str(user),
+                     audiences=audiences)
+        out = Path(out_dir) if out_dir is not None else default_out_dir(month)
+        out.mkdir(parents=True, exist_ok=True)
+        total = len(jobs) * (2 if fmt == "pdf" else 1)
+        done = 0
+
+        def step() -> None:
+            nonlocal done
+            done += 1
+            if progress:
+                progress(done, total)
+
+        if progress:
+            progress(0, total)
+        exporter = html_exporter()
+        staging = Path(tempfile.mkdtemp(prefix="teichaku-report-")) if fmt == "pdf" else None
+        try:
+            def exported(job: Job, nb) -> None:
+                body, _ = exporter.from_notebook_node(nb, resources=_resources(job, month))
+                target = (staging if staging else out) / f"{job.stem}.html"
+                target.write_text(body, encoding="utf-8")
+                if staging is None:
+                    job.paths.append(target)
+                else:
+                    job.html = str(target)
+                step()
+
+            _run(lambda: _execute(path, jobs, exported))
+            if fmt == "pdf":
+                items = [(Path(j.html), out / f"{j.stem}.pdf", _header_template(j, month)) for j in jobs]
+                print_pdfs(items, executable=executable, progress=step)
+                for job, (_, target, _) in zip(jobs, items):
+                    job.paths.append(target)
+        finally:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+        if store is not None:
+            _record_issued(store, jobs, month, _who(by))
+    finally:
+        if store is not None:
+            store.close()
+    return [p for job in jobs for p in job.paths]

@@ -1,0 +1,459 @@
+"""The conference app's panels without a browser (issue 5): each model driven the way its
+view drives it (``.value =`` on the widgets, ``.click()`` on the buttons), on the bundled
+demo workbook or small hand-made books, with a review store in tmp_path.  All people are
+synthetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from teichaku_nb.app import ConferenceApp, ConferenceModel
+from teichaku_nb import paths
+from teichaku_nb.app import launcher
+from teichaku_nb.app.case import support_text
+from teichaku_nb.app.header import default_month
+from teichaku_nb.rules import LEVELS
+from teichaku_nb.store import Action, open_store
+
+from helpers_rules import contact, make_book, user
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo.xlsx"
+TODAY = dt.date(2026, 11, 26)       # the demo's last month (2026-10) is "last month"
+MONTH = "2026-10"
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    return str(tmp_path / "records.teichaku.sqlite")
+
+
+def make_app(db: str, book: Path = DEMO, *, demo: bool = True, today: dt.date = TODAY) -> ConferenceApp:
+    return ConferenceApp(ConferenceModel(book, db, demo=demo, today=today))
+
+
+@pytest.fixture
+def app(db) -> ConferenceApp:
+    return make_app(db)
+
+
+def open_case(app: ConferenceApp, user_id: str) -> None:
+    """Click the case's button in the agenda."""
+    app.view.agenda._buttons[user_id].click()
+
+
+def button(box, description: str):
+    return next(b for b in _walk(box) if getattr(b, "description", None) == description
+                and type(b).__name__ == "Button")
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
+
+
+# --- header ---------------------------------------------------------------------------------
+
+def test_header_shows_office_last_month_and_the_demo_note(app):
+    h = app.model.header
+    assert h.office_name == "デモ就労定着支援センター"
+    assert h.month == MONTH                                # last month relative to TODAY
+    assert "デモデータ" in h.source_note and "架空" in h.source_note
+    assert "会議記録のデータベース" in h.store_note
+    assert app.view.header.month.value == MONTH
+    assert app.view.header.month.options[0] == ("2026年10月", MONTH)
+    assert app.model.guard.error == ""
+
+
+def test_default_month_is_the_latest_month_with_data_when_that_is_earlier():
+    book = make_book({"users": [user("U001")], "contacts": [contact("U001", dt.date(2026, 5, 12))]})
+    assert default_month(book, TODAY) == pd.Period("2026-05", "M")
+    assert default_month(book, dt.date(2026, 6, 3)) == pd.Period("2026-05", "M")
+    assert default_month(book, dt.date(2026, 6, 1)) == pd.Period("2026-05", "M")
+    assert default_month(make_book({"users": [user("U001")]}), TODAY) == pd.Period("2026-10", "M")
+
+
+def test_team_filter_narrows_the_agenda(app):
+    everyone = len(app.model.agenda.rows)
+    app.view.header.team.value = "A"
+    rows = app.model.agenda.rows
+    assert 0 < len(rows) < everyone
+    assert {r["team"] for r in rows} == {"A"}
+    assert app.model.agenda.progress == f"検討済 0/{len(rows)}"
+
+
+def test_month_change_recomputes_the_agenda(app):
+    app.view.header.month.value = "2026-05"
+    assert app.model.agenda.month_label == "2026年5月"
+    assert app.model.month_review.month == pd.Period("2026-05", "M")
+
+
+def test_problems_banner_lists_sheet_row_and_column_escaped(tmp_path, db):
+    import openpyxl
+    path = tmp_path / "office.xlsx"
+    wb = openpyxl.load_workbook(DEMO)
+    sheet = wb["面談記録"]
+    sheet["B3"] = "<script>window.__xss=1</script>"          # 実施日 that is not a date
+    wb.save(path)
+    app = make_app(db, path, demo=False)
+    problems = app.model.header.problems
+    bad = [p for p in problems if p["sheet"] == "面談記録" and p["row"] == "3"]
+    assert bad and bad[0]["column"] == "実施日"
+    html = app.view.header.problems.value
+    assert "<details" in html and "データの問題" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert app.model.agenda.rows                           # the rest is still reviewed
+
+
+def test_an_unreadable_workbook_shows_the_problem_instead_of_crashing(tmp_path, db):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"this is not a workbook <img src=x onerror=alert(1)>")
+    app = make_app(db, path, demo=False)
+    assert "開けません" in app.model.header.fatal
+    assert "ケース記録を読み込めません" in app.view.header.problems.value
+    assert app.view.body.layout.display == "none"
+    assert app.model.agenda.rows == []
+
+
+def test_a_store_that_cannot_be_opened_leaves_the_agenda_readable(tmp_path):
+    app = make_app(str(tmp_path / "no-such-folder" / "x.sqlite"))
+    assert "開けません" in app.model.header.store_note
+    assert app.model.agenda.rows
+    open_case(app, "001")
+    app.view.header.recorder.value = "山田"
+    app.view.review.texts["workplace"].value = "記入"
+    app.view.review.save_button.click()
+    assert "データベースが開けていない" in app.model.guard.error
+
+
+def test_a_folder_of_offices_offers_an_office_choice(tmp_path, db):
+    from teichaku_nb.demo import make_demo
+    make_demo(tmp_path / "offices", users=40, months=6, offices=2, seed=3, end="2026-10")
+    app = make_app(db, tmp_path / "offices", demo=False)
+    h = app.model.header
+    assert len(h.office_options) == 2 and app.view.header.office.layout.display == ""
+    first = h.office_name
+    app.view.header.office.value = "1"
+    assert h.office_name != first and app.model.book.office == h.office_name
+    assert app.model.agenda.rows and app.model.month_review.office == h.office_name
+
+
+def test_reload_reads_what_others_saved_and_keeps_unsaved_edits(db):
+    mine, theirs = make_app(db), make_app(db)
+    open_case(mine, "012")
+    fill_review(mine, issues="入力中")
+    open_case(theirs, "013")
+    theirs.view.header.recorder.value = "乙"
+    fill_review(theirs, workplace="乙の記録")
+    theirs.view.review.save_button.click()
+    assert not mine.model.agenda.rows[[r["user_id"] for r in mine.model.agenda.rows].index("013")]["reviewed"]
+    mine.view.reload.click()
+    assert next(r for r in mine.model.agenda.rows if r["user_id"] == "013")["reviewed"]
+    assert mine.view.review.texts["issues"].value == "入力中" and mine.model.agenda.selected == "012"
+
+
+# --- agenda -------------------------------------------------------------------------------
+
+def test_agenda_is_in_the_rules_order_with_level_words_and_flag_messages(app):
+    rows = app.model.agenda.rows
+    levels = [LEVELS.index(r["level"]) for r in rows]
+    assert levels == sorted(levels) and rows[0]["level"] == "要対応"
+    assert app.model.agenda.progress == f"検討済 0/{len(rows)}"
+    html = app.view.agenda._htmls[rows[0]["user_id"]].value
+    assert "要対応" in html and rows[0]["flags"][0]["message"] in html and "未検討" in html
+    assert app.view.agenda._buttons[rows[0]["user_id"]].description.startswith(rows[0]["user_id"])
+
+
+def test_opening_a_case_fills_the_case_panel_and_the_form(app):
+    open_case(app, "002")
+    case = app.model.case
+    assert case.user_id == "002" and app.model.agenda.selected == "002"
+    assert case.profile["name"] and case.level == "要対応"
+    assert case.chart_svg.startswith("<svg") and "体調などの自己評価" in case.chart_svg
+    assert app.view.case.chart.value.startswith('<img alt="直近6か月の勤怠と自己評価"')
+    assert case.contacts and case.plan
+    assert app.model.review.user_id == "002" and app.model.review.version == 0
+    assert app.view.case.layout.display == "" and app.view.placeholder.layout.display == "none"
+
+
+def test_support_period_is_month_n_of_36_with_months_left():
+    assert support_text({"month_n": 20, "support_month": 14, "support_months": 36, "months_left": 23}) \
+        == "就職後 20か月目・支援 14/36か月目（支援終了まで残り 23か月）"
+    assert support_text({"month_n": 5, "support_month": None, "months_left": 37}).startswith("就職後 5か月目・支援開始前")
+    assert support_text({}) == "支援期間: —"
+
+
+def test_workbook_text_is_escaped_in_the_case_panel(app):
+    open_case(app, "002")                      # its note holds <script>window.__xss=1</script>
+    html = app.view.case.details.value
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html and "<script>" not in html
+    open_case(app, "003")                      # its note holds <img src=x onerror=...>
+    html = app.view.case.details.value
+    assert "&lt;img src=x onerror=" in html and "<img" not in html
+
+
+# --- review form ----------------------------------------------------------------------------
+
+def fill_review(app, **values) -> None:
+    view = app.view.review
+    for name, value in values.items():
+        if name == "judgement":
+            view.judgement.value = value
+        else:
+            view.texts[name].value = value
+
+
+def test_write_add_an_action_save_and_find_them_again(app, db):
+    open_case(app, "004")
+    app.view.header.recorder.value = "山田 花子"
+    fill_review(app, workplace="業務は安定", life="睡眠が浅い", health="通院継続", issues="気分の波",
+                policy="2週間後に面談", wishes="今の職場で続けたい", judgement="注意")
+    view = app.view.review
+    view.action_content.value = "主治医に様子を確認"
+    view.action_owner.value = "安藤"
+    view.action_due.value = dt.date(2026, 11, 20)
+    view.add_button.click()
+    assert app.model.review.pending_actions and "未保存" in view.pending_box.children[0].children[0].value
+    assert app.model.review.dirty
+    view.save_button.click()
+    assert app.model.guard.error == ""
+    assert app.model.review.message.startswith("保存しました") and "山田 花子" in app.model.review.message
+    assert "保存しました" in view.message.value
+    assert not app.model.review.dirty and app.model.review.version == 1
+    assert app.model.agenda.progress.startswith("検討済 1/")
+    assert "✔ 検討済" in app.view.agenda._htmls["004"].value
+
+    again = make_app(db)                        # as after reloading the page
+    assert again.model.agenda.progress.startswith("検討済 1/")
+    open_case(again, "004")
+    assert again.view.review.texts["policy"].value == "2週間後に面談"
+    assert again.view.review.judgement.value == "注意"
+    assert "主治医に様子を確認" in again.view.review.month_actions.value
+
+
+def test_saving_without_a_recorder_says_so_in_japanese(app):
+    open_case(app, "004")
+    fill_review(app, workplace="記入")
+    app.view.review.save_button.click()
+    assert "記録者" in app.model.guard.error
+    assert "エラー" in app.view.error.value and app.view.error_box.layout.display == ""
+
+
+def test_an_action_needs_content_and_owner(app):
+    open_case(app, "004")
+    app.view.review.action_content.value = "内容だけ"
+    app.view.review.add_button.click()
+    assert "担当" in app.model.guard.error
+    assert app.model.review.pending_actions == []
+
+
+def test_a_conflict_shows_both_versions_and_keep_mine_saves_over(db):
+    first, second = make_app(db), make_app(db)
+    for a, name, text in ((first, "先に保存した人", "先の内容 <b>太字</b>"), (second, "後から保存した人", "後の内容")):
+        open_case(a, "005")
+        a.view.header.recorder.value = name
+        fill_review(a, workplace=text)
+    first.view.review.save_button.click()
+    second.view.review.save_button.click()
+    conflict = second.model.review.conflict
+    assert conflict["saved_by"] == "先に保存した人" and conflict["version"] == 1
+    html = second.view.review.conflict.value
+    assert "先の内容 &lt;b&gt;太字&lt;/b&gt;" in html and "後の内容" in html and "<b>太字" not in html
+    assert second.view.review.conflict_box.layout.display == ""
+    button(second.view.review, "自分の内容で上書き保存").click()
+    assert second.model.review.conflict == {} and second.model.review.version == 2
+    with open_store(db) as store:
+        assert store.review("デモ就労定着支援センター", "005", MONTH).workplace == "後の内容"
+
+
+def test_a_conflict_can_be_resolved_by_taking_theirs(db):
+    first, second = make_app(db), make_app(db)
+    for a, name, text in ((first, "甲", "甲の内容"), (second, "乙", "乙の内容")):
+        open_case(a, "006")
+        a.view.header.recorder.value = name
+        fill_review(a, issues=text)
+    first.view.review.save_button.click()
+    second.view.review.save_button.click()
+    assert second.model.review.conflict
+    second.view.review.take_theirs.click()
+    assert second.view.review.texts["issues"].value == "甲の内容"
+    assert second.model.review.version == 1 and not second.model.review.dirty
+    assert second.view.review.conflict_box.layout.display == "none"
+
+
+def test_leaving_a_case_with_unsaved_edits_asks_first(app):
+    open_case(app, "007")
+    fill_review(app, wishes="書きかけ")
+    open_case(app, "008")
+    assert app.model.agenda.selected == "007" and app.model.pending_leave["value"] == "008"
+    assert app.view.leave_box.layout.display == "" and "保存していない変更" in app.view.leave_text.value
+    app.view.leave_no.click()                       # stay and save
+    assert app.model.pending_leave == {} and app.view.review.texts["wishes"].value == "書きかけ"
+    open_case(app, "008")
+    app.view.leave_yes.click()                      # discard and go
+    assert app.model.agenda.selected == "008" and app.view.review.texts["wishes"].value == ""
+
+
+def test_changing_the_month_with_unsaved_edits_asks_first(app):
+    open_case(app, "007")
+    fill_review(app, wishes="書きかけ")
+    app.view.header.month.value = "2026-09"
+    assert app.model.header.month == MONTH and app.view.header.month.value == MONTH
+    assert app.model.pending_leave["kind"] == "month"
+    app.view.leave_yes.click()
+    assert app.model.header.month == "2026-09" and app.model.agenda.selected == ""
+
+
+# --- actions carried over ----------------------------------------------------------------------
+
+def test_open_actions_carry_over_and_can_be_closed_or_continued(db):
+    office = "デモ就労定着支援センター"
+    with open_store(db) as store:
+        for content in ("企業と面談日程を調整", "家族に連絡"):
+            store.add_action(Action(office=office, user_id="009", month="2026-09", content=content,
+                                    owner="安藤", due_on=dt.date(2026, 10, 15)), by="前回の記録者")
+    app = make_app(db)
+    row = next(r for r in app.model.agenda.rows if r["user_id"] == "009")
+    assert row["open_actions"] == 2 and "継続中の役割分担 2件" in app.view.agenda._htmls["009"].value
+    assert any(f["code"] == "overdue_action" for f in row["flags"])
+    open_case(app, "009")
+    assert [a["content"] for a in app.model.case.open_actions] == ["企業と面談日程を調整", "家族に連絡"]
+    app.view.header.recorder.value = "山田"
+    first, second = app.view.case.actions_box.children
+    button(first, "継続").click()
+    assert app.model.case.open_actions[0]["status"] == "対応中"
+    button(second, "完了").click()
+    assert [a["content"] for a in app.model.case.open_actions] == ["企業と面談日程を調整"]
+    assert "完了" in app.model.case.message
+    assert next(r for r in app.model.agenda.rows if r["user_id"] == "009")["open_actions"] == 1
+
+
+def test_closing_an_action_without_a_recorder_is_an_error_shown(db):
+    office = "デモ就労定着支援センター"
+    with open_store(db) as store:
+        store.add_action(Action(office=office, user_id="010", month="2026-09", content="引き継ぎ先を探す",
+                                owner="安藤"), by="前回の記録者")
+    app = make_app(db)
+    open_case(app, "010")
+    button(app.view.case.actions_box.children[0], "完了").click()
+    assert "記録者" in app.model.guard.error
+    assert len(app.model.case.open_actions) == 1
+
+
+# --- every callback is wrapped ----------------------------------------------------------------
+
+def test_a_failing_callback_is_logged_and_shown_in_japanese(app, caplog, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(app.model.case, "load", broken)
+    with caplog.at_level(logging.ERROR, logger="teichaku_nb.app"):
+        open_case(app, "011")
+    assert "できませんでした" in app.model.guard.error and "RuntimeError" in app.model.guard.error
+    assert any("boom" in r.getMessage() or r.exc_info for r in caplog.records)
+    app.view.dismiss.click()
+    assert app.model.guard.error == "" and app.view.error_box.layout.display == "none"
+
+
+# --- launcher ----------------------------------------------------------------------------------
+
+def test_the_demo_records_go_to_a_per_user_folder_not_the_checkout(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    p = launcher.plan(None, None, port=8866, token="t")
+    assert p.demo and p.book == DEMO
+    assert Path(p.db) == tmp_path / "data" / "teichaku" / "demo.teichaku.sqlite"
+    assert ROOT not in Path(p.db).parents
+    env = p.env()
+    assert env[paths.BOOK_ENV] == str(DEMO) and env[paths.DEMO_ENV] == "1"
+    assert env["PATH"] == os.environ["PATH"]           # merged with os.environ, not replacing it
+    assert env["VOILA_APP_IP"] == "127.0.0.1"
+    assert launcher.plan(None, None, host="::1").env()["VOILA_APP_IP"] == "[::1]"
+    assert launcher.plan(None, None, host="0.0.0.0").env()["VOILA_APP_IP"] == "127.0.0.1"
+
+
+def test_a_workbook_gets_its_store_beside_it(tmp_path):
+    book = tmp_path / "office.xlsx"
+    book.write_bytes(DEMO.read_bytes())
+    p = launcher.plan(book, None, port=8866)
+    assert not p.demo and p.db == str(tmp_path / "office.teichaku.sqlite")
+    assert len(p.token) >= 32 and p.url == f"http://127.0.0.1:8866/?token={p.token}"
+    assert launcher.plan(book, "postgresql+psycopg://u:secret@h/db").db_shown == "postgresql+psycopg://u:***@h/db"
+
+
+def test_voila_is_locked_down_and_preheated():
+    cmd = launcher.voila_command(Path("conference.ipynb"), host="127.0.0.1", port=9999)
+    text = " ".join(cmd)
+    for flag in ("--Voila.ip=127.0.0.1", "--Voila.auto_token=True", "--VoilaConfiguration.strip_sources=True",
+                 "--VoilaConfiguration.allow_template_override=NO", "--VoilaConfiguration.allow_theme_override=NO",
+                 "--VoilaConfiguration.show_tracebacks=False", "--VoilaConfiguration.preheat_kernel=True",
+                 "--VoilaConfiguration.default_pool_size=1", "--no-browser"):
+        assert flag in text
+    assert cmd[cmd.index("--VoilaConfiguration.file_denylist") + 1] == ".*"
+    p = launcher.plan(None, "sqlite:///:memory:", token="secret-token")
+    assert "secret-token" not in text and p.env()["JUPYTER_TOKEN"] == "secret-token"   # not visible in ps
+
+
+def test_the_notebook_is_the_few_cells_the_launcher_knows():
+    nb = json.loads((ROOT / "notebooks" / "conference.ipynb").read_text(encoding="utf-8"))
+    sources = tuple("".join(c["source"]) for c in nb["cells"])
+    assert sources == launcher.NOTEBOOK_CELLS
+    assert all(c["cell_type"] == "code" and not c["outputs"] for c in nb["cells"])
+
+
+def test_cli_app_refuses_a_missing_book_and_a_busy_port(tmp_path, capsys):
+    from teichaku_nb import cli
+    assert cli.main(["app", str(tmp_path / "nope.xlsx")]) == 2
+    assert "見つかりません" in capsys.readouterr().err
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert cli.main(["app", str(DEMO), "--port", str(port), "--db", str(tmp_path / "x.sqlite")]) == 2
+    assert "使われています" in capsys.readouterr().err
+
+
+# --- export panel: the month's documents from the app ---------------------------------------
+
+def _flag_codes(app: ConferenceApp, user_id: str) -> list[str]:
+    case = next(c for c in app.model.month_review.cases if c.user_id == user_id)
+    return [f.code for f in case.flags]
+
+
+def test_export_of_support_reports_needs_the_recorder_first(app):
+    exports = app.view.exports.children[0]
+    exports.button.click()
+    assert "記録者（画面上部）に名前を入力してください" in app.model.guard.error
+    assert app.model.exports.link_uri == "" and exports.button.disabled is False
+
+
+@pytest.mark.slow
+def test_export_makes_the_open_persons_report_records_it_and_clears_the_flag(app, db):
+    import base64
+    not_shared = "005"                      # the demo's person without a 支援レポート for 2026-10
+    assert "report_not_shared" in _flag_codes(app, not_shared)
+    app.view.header.recorder.value = "田村 浩"
+    open_case(app, not_shared)
+    panel = app.view.exports.children[0]
+    panel.scope.value, panel.audience.value = "case", "本人"
+    panel.button.click()
+    model = app.model.exports
+    assert app.model.guard.error == ""
+    assert model.link_name.endswith(f"_{not_shared}_本人用.html")
+    page = base64.b64decode(model.link_uri.split(",", 1)[1]).decode("utf-8")
+    name = app.model.case.profile["name"]
+    assert "支援レポート（本人用）" in page and f"{name} 様" in page
+    assert f'download="{model.link_name}"' in panel.link.value
+    saved = paths.data_dir() / "reports" / MONTH / model.link_name      # the demo's: outside the checkout
+    assert saved.read_text(encoding="utf-8") == page and str(saved.parent) in model.status
+    with open_store(db) as store:
+        issued = store.issued_reports(None, MONTH, user_id=not_shared)
+    assert [(r.recipient, r.created_by) for r in issued] == [("本人", "田村 浩")]
+    assert "report_not_shared" not in _flag_codes(app, not_shared)       # the agenda was refreshed

@@ -569,6 +569,11 @@ def cmd_report(args) -> int:
         line = _problem_line(book)
         if line:
             print(line, file=sys.stderr)
+    # support records the reports issued (the store is created if needed); the others read it if it exists
+    from .store import default_path, shown_location
+    db = args.db or str(default_path(args.book))
+    if args.kind == "support" or args.db or Path(db).exists():
+        print(f"会議記録のデータベース: {shown_location(db)}", file=sys.stderr)
     print(f"{len(paths)}件のレポートを書き出しました: {out}")
     for path in paths:
         print(f"  {path.name}")

@@ -557,6 +557,16 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def shown_location(url: str) -> str:
+    """A store URL or file for people: the URL without its password, or the path as given."""
+    if "://" not in url:
+        return url
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "（読めない URL）"
+
+
 def open_existing(url: str | None = None, *, book_path: Path | str | None = None,
                   known_users: Mapping[str, Iterable[str]] | None = None) -> Store | None:
     """``open_store`` for commands that only read: never creates a SQLite file.

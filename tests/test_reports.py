@@ -291,6 +291,7 @@ def test_cli_support_batch_makes_every_agenda_persons_copies_in_one_kernel(tmp_p
     assert len(files) == 2 * len(people)
     captured = capsys.readouterr()
     assert f"{len(files)}/{len(files)}" in captured.err               # the progress bar
+    assert f"会議記録のデータベース: {default_path(book)}" in captured.err  # where the issues are recorded
     with open_store(book_path=book) as store:
         shared = store.shared_reports_frame(casebook.office)
         after = rules.agenda(casebook, MONTH, shared_reports=shared)

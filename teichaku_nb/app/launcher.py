@@ -131,25 +131,15 @@ class LaunchError(Exception):
 
 def plan(book: Path | None, db: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
          token: str | None = None) -> Plan:
-    from ..store import default_path
+    from ..store import default_path, shown_location
     demo = book is None
     book = demo_book_path() if demo else Path(book).absolute()
     if not book.exists():
         raise LaunchError(f"ケース記録が見つかりません: {book}")
-    if db:
-        shown = db
-        if "://" in db:
-            import sqlalchemy as sa
-            try:
-                shown = sa.engine.make_url(db).render_as_string(hide_password=True)
-            except Exception:   # the kernel reports a bad URL on screen
-                shown = db
-    else:
-        db = str(default_path(book))
-        shown = db
+    db = db or str(default_path(book))
     if not 0 < port < 65536:
         raise LaunchError(f"ポート番号は 1〜65535 にしてください（{port}）")
-    return Plan(book=book, demo=demo, db=db, db_shown=shown, host=host, port=port,
+    return Plan(book=book, demo=demo, db=db, db_shown=shown_location(db), host=host, port=port,
                 token=token or secrets.token_urlsafe(32))
 
 

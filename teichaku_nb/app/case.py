@@ -10,7 +10,7 @@ import traitlets as t
 from .. import casefile, charts
 from ..schema import SCORE_COLUMNS, SCORE_LABELS
 from ..store import Conflict, StoreError
-from .common import Guard, day, esc, esc_lines, flag_items, level_badge, month_label, table
+from .common import Guard, button, day, esc, esc_lines, flag_items, level_badge, month_label, table
 
 CLOSE, CANCEL, CONTINUE = "完了", "中止", "対応中"
 
@@ -214,10 +214,8 @@ class CaseView(w.VBox):
             for label, css, method, what in (("完了", "close", m.close_action, "完了にする操作"),
                                              ("継続", "continue", m.continue_action, "継続にする操作"),
                                              ("中止", "cancel", m.cancel_action, "中止にする操作")):
-                button = w.Button(description=label, layout=w.Layout(width="4.5em"))
-                button.add_class(f"teichaku-action-{css}")
-                button.on_click(self.guard.wrap(lambda _b, f=method, i=action["id"]: f(i), what))
-                buttons.append(button)
+                buttons.append(button(self.guard, label, f"action-{css}", lambda f=method, i=action["id"]: f(i),
+                                      what, width="4.5em"))
             rows.append(w.HBox([text, *buttons]))
         if not rows:
             rows = [w.HTML("<p style='color:#666'>継続中の役割分担はありません</p>")]

@@ -13,6 +13,7 @@ import html
 import logging
 import sys
 
+import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
@@ -122,3 +123,11 @@ class Guard(t.HasTraits):
         return guarded
 
 
+def button(guard: Guard, label: str, css: str, action, what: str, *, width: str | None = "auto",
+           **kwargs) -> w.Button:
+    """A button that calls ``action()`` through the guard (errors logged and shown in
+    Japanese as "``what``できませんでした"), with the CSS class ``teichaku-<css>``."""
+    made = w.Button(description=label, layout=w.Layout(width=width), **kwargs)
+    made.add_class(f"teichaku-{css}")
+    made.on_click(guard.wrap(lambda _b: action(), what))
+    return made

@@ -20,7 +20,7 @@ from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, data_dir, demo_book_path
 from ..store import month_review
 from .agenda import AgendaModel, AgendaView
 from .case import CaseModel, CaseView
-from .common import Guard, esc, log, month_label, setup_logging
+from .common import Guard, button, esc, log, month_label, setup_logging
 from .exports import ExportModel, ExportView
 from .header import HeaderModel, HeaderView
 from .review import ReviewModel, ReviewView
@@ -289,22 +289,16 @@ class ConferenceView(w.VBox):
                                    selected_index=None)
         self.placeholder = w.HTML("<p style='color:#666;margin-top:2em'>左の一覧からケースを選んでください。</p>")
         self.leave_text = w.HTML()
-        self.leave_yes = w.Button(description="変更を破棄して移動", button_style="warning",
-                                  layout=w.Layout(width="auto"))
-        self.leave_yes.add_class("teichaku-leave-discard")
-        self.leave_yes.on_click(g.wrap(lambda _b: model.confirm_leave(), "移動"))
-        self.leave_no = w.Button(description="戻って保存する", layout=w.Layout(width="auto"))
-        self.leave_no.add_class("teichaku-leave-stay")
-        self.leave_no.on_click(g.wrap(lambda _b: model.cancel_leave(), "移動の取りやめ"))
+        self.leave_yes = button(g, "変更を破棄して移動", "leave-discard", model.confirm_leave, "移動",
+                                button_style="warning")
+        self.leave_no = button(g, "戻って保存する", "leave-stay", model.cancel_leave, "移動の取りやめ")
         self.leave_box = w.VBox([self.leave_text, w.HBox([self.leave_yes, self.leave_no])])
         self.leave_box.add_class("teichaku-leave")
         model.observe(g.wrap(self._render_leave, "確認の表示"), names="pending_leave")
         model.agenda.observe(g.wrap(self._render_case_area, "ケースの表示"), names="selected")
         model.header.observe(g.wrap(self._render_case_area, "ケースの表示"), names="fatal")
-        self.reload = w.Button(description="最新の状態に更新", icon="refresh", layout=w.Layout(width="auto"),
-                               tooltip="ほかの人が保存した検討記録を読み直します（入力中の内容は残ります）")
-        self.reload.add_class("teichaku-reload")
-        self.reload.on_click(g.wrap(lambda _b: model.reload(), "最新の状態への更新"))
+        self.reload = button(g, "最新の状態に更新", "reload", model.reload, "最新の状態への更新", icon="refresh",
+                             tooltip="ほかの人が保存した検討記録を読み直します（入力中の内容は残ります）")
         self.right = w.VBox([self.leave_box, self.placeholder, self.case, self.review, self.error_box_copy],
                             layout=w.Layout(width="60%"))
         self.body = w.HBox([self.agenda, self.right], layout=w.Layout(width="100%"))

@@ -16,7 +16,7 @@ import ipywidgets as w
 import traitlets as t
 
 from ..paths import data_dir, is_demo_book
-from .common import Guard, esc
+from .common import Guard, button, esc
 
 KINDS = (("支援レポート", "support"), ("会議録", "minutes"), ("月次サマリー", "summary"))
 AUDIENCES = (("本人用と企業用", ""), ("本人用", "本人"), ("企業用", "企業"))
@@ -115,9 +115,8 @@ class ExportView(w.VBox):
                                    style={"button_width": "5em"})
         for name in ("kind", "audience", "scope", "fmt"):
             w.link((model, name), (getattr(self, name), "value"))
-        self.button = w.Button(description="作成", icon="file", button_style="info", layout=w.Layout(width="8em"))
-        self.button.add_class("teichaku-export-make")
-        self.button.on_click(guard.wrap(self._make, "帳票の作成"))
+        self.button = button(guard, "作成", "export-make", self._make, "帳票の作成", width="8em",
+                             icon="file", button_style="info")
         self.bar = w.IntProgress(min=0, max=1, value=0, layout=w.Layout(width="16em", display="none"))
         self.status = w.HTML()
         self.status.add_class("teichaku-export-status")
@@ -131,7 +130,7 @@ class ExportView(w.VBox):
             w.HBox([self.kind, self.audience, self.scope]), w.HBox([self.fmt, self.button, self.bar]),
             self.status, self.link]
 
-    def _make(self, _button) -> None:
+    def _make(self) -> None:
         self.button.disabled = True
         try:
             self.model.make()

@@ -13,7 +13,7 @@ import traitlets as t
 
 from ..rules import LEVELS
 from ..store import Action, Conflict, Review, StoreError, format_time
-from .common import Guard, day, esc, esc_lines, month_label
+from .common import Guard, button, day, esc, esc_lines, month_label
 
 # The form's text fields, in the order shown (store field, label).
 TEXT_FIELDS = (("workplace", "職場の現状"), ("life", "生活の現状"), ("health", "心身の現状"),
@@ -248,26 +248,20 @@ class ReviewView(w.VBox):
         self.action_due.add_class("teichaku-action-due")
         for name in ("action_content", "action_owner", "action_due"):
             w.link((model, name), (getattr(self, name), "value"))
-        self.add_button = w.Button(description="役割分担を追加", icon="plus", layout=w.Layout(width="auto"))
-        self.add_button.add_class("teichaku-add-action")
-        self.add_button.on_click(guard.wrap(lambda _b: model.add_action(), "役割分担の追加"))
+        self.add_button = button(guard, "役割分担を追加", "add-action", model.add_action, "役割分担の追加", icon="plus")
         self.pending_box = w.VBox()
         self.month_actions = w.HTML()
 
-        self.save_button = w.Button(description="保存", button_style="primary", icon="save")
-        self.save_button.add_class("teichaku-save")
-        self.save_button.on_click(guard.wrap(lambda _b: model.save(), "保存"))
+        self.save_button = button(guard, "保存", "save", model.save, "保存", width=None,
+                                  button_style="primary", icon="save")
         self.message = w.HTML()
         self.message.add_class("teichaku-review-message")
         self.conflict = w.HTML()
         self.conflict.add_class("teichaku-conflict")
-        self.keep_mine = w.Button(description="自分の内容で上書き保存", button_style="danger",
-                                   layout=w.Layout(width="auto"))
-        self.keep_mine.add_class("teichaku-keep-mine")
-        self.keep_mine.on_click(guard.wrap(lambda _b: model.keep_mine(), "上書き保存"))
-        self.take_theirs = w.Button(description="保存されている内容を採用", layout=w.Layout(width="auto"))
-        self.take_theirs.add_class("teichaku-take-theirs")
-        self.take_theirs.on_click(guard.wrap(lambda _b: model.take_theirs(), "保存されている内容の読み込み"))
+        self.keep_mine = button(guard, "自分の内容で上書き保存", "keep-mine", model.keep_mine, "上書き保存",
+                                button_style="danger")
+        self.take_theirs = button(guard, "保存されている内容を採用", "take-theirs", model.take_theirs,
+                                  "保存されている内容の読み込み")
         self.conflict_box = w.VBox([self.conflict, w.HBox([self.keep_mine, self.take_theirs])])
 
         model.observe(guard.wrap(self._render, "検討記録の表示"),

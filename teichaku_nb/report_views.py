@@ -562,8 +562,8 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     if store is None:
         body = note("会議記録のデータベースがないため、期限を過ぎた対応は確認できません。")
     else:
-        frame = store.open_actions_frame(book.office, month + 1)
-        frame = frame[(frame["due_on"] < m1).fillna(False)].sort_values(["due_on", "user_id"])
+        frame = rules.overdue_actions(store.open_actions_frame(book.office, month), month,
+                                      [c.user_id for c in cases])
         if frame.empty:
             body = note("期限を過ぎた対応はありません。")
         else:

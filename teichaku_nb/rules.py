@@ -428,24 +428,30 @@ def _flag_condition_declining(m: _Month) -> pd.Series:
     return _messages(fell.index[rows], messages)
 
 
-def _flag_overdue_action(m: _Month) -> pd.Series:
-    """注意: an open action from an earlier conference is past its 期限 at m1 (期限 < m1).
+def overdue_actions(open_actions: pd.DataFrame | None, month, user_ids) -> pd.DataFrame:
+    """The actions behind ``overdue_action``: open, from a conference before ``month``, with
+    期限 before its last day, for ``user_ids``; sorted by user and 期限.
 
-    Reads ``open_actions`` from the review store: rows with user_id, content, due_on, and
-    optionally status (完了 / 中止 are closed) and month (the conference's target month;
-    only earlier months count).  Without the store nothing is raised.
+    ``open_actions`` comes from the review store: rows with user_id, content, due_on, and
+    optionally status (完了 / 中止 are closed) and month (the conference's target month).
     """
-    actions = m.open_actions
-    if actions is None or actions.empty:
-        return _messages([], [])
-    open_ = actions[actions["user_id"].isin(m.users.index)].copy()
+    month = _period(month)
+    if open_actions is None or open_actions.empty:
+        return pd.DataFrame(columns=["user_id", "content", "due_on"])
+    open_ = open_actions[open_actions["user_id"].isin(list(user_ids))].copy()
     open_["due_on"] = pd.to_datetime(open_["due_on"])
-    keep = (open_["due_on"] < m.m1).fillna(False)
+    keep = (open_["due_on"] < _last_day(month)).fillna(False)
     if "status" in open_:
         keep &= ~open_["status"].isin(CLOSED_ACTION_STATES)
     if "month" in open_:
-        keep &= (_as_months(open_["month"]) < m.month).fillna(True)
-    overdue = open_[keep].sort_values(["user_id", "due_on"])
+        keep &= (_as_months(open_["month"]) < month).fillna(True)
+    return open_[keep].sort_values(["user_id", "due_on"])
+
+
+def _flag_overdue_action(m: _Month) -> pd.Series:
+    """注意: an open action from an earlier conference is past its 期限 at m1 (期限 < m1).
+    Without the review store (``open_actions``) nothing is raised."""
+    overdue = overdue_actions(m.open_actions, m.month, m.users.index)
     users, messages = [], []
     for user_id, rows in overdue.groupby("user_id", sort=True):
         users.append(user_id)

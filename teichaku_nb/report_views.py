@@ -281,6 +281,7 @@ def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, s
         ("職種", esc(profile["job"])),
         ("就職日", esc(profile["hired_on"])),
         ("支援期間", f"{esc(profile['support_start'])}〜{esc(profile['support_end'])}"),
+        *([("離職日", esc(profile["left_on"]))] if profile["left_on"] is not None else []),
         ("今月", esc(period_text)),
         ("担当支援員", esc(profile["staff"])),
         ("事業所", esc(book.office)),

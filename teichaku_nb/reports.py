@@ -351,7 +351,7 @@ def _who(by: str | None) -> str:
 
 def make_reports(kind: str, book, month, *, db: str | None = None, user: str | None = None,
                  audience: str | None = None, fmt: str = "html", out_dir=None, by: str | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> list[Path]:
+                 progress: Callable[[int, int], None] | None = None, office: str | None = None) -> list[Path]:
     """Make the ``kind`` reports (minutes / support / summary) of ``book`` for ``month``.
 
     ``book``: a workbook, a CSV folder or a folder of office workbooks.  ``db``: the review
@@ -360,10 +360,12 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
     ``audience`` (本人 / 企業; None: both copies) are for support only.  ``fmt``: html or
     pdf.  ``out_dir``: default ``reports/YYYY-MM``.  ``by``: who records the issue
     (default: the login name).  ``progress(done, total)`` is called as documents are made.
-    Returns the files written.  Raises ``ReportError`` (``NoBrowser`` when PDF is asked
+    ``office``: with a folder of offices, only that office (IDs are unique within an office
+    only); None: every office.  Returns the files written (none when nobody is on the
+    month's agenda: no kernel is started then).  Raises ``ReportError`` (``NoBrowser`` when PDF is asked
     and no Chromium is found) with a Japanese message.
     """
-    from .store import StoreError, default_path, open_store
+    from .store import StoreError, default_path, open_existing, open_store
     from .workbook import load_source
 
     if kind not in KINDS:
@@ -389,8 +391,19 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
     unreadable = [p for b in books for p in b.problems if p.code == "unreadable"]
     if unreadable:
         raise ReportError(unreadable[0].message)
+    if office is not None:
+        books = [b for b in books if b.office == office]
+        if not books:
+            raise ReportError(f"事業所「{office}」のケース記録が {book_path} にありません")
 
     store = None
+    if kind != "support" and db is not None:
+        # The reports only read a store: a --db that names nothing is an error, not an empty store.
+        try:
+            found = open_existing(db, book_path=book_path)
+        except StoreError as error:
+            raise ReportError(str(error)) from error
+        found.close()
     if kind == "support":
         # Reports issued are recorded: the store is opened (and created beside the book) here.
         location = db or str(default_path(book_path))
@@ -403,6 +416,8 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
     try:
         jobs = _plan(kind, books, is_offices, book_path, month, db=db, user=None if user is None else str(user),
                      audiences=audiences)
+        if not jobs:
+            return []
         out = Path(out_dir) if out_dir is not None else default_out_dir(month)
         out.mkdir(parents=True, exist_ok=True)
         total = len(jobs) * (2 if fmt == "pdf" else 1)

@@ -457,3 +457,14 @@ def test_export_makes_the_open_persons_report_records_it_and_clears_the_flag(app
         issued = store.issued_reports(None, MONTH, user_id=not_shared)
     assert [(r.recipient, r.created_by) for r in issued] == [("本人", "田村 浩")]
     assert "report_not_shared" not in _flag_codes(app, not_shared)       # the agenda was refreshed
+
+
+def test_a_half_typed_action_counts_as_an_unsaved_edit(app):
+    open_case(app, "002")
+    review = app.model.review
+    assert not review.dirty
+    review.action_owner = "田村"
+    assert review.dirty
+    review.action_owner = ""
+    review.action_due = dt.date(2026, 11, 30)
+    assert review.dirty

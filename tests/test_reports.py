@@ -381,3 +381,52 @@ def test_report_notebooks_pass_nbval_lax(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert re.search(r"\b9 passed\b", result.stdout), result.stdout[-2000:]   # 3 notebooks × 3 code cells
     assert not default_path(DEMO).exists()                    # the notebooks only read: no store made
+
+
+# --- a folder of offices, empty batches, a --db that names nothing ------------------------------
+
+@pytest.mark.slow
+def test_one_office_of_a_folder_gets_only_its_own_persons_report(tmp_path):
+    """IDs are unique within an office only: asking for office A's 001 must not make (and
+    record as issued) office B's 001."""
+    from teichaku_nb.demo import make_demo
+    from teichaku_nb.reports import make_reports
+    from teichaku_nb.workbook import load_source
+
+    folder = tmp_path / "offices"
+    make_demo(folder, users=12, months=6, offices=2, seed=3, end=pd.Period("2026-10", "M"))
+    books, _ = load_source(folder)
+    first, second = books[0], books[1]
+    shared = sorted(set(first.users["user_id"]) & set(second.users["user_id"]))
+    assert shared, "the demo offices should share some IDs"
+    user = shared[0]
+    paths = make_reports("support", folder, "2026-10", user=user, audience="本人", office=first.office,
+                         out_dir=tmp_path / "out", by="田村")
+    assert [p.name for p in paths] == [f"{first.office}_支援レポート_2026-10_{user}_本人用.html"]
+    with open_store(book_path=folder) as store:
+        assert [(r.office, r.user_id) for r in store.issued_reports()] == [(first.office, user)]
+
+
+def test_a_month_without_anyone_on_the_agenda_makes_nothing_and_starts_no_kernel(tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    from teichaku_nb.reports import make_reports
+
+    async def no_kernel(self, **kwargs):
+        raise AssertionError("a kernel was started for an empty batch")
+
+    monkeypatch.setattr(NotebookClient, "async_start_new_kernel", no_kernel)
+    book = _copy_demo(tmp_path / "office")
+    assert make_reports("support", book, "2019-04", out_dir=tmp_path / "out") == []
+    assert not list((tmp_path / "out").glob("*"))
+
+
+def test_minutes_with_a_db_that_names_nothing_is_an_argument_error(tmp_path, capsys):
+    from teichaku_nb import cli
+
+    book = _copy_demo(tmp_path / "office")
+    typo = tmp_path / "typo.sqlite"
+    assert cli.main(["report", "minutes", str(book), "--month", "2026-10", "--db", str(typo),
+                     "--out", str(tmp_path / "out")]) == 2
+    assert f"会議記録のデータベースが見つかりません: {typo}" in capsys.readouterr().err
+    assert not typo.exists() and not (tmp_path / "out").exists()

@@ -138,8 +138,8 @@ class CaseModel(t.HasTraits):
 PROFILE_LABELS = (("kana", "フリガナ"), ("staff", "担当支援員"), ("team", "チーム"), ("employer", "企業名"),
                   ("job", "職種"), ("hired_on", "就職日"), ("support_start", "支援開始日"),
                   ("support_end", "支援終了予定日"), ("certificate_until", "受給者証有効期限"),
-                  ("status", "状況"), ("employer_consent", "企業共有同意"))
-DATE_FIELDS = {"hired_on", "support_start", "support_end", "certificate_until"}
+                  ("status", "状況"), ("left_on", "離職日"), ("employer_consent", "企業共有同意"))
+DATE_FIELDS = {"hired_on", "support_start", "support_end", "certificate_until", "left_on"}
 
 
 class CaseView(w.VBox):

@@ -92,10 +92,11 @@ def table(headers: list[str], rows: list[list[str]], *, empty: str = "記録は�
 
 def error_text(error: BaseException, what: str) -> str:
     """The message staff see for an exception raised while doing ``what``."""
+    from ..reports import ReportError
     from ..store import Conflict, StoreError
-    if isinstance(error, (StoreError, Conflict)):
-        return f"{what}できませんでした: {error}"
-    return (f"{what}できませんでした（{type(error).__name__}: {error}）。"
+    if isinstance(error, (StoreError, Conflict, ReportError)):      # the data or the input: the message says what
+        return f"{what}ができませんでした: {error}"
+    return (f"{what}ができませんでした（{type(error).__name__}: {error}）。"
             "画面を再読み込みしてやり直してください。続くときは管理者に連絡してください。")
 
 
@@ -126,7 +127,7 @@ class Guard(t.HasTraits):
 def button(guard: Guard, label: str, css: str, action, what: str, *, width: str | None = "auto",
            **kwargs) -> w.Button:
     """A button that calls ``action()`` through the guard (errors logged and shown in
-    Japanese as "``what``できませんでした"), with the CSS class ``teichaku-<css>``."""
+    Japanese as "``what``ができませんでした"), with the CSS class ``teichaku-<css>``."""
     made = w.Button(description=label, layout=w.Layout(width=width), **kwargs)
     made.add_class(f"teichaku-{css}")
     made.on_click(guard.wrap(lambda _b: action(), what))

@@ -57,6 +57,7 @@ class ConferenceModel(t.HasTraits):
         t.dlink((self.header, "recorder"), (self.review, "recorder"))
         t.dlink((self.header, "recorder"), (self.exports, "recorder"))
         t.dlink((self.header, "month"), (self.exports, "month"))
+        t.dlink((self.header, "office_name"), (self.exports, "office"))
         t.dlink((self.agenda, "selected"), (self.exports, "user_id"))
         g = self.guard.wrap
         self.header.observe(g(self._on_office, "事業所の切り替え"), names="office")

@@ -58,6 +58,7 @@ class ExportModel(t.HasTraits):
     fmt = t.Unicode("html")
     recorder = t.Unicode("")             # 記録者 (linked from the header): who issued the reports
     user_id = t.Unicode("")              # the open case
+    office = t.Unicode("")               # the office on screen (a folder of offices has several)
     month = t.Unicode("")                # YYYY-MM
     progress = t.Tuple((0, 0))           # (done, total) while making
     status = t.Unicode("")
@@ -92,8 +93,11 @@ class ExportModel(t.HasTraits):
         paths = make_reports(
             self.kind, self.book_path, self.month, db=self.db_url, user=user,
             audience=(self.audience or None) if self.kind == "support" else None, fmt=self.fmt,
-            out_dir=out, by=self.recorder.strip() or None,
+            out_dir=out, by=self.recorder.strip() or None, office=self.office or None,
             progress=lambda done, total: setattr(self, "progress", (done, total)))
+        if not paths:
+            self.status = "作成する帳票はありません（この月の検討対象の人がいません）"
+            return paths
         self.link_name, self.link_uri = download(paths, self.month)
         issued = "（支援レポートの送付を記録しました）" if self.kind == "support" else ""
         self.status = f"{len(paths)}件を作成しました{issued}。保存先: {out}"

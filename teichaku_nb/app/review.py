@@ -58,7 +58,8 @@ class ReviewModel(t.HasTraits):
         self.store = None
         self.office = ""
         self._snapshot = dict.fromkeys(FIELDS, "")
-        self.observe(self._update_dirty, names=[*FIELDS, "pending_actions", "action_content"])
+        self.observe(self._update_dirty, names=[*FIELDS, "pending_actions", "action_content", "action_owner",
+                                                "action_due"])
 
     def set_context(self, store, office: str) -> None:
         self.store, self.office = store, office
@@ -70,7 +71,7 @@ class ReviewModel(t.HasTraits):
 
     def _update_dirty(self, _change=None) -> None:
         self.dirty = (self.values() != self._snapshot or bool(self.pending_actions)
-                      or bool(self.action_content.strip()))
+                      or bool(self.action_content.strip() or self.action_owner.strip()) or self.action_due is not None)
 
     def _fill(self, values: dict) -> None:
         with self.hold_trait_notifications():

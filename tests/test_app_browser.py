@@ -164,6 +164,14 @@ def test_a_whole_conference_in_the_browser(served, browser):
     shots.take(page, "agenda")
     page.locator(".teichaku-recorder input").fill("山田 花子")
 
+    # the meeting itself: 開催日 (today by default), 種別, 出席者
+    page.get_by_text("会議の記録（開催日・種別・出席者）").click()
+    page.locator(".teichaku-meeting-attendees input").fill("山田 花子、田村 浩")
+    page.locator(".teichaku-meeting-save").click()
+    expect(page.locator(".teichaku-meeting-status")).to_contain_text("会議を記録しました", timeout=WAIT_MS)
+    shots.take(page, "meeting", part=".teichaku-meeting")
+    page.get_by_text("会議の記録（開催日・種別・出席者）").click()            # fold it away again
+
     # the workbook's payloads are shown as text and do nothing
     open_case(page, "002")
     expect(page.locator(".teichaku-note", has_text="<script>window.__xss=1</script>")).to_be_visible()

@@ -468,3 +468,42 @@ def test_a_half_typed_action_counts_as_an_unsaved_edit(app):
     review.action_owner = ""
     review.action_due = dt.date(2026, 11, 30)
     assert review.dirty
+
+
+# --- meeting panel: the conference itself, for the 会議録 and the 地域連携会議実施加算 ---------------
+
+def test_a_regional_meeting_is_recorded_linked_to_the_reviews_and_printed_in_the_minutes(app, db):
+    from teichaku_nb import report_views
+
+    panel = app.view.meeting.children[0]
+    app.view.header.recorder.value = "山田 花子"
+    assert "まだ記録されていません" in panel.status.value
+    assert panel.regional.layout.display == "none"                  # only a 地域連携会議 asks for them
+    panel.held_on.value = dt.date(2026, 11, 5)
+    panel.kind.value = "地域連携会議"
+    assert panel.regional.layout.display == ""
+    panel.attendees.value = "山田 花子、田村 浩,安藤 理恵"
+    panel.save.click()                                              # no outside participants yet
+    assert "外部の参加者" in app.model.guard.error and app.model.meeting.conference_id == 0
+    app.model.guard.clear()
+    panel.outside.value = "架空市障害者就業・生活支援センター 田中、<b>架空</b>病院 鈴木"
+    panel.presenter.value = "田村 浩"
+    panel.save.click()
+    assert app.model.guard.error == ""
+    assert "会議を記録しました" in panel.status.value and "<b>架空</b>" not in panel.status.value
+
+    open_case(app, "003")
+    app.model.review.policy = "来週職場訪問"
+    assert app.model.review.save()
+    with open_store(db) as store:
+        (conference,) = store.conferences(None, MONTH)
+        assert conference.attendees == ("山田 花子", "田村 浩", "安藤 理恵")
+        assert conference.outside_participants == ("架空市障害者就業・生活支援センター 田中", "<b>架空</b>病院 鈴木")
+        assert store.review(conference.office, "003", MONTH).conference_id == conference.id
+        minutes = report_views.minutes_html(app.model.book, MONTH, store=store)
+    for text in ("2026年11月5日", "地域連携会議", "安藤 理恵", "&lt;b&gt;架空&lt;/b&gt;病院 鈴木", "田村 浩"):
+        assert text in minutes
+
+    again = make_app(db)                                            # a reload reads the saved meeting
+    assert again.model.meeting.held_on == dt.date(2026, 11, 5) and again.model.meeting.kind == "地域連携会議"
+    assert "記録済み: 山田 花子 さん" in again.view.meeting.children[0].status.value

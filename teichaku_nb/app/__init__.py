@@ -10,7 +10,9 @@ from .common import Guard
 from .conference import ConferenceApp, ConferenceModel, ConferenceView
 from .exports import ExportModel, ExportView
 from .header import HeaderModel, HeaderView
+from .meeting import MeetingModel, MeetingView
 from .review import ReviewModel, ReviewView
 
 __all__ = ["AgendaModel", "AgendaView", "CaseModel", "CaseView", "ConferenceApp", "ConferenceModel",
-           "ConferenceView", "ExportModel", "ExportView", "Guard", "HeaderModel", "HeaderView", "ReviewModel", "ReviewView"]
+           "ConferenceView", "ExportModel", "ExportView", "Guard", "HeaderModel", "HeaderView", "MeetingModel",
+           "MeetingView", "ReviewModel", "ReviewView"]

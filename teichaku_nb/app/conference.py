@@ -23,6 +23,7 @@ from .case import CaseModel, CaseView
 from .common import Guard, button, esc, log, month_label, setup_logging
 from .exports import ExportModel, ExportView
 from .header import HeaderModel, HeaderView
+from .meeting import MeetingModel, MeetingView
 from .review import ReviewModel, ReviewView
 
 LEAVE_LABELS = {"case": "別のケースを開く", "month": "対象月を変える", "team": "チームを変える",
@@ -44,6 +45,7 @@ class ConferenceModel(t.HasTraits):
         self.case = CaseModel()
         self.review = ReviewModel()
         self.exports = ExportModel()
+        self.meeting = MeetingModel()
         self.today = today or dt.date.today()
         self.demo = (book_path is None) if demo is None else demo
         self.book_path = Path(book_path) if book_path is not None else demo_book_path()
@@ -56,6 +58,8 @@ class ConferenceModel(t.HasTraits):
         t.dlink((self.header, "recorder"), (self.case, "recorder"))
         t.dlink((self.header, "recorder"), (self.review, "recorder"))
         t.dlink((self.header, "recorder"), (self.exports, "recorder"))
+        t.dlink((self.header, "recorder"), (self.meeting, "recorder"))
+        t.dlink((self.meeting, "conference_id"), (self.review, "conference_id"))
         t.dlink((self.header, "month"), (self.exports, "month"))
         t.dlink((self.header, "office_name"), (self.exports, "office"))
         t.dlink((self.agenda, "selected"), (self.exports, "user_id"))
@@ -126,6 +130,8 @@ class ConferenceModel(t.HasTraits):
         self.book = self.books[index]
         self.case.set_context(self.book, self.store, self.book.office)
         self.review.set_context(self.store, self.book.office)
+        self.meeting.set_context(self.store, self.book.office, self.today)
+        self.meeting.month = ""                      # read afresh for this office
         self._reverting = True
         try:
             self.header.set_book(self.book, self.today)
@@ -140,6 +146,8 @@ class ConferenceModel(t.HasTraits):
         if self.book is None:
             return
         month = self.header.month
+        if self.meeting.month != month:
+            self.meeting.load(month)
         reviewed: set[str] = set()
         counts: dict[str, int] = {}
         if self.store is not None:
@@ -288,6 +296,8 @@ class ConferenceView(w.VBox):
         self.review = ReviewView(model.review, g)
         self.exports = w.Accordion(children=[ExportView(model.exports, g)], titles=("帳票の出力（会議録・支援レポート・月次サマリー）",),
                                    selected_index=None)
+        self.meeting = w.Accordion(children=[MeetingView(model.meeting, g)], titles=("会議の記録（開催日・種別・出席者）",),
+                                   selected_index=None)
         self.placeholder = w.HTML("<p style='color:#666;margin-top:2em'>左の一覧からケースを選んでください。</p>")
         self.leave_text = w.HTML()
         self.leave_yes = button(g, "変更を破棄して移動", "leave-discard", model.confirm_leave, "移動",
@@ -306,7 +316,7 @@ class ConferenceView(w.VBox):
         self._render_error()
         self._render_leave()
         self._render_case_area()
-        self.children = [self.header, w.HBox([self.reload]), self.error_box, self.body, self.exports]
+        self.children = [self.header, self.meeting, w.HBox([self.reload]), self.error_box, self.body, self.exports]
 
     def _render_error(self, _change=None) -> None:
         message = self.model.guard.error

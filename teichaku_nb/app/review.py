@@ -52,6 +52,7 @@ class ReviewModel(t.HasTraits):
     message_kind = t.Unicode("")             # ok / error / conflict
     conflict = t.Dict()                      # {version, saved_by, saved_at, theirs: {field: value}}
     saves = t.Int(0)                         # counts successful saves
+    conference_id = t.Int(0)                 # the month's conference (linked from the meeting panel), 0: none
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -168,7 +169,8 @@ class ReviewModel(t.HasTraits):
     def _save(self, by: str, expected: int | None) -> bool:
         judgement = self.judgement or None
         review = Review(office=self.office, user_id=self.user_id, month=self.month,
-                        **{name: getattr(self, name) for name, _ in TEXT_FIELDS}, judgement=judgement)
+                        **{name: getattr(self, name) for name, _ in TEXT_FIELDS}, judgement=judgement,
+                        conference_id=self.conference_id or None)
         try:
             saved = self.store.save_review(review, by=by, expected_version=expected)
         except Conflict as conflict:
@@ -182,8 +184,8 @@ class ReviewModel(t.HasTraits):
         try:
             for item in pending:
                 self.store.add_action(Action(office=self.office, user_id=self.user_id, month=self.month,
-                                             content=item["content"], owner=item["owner"], due_on=item["due_on"]),
-                                      by=by)
+                                             content=item["content"], owner=item["owner"], due_on=item["due_on"],
+                                             conference_id=self.conference_id or None), by=by)
                 added += 1
         finally:
             self.pending_actions = pending[added:]

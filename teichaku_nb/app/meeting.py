@@ -1,0 +1,121 @@
+"""Meeting panel: the conference itself — 開催日, 種別, 出席者, and for a 地域連携会議 the
+outside participants and who presented (the 地域連携会議実施加算 needs them) — kept in the
+review store.  The month's reviews and actions saved after it are linked to it, and the
+会議録 prints it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import ipywidgets as w
+import pandas as pd
+import traitlets as t
+
+from ..japanese import format_date
+from ..store import CONFERENCE_KINDS, REGIONAL, REGULAR, Conference, Conflict, StoreError, format_time
+from .common import Guard, button, esc, month_label
+
+_NAME_SEPARATORS = re.compile(r"[、,，;；\n]+")
+
+
+def names(text: str) -> tuple[str, ...]:
+    """「山田 花子、佐藤 一郎」→ ("山田 花子", "佐藤 一郎"): names keep their inner spaces."""
+    return tuple(part.strip() for part in _NAME_SEPARATORS.split(text or "") if part.strip())
+
+
+class MeetingModel(t.HasTraits):
+    held_on = t.Any(None)                # datetime.date
+    kind = t.Unicode(REGULAR)
+    attendees = t.Unicode("")            # names separated by 、
+    outside = t.Unicode("")              # 外部参加者 (地域連携会議)
+    presenter = t.Unicode("")            # 発表者 (地域連携会議)
+    recorder = t.Unicode("")
+    month = t.Unicode("")                # YYYY-MM: the month whose cases are reviewed
+    conference_id = t.Int(0)             # 0: not saved yet
+    version = t.Int(0)
+    saved_note = t.Unicode("")
+    message = t.Unicode("")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.store = None
+        self.office = ""
+        self.today = dt.date.today()
+
+    def set_context(self, store, office: str, today: dt.date) -> None:
+        self.store, self.office, self.today = store, office, today
+
+    def load(self, month: str) -> None:
+        """The month's conference as saved (the latest, if several), or an empty form."""
+        saved = self.store.conferences(self.office, month) if self.store is not None and self.office else []
+        self._fill(month, saved[-1] if saved else None)
+
+    def _fill(self, month: str, conference: Conference | None) -> None:
+        with self.hold_trait_notifications():
+            self.month = month
+            self.message = ""
+            if conference is None:
+                self.conference_id = self.version = 0
+                self.held_on, self.kind = self.today, REGULAR
+                self.attendees = self.outside = self.presenter = ""
+                self.saved_note = "この月の会議はまだ記録されていません"
+                return
+            self.conference_id, self.version = conference.id, conference.version
+            self.held_on, self.kind = conference.held_on, conference.kind
+            self.attendees = "、".join(conference.attendees)
+            self.outside = "、".join(conference.outside_participants)
+            self.presenter = conference.presenter or ""
+            self.saved_note = (f"記録済み: {conference.updated_by} さん（{format_time(conference.updated_at)}、"
+                               f"版 {conference.version}）")
+
+    def save(self) -> None:
+        if self.store is None:
+            raise StoreError("会議記録のデータベースが開けていないため、保存できません")
+        by = self.recorder.strip()
+        if not by:
+            raise StoreError("記録者（画面上部）に名前を入力してから保存してください")
+        regional = self.kind == REGIONAL
+        conference = Conference(
+            office=self.office, month=pd.Period(self.month, freq="M"), held_on=self.held_on, kind=self.kind,
+            attendees=names(self.attendees), outside_participants=names(self.outside) if regional else (),
+            presenter=(self.presenter.strip() or None) if regional else None, id=self.conference_id or None)
+        try:
+            saved = self.store.save_conference(conference, by=by, expected_version=self.version or None)
+        except Conflict as conflict:
+            self.load(self.month)
+            self.message = f"保存できませんでした: {conflict}。保存されている内容を表示しました。"
+            return
+        self._fill(self.month, saved)
+        self.message = f"会議を記録しました（{month_label(self.month)}分、{format_date(saved.held_on)} 開催）"
+
+
+class MeetingView(w.VBox):
+    def __init__(self, model: MeetingModel, guard: Guard, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model
+        self.add_class("teichaku-meeting")
+        self.held_on = w.DatePicker(description="開催日", layout=w.Layout(width="16em"))
+        self.kind = w.Dropdown(options=CONFERENCE_KINDS, description="種別", layout=w.Layout(width="18em"))
+        self.attendees = w.Text(description="出席者", placeholder="山田 花子、佐藤 一郎", layout=w.Layout(width="36em"))
+        self.outside = w.Text(description="外部参加者", placeholder="〇〇障害者就業・生活支援センター 田中 様",
+                              layout=w.Layout(width="36em"), style={"description_width": "initial"})
+        self.presenter = w.Text(description="発表者", layout=w.Layout(width="16em"))
+        for name in ("held_on", "kind", "attendees", "outside", "presenter"):
+            w.link((model, name), (getattr(self, name), "value"))
+            getattr(self, name).add_class(f"teichaku-meeting-{name.replace('_', '-')}")
+        self.save = button(guard, "会議を記録", "meeting-save", model.save, "会議の記録", icon="save")
+        self.status = w.HTML()
+        self.status.add_class("teichaku-meeting-status")
+        self.regional = w.HBox([self.outside, self.presenter], layout=w.Layout(flex_flow="row wrap"))
+        model.observe(guard.wrap(self._render, "会議の記録の表示"), names=["kind", "saved_note", "message"])
+        self._render()
+        self.children = [w.HBox([self.held_on, self.kind], layout=w.Layout(flex_flow="row wrap")),
+                         self.attendees, self.regional, w.HBox([self.save]), self.status]
+
+    def _render(self, _change=None) -> None:
+        m = self.model
+        self.regional.layout.display = "" if m.kind == REGIONAL else "none"
+        message = f"<div style='color:#1b5e20'>{esc(m.message)}</div>" if m.message else ""
+        self.status.value = f"<div style='color:#555'>{esc(m.saved_note)}</div>{message}"

@@ -69,7 +69,7 @@ def write_csv_folder(folder: Path, encoding: str) -> Path:
     return folder
 
 
-MESSY_SOURCES = ["messy.xlsx", "messy.ods", "messy.xls", "csv-utf-8-sig", "csv-cp932", "csv-utf-8"]
+MESSY_SOURCES = ["messy.xlsx", "messy.xlsm", "messy.ods", "messy.xls", "csv-utf-8-sig", "csv-cp932", "csv-utf-8"]
 
 
 @pytest.fixture(params=MESSY_SOURCES)

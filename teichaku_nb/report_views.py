@@ -31,8 +31,9 @@ import pandas as pd
 from . import casefile, rules
 from .casebook import ERROR, SEVERITY_LABELS, CaseBook
 from .japanese import format_date, format_month
-from .store import month_review
+from .markup import esc, esc_lines, is_missing
 from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS, TABLES
+from .store import month_review
 
 SELF = "本人"
 EMPLOYER = "企業"
@@ -50,33 +51,11 @@ class ReportDataError(ValueError):
 
 # --- small HTML helpers ---------------------------------------------------------------------
 
-def _blank(value) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def esc(value, empty: str = "—") -> str:
-    """Any value as escaped HTML text: dates in Japanese, missing as ``empty``."""
-    if isinstance(value, (list, tuple)):
-        value = "、".join(str(v) for v in value)
-    if _blank(value) or (isinstance(value, str) and not value.strip()):
-        return html.escape(empty)
-    if isinstance(value, (pd.Timestamp, dt.date)):
-        return html.escape(format_date(value))
-    if isinstance(value, pd.Period):
-        return html.escape(format_month(value))
-    return html.escape(str(value))
-
-
 def text_block(value, empty: str = "（記録なし）") -> str:
     """Free text as an escaped paragraph, line breaks kept."""
-    if _blank(value) or not str(value).strip():
+    if is_missing(value) or not str(value).strip():
         return f'<p class="empty">{html.escape(empty)}</p>'
-    return "<p>" + html.escape(str(value)).replace("\r\n", "\n").replace("\n", "<br>") + "</p>"
+    return "<p>" + esc_lines(value) + "</p>"
 
 
 def table(headers, rows, *, cls: str = "") -> str:
@@ -101,11 +80,11 @@ def section(title: str, body: str, cls: str = "") -> str:
 
 
 def _percent(value) -> str:
-    return "—" if _blank(value) else f"{float(value):.1%}"
+    return "—" if is_missing(value) else f"{float(value):.1%}"
 
 
 def _number(value) -> str:
-    if _blank(value):
+    if is_missing(value):
         return "—"
     value = float(value)
     return f"{value:.0f}" if value == int(value) else f"{value:.1f}"

@@ -10,7 +10,8 @@ import traitlets as t
 from .. import casefile, charts
 from ..schema import SCORE_COLUMNS, SCORE_LABELS
 from ..store import Conflict, StoreError
-from .common import Guard, button, day, esc, esc_lines, flag_items, level_badge, month_label, table
+from ..markup import esc_lines
+from .common import Guard, button, day, esc, flag_items, level_badge, month_label, table
 
 CLOSE, CANCEL, CONTINUE = "完了", "中止", "対応中"
 

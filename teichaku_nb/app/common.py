@@ -9,7 +9,6 @@ observers they register themselves.
 from __future__ import annotations
 
 import functools
-import html
 import logging
 import sys
 
@@ -18,6 +17,7 @@ import pandas as pd
 import traitlets as t
 
 from ..japanese import format_date, format_month
+from ..markup import NO_VALUE, esc
 
 log = logging.getLogger("teichaku_nb.app")
 
@@ -33,19 +33,6 @@ def setup_logging() -> None:
         log.setLevel(logging.INFO)
 
 LEVEL_COLOURS = {"要対応": "#c62828", "注意": "#ef6c00", "安定": "#2e7d32"}
-NO_VALUE = "—"
-
-
-def esc(value) -> str:
-    """User or workbook text as HTML text: never markup."""
-    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
-        return NO_VALUE
-    return html.escape(str(value), quote=True)
-
-
-def esc_lines(value) -> str:
-    """Escaped, with line breaks kept as <br>."""
-    return esc(value).replace("\n", "<br>")
 
 
 def day(value) -> str:

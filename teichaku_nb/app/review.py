@@ -13,7 +13,8 @@ import traitlets as t
 
 from ..rules import LEVELS
 from ..store import Action, Conflict, Review, StoreError, format_time
-from .common import Guard, button, day, esc, esc_lines, month_label
+from ..markup import esc_lines
+from .common import Guard, button, day, esc, month_label
 
 # The form's text fields, in the order shown (store field, label).
 TEXT_FIELDS = (("workplace", "職場の現状"), ("life", "生活の現状"), ("health", "心身の現状"),

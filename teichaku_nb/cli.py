@@ -157,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", dest="fmt", choices=("html", "pdf"), default="html",
                    help="出力形式（既定 html。pdf には Chromium が必要）")
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="出力先フォルダ（既定 reports/YYYY-MM）")
+    p.add_argument("--office", metavar="事業所名", default=None,
+                   help="事業所ごとのブックのフォルダから1つの事業所だけ作ります（省略時はすべての事業所）")
     p.set_defaults(handler=cmd_report)
     return parser
 
@@ -561,7 +563,8 @@ def cmd_report(args) -> int:
     out = args.out if args.out is not None else Path("reports") / args.month.strftime("%Y-%m")
     try:
         paths = make_reports(args.kind, args.book, args.month, db=args.db, user=args.user,
-                             audience=args.audience, fmt=args.fmt, out_dir=out, progress=_progress_bar)
+                             audience=args.audience, fmt=args.fmt, out_dir=out, progress=_progress_bar,
+                             office=args.office)
     except ReportError as error:
         print(f"エラー: {error}", file=sys.stderr)
         return EXIT_INPUT

@@ -403,6 +403,12 @@ def test_one_office_of_a_folder_gets_only_its_own_persons_report(tmp_path):
     paths = make_reports("support", folder, "2026-10", user=user, audience="本人", office=first.office,
                          out_dir=tmp_path / "out", by="田村")
     assert [p.name for p in paths] == [f"{first.office}_支援レポート_2026-10_{user}_本人用.html"]
+    from teichaku_nb import cli                                      # the command line's --office
+    assert cli.main(["report", "summary", str(folder), "--month", "2026-10", "--office", second.office,
+                     "--out", str(tmp_path / "cli")]) == 0
+    assert [p.name for p in (tmp_path / "cli").iterdir()] == [f"{second.office}_月次サマリー_2026-10.html"]
+    assert cli.main(["report", "summary", str(folder), "--month", "2026-10", "--office", "どこにもない",
+                     "--out", str(tmp_path / "cli")]) == 2
     with open_store(book_path=folder) as store:
         assert [(r.office, r.user_id) for r in store.issued_reports()] == [(first.office, user)]
 

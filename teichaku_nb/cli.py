@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
+import unicodedata
 from pathlib import Path
 
 from . import japanese
@@ -264,10 +266,7 @@ def cmd_validate(args) -> int:
     return _exit_code(books)
 
 
-# --- review, retention: owned by the rules (issue 3) ---------------------------------
-
-import shutil  # noqa: E402  (imports of this section, kept with it)
-import unicodedata  # noqa: E402
+# --- review, retention -------------------------------------------------------------
 
 
 def cmd_review(args) -> int:
@@ -309,7 +308,7 @@ def _print_results(args, results: list, is_offices: bool, block, total) -> None:
         print("\n\n".join(blocks))
 
 
-# --- the conference store (issue 4) ---------------------------------------------------
+# --- the conference store: where it is, export ----------------------------------------
 
 def _store(args, books: list[CaseBook]):
     """The store named by ``--db``, or the one beside the workbook if it exists (else None).
@@ -532,7 +531,7 @@ def _retention_total(results: list) -> str:
     return "\n".join(lines)
 
 
-# --- app: owned by the app (issue 5) ---------------------------------------------------
+# --- app ---------------------------------------------------------------------------
 
 def cmd_app(args) -> int:
     from .app.launcher import run
@@ -541,7 +540,7 @@ def cmd_app(args) -> int:
                err=lambda text: print(text, file=sys.stderr, flush=True))
 
 
-# --- report: owned by the reports (issue 6) ---
+# --- report ------------------------------------------------------------------------
 
 def _progress_bar(done: int, total: int, *, width: int = 30) -> None:
     """A text progress bar on stderr, for batches (more than one document)."""

@@ -270,11 +270,15 @@ class _Month:
         return self.contacts["date"] >= self.m0
 
 
+def _last_contact(m: _Month, chosen: pd.Series) -> pd.Series:
+    """The date of each in-service user's last ``chosen`` contact up to m1 (NaT: none)."""
+    return m.contacts[chosen].groupby("user_id")["date"].max().reindex(m.users.index)
+
+
 def _flag_no_face_to_face(m: _Month) -> pd.Series:
     """要対応: no 対面 (対面 or 職場訪問) contact with 本人 in M."""
     c = m.contacts
-    last = c[_with_user(c) & c["method"].isin(FACE_TO_FACE)].groupby("user_id")["date"].max()
-    last = last.reindex(m.users.index)
+    last = _last_contact(m, _with_user(c) & c["method"].isin(FACE_TO_FACE))
     flagged = last[~(last >= m.m0)]
     return _messages(flagged.index, (
         f"{m.month.month}月は本人との対面の面談がありません（最後の対面: {_day(d, m.month)}）" if pd.notna(d)
@@ -336,8 +340,7 @@ def _flag_report_not_shared(m: _Month) -> pd.Series:
 
 def _flag_no_employer_contact(m: _Month) -> pd.Series:
     """注意: no contact with 企業 or 本人・企業 in M."""
-    c = m.contacts
-    last = c[c["party"].isin(PARTY_WITH_EMPLOYER)].groupby("user_id")["date"].max().reindex(m.users.index)
+    last = _last_contact(m, m.contacts["party"].isin(PARTY_WITH_EMPLOYER))
     flagged = last[~(last >= m.m0)]
     return _messages(flagged.index, (
         f"{m.month.month}月は企業との連絡の記録がありません（最後: {_day(d, m.month)}）" if pd.notna(d)
@@ -374,8 +377,7 @@ def _flag_support_ending(m: _Month) -> pd.Series:
 
 def _flag_contact_gap(m: _Month) -> pd.Series:
     """注意: the last contact with 本人 on or before m1 is more than 面談間隔警告 days before m1."""
-    c = m.contacts
-    last = c[_with_user(c)].groupby("user_id")["date"].max().reindex(m.users.index)
+    last = _last_contact(m, _with_user(m.contacts))
     days = (m.m1 - last).dt.days
     flagged = last[last.isna() | (days > m.contact_gap_days).fillna(False)]
     return _messages(flagged.index, (

@@ -8,6 +8,8 @@ notebooks both read these, so a figure is computed once.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from .casebook import CaseBook
@@ -43,8 +45,8 @@ def profile(book: CaseBook, user_id: str, month) -> dict | None:
     row = users[users["user_id"] == str(user_id)]
     if row.empty:
         return None
-    periods = support_periods(book, month.end_time.normalize())
-    period = periods[periods["user_id"] == str(user_id)].iloc[0]
+    # the period of this user only (support_periods reads book.users)
+    period = support_periods(replace(book, users=row), month.end_time.normalize()).iloc[0]
     record = {name: _none(row.iloc[0][name]) for name in PROFILE_FIELDS}
     for name in ("month_n", "support_month", "support_months", "months_left", "support_end_effective"):
         record[name] = _none(period[name])

@@ -13,8 +13,9 @@ command and the app's export buttons call it):
 3. export each executed notebook with nbconvert and the project's template
    (``templates/teichaku_report``: no code, A4 print styles, Japanese fonts, office and
    month in the header, charts inline as data URIs: self-contained HTML);
-4. for PDF, print the HTML with the system's Chromium through Playwright, one browser
-   for the batch, with the office, month and page numbers in the page margins;
+4. for PDF, print the HTML with the system's Chromium (``pdf.py``: the batch laid end to
+   end in one page, printed once and cut apart, with the office, month and page numbers in
+   the page margins);
 5. for 支援レポート, record each person's report as issued in the review store
    (``store.record_report``), so ``report_not_shared`` clears: both copies → 本人・企業,
    one copy → 本人 or 企業; a recipient already recorded for the month is not recorded again.
@@ -28,7 +29,6 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 import getpass
-import html
 import os
 import re
 import shutil
@@ -39,6 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import pdf
 from .japanese import format_month
 from .paths import report_notebook_dir
 from .report_views import AUDIENCE_LABELS, AUDIENCES, EMPLOYER, KIND_TITLES, SELF
@@ -50,13 +51,6 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "teichaku_report"
 CELL_TIMEOUT_S = 300
-PDF_PAGES = 1                      # browser pages printing at once (2–3 gave nothing measurable on 2 cores)
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-INSTALL_CHROMIUM = ("PDF を作るには Chromium が必要ですが、見つかりませんでした。\n"
-                    "Debian / Ubuntu では次のコマンドで入れられます（日本語の文字には fonts-noto-cjk も必要です）:\n"
-                    "  sudo apt install chromium fonts-noto-cjk\n"
-                    "別の場所にある場合は環境変数 TEICHAKU_CHROMIUM にその実行ファイルを指定してください。\n"
-                    "HTML のレポートは Chromium なしで作れます（--format html）。")
 
 
 class ReportError(Exception):
@@ -74,18 +68,6 @@ def notebook_path(kind: str) -> Path:
     if not path.is_file():
         raise ReportError(f"レポートのノートブック {path} が見つかりません")
     return path
-
-
-def find_chromium() -> str | None:
-    """The Chromium (or Chrome) executable: ``$TEICHAKU_CHROMIUM``, else on PATH."""
-    configured = os.environ.get("TEICHAKU_CHROMIUM")
-    if configured:
-        return configured if Path(configured).is_file() else shutil.which(configured)
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 def default_out_dir(month: pd.Period) -> Path:
@@ -261,59 +243,6 @@ def _resources(job: Job, month: pd.Period) -> dict:
                          "footer": f"{job.office}　{job.title}　{format_month(month)}分　作成 {made}（teichaku_nb）"}}
 
 
-def _header_template(job: Job, month: pd.Period) -> str:
-    text = html.escape(f"{job.office}　{format_month(month)}　{job.title}")
-    return ('<div style="width:100%;font-size:8px;color:#666;padding:0 14mm;'
-            'font-family:\'Noto Sans CJK JP\',\'IPAexGothic\',sans-serif;text-align:right">' + text + "</div>")
-
-
-FOOTER_TEMPLATE = ('<div style="width:100%;font-size:8px;color:#666;text-align:center;'
-                   'font-family:\'Noto Sans CJK JP\',\'IPAexGothic\',sans-serif">'
-                   '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
-
-
-def print_pdfs(items: list[tuple[Path, Path, str]], *, executable: str,
-               progress: Callable[[], None] | None = None) -> None:
-    """Print each (html_path, pdf_path, header_html) with one Chromium; A4, page numbers."""
-
-    async def main():
-        from playwright.async_api import async_playwright
-
-        args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
-        async with async_playwright() as playwright:
-            try:
-                browser = await playwright.chromium.launch(
-                    executable_path=executable, args=args,
-                    handle_sigint=False, handle_sigterm=False, handle_sighup=False)
-            except Exception as error:
-                raise NoBrowser(f"Chromium（{executable}）を起動できません: {error}\n{INSTALL_CHROMIUM}") from error
-            queue = list(reversed(items))
-
-            async def worker():
-                page = await browser.new_page()
-                await page.emulate_media(media="print")
-                while queue:
-                    source, target, header = queue.pop()
-                    await page.goto(source.as_uri(), wait_until="load")
-                    await page.pdf(path=str(target), format="A4", print_background=True,
-                                   prefer_css_page_size=True, display_header_footer=True,
-                                   header_template=header, footer_template=FOOTER_TEMPLATE)
-                    if progress:
-                        progress()
-                await page.close()
-
-            try:
-                # PDF_PAGES pages at once (Chromium can lay out and print them in parallel)
-                await asyncio.gather(*(worker() for _ in range(min(PDF_PAGES, len(items)))))
-            finally:
-                await browser.close()
-
-    try:
-        _run(main)
-    except ModuleNotFoundError as error:
-        raise NoBrowser(f"PDF には playwright（Python パッケージ）が必要です: {error}\n{INSTALL_CHROMIUM}") from error
-
-
 # --- recording the 支援レポート as issued ----------------------------------------------------------
 
 def _recipient(audiences: set[str]) -> str:
@@ -382,9 +311,9 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
         raise ReportError(f"ケース記録 {book_path} が見つかりません")
     executable = None
     if fmt == "pdf":
-        executable = find_chromium()
+        executable = pdf.find_chromium()
         if executable is None:
-            raise NoBrowser(INSTALL_CHROMIUM)
+            raise NoBrowser(pdf.INSTALL_CHROMIUM)
     path = notebook_path(kind)
 
     books, is_offices = load_source(book_path)
@@ -446,10 +375,17 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
 
             _run(lambda: _execute(path, jobs, exported))
             if fmt == "pdf":
-                items = [(Path(j.html), out / f"{j.stem}.pdf", _header_template(j, month)) for j in jobs]
-                print_pdfs(items, executable=executable, progress=step)
-                for job, (_, target, _) in zip(jobs, items):
-                    job.paths.append(target)
+                documents = [pdf.Document(Path(j.html), out / f"{j.stem}.pdf",
+                                          f"{j.office}　{format_month(month)}　{j.title}") for j in jobs]
+                try:
+                    _run(lambda: pdf.print_pdfs(documents, executable=executable, staging=staging,
+                                                progress=step))
+                except pdf.NoChromium as error:
+                    raise NoBrowser(str(error)) from error
+                except pdf.PrintError as error:
+                    raise ReportError(str(error)) from error
+                for job, document in zip(jobs, documents):
+                    job.paths.append(document.pdf)
         finally:
             if staging is not None:
                 shutil.rmtree(staging, ignore_errors=True)

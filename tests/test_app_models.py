@@ -336,6 +336,42 @@ def test_open_actions_carry_over_and_can_be_closed_or_continued(db):
     assert next(r for r in app.model.agenda.rows if r["user_id"] == "009")["open_actions"] == 1
 
 
+def test_an_action_changed_by_someone_else_first_shows_both_and_saves_nothing(db):
+    office = "デモ就労定着支援センター"
+    with open_store(db) as store:
+        for content in ("職場訪問の日程を決める", "主治医の意見を聞く"):
+            store.add_action(Action(office=office, user_id="009", month="2026-09", content=content,
+                                    owner="安藤"), by="前回の記録者")
+    first, second = make_app(db), make_app(db)
+    for app, name in ((first, "佐藤"), (second, "鈴木")):
+        app.view.header.recorder.value = name
+        open_case(app, "009")
+    # 佐藤 continues the first action and closes the second; 鈴木's screen still shows them as read
+    button(first.view.case.actions_box.children[0], "継続").click()
+    button(first.view.case.actions_box.children[1], "完了").click()
+
+    button(second.view.case.actions_box.children[1], "継続").click()        # closed by 佐藤 meanwhile
+    message = second.model.case.message
+    assert "佐藤 さん" in message and "状態 完了" in message and "（継続）は保存していません" in message
+    assert "継続中の一覧から外しました" in message and "佐藤" in second.view.case.message.value
+    assert [(a["content"], a["status"]) for a in second.model.case.open_actions] == [
+        ("職場訪問の日程を決める", "対応中")]                                 # the list shows theirs
+
+    with open_store(db) as store:                                           # 佐藤 changes it once more
+        (action,) = store.open_actions(office, "009", as_of_month=MONTH)
+        store.update_action(action.id, {"owner": "佐藤"}, by="佐藤", expected_version=action.version)
+    button(second.view.case.actions_box.children[0], "中止").click()
+    message = second.model.case.message
+    assert "状態 対応中・担当 佐藤" in message and "（中止）は保存していません" in message
+    assert "もう一度押して" in message
+    with open_store(db) as store:
+        (kept,) = store.open_actions(office, "009", as_of_month=MONTH)
+        assert kept.status == "対応中" and kept.updated_by == "佐藤"          # nothing of 鈴木's saved
+
+    button(second.view.case.actions_box.children[0], "中止").click()       # pressed again: mine
+    assert second.model.case.open_actions == [] and "中止にしました" in second.model.case.message
+
+
 def test_closing_an_action_without_a_recorder_is_an_error_shown(db):
     office = "デモ就労定着支援センター"
     with open_store(db) as store:

@@ -9,11 +9,15 @@ import traitlets as t
 
 from .. import casefile, charts
 from ..schema import SCORE_COLUMNS, SCORE_LABELS
-from ..store import Conflict, StoreError
+from ..store import Conflict, StoreError, format_time
 from ..markup import esc_lines
 from .common import Guard, button, day, esc, flag_items, level_badge, month_label, table
 
 CLOSE, CANCEL, CONTINUE = "完了", "中止", "対応中"
+
+
+def _verb(status: str) -> str:
+    return "継続" if status == CONTINUE else status
 
 
 def _plain(value):
@@ -119,12 +123,23 @@ class CaseModel(t.HasTraits):
                                      expected_version=found["version"])
         except Conflict as conflict:
             self.reload_actions()
-            self.message = f"更新できませんでした: {conflict}（最新の状態を表示しました）"
+            self.message = self._conflict_text(found, status, conflict)
             return
         self.reload_actions()
-        verb = "継続" if status == CONTINUE else status
-        self.message = f"「{found['content']}」を{verb}にしました"
+        self.message = f"「{found['content']}」を{_verb(status)}にしました"
         self.actions_changed += 1
+
+    def _conflict_text(self, mine: dict, status: str, conflict: Conflict) -> str:
+        """Both versions of an action someone else changed first: theirs as saved now, and
+        what this user pressed (not saved).  The list shows theirs; pressing again applies mine."""
+        theirs = conflict.current
+        still_open = any(a["id"] == theirs.id for a in self.open_actions)
+        return (f"「{mine['content']}」は {conflict.saved_by} さんが {format_time(conflict.saved_at)} に更新していました。"
+                f"保存されている内容: 状態 {theirs.status}・担当 {theirs.owner or '—'}・期限 {day(theirs.due_on)}"
+                f"{'・結果 ' + theirs.result if theirs.result else ''}。"
+                f"あなたの操作（{_verb(status)}）は保存していません。"
+                + ("そちらにする場合は、もう一度押してください。" if still_open else
+                   "この役割分担は閉じられたため、継続中の一覧から外しました。"))
 
     def close_action(self, action_id: int) -> None:
         self.set_action_status(action_id, CLOSE)

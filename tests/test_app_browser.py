@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -295,3 +296,26 @@ def test_without_the_token_there_is_no_data(served):
     assert status == 200 and "application/vnd.jupyter.widget-view+json" in body
     status, _, _ = _get(base + "/voila/files/conference.ipynb?token=" + token)
     assert status in (403, 404)                     # the notebook's folder is not served
+
+
+def _kernel_running(base: str, token: str, kernel_id: str) -> bool:
+    status, _, _ = _get(f"{base}/api/kernels/{kernel_id}?token={token}")
+    assert status in (200, 404), status
+    return status == 200
+
+
+def test_a_closed_page_frees_its_kernel(served, browser):
+    """Every page has its own kernel holding the workbook: closing the tab must end it, or
+    each reload during a conference would leave one running until the app stops."""
+    url, base, _db, _pid = served
+    token = url.split("token=")[1]
+    context, page = open_app(browser, url)
+    kernel = page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+    assert _kernel_running(base, token, kernel)
+    with page.expect_event("close"):
+        page.close(run_before_unload=True)             # as a person closing the tab (unload handlers run)
+    deadline = time.monotonic() + 60
+    while _kernel_running(base, token, kernel) and time.monotonic() < deadline:
+        time.sleep(0.2)                                # polling the server: nothing to await in the page
+    assert not _kernel_running(base, token, kernel), "the closed page's kernel is still running"
+    context.close()

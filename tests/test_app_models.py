@@ -423,6 +423,25 @@ def test_a_workbook_gets_its_store_beside_it(tmp_path):
     assert launcher.plan(book, "postgresql+psycopg://u:secret@h/db").db_shown == "postgresql+psycopg://u:***@h/db"
 
 
+def test_the_port_is_busy_while_something_listens_but_free_again_right_after_it_stops():
+    """Stopping the app and starting it again at once must work: the connections the old
+    server leaves in TIME_WAIT do not make the port busy."""
+    import socket
+
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    assert not launcher.port_free("127.0.0.1", port)
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()                                    # the server closes first: TIME_WAIT on its side
+    client.close()
+    server.close()
+    assert launcher.port_free("127.0.0.1", port)
+
+
 def test_voila_is_locked_down_and_preheated():
     cmd = launcher.voila_command(Path("conference.ipynb"), host="127.0.0.1", port=9999)
     text = " ".join(cmd)

@@ -274,6 +274,26 @@ class ConferenceModel(t.HasTraits):
         self.agenda.set_open_actions(user_id, self._open_count(user_id))
 
 
+# Voila shuts a page's kernel down when the page is closed, with a request that needs the
+# _xsrf cookie, which a page opened with ?token= does not have: the server refuses it (403)
+# and every closed or reloaded page left its kernel, and the workbook in it, running until
+# `teichaku app` stopped.  The same request carrying the page's token is accepted.
+SHUTDOWN_ON_LEAVE = """
+(function () {
+  if (window.teichakuShutdownOnLeave) { return; }
+  window.teichakuShutdownOnLeave = true;
+  window.addEventListener('pagehide', function () {
+    var token = new URLSearchParams(window.location.search).get('token');
+    var config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
+    if (token && config.kernelId) {
+      navigator.sendBeacon(config.baseUrl + 'voila/api/shutdown/' + config.kernelId +
+                           '?token=' + encodeURIComponent(token));
+    }
+  });
+})();
+"""
+
+
 class ConferenceView(w.VBox):
     """The page: header, error banner, agenda on the left, the open case and its review on the right."""
 
@@ -370,5 +390,8 @@ class ConferenceApp:
                 log.error("wait_for_request: %s", error)
             self.model.viewer_arrived()
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.view._repr_mimebundle_(**kwargs)
+    def _ipython_display_(self) -> None:
+        from IPython.display import Javascript, display
+
+        display(self.view)
+        display(Javascript(SHUTDOWN_ON_LEAVE))

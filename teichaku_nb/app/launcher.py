@@ -151,8 +151,12 @@ def is_loopback(host: str) -> bool:
 
 
 def port_free(host: str, port: int) -> bool:
+    """Whether the server could listen on ``port``: nothing else listens there.  Connections
+    of a server that just stopped (TIME_WAIT) do not count, as they do not for the server
+    (Tornado binds with SO_REUSEADDR too), so the app can be started again at once."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:

@@ -47,6 +47,11 @@ def data_dir(*, create: bool = False) -> Path:
     return folder
 
 
+def app_log_path() -> Path:
+    """The conference app's log (errors shown to staff, with their tracebacks)."""
+    return data_dir() / "app.log"
+
+
 def demo_db_path() -> Path:
     """The demo's conference records (``store.open_store`` makes the folder)."""
     return data_dir() / "demo.teichaku.sqlite"

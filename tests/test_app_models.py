@@ -394,6 +394,11 @@ def test_a_failing_callback_is_logged_and_shown_in_japanese(app, caplog, monkeyp
         open_case(app, "011")
     assert "できませんでした" in app.model.guard.error and "RuntimeError" in app.model.guard.error
     assert any("boom" in r.getMessage() or r.exc_info for r in caplog.records)
+    # ... and kept in the log file beside the demo records, traceback included
+    (kept,) = [h for h in logging.getLogger("teichaku_nb.app").handlers if hasattr(h, "baseFilename")]
+    kept.flush()
+    assert Path(kept.baseFilename) == paths.app_log_path()
+    assert "RuntimeError: boom" in Path(kept.baseFilename).read_text(encoding="utf-8")
     app.view.dismiss.click()
     assert app.model.guard.error == "" and app.view.error_box.layout.display == "none"
 

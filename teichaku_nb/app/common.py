@@ -24,13 +24,27 @@ log = logging.getLogger("teichaku_nb.app")
 
 def setup_logging() -> None:
     """Send the app's log to the process's real stderr (under Voila: the terminal that runs
-    ``teichaku app``), not to a cell's output, where callbacks' messages are lost."""
-    if not any(getattr(h, "_teichaku", False) for h in log.handlers):
-        handler = logging.StreamHandler(sys.__stderr__)
-        handler.setFormatter(logging.Formatter("[teichaku app] %(asctime)s %(levelname)s %(message)s"))
+    ``teichaku app``), not to a cell's output, where callbacks' messages are lost, and to
+    ``paths.app_log_path()`` (the terminal's output is gone once it closes), rotated at 1 MB."""
+    if any(getattr(h, "_teichaku", False) for h in log.handlers):
+        return
+    from logging.handlers import RotatingFileHandler
+
+    from ..paths import app_log_path, data_dir
+
+    formatter = logging.Formatter("[teichaku app] %(asctime)s %(levelname)s %(message)s")
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.__stderr__)]
+    try:
+        data_dir(create=True)
+        handlers.append(RotatingFileHandler(app_log_path(), maxBytes=1_000_000, backupCount=3, encoding="utf-8"))
+    except OSError as error:                       # a read-only home: the terminal still has it
+        print(f"[teichaku app] ログファイルを作れません: {error}", file=sys.__stderr__)
+    for handler in handlers:
+        handler.setFormatter(formatter)
         handler._teichaku = True
         log.addHandler(handler)
-        log.setLevel(logging.INFO)
+    log.setLevel(logging.INFO)
+
 
 LEVEL_COLOURS = {"要対応": "#c62828", "注意": "#ef6c00", "安定": "#2e7d32"}
 

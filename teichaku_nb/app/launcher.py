@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, demo_book_path, notebook_path
+from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, demo_book_path, notebook_path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
@@ -222,6 +222,7 @@ def run(book: Path | None, db: str | None, host: str, port: int, *, out=print, e
         out(f"ケース記録: {p.book}")
     where = "（デモ用。リポジトリの外、利用者ごとのフォルダ）" if p.demo and not db else ""
     out(f"会議記録のデータベース: {p.db_shown}{where}")
+    out(f"動作の記録（ログ）: {app_log_path()}")
     def _terminate(signum, _frame):
         raise SystemExit(0)              # run the finally below: Voila and its kernels stop too
 

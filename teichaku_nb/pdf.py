@@ -164,7 +164,7 @@ def _document_starts(pdf, count: int) -> list[int]:
         else:
             del page.obj["/Annots"]
     found = [starts.get(n) for n in range(count)]
-    if None in found or found != sorted(found) or (found and found[0] != 0):
+    if None in found or found[:1] != [0] or any(b <= a for a, b in zip(found, found[1:])):
         raise PrintError("PDF を文書ごとに分けられませんでした（印刷結果に区切りが見つかりません）。"
                          "HTML（--format html）で作ってください。")
     return found

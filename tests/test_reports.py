@@ -394,6 +394,22 @@ def test_the_pdf_header_line_stays_text_in_the_printed_pages_css(tmp_path):
     assert page.count("<p>本文</p>") == 2 and page.count('class="pdf-mark"') == 2
 
 
+def test_a_printed_batch_without_its_markers_is_refused_not_cut_anywhere(tmp_path):
+    import pikepdf
+
+    from teichaku_nb.pdf import Document, PrintError, split
+
+    printed = tmp_path / "printed.pdf"
+    with pikepdf.new() as pdf:
+        for _ in range(3):
+            pdf.add_blank_page()
+        pdf.save(printed)
+    documents = [Document(tmp_path / f"{n}.html", tmp_path / f"{n}.pdf", "見出し") for n in range(2)]
+    with pytest.raises(PrintError, match="文書ごとに分けられませんでした"):
+        split(printed, documents)
+    assert not list(tmp_path.glob("[01].pdf"))
+
+
 @pytest.mark.slow
 def test_a_pdf_batch_gives_each_copy_its_own_file_header_and_page_numbers(tmp_path):
     """The batch is printed in one go and cut apart: every file must hold exactly one

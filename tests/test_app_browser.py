@@ -221,7 +221,15 @@ def test_a_whole_conference_in_the_browser(served, browser):
     shots.take(page, "leave-asks")
     page.locator(".teichaku-leave-stay").click()
     expect(page.locator(".teichaku-leave")).to_be_hidden()
+    # ... and so does closing the tab (the browser's own question); staying keeps a page that
+    # still talks to its kernel (the mark goes when the text is taken back; later steps save)
+    expect(page.locator(".teichaku-app.teichaku-unsaved")).to_have_count(1)
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()
     field(page, "issues").fill("")
+    expect(page.locator(".teichaku-app.teichaku-unsaved")).to_have_count(0)
 
     # a second person edits the same case: whoever saves second sees the conflict
     other, page2 = open_app(browser, url)
@@ -306,16 +314,27 @@ def _kernel_running(base: str, token: str, kernel_id: str) -> bool:
 
 def test_a_closed_page_frees_its_kernel(served, browser):
     """Every page has its own kernel holding the workbook: closing the tab must end it, or
-    each reload during a conference would leave one running until the app stops."""
+    each reload during a conference would leave one running until the app stops; with
+    unsaved edits the browser asks first and leaving still ends it."""
+    from playwright.sync_api import expect
     url, base, _db, _pid = served
     token = url.split("token=")[1]
-    context, page = open_app(browser, url)
-    kernel = page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
-    assert _kernel_running(base, token, kernel)
-    with page.expect_event("close"):
-        page.close(run_before_unload=True)             # as a person closing the tab (unload handlers run)
-    deadline = time.monotonic() + 60
-    while _kernel_running(base, token, kernel) and time.monotonic() < deadline:
-        time.sleep(0.2)                                # polling the server: nothing to await in the page
-    assert not _kernel_running(base, token, kernel), "the closed page's kernel is still running"
-    context.close()
+    for unsaved in (False, True):
+        context, page = open_app(browser, url)
+        kernel = page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+        assert _kernel_running(base, token, kernel)
+        if unsaved:
+            page.locator(".teichaku-recorder input").fill("閉じる人")
+            open_case(page, "005")
+            field(page, "wishes").fill("閉じる前の書きかけ")
+            expect(page.locator(".teichaku-app.teichaku-unsaved")).to_have_count(1)
+        asked = []
+        page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+        with page.expect_event("close"):
+            page.close(run_before_unload=True)         # as a person closing the tab (unload handlers run)
+        assert asked == (["beforeunload"] if unsaved else [])
+        deadline = time.monotonic() + 60
+        while _kernel_running(base, token, kernel) and time.monotonic() < deadline:
+            time.sleep(0.2)                            # polling the server: nothing to await in the page
+        assert not _kernel_running(base, token, kernel), f"the closed page's kernel is still running ({unsaved=})"
+        context.close()

@@ -302,6 +302,21 @@ def test_leaving_a_case_with_unsaved_edits_asks_first(app):
     assert app.model.agenda.selected == "008" and app.view.review.texts["wishes"].value == ""
 
 
+def test_the_page_is_marked_unsaved_only_while_the_form_holds_unsaved_text(app):
+    """The mark is what makes the browser ask before the tab is closed (PAGE_SCRIPT)."""
+    from teichaku_nb.app.conference import PAGE_SCRIPT, UNSAVED_CLASS
+
+    assert f"querySelector('.{UNSAVED_CLASS}')" in PAGE_SCRIPT
+    app.view.header.recorder.value = "山田"
+    open_case(app, "007")
+    assert UNSAVED_CLASS not in app.view._dom_classes
+    fill_review(app, wishes="書きかけ")
+    assert UNSAVED_CLASS in app.view._dom_classes
+    app.view.review.save_button.click()
+    assert "保存しました" in app.model.review.message
+    assert UNSAVED_CLASS not in app.view._dom_classes
+
+
 def test_changing_the_month_with_unsaved_edits_asks_first(app):
     open_case(app, "007")
     fill_review(app, wishes="書きかけ")

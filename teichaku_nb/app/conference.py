@@ -179,13 +179,14 @@ class ConferenceModel(t.HasTraits):
 
     # -- moving between cases, months, teams (asking first when the form has unsaved edits)
 
-    def _must_ask(self) -> bool:
+    def has_unsaved_edits(self) -> bool:
+        """The open case's form holds text that is not saved."""
         return bool(self.agenda.selected) and self.review.dirty
 
     def _on_office(self, change) -> None:
         if self._reverting or not self.books or change["new"] == "":
             return
-        if self._must_ask():
+        if self.has_unsaved_edits():
             self._hold("office", change)
             return
         self._use_book(int(change["new"]))
@@ -193,7 +194,7 @@ class ConferenceModel(t.HasTraits):
     def _on_month_or_team(self, change) -> None:
         if self._reverting or self.book is None:
             return
-        if self._must_ask():
+        if self.has_unsaved_edits():
             self._hold(change["name"], change)
             return
         self._close_case()
@@ -212,7 +213,7 @@ class ConferenceModel(t.HasTraits):
         user_id = change["new"]
         if not user_id or user_id == self.agenda.selected:
             return
-        if self._must_ask():
+        if self.has_unsaved_edits():
             self.pending_leave = {"kind": "case", "value": user_id, "name": "case"}
             return
         self._open_case(user_id)
@@ -274,24 +275,45 @@ class ConferenceModel(t.HasTraits):
         self.agenda.set_open_actions(user_id, self._open_count(user_id))
 
 
-# Voila shuts a page's kernel down when the page is closed, with a request that needs the
-# _xsrf cookie, which a page opened with ?token= does not have: the server refuses it (403)
-# and every closed or reloaded page left its kernel, and the workbook in it, running until
-# `teichaku app` stopped.  The same request carrying the page's token is accepted.
-SHUTDOWN_ON_LEAVE = """
+UNSAVED_CLASS = "teichaku-unsaved"     # on the page while the open case has unsaved edits
+# What the page does when it is closed or reloaded (widgets cannot hook the browser's
+# beforeunload / pagehide; this script is shown once with the app):
+# 1. with unsaved edits (UNSAVED_CLASS), the browser asks first, as moving inside the app does;
+# 2. Voila's own beforeunload listener, registered before this script, sends the kernel's
+#    shutdown with navigator.sendBeacon and then disconnects the page, even when the person
+#    then chooses to stay (the page would look alive but could no longer save).  While there
+#    are unsaved edits that sendBeacon call fails, so Voila's listener stops before
+#    disconnecting (tests/test_app_browser.py checks that a page kept this way still saves);
+# 3. the kernel is shut down on pagehide, when the page really goes.  Voila's own request
+#    needs the _xsrf cookie, which a page opened with ?token= lacks (the server answered 403 and
+#    every closed page left its kernel running): this one carries the page's token.
+PAGE_SCRIPT = r"""
 (function () {
-  if (window.teichakuShutdownOnLeave) { return; }
-  window.teichakuShutdownOnLeave = true;
+  if (window.teichakuPage) { return; }
+  window.teichakuPage = true;
+  var beacon = navigator.sendBeacon.bind(navigator);
+  function unsaved() { return document.querySelector('.%s') !== null; }
+  navigator.sendBeacon = function (url, data) {
+    if (String(url).indexOf('voila/api/shutdown/') !== -1 && unsaved()) {
+      throw new Error('teichaku: unsaved edits; the kernel is kept until the page goes');
+    }
+    return beacon(url, data);
+  };
+  window.addEventListener('beforeunload', function (event) {
+    if (unsaved()) {
+      event.preventDefault();
+      event.returnValue = '';
+    }
+  });
   window.addEventListener('pagehide', function () {
     var token = new URLSearchParams(window.location.search).get('token');
     var config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
     if (token && config.kernelId) {
-      navigator.sendBeacon(config.baseUrl + 'voila/api/shutdown/' + config.kernelId +
-                           '?token=' + encodeURIComponent(token));
+      beacon(config.baseUrl + 'voila/api/shutdown/' + config.kernelId + '?token=' + encodeURIComponent(token));
     }
   });
 })();
-"""
+""" % UNSAVED_CLASS
 
 
 class ConferenceView(w.VBox):
@@ -328,6 +350,8 @@ class ConferenceView(w.VBox):
         model.observe(g.wrap(self._render_leave, "確認の表示"), names="pending_leave")
         model.agenda.observe(g.wrap(self._render_case_area, "ケースの表示"), names="selected")
         model.header.observe(g.wrap(self._render_case_area, "ケースの表示"), names="fatal")
+        model.review.observe(g.wrap(self._render_unsaved, "未保存の確認"), names="dirty")
+        model.agenda.observe(g.wrap(self._render_unsaved, "未保存の確認"), names="selected")
         self.reload = button(g, "最新の状態に更新", "reload", model.reload, "最新の状態への更新", icon="refresh",
                              tooltip="ほかの人が保存した検討記録を読み直します（入力中の内容は残ります）")
         self.right = w.VBox([self.leave_box, self.placeholder, self.case, self.review, self.error_box_copy],
@@ -357,6 +381,13 @@ class ConferenceView(w.VBox):
         else:
             self.leave_text.value = ""
             self.leave_box.layout.display = "none"
+
+    def _render_unsaved(self, _change=None) -> None:
+        """Mark the page while closing it would lose text (``PAGE_SCRIPT`` asks then)."""
+        if self.model.has_unsaved_edits():
+            self.add_class(UNSAVED_CLASS)
+        else:
+            self.remove_class(UNSAVED_CLASS)
 
     def _render_case_area(self, _change=None) -> None:
         fatal = bool(self.model.header.fatal)
@@ -394,4 +425,4 @@ class ConferenceApp:
         from IPython.display import Javascript, display
 
         display(self.view)
-        display(Javascript(SHUTDOWN_ON_LEAVE))
+        display(Javascript(PAGE_SCRIPT))

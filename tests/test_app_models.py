@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -532,6 +533,38 @@ def test_export_makes_the_open_persons_report_records_it_and_clears_the_flag(app
         issued = store.issued_reports(None, MONTH, user_id=not_shared)
     assert [(r.recipient, r.created_by) for r in issued] == [("本人", "田村 浩")]
     assert "report_not_shared" not in _flag_codes(app, not_shared)       # the agenda was refreshed
+
+
+@pytest.mark.slow
+def test_export_of_the_months_pdfs_under_a_running_event_loop_offers_one_zip(app):
+    """Under Voila the button's callback runs inside the kernel's event loop: the batch is
+    executed and printed from a thread there, and the PDFs come back as one zip."""
+    import asyncio
+    import base64
+    import io
+    import zipfile
+
+    from teichaku_nb.pdf import find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("Chromium is not installed (apt install chromium)")
+    app.view.header.recorder.value = "田村 浩"
+    panel = app.view.exports.children[0]
+    panel.scope.value, panel.audience.value, panel.fmt.value = "all", "企業", "pdf"
+
+    async def press():
+        panel.button.click()
+
+    asyncio.run(press())
+    model = app.model.exports
+    assert app.model.guard.error == ""
+    agenda = sorted(c.user_id for c in app.model.month_review.cases)
+    assert model.progress == (2 * len(agenda), 2 * len(agenda))       # executed and printed, each
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(model.link_uri.split(",", 1)[1]))) as archive:
+        names = sorted(archive.namelist())
+        assert [re.search(r"_([^_]+)_企業用\.pdf$", n).group(1) for n in names] == agenda
+        assert all(archive.read(n).startswith(b"%PDF") for n in names)
+    assert model.link_name == f"teichaku_{MONTH}_{len(agenda)}件.zip"
 
 
 def test_a_half_typed_action_counts_as_an_unsaved_edit(app):

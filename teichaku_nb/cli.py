@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="URL", default=None,
                    help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite）")
     p.add_argument("--user", metavar="ID", default=None,
-                   help="支援レポートを作る利用者ID（省略時はその月の検討対象の全員）")
+                   help="支援レポートを作る利用者ID（省略時はその月の検討対象の全員。事業所のフォルダでは --office も）")
     p.add_argument("--for", dest="audience", choices=("本人", "企業"), default=None,
                    help="支援レポートの宛先: 本人用 / 企業用（省略時は両方）")
     p.add_argument("--format", dest="fmt", choices=("html", "pdf"), default="html",

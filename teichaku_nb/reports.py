@@ -324,6 +324,12 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
         books = [b for b in books if b.office == office]
         if not books:
             raise ReportError(f"事業所「{office}」のケース記録が {book_path} にありません")
+    if user is not None and is_offices and office is None:
+        # IDs are unique within an office only: never make (and record as issued) a namesake's report
+        having = [b.office for b in books if str(user) in set(b.users["user_id"])]
+        if len(having) > 1:
+            raise ReportError(f"利用者ID {user} は複数の事業所（{'、'.join(having)}）にあります。"
+                              "事業所を指定してください（--office 事業所名）")
 
     store = None
     if kind != "support" and db is not None:

@@ -469,7 +469,7 @@ def test_one_office_of_a_folder_gets_only_its_own_persons_report(tmp_path):
     """IDs are unique within an office only: asking for office A's 001 must not make (and
     record as issued) office B's 001."""
     from teichaku_nb.demo import make_demo
-    from teichaku_nb.reports import make_reports
+    from teichaku_nb.reports import ReportError, make_reports
     from teichaku_nb.workbook import load_source
 
     folder = tmp_path / "offices"
@@ -479,6 +479,9 @@ def test_one_office_of_a_folder_gets_only_its_own_persons_report(tmp_path):
     shared = sorted(set(first.users["user_id"]) & set(second.users["user_id"]))
     assert shared, "the demo offices should share some IDs"
     user = shared[0]
+    with pytest.raises(ReportError, match=f"利用者ID {user} は複数の事業所.*{first.office}.*--office"):
+        make_reports("support", folder, "2026-10", user=user, out_dir=tmp_path / "out", by="田村")
+    assert not (tmp_path / "out").exists()
     paths = make_reports("support", folder, "2026-10", user=user, audience="本人", office=first.office,
                          out_dir=tmp_path / "out", by="田村")
     assert [p.name for p in paths] == [f"{first.office}_支援レポート_2026-10_{user}_本人用.html"]

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -181,6 +182,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
 
 
+def _cannot_write(path: Path, *, folder: bool = False) -> str | None:
+    """Why ``path`` (a file to write, or with ``folder`` a folder to fill) cannot be written, as
+    a message for people; None when it can.  A file's missing folders are made; a folder is
+    left to the writer (nothing is made for a report that then fails).  Checked before the
+    work, so a wrong OUT fails at once and clearly, not after minutes with a library's error."""
+    where = path if folder else path.parent
+    try:
+        if folder:
+            while not where.exists():          # the nearest folder that exists must take files
+                where = where.parent
+        else:
+            where.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=where):
+            pass
+    except OSError as error:
+        return f"エラー: {path} に書き出せません（{where}: {error.strerror or error}）"
+    return None
+
+
 def _print_json(data) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -204,6 +224,10 @@ def cmd_template(args) -> int:
     if args.out.suffix.lower() != ".xlsx":
         print(f"エラー: テンプレートは .xlsx で書き出します（指定: {args.out}）", file=sys.stderr)
         return EXIT_INPUT
+    problem = _cannot_write(args.out)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_INPUT
     write_template(args.out)
     print(f"テンプレートを書き出しました: {args.out}")
     return EXIT_OK
@@ -217,6 +241,10 @@ def cmd_demo(args) -> int:
     if args.out.suffix.lower() == ".xlsx" and args.offices > 1:
         print("エラー: 複数の事業所はフォルダに書き出します（OUT に .xlsx でない名前を指定してください）",
               file=sys.stderr)
+        return EXIT_INPUT
+    problem = _cannot_write(args.out, folder=args.out.suffix.lower() != ".xlsx")
+    if problem:
+        print(problem, file=sys.stderr)
         return EXIT_INPUT
     paths = make_demo(args.out, users=args.users, months=args.months, offices=args.offices,
                       seed=args.seed, end=args.end)
@@ -327,6 +355,10 @@ def cmd_export(args) -> int:
     from .store import StoreError, default_path, export_workbook
     if args.out.suffix.lower() != ".xlsx":
         print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
+        return EXIT_INPUT
+    problem = _cannot_write(args.out)
+    if problem:
+        print(problem, file=sys.stderr)
         return EXIT_INPUT
     books, is_offices = _load(args.book)
     readable = _readable(books)
@@ -560,6 +592,10 @@ def cmd_report(args) -> int:
     if not _readable(books):
         return EXIT_INPUT
     out = args.out if args.out is not None else Path("reports") / args.month.strftime("%Y-%m")
+    problem = _cannot_write(out, folder=True)
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_INPUT
     try:
         paths = make_reports(args.kind, args.book, args.month, db=args.db, user=args.user,
                              audience=args.audience, fmt=args.fmt, out_dir=out, progress=_progress_bar,

@@ -604,6 +604,8 @@ def _sqlite_engine(url: sa.engine.URL) -> sa.Engine:
                 os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
             except FileExistsError:
                 pass                       # made by another process meanwhile: theirs is as good
+            except OSError as error:
+                raise StoreError(f"会議記録のデータベース {path} を作れません（{error.strerror or error}）") from error
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
 
     @event.listens_for(engine, "connect")

@@ -90,3 +90,35 @@ def test_template_command_writes_a_loadable_template(tmp_path, capsys):
     assert code == 0
     code, _, err = run(capsys, "template", tmp_path / "x.csv")
     assert code == 2 and ".xlsx" in err
+
+
+@pytest.mark.parametrize("command", [
+    ["template", "{bad}/t.xlsx"],
+    ["demo", "{bad}/demo.xlsx", "--users", "3", "--months", "2"],
+    ["demo", "{bad}/offices", "--users", "3", "--months", "2", "--offices", "2"],
+    ["export", "{book}", "{bad}/records.xlsx"],
+    ["report", "summary", "{book}", "--month", "2026-10", "--out", "{bad}/reports"],
+])
+def test_an_output_that_cannot_be_written_is_named_at_once_without_a_traceback(tmp_path, command):
+    """OUT inside a file (not a folder): the command says so before any work, exit 2."""
+    blocker = tmp_path / "a-file.txt"
+    blocker.write_text("not a folder")
+    book = tmp_path / "office.xlsx"
+    shutil.copy(TEMPLATE, book)
+    args = [a.format(bad=blocker, book=book) for a in command]
+    done = subprocess.run([sys.executable, "-m", "teichaku_nb", *args], capture_output=True, text=True)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{blocker}/" in done.stderr and "に書き出せません" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr and "Exception ignored" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file.txt", "office.xlsx"]
+
+
+def test_a_store_file_that_cannot_be_made_is_a_japanese_error(tmp_path, capsys):
+    book = tmp_path / "office.xlsx"
+    shutil.copy(TEMPLATE, book)
+    unwritable = Path("/proc/teichaku-test.teichaku.sqlite")            # /proc takes no new files
+    if not Path("/proc").is_dir():
+        pytest.skip("no /proc here")
+    code, _, err = run(capsys, "report", "support", book, "--month", "2026-10", "--db", f"sqlite:///{unwritable}",
+                       "--out", tmp_path / "out")
+    assert code == 2 and f"会議記録のデータベース {unwritable} を作れません" in err

@@ -45,6 +45,7 @@ bench: setup
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/review.py
 	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/reports.py --format pdf
 	$(BIN)/python benchmarks/app.py
 
 clean:

@@ -127,10 +127,22 @@ class Shots:
         return path
 
 
+# Records every text the page's loading message shows before the app appears.
+RECORD_LOADING_TEXTS = """
+window.__loadingTexts = [];
+new MutationObserver(function () {
+  var el = document.getElementById('loading_text');
+  var seen = window.__loadingTexts;
+  if (el && seen[seen.length - 1] !== el.textContent) { seen.push(el.textContent); }
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
 def open_app(browser, url: str):
     from playwright.sync_api import expect
     # tall enough for a whole-page screenshot (Voila's page scrolls inside, not the document)
     context = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="ja-JP")
+    context.add_init_script(RECORD_LOADING_TEXTS)
     page = context.new_page()
     page.goto(url)
     expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT_MS)
@@ -162,6 +174,9 @@ def test_a_whole_conference_in_the_browser(served, browser):
     expect(page.locator(".teichaku-row").first.locator(".teichaku-level")).to_have_text("要対応")
     expect(page.locator(".teichaku-office")).to_have_text(OFFICE)
     expect(page.get_by_text("デモデータ（架空の人物）を表示しています")).to_be_visible()
+    expect(page).to_have_title("ケース会議")
+    loading = page.evaluate("() => window.__loadingTexts")                # Voila's words were English
+    assert loading and all(t.startswith("会議アプリを準備しています") for t in loading), loading
     shots.take(page, "agenda")
     page.locator(".teichaku-recorder input").fill("山田 花子")
 

@@ -474,12 +474,17 @@ def test_voila_is_locked_down_and_preheated():
     assert cmd[cmd.index("--VoilaConfiguration.file_denylist") + 1] == ".*"
     p = launcher.plan(None, "sqlite:///:memory:", token="secret-token")
     assert "secret-token" not in text and p.env()["JUPYTER_TOKEN"] == "secret-token"   # not visible in ps
+    # the page's template (Japanese loading messages) is the package's, found through JUPYTER_PATH
+    assert f"--VoilaConfiguration.template={launcher.TEMPLATE}" in text
+    root = Path(p.env()["JUPYTER_PATH"].split(os.pathsep)[0])
+    assert (root / "voila" / "templates" / launcher.TEMPLATE / "conf.json").is_file()
 
 
 def test_the_notebook_is_the_few_cells_the_launcher_knows():
     nb = json.loads((ROOT / "notebooks" / "conference.ipynb").read_text(encoding="utf-8"))
     sources = tuple("".join(c["source"]) for c in nb["cells"])
     assert sources == launcher.NOTEBOOK_CELLS
+    assert nb["metadata"]["title"] == launcher.TITLE                    # the browser tab's title
     assert all(c["cell_type"] == "code" and not c["outputs"] for c in nb["cells"])
 
 

@@ -31,6 +31,12 @@ POOL_SIZE = 1
 # The JupyterLab extensions the page loads: Voila's widget manager and the widgets themselves.
 EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager")
 
+# The page's template: Voila's lab template with Japanese loading messages, found by Voila
+# through JUPYTER_PATH (templates/voila/voila/templates/teichaku in the package).
+TEMPLATE = "teichaku"
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates" / "voila"
+TITLE = "ケース会議"              # the browser tab's title (the notebook's metadata)
+
 # The notebook's cells (notebooks/conference.ipynb holds the same; a test checks).
 NOTEBOOK_CELLS = (
     "# ケース会議アプリ（teichaku app で開きます）\n"
@@ -47,6 +53,7 @@ def write_notebook(path: Path, cells=NOTEBOOK_CELLS) -> Path:
     nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata["title"] = TITLE
     nbformat.write(nb, str(path))
     return path
 
@@ -75,7 +82,7 @@ def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL
         "--Voila.auto_token=True",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
-        "--VoilaConfiguration.template=lab",
+        f"--VoilaConfiguration.template={TEMPLATE}",
         "--VoilaConfiguration.theme=light",
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.allow_theme_override=NO",
@@ -116,6 +123,7 @@ class Plan:
         env[DB_ENV] = self.db
         env[DEMO_ENV] = "1" if self.demo else "0"
         env.update(token_env(self.token))
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")]))
         # A preheated kernel calls back to the server (voila.utils.wait_for_request) at
         # VOILA_APP_IP, which Voila leaves at 127.0.0.1: give it the address we listen on.
         wildcard = self.host in ("", "0.0.0.0", "::")

@@ -63,7 +63,7 @@ class Server:
         self.fills = 0
         self.process = subprocess.Popen(
             launcher.voila_command(notebook, host="127.0.0.1", port=port),
-            env={**os.environ, **env, **launcher.token_env(self.token)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, **env, **launcher.server_env(self.token)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             start_new_session=True)
         threading.Thread(target=self._watch, daemon=True).start()
         if not launcher.wait_until_ready(self.url, self.process):

@@ -72,7 +72,7 @@ def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL
     """The Voila command line that serves ``notebook`` and nothing else.
 
     The token is not on the command line (other users can read that in ``ps``): Voila reads it
-    from ``JUPYTER_TOKEN`` in its environment (``token_env``)."""
+    from ``JUPYTER_TOKEN`` in its environment (``server_env``)."""
     return [
         sys.executable, "-m", "voila", str(notebook),
         "--no-browser",
@@ -94,9 +94,11 @@ def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL
     ]
 
 
-def token_env(token: str) -> dict[str, str]:
-    """Where jupyter_server's identity provider takes the token from."""
-    return {"JUPYTER_TOKEN": token}
+def server_env(token: str) -> dict[str, str]:
+    """What ``voila_command`` needs in its environment: the token (where jupyter_server's
+    identity provider takes it from) and JUPYTER_PATH with the package's Voila template first."""
+    return {"JUPYTER_TOKEN": token,
+            "JUPYTER_PATH": os.pathsep.join(filter(None, [str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")]))}
 
 
 @dataclass
@@ -122,8 +124,7 @@ class Plan:
         env[BOOK_ENV] = str(self.book)
         env[DB_ENV] = self.db
         env[DEMO_ENV] = "1" if self.demo else "0"
-        env.update(token_env(self.token))
-        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")]))
+        env.update(server_env(self.token))
         # A preheated kernel calls back to the server (voila.utils.wait_for_request) at
         # VOILA_APP_IP, which Voila leaves at 127.0.0.1: give it the address we listen on.
         wildcard = self.host in ("", "0.0.0.0", "::")

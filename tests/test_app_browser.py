@@ -353,3 +353,31 @@ def test_a_closed_page_frees_its_kernel(served, browser):
             time.sleep(0.2)                            # polling the server: nothing to await in the page
         assert not _kernel_running(base, token, kernel), f"the closed page's kernel is still running ({unsaved=})"
         context.close()
+
+
+def test_a_browser_without_the_token_gets_a_japanese_page_that_takes_it(served):
+    import http.cookiejar
+    import urllib.parse
+    url, base, _db, _pid = served
+    token = url.split("token=")[1]
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base + "/") as response:                       # redirected to the login page
+        page = response.read().decode("utf-8")
+        login = response.url
+    assert "/login" in login and "teichaku app" in page and "トークン" in page
+    assert "Password" not in page and OFFICE not in page
+    xsrf = next(c.value for c in jar if c.name == "_xsrf")
+
+    def send(typed: str):
+        data = urllib.parse.urlencode({"password": typed, "_xsrf": xsrf}).encode()
+        try:
+            with opener.open(login, data) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8")
+
+    status, page = send("wrong" + token[:6])
+    assert status == 401 and "トークンが違います" in page and OFFICE not in page
+    status, page = send(token)                                      # then the app's page
+    assert status == 200 and "application/vnd.jupyter.widget-view+json" in page

@@ -469,7 +469,8 @@ def test_voila_is_locked_down_and_preheated():
     for flag in ("--Voila.ip=127.0.0.1", "--Voila.auto_token=True", "--VoilaConfiguration.strip_sources=True",
                  "--VoilaConfiguration.allow_template_override=NO", "--VoilaConfiguration.allow_theme_override=NO",
                  "--VoilaConfiguration.show_tracebacks=False", "--VoilaConfiguration.preheat_kernel=True",
-                 "--VoilaConfiguration.default_pool_size=1", "--no-browser"):
+                 "--VoilaConfiguration.default_pool_size=1", "--no-browser",
+                 "--Voila.identity_provider_class=teichaku_nb.app.login.IdentityProvider"):
         assert flag in text
     assert cmd[cmd.index("--VoilaConfiguration.file_denylist") + 1] == ".*"
     p = launcher.plan(None, "sqlite:///:memory:", token="secret-token")

@@ -2,17 +2,26 @@
 
 ``ConferenceApp.from_environment()`` is what ``notebooks/conference.ipynb`` builds;
 ``teichaku app`` (``launcher.py``) serves that notebook with Voila.
+
+The names below are imported when first used, so that Voila's server process, which loads
+``login.py`` from this package, does not load the widgets, pandas and the store as well.
 """
 
-from .agenda import AgendaModel, AgendaView
-from .case import CaseModel, CaseView
-from .common import Guard
-from .conference import ConferenceApp, ConferenceModel, ConferenceView
-from .exports import ExportModel, ExportView
-from .header import HeaderModel, HeaderView
-from .meeting import MeetingModel, MeetingView
-from .review import ReviewModel, ReviewView
+from __future__ import annotations
 
-__all__ = ["AgendaModel", "AgendaView", "CaseModel", "CaseView", "ConferenceApp", "ConferenceModel",
-           "ConferenceView", "ExportModel", "ExportView", "Guard", "HeaderModel", "HeaderView", "MeetingModel",
-           "MeetingView", "ReviewModel", "ReviewView"]
+import importlib
+
+_HOMES = {
+    "AgendaModel": "agenda", "AgendaView": "agenda", "CaseModel": "case", "CaseView": "case",
+    "Guard": "common", "ConferenceApp": "conference", "ConferenceModel": "conference",
+    "ConferenceView": "conference", "ExportModel": "exports", "ExportView": "exports",
+    "HeaderModel": "header", "HeaderView": "header", "MeetingModel": "meeting", "MeetingView": "meeting",
+    "ReviewModel": "review", "ReviewView": "review",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

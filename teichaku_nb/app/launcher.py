@@ -80,6 +80,7 @@ def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL
         f"--Voila.port={port}",
         "--Voila.port_retries=0",
         "--Voila.auto_token=True",
+        "--Voila.identity_provider_class=teichaku_nb.app.login.IdentityProvider",   # a Japanese login page
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
         f"--VoilaConfiguration.template={TEMPLATE}",

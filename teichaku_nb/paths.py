@@ -32,9 +32,11 @@ def notebook_path() -> Path:
 
 
 def report_notebook_dir() -> Path:
-    """The report notebooks: ``$TEICHAKU_REPORT_NOTEBOOKS`` or ``notebooks/reports`` of the checkout."""
+    """The report notebooks: ``$TEICHAKU_REPORT_NOTEBOOKS``, or the package's
+    ``report_notebooks`` — in the checkout a link to ``notebooks/reports``, in an installed
+    package a copy of them (package data)."""
     configured = os.environ.get("TEICHAKU_REPORT_NOTEBOOKS")
-    return Path(configured) if configured else ROOT / "notebooks" / "reports"
+    return Path(configured) if configured else Path(__file__).resolve().parent / "report_notebooks"
 
 
 def data_dir(*, create: bool = False) -> Path:

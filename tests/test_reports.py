@@ -518,3 +518,17 @@ def test_minutes_with_a_db_that_names_nothing_is_an_argument_error(tmp_path, cap
                      "--out", str(tmp_path / "out")]) == 2
     assert f"会議記録のデータベースが見つかりません: {typo}" in capsys.readouterr().err
     assert not typo.exists() and not (tmp_path / "out").exists()
+
+
+def test_the_report_notebooks_are_package_data_linked_to_notebooks_reports():
+    """make_reports finds the notebooks inside the package (an installed package carries a
+    copy: pyproject's package-data); in the checkout they are notebooks/reports themselves."""
+    import tomllib
+
+    from teichaku_nb.paths import report_notebook_dir
+
+    folder = report_notebook_dir()
+    assert folder.resolve() == (REPO / "notebooks" / "reports").resolve()
+    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["minutes.ipynb", "summary.ipynb", "support.ipynb"]
+    package_data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    assert f"{folder.name}/*.ipynb" in package_data["teichaku_nb"]

@@ -182,9 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
 
 
-def _cannot_write(path: Path, *, folder: bool = False) -> str | None:
-    """Why ``path`` (a file to write, or with ``folder`` a folder to fill) cannot be written, as
-    a message for people; None when it can.  A file's missing folders are made; a folder is
+def _writable(path: Path, *, folder: bool = False) -> bool:
+    """Whether ``path`` (a file to write, or with ``folder`` a folder to fill) can be written;
+    if not, says why on stderr.  A file's missing folders are made; a folder is
     left to the writer (nothing is made for a report that then fails).  Checked before the
     work, so a wrong OUT fails at once and clearly, not after minutes with a library's error."""
     where = path if folder else path.parent
@@ -197,8 +197,9 @@ def _cannot_write(path: Path, *, folder: bool = False) -> str | None:
         with tempfile.TemporaryFile(dir=where):
             pass
     except OSError as error:
-        return f"エラー: {path} に書き出せません（{where}: {error.strerror or error}）"
-    return None
+        print(f"エラー: {path} に書き出せません（{where}: {error.strerror or error}）", file=sys.stderr)
+        return False
+    return True
 
 
 def _print_json(data) -> None:
@@ -224,9 +225,7 @@ def cmd_template(args) -> int:
     if args.out.suffix.lower() != ".xlsx":
         print(f"エラー: テンプレートは .xlsx で書き出します（指定: {args.out}）", file=sys.stderr)
         return EXIT_INPUT
-    problem = _cannot_write(args.out)
-    if problem:
-        print(problem, file=sys.stderr)
+    if not _writable(args.out):
         return EXIT_INPUT
     write_template(args.out)
     print(f"テンプレートを書き出しました: {args.out}")
@@ -242,9 +241,7 @@ def cmd_demo(args) -> int:
         print("エラー: 複数の事業所はフォルダに書き出します（OUT に .xlsx でない名前を指定してください）",
               file=sys.stderr)
         return EXIT_INPUT
-    problem = _cannot_write(args.out, folder=args.out.suffix.lower() != ".xlsx")
-    if problem:
-        print(problem, file=sys.stderr)
+    if not _writable(args.out, folder=args.out.suffix.lower() != ".xlsx"):
         return EXIT_INPUT
     paths = make_demo(args.out, users=args.users, months=args.months, offices=args.offices,
                       seed=args.seed, end=args.end)
@@ -356,9 +353,7 @@ def cmd_export(args) -> int:
     if args.out.suffix.lower() != ".xlsx":
         print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
         return EXIT_INPUT
-    problem = _cannot_write(args.out)
-    if problem:
-        print(problem, file=sys.stderr)
+    if not _writable(args.out):
         return EXIT_INPUT
     books, is_offices = _load(args.book)
     readable = _readable(books)
@@ -592,9 +587,7 @@ def cmd_report(args) -> int:
     if not _readable(books):
         return EXIT_INPUT
     out = args.out if args.out is not None else Path("reports") / args.month.strftime("%Y-%m")
-    problem = _cannot_write(out, folder=True)
-    if problem:
-        print(problem, file=sys.stderr)
+    if not _writable(out, folder=True):
         return EXIT_INPUT
     try:
         paths = make_reports(args.kind, args.book, args.month, db=args.db, user=args.user,

@@ -20,8 +20,9 @@ class Problem:
     sheet: str | None       # the Japanese sheet name, None for the whole file
     row: int | None         # the row number Excel shows (or the CSV line)
     column: str | None      # the Japanese header
-    code: str               # a stable code from workbook-format.md
+    code: str               # a stable code, for programs (validate --json) and tests
     message: str            # Japanese, says where, what was found and what is expected
+    user_id: str | None = None   # the person the row is about, when its 利用者ID is readable
 
     def as_dict(self) -> dict:
         return {"severity": self.severity, "sheet": self.sheet, "row": self.row,
@@ -70,3 +71,7 @@ class CaseBook:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def problems_of(self, user_id: str) -> list[Problem]:
+        """The problems in rows about this person (what a copy made for them had to leave out)."""
+        return [p for p in self.problems if p.user_id == str(user_id)]

@@ -23,6 +23,7 @@ matplotlib.use("Agg")  # no display: the app and the reports only need images
 import matplotlib_fontja  # noqa: E402,F401  (registers IPAexGothic and makes it the default font)
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .schema import SCORE_COLUMNS, SCORE_LABELS  # noqa: E402
 
@@ -34,13 +35,15 @@ def _month_labels(index: pd.PeriodIndex) -> list[str]:
 
 
 def bar_figure(counts: pd.Series, *, title: str, color: str = "#30638e", xlabel: str = "人数") -> Figure:
-    """Horizontal bars of ``counts`` (label → number), largest first, for summaries."""
+    """Horizontal bars of ``counts`` (label → number of people), largest first, for summaries;
+    the axis counts in whole numbers."""
     counts = counts.sort_values()
     fig = Figure(figsize=(6.4, 0.35 * max(len(counts), 2) + 0.9), layout="constrained")
     ax = fig.add_subplot()
     bars = ax.barh([str(i) for i in counts.index], counts.to_numpy(), color=color)
     ax.bar_label(bars, padding=2, fontsize=8)
     ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))        # counts of people: 0, 1, 2 …
     ax.set_title(title, fontsize=10, loc="left")
     ax.margins(x=0.1)
     return fig

@@ -8,6 +8,7 @@ programs.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
@@ -16,10 +17,13 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+import pandas as pd
+
 from . import japanese
 from .casebook import SEVERITY_LABELS, CaseBook
 
 EXIT_OK, EXIT_DATA, EXIT_INPUT = 0, 1, 2
+RECIPIENT_CHOICES = ("本人", "企業", "本人・企業")
 
 # argparse's own English, said in Japanese.
 _ARGPARSE_JA = (
@@ -72,6 +76,16 @@ def _year(text: str) -> int:
     if value is None or not 1900 <= value <= 2200:
         raise argparse.ArgumentTypeError(f"年度として読めません: {text}（例: 2025）")
     return value
+
+
+def _date(text: str):
+    try:
+        day = japanese.parse_date(text)
+    except ValueError:
+        day = None
+    if day is None:
+        raise argparse.ArgumentTypeError(f"日付として読めません: {text}（例: 2026-11-05）")
+    return day
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("report", help="会議録・支援レポート・月次サマリーを HTML / PDF で作ります",
                             description="会議録（minutes）、支援レポート（support: 本人用・企業用）、月次サマリー（summary）を作ります。\n"
-                                        "支援レポートを作ると、会議記録のデータベースに送付済みとして記録します。")
+                                        "作るだけで、送付は記録しません。渡したら teichaku sent で記録してください。")
     p.add_argument("kind", choices=("minutes", "support", "summary"), metavar="{minutes|support|summary}",
                    help="minutes: 会議録 / support: 支援レポート / summary: 月次サマリー")
     p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
@@ -154,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="URL", default=None,
                    help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite）")
     p.add_argument("--user", metavar="ID", default=None,
-                   help="支援レポートを作る利用者ID（省略時はその月の検討対象の全員。事業所のフォルダでは --office も）")
+                   help="支援レポートを作る利用者ID（省略時はその月に検討の記録がある人。事業所のフォルダでは --office も）")
+    p.add_argument("--all", dest="include_unreviewed", action="store_true",
+                   help="支援レポートを、検討の記録がない人も含めてその月の対象者全員に作ります")
     p.add_argument("--for", dest="audience", choices=("本人", "企業"), default=None,
                    help="支援レポートの宛先: 本人用 / 企業用（省略時は両方）")
     p.add_argument("--format", dest="fmt", choices=("html", "pdf"), default="html",
@@ -163,6 +179,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--office", metavar="事業所名", default=None,
                    help="事業所ごとのブックのフォルダから1つの事業所だけ作ります（省略時はすべての事業所）")
     p.set_defaults(handler=cmd_report)
+
+    p = commands.add_parser("sent", help="支援レポートの送付を記録します（一覧・取消も）",
+                            description="支援レポートを渡したことを会議記録に残します。--to を付けると記録、\n"
+                                        "--withdraw で誤った記録の取消（記録は履歴に残ります）、どちらもなければその月の一覧です。")
+    p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
+    p.add_argument("--month", type=_month, required=True, metavar="YYYY-MM", help="支援レポートの対象の年月")
+    p.add_argument("--to", dest="recipient", choices=RECIPIENT_CHOICES, default=None,
+                   help="送付先: 本人 / 企業 / 本人・企業（指定すると記録します）")
+    p.add_argument("--user", action="append", metavar="ID", default=None,
+                   help="送付した利用者ID（いくつでも指定できます）")
+    p.add_argument("--reviewed", action="store_true", help="その月に検討の記録がある全員に送付したとして記録します")
+    p.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD", help="送付日（既定: 今日）")
+    p.add_argument("--by", default=None, metavar="名前", help="記録する人（既定: ログイン名）")
+    p.add_argument("--withdraw", type=int, default=None, metavar="記録ID", help="この送付の記録を取り消します")
+    p.add_argument("--reason", default="", metavar="理由", help="取り消す理由")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite）")
+    p.add_argument("--office", metavar="事業所名", default=None, help="事業所ごとのブックのフォルダでは事業所を指定します")
+    p.set_defaults(handler=cmd_sent)
     return parser
 
 
@@ -236,6 +271,10 @@ def cmd_demo(args) -> int:
     from .demo import make_demo
     if args.users < 1 or args.months < 1 or args.offices < 1:
         print("エラー: --users, --months, --offices は1以上にしてください", file=sys.stderr)
+        return EXIT_INPUT
+    if args.end is not None and args.end >= pd.Period(dt.date.today(), "M"):
+        print(f"エラー: --end は先月以前の年月にしてください（デモデータに今日より後の日付を作らないため。指定: {args.end}）",
+              file=sys.stderr)
         return EXIT_INPUT
     if args.out.suffix.lower() == ".xlsx" and args.offices > 1:
         print("エラー: 複数の事業所はフォルダに書き出します（OUT に .xlsx でない名前を指定してください）",
@@ -580,8 +619,8 @@ def _progress_bar(done: int, total: int, *, width: int = 30) -> None:
 
 def cmd_report(args) -> int:
     from .reports import ReportError, make_reports
-    if args.kind != "support" and (args.user is not None or args.audience is not None):
-        print("エラー: --user と --for は支援レポート（support）だけに指定できます", file=sys.stderr)
+    if args.kind != "support" and (args.user is not None or args.audience is not None or args.include_unreviewed):
+        print("エラー: --user・--for・--all は支援レポート（support）だけに指定できます", file=sys.stderr)
         return EXIT_INPUT
     books, _ = _load(args.book)
     if not _readable(books):
@@ -590,9 +629,9 @@ def cmd_report(args) -> int:
     if not _writable(out, folder=True):
         return EXIT_INPUT
     try:
-        paths = make_reports(args.kind, args.book, args.month, db=args.db, user=args.user,
+        batch = make_reports(args.kind, args.book, args.month, db=args.db, user=args.user,
                              audience=args.audience, fmt=args.fmt, out_dir=out, progress=_progress_bar,
-                             office=args.office)
+                             office=args.office, include_unreviewed=args.include_unreviewed)
     except ReportError as error:
         print(f"エラー: {error}", file=sys.stderr)
         return EXIT_INPUT
@@ -600,12 +639,146 @@ def cmd_report(args) -> int:
         line = _problem_line(book)
         if line:
             print(line, file=sys.stderr)
-    # support records the reports issued (the store is created if needed); the others read it if it exists
     from .store import default_path, shown_location
     db = args.db or str(default_path(args.book))
-    if args.kind == "support" or args.db or Path(db).exists():
+    if args.db or Path(db).exists():
         print(f"会議記録のデータベース: {shown_location(db)}", file=sys.stderr)
-    print(f"{len(paths)}件のレポートを書き出しました: {out}")
-    for path in paths:
+    for line in _batch_notes(batch, args):
+        print(line, file=sys.stderr)
+    documents = batch.documents
+    if not documents:
+        print("作る文書はありませんでした")
+        return _exit_code(books)
+    print(f"{len(documents)}件を書き出しました: {out}")
+    for path in documents:
         print(f"  {path.name}")
+    if args.kind == "support" and documents:
+        print("※ 作っただけでは送付の記録になりません。渡したら teichaku sent で記録してください。", file=sys.stderr)
     return _exit_code(books)
+
+
+def _names(people: list[dict], *, limit: int = 10) -> str:
+    shown = [f"{p['user_id']} {p['name']}".strip() for p in people[:limit]]
+    return "、".join(shown) + (f" ほか{len(people) - limit}人" if len(people) > limit else "")
+
+
+def _batch_notes(batch, args) -> list[str]:
+    """What staff must know about a batch: copies made without unreadable rows, the
+    確認事項, and the people left out for want of a review."""
+    lines = []
+    if batch.affected:
+        lines.append(f"※ 次の {len(batch.affected)}人の支援レポートは、その人の行にエラーがあるため読める値だけで作りました: "
+                     f"{_names(batch.affected)}")
+    for path in batch.checks:
+        lines.append(f"※ 確認事項（事業所内用。渡さないでください）: {path}")
+    if batch.unreviewed and not args.include_unreviewed:
+        lines.append(f"※ その月に検討の記録がない {len(batch.unreviewed)}人の支援レポートは作っていません: "
+                     f"{_names(batch.unreviewed)}。作るときは --user で1人ずつ、または --all で全員分を指定してください。")
+    return lines
+
+
+# --- sent ---------------------------------------------------------------------------
+
+def _login_name() -> str:
+    import getpass
+    try:
+        return getpass.getuser() or "teichaku"
+    except Exception:      # no user name in some containers
+        return "teichaku"
+
+
+def _sent_book(args, books: list[CaseBook]) -> CaseBook | None:
+    if args.office is not None:
+        chosen = [b for b in books if b.office == args.office]
+        if not chosen:
+            print(f"エラー: 事業所「{args.office}」のケース記録が {args.book} にありません", file=sys.stderr)
+            return None
+        return chosen[0]
+    if len(books) > 1:
+        print(f"エラー: {args.book} には事業所が {len(books)} か所あります。--office で指定してください", file=sys.stderr)
+        return None
+    return books[0]
+
+
+def cmd_sent(args) -> int:
+    from .store import StoreError, open_existing, open_store
+    if args.withdraw is not None and (args.recipient or args.user or args.reviewed):
+        print("エラー: --withdraw は --to・--user・--reviewed と一緒には使えません", file=sys.stderr)
+        return EXIT_INPUT
+    if args.recipient and not (args.user or args.reviewed):
+        print("エラー: 送付した人を --user（1人ずつ）か --reviewed（検討の記録がある全員）で指定してください",
+              file=sys.stderr)
+        return EXIT_INPUT
+    if not args.recipient and (args.user or args.reviewed or args.date):
+        print("エラー: 送付を記録するには送付先を --to で指定してください（本人 / 企業 / 本人・企業）", file=sys.stderr)
+        return EXIT_INPUT
+    books = _readable(_load(args.book)[0])
+    book = _sent_book(args, books) if books else None
+    if book is None:
+        return EXIT_INPUT
+    known = {book.office: book.users["user_id"]}
+    names = dict(zip(book.users["user_id"], book.users["name"]))
+    try:
+        if args.recipient or args.withdraw is not None:
+            store = open_store(args.db, book_path=args.book, known_users=known)    # recording is on purpose
+        else:
+            store = open_existing(args.db, book_path=args.book, known_users=known)
+            if store is None:
+                print(f"{japanese.format_month(args.month)}の支援レポートの送付の記録はありません（会議記録のデータベースがありません）")
+                return EXIT_OK
+        with store:
+            print(store.describe(), file=sys.stderr)
+            by = args.by or _login_name()
+            if args.withdraw is not None:
+                found = store.issued_report(args.withdraw)
+                if found is None or found.office != book.office:
+                    print(f"エラー: 送付記録ID {args.withdraw} は {book.office} の記録にありません", file=sys.stderr)
+                    return EXIT_INPUT
+                done = store.withdraw_report(found.id, by=by, expected_version=found.version, reason=args.reason)
+                print(f"送付の記録を取り消しました: {_sent_line(done, names)}")
+                print("元の記録と取消は変更履歴に残ります（teichaku export で確認できます）")
+                return EXIT_OK
+            if args.recipient:
+                return _record_sent(args, store, book, names, by)
+            _print_sent(store, book, args.month, names)
+            return EXIT_OK
+    except StoreError as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _record_sent(args, store, book: CaseBook, names: dict, by: str) -> int:
+    if args.reviewed:
+        users = sorted(r.user_id for r in store.reviews(book.office, args.month))
+        if not users:
+            print(f"エラー: {japanese.format_month(args.month)}に検討の記録がある人はいません", file=sys.stderr)
+            return EXIT_INPUT
+    else:
+        users = list(dict.fromkeys(args.user))
+    recorded, already = store.record_sending(book.office, users, args.month, args.recipient, by=by, sent_on=args.date)
+    for record in recorded:
+        print(f"送付を記録しました: {_sent_line(record, names)}")
+    for record in already:
+        print(f"記録済みのため記録しませんでした: {_sent_line(record, names)}")
+    return EXIT_OK
+
+
+def _sent_line(record, names: dict) -> str:
+    from .store import format_time
+    text = (f"[{record.id}] {record.user_id} {names.get(record.user_id, '')}　{japanese.format_month(record.month)}分　"
+            f"{record.recipient}　送付日 {japanese.format_date(record.sent_on)}　記録 {record.created_by}")
+    if record.is_withdrawn:
+        text += f"　（取消 {record.withdrawn_by} {format_time(record.withdrawn_at)}"
+        text += f"・理由 {record.withdrawn_reason}）" if record.withdrawn_reason else "）"
+    return text
+
+
+def _print_sent(store, book: CaseBook, month, names: dict) -> None:
+    records = store.issued_reports(book.office, month, include_withdrawn=True)
+    label = japanese.format_month(month)
+    if not records:
+        print(f"{label}の支援レポートの送付の記録はありません")
+        return
+    print(f"{label}の支援レポートの送付の記録（{book.office}、{len(records)}件。[ ] は記録ID）:")
+    for record in records:
+        print(f"  {_sent_line(record, names)}")

@@ -12,8 +12,8 @@ last month, and the files' timestamps are fixed from ``end``.
 An ordinary month of a person in support: one 対面 面談 or 職場訪問 with the five scores
 (体調 睡眠 気分 人間関係 業務, mostly 3–5) and a short note; usually a call or mail to the
 employer; sometimes an extra 電話 / メール・チャット with the person; now and then a call with
-the family, the clinic or another agency; one 勤怠 row; a 支援レポート sent early the next
-month; and a 個別支援計画 (2–4 goals over 職場・生活・心身) every 3 months.  Most people are
+the family, the clinic or another agency; one 勤怠 row; a 支援レポート sent in the last days
+of the month (so nothing is dated after the last month: demo data never lies in the future); and a 個別支援計画 (2–4 goals over 職場・生活・心身) every 3 months.  Most people are
 利用中; a few of the ordinary ones ended their support (支援終了) or left the job (離職)
 during the period.  Ordinary people stay 安定 in the last month.
 
@@ -441,7 +441,7 @@ class _Office:
         records.attendance = self._attendance(person, month, last_month=month == self.M)
         consent = person.user["employer_consent"] == "はい"
         records.report = {"user_id": person.user["user_id"], "month": _month_text(month),
-                          "sent_on": _date(month + 1, rng.randint(1, 7)),
+                          "sent_on": _date(month, rng.randint(22, 28)),
                           "recipient": "本人・企業" if consent else "本人"}
         return records
 
@@ -704,7 +704,10 @@ def make_demo(out: Path, *, users: int = 30, months: int = 12, offices: int = 1,
     single = out.suffix.lower() == ".xlsx"
     if single and offices != 1:
         raise ValueError("several offices are written to a folder, not to one .xlsx file")
-    end = pd.Period(dt.date.today(), "M") - 1 if end is None else pd.Period(end, "M")
+    this_month = pd.Period(dt.date.today(), "M")
+    end = this_month - 1 if end is None else pd.Period(end, "M")
+    if end >= this_month:
+        raise ValueError("the last month must be before this month (demo data has no dates after today)")
     last = end.year * 12 + end.month - 1
     when = dt.datetime.combine(_date(last + 1, 1), dt.time())
     if single:

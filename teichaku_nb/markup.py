@@ -1,19 +1,32 @@
-"""User and workbook text as HTML text: the one escape the app and the reports use.
+"""HTML from templates: the documents and the app's fragments.
 
-Everything a person typed (names, notes, review texts) is data, never markup: it goes
-through ``esc`` wherever HTML is built.
+User and workbook text (names, notes, review texts) is data, never markup.  Every piece of
+HTML the package makes comes from a Jinja2 template in ``templates/html`` rendered by
+``render`` with autoescape on, so a ``<script>`` typed into a cell arrives as text.  The
+filters give values as staff read them:
+
+- ``show``: dates as 2026年10月3日, months as 2026年10月, lists joined with 、, missing or
+  blank as — (or the text given);
+- ``lines``: ``show`` with line breaks kept (escaped, then ``<br>``);
+- ``percent`` (12.5%), ``number`` (3, 1.3), ``flag_label`` (a flag's Japanese name).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
+from pathlib import Path
 
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from .japanese import format_date, format_month
 
 NO_VALUE = "—"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "html"
+AUTOESCAPE = True          # never off: tests prove that user text then arrives as markup
 
 
 def is_missing(value) -> bool:
@@ -26,20 +39,65 @@ def is_missing(value) -> bool:
         return False
 
 
-def esc(value, empty: str = NO_VALUE) -> str:
-    """Any value as escaped HTML text: lists joined with 、, dates and months in Japanese,
-    missing or blank as ``empty``."""
+def is_blank(value) -> bool:
+    """Missing, or text of spaces only."""
+    return is_missing(value) or (isinstance(value, str) and not value.strip())
+
+
+def shown(value, empty: str = NO_VALUE) -> str:
+    """Any value as text staff read (not escaped): lists joined with 、, dates and months in
+    Japanese, missing or blank as ``empty``."""
     if isinstance(value, (list, tuple)):
         value = "、".join(str(v) for v in value)
-    if is_missing(value) or (isinstance(value, str) and not value.strip()):
-        return html.escape(empty)
+    if is_blank(value):
+        return empty
     if isinstance(value, (pd.Timestamp, dt.date)):
-        return html.escape(format_date(value))
+        return format_date(value)
     if isinstance(value, pd.Period):
-        return html.escape(format_month(value))
-    return html.escape(str(value), quote=True)
+        return format_month(value)
+    return str(value)
 
 
-def esc_lines(value, empty: str = NO_VALUE) -> str:
-    """``esc``, with line breaks kept as <br>."""
-    return esc(value, empty).replace("\r\n", "\n").replace("\n", "<br>")
+def esc(value, empty: str = NO_VALUE) -> str:
+    """``shown`` as escaped HTML text (for the few attribute values built outside templates)."""
+    return html.escape(shown(value, empty), quote=True)
+
+
+def esc_lines(value, empty: str = NO_VALUE) -> Markup:
+    """``shown``, escaped, with line breaks kept as <br>."""
+    text = str(escape(shown(value, empty))).replace("\r\n", "\n").replace("\n", "<br>")
+    return Markup(text)
+
+
+def percent(value) -> str:
+    """12.5% (one decimal), or — when missing."""
+    return NO_VALUE if is_missing(value) else f"{float(value):.1%}"
+
+
+def number(value) -> str:
+    """3 or 1.3, or — when missing."""
+    if is_missing(value):
+        return NO_VALUE
+    value = round(float(value), 1)
+    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+
+
+def flag_label(code: str) -> str:
+    """A flag's Japanese name (the code itself only if no flag has it)."""
+    from .rules import FLAGS
+    kind = FLAGS.get(code)
+    return kind.label if kind else code
+
+
+@functools.cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=AUTOESCAPE,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(show=shown, lines=esc_lines, percent=percent, number=number, flag_label=flag_label)
+    env.tests.update(blank=is_blank)
+    return env
+
+
+def render(template: str, /, **context) -> str:
+    """The template ``templates/html/<template>`` with ``context``."""
+    return environment().get_template(template).render(**context)

@@ -9,7 +9,11 @@ printed in ONE call and cut apart again:
    with its header line (office, month, title) in the top margin of its pages (a CSS
    ``@page`` margin box on a named page) and an invisible link on its first page that marks
    where it begins;
-2. Chromium prints that page once (Playwright, the system's executable: no browser download);
+2. Chromium prints that page once (Playwright, the system's executable: no browser download).
+   Before it prints, each document's height is measured at the page's width: a document
+   whose last page would hold only a few lines is set tighter (the ``fit-1`` / ``fit-2``
+   classes of report.css: less space, a smaller chart; never a smaller font), so no page
+   carries just a signature or the end of a table;
 3. pikepdf finds the markers, removes them, stamps "n / N" in the bottom margin of every page
    (page numbers count within each document, which CSS page counters cannot do across one
    printed page) and saves each document's pages as its own PDF.
@@ -38,6 +42,27 @@ MM = 72 / 25.4                                 # PDF points per millimetre
 PAGE_NUMBER_SIZE = 7                           # pt
 HELVETICA_WIDTHS = {" ": 278, "/": 278} | dict.fromkeys("0123456789", 556)   # per 1000 em
 FONT_FAMILY = "'Noto Sans CJK JP', 'IPAexGothic', sans-serif"
+# The A4 page inside the margins of report.css's @page (210 × 297 mm less 14 mm a side and 16 mm
+# top and bottom), in CSS pixels: the width lines wrap at, the height a page holds.
+PX_PER_MM = 96 / 25.4
+CONTENT_WIDTH_PX = round(182 * PX_PER_MM)
+CONTENT_HEIGHT_PX = 265 * PX_PER_MM
+SHORT_LAST_PAGE = 0.15        # a last page filled less than this is set tighter
+# Measures each document and tightens those whose last page would be nearly empty (fit-1,
+# then fit-2), so the lines move back onto the page before.
+FIT_SCRIPT = """([pageHeight, short]) => {
+  const fitted = [];
+  for (const doc of document.querySelectorAll('#teichaku-pdf > .pdf-document')) {
+    for (const level of [1, 2]) {
+      const height = doc.getBoundingClientRect().height;
+      const rest = height - Math.floor(height / pageHeight) * pageHeight;
+      if (height <= pageHeight || rest === 0 || rest >= short * pageHeight) { break; }
+      doc.classList.add('fit-' + level);
+      fitted.push(level);
+    }
+  }
+  return fitted.length;
+}"""
 
 
 class PrintError(Exception):
@@ -126,7 +151,7 @@ async def print_pdfs(documents: list[Document], *, executable: str, staging: Pat
         except Exception as error:
             raise NoChromium(f"Chromium（{executable}）を起動できません: {error}\n{INSTALL_CHROMIUM}") from error
         try:
-            page = await browser.new_page()
+            page = await browser.new_page(viewport={"width": CONTENT_WIDTH_PX, "height": round(CONTENT_HEIGHT_PX)})
             await page.emulate_media(media="print")
             for start in range(0, len(documents), CHUNK):
                 chunk = documents[start:start + CHUNK]
@@ -134,6 +159,7 @@ async def print_pdfs(documents: list[Document], *, executable: str, staging: Pat
                 printed = staging / f"print-{start}.pdf"
                 source.write_text(combined_html(chunk), encoding="utf-8")
                 await page.goto(source.as_uri(), wait_until="load")
+                await page.evaluate(FIT_SCRIPT, [CONTENT_HEIGHT_PX, SHORT_LAST_PAGE])
                 await page.pdf(path=str(printed), format="A4", print_background=True,
                                prefer_css_page_size=True)
                 split(printed, chunk, progress=progress)

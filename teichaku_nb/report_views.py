@@ -1,29 +1,30 @@
-"""The report documents as HTML: 会議録, 支援レポート (本人用 / 企業用) and 月次サマリー.
+"""The documents' content: 会議録, 支援レポート (本人用 / 企業用), 月次サマリー and 確認事項.
 
-The report notebooks (``notebooks/reports/*.ipynb``) call the ``show_*`` functions below
-and nothing else; ``reports.py`` executes them and exports the documents with the
-project's nbconvert template.  Everything here builds HTML from the CaseBook (``rules``,
-``casefile``), the review store and ``charts``; every piece of user or workbook text goes
-through ``esc`` (``html.escape``), so a ``<script>`` typed into a cell arrives as text.
+Each document is a Jinja2 template in ``templates/html/documents`` (autoescape on) and a
+function here that gathers what it shows from the CaseBook (``rules``, ``casefile``), the
+review store and ``charts``.  The report notebooks (``notebooks/reports/*.ipynb``) call the
+``show_*`` functions and nothing else; ``reports.py`` executes them and exports the
+documents with the project's nbconvert template.
 
-Privacy rules of the 支援レポート (shared/domain.md):
+Who reads what:
 
-- the internal 内容 notes of contacts never appear;
-- the 企業用 copy carries 生活・心身 details (the review's 生活 / 心身, 本人の意向, 次回確認事項,
-  生活・心身 goals of the plan, the self-rated condition and its chart, contacts with
-  家族・医療機関・関係機関) only when 企業共有同意 is はい;
-- only the validation problems of the person's own rows are listed (others may name
-  other people), with a count of the rest.
+- the 支援レポート leaves the office.  It carries the person's month (contacts without their
+  internal 内容 notes, attendance, the plan's goals, the review's shareable fields) and
+  nothing internal: no data problems, no flags, no sheet or row, no staff-only note.  The
+  企業用 copy carries 生活・心身 (those review fields, 本人の意向, 次回確認事項, the
+  self-rated condition and its chart, 生活・心身 goals, contacts with 家族・医療機関・関係機関)
+  only when 企業共有同意 is はい.
+- the 会議録, the 月次サマリー and the 確認事項 are for staff.  The workbook's problems go
+  there: counted in one line at the top, listed in an appendix after the content.  The
+  会議録 prints each case's level and flags as the conference saw them when it saved.
 
-The functions cache the loaded workbook (by path and modification time) and the opened
-store (by URL) for the life of the process: a batch of reports runs in one kernel, and
-each person's document costs only its own queries and chart.
+The loaded workbooks (a whole folder of offices at once) and the opened store are cached for
+the life of the process: a batch of documents runs in one kernel and loads its source once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from pathlib import Path
 
 import pandas as pd
@@ -31,9 +32,9 @@ import pandas as pd
 from . import casefile, rules
 from .casebook import ERROR, SEVERITY_LABELS, CaseBook
 from .japanese import format_date, format_month
-from .markup import esc, esc_lines, is_missing
-from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS, TABLES
-from .store import month_review
+from .markup import is_blank, number, percent, render, shown
+from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
+from .store import REGIONAL, format_time, month_review
 
 SELF = "本人"
 EMPLOYER = "企業"
@@ -42,52 +43,12 @@ AUDIENCE_LABELS = {SELF: "本人用", EMPLOYER: "企業用"}
 CONSENT_YES = "はい"
 WORK_DOMAIN = "職場"
 
-KIND_TITLES = {"minutes": "ケース会議 会議録", "support": "支援レポート", "summary": "月次サマリー"}
+KIND_TITLES = {"minutes": "ケース会議 会議録", "support": "支援レポート", "summary": "月次サマリー",
+               "checks": "データの確認事項（事業所内用）"}
 
 
 class ReportDataError(ValueError):
     """The report cannot be made from this input; the message is Japanese, for staff."""
-
-
-# --- small HTML helpers ---------------------------------------------------------------------
-
-def text_block(value, empty: str = "（記録なし）") -> str:
-    """Free text as an escaped paragraph, line breaks kept."""
-    if is_missing(value) or not str(value).strip():
-        return f'<p class="empty">{html.escape(empty)}</p>'
-    return "<p>" + esc_lines(value) + "</p>"
-
-
-def table(headers, rows, *, cls: str = "") -> str:
-    """A table; ``rows`` hold cells that are already HTML (escape with ``esc``)."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def fields(pairs, cls: str = "fields") -> str:
-    """A definition list of (label, escaped value) pairs."""
-    items = "".join(f"<dt>{html.escape(k)}</dt><dd>{v}</dd>" for k, v in pairs)
-    return f'<dl class="{cls}">{items}</dl>'
-
-
-def note(text: str, cls: str = "note") -> str:
-    return f'<p class="{cls}">{html.escape(text)}</p>'
-
-
-def section(title: str, body: str, cls: str = "") -> str:
-    return f'<section class="{cls}"><h2>{html.escape(title)}</h2>{body}</section>'
-
-
-def _percent(value) -> str:
-    return "—" if is_missing(value) else f"{float(value):.1%}"
-
-
-def _number(value) -> str:
-    if is_missing(value):
-        return "—"
-    value = float(value)
-    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
 
 
 def _month(month) -> pd.Period:
@@ -96,10 +57,8 @@ def _month(month) -> pd.Period:
 
 # --- loading, cached for a batch ------------------------------------------------------------
 
-_BOOKS: dict[tuple, CaseBook] = {}
+_SOURCES: dict[tuple, list[CaseBook]] = {}
 _STORES: dict[tuple[str, str], object] = {}
-
-
 _SOURCE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 
@@ -114,37 +73,40 @@ def _stamp(path: Path) -> tuple:
 
 
 def load_book(book, office: str | None = None) -> CaseBook:
-    """The office's CaseBook from a workbook, CSV folder or folder of offices (cached)."""
+    """The office's CaseBook from a workbook, CSV folder or folder of offices.
+
+    The whole source is loaded once and kept while it is unchanged: the documents of every
+    office of a folder share one load."""
     from .workbook import load_source
 
     path = Path(book).expanduser().absolute()
     if not path.exists():
         raise ReportDataError(f"ケース記録 {path} が見つかりません")
-    key = (str(path), office, _stamp(path))
-    if key not in _BOOKS:
-        books, _ = load_source(path)
-        if office is not None:
-            chosen = [b for b in books if b.office == office]
-            if not chosen:
-                raise ReportDataError(f"事業所「{office}」のケース記録が {path} にありません")
-        elif len(books) > 1:
-            raise ReportDataError(f"{path} には事業所が {len(books)} か所あります。事業所（office）を指定してください")
-        else:
-            chosen = books
-        found = chosen[0]
-        unreadable = [p for p in found.problems if p.code == "unreadable"]
-        if unreadable:
-            raise ReportDataError(unreadable[0].message)
-        _BOOKS.clear()            # one workbook at a time is enough for a batch
-        _BOOKS[key] = found
-    return _BOOKS[key]
+    key = (str(path), _stamp(path))
+    if key not in _SOURCES:
+        _SOURCES.clear()            # one source at a time is enough for a batch
+        _SOURCES[key] = load_source(path)[0]
+    books = _SOURCES[key]
+    if office is not None:
+        chosen = [b for b in books if b.office == office]
+        if not chosen:
+            raise ReportDataError(f"事業所「{office}」のケース記録が {path} にありません")
+    elif len(books) > 1:
+        raise ReportDataError(f"{path} には事業所が {len(books)} か所あります。事業所（office）を指定してください")
+    else:
+        chosen = books
+    found = chosen[0]
+    unreadable = [p for p in found.problems if p.code == "unreadable"]
+    if unreadable:
+        raise ReportDataError(unreadable[0].message)
+    return found
 
 
 def open_store(book, db: str | None):
-    """(store or None, a Japanese note when there is none or it cannot be opened).
+    """(store or None, a Japanese note for staff when there is none or it cannot be opened).
 
     ``db``, else the SQLite file beside the workbook when it exists (``store.open_existing``:
-    a report never creates a store it only reads).  Kept open for the rest of the batch.
+    a document never creates a store it only reads).  Kept open for the rest of the batch.
     """
     from .store import StoreError, default_path, open_existing
 
@@ -161,47 +123,11 @@ def open_store(book, db: str | None):
     return _STORES[key], None
 
 
-# --- validation problems --------------------------------------------------------------------
+# --- the workbook's problems (staff documents only) -----------------------------------------
 
-_SHEET_TITLES = {sheet.name: sheet.title for sheet in TABLES}
-
-
-def _user_rows(book: CaseBook, user_id: str) -> set[tuple[str, int]]:
-    rows = set()
-    for name, title in _SHEET_TITLES.items():
-        frame = getattr(book, name)
-        if "row" in frame and "user_id" in frame:
-            rows |= {(title, int(r)) for r in frame.loc[frame["user_id"] == user_id, "row"].dropna()}
-    return rows
-
-
-def problems_html(book: CaseBook, user_id: str | None = None) -> str:
-    """The workbook's validation problems (sheet, row, column, message), or '' when none.
-
-    With ``user_id`` (a 支援レポート handed out of the office) only the problems of that
-    person's rows and of whole sheets are listed; the others are counted.
-    """
-    problems = list(book.problems)
-    if not problems:
-        return ""
-    hidden = 0
-    if user_id is not None:
-        mine = _user_rows(book, user_id)
-        shown = [p for p in problems if p.row is None or (p.sheet, p.row) in mine]
-        hidden = len(problems) - len(shown)
-        problems = shown
-    errors = sum(p.severity == ERROR for p in book.problems)
-    head = (f"ケース記録に問題があります（エラー {errors}件、警告 {len(book.problems) - errors}件）。"
-            + ("エラーのある行を除いて作成しています。" if errors else "")
-            + "配布の前に teichaku validate で確認し、ブックを直してください。")
-    rows = [(esc(SEVERITY_LABELS.get(p.severity, p.severity)), esc(p.sheet, "ファイル全体"),
-             esc(p.row, ""), esc(p.column, ""), esc(p.message)) for p in problems]
-    body = note(head, "warning")
-    if rows:
-        body += table(("区分", "シート", "行", "列", "内容"), rows, cls="problems")
-    if hidden:
-        body += note(f"ほかに {hidden}件（この方以外の行）の問題があります。内容は事業所内で確認してください。")
-    return section("データの確認事項", body, "problems")
+def problem_rows(problems) -> list[tuple]:
+    return [(SEVERITY_LABELS.get(p.severity, p.severity), p.sheet or "ファイル全体", p.row, p.column, p.message)
+            for p in problems]
 
 
 # --- 支援レポート -----------------------------------------------------------------------------
@@ -222,16 +148,45 @@ def _person(book: CaseBook, user_id: str, month: pd.Period) -> tuple:
     return cached[1]
 
 
-def _chart_uri(trend: pd.DataFrame) -> str:
-    """The attendance and condition chart of one person, as an inline SVG (a data: URI)."""
+def _period_text(profile: dict) -> str:
+    start, end = profile["support_start"], profile["support_end"]
+    if start is None:
+        return "—"
+    n, total = profile["support_month"], profile["support_months"]
+    span = f"{format_date(start)}〜{format_date(end)}" if end is not None else f"{format_date(start)}〜"
+    if n is None:
+        return f"{span}（支援開始前）"
+    return f"{span}（今月は {n}か月目" + (f"／全{total}か月）" if total else "）")
+
+
+def _attendance(book: CaseBook, user_id: str, month: pd.Period) -> dict | None:
+    a = book.attendance
+    row = a[(a["user_id"] == user_id) & (a["month"] == month)]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    count = lambda name: 0 if pd.isna(r[name]) else int(r[name])      # blank 欠勤・遅刻・早退 is 0
+    return {"scheduled": count("scheduled_days"), "worked": count("worked_days"), "absent": count("absent"),
+            "late": count("late"), "left_early": count("left_early")}
+
+
+def _review_parts(review, full: bool) -> list[tuple[str, str]]:
+    """The review's fields a copy may carry, in order, leaving out the blank ones."""
+    if review is None:
+        return []
+    parts = [("職場での様子", review.workplace)]
+    if full:
+        parts += [("生活の様子", review.life), ("心身の様子", review.health), ("本人の意向", review.wishes)]
+    parts.append(("来月の支援方針", review.policy))
+    if full:
+        parts.append(("次回確認すること", review.next_check))
+    return [(label, text) for label, text in parts if not is_blank(text)]
+
+
+def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, store=None) -> str:
+    """One person's 支援レポート for ``month``, 本人用 or 企業用."""
     from . import charts
 
-    return charts.svg_data_uri(charts.trend_svg(trend, scores=True))
-
-
-def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, store=None,
-                        store_note: str | None = None, with_problems: bool = True) -> str:
-    """One person's 支援レポート for ``month``, 本人用 or 企業用."""
     month = _month(month)
     if audience not in AUDIENCES:
         raise ReportDataError(f"支援レポートの宛先は 本人 か 企業 にしてください（{audience!r} は使えません）")
@@ -239,198 +194,127 @@ def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, s
     profile, contacts, trend, plan = _person(book, user_id, month)
     if profile is None:
         raise ReportDataError(f"利用者ID {user_id} は {book.office} のケース記録にありません")
+    for_person = audience == SELF
     consent = profile.get("employer_consent") == CONSENT_YES
-    full = audience == SELF or consent          # 生活・心身 details and the condition scores
-    parts = [problems_html(book, user_id) if with_problems else ""]
+    full = for_person or consent                    # 生活・心身 details and the self-rated condition
+    month_label = format_month(month)
+    name = shown(profile["name"], "")
 
-    title = f"{format_month(month)} 支援レポート（{AUDIENCE_LABELS[audience]}）"
-    n, total = profile["support_month"], profile["support_months"]
-    if profile["support_start"] is None:
-        period_text = "—"
-    elif n is None:
-        period_text = f"支援開始前（支援開始 {format_date(profile['support_start'])}）"
-    else:
-        period_text = f"支援期間の {n}か月目" + (f"（全{total}か月）" if total else "")
-    addressee = f"{profile['name']} 様" if audience == SELF else f"{profile['employer'] or ''} 御中"
-    parts.append(f'<h1 class="doc-title">{esc(title)}</h1>')
-    parts.append(f'<p class="addressee">{esc(addressee)}</p>')
-    parts.append(fields([
-        ("氏名", esc(profile["name"])),
-        ("企業名", esc(profile["employer"])),
-        ("職種", esc(profile["job"])),
-        ("就職日", esc(profile["hired_on"])),
-        ("支援期間", f"{esc(profile['support_start'])}〜{esc(profile['support_end'])}"),
-        *([("離職日", esc(profile["left_on"]))] if profile["left_on"] is not None else []),
-        ("今月", esc(period_text)),
-        ("担当支援員", esc(profile["staff"])),
-        ("事業所", esc(book.office)),
-    ]))
-    if audience == EMPLOYER:
-        parts.append(note("本人の同意により、生活・心身の状況も記載しています。" if consent else
-                          "企業用: 本人の同意（企業共有同意）がないため、生活・心身の詳しい内容と体調などの自己評価は載せていません。",
-                          "consent"))
-
-    # contacts: date, method, with whom, staff; never the internal 内容 notes
+    facts = [] if for_person else [("氏名", f"{name} さん")]
+    facts += [("勤務先", profile["employer"]), ("就職日", profile["hired_on"])]
+    if profile["left_on"] is not None:
+        facts.append(("離職日", profile["left_on"]))
+    facts += [("支援期間", _period_text(profile)), ("担当支援員", profile["staff"]), ("事業所", book.office)]
     if not full:
         contacts = contacts[contacts["party"].isin(set(PARTY_WITH_USER) | set(PARTY_WITH_EMPLOYER))]
-    if contacts.empty:
-        body = note("この月の支援（面談・連絡）の記録はありません。")
-    else:
-        body = table(("実施日", "方法", "相手", "担当"), [
-            (esc(r["date"]), esc(r["method"]), esc(r["party"]), esc(r["staff"]))
-            for r in contacts.to_dict("records")], cls="contacts")
-        body += note(f"計 {len(contacts)}回")
-    parts.append(section("今月の支援（面談・連絡）", body))
-
-    # attendance, and the condition scores where allowed
-    a = book.attendance
-    row = a[(a["user_id"] == user_id) & (a["month"] == month)]
-    if row.empty:
-        body = note("この月の勤怠の記録はありません。")
-    else:
-        r = row.iloc[0]
-        body = fields([("所定日数", f"{esc(r['scheduled_days'])}日"), ("出勤日数", f"{esc(r['worked_days'])}日"),
-                       ("欠勤", f"{esc(r['absent'], '0')}日"), ("遅刻", f"{esc(r['late'], '0')}回"),
-                       ("早退", f"{esc(r['left_early'], '0')}回"),
-                       ("出勤率", esc(_percent(trend["attendance_rate"].iloc[-1])))], cls="fields inline")
-    headers = ["月", "出勤率", "欠勤率", "遅刻・早退"] + ([SCORE_LABELS[c] for c in SCORE_COLUMNS] if full else [])
-    rows = []
-    for period, t in trend.iterrows():
-        cells = [esc(format_month(period)), esc(_percent(t["attendance_rate"])), esc(_percent(t["absence_rate"])),
-                 esc(_number(t["late_early"]))]
-        if full:
-            cells += [esc(_number(t[c])) for c in SCORE_COLUMNS]
-        rows.append(cells)
-    body += "<h3>最近6か月</h3>" + table(headers, rows, cls="trend")
-    if full:
-        body += note("体調・睡眠・気分・人間関係・業務は、面談での本人の自己評価（1 悪い〜5 良い）の月平均です。")
-    parts.append(section("勤怠と体調" if full else "勤怠", body))
-    if full:
-        parts.append(section("体調などの推移", f'<figure class="chart"><img alt="勤怠と自己評価の推移" '
-                                              f'src="{_chart_uri(trend)}"></figure>', "chart"))
-
-    # plan goals
-    if not full:
         plan = plan[plan["domain"] == WORK_DOMAIN]
-    if plan.empty:
-        body = note("個別支援計画の目標の記録はありません。" if full else "職場についての計画の目標の記録はありません。")
-    else:
-        body = note(f"個別支援計画（{format_date(plan['plan_date'].iloc[0])} 作成）の目標と進み具合")
-        body += table(("領域", "目標", "支援内容", "期限", "状況"), [
-            (esc(r["domain"]), esc(r["goal"]), esc(r["support"]), esc(r["due_on"]), esc(r["status"]))
-            for r in plan.to_dict("records")], cls="plan")
-    parts.append(section("個別支援計画の目標", body))
-
-    # the month's situation and next month's plan, from the conference review
+    latest = trend.iloc[-1]
+    scores = [(SCORE_LABELS[c], number(latest[c])) for c in SCORE_COLUMNS if not pd.isna(latest[c])] if full else None
+    has_trend = not trend[["attendance_rate", "late_early"] + (list(SCORE_COLUMNS) if full else [])].isna().all().all()
+    alt = "直近6か月の出勤率と遅刻・早退" + ("、体調などの自己評価の推移" if full else "の推移")
     review = store.review(book.office, user_id, month) if store is not None else None
-    if review is None:
-        body = note(store_note or "この月のケース会議の記録（ケース検討）はまだありません。")
-    else:
-        body = "<h3>職場での様子</h3>" + text_block(review.workplace)
-        if full:
-            body += "<h3>生活の様子</h3>" + text_block(review.life)
-            body += "<h3>心身の様子</h3>" + text_block(review.health)
-            if review.wishes.strip():
-                body += "<h3>本人の意向</h3>" + text_block(review.wishes)
-        body += "<h3>来月の支援方針</h3>" + text_block(review.policy)
-        if full and review.next_check.strip():
-            body += "<h3>次回確認すること</h3>" + text_block(review.next_check)
-    parts.append(section("今月の様子と来月の予定", body))
 
-    parts.append(f'<p class="signature">{esc(book.office)}　担当支援員 {esc(profile["staff"])}</p>')
-    return "".join(parts)
+    return render(
+        "documents/support.html.j2", for_person=for_person, month_label=month_label,
+        title=f"{month_label}の支援レポート（{AUDIENCE_LABELS[audience]}）",
+        addressee=f"{name} 様" if for_person else f"{shown(profile['employer'], 'ご担当者')} 御中",
+        lead=(f"{month_label}の就労定着支援の内容をお知らせします。" if for_person
+              else f"{name} さんへの{month_label}の就労定着支援の内容をお知らせします。"),
+        facts=facts,
+        audience_note=None if for_person else (
+            "ご本人の同意を得て、生活や体調の様子も記載しています。" if consent else
+            "このレポートには、職場での様子、勤怠、職場に関わる目標と支援を記載しています。"),
+        contacts=[(r["date"], r["method"], r["party"], r["staff"]) for r in contacts.to_dict("records")],
+        attendance=_attendance(book, user_id, month), scores=scores,
+        chart_uri=charts.svg_data_uri(charts.trend_svg(trend, scores=full)) if has_trend else None, chart_alt=alt,
+        goals=plan.to_dict("records"), plan_date=plan["plan_date"].iloc[0] if len(plan) else None,
+        no_goals="個別支援計画の目標の記録はありません。" if full else "職場に関わる計画の目標の記録はありません。",
+        review=_review_parts(review, full), office=book.office, staff=profile["staff"])
 
 
 # --- 会議録 ----------------------------------------------------------------------------------
 
-def _flags_html(case) -> str:
-    if case is None:
-        return note("この月の検討対象ではありません（支援期間外）。")
-    if not case.flags:
-        return f'<p><span class="level level-{esc(case.level)}">{esc(case.level)}</span> フラグはありません。</p>'
-    items = "".join(f"<li>【{esc(rules.FLAGS[f.code].label)}】{esc(f.message)}</li>" for f in case.flags)
-    return f'<p><span class="level level-{esc(case.level)}">{esc(case.level)}</span></p><ul class="flags">{items}</ul>'
+def _flag_pairs(flags) -> list[tuple[str, str]]:
+    return [(rules.FLAGS[f["code"]].label if f["code"] in rules.FLAGS else f["code"], f["message"]) for f in flags]
 
 
-def _actions_table(actions, *, carried: bool) -> str:
-    headers = ("起票月", "内容", "担当", "期限", "状態", "結果") if carried else ("内容", "担当", "期限", "状態")
-    rows = []
-    for a in actions:
-        cells = [esc(a.content), esc(a.owner), esc(a.due_on), esc(a.status)]
-        if carried:
-            cells = [esc(a.month)] + cells + [esc(a.result, "")]
-        rows.append(cells)
-    return table(headers, rows, cls="actions")
+def _recorded(record) -> str:
+    """Who saved the record, when (and who made it first, when that is someone else)."""
+    text = f"{record.updated_by}（{format_time(record.updated_at)}"
+    if record.created_by != record.updated_by:
+        text += f"、最初の記録 {record.created_by}"
+    return text + "）"
 
 
-def minutes_html(book: CaseBook, month, *, store=None, store_note: str | None = None,
-                 with_problems: bool = True) -> str:
+def _case_entry(r, case, names: dict, actions_now, carried) -> dict:
+    """One reviewed case of the 会議録: the level and flags saved with the review, and since then."""
+    current = [f.as_dict() for f in case.flags] if case is not None else []
+    if r.saved_flags is not None:
+        level, flags, flags_note = r.saved_level or rules.STABLE, list(r.saved_flags), None
+    else:
+        level = case.level if case is not None else rules.STABLE
+        flags = current
+        flags_note = "この検討の保存時の区分とフラグは記録されていないため、今の判定を載せています。"
+    later = []
+    if r.saved_flags is not None and case is not None:
+        before, now = {f["code"] for f in flags}, {f["code"] for f in current}
+        labels = lambda codes: "・".join(f"「{rules.FLAGS[c].label}」" for c in rules.FLAGS if c in codes)
+        if before - now:
+            later.append(f"会議の後に解消したフラグ: {labels(before - now)}")
+        if now - before:
+            later.append(f"会議の後に加わったフラグ: {labels(now - before)}")
+    staff = case.staff if case is not None else ""
+    title = f"{r.user_id} {names.get(r.user_id, '')}" + (f"（担当 {staff}）" if staff else "")
+    texts = [("職場", r.workplace), ("生活", r.life), ("心身", r.health), ("課題", r.issues)]
+    if not is_blank(r.discussion):
+        texts.append(("検討内容", r.discussion))
+    texts.append(("方針", r.policy))
+    texts += [(label, text) for label, text in (("本人の意向", r.wishes), ("次回確認事項", r.next_check))
+              if not is_blank(text)]
+    return {"title": title, "level": level, "flags": _flag_pairs(flags), "flags_note": flags_note,
+            "later": later, "judgement": r.judgement, "texts": texts,
+            "actions": [(a.content, a.owner, a.due_on, a.status) for a in actions_now],
+            "carried": [(a.month, a.content, a.owner, a.due_on, a.status, a.result) for a in carried],
+            "recorded": f"記録者: {_recorded(r)}"}
+
+
+def _conference_fields(c) -> list[tuple[str, object]]:
+    pairs = [("開催日", c.held_on), ("種別", c.kind), ("出席者", list(c.attendees))]
+    if c.kind == REGIONAL or c.outside_participants or c.presenter:
+        pairs += [("外部参加者", list(c.outside_participants)), ("発表者", c.presenter)]
+    return pairs + [("記録者", _recorded(c))]
+
+
+def minutes_html(book: CaseBook, month, *, store=None, store_note: str | None = None) -> str:
     """The conference minutes of ``month``: conferences, then each case reviewed."""
     month = _month(month)
     office = book.office
-    parts = [problems_html(book) if with_problems else "",
-             f'<h1 class="doc-title">{esc(format_month(month))} ケース会議 会議録</h1>',
-             fields([("事業所", esc(office)), ("対象月", esc(format_month(month)))])]
-    if store is None:
-        parts.append(note(store_note or "会議記録のデータベースがありません。", "warning"))
     review = month_review(book, month, store)
     cases = {c.user_id: c for c in review.cases}
     names = dict(zip(book.users["user_id"], book.users["name"]))
+    notes, entries = [], []
+    conferences = reviews = None
     if store is None:
-        conferences, reviews = [], []
+        notes.append(store_note or "会議記録のデータベースがありません。")
     else:
-        conferences = store.conferences(office, month)
-        reviews = store.reviews(office, month)
-
-    if conferences:
-        blocks = []
-        for c in conferences:
-            pairs = [("開催日", esc(c.held_on)), ("種別", esc(c.kind)), ("出席者", esc(list(c.attendees)))]
-            if c.kind == "地域連携会議" or c.outside_participants or c.presenter:
-                pairs += [("外部参加者", esc(list(c.outside_participants))), ("発表者", esc(c.presenter))]
-            blocks.append(fields(pairs))
-        parts.append(section("会議", "".join(blocks)))
-    elif store is not None:
-        parts.append(section("会議", note("この月の会議の記録はありません。")))
-
-    order = {c.user_id: i for i, c in enumerate(review.cases)}
-    reviews = sorted(reviews, key=lambda r: (order.get(r.user_id, len(order)), r.user_id))
-    m0 = pd.Timestamp(month.start_time.normalize()).tz_localize("UTC")
-    for r in reviews:
-        case = cases.get(r.user_id)
-        body = "<h3>区分とフラグ</h3>" + _flags_html(case)
-        if r.judgement:
-            body += f"<p>会議の判断: <strong>{esc(r.judgement)}</strong></p>"
-        body += fields([("職場", text_block(r.workplace)), ("生活", text_block(r.life)), ("心身", text_block(r.health))])
-        body += "<h3>課題</h3>" + text_block(r.issues)
-        if r.discussion.strip():
-            body += "<h3>検討内容</h3>" + text_block(r.discussion)
-        body += "<h3>方針</h3>" + text_block(r.policy)
-        if r.wishes.strip():
-            body += "<h3>本人の意向</h3>" + text_block(r.wishes)
-        if r.next_check.strip():
-            body += "<h3>次回確認事項</h3>" + text_block(r.next_check)
-        opened = store.actions(office, r.user_id, month=month)
-        body += "<h3>役割分担（今回）</h3>" + (_actions_table(opened, carried=False) if opened
-                                             else note("今回決めた役割分担はありません。"))
-        earlier = [a for a in store.actions(office, r.user_id) if a.month < month
-                   and (a.is_open or (a.updated_at is not None and pd.Timestamp(a.updated_at) >= m0))]
-        body += "<h3>前回からの持ち越し</h3>" + (_actions_table(earlier, carried=True) if earlier
-                                              else note("持ち越しの役割分担はありません。"))
-        staff = case.staff if case is not None else ""
-        title = f"{r.user_id} {names.get(r.user_id, '')}（担当 {staff}）" if staff else f"{r.user_id} {names.get(r.user_id, '')}"
-        parts.append(section(title, body, "case"))
-
-    reviewed = {r.user_id for r in reviews}
-    missing = [c for c in review.cases if c.user_id not in reviewed]
-    if missing:
-        rows = [(esc(c.level), esc(c.user_id), esc(c.name), esc(c.staff),
-                 esc("、".join(rules.FLAGS[f.code].label for f in c.flags), "なし")) for c in missing]
-        parts.append(section(f"検討の記録がない対象者（{len(missing)}人）",
-                             table(("区分", "利用者ID", "氏名", "担当", "フラグ"), rows, cls="agenda")))
-    if not reviews and store is not None:
-        parts.insert(3, note("この月のケース検討の記録はありません。", "warning"))
-    return "".join(parts)
+        conferences = [_conference_fields(c) for c in store.conferences(office, month)]
+        order = {c.user_id: i for i, c in enumerate(review.cases)}
+        reviews = sorted(store.reviews(office, month), key=lambda r: (order.get(r.user_id, len(order)), r.user_id))
+        if not reviews:
+            notes.append("この月のケース検討の記録はありません。")
+        m0 = pd.Timestamp(month.start_time.normalize()).tz_localize("UTC")
+        for r in reviews:
+            earlier = [a for a in store.actions(office, r.user_id) if a.month < month
+                       and (a.is_open or (a.updated_at is not None and pd.Timestamp(a.updated_at) >= m0))]
+            entries.append(_case_entry(r, cases.get(r.user_id), names, store.actions(office, r.user_id, month=month),
+                                       earlier))
+    reviewed = {r.user_id for r in reviews or []}
+    unreviewed = [(c.level, c.user_id, c.name, c.staff, "、".join(rules.FLAGS[f.code].label for f in c.flags) or "なし")
+                  for c in review.cases if c.user_id not in reviewed]
+    return render("documents/minutes.html.j2", title=f"{format_month(month)} ケース会議 会議録",
+                  facts=[("事業所", office), ("対象月", month)], notes=notes, conferences=conferences,
+                  cases=entries, unreviewed=unreviewed, problems=problem_rows(book.problems),
+                  book_name=book.source.name)
 
 
 # --- 月次サマリー ---------------------------------------------------------------------------
@@ -439,30 +323,22 @@ def fiscal_year_of(month: pd.Period) -> int:
     return month.year if month.month >= 4 else month.year - 1
 
 
-def _retention_html(book: CaseBook, result, names: dict) -> str:
-    if result.rate is None:
-        body = note("就労定着率は出せません（対象期間に利用者がいません）。")
-    else:
-        body = fields([
-            ("基準日", esc(result.reference_day)),
-            ("対象期間", f"{esc(result.window_start)}〜{esc(result.reference_day)}"),
-            ("就労定着率", f"<strong>{esc(rules.format_rate(result.rate))}</strong>"
-                         f"（就労中 {result.numerator}人 / 対象 {result.denominator}人）"),
-            ("区分", esc(result.tier)),
-            ("基本報酬", f"{esc(rules.format_units(result.units))}（1人1か月あたり）"),
-        ])
+def _retention_context(book: CaseBook, result, names: dict, heading: str) -> dict:
+    facts = None
+    if result.rate is not None:
+        facts = [("基準日", result.reference_day), ("対象期間", f"{format_date(result.window_start)}〜"
+                                                        f"{format_date(result.reference_day)}"),
+                 ("就労定着率", f"{rules.format_rate(result.rate)}（就労中 {result.numerator}人 / 対象 {result.denominator}人）"),
+                 ("区分", result.tier), ("基本報酬", f"{rules.format_units(result.units)}（1人1か月あたり）")]
     employed = set(result.numerator_users)
     left_on = dict(zip(book.users["user_id"], book.users["left_on"]))
-    rows = [(esc(u), esc(names.get(u, "")), esc("就労中" if u in employed else "離職"),
-             esc(left_on.get(u) if u not in employed else None, "")) for u in result.denominator_users]
-    if rows:
-        body += "<details open><summary>対象者</summary>" + table(("利用者ID", "氏名", "基準日の状況", "離職日"), rows,
-                                                                  cls="people") + "</details>"
-    return body
+    people = [(u, names.get(u, ""), "就労中" if u in employed else "離職", left_on.get(u) if u not in employed else "")
+              for u in result.denominator_users]
+    return {"heading": heading, "facts": facts, "people": people}
 
 
 def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = None,
-                 today: dt.date | None = None, with_problems: bool = True) -> str:
+                 today: dt.date | None = None) -> str:
     """The supervisor's summary of ``month``."""
     from . import charts
 
@@ -472,86 +348,78 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     cases = review.cases
     n = len(cases)
     names = dict(zip(book.users["user_id"], book.users["name"]))
-    parts = [problems_html(book) if with_problems else "",
-             f'<h1 class="doc-title">{esc(format_month(month))} 月次サマリー</h1>',
-             fields([("事業所", esc(book.office)), ("対象月", esc(format_month(month)))])]
-    if store is None:
-        parts.append(note(store_note or "会議記録のデータベースがありません。", "warning"))
-
     counts = review.level_counts()
-    starting = "、".join(f"{u} {names.get(u, '')}" for u in review.starting_next_month)
-    body = fields([("支援中の利用者", f"<strong>{n}人</strong>"),
-                   ("区分", esc("・".join(f"{k} {v}人" for k, v in counts.items()))),
-                   ("来月から支援開始", esc(starting, "なし"))])
-    parts.append(section("支援中の利用者", body))
+    people = [("支援中の利用者", f"{n}人"), ("区分", "・".join(f"{k} {v}人" for k, v in counts.items())),
+              ("来月から支援開始", "、".join(f"{u} {names.get(u, '')}" for u in review.starting_next_month) or "なし")]
 
-    # compliance
-    def done(code: str) -> list:
-        return [c for c in cases if code not in c.codes]
-
-    rows = []
+    compliance = []
     for label, code in (("本人との対面の面談（毎月）", "no_face_to_face"), ("支援レポートの送付", "report_not_shared"),
                         ("個別支援計画の見直し", "plan_review_due")):
-        ok = done(code)
         lacking = [c for c in cases if code in c.codes]
-        rows.append((esc(label), esc(f"{len(ok)} / {n}人"), esc(_percent(len(ok) / n) if n else "—"),
-                     esc("、".join(f"{c.user_id} {c.name}" for c in lacking), "なし")))
-    body = table(("項目", "できている人", "割合", "できていない人"), rows, cls="compliance")
-    body += note("支援レポートの送付は、ブックの支援レポートシートと会議記録のデータベースの記録で判定しています。")
-    parts.append(section("算定要件の確認", body))
+        compliance.append((label, f"{n - len(lacking)} / {n}人", percent((n - len(lacking)) / n) if n else "—",
+                           "、".join(f"{c.user_id} {c.name}" for c in lacking) or "なし"))
 
-    # levels and flags by code
-    flag_rows, flag_counts = [], {}
+    flags, flag_counts = [], {}
     for kind in rules.FLAG_KINDS:
-        who = [c for c in cases if kind.code in c.codes]
+        who = [c.user_id for c in cases if kind.code in c.codes]
         flag_counts[kind.label] = len(who)
-        flag_rows.append((esc(kind.code), esc(kind.label), esc(kind.level), esc(f"{len(who)}人"),
-                          esc("、".join(c.user_id for c in who), "")))
-    body = table(("コード", "フラグ", "区分", "人数", "利用者ID"), flag_rows, cls="flags")
-    level_fig = charts.bar_figure(pd.Series(counts), title="区分ごとの人数")
+        flags.append((kind.label, kind.level, f"{len(who)}人", "、".join(who)))
+    chart_list = [("区分ごとの人数", charts.data_uri(charts.bar_figure(pd.Series(counts), title="区分ごとの人数")))]
     used = pd.Series({k: v for k, v in flag_counts.items() if v})
-    body += (f'<div class="charts"><figure class="chart small"><img alt="区分ごとの人数" src="{charts.data_uri(level_fig)}"></figure>')
     if len(used):
-        flag_fig = charts.bar_figure(used, title="フラグごとの人数", color="#d1495b")
-        body += f'<figure class="chart small"><img alt="フラグごとの人数" src="{charts.data_uri(flag_fig)}"></figure>'
-    body += "</div>"
-    parts.append(section("区分とフラグ", body))
+        chart_list.append(("フラグごとの人数", charts.data_uri(
+            charts.bar_figure(used, title="フラグごとの人数", color="#d1495b"))))
 
-    # retention
     fy = fiscal_year_of(month)
-    today = today or min(dt.date.today(), m1.date())
-    result = rules.retention(book, fy, today=today)
-    body = f"<h3>{fy}年度の基本報酬（基準日 {esc(result.reference_day)}）</h3>" + _retention_html(book, result, names)
+    result = rules.retention(book, fy, today=today or min(dt.date.today(), m1.date()))
     p = result.projection
-    body += f"<h3>翌年度（{p.fiscal_year}年度）の見込み</h3>" + _retention_html(book, p, names)
-    notes = list(dict.fromkeys(result.notes + p.notes))
-    body += "<ul class='notes'>" + "".join(f"<li>{esc(t)}</li>" for t in notes) + "</ul>"
-    parts.append(section("就労定着率", body))
-
-    # support ending within 3 months
-    ending = [c for c in cases if "support_ending" in c.codes]
-    if ending:
-        rows = [(esc(c.user_id), esc(c.name), esc(c.staff), esc(c.support_end), esc(f"{c.months_left}か月"))
-                for c in sorted(ending, key=lambda c: (c.support_end or dt.date.max, c.user_id))]
-        body = table(("利用者ID", "氏名", "担当", "支援終了予定日", "残り"), rows, cls="ending")
-    else:
-        body = note("3か月以内に支援が終わる人はいません。")
-    parts.append(section("3か月以内に支援が終わる人", body))
-
-    # overdue actions
+    ending = [(c.user_id, c.name, c.staff, c.support_end, f"{c.months_left}か月")
+              for c in sorted((c for c in cases if "support_ending" in c.codes),
+                              key=lambda c: (c.support_end or dt.date.max, c.user_id))]
+    overdue, overdue_empty = [], "期限を過ぎた対応はありません。"
     if store is None:
-        body = note("会議記録のデータベースがないため、期限を過ぎた対応は確認できません。")
+        overdue_empty = "会議記録のデータベースがないため、期限を過ぎた対応は確認できません。"
     else:
-        frame = rules.overdue_actions(store.open_actions_frame(book.office, month), month,
-                                      [c.user_id for c in cases])
-        if frame.empty:
-            body = note("期限を過ぎた対応はありません。")
-        else:
-            rows = [(esc(r.user_id), esc(names.get(r.user_id, "")), esc(r.content), esc(r.owner),
-                     esc(r.due_on), esc(r.status), esc(r.month)) for r in frame.itertuples()]
-            body = table(("利用者ID", "氏名", "内容", "担当", "期限", "状態", "起票月"), rows, cls="overdue")
-    parts.append(section(f"期限を過ぎた対応（{format_date(m1)}時点）", body))
-    return "".join(parts)
+        frame = rules.overdue_actions(store.open_actions_frame(book.office, month), month, [c.user_id for c in cases])
+        overdue = [(r.user_id, names.get(r.user_id, ""), r.content, r.owner, r.due_on, r.status, r.month)
+                   for r in frame.itertuples()]
+    return render(
+        "documents/summary.html.j2", title=f"{format_month(month)} 月次サマリー",
+        facts=[("事業所", book.office), ("対象月", month)],
+        notes=[] if store is not None else [store_note or "会議記録のデータベースがありません。"],
+        people=people, compliance=compliance, flags=flags, charts=chart_list,
+        current=_retention_context(book, result, names, f"{fy}年度の基本報酬（基準日 {format_date(result.reference_day)}）"),
+        projection=_retention_context(book, p, names, f"翌年度（{p.fiscal_year}年度）の見込み"),
+        retention_notes=list(dict.fromkeys(result.notes + p.notes)), ending=ending,
+        overdue_heading=f"期限を過ぎた対応（{format_date(m1)}時点）", overdue=overdue, overdue_empty=overdue_empty,
+        problems=problem_rows(book.problems), book_name=book.source.name)
+
+
+# --- 確認事項 (a batch of 支援レポート) ----------------------------------------------------------
+
+def affected_people(book: CaseBook, user_ids) -> list[dict]:
+    """The people among ``user_ids`` whose own rows have errors (their copies were made from the
+    readable values): user_id, name, errors, warnings."""
+    names = dict(zip(book.users["user_id"], book.users["name"]))
+    found = []
+    for user_id in user_ids:
+        mine = book.problems_of(user_id)
+        errors = sum(p.severity == ERROR for p in mine)
+        if errors:
+            found.append({"user_id": user_id, "name": names.get(user_id, ""), "errors": errors,
+                          "warnings": len(mine) - errors})
+    return found
+
+
+def checks_html(book: CaseBook, month, copies: dict[str, list[str]]) -> str:
+    """What staff must know about a batch of 支援レポート: whose copies lacked unreadable rows,
+    and the workbook's problems.  ``copies``: 利用者ID → the copies made (本人用, 企業用)."""
+    month = _month(month)
+    affected = [(p["user_id"], p["name"], p["errors"], p["warnings"], "・".join(copies[p["user_id"]]))
+                for p in affected_people(book, copies)]
+    return render("documents/checks.html.j2", title=f"{format_month(month)} {KIND_TITLES['checks']}",
+                  facts=[("事業所", book.office), ("対象月", month), ("支援レポート", f"{len(copies)}人分")],
+                  affected=affected, problems=problem_rows(book.problems), book_name=book.source.name)
 
 
 # --- what the report notebooks call ---------------------------------------------------------
@@ -563,10 +431,10 @@ def _display(markup: str):
 
 def show_support(book, month, *, db: str | None = None, user: str, audience: str = SELF,
                  office: str | None = None):
-    """One person's 支援レポート (the workbook's problems first, when there are any)."""
+    """One person's 支援レポート (without the store, the review's part is left out)."""
     casebook = load_book(book, office)
-    store, store_note = open_store(book, db)
-    return _display(support_report_html(casebook, month, user, audience, store=store, store_note=store_note))
+    store, _note = open_store(book, db)
+    return _display(support_report_html(casebook, month, user, audience, store=store))
 
 
 def show_minutes(book, month, *, db: str | None = None, office: str | None = None):

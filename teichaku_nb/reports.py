@@ -1,10 +1,12 @@
-"""Make the report documents: execute the report notebooks, export HTML or PDF.
+"""Make the documents: execute the report notebooks, export HTML or PDF.
 
 ``make_reports(kind, book, month, ...)`` is the one entry point (the ``teichaku report``
-command and the app's export buttons call it):
+command and the app's export panel call it):
 
 1. plan the documents (``Job``): one 会議録 or 月次サマリー per office; for 支援レポート one
-   per person on the month's agenda (or the one ``user``) and copy (本人用 / 企業用);
+   per person and copy (本人用 / 企業用): the one ``user``, else the people whose case was
+   reviewed that month (a saved review in the store), or with ``include_unreviewed`` everyone
+   on the month's agenda;
 2. execute ``notebooks/reports/<kind>.ipynb`` with nbclient in ONE kernel for the whole
    batch: for each document the notebook is re-run with its parameters in place of the
    ``parameters`` cell's defaults (tagged ``injected-parameters``, as papermill does), so a
@@ -13,12 +15,15 @@ command and the app's export buttons call it):
 3. export each executed notebook with nbconvert and the project's template
    (``templates/teichaku_report``: no code, A4 print styles, Japanese fonts, office and
    month in the header, charts inline as data URIs: self-contained HTML);
-4. for PDF, print the HTML with the system's Chromium (``pdf.py``: the batch laid end to
+4. for a batch of 支援レポート from a workbook with problems, add the staff-only 確認事項
+   (``report_views.checks_html``): whose copies were made from the readable values only,
+   and the problems.  The copies themselves never carry them;
+5. for PDF, print the HTML with the system's Chromium (``pdf.py``: the batch laid end to
    end in one page, printed once and cut apart, with the office, month and page numbers in
-   the page margins);
-5. for 支援レポート, record each person's report as issued in the review store
-   (``store.record_report``), so ``report_not_shared`` clears: both copies → 本人・企業,
-   one copy → 本人 or 企業; a recipient already recorded for the month is not recorded again.
+   the page margins).
+
+Making a document records nothing: the store is only read.  Sending a 支援レポート is
+recorded on purpose (``teichaku sent``, the app's sending panel).
 
 Messages for people are Japanese (``ReportError``).
 """
@@ -28,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
-import getpass
 import os
 import re
 import shutil
@@ -42,11 +46,11 @@ import pandas as pd
 from . import pdf
 from .japanese import format_month
 from .paths import report_notebook_dir
-from .report_views import AUDIENCE_LABELS, AUDIENCES, EMPLOYER, KIND_TITLES, SELF
+from .report_views import AUDIENCE_LABELS, AUDIENCES, KIND_TITLES
 
 KINDS = ("minutes", "support", "summary")
 FORMATS = ("html", "pdf")
-KIND_FILE_LABELS = {"minutes": "会議録", "support": "支援レポート", "summary": "月次サマリー"}
+KIND_FILE_LABELS = {"minutes": "会議録", "support": "支援レポート", "summary": "月次サマリー", "checks": "確認事項"}
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "teichaku_report"
@@ -94,6 +98,24 @@ class Job:
     audience: str | None = None
     html: str | None = None
     paths: list[Path] = field(default_factory=list)
+    markup: str | None = None      # a document made here, not by a notebook (the 確認事項)
+
+
+@dataclass
+class Batch:
+    """What ``make_reports`` made, and what staff must be told about it."""
+
+    paths: list[Path] = field(default_factory=list)        # the documents, in order
+    checks: list[Path] = field(default_factory=list)       # the staff-only 確認事項 (支援レポート)
+    affected: list[dict] = field(default_factory=list)     # office, user_id, name, errors: copies made from
+    #                                                        the readable values only
+    unreviewed: list[dict] = field(default_factory=list)   # office, user_id, name: on the agenda, no review,
+    #                                                        so no 支援レポート (unless asked for)
+    people: list[dict] = field(default_factory=list)       # office, user_id: whose 支援レポート were made
+
+    @property
+    def documents(self) -> list[Path]:
+        return [p for p in self.paths if p not in self.checks]
 
 
 def _month(month) -> pd.Period:
@@ -109,8 +131,13 @@ def _month(month) -> pd.Period:
     return parsed
 
 
+def _reviewed(store, office: str, month: pd.Period) -> set[str]:
+    return {r.user_id for r in store.reviews(office, month)} if store is not None else set()
+
+
 def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period, *, db: str | None,
-          user: str | None, audiences: tuple[str, ...]) -> list[Job]:
+          user: str | None, audiences: tuple[str, ...], store, include_unreviewed: bool,
+          batch: Batch) -> list[Job]:
     from . import rules
 
     jobs = []
@@ -129,7 +156,11 @@ def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period,
                 raise ReportError(f"利用者ID {user} は {book.office} のケース記録にありません")
             people = [str(user)]
         else:
-            people = sorted(c.user_id for c in rules.agenda(book, month).cases)
+            cases = rules.agenda(book, month).cases
+            reviewed = _reviewed(store, book.office, month)
+            batch.unreviewed += [{"office": book.office, "user_id": c.user_id, "name": c.name}
+                                 for c in cases if c.user_id not in reviewed]
+            people = sorted(c.user_id for c in cases if include_unreviewed or c.user_id in reviewed)
         for user_id in people:
             for audience in audiences:
                 label = AUDIENCE_LABELS[audience]
@@ -240,61 +271,60 @@ def _resources(job: Job, month: pd.Period) -> dict:
     now = dt.datetime.now(dt.timezone(dt.timedelta(hours=9)))          # 日本時間
     made = f"{now.year}年{now.month}月{now.day}日 {now:%H:%M}"
     return {"teichaku": {"office": job.office, "month_label": format_month(month), "title": job.title,
-                         "footer": f"{job.office}　{job.title}　{format_month(month)}分　作成 {made}（teichaku_nb）"}}
+                         "made": f"作成 {made}"}}
 
 
-# --- recording the 支援レポート as issued ----------------------------------------------------------
+# --- the staff-only 確認事項 of a batch of 支援レポート ---------------------------------------------
 
-def _recipient(audiences: set[str]) -> str:
-    if audiences >= {SELF, EMPLOYER}:
-        return "本人・企業"
-    return SELF if SELF in audiences else EMPLOYER
+def _checks(books, jobs: list[Job], month: pd.Period, batch: Batch) -> list[Job]:
+    """One 確認事項 per office whose workbook has problems (the copies never carry them)."""
+    from .report_views import affected_people, checks_html
 
-
-def _covered(existing: set[str], recipient: str) -> bool:
-    return recipient in existing or "本人・企業" in existing
-
-
-def _record_issued(store, jobs: list[Job], month: pd.Period, by: str) -> None:
-    made: dict[tuple[str, str], set[str]] = {}
-    for job in jobs:
-        if job.paths:
-            made.setdefault((job.office, job.user_id), set()).add(job.audience)
-    for (office, user_id), audiences in made.items():
-        recipient = _recipient(audiences)
-        existing = {r.recipient for r in store.issued_reports(office, month, user_id=user_id)}
-        if not _covered(existing, recipient):
-            store.record_report(office, user_id, month, recipient, by=by)
+    made = []
+    ym = month.strftime("%Y-%m")
+    for book in books:
+        copies: dict[str, list[str]] = {}
+        for job in jobs:
+            if job.office == book.office and job.user_id is not None:
+                copies.setdefault(job.user_id, []).append(AUDIENCE_LABELS[job.audience])
+        if not copies or not book.problems:
+            continue
+        batch.affected += [{"office": book.office, **p} for p in affected_people(book, copies)]
+        made.append(Job("checks", book.office, {}, f"{_safe(book.office)}_{KIND_FILE_LABELS['checks']}_{ym}",
+                        KIND_TITLES["checks"], markup=checks_html(book, month, copies)))
+    return made
 
 
-def _who(by: str | None) -> str:
-    if by and by.strip():
-        return by
-    try:
-        return getpass.getuser() or "teichaku"
-    except Exception:      # no user name in some containers
-        return "teichaku"
+def _static_notebook(markup: str):
+    """A notebook whose one output is ``markup`` (exported like the executed ones)."""
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": markup})])
+    return nbformat.v4.new_notebook(cells=[cell])
 
 
 # --- the entry point ---------------------------------------------------------------------------------
 
 def make_reports(kind: str, book, month, *, db: str | None = None, user: str | None = None,
-                 audience: str | None = None, fmt: str = "html", out_dir=None, by: str | None = None,
-                 progress: Callable[[int, int], None] | None = None, office: str | None = None) -> list[Path]:
-    """Make the ``kind`` reports (minutes / support / summary) of ``book`` for ``month``.
+                 audience: str | None = None, fmt: str = "html", out_dir=None,
+                 progress: Callable[[int, int], None] | None = None, office: str | None = None,
+                 include_unreviewed: bool = False) -> Batch:
+    """Make the ``kind`` documents (minutes / support / summary) of ``book`` for ``month``.
 
     ``book``: a workbook, a CSV folder or a folder of office workbooks.  ``db``: the review
-    store URL (default: the SQLite file beside the book; minutes and summary only read it
-    when it exists, support creates it to record the reports issued).  ``user`` and
-    ``audience`` (本人 / 企業; None: both copies) are for support only.  ``fmt``: html or
-    pdf.  ``out_dir``: default ``reports/YYYY-MM``.  ``by``: who records the issue
-    (default: the login name).  ``progress(done, total)`` is called as documents are made.
-    ``office``: with a folder of offices, only that office (IDs are unique within an office
-    only); None: every office.  Returns the files written (none when nobody is on the
-    month's agenda: no kernel is started then).  Raises ``ReportError`` (``NoBrowser`` when PDF is asked
-    and no Chromium is found) with a Japanese message.
+    store URL (default: the SQLite file beside the book, read when it exists; a ``db`` that
+    names nothing is an error).  ``user`` and ``audience`` (本人 / 企業; None: both copies)
+    are for support only; without ``user`` a 支援レポート is made for each person whose case
+    has a saved review that month, or for everyone on the agenda with ``include_unreviewed``.
+    ``fmt``: html or pdf.  ``out_dir``: default ``reports/YYYY-MM``.  ``progress(done, total)``
+    is called as documents are made.  ``office``: with a folder of offices, only that office
+    (IDs are unique within an office only); None: every office.
+
+    Records nothing.  Returns the ``Batch`` (no kernel is started when there is nothing to
+    make).  Raises ``ReportError`` (``NoBrowser`` when PDF is asked and no Chromium is found)
+    with a Japanese message.
     """
-    from .store import StoreError, default_path, open_existing, open_store
+    from .store import StoreError, open_existing
     from .workbook import load_source
 
     if kind not in KINDS:
@@ -303,8 +333,8 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
         raise ReportError(f"形式は html か pdf にしてください（{fmt!r}）")
     if audience is not None and audience not in AUDIENCES:
         raise ReportError(f"宛先は 本人 か 企業 にしてください（{audience!r}）")
-    if kind != "support" and (user is not None or audience is not None):
-        raise ReportError("利用者（--user）と宛先（--for）は支援レポート（support）だけに指定できます")
+    if kind != "support" and (user is not None or audience is not None or include_unreviewed):
+        raise ReportError("利用者（--user）・宛先（--for）・全員（--all）は支援レポート（support）だけに指定できます")
     month = _month(month)
     book_path = Path(book).expanduser().absolute()
     if not book_path.exists():
@@ -325,79 +355,73 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
         if not books:
             raise ReportError(f"事業所「{office}」のケース記録が {book_path} にありません")
     if user is not None and is_offices and office is None:
-        # IDs are unique within an office only: never make (and record as issued) a namesake's report
+        # IDs are unique within an office only: never make a namesake's report
         having = [b.office for b in books if str(user) in set(b.users["user_id"])]
         if len(having) > 1:
             raise ReportError(f"利用者ID {user} は複数の事業所（{'、'.join(having)}）にあります。"
                               "事業所を指定してください（--office 事業所名）")
-
-    store = None
-    if kind != "support" and db is not None:
-        # The reports only read a store: a --db that names nothing is an error, not an empty store.
-        try:
-            found = open_existing(db, book_path=book_path)
-        except StoreError as error:
-            raise ReportError(str(error)) from error
-        found.close()
-    if kind == "support":
-        # Reports issued are recorded: the store is opened (and created beside the book) here.
-        location = db or str(default_path(book_path))
-        try:
-            store = open_store(location, known_users={b.office: b.users["user_id"] for b in books})
-        except StoreError as error:
-            raise ReportError(str(error)) from error
-        db = location
-    audiences = (audience,) if audience else AUDIENCES
+    try:
+        # Only read: a --db that names nothing is an error, not an empty store.
+        store = open_existing(db, book_path=book_path)
+    except StoreError as error:
+        raise ReportError(str(error)) from error
+    batch = Batch()
     try:
         jobs = _plan(kind, books, is_offices, book_path, month, db=db, user=None if user is None else str(user),
-                     audiences=audiences)
-        if not jobs:
-            return []
-        out = Path(out_dir) if out_dir is not None else default_out_dir(month)
-        out.mkdir(parents=True, exist_ok=True)
-        total = len(jobs) * (2 if fmt == "pdf" else 1)
-        done = 0
-
-        def step() -> None:
-            nonlocal done
-            done += 1
-            if progress:
-                progress(done, total)
-
-        if progress:
-            progress(0, total)
-        exporter = html_exporter()
-        staging = Path(tempfile.mkdtemp(prefix="teichaku-report-")) if fmt == "pdf" else None
-        try:
-            def exported(job: Job, nb) -> None:
-                body, _ = exporter.from_notebook_node(nb, resources=_resources(job, month))
-                target = (staging if staging else out) / f"{job.stem}.html"
-                target.write_text(body, encoding="utf-8")
-                if staging is None:
-                    job.paths.append(target)
-                else:
-                    job.html = str(target)
-                step()
-
-            _run(lambda: _execute(path, jobs, exported))
-            if fmt == "pdf":
-                documents = [pdf.Document(Path(j.html), out / f"{j.stem}.pdf",
-                                          f"{j.office}　{format_month(month)}　{j.title}") for j in jobs]
-                try:
-                    _run(lambda: pdf.print_pdfs(documents, executable=executable, staging=staging,
-                                                progress=step))
-                except pdf.NoChromium as error:
-                    raise NoBrowser(str(error)) from error
-                except pdf.PrintError as error:
-                    raise ReportError(str(error)) from error
-                for job, document in zip(jobs, documents):
-                    job.paths.append(document.pdf)
-        finally:
-            if staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
-        if store is not None:
-            _record_issued(store, jobs, month, _who(by))
+                     audiences=(audience,) if audience else AUDIENCES, store=store,
+                     include_unreviewed=include_unreviewed, batch=batch)
     finally:
         if store is not None:
             store.close()
-    return [p for job in jobs for p in job.paths]
+    if not jobs:
+        return batch
+    extra = _checks(books, jobs, month, batch) if kind == "support" else []
+    out = Path(out_dir) if out_dir is not None else default_out_dir(month)
+    out.mkdir(parents=True, exist_ok=True)
+    everything = jobs + extra
+    total = len(everything) * (2 if fmt == "pdf" else 1)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total)
+
+    if progress:
+        progress(0, total)
+    exporter = html_exporter()
+    staging = Path(tempfile.mkdtemp(prefix="teichaku-report-")) if fmt == "pdf" else None
+    try:
+        def exported(job: Job, nb) -> None:
+            body, _ = exporter.from_notebook_node(nb, resources=_resources(job, month))
+            target = (staging if staging else out) / f"{job.stem}.html"
+            target.write_text(body, encoding="utf-8")
+            if staging is None:
+                job.paths.append(target)
+            else:
+                job.html = str(target)
+            step()
+
+        _run(lambda: _execute(path, jobs, exported))
+        for job in extra:
+            exported(job, _static_notebook(job.markup))
+        if fmt == "pdf":
+            documents = [pdf.Document(Path(j.html), out / f"{j.stem}.pdf",
+                                      f"{j.office}　{format_month(month)}　{j.title}") for j in everything]
+            try:
+                _run(lambda: pdf.print_pdfs(documents, executable=executable, staging=staging, progress=step))
+            except pdf.NoChromium as error:
+                raise NoBrowser(str(error)) from error
+            except pdf.PrintError as error:
+                raise ReportError(str(error)) from error
+            for job, document in zip(everything, documents):
+                job.paths.append(document.pdf)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    batch.people = [{"office": o, "user_id": u} for o, u in dict.fromkeys((j.office, j.user_id) for j in jobs
+                                                                           if j.user_id is not None)]
+    batch.paths = [p for job in everything for p in job.paths]
+    batch.checks = [p for job in extra for p in job.paths]
+    return batch

@@ -6,11 +6,14 @@ conference records (shared/review-rules.md, "Conference records"):
 - conferences: office, target month, date, kind (定例ケース会議 / 地域連携会議), attendees,
   and for the 地域連携会議実施加算 the outside participants and who presented;
 - case reviews: one per user and month (職場 / 生活 / 心身 の現状, 課題, 検討内容, 方針,
-  本人の意向, 次回確認事項 and the conference's own judgement);
+  本人の意向, 次回確認事項 and the conference's own judgement), with the level and flags the
+  conference saw when it saved (the 会議録 prints those, not what the rules say later);
 - actions (役割分担): 内容, 担当, 期限, 状態, 結果, the month and conference that opened them;
   an action stays open, and is shown at every later review of the same user, until it is
   完了 or 中止;
-- 支援レポート issued: user, month, recipient, the day it was given, who recorded it.
+- 支援レポート sent: user, month, recipient, the day it was given, who recorded it.  Only a
+  person records a sending (making a document never does); a mistaken record is withdrawn,
+  not deleted: it stays, marked with who withdrew it and when, and stops counting.
 
 Read top to bottom: constants, the tables (SQLAlchemy Core), the records (dataclasses),
 input checks, opening a store (engine, SQLite pragmas, schema migrations), the Store class,
@@ -50,12 +53,12 @@ from sqlalchemy import event
 
 from . import paths
 from .japanese import format_date, format_month
-from .rules import CLOSED_ACTION_STATES, LEVELS, agenda
+from .rules import CLOSED_ACTION_STATES, FLAGS, LEVELS, agenda
 from .schema import REPORTS
 
 # --- constants ------------------------------------------------------------------------------
 
-SCHEMA_VERSION = 2                 # the schema this code writes; see MIGRATIONS below
+SCHEMA_VERSION = 3                 # the schema this code writes; see MIGRATIONS below
 DEFAULT_FILE_NAME = "teichaku.sqlite"
 SQLITE_SUFFIX = ".teichaku.sqlite"
 BUSY_TIMEOUT_S = 10                # SQLite: wait this long for another writer's lock
@@ -68,6 +71,7 @@ JUDGEMENTS = LEVELS                # 要対応 / 注意 / 安定: the rules' lev
 ACTION_STATES = ("未着手", "対応中", "完了", "中止")
 CLOSED_STATES = CLOSED_ACTION_STATES
 RECIPIENTS = REPORTS.column("recipient").choices      # 本人 / 企業 / 本人・企業
+_RECIPIENT_PARTS = {"本人": {"本人"}, "企業": {"企業"}, "本人・企業": {"本人", "企業"}}
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")      # Japan has no daylight saving time
 _WRITE = "teichaku_write"          # execution option: this connection is about to write
@@ -181,6 +185,9 @@ t_reviews = sa.Table(
     _text_column("issues"), _text_column("discussion"), _text_column("policy"),
     _text_column("wishes"), _text_column("next_check"),
     sa.Column("judgement", sa.Text),
+    # Schema 3: the level and flags (JSON list) shown to the conference when it saved.
+    sa.Column("saved_level", sa.Text),
+    sa.Column("saved_flags", sa.Text),
     *_stamps(),
     sa.UniqueConstraint("office", "user_id", "month", name="uq_reviews_case_month"),
 )
@@ -209,6 +216,10 @@ t_issued_reports = sa.Table(
     sa.Column("month", sa.String(7), nullable=False),
     sa.Column("recipient", sa.Text, nullable=False),
     sa.Column("sent_on", sa.Date, nullable=False),
+    # Schema 3: a mistaken record is withdrawn (kept, no longer counted).
+    sa.Column("withdrawn_by", sa.Text),
+    sa.Column("withdrawn_at", UTCDateTime),
+    _text_column("withdrawn_reason"),
     *_stamps(),
     sa.Index("ix_issued_reports_office_month", "office", "month"),
 )
@@ -229,19 +240,22 @@ t_history = sa.Table(
 
 RECORD_TABLES = (t_conferences, t_reviews, t_actions, t_issued_reports)
 _LIST_COLUMNS = {"attendees", "outside_participants"}                  # JSON lists in Text
+_JSON_COLUMNS = {"saved_flags"}                                        # JSON (or NULL) in Text
 
 KIND_LABELS = {"conferences": "会議", "reviews": "ケース検討", "actions": "役割分担",
                "issued_reports": "支援レポート送付"}
 OPERATION_LABELS = {"create": "作成", "update": "更新"}
+WITHDRAWN_LABEL = "取消"
 FIELD_LABELS = {
     "office": "事業所", "user_id": "利用者ID", "month": "対象年月", "conference_id": "会議ID",
     "held_on": "開催日", "kind": "種別", "attendees": "出席者", "outside_participants": "外部参加者",
     "presenter": "発表者",
     "workplace": "職場の現状", "life": "生活の現状", "health": "心身の現状", "issues": "課題",
     "discussion": "検討内容", "policy": "方針", "wishes": "本人の意向", "next_check": "次回確認事項",
-    "judgement": "会議の判断",
+    "judgement": "会議の判断", "saved_level": "保存時の区分", "saved_flags": "保存時のフラグ",
     "content": "内容", "owner": "担当", "due_on": "期限", "status": "状態", "result": "結果",
-    "recipient": "送付先", "sent_on": "送付日",
+    "recipient": "送付先", "sent_on": "送付日", "withdrawn_by": "取消した人", "withdrawn_at": "取消日時",
+    "withdrawn_reason": "取消の理由",
     "id": "ID", "version": "版", "created_by": "作成者", "created_at": "作成日時",
     "updated_by": "更新者", "updated_at": "更新日時",
 }
@@ -289,6 +303,8 @@ class Review(_Saved):
     next_check: str = ""                   # 次回確認事項
     judgement: str | None = None           # 会議の判断 (安定/注意/要対応), kept beside the computed level
     conference_id: int | None = None
+    saved_level: str | None = None         # the computed level the conference saw when saving
+    saved_flags: tuple[dict, ...] | None = None   # and its flags: ({code, level, message}, ...)
 
 
 @dataclass(frozen=True)
@@ -319,6 +335,13 @@ class IssuedReport(_Saved):
     month: pd.Period
     recipient: str                         # 本人 / 企業 / 本人・企業
     sent_on: dt.date                       # 送付日
+    withdrawn_by: str | None = None        # set by ``Store.withdraw_report``
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_reason: str = ""
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 @dataclass(frozen=True)
@@ -464,7 +487,23 @@ def _review_values(r: Review) -> dict:
     for name in _REVIEW_TEXTS:
         values[name] = _text(getattr(r, name), FIELD_LABELS[name])
     values["judgement"] = _choice(r.judgement, JUDGEMENTS, "会議の判断", required=False)
+    values["saved_level"] = _choice(r.saved_level, LEVELS, "保存時の区分", required=False)
+    values["saved_flags"] = _flags(r.saved_flags)
     return values
+
+
+def _flags(value) -> str | None:
+    """The flags a review was saved with, as JSON text (None: not known)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, Mapping)) or not isinstance(value, Iterable):
+        raise StoreError("保存時のフラグは一覧で指定してください")
+    flags = []
+    for flag in value:
+        if not isinstance(flag, Mapping) or set(flag) != {"code", "level", "message"}:
+            raise StoreError("保存時のフラグは code・level・message の組で指定してください")
+        flags.append({key: _text(flag[key], "保存時のフラグ", required=True) for key in ("code", "level", "message")})
+    return json.dumps(flags, ensure_ascii=False)
 
 
 # The action fields a later save may change, each with its check.
@@ -643,7 +682,17 @@ def _migrate_to_2(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE conferences ADD COLUMN presenter TEXT"))
 
 
-MIGRATIONS = {2: _migrate_to_2}
+def _migrate_to_3(conn: sa.Connection) -> None:
+    """Reviews keep the level and flags seen when saving; sending records can be withdrawn."""
+    timestamp = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    conn.execute(sa.text("ALTER TABLE reviews ADD COLUMN saved_level TEXT"))
+    conn.execute(sa.text("ALTER TABLE reviews ADD COLUMN saved_flags TEXT"))
+    conn.execute(sa.text("ALTER TABLE issued_reports ADD COLUMN withdrawn_by TEXT"))
+    conn.execute(sa.text(f"ALTER TABLE issued_reports ADD COLUMN withdrawn_at {timestamp}"))
+    conn.execute(sa.text("ALTER TABLE issued_reports ADD COLUMN withdrawn_reason TEXT NOT NULL DEFAULT ''"))
+
+
+MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3}
 assert sorted(MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1)), "one step per version"
 
 
@@ -744,7 +793,7 @@ class Store:
             value = row._mapping[f.name]
             if f.name == "month":
                 value = pd.Period(value, freq="M")
-            elif f.name in _LIST_COLUMNS:
+            elif f.name in _LIST_COLUMNS or (f.name in _JSON_COLUMNS and value is not None):
                 value = tuple(json.loads(value))
             values[f.name] = value
         return cls(**values)
@@ -754,8 +803,10 @@ class Store:
         """A stored value as JSON for the history."""
         if value is None:
             return None
-        if name in _LIST_COLUMNS:
+        if name in _LIST_COLUMNS or name in _JSON_COLUMNS:
             return json.loads(value)
+        if isinstance(value, dt.datetime):
+            return value.isoformat()
         if isinstance(value, dt.date):
             return value.isoformat()
         return value
@@ -953,27 +1004,74 @@ class Store:
         no_due_last = sa.case((t_actions.c.due_on.is_(None), 1), else_=0)
         return self._select(t_actions, *where, order=(t_actions.c.user_id, no_due_last, t_actions.c.due_on))
 
-    # -- 支援レポート issued
+    # -- 支援レポート sent
 
     def record_report(self, office: str, user_id: str, month, recipient: str, *, by: str,
                       sent_on: dt.date | None = None) -> IssuedReport:
-        """Record that the 支援レポート for ``month`` was given (``sent_on``: today by default)."""
+        """Record that the 支援レポート for ``month`` was given to ``recipient`` on ``sent_on``
+        (today by default; never after today, never before ``month`` begins)."""
         by = _by(by)
+        today = dt.datetime.now(JST).date()
         values = {
             "office": _text(office, "事業所", required=True),
             "user_id": _text(user_id, "利用者ID", required=True),
             "month": _month_text(month),
             "recipient": _choice(recipient, RECIPIENTS, "送付先"),
-            "sent_on": _date(sent_on, "送付日") if sent_on is not None else dt.datetime.now(JST).date(),
+            "sent_on": _date(sent_on, "送付日") if sent_on is not None else today,
         }
+        if values["sent_on"] > today:
+            raise StoreError(f"送付日 {format_date(values['sent_on'])} は今日より後です。送付した日を指定してください")
+        first_day = to_month(values["month"]).start_time.date()
+        if values["sent_on"] < first_day:
+            raise StoreError(f"送付日 {format_date(values['sent_on'])} は{format_month(to_month(values['month']))}より前です。"
+                             "送付日か対象年月を確かめてください")
         self._check_user(values["office"], values["user_id"])
         with self._write() as conn:
             row = self._insert(conn, t_issued_reports, values, by=by)
         return self._record(t_issued_reports, row)
 
-    def issued_reports(self, office: str | None = None, month=None, *,
-                       user_id: str | None = None) -> list[IssuedReport]:
-        where = []
+    def record_sending(self, office: str, user_ids: Iterable[str], month, recipient: str, *, by: str,
+                       sent_on: dt.date | None = None) -> tuple[list[IssuedReport], list[IssuedReport]]:
+        """Record a sending for each of ``user_ids`` (a batch), except where the month's
+        sendings that stand already reached ``recipient``.  Returns (recorded, already there:
+        the record that covers each person left out)."""
+        recorded, already = [], []
+        for user_id in user_ids:
+            standing = self.issued_reports(office, month, user_id=user_id)
+            reached = {part for r in standing for part in _RECIPIENT_PARTS[r.recipient]}
+            if _RECIPIENT_PARTS.get(recipient, {recipient}) <= reached:
+                already.append(standing[-1])
+            else:
+                recorded.append(self.record_report(office, user_id, month, recipient, by=by, sent_on=sent_on))
+        return recorded, already
+
+    def withdraw_report(self, report_id: int, *, by: str, expected_version: int,
+                        reason: str = "") -> IssuedReport:
+        """Withdraw a mistaken sending record: it stays (with who withdrew it, when and why)
+        and no longer counts as sent.  The history keeps the record and its withdrawal."""
+        by = _by(by)
+        report_id = _id(report_id, "送付記録ID")
+        expected = _version(expected_version, required=True)
+        reason = _text(reason, "取消の理由")
+        with self._write() as conn:
+            current = self._locked(conn, t_issued_reports, t_issued_reports.c.id == report_id)
+            if current is None:
+                raise StoreError(f"送付記録ID {report_id} の記録はありません")
+            if current.withdrawn_at is not None:
+                raise StoreError(f"送付記録ID {report_id} は {current.withdrawn_by} さんが取り消し済みです")
+            row = self._update(conn, t_issued_reports, current,
+                               {"withdrawn_by": by, "withdrawn_at": _now(), "withdrawn_reason": reason},
+                               expected, by=by, label="送付の記録")
+        return self._record(t_issued_reports, row)
+
+    def issued_report(self, report_id: int) -> IssuedReport | None:
+        found = self._select(t_issued_reports, t_issued_reports.c.id == report_id)
+        return found[0] if found else None
+
+    def issued_reports(self, office: str | None = None, month=None, *, user_id: str | None = None,
+                       include_withdrawn: bool = False) -> list[IssuedReport]:
+        """Sending records, oldest first; withdrawn ones only with ``include_withdrawn``."""
+        where = [] if include_withdrawn else [t_issued_reports.c.withdrawn_at.is_(None)]
         if office is not None:
             where.append(t_issued_reports.c.office == office)
         if month is not None:
@@ -1002,7 +1100,8 @@ class Store:
     # -- frames for the rules (rules.agenda(shared_reports=..., open_actions=...))
 
     def shared_reports_frame(self, office: str, months=None) -> pd.DataFrame:
-        """支援レポート recorded here: user_id, month (period[M]), recipient, sent_on."""
+        """支援レポート sent, as recorded here (withdrawn records left out): user_id, month
+        (period[M]), recipient, sent_on."""
         records = self.issued_reports(office)
         if months is not None:
             wanted = {to_month(m) for m in months}
@@ -1042,10 +1141,12 @@ def month_review(book, month, store: Store | None = None):
 
 _EXPORT_COLUMNS = {
     "会議": ("id", "office", "month", "held_on", "kind", "attendees", "outside_participants", "presenter"),
-    "ケース検討": ("id", "office", "user_id", "month", "conference_id", *_REVIEW_TEXTS, "judgement"),
+    "ケース検討": ("id", "office", "user_id", "month", "conference_id", *_REVIEW_TEXTS, "judgement", "saved_level",
+                   "saved_flags"),
     "役割分担": ("id", "office", "user_id", "month", "conference_id", "content", "owner", "due_on", "status",
                  "result"),
-    "支援レポート送付": ("id", "office", "user_id", "month", "recipient", "sent_on"),
+    "支援レポート送付": ("id", "office", "user_id", "month", "recipient", "sent_on", "withdrawn_by", "withdrawn_at",
+                       "withdrawn_reason"),
 }
 _STAMP_COLUMNS = ("version", "created_by", "created_at", "updated_by", "updated_at")
 _HISTORY_HEADERS = ("日時", "変更者", "事業所", "利用者ID", "記録の種類", "記録ID", "操作", "項目", "変更前", "変更後")
@@ -1062,10 +1163,15 @@ def _cell_value(value):
     if isinstance(value, dt.datetime):
         return value.astimezone(JST).replace(tzinfo=None)
     if isinstance(value, (tuple, list)):
-        return "、".join(str(v) for v in value)
+        return "、".join(_flag_text(v) if isinstance(v, dict) else str(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+def _flag_text(flag: dict) -> str:
+    kind = FLAGS.get(flag["code"])
+    return f"【{kind.label if kind else flag['code']}】{flag['message']}"
 
 
 def _write_sheet(sheet, headers, rows) -> None:
@@ -1097,7 +1203,7 @@ def export_workbook(store: Store, office: str | None, out_path: Path | str) -> d
         "会議": store.conferences(office),
         "ケース検討": store.reviews(office),
         "役割分担": store.actions(office),
-        "支援レポート送付": store.issued_reports(office),
+        "支援レポート送付": store.issued_reports(office, include_withdrawn=True),
     }
     book = Workbook()
     book.remove(book.active)

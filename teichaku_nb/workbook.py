@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -187,6 +187,7 @@ def build_casebook(sheets: list[RawSheet], *, source: Path, office: str,
 
     frames: dict[str, pd.DataFrame] = {}
     counts: dict[str, int] = {}
+    owners: dict[str, pd.Series] = {}          # sheet title -> 利用者ID by row, also of rows left out
     for sheet in schema.TABLES:
         raw = found.get(sheet.title)
         if raw is None:
@@ -195,7 +196,7 @@ def build_casebook(sheets: list[RawSheet], *, source: Path, office: str,
                              f"必須のシート「{sheet.title}」がありません")
             frames[sheet.name] = _empty_frame(sheet)
             continue
-        frame, counts[sheet.title] = _read_table(sheet, raw, problems, today)
+        frame, counts[sheet.title], owners[sheet.title] = _read_table(sheet, raw, problems, today)
         frames[sheet.name] = frame
 
     settings = _read_settings(settings_sheet, office, problems)
@@ -204,8 +205,22 @@ def build_casebook(sheets: list[RawSheet], *, source: Path, office: str,
     frames["attendance"] = _check_attendance(frames["attendance"], problems)
     order = {title: i for i, title in enumerate([None, *schema.TABLES_BY_TITLE, schema.SETTINGS_TITLE])}
     problems.sort(key=lambda p: (order.get(p.sheet, len(order)), p.row or 0))
-    return CaseBook(source=Path(source), settings=settings, problems=list(problems), counts=counts,
-                    **frames)
+    return CaseBook(source=Path(source), settings=settings, problems=_with_owners(problems, owners),
+                    counts=counts, **frames)
+
+
+def _with_owners(problems: list[Problem], owners: dict[str, pd.Series]) -> list[Problem]:
+    """The problems, each of a row with a readable 利用者ID naming that person (``Problem.user_id``:
+    a 支援レポート made for them left out what could not be read)."""
+    located = []
+    for problem in problems:
+        ids = owners.get(problem.sheet)
+        if problem.row is not None and ids is not None and problem.row in ids.index:
+            owner = ids.loc[problem.row]
+            if isinstance(owner, str) and owner:
+                problem = replace(problem, user_id=owner)
+        located.append(problem)
+    return located
 
 
 def _find_header(sheet: schema.Sheet, rows: list[list]) -> tuple[int | None, list[str]]:
@@ -225,14 +240,16 @@ def _find_header(sheet: schema.Sheet, rows: list[list]) -> tuple[int | None, lis
 
 
 def _read_table(sheet: schema.Sheet, raw: RawSheet, problems: _Problems,
-                today: dt.date) -> tuple[pd.DataFrame, int]:
+                today: dt.date) -> tuple[pd.DataFrame, int, pd.Series]:
+    """The sheet's usable rows, the number of data rows, and the 利用者ID of every data row
+    (indexed by row number; NA where unreadable)."""
     header_index, header = _find_header(sheet, raw.rows)
     if header_index is None:
         for column in sheet.columns:
             if column.required:
                 problems.add(ERROR, sheet.title, None, column.header, "missing_column",
                              f"必須の列「{column.header}」が見つかりません（上から{HEADER_SEARCH_ROWS}行に見出しがありません）")
-        return _empty_frame(sheet), 0
+        return _empty_frame(sheet), 0, _NO_OWNERS
     header_row = raw.first_row + header_index
     positions: dict[str, int] = {}
     for position, text in enumerate(header):
@@ -248,7 +265,7 @@ def _read_table(sheet: schema.Sheet, raw: RawSheet, problems: _Problems,
         problems.add(ERROR, sheet.title, header_row, column.header, "missing_column",
                      f"必須の列「{column.header}」がありません")
     if missing:
-        return _empty_frame(sheet), 0
+        return _empty_frame(sheet), 0, _NO_OWNERS
 
     body = raw.rows[header_index + 1:]
     numbers = range(header_row + 1, header_row + 1 + len(body))
@@ -276,7 +293,11 @@ def _read_table(sheet: schema.Sheet, raw: RawSheet, problems: _Problems,
         if column.required:
             usable &= ~bad & values.notna()
     result = pd.DataFrame({"row": frame["row"], **typed})
-    return result[usable.to_numpy()].reset_index(drop=True), len(frame)
+    ids = pd.Series(typed["user_id"].to_numpy(), index=frame["row"].to_numpy())
+    return result[usable.to_numpy()].reset_index(drop=True), len(frame), ids[~ids.index.duplicated()]
+
+
+_NO_OWNERS = pd.Series([], dtype=object)
 
 
 _PARSERS = {

@@ -282,6 +282,14 @@ def test_a_whole_conference_in_the_browser(served, browser):
     report = Path(download.value.path()).read_text(encoding="utf-8")
     assert "支援レポート（本人用）" in report and "池田 誠 様" in report
     assert "<script>" not in report
+    expect(page.locator(".teichaku-export-status")).to_contain_text("送付の記録になりません")
+
+    # sending is recorded on purpose, in its own panel
+    page.get_by_text("支援レポートの送付の記録", exact=True).click()
+    page.locator(".teichaku-sending-record").click()
+    expect(page.locator(".teichaku-sending-message")).to_contain_text("1人の送付を記録しました", timeout=WAIT_MS)
+    expect(page.locator(".teichaku-sending-list")).to_contain_text("池田 誠")
+    shots.take(page, "sending", part=".teichaku-sending")
 
     assert xss_flag(page) is None and xss_flag(page2) is None
     assert _db.exists()                              # the records went where the app said

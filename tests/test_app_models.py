@@ -509,15 +509,20 @@ def _flag_codes(app: ConferenceApp, user_id: str) -> list[str]:
     return [f.code for f in case.flags]
 
 
-def test_export_of_support_reports_needs_the_recorder_first(app):
-    exports = app.view.exports.children[0]
-    exports.button.click()
-    assert "記録者（画面上部）に名前を入力してください" in app.model.guard.error
-    assert app.model.exports.link_uri == "" and exports.button.disabled is False
+def test_a_batch_of_support_reports_is_for_the_reviewed_people_and_names_the_others(app):
+    panel = app.view.exports.children[0]
+    assert panel.scope.value == "reviewed"                          # nobody is reviewed yet
+    panel.button.click()
+    model = app.model.exports
+    assert app.model.guard.error == "" and model.link_uri == ""
+    assert "検討の記録がある人がいません" in model.status
+    (note,) = model.notes
+    assert f"検討の記録がない {len(app.model.month_review.cases)}人" in note and "この月の全員" in note
+    assert "検討の記録がない" in panel.status.value
 
 
 @pytest.mark.slow
-def test_export_makes_the_open_persons_report_records_it_and_clears_the_flag(app, db):
+def test_making_a_support_report_in_the_app_records_nothing(app, db):
     import base64
     not_shared = "005"                      # the demo's person without a 支援レポート for 2026-10
     assert "report_not_shared" in _flag_codes(app, not_shared)
@@ -535,10 +540,58 @@ def test_export_makes_the_open_persons_report_records_it_and_clears_the_flag(app
     assert f'download="{model.link_name}"' in panel.link.value
     saved = paths.data_dir() / "reports" / MONTH / model.link_name      # the demo's: outside the checkout
     assert saved.read_text(encoding="utf-8") == page and str(saved.parent) in model.status
+    assert "送付の記録になりません" in model.status
     with open_store(db) as store:
-        issued = store.issued_reports(None, MONTH, user_id=not_shared)
-    assert [(r.recipient, r.created_by) for r in issued] == [("本人", "田村 浩")]
+        assert store.issued_reports(None, MONTH, include_withdrawn=True) == []
+    app.model.reload()
+    assert "report_not_shared" in _flag_codes(app, not_shared)           # still not sent
+    assert app.model.sending.made_users == [not_shared]                  # offered to the sending panel
+
+
+def test_sending_is_recorded_on_purpose_and_a_withdrawal_is_kept(app, db):
+    not_shared = "005"
+    sending = app.view.exports.children[1]
+    open_case(app, not_shared)
+    sending.scope.value, sending.recipient.value = "case", "本人・企業"
+    sending.sent_on.value = dt.date(2026, 11, 5)
+    sending.record.click()
+    assert "記録者（画面上部）" in app.model.guard.error              # who records it is required
+    app.model.guard.clear()
+    app.view.header.recorder.value = "田村 浩"
+    sending.record.click()
+    assert app.model.guard.error == ""
+    assert "1人の送付を記録しました" in sending.message.value
     assert "report_not_shared" not in _flag_codes(app, not_shared)       # the agenda was refreshed
+    assert "2026年11月5日" in sending.listing.value and "田村 浩" in sending.listing.value
+
+    sending.record.click()                                               # the same again: nothing new
+    assert "1人は記録済み" in sending.message.value
+
+    (record,) = app.model.sending.records
+    sending.withdraw_choice.value = record["id"]
+    sending.withdraw_reason.value = "企業には渡していなかった"
+    app.view.header.recorder.value = "山田 花子"
+    sending.withdraw.click()
+    assert app.model.guard.error == ""
+    assert "report_not_shared" in _flag_codes(app, not_shared)
+    assert "取消（山田 花子" in sending.listing.value and "teichaku-withdrawn" in sending.listing.value
+    with open_store(db) as store:
+        (kept,) = store.issued_reports(None, MONTH, user_id=not_shared, include_withdrawn=True)
+        assert (kept.created_by, kept.withdrawn_by, kept.withdrawn_reason) == ("田村 浩", "山田 花子", "企業には渡していなかった")
+        entries = [e for e in store.history(None, not_shared) if e.record_kind == "issued_reports"]
+    assert [(e.operation, e.changed_by) for e in entries] == [("create", "田村 浩"), ("update", "山田 花子")]
+
+
+def test_a_saved_review_keeps_the_level_and_flags_shown(app, db):
+    app.view.header.recorder.value = "山田"
+    open_case(app, "005")
+    shown = app.model.case.flags
+    assert "report_not_shared" in [f["code"] for f in shown]
+    app.model.review.issues = "支援レポート未送付"
+    assert app.model.review.save()
+    with open_store(db) as store:
+        saved = store.review(app.model.book.office, "005", MONTH)
+    assert saved.saved_level == app.model.case.level and list(saved.saved_flags) == shown
 
 
 @pytest.mark.slow
@@ -554,7 +607,6 @@ def test_export_of_the_months_pdfs_under_a_running_event_loop_offers_one_zip(app
 
     if find_chromium() is None:
         pytest.skip("Chromium is not installed (apt install chromium)")
-    app.view.header.recorder.value = "田村 浩"
     panel = app.view.exports.children[0]
     panel.scope.value, panel.audience.value, panel.fmt.value = "all", "企業", "pdf"
 
@@ -570,7 +622,7 @@ def test_export_of_the_months_pdfs_under_a_running_event_loop_offers_one_zip(app
         names = sorted(archive.namelist())
         assert [re.search(r"_([^_]+)_企業用\.pdf$", n).group(1) for n in names] == agenda
         assert all(archive.read(n).startswith(b"%PDF") for n in names)
-    assert model.link_name == f"teichaku_{MONTH}_{len(agenda)}件.zip"
+    assert model.link_name == f"支援レポート_{MONTH}_PDF_{len(agenda)}件.zip"
 
 
 def test_a_half_typed_action_counts_as_an_unsaved_edit(app):

@@ -119,6 +119,6 @@ def test_a_store_file_that_cannot_be_made_is_a_japanese_error(tmp_path, capsys):
     unwritable = Path("/proc/teichaku-test.teichaku.sqlite")            # /proc takes no new files
     if not Path("/proc").is_dir():
         pytest.skip("no /proc here")
-    code, _, err = run(capsys, "report", "support", book, "--month", "2026-10", "--db", f"sqlite:///{unwritable}",
-                       "--out", tmp_path / "out")
+    code, _, err = run(capsys, "sent", book, "--month", "2026-10", "--to", "本人", "--user", "001",
+                       "--db", f"sqlite:///{unwritable}")
     assert code == 2 and f"会議記録のデータベース {unwritable} を作れません" in err

@@ -5,6 +5,7 @@ Whether the review rules raise each flag on the demo is tested with the rules.
 """
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -186,3 +187,19 @@ def test_the_bundled_demo_is_up_to_date(tmp_path):
     fresh = make_demo(tmp_path / "demo.xlsx", users=30, months=12, seed=1, end=END)[0]
     assert cells(BUNDLED) == cells(fresh), \
         "data/demo.xlsx is out of date: run `teichaku demo data/demo.xlsx --users 30 --months 12 --seed 1 --end 2026-10`"
+
+
+def test_a_fresh_demo_validates_with_no_problems_and_nothing_after_today(tmp_path, capsys):
+    from teichaku_nb import cli
+
+    out = tmp_path / "demo.xlsx"
+    assert cli.main(["demo", str(out)]) == 0                       # default: up to last month
+    assert cli.main(["validate", str(out), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert report["ok"] and report["problems"] == []
+    sent = pd.read_excel(out, sheet_name="支援レポート", engine="calamine")["送付日"]
+    assert pd.to_datetime(sent).max().date() <= dt.date.today()
+    # a last month that is not over yet would put dates in the future: refused
+    this_month = pd.Period(dt.date.today(), "M").strftime("%Y-%m")
+    assert cli.main(["demo", str(tmp_path / "later.xlsx"), "--end", this_month]) == 2
+    assert "先月以前" in capsys.readouterr().err and not (tmp_path / "later.xlsx").exists()

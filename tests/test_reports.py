@@ -65,8 +65,12 @@ def _set_cells(book: Path, sheet: str, match: dict, values: dict) -> None:
 
 
 def _seed_store(book: Path, *, office: str) -> None:
-    """A conference for M with reviews of 003 (no consent) and 004 (consent), and actions."""
+    """A conference for M with reviews of 003 (no consent) and 004 (consent), saved with the
+    level and flags the conference saw, and actions."""
+    from teichaku_nb.store import month_review
+
     with open_store(book_path=book) as store:
+        shown = month_review(load_casebook(book), MONTH, store)
         conference = store.save_conference(Conference(
             office=office, month=MONTH, held_on=dt.date(2026, 11, 5), kind="地域連携会議",
             attendees=("安藤 理恵", "田村 浩"), outside_participants=("ハローワーク 山田", "主治医 佐々木"),
@@ -76,7 +80,8 @@ def _seed_store(book: Path, *, office: str) -> None:
                 office=office, user_id=user_id, month=MONTH, conference_id=conference.id,
                 workplace=f"{WORKPLACE}（{user_id}）", life=f"{LIFE}（{user_id}）", health=f"{HEALTH}（{user_id}）",
                 issues=f"課題: 欠勤の増加 {SCRIPT}", policy=f"{POLICY}（{user_id}）", wishes=WISHES,
-                judgement="要対応"), by="テスト", expected_version=None)
+                judgement="要対応", saved_level=shown.case(user_id).level,
+                saved_flags=tuple(f.as_dict() for f in shown.case(user_id).flags)), by="テスト", expected_version=None)
         store.add_action(Action(office=office, user_id=NO_CONSENT, month=MONTH - 1, content="主治医と連絡をとる",
                                 owner="田村 浩", due_on=dt.date(2026, 10, 10)), by="テスト")
         store.add_action(Action(office=office, user_id=NO_CONSENT, month=MONTH, content="職場訪問で勤怠を確認",
@@ -90,6 +95,19 @@ def _text(path: Path) -> str:
 
 def _without_images(markup: str) -> str:
     return re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "DATA", markup)
+
+
+def _plain(markup: str) -> str:
+    """What a reader sees: the text without tags, unescaped, spaces squeezed."""
+    text = re.sub(r"</?(strong|span|b|em|a|code)\b[^>]*>", "", _without_images(markup))   # inline: no space
+    text = re.sub(r"<[^>]+>", " ", text)
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+
+
+def _rows(markup: str) -> list[list[str]]:
+    """Each table row as the texts of its cells."""
+    return [[_plain(cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", markup, re.S)]
 
 
 @pytest.fixture(scope="module")
@@ -117,15 +135,18 @@ def store(seeded):
 
 def test_support_report_shows_the_person_month_contacts_attendance_and_plan(seeded_book, store):
     markup = views.support_report_html(seeded_book, MONTH, "003", "本人", store=store)
-    text = _without_images(markup)
-    assert "2026年10月 支援レポート（本人用）" in text
+    text = _plain(markup)
+    assert "2026年10月の支援レポート（本人用）" in text
     assert "池田 誠 様" in text
-    assert "支援期間の 22か月目（全36か月）" in text          # support began 2025-01-01
-    assert "<td>2026年10月25日</td><td>職場訪問</td><td>本人・企業</td><td>田村 浩</td>" in text
-    assert "<dt>欠勤</dt><dd>5日</dd>" in text and "75.0%" in text   # 所定20 出勤15 欠勤5
+    assert "今月は 22か月目／全36か月" in text                  # support began 2025-01-01
+    assert ["2026年10月25日", "職場訪問", "本人・企業", "田村 浩"] in _rows(markup)
+    assert "所定 20日のうち 15日 （欠勤 5日・遅刻 0回・早退 1回）" in text
+    assert "体調 4・睡眠 4・気分 3・人間関係 4・業務 5" in text        # the month's self-rating, in a sentence
     assert "休憩を適切に取って集中を保つ" in text
-    assert "data:image/svg+xml;base64," in markup              # the condition chart, embedded
+    assert "data:image/svg+xml;base64," in markup              # the chart, embedded
     assert "担当支援員 田村 浩" in text
+    assert f"{WORKPLACE}（003）" in text and f"{POLICY}（003）" in text
+    assert "課題" not in text                                   # the conference's 課題 stays with staff
 
 
 def test_support_report_never_shows_the_internal_contact_notes(seeded_book, store):
@@ -141,9 +162,28 @@ def test_workbook_markup_arrives_escaped(seeded_book, store):
     markup = views.support_report_html(seeded_book, MONTH, "002", "本人", store=store)
     assert SCRIPT not in markup and IMG not in markup
     assert html.escape(SCRIPT) in markup                       # the name, as text
-    assert html.escape(IMG) in markup                          # the employer, as text
     minutes = views.minutes_html(seeded_book, MONTH, store=store)
     assert SCRIPT not in minutes and html.escape(SCRIPT) in minutes   # 課題 from the store
+    employer = views.support_report_html(seeded_book, MONTH, "002", "企業", store=store)
+    assert IMG not in employer and "東和 &lt;img src=x onerror=" in employer       # the employer, as text
+
+
+def test_without_autoescape_the_escaping_tests_would_fail(seeded_book, store, monkeypatch):
+    """The escaping tests can fail: the documents' templates are what escapes user text."""
+    from jinja2 import Environment
+
+    from teichaku_nb import markup
+
+    monkeypatch.setattr(markup, "AUTOESCAPE", False)
+    markup.environment.cache_clear()
+    try:
+        unsafe = views.support_report_html(seeded_book, MONTH, "002", "本人", store=store)
+        assert SCRIPT in unsafe
+        assert isinstance(markup.environment(), Environment) and not markup.environment().autoescape
+    finally:
+        monkeypatch.undo()
+        markup.environment.cache_clear()
+    assert markup.environment().autoescape is True
 
 
 def test_employer_copy_without_consent_leaves_out_life_and_health(seeded_book, store):
@@ -153,40 +193,112 @@ def test_employer_copy_without_consent_leaves_out_life_and_health(seeded_book, s
         assert text in own
         assert text not in employer
     assert f"{WORKPLACE}（{NO_CONSENT}）" in employer and f"{POLICY}（{NO_CONSENT}）" in employer
-    # the self-rated condition: the chart and the score columns
-    assert "data:image/svg+xml" in own and "data:image/" not in employer
-    assert "<th>気分</th>" in own and "<th>気分</th>" not in employer
+    # the self-rated condition: the sentence and the chart's scores
+    assert "ご自身の評価" in own and "ご自身の評価" not in employer
+    assert "体調などの自己評価" in own and "体調などの自己評価" not in employer
     # 心身 goals of the plan stay in the person's copy
     assert "睡眠を6時間以上とる" in own and "睡眠を6時間以上とる" not in employer
-    assert "本人の同意（企業共有同意）がないため" in employer
+    # a neutral note, not an announcement that the person did not consent
+    assert "職場での様子、勤怠、職場に関わる目標と支援を記載しています" in employer
+    assert "同意" not in _plain(employer) and "warning" not in employer
 
 
 def test_employer_copy_with_consent_carries_life_and_health(seeded_book, store):
     employer = views.support_report_html(seeded_book, MONTH, WITH_CONSENT, "企業", store=store)
     assert f"{LIFE}（{WITH_CONSENT}）" in employer and f"{HEALTH}（{WITH_CONSENT}）" in employer
-    assert "data:image/svg+xml" in employer
-    assert "本人の同意により" in employer
+    assert "体調などの自己評価" in employer
+    assert "ご本人の同意を得て" in employer
 
 
-def test_support_report_without_a_review_says_so(seeded_book, store):
-    markup = views.support_report_html(seeded_book, MONTH, "001", "本人", store=store)
-    assert "この月のケース会議の記録（ケース検討）はまだありません" in markup
+def test_a_copy_for_a_person_without_a_review_leaves_that_part_out_without_a_word(seeded_book, store):
+    text = _plain(views.support_report_html(seeded_book, MONTH, "001", "本人", store=store))
+    assert "今月の様子と来月の予定" not in text
+    assert "ケース会議" not in text and "記録はまだ" not in text and "データベース" not in text
+
+
+# --- what leaves the office carries nothing internal ---------------------------------------------
+
+HEALTH_WORDS = ("しんどい", "精神科の受診後に決める")
+
+
+def _book_with_private_errors(folder: Path) -> Path:
+    """The demo, where the 面談記録 of a person who did not consent to sharing with the employer
+    holds unreadable values with health remarks, and the 支援レポート sheet a wrong 送付先."""
+    book = _copy_demo(folder)
+    _set_cells(book, "面談記録", {"利用者ID": NO_CONSENT, "実施日": "2026-10-25 00:00:00"},
+               {"体調": HEALTH_WORDS[0], "次回予定日": HEALTH_WORDS[1]})
+    _set_cells(book, "支援レポート", {"利用者ID": "010"}, {"送付先": "郵送"})
+    return book
+
+
+def _leaks(text: str) -> list[str]:
+    """Anything internal found in a document that leaves the office."""
+    found = [w for w in HEALTH_WORDS if w in text]
+    found += re.findall(r"\d+\s*行目", text)
+    found += [w for w in ("validate", "データの確認事項", "確認事項", "エラー") if w in text]
+    found += [kind.code for kind in rules.FLAG_KINDS if kind.code in text]
+    return found
+
+
+def test_copies_never_carry_data_problems_and_the_staff_documents_do(tmp_path):
+    book = _book_with_private_errors(tmp_path)
+    casebook = load_casebook(book)
+    mine = casebook.problems_of(NO_CONSENT)
+    assert {p.column for p in mine} >= {"体調", "次回予定日"} and all(p.severity == "error" for p in mine)
+    for audience in ("本人", "企業"):
+        copy = views.support_report_html(casebook, MONTH, NO_CONSENT, audience)
+        assert _leaks(_plain(copy)) == [], audience
+        assert "池田 誠" in _plain(copy)                     # made from the readable values
+    checks = _plain(views.checks_html(casebook, MONTH, {NO_CONSENT: ["本人用", "企業用"]}))
+    assert all(w in checks for w in HEALTH_WORDS) and "行目" in checks and "teichaku validate" in checks
+    assert f"{NO_CONSENT} 池田 誠 2 0 本人用・企業用" in checks            # whose copies lacked what
+    for staff in (views.minutes_html(casebook, MONTH), views.summary_html(casebook, MONTH)):
+        text = _plain(staff)
+        assert text.index("ケース記録に確認事項が 3件あります") < 200       # one line at the top
+        assert text.index("データの確認事項（事業所内用・3件）") > len(text) // 2   # the list after the content
+        assert all(w in text for w in HEALTH_WORDS)
 
 
 # --- 会議録 and 月次サマリー (in-process) ----------------------------------------------------------
 
 def test_minutes_list_the_conference_cases_and_actions(seeded_book, store):
-    text = views.minutes_html(seeded_book, MONTH, store=store)
+    markup = views.minutes_html(seeded_book, MONTH, store=store)
+    text, rows = _plain(markup), _rows(markup)
     assert "2026年10月 ケース会議 会議録" in text
-    assert "<dt>開催日</dt><dd>2026年11月5日</dd>" in text and "地域連携会議" in text
-    assert "ハローワーク 山田、主治医 佐々木" in text and "<dt>発表者</dt><dd>田村 浩</dd>" in text
+    assert "開催日 2026年11月5日 種別 地域連携会議" in text
+    assert "外部参加者 ハローワーク 山田、主治医 佐々木 発表者 田村 浩 記録者 テスト（" in text
     assert "003 池田 誠（担当 田村 浩）" in text
     assert "欠勤が多い" in text and "欠勤率 25%" in text        # level and flags with evidence
     for axis in (f"{WORKPLACE}（003）", f"{LIFE}（003）", f"{HEALTH}（003）", f"{POLICY}（003）"):
         assert axis in text
-    assert "<td>職場訪問で勤怠を確認</td><td>安藤 理恵</td><td>2026年11月20日</td><td>未着手</td>" in text
-    assert "<td>2026年9月</td><td>主治医と連絡をとる</td><td>田村 浩</td><td>2026年10月10日</td>" in text
+    assert ["職場訪問で勤怠を確認", "安藤 理恵", "2026年11月20日", "未着手"] in rows
+    assert ["2026年9月", "主治医と連絡をとる", "田村 浩", "2026年10月10日", "未着手", "—"] in rows
+    assert "記録者: テスト（" in text                            # who recorded each review
     assert "検討の記録がない対象者" in text                    # the other agenda cases
+
+
+def test_minutes_print_the_flags_the_conference_saw_after_they_clear(tmp_path):
+    book = _copy_demo(tmp_path)
+    casebook = load_casebook(book)
+    not_shared = "005"
+    with open_store(book_path=book) as store:
+        case = store_month_case(casebook, store, not_shared)
+        assert "report_not_shared" in case.codes
+        store.save_review(Review(office=casebook.office, user_id=not_shared, month=MONTH, issues="支援レポート未送付",
+                                 saved_level=case.level, saved_flags=tuple(f.as_dict() for f in case.flags)),
+                          by="安藤 理恵", expected_version=None)
+        store.record_report(casebook.office, not_shared, MONTH, "本人・企業", by="田村 浩", sent_on=dt.date(2026, 11, 2))
+        assert "report_not_shared" not in store_month_case(casebook, store, not_shared).codes
+        text = _plain(views.minutes_html(casebook, MONTH, store=store))
+    assert f"{case.level} 【支援レポート未送付】" in text              # as the conference saw it
+    assert "フラグはありません" not in text.split("005 ")[1].split("記録者")[0]
+    assert "会議の後に解消したフラグ: 「支援レポート未送付」" in text
+    assert "記録者: 安藤 理恵（" in text
+
+
+def store_month_case(casebook, store, user_id):
+    from teichaku_nb.store import month_review
+    return month_review(casebook, MONTH, store).case(user_id)
 
 
 def test_minutes_without_a_store_say_so(seeded_book):
@@ -196,53 +308,46 @@ def test_minutes_without_a_store_say_so(seeded_book):
 
 
 def test_summary_shows_compliance_flags_retention_endings_and_overdue(seeded_book, store):
-    text = _without_images(views.summary_html(seeded_book, MONTH, store=store, today=dt.date(2026, 10, 31)))
+    markup = views.summary_html(seeded_book, MONTH, store=store, today=dt.date(2026, 10, 31))
+    text, rows = _plain(markup), _rows(markup)
     review = rules.agenda(seeded_book, MONTH, shared_reports=store.shared_reports_frame(seeded_book.office),
                           open_actions=store.open_actions_frame(seeded_book.office, MONTH))
-    assert f"<strong>{len(review.cases)}人</strong>" in text
+    assert f"支援中の利用者 {len(review.cases)}人" in text
     assert "本人との対面の面談（毎月）" in text and "支援レポートの送付" in text and "個別支援計画の見直し" in text
-    for kind in rules.FLAG_KINDS:
-        assert f"<td>{kind.code}</td>" in text
+    for kind in rules.FLAG_KINDS:                              # Japanese names, never the codes
+        assert kind.label in text and kind.code not in markup
     result = rules.retention(seeded_book, 2026, today=dt.date(2026, 10, 31))
     assert rules.format_rate(result.rate) in text and re.search(r"\d+\.\d%", rules.format_rate(result.rate))
-    assert rules.format_units(result.units) in text and html.escape(result.tier) in text
+    assert rules.format_units(result.units) in text and result.tier in text
     assert "2027年度）の見込み" in text
-    assert "<td>010</td><td>後藤 翔太</td>" in text and "2026年12月12日" in text   # support ending
+    assert ["010", "後藤 翔太", "安藤 理恵", "2026年12月12日", "2か月"] in rows     # support ending
     assert "主治医と連絡をとる" in text                          # overdue at the month's end
-    assert text.count("<img") == 2                             # levels and flags charts
+    assert markup.count("<img") == 2                           # levels and flags charts
 
 
-def test_reports_list_the_workbook_problems_first(tmp_path):
-    book = _copy_demo(tmp_path)
-    _set_cells(book, "面談記録", {"利用者ID": "001"}, {"実施日": "いつか"})
-    casebook = load_casebook(book)
-    assert casebook.problems
-    problem = casebook.problems[0]
-    for markup in (views.summary_html(casebook, MONTH), views.minutes_html(casebook, MONTH)):
-        assert markup.startswith('<section class="problems"><h2>データの確認事項</h2>')
-        assert html.escape(problem.message) in markup
-    # another person's report counts the problem without showing it
-    other = views.support_report_html(casebook, MONTH, "004", "企業")
-    assert other.startswith('<section class="problems">') and html.escape(problem.message) not in other
-    assert "ほかに 1件" in other
+def test_the_summarys_people_charts_count_in_whole_numbers():
+    from teichaku_nb import charts
+
+    figure = charts.bar_figure(pd.Series({"注意": 1, "要対応": 2}), title="区分ごとの人数")
+    ticks = figure.axes[0].get_xticks()
+    assert len(ticks) > 1 and all(float(t).is_integer() for t in ticks)
 
 
 # --- through the notebooks, one kernel (slow) -----------------------------------------------------
 
 @pytest.mark.slow
-def test_make_support_reports_writes_both_copies_and_records_them(tmp_path):
+def test_making_support_reports_writes_both_copies_and_records_nothing(tmp_path):
     from teichaku_nb.reports import make_reports
 
     book = _copy_demo(tmp_path / "office")
     casebook = load_casebook(book)
     out = tmp_path / "out"
     calls = []
-    before = rules.agenda(casebook, MONTH)
-    assert "report_not_shared" in before.case("005").codes
+    assert "report_not_shared" in rules.agenda(casebook, MONTH).case("005").codes
 
-    paths = make_reports("support", book, "2026-10", user="005", out_dir=out, by="テスト",
+    batch = make_reports("support", book, "2026-10", user="005", out_dir=out,
                          progress=lambda done, total: calls.append((done, total)))
-    assert sorted(p.name for p in paths) == sorted(
+    assert sorted(p.name for p in batch.paths) == sorted(
         f"{casebook.office}_支援レポート_2026-10_005_{label}.html" for label in ("本人用", "企業用"))
     own = _text(out / f"{casebook.office}_支援レポート_2026-10_005_本人用.html")
     assert "長谷川 翔太 様" in own and "<header class=\"doc-header\">" in own
@@ -250,24 +355,11 @@ def test_make_support_reports_writes_both_copies_and_records_them(tmp_path):
     assert "import" not in _without_images(own)                # no code in the document
     assert "<script" not in own                                # nothing executable either
     assert calls[-1] == (2, 2)
-
-    with open_store(book_path=book) as store:
-        issued = store.issued_reports(casebook.office, MONTH, user_id="005")
-        assert [(r.recipient, r.created_by) for r in issued] == [("本人・企業", "テスト")]
-        after = rules.agenda(casebook, MONTH, shared_reports=store.shared_reports_frame(casebook.office),
-                             open_actions=store.open_actions_frame(casebook.office, MONTH))
-    assert "report_not_shared" not in after.case("005").codes
-
-    # making it again records nothing new; one copy records its own recipient
-    make_reports("support", book, "2026-10", user="005", out_dir=out, by="テスト")
-    make_reports("support", book, "2026-10", user="001", audience="本人", out_dir=out, by="テスト")
-    with open_store(book_path=book) as store:
-        assert len(store.issued_reports(casebook.office, MONTH, user_id="005")) == 1
-        assert [r.recipient for r in store.issued_reports(casebook.office, MONTH, user_id="001")] == ["本人"]
+    assert not default_path(book).exists()                     # nothing recorded, no store made
 
 
 @pytest.mark.slow
-def test_cli_support_batch_makes_every_agenda_persons_copies_in_one_kernel(tmp_path, capsys, monkeypatch):
+def test_cli_support_batch_is_for_the_reviewed_people_in_one_kernel(tmp_path, capsys, monkeypatch):
     from nbclient import NotebookClient
 
     from teichaku_nb import cli
@@ -282,20 +374,65 @@ def test_cli_support_batch_makes_every_agenda_persons_copies_in_one_kernel(tmp_p
     monkeypatch.setattr(NotebookClient, "async_start_new_kernel", counted)
     book = _copy_demo(tmp_path / "office")
     casebook = load_casebook(book)
+    _seed_store(book, office=casebook.office)                       # 003 and 004 are reviewed
+    before = default_path(book).read_bytes()
     out = tmp_path / "out"
-    code = cli.main(["report", "support", str(book), "--month", "2026-10", "--out", str(out)])
-    assert code == 0
+    assert cli.main(["report", "support", str(book), "--month", "2026-10", "--out", str(out)]) == 0
     assert len(starts) == 1                                          # one kernel for the batch
-    people = rules.agenda(casebook, MONTH).cases
-    files = sorted(out.glob("*.html"))
-    assert len(files) == 2 * len(people)
+    assert sorted(p.name.split("_", 3)[3] for p in out.glob("*.html")) == [
+        f"{u}_{label}.html" for u in (NO_CONSENT, WITH_CONSENT) for label in ("企業用", "本人用")]
     captured = capsys.readouterr()
-    assert f"{len(files)}/{len(files)}" in captured.err               # the progress bar
-    assert f"会議記録のデータベース: {default_path(book)}" in captured.err  # where the issues are recorded
+    assert "4/4" in captured.err                                       # the progress bar
+    people = rules.agenda(casebook, MONTH).cases
+    assert f"その月に検討の記録がない {len(people) - 2}人の支援レポートは作っていません" in captured.err
+    assert "--all" in captured.err and "teichaku sent" in captured.err
+    assert default_path(book).read_bytes() == before                  # made, not recorded
+
+    assert cli.main(["report", "support", str(book), "--month", "2026-10", "--all", "--for", "本人",
+                     "--out", str(tmp_path / "all")]) == 0
+    assert len(list((tmp_path / "all").glob("*.html"))) == len(people)
+    assert len(starts) == 2
+
+
+@pytest.mark.slow
+def test_cli_sent_records_lists_and_withdraws_and_the_history_keeps_both(tmp_path, capsys):
+    from teichaku_nb import cli
+
+    book = _copy_demo(tmp_path / "office")
+    casebook = load_casebook(book)
+    _seed_store(book, office=casebook.office)
+    flagged = lambda: [c.user_id for c in store_review(book, casebook).cases if "report_not_shared" in c.codes]
+    assert "005" in flagged()
+    assert cli.main(["sent", str(book), "--month", "2026-10", "--to", "本人・企業", "--user", "005",
+                     "--date", "2026-11-05", "--by", "田村 浩"]) == 0
+    assert "送付を記録しました: [1] 005 長谷川 翔太　2026年10月分　本人・企業　送付日 2026年11月5日　記録 田村 浩" in \
+        capsys.readouterr().out
+    assert "005" not in flagged()
+    assert cli.main(["sent", str(book), "--month", "2026-10", "--to", "本人", "--reviewed", "--by", "田村 浩"]) == 0
+    out = capsys.readouterr().out
+    assert f"[2] {NO_CONSENT} 池田 誠" in out and f"[3] {WITH_CONSENT}" in out
+    assert cli.main(["sent", str(book), "--month", "2026-10", "--withdraw", "1", "--by", "山田 花子",
+                     "--reason", "企業には未送付"]) == 0
+    assert "005" in flagged()
+    assert cli.main(["sent", str(book), "--month", "2026-10"]) == 0
+    listing = capsys.readouterr().out
+    assert "（取消 山田 花子" in listing and "理由 企業には未送付" in listing and "3件" in listing
     with open_store(book_path=book) as store:
-        shared = store.shared_reports_frame(casebook.office)
-        after = rules.agenda(casebook, MONTH, shared_reports=shared)
-    assert not [c.user_id for c in after.cases if "report_not_shared" in c.codes]
+        entries = [e for e in store.history(casebook.office, "005") if e.record_kind == "issued_reports"]
+    assert [(e.operation, e.changed_by) for e in entries] == [("create", "田村 浩"), ("update", "山田 花子")]
+    # a day after today, or a recipient without people, is refused and records nothing
+    assert cli.main(["sent", str(book), "--month", "2026-10", "--to", "本人", "--user", "006",
+                     "--date", (dt.date.today() + dt.timedelta(days=2)).isoformat()]) == 2
+    assert cli.main(["sent", str(book), "--month", "2026-10", "--to", "本人"]) == 2
+    assert "今日より後" in capsys.readouterr().err
+    with open_store(book_path=book) as store:
+        assert len(store.issued_reports(casebook.office, MONTH, include_withdrawn=True)) == 3
+
+
+def store_review(book: Path, casebook):
+    from teichaku_nb.store import month_review
+    with open_store(book_path=book) as store:
+        return month_review(casebook, MONTH, store)
 
 
 @pytest.mark.slow
@@ -359,8 +496,9 @@ def test_pdf_has_the_japanese_headings_and_page_numbers(tmp_path):
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is not installed (apt install poppler-utils)")
     book = _copy_demo(tmp_path / "office")
+    _seed_store(book, office=load_casebook(book).office)
     out = tmp_path / "out"
-    (pdf,) = make_reports("support", book, "2026-10", user="003", audience="本人", fmt="pdf", out_dir=out)
+    (pdf,) = make_reports("support", book, "2026-10", user="003", audience="本人", fmt="pdf", out_dir=out).paths
     assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
@@ -427,7 +565,7 @@ def test_a_pdf_batch_gives_each_copy_its_own_file_header_and_page_numbers(tmp_pa
     loaded = load_casebook(book)
     names = dict(zip(loaded.users["user_id"], loaded.users["name"]))
     agenda = sorted(c.user_id for c in rules.agenda(loaded, MONTH).cases)
-    paths = make_reports("support", book, MONTH, fmt="pdf", out_dir=tmp_path / "out")
+    paths = make_reports("support", book, MONTH, fmt="pdf", out_dir=tmp_path / "out", include_unreviewed=True).paths
 
     def squeeze(text: str) -> str:
         return re.sub(r"\s+", " ", text)
@@ -449,6 +587,75 @@ def test_a_pdf_batch_gives_each_copy_its_own_file_header_and_page_numbers(tmp_pa
             assert str(document.docinfo["/Title"]).endswith(f"支援レポート（{label}）")
 
 
+def _body_lines(page: str) -> list[str]:
+    """A printed page's lines without the header line (top margin) and the page number."""
+    lines = [line for line in page.splitlines() if line.strip()]
+    assert re.fullmatch(r"\s*\d+\s*/\s*\d+", lines[-1]), lines[-1]
+    return lines[1:-1]
+
+
+@pytest.mark.slow
+def test_printed_copies_carry_nothing_internal_and_the_staff_checks_do(tmp_path, capsys):
+    from teichaku_nb import cli
+    from teichaku_nb.pdf import find_chromium
+    from teichaku_nb.reports import make_reports
+
+    if find_chromium() is None or shutil.which("pdftotext") is None:
+        pytest.skip("Chromium and pdftotext are needed (apt install chromium poppler-utils)")
+    book = _book_with_private_errors(tmp_path / "office")
+    batch = make_reports("support", book, MONTH, user=NO_CONSENT, fmt="pdf", out_dir=tmp_path / "out")
+    assert len(batch.documents) == 2 and len(batch.checks) == 1
+    for copy in batch.documents:
+        text = "\n".join(_pdf_pages(copy))
+        assert "池田 誠" in text and _leaks(text) == [], copy.name
+    checks = "\n".join(_pdf_pages(batch.checks[0]))
+    assert all(w in checks for w in HEALTH_WORDS) and "行目" in checks and "teichaku validate" in checks
+    assert [(p["user_id"], p["errors"]) for p in batch.affected] == [(NO_CONSENT, 2)]
+    # the command line says whose copies lacked what, and where the 確認事項 is
+    assert cli.main(["report", "support", str(book), "--month", "2026-10", "--user", NO_CONSENT,
+                     "--out", str(tmp_path / "cli")]) == 1                 # the book has errors
+    err = capsys.readouterr().err
+    assert f"次の 1人の支援レポートは、その人の行にエラーがあるため読める値だけで作りました: {NO_CONSENT} 池田 誠" in err
+    assert "確認事項（事業所内用。渡さないでください）" in err and "エラー 3件" in err
+
+
+@pytest.mark.slow
+def test_the_printed_documents_read_well(tmp_path):
+    """A reviewed person's 支援レポート takes at most 2 A4 pages a copy; no page of any document
+    holds fewer than 5 lines of body; words in tables are never broken; no flag code is
+    printed.  The pages are kept as images in reports/test-artifacts/documents."""
+    from teichaku_nb.pdf import find_chromium
+    from teichaku_nb.reports import make_reports
+
+    if find_chromium() is None or shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None:
+        pytest.skip("Chromium and poppler-utils are needed (apt install chromium poppler-utils)")
+    book = _book_with_private_errors(tmp_path / "office")
+    _seed_store(book, office=load_casebook(book).office)
+    out = tmp_path / "out"
+    support = make_reports("support", book, MONTH, fmt="pdf", out_dir=out)
+    documents = {"support": support.documents, "checks": support.checks,
+                 **{kind: make_reports(kind, book, MONTH, fmt="pdf", out_dir=out).paths for kind in ("minutes", "summary")}}
+    assert len(documents["support"]) == 4                            # 003 and 004 are reviewed
+    artifacts = REPO / "reports" / "test-artifacts" / "documents"
+    shutil.rmtree(artifacts, ignore_errors=True)
+    artifacts.mkdir(parents=True)
+    for kind, pdfs in documents.items():
+        for pdf in pdfs:
+            pages = _pdf_pages(pdf)
+            if kind == "support":
+                assert len(pages) <= 2, pdf.name
+            for number, page in enumerate(pages, 1):
+                assert len(_body_lines(page)) >= 5, (pdf.name, number, page)
+            text = "\n".join(pages)
+            assert not [k.code for k in rules.FLAG_KINDS if k.code in text], pdf.name
+            for word in ("次回予定日", "支援レポート", "本人との接触が空いている"):   # never broken across lines
+                assert text.count(word[:-1]) == text.count(word), (pdf.name, word)
+            subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(artifacts / pdf.stem)], check=True)
+    checks = "\n".join(_pdf_pages(documents["checks"][0]))
+    assert "次回予定日" in checks and "支援レポート" in checks                 # a column and a sheet in the list
+    assert len(list(artifacts.glob("*.png"))) >= 4 + 3
+
+
 @pytest.mark.slow
 def test_report_notebooks_pass_nbval_lax(tmp_path):
     """The notebooks run as they are (defaults: the bundled demo data, 2026-10)."""
@@ -466,8 +673,7 @@ def test_report_notebooks_pass_nbval_lax(tmp_path):
 
 @pytest.mark.slow
 def test_one_office_of_a_folder_gets_only_its_own_persons_report(tmp_path):
-    """IDs are unique within an office only: asking for office A's 001 must not make (and
-    record as issued) office B's 001."""
+    """IDs are unique within an office only: asking for office A's 001 must not make office B's 001."""
     from teichaku_nb.demo import make_demo
     from teichaku_nb.reports import ReportError, make_reports
     from teichaku_nb.workbook import load_source
@@ -480,10 +686,10 @@ def test_one_office_of_a_folder_gets_only_its_own_persons_report(tmp_path):
     assert shared, "the demo offices should share some IDs"
     user = shared[0]
     with pytest.raises(ReportError, match=f"利用者ID {user} は複数の事業所.*{first.office}.*--office"):
-        make_reports("support", folder, "2026-10", user=user, out_dir=tmp_path / "out", by="田村")
+        make_reports("support", folder, "2026-10", user=user, out_dir=tmp_path / "out")
     assert not (tmp_path / "out").exists()
     paths = make_reports("support", folder, "2026-10", user=user, audience="本人", office=first.office,
-                         out_dir=tmp_path / "out", by="田村")
+                         out_dir=tmp_path / "out").paths
     assert [p.name for p in paths] == [f"{first.office}_支援レポート_2026-10_{user}_本人用.html"]
     from teichaku_nb import cli                                      # the command line's --office
     assert cli.main(["report", "summary", str(folder), "--month", "2026-10", "--office", second.office,
@@ -491,8 +697,7 @@ def test_one_office_of_a_folder_gets_only_its_own_persons_report(tmp_path):
     assert [p.name for p in (tmp_path / "cli").iterdir()] == [f"{second.office}_月次サマリー_2026-10.html"]
     assert cli.main(["report", "summary", str(folder), "--month", "2026-10", "--office", "どこにもない",
                      "--out", str(tmp_path / "cli")]) == 2
-    with open_store(book_path=folder) as store:
-        assert [(r.office, r.user_id) for r in store.issued_reports()] == [(first.office, user)]
+    assert not default_path(folder).exists()                    # made, nothing recorded
 
 
 def test_a_month_without_anyone_on_the_agenda_makes_nothing_and_starts_no_kernel(tmp_path, monkeypatch):
@@ -505,7 +710,7 @@ def test_a_month_without_anyone_on_the_agenda_makes_nothing_and_starts_no_kernel
 
     monkeypatch.setattr(NotebookClient, "async_start_new_kernel", no_kernel)
     book = _copy_demo(tmp_path / "office")
-    assert make_reports("support", book, "2019-04", out_dir=tmp_path / "out") == []
+    assert make_reports("support", book, "2019-04", out_dir=tmp_path / "out", include_unreviewed=True).paths == []
     assert not list((tmp_path / "out").glob("*"))
 
 

@@ -423,21 +423,29 @@ def _make_v1_database(url: str) -> None:
 def test_a_version_1_database_opens_and_is_migrated(db_url):
     _make_v1_database(db_url)
     with open_store(db_url) as opened:
-        assert opened.schema_version() == store_module.SCHEMA_VERSION == 2
+        assert opened.schema_version() == store_module.SCHEMA_VERSION == 3
         old = opened.conferences(OFFICE, OCT)[0]
         assert (old.attendees, old.outside_participants, old.presenter) == (("佐藤", "鈴木"), (), None)
         assert old.created_at == dt.datetime(2026, 10, 20, 5, 0, tzinfo=dt.timezone.utc)
         review = opened.review(OFFICE, "U001", OCT)
         assert (review.workplace, review.policy, review.judgement, review.conference_id) == (
             "残業が続いている", "企業と面談する", "注意", 1)
+        assert (review.saved_level, review.saved_flags) == (None, None)      # not known for old reviews
         assert [a.content for a in opened.open_actions(OFFICE, "U001", as_of_month=NOV)] == ["人事担当に連絡"]
         # the fields schema 2 added work on old and new records
         updated = opened.save_conference(dataclasses.replace(old, kind="地域連携会議", outside_participants=(
             "就業・生活支援センター 高橋",), presenter="佐藤"), by="鈴木", expected_version=1)
         assert (updated.version, updated.presenter) == (2, "佐藤")
-        opened.save_review(dataclasses.replace(review, policy="通院の継続"), by="鈴木", expected_version=1)
+        opened.save_review(dataclasses.replace(review, policy="通院の継続", saved_level="注意", saved_flags=(
+            {"code": "contact_gap", "level": "注意", "message": "本人との最後の接触は9月10日"},)),
+            by="鈴木", expected_version=1)
+        sent = opened.record_report(OFFICE, "U001", OCT, "本人", by="鈴木", sent_on=D(2026, 11, 2))
+        opened.withdraw_report(sent.id, by="佐藤", expected_version=1)
     with open_store(db_url) as again:                  # opening again changes nothing
-        assert again.schema_version() == 2
+        assert again.schema_version() == 3
+        assert again.review(OFFICE, "U001", OCT).saved_flags[0]["code"] == "contact_gap"
+        assert again.issued_reports(OFFICE, OCT) == [] and again.issued_reports(
+            OFFICE, OCT, include_withdrawn=True)[0].withdrawn_by == "佐藤"
         assert again.conference(1).outside_participants == ("就業・生活支援センター 高橋",)
 
     # the migrated tables have exactly the columns the current code creates
@@ -489,6 +497,53 @@ def test_report_not_shared_and_overdue_action_read_the_store(store):
     empty = store.shared_reports_frame("ほかの事業所")
     assert list(empty.columns) == ["user_id", "month", "recipient", "sent_on"] and empty.empty
     assert str(store.shared_reports_frame(office, months=[MONTH])["month"].dtype) == "period[M]"
+
+
+def test_a_withdrawn_sending_record_stops_counting_and_the_history_keeps_both(store):
+    """report_not_shared reads only sending records that stand; withdrawing is an update, not a delete."""
+    book = make_book(without(calm(), "reports"))
+    office = book.office
+    store.register_users(office, ["U001"])
+    frames = lambda: dict(shared_reports=store.shared_reports_frame(office))
+    sent = store.record_report(office, "U001", MONTH, "本人・企業", by="佐藤", sent_on=D(2026, 10, 30))
+    assert rules.agenda(book, MONTH, **frames()).case("U001").codes == []
+
+    withdrawn = store.withdraw_report(sent.id, by="鈴木", expected_version=1, reason="送付先を取り違えた")
+    assert withdrawn.is_withdrawn and (withdrawn.withdrawn_by, withdrawn.version) == ("鈴木", 2)
+    assert rules.agenda(book, MONTH, **frames()).case("U001").codes == ["report_not_shared"]
+    assert store.issued_reports(office, MONTH) == []
+    assert store.issued_reports(office, MONTH, include_withdrawn=True) == [withdrawn]
+    entries = [e for e in store.history(office, "U001") if e.record_kind == "issued_reports"]
+    assert [(e.operation, e.changed_by) for e in entries] == [("create", "佐藤"), ("update", "鈴木")]
+    assert entries[0].changes["recipient"] == (None, "本人・企業")
+    assert entries[1].changes["withdrawn_reason"] == ("", "送付先を取り違えた")
+    with pytest.raises(StoreError, match="取り消し済み"):
+        store.withdraw_report(sent.id, by="鈴木", expected_version=2)
+    with pytest.raises(Conflict):
+        store.withdraw_report(store.record_report(office, "U001", MONTH, "本人", by="佐藤",
+                                                  sent_on=D(2026, 10, 31)).id, by="鈴木", expected_version=3)
+
+
+def test_a_sending_date_must_be_a_real_day_of_sending(store):
+    store.register_users(OFFICE, ["U001"])
+    tomorrow = dt.datetime.now(store_module.JST).date() + dt.timedelta(days=1)
+    with pytest.raises(StoreError, match="今日より後"):
+        store.record_report(OFFICE, "U001", OCT, "本人", by="佐藤", sent_on=tomorrow)
+    with pytest.raises(StoreError, match="2026年10月より前"):
+        store.record_report(OFFICE, "U001", OCT, "本人", by="佐藤", sent_on=D(2026, 9, 30))
+    assert store.counts()["issued_reports"] == 0
+
+
+def test_a_review_keeps_the_level_and_flags_the_conference_saw(store):
+    flags = ({"code": "report_not_shared", "level": "注意", "message": "10月の支援レポートの送付が記録されていません"},)
+    saved = store.save_review(Review(OFFICE, "U001", OCT, issues="支援レポート未送付", saved_level="注意",
+                                     saved_flags=flags), by="佐藤", expected_version=None)
+    assert (saved.saved_level, saved.saved_flags) == ("注意", flags)
+    assert store.review(OFFICE, "U001", OCT).saved_flags == flags
+    with pytest.raises(StoreError, match="保存時のフラグ"):
+        store.save_review(dataclasses.replace(saved, saved_flags=({"code": "x"},)), by="佐藤", expected_version=1)
+    with pytest.raises(StoreError, match="保存時の区分"):
+        store.save_review(dataclasses.replace(saved, saved_level="不明"), by="佐藤", expected_version=1)
 
 
 # --- export --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ _HOMES = {
     "Guard": "common", "ConferenceApp": "conference", "ConferenceModel": "conference",
     "ConferenceView": "conference", "ExportModel": "exports", "ExportView": "exports",
     "HeaderModel": "header", "HeaderView": "header", "MeetingModel": "meeting", "MeetingView": "meeting",
-    "ReviewModel": "review", "ReviewView": "review",
+    "ReviewModel": "review", "ReviewView": "review", "SendingModel": "sending", "SendingView": "sending",
 }
 __all__ = sorted(_HOMES)
 

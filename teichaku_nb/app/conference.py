@@ -20,11 +20,13 @@ from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, data_dir, demo_book_path
 from ..store import month_review
 from .agenda import AgendaModel, AgendaView
 from .case import CaseModel, CaseView
+from ..markup import render
 from .common import Guard, button, esc, log, month_label, setup_logging
 from .exports import ExportModel, ExportView
 from .header import HeaderModel, HeaderView
 from .meeting import MeetingModel, MeetingView
 from .review import ReviewModel, ReviewView
+from .sending import SendingModel, SendingView
 
 LEAVE_LABELS = {"case": "別のケースを開く", "month": "対象月を変える", "team": "チームを変える",
                 "office": "事業所を変える"}
@@ -46,6 +48,7 @@ class ConferenceModel(t.HasTraits):
         self.review = ReviewModel()
         self.exports = ExportModel()
         self.meeting = MeetingModel()
+        self.sending = SendingModel()
         self.today = today or dt.date.today()
         self.demo = (book_path is None) if demo is None else demo
         self.book_path = Path(book_path) if book_path is not None else demo_book_path()
@@ -57,8 +60,10 @@ class ConferenceModel(t.HasTraits):
         self._reverting = False
         t.dlink((self.header, "recorder"), (self.case, "recorder"))
         t.dlink((self.header, "recorder"), (self.review, "recorder"))
-        t.dlink((self.header, "recorder"), (self.exports, "recorder"))
         t.dlink((self.header, "recorder"), (self.meeting, "recorder"))
+        t.dlink((self.header, "recorder"), (self.sending, "recorder"))
+        t.dlink((self.agenda, "selected"), (self.sending, "user_id"))
+        t.dlink((self.exports, "made_users"), (self.sending, "made_users"))
         t.dlink((self.meeting, "conference_id"), (self.review, "conference_id"))
         t.dlink((self.header, "month"), (self.exports, "month"))
         t.dlink((self.header, "office_name"), (self.exports, "office"))
@@ -69,7 +74,7 @@ class ConferenceModel(t.HasTraits):
         self.agenda.observe(g(self._on_request, "ケースを開く操作"), names="requested")
         self.review.observe(g(self._on_saved, "検討済の表示"), names="saves")
         self.case.observe(g(self._on_actions_changed, "役割分担の件数の表示"), names="actions_changed")
-        self.exports.observe(g(lambda _c: self.reload(), "帳票作成後の更新"), names="made")
+        self.sending.observe(g(lambda _c: self.reload(), "送付の記録後の更新"), names="recorded")
 
     @classmethod
     def from_environment(cls, **kwargs) -> ConferenceModel:
@@ -132,6 +137,9 @@ class ConferenceModel(t.HasTraits):
         self.review.set_context(self.store, self.book.office)
         self.meeting.set_context(self.store, self.book.office, self.today)
         self.meeting.month = ""                      # read afresh for this office
+        self.sending.set_context(self.store, self.book.office,
+                                 dict(zip(self.book.users["user_id"], self.book.users["name"])), self.today)
+        self.sending.month = ""
         self._reverting = True
         try:
             self.header.set_book(self.book, self.today)
@@ -148,6 +156,8 @@ class ConferenceModel(t.HasTraits):
         month = self.header.month
         if self.meeting.month != month:
             self.meeting.load(month)
+        if self.sending.month != month:
+            self.sending.load(month)
         reviewed: set[str] = set()
         counts: dict[str, int] = {}
         if self.store is not None:
@@ -249,9 +259,10 @@ class ConferenceModel(t.HasTraits):
         case = next((c for c in self.month_review.cases if c.user_id == user_id), None)
         month = self.header.month
         self.guard.clear()
-        self.case.load(user_id, month, level=case.level if case else "",
-                       flags=[f.as_dict() for f in case.flags] if case else [])
+        level, flags = (case.level, [f.as_dict() for f in case.flags]) if case else ("", [])
+        self.case.load(user_id, month, level=level, flags=flags)
         self.review.load(user_id, month)
+        self.review.shown_level, self.review.shown_flags = level, flags     # what a save keeps
         self.agenda.selected = user_id
         self.pending_leave = {}
 
@@ -336,7 +347,8 @@ class ConferenceView(w.VBox):
                                                                   padding="0 12px 0 0"))
         self.case = CaseView(model.case, g)
         self.review = ReviewView(model.review, g)
-        self.exports = w.Accordion(children=[ExportView(model.exports, g)], titles=("帳票の出力（会議録・支援レポート・月次サマリー）",),
+        self.exports = w.Accordion(children=[ExportView(model.exports, g), SendingView(model.sending, g)],
+                                   titles=("帳票の出力（会議録・支援レポート・月次サマリー）", "支援レポートの送付の記録"),
                                    selected_index=None)
         self.meeting = w.Accordion(children=[MeetingView(model.meeting, g)], titles=("会議の記録（開催日・種別・出席者）",),
                                    selected_index=None)
@@ -360,7 +372,8 @@ class ConferenceView(w.VBox):
         self._render_error()
         self._render_leave()
         self._render_case_area()
-        self.children = [self.header, self.meeting, w.HBox([self.reload]), self.error_box, self.body, self.exports]
+        self.children = [w.HTML(render("app/style.html.j2")), self.header, self.meeting, w.HBox([self.reload]),
+                         self.error_box, self.body, self.exports]
 
     def _render_error(self, _change=None) -> None:
         message = self.model.guard.error

@@ -2,7 +2,12 @@
 
 The documents are made by ``reports.make_reports`` (the same call as ``teichaku report``),
 written to a folder the screen names, and offered as download links (one file, or a zip
-of a batch) that carry the file in the page itself: the app serves no files.
+of a batch) that carry the file in the page itself: the app serves no files.  Making a
+document records nothing: sending a 支援レポート is recorded in the sending panel.
+
+A batch of 支援レポート is made for the people whose case was reviewed this month unless
+everyone (or the open case's person) is chosen; the panel names those it left out, the
+people whose copies lacked unreadable rows, and offers the staff-only 確認事項 apart.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from pathlib import Path
 import ipywidgets as w
 import traitlets as t
 
+from ..markup import render
 from ..paths import data_dir, is_demo_book
-from .common import Guard, button, esc
+from .common import Guard, button
 
 KINDS = (("支援レポート", "support"), ("会議録", "minutes"), ("月次サマリー", "summary"))
+KIND_LABELS = {value: label for label, value in KINDS}
 AUDIENCES = (("本人用と企業用", ""), ("本人用", "本人"), ("企業用", "企業"))
-SCOPES = (("この月の全員", "all"), ("開いているケースの人", "case"))
+SCOPES = (("検討済の人", "reviewed"), ("この月の全員", "all"), ("開いているケースの人", "case"))
 FORMATS = (("HTML", "html"), ("PDF", "pdf"))
 MIME = {".html": "text/html", ".pdf": "application/pdf", ".zip": "application/zip"}
 
@@ -34,8 +41,8 @@ def out_dir_for(book_path: Path, month: str) -> Path:
     return base / "reports" / month
 
 
-def download(paths: list[Path], month: str) -> tuple[str, str]:
-    """(file name, data: URI) of the one file, or of a zip holding them all."""
+def download(paths: list[Path], zip_name: str) -> tuple[str, str]:
+    """(file name, data: URI) of the one file, or of a zip named ``zip_name`` holding them all."""
     if len(paths) == 1:
         path = paths[0]
         name, data = path.name, path.read_bytes()
@@ -44,9 +51,14 @@ def download(paths: list[Path], month: str) -> tuple[str, str]:
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in paths:
                 archive.write(path, arcname=path.name)
-        name, data = f"teichaku_{month}_{len(paths)}件.zip", buffer.getvalue()
+        name, data = zip_name, buffer.getvalue()
     mime = MIME.get(Path(name).suffix, "application/octet-stream")
     return name, f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+def _people(found: list[dict], limit: int = 8) -> str:
+    names = [f"{p['user_id']} {p['name']}".strip() for p in found[:limit]]
+    return "、".join(names) + (f" ほか{len(found) - limit}人" if len(found) > limit else "")
 
 
 class ExportModel(t.HasTraits):
@@ -54,17 +66,19 @@ class ExportModel(t.HasTraits):
 
     kind = t.Unicode("support")
     audience = t.Unicode("")             # "" both copies, 本人, 企業 (支援レポート only)
-    scope = t.Unicode("all")             # all: the month's agenda; case: the open case only
+    scope = t.Unicode("reviewed")        # reviewed / all (the month's agenda) / case (the open case)
     fmt = t.Unicode("html")
-    recorder = t.Unicode("")             # 記録者 (linked from the header): who issued the reports
     user_id = t.Unicode("")              # the open case
     office = t.Unicode("")               # the office on screen (a folder of offices has several)
     month = t.Unicode("")                # YYYY-MM
     progress = t.Tuple((0, 0))           # (done, total) while making
     status = t.Unicode("")
+    notes = t.List()                     # what staff must know about the batch (Japanese sentences)
     link_name = t.Unicode("")
     link_uri = t.Unicode("")
-    made = t.Int(0)                      # counts batches, so the conference can refresh the agenda
+    checks_name = t.Unicode("")          # the staff-only 確認事項 of a 支援レポート batch
+    checks_uri = t.Unicode("")
+    made_users = t.List()                # 利用者ID of the 支援レポート just made (the sending panel offers them)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -75,38 +89,51 @@ class ExportModel(t.HasTraits):
         self.book_path, self.db_url = Path(book_path), db_url
 
     def make(self) -> list[Path]:
-        from ..reports import make_reports
-        from ..store import StoreError
+        from ..reports import ReportError, make_reports
         if self.book_path is None or not self.month:
-            raise StoreError("ケース記録が読み込まれていません")
+            raise ReportError("ケース記録が読み込まれていません")
+        support = self.kind == "support"
         user = None
-        if self.kind == "support":
-            if not self.recorder.strip():
-                raise StoreError("支援レポートは送付の記録を残します。記録者（画面上部）に名前を入力してください")
-            if self.scope == "case":
-                if not self.user_id:
-                    raise StoreError("ケースを開いてから「開いているケースの人」を選んでください")
-                user = self.user_id
-        self.link_name = self.link_uri = ""
+        if support and self.scope == "case":
+            if not self.user_id:
+                raise ReportError("ケースを開いてから「開いているケースの人」を選んでください")
+            user = self.user_id
+        self.link_name = self.link_uri = self.checks_name = self.checks_uri = ""
+        self.notes = []
         self.status = "作成中です…"
         out = out_dir_for(self.book_path, self.month)
-        paths = make_reports(
+        batch = make_reports(
             self.kind, self.book_path, self.month, db=self.db_url, user=user,
-            audience=(self.audience or None) if self.kind == "support" else None, fmt=self.fmt,
-            out_dir=out, by=self.recorder.strip() or None, office=self.office or None,
+            audience=(self.audience or None) if support else None, fmt=self.fmt, out_dir=out,
+            office=self.office or None, include_unreviewed=support and self.scope == "all",
             progress=lambda done, total: setattr(self, "progress", (done, total)))
-        if not paths:
-            self.status = "作成する帳票はありません（この月の検討対象の人がいません）"
-            return paths
-        self.link_name, self.link_uri = download(paths, self.month)
-        issued = "（支援レポートの送付を記録しました）" if self.kind == "support" else ""
-        self.status = f"{len(paths)}件を作成しました{issued}。保存先: {out}"
-        self.made += 1
-        return paths
+        documents = batch.documents
+        notes = []
+        if batch.affected:
+            notes.append(f"{_people(batch.affected)} の支援レポートは、その人の行にエラーがあるため読める値だけで作りました"
+                         "（確認事項に一覧があります）。")
+        if batch.unreviewed and support and self.scope == "reviewed":
+            notes.append(f"検討の記録がない {len(batch.unreviewed)}人（{_people(batch.unreviewed)}）の支援レポートは"
+                         "作っていません。作るときは対象で「この月の全員」か「開いているケースの人」を選んでください。")
+        self.notes = notes
+        if not documents:
+            self.status = ("作成する支援レポートはありません（この月に検討の記録がある人がいません）"
+                           if support and self.scope == "reviewed" else
+                           "作成する帳票はありません（この月の検討対象の人がいません）")
+            return documents
+        label = KIND_LABELS[self.kind]
+        self.link_name, self.link_uri = download(
+            documents, f"{label}_{self.month}_{self.fmt.upper()}_{len(documents)}件.zip")
+        if batch.checks:
+            self.checks_name, self.checks_uri = download(batch.checks, f"確認事項_{self.month}.zip")
+        self.made_users = [p["user_id"] for p in batch.people if p["office"] == self.office or not self.office]
+        sending = "（作っただけでは送付の記録になりません。渡したら「支援レポートの送付の記録」で記録してください）" if support else ""
+        self.status = f"{len(documents)}件を作成しました{sending}。保存先: {out}"
+        return documents
 
 
 class ExportView(w.VBox):
-    """Choices, a button, a progress bar and the download link."""
+    """Choices, a button, a progress bar and the download links."""
 
     def __init__(self, model: ExportModel, guard: Guard, **kwargs):
         super().__init__(**kwargs)
@@ -126,11 +153,11 @@ class ExportView(w.VBox):
         self.status.add_class("teichaku-export-status")
         self.link = w.HTML()
         self.link.add_class("teichaku-export-link")
-        model.observe(guard.wrap(self._render, "帳票の表示"), names=["progress", "status", "link_uri", "kind"])
+        model.observe(guard.wrap(self._render, "帳票の表示"),
+                      names=["progress", "status", "notes", "link_uri", "checks_uri", "kind"])
         self._render()
         self.children = [
-            w.HTML("<p style='margin:4px 0;color:#555'>画面上部で選んでいる月の帳票を作ります。"
-                   "支援レポートを作ると、その月の送付として記録されます。</p>"),
+            w.HTML(render("app/export_intro.html.j2")),
             w.HBox([self.kind, self.audience, self.scope]), w.HBox([self.fmt, self.button, self.bar]),
             self.status, self.link]
 
@@ -151,7 +178,6 @@ class ExportView(w.VBox):
         done, total = m.progress
         self.bar.layout.display = "" if total and done < total else "none"
         self.bar.max, self.bar.value = max(total, 1), done
-        self.status.value = f"<span style='color:#1b5e20'>{esc(m.status)}</span>" if m.status else ""
-        self.link.value = (f'<a class="teichaku-download" download="{esc(m.link_name)}" href="{m.link_uri}" '
-                           f'style="color:#1565c0;text-decoration:underline">'
-                           f'⬇ {esc(m.link_name)} をダウンロード</a>' if m.link_uri else "")
+        self.status.value = render("app/export_status.html.j2", status=m.status, notes=m.notes)
+        self.link.value = render("app/export_links.html.j2", name=m.link_name, uri=m.link_uri,
+                                 checks_name=m.checks_name, checks_uri=m.checks_uri)

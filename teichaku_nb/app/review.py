@@ -54,6 +54,8 @@ class ReviewModel(t.HasTraits):
     conflict = t.Dict()                      # {version, saved_by, saved_at, theirs: {field: value}}
     saves = t.Int(0)                         # counts successful saves
     conference_id = t.Int(0)                 # the month's conference (linked from the meeting panel), 0: none
+    shown_level = t.Unicode("")              # the level and flags shown for the case: a save keeps them,
+    shown_flags = t.List()                   # so the 会議録 prints what the conference saw
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -171,7 +173,8 @@ class ReviewModel(t.HasTraits):
         judgement = self.judgement or None
         review = Review(office=self.office, user_id=self.user_id, month=self.month,
                         **{name: getattr(self, name) for name, _ in TEXT_FIELDS}, judgement=judgement,
-                        conference_id=self.conference_id or None)
+                        conference_id=self.conference_id or None, saved_level=self.shown_level or None,
+                        saved_flags=tuple(self.shown_flags) if self.shown_level else None)
         try:
             saved = self.store.save_review(review, by=by, expected_version=expected)
         except Conflict as conflict:

@@ -1,0 +1,158 @@
+"""Sending panel: staff record that a month's 支援レポート was given, and to whom.
+
+Sending is an act, never a side effect of making a document: a person chooses the
+recipient (本人 / 企業 / 本人・企業), the day, and whom it was given to (the open case's
+person, the people whose copies were just made, or everyone reviewed this month), and
+presses 記録.  A mistaken record is withdrawn, not deleted: it stays in the list, struck
+through with who withdrew it, and the store's history keeps both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as w
+import traitlets as t
+
+from ..japanese import format_date
+from ..markup import render
+from ..store import JST, RECIPIENTS, StoreError, format_time
+from .common import Guard, button
+
+SCOPES = (("開いているケースの人", "case"), ("作成した支援レポートの人", "made"), ("検討済の全員", "reviewed"))
+
+
+class SendingModel(t.HasTraits):
+    recipient = t.Unicode(RECIPIENTS[-1])       # 本人・企業
+    sent_on = t.Any(None)                       # datetime.date (today unless changed)
+    scope = t.Unicode("case")
+    recorder = t.Unicode("")
+    month = t.Unicode("")                       # YYYY-MM
+    user_id = t.Unicode("")                     # the open case
+    made_users = t.List()                       # the people of the latest 支援レポート batch
+    records = t.List()                          # the month's sending records, withdrawn ones too
+    withdraw_id = t.Int(0)                      # the record chosen to withdraw (0: none)
+    withdraw_reason = t.Unicode("")
+    message = t.Unicode("")
+    recorded = t.Int(0)                         # counts changes, so the conference refreshes the agenda
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.store = None
+        self.office = ""
+        self.names: dict[str, str] = {}
+
+    def set_context(self, store, office: str, names: dict[str, str], today: dt.date) -> None:
+        self.store, self.office, self.names = store, office, names
+        if self.sent_on is None:
+            self.sent_on = today
+
+    def load(self, month: str) -> None:
+        with self.hold_trait_notifications():
+            self.month = month
+            self.message = ""
+            self.withdraw_id = 0
+            self._reload()
+
+    def _reload(self) -> None:
+        found = (self.store.issued_reports(self.office, self.month, include_withdrawn=True)
+                 if self.store is not None and self.month else [])
+        self.records = [{"id": r.id, "version": r.version, "user_id": r.user_id,
+                         "name": self.names.get(r.user_id, ""), "recipient": r.recipient, "sent_on": r.sent_on,
+                         "by": r.created_by, "withdrawn": r.is_withdrawn, "withdrawn_by": r.withdrawn_by or "",
+                         "withdrawn_at": format_time(r.withdrawn_at) if r.withdrawn_at else ""} for r in found]
+
+    def _by(self) -> str:
+        if self.store is None:
+            raise StoreError("会議記録のデータベースが開けていないため、送付を記録できません")
+        by = self.recorder.strip()
+        if not by:
+            raise StoreError("記録者（画面上部）に名前を入力してから記録してください")
+        return by
+
+    def targets(self) -> list[str]:
+        """The 利用者ID the chosen scope stands for."""
+        if self.scope == "case":
+            if not self.user_id:
+                raise StoreError("ケースを開いてから「開いているケースの人」を選んでください")
+            return [self.user_id]
+        if self.scope == "made":
+            if not self.made_users:
+                raise StoreError("この画面でまだ支援レポートを作成していません（「帳票の出力」で作成してから選んでください）")
+            return list(self.made_users)
+        reviewed = sorted(r.user_id for r in self.store.reviews(self.office, self.month)) if self.store else []
+        if not reviewed:
+            raise StoreError("この月に検討の記録がある人はいません")
+        return reviewed
+
+    def record(self) -> None:
+        by = self._by()
+        sent_on = self.sent_on or dt.datetime.now(JST).date()
+        recorded, already = self.store.record_sending(self.office, self.targets(), self.month, self.recipient,
+                                                      by=by, sent_on=sent_on)
+        self._reload()
+        parts = [f"{len(recorded)}人の送付を記録しました（{self.recipient}・{format_date(sent_on)}・記録者 {by}）"]
+        if already:
+            parts.append(f"{len(already)}人は記録済みのため記録しませんでした")
+        self.message = "。".join(parts)
+        self.recorded += 1
+
+    def withdraw(self) -> None:
+        by = self._by()
+        chosen = next((r for r in self.records if r["id"] == self.withdraw_id and not r["withdrawn"]), None)
+        if chosen is None:
+            raise StoreError("取り消す送付の記録を選んでください")
+        self.store.withdraw_report(chosen["id"], by=by, expected_version=chosen["version"],
+                                   reason=self.withdraw_reason.strip())
+        with self.hold_trait_notifications():
+            self._reload()
+            self.withdraw_id, self.withdraw_reason = 0, ""
+            self.message = (f"{chosen['user_id']} {chosen['name']} の送付の記録（{chosen['recipient']}）を取り消しました"
+                            "（元の記録と取消は変更履歴に残ります）")
+        self.recorded += 1
+
+
+class SendingView(w.VBox):
+    def __init__(self, model: SendingModel, guard: Guard, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model
+        self.add_class("teichaku-sending")
+        self.recipient = w.Dropdown(options=RECIPIENTS, description="送付先", layout=w.Layout(width="16em"))
+        self.sent_on = w.DatePicker(description="送付日", layout=w.Layout(width="16em"))
+        self.scope = w.Dropdown(options=SCOPES, description="対象", layout=w.Layout(width="24em"))
+        for name in ("recipient", "sent_on", "scope"):
+            w.link((model, name), (getattr(self, name), "value"))
+        self.record = button(guard, "送付を記録", "sending-record", model.record, "送付の記録", icon="check",
+                             button_style="primary", width="9em")
+        self.listing = w.HTML()
+        self.listing.add_class("teichaku-sending-list")
+        self.withdraw_choice = w.Dropdown(description="取り消す記録", style={"description_width": "7em"},
+                                          layout=w.Layout(width="28em"))
+        self.withdraw_reason = w.Text(description="理由", placeholder="例: 送付先を取り違えた",
+                                      style={"description_width": "3em"}, layout=w.Layout(width="18em"))
+        w.link((model, "withdraw_reason"), (self.withdraw_reason, "value"))
+        self.withdraw_choice.observe(guard.wrap(self._choose, "取り消す記録の選択"), names="value")
+        self.withdraw = button(guard, "取消", "sending-withdraw", model.withdraw, "送付の記録の取消",
+                               button_style="warning", width="5em")
+        self.message = w.HTML()
+        self.message.add_class("teichaku-sending-message")
+        model.observe(guard.wrap(self._render, "送付の記録の表示"), names=["records", "message", "month"])
+        self._render()
+        self.children = [
+            w.HTML(render("app/sending_intro.html.j2")),
+            w.HBox([self.recipient, self.sent_on, self.scope, self.record], layout=w.Layout(flex_flow="row wrap")),
+            self.message, self.listing,
+            w.HBox([self.withdraw_choice, self.withdraw_reason, self.withdraw], layout=w.Layout(flex_flow="row wrap"))]
+
+    def _choose(self, change) -> None:
+        self.model.withdraw_id = change["new"] or 0
+
+    def _render(self, _change=None) -> None:
+        m = self.model
+        self.listing.value = render("app/sending_list.html.j2", records=m.records)
+        options = [("（選んでください）", 0)] + [
+            (f"{r['user_id']} {r['name']}　{r['recipient']}　{format_date(r['sent_on'])}", r["id"])
+            for r in m.records if not r["withdrawn"]]
+        self.withdraw_choice.options = options
+        self.withdraw_choice.value = m.withdraw_id if m.withdraw_id in {v for _, v in options} else 0
+        self.message.value = render("app/export_status.html.j2", status=m.message, notes=[])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ipywidgets as w
 import traitlets as t
 
+from ..markup import render
 from ..rules import MonthReview
-from .common import Guard, esc, flag_items, level_badge
+from .common import Guard
 
 
 class AgendaModel(t.HasTraits):
@@ -103,18 +104,12 @@ class AgendaView(w.VBox):
         self.model.request(button.user_id)
 
     def _row_html(self, row: dict) -> str:
-        flags = flag_items(row["flags"])
-        state = ('<span class="teichaku-reviewed" style="color:#2e7d32;font-weight:bold">✔ 検討済</span>'
-                 if row["reviewed"] else '<span class="teichaku-unreviewed" style="color:#999">未検討</span>')
-        actions = f'継続中の役割分担 {row["open_actions"]}件' if row["open_actions"] else "継続中の役割分担なし"
-        return (f'<div class="teichaku-row" data-user="{esc(row["user_id"])}" style="line-height:1.4">'
-                f'{level_badge(row["level"])} 担当 {esc(row["staff"])}　{state}　<span style="color:#555">{actions}</span>'
-                f'<ul style="margin:2px 0 6px 0;padding-left:1.2em">{flags}</ul></div>')
+        return render("app/agenda_row.html.j2", row=row)
 
     def _render(self, _change=None) -> None:
         m = self.model
-        self.heading.value = (f'<h3 style="margin:6px 0">{esc(m.month_label)}の検討対象　'
-                              f'<span class="teichaku-progress">{esc(m.progress)}</span></h3>' + ("" if m.rows else '<p>この月に支援中の利用者はいません。</p>'))
+        self.heading.value = render("app/agenda_heading.html.j2", month_label=m.month_label, progress=m.progress,
+                                    rows=m.rows)
         ids = [r["user_id"] for r in m.rows]
         if ids != self._built_for:          # rebuild the rows only when the cases change
             children = []
@@ -133,5 +128,4 @@ class AgendaView(w.VBox):
         for row in m.rows:
             self._htmls[row["user_id"]].value = self._row_html(row)
             self._buttons[row["user_id"]].button_style = "info" if row["user_id"] == m.selected else ""
-        starting = "、".join(m.starting_next_month)
-        self.footer.value = f'<p style="color:#555">来月から支援開始: {esc(starting) if starting else "なし"}</p>'
+        self.footer.value = render("app/agenda_footer.html.j2", starting=m.starting_next_month)

@@ -8,10 +8,10 @@ import pandas as pd
 import traitlets as t
 
 from .. import casefile, charts
+from ..markup import render
 from ..schema import SCORE_COLUMNS, SCORE_LABELS
 from ..store import Conflict, StoreError, format_time
-from ..markup import esc_lines
-from .common import Guard, button, day, esc, flag_items, level_badge, month_label, table
+from .common import Guard, button, day, month_label
 
 CLOSE, CANCEL, CONTINUE = "完了", "中止", "対応中"
 
@@ -46,6 +46,11 @@ def support_text(profile: dict) -> str:
     support = f"支援 {k}/{total}か月目" if k is not None else "支援開始前"
     rest = f"（支援終了まで残り {int(left)}か月）" if left is not None else ""
     return f"就職後 {int(month_n)}か月目・{support}{rest}"
+
+
+def score_text(contact: dict) -> str:
+    """The self-ratings of a contact, e.g. 体調4 睡眠3 ("" when none was rated)."""
+    return " ".join(f"{SCORE_LABELS[a]}{contact[a]}" for a in SCORE_COLUMNS if contact.get(a) is not None)
 
 
 class CaseModel(t.HasTraits):
@@ -155,7 +160,6 @@ PROFILE_LABELS = (("kana", "フリガナ"), ("staff", "担当支援員"), ("team
                   ("job", "職種"), ("hired_on", "就職日"), ("support_start", "支援開始日"),
                   ("support_end", "支援終了予定日"), ("certificate_until", "受給者証有効期限"),
                   ("status", "状況"), ("left_on", "離職日"), ("employer_consent", "企業共有同意"))
-DATE_FIELDS = {"hired_on", "support_start", "support_end", "certificate_until", "left_on"}
 
 
 class CaseView(w.VBox):
@@ -178,7 +182,7 @@ class CaseView(w.VBox):
         self._render()
         self._render_actions()
         self.children = [self.summary, self.chart, self.chart_note, self.details,
-                         w.HTML("<h4 style='margin:8px 0 2px'>前回までの役割分担（継続中）</h4>"),
+                         w.HTML(render("app/section_heading.html.j2", text="前回までの役割分担（継続中）")),
                          self.actions_box, self.message]
 
     def _render(self, _change=None) -> None:
@@ -188,43 +192,23 @@ class CaseView(w.VBox):
             self.layout.display = "none"
             return
         self.layout.display = ""
-        facts = "".join(f"<tr><th style='text-align:left;padding:0 8px 0 0;color:#555;font-weight:normal'>"
-                        f"{label}</th><td>{day(p.get(k)) if k in DATE_FIELDS else esc(p.get(k))}</td></tr>"
-                        for k, label in PROFILE_LABELS)
-        flags = flag_items(m.flags)
-        self.summary.value = (
-            f'<h3 class="teichaku-case-title" style="margin:6px 0">{esc(m.user_id)} {esc(p.get("name"))}　'
-            f'{level_badge(m.level) if m.level else ""}</h3>'
-            f'<div class="teichaku-support-period" style="font-weight:bold">{esc(support_text(p))}</div>'
-            f'<ul style="margin:4px 0">{flags}</ul>'
-            f'<table style="font-size:90%">{facts}</table>'
-            f'<h4 style="margin:8px 0 2px">直近6か月の推移（{esc(month_label(m.month))}まで）</h4>')
+        self.summary.value = render("app/case_summary.html.j2", user_id=m.user_id, name=p.get("name"),
+                                    level=m.level, support=support_text(p), flags=m.flags,
+                                    facts=[(label, p.get(k)) for k, label in PROFILE_LABELS],
+                                    month_label=month_label(m.month))
         # The SVG is ours (month labels and fixed captions, escaped by charts): shown as an image.
-        self.chart.value = (f'<img alt="直近6か月の勤怠と自己評価" style="max-width:100%" '
-                            f'src="{charts.svg_data_uri(m.chart_svg)}">' if m.chart_svg else "")
+        uri = charts.svg_data_uri(m.chart_svg) if m.chart_svg else ""
+        self.chart.value = render("app/case_chart.html.j2", uri=uri)
         self.chart.layout.display = "" if m.chart_svg else "none"
-        self.chart_note.value = f"<p style='color:#666'>{esc(m.chart_note)}</p>" if m.chart_note else ""
-        contact_rows = [[esc(day(c["date"])), esc(c["method"]), esc(c["party"]), esc(c["staff"]),
-                         esc(" ".join(f"{SCORE_LABELS[a]}{c[a]}" for a in SCORE_COLUMNS if c.get(a) is not None)
-                             or "—"),
-                         f'<div class="teichaku-note">{esc_lines(c.get("notes"))}</div>'] for c in m.contacts]
-        plan_rows = [[esc(g["domain"]), esc_lines(g["goal"]), esc_lines(g["support"]), esc(day(g["due_on"])),
-                      esc(g["status"])] for g in m.plan]
-        plan_date = day(m.plan[0]["plan_date"]) if m.plan else None
-        self.details.value = (
-            f'<h4 style="margin:8px 0 2px">{esc(month_label(m.month))}の面談・連絡</h4>'
-            + table(["実施日", "方法", "相手", "担当者", "自己評価", "内容"], contact_rows,
-                    empty="この月の面談・連絡の記録はありません")
-            + f'<h4 style="margin:8px 0 2px">個別支援計画の目標{f"（{esc(plan_date)} 作成）" if plan_date else ""}</h4>'
-            + table(["領域", "目標", "支援内容", "期限", "状況"], plan_rows, empty="個別支援計画の記録はありません"))
+        self.chart_note.value = render("app/muted.html.j2", text=m.chart_note)
+        self.details.value = render("app/case_details.html.j2", month_label=month_label(m.month),
+                                    contacts=[dict(c, scores=score_text(c)) for c in m.contacts], plan=m.plan)
 
     def _render_actions(self, _change=None) -> None:
         m = self.model
         rows = []
         for action in m.open_actions:
-            text = w.HTML(f'<span class="teichaku-open-action">{esc(action["content"])}</span>'
-                          f'（担当 {esc(action["owner"])}・期限 {esc(day(action["due_on"]))}・'
-                          f'{esc(action["status"])}・{esc(month_label(action["month"]))}の会議）',
+            text = w.HTML(render("app/case_action.html.j2", action=action, month_label=month_label(action["month"])),
                           layout=w.Layout(flex="1"))
             buttons = []
             for label, css, method, what in (("完了", "close", m.close_action, "完了にする操作"),
@@ -234,6 +218,6 @@ class CaseView(w.VBox):
                                       what, width="4.5em"))
             rows.append(w.HBox([text, *buttons]))
         if not rows:
-            rows = [w.HTML("<p style='color:#666'>継続中の役割分担はありません</p>")]
+            rows = [w.HTML(render("app/muted.html.j2", text="継続中の役割分担はありません"))]
         self.actions_box.children = rows
-        self.message.value = f'<p style="color:#1565c0">{esc(m.message)}</p>' if m.message else ""
+        self.message.value = render("app/case_message.html.j2", message=m.message)

@@ -1,4 +1,8 @@
-"""What every panel shares: escaping, Japanese formatting, and the callback guard.
+"""What every panel shares: Japanese formatting, buttons and the callback guard.
+
+The panels' HTML comes from the templates in ``templates/html/app`` (``markup.render``, with
+autoescape); the pieces they share (the level badge, the flag list, a table of records) are
+the macros of ``app/_macros.html.j2``.
 
 ``Guard`` is the one place where a callback's exception is caught: it is logged (with the
 traceback, for developers) and shown to the user in Japanese (``Guard.error``), never lost.
@@ -17,7 +21,7 @@ import pandas as pd
 import traitlets as t
 
 from ..japanese import format_date, format_month
-from ..markup import NO_VALUE, esc
+from ..markup import NO_VALUE
 
 log = logging.getLogger("teichaku_nb.app")
 
@@ -46,9 +50,6 @@ def setup_logging() -> None:
     log.setLevel(logging.INFO)
 
 
-LEVEL_COLOURS = {"要対応": "#c62828", "注意": "#ef6c00", "安定": "#2e7d32"}
-
-
 def day(value) -> str:
     """2026年10月3日, or — when missing."""
     if value is None or pd.isna(value):
@@ -60,35 +61,6 @@ def day(value) -> str:
 
 def month_label(month) -> str:
     return format_month(pd.Period(month, freq="M"))
-
-
-def level_badge(level: str) -> str:
-    """The level as a colour and a word (the word carries the meaning, the colour helps)."""
-    colour = LEVEL_COLOURS.get(level, "#555")
-    return (f'<span class="teichaku-level" style="display:inline-block;min-width:3.5em;text-align:center;'
-            f'padding:1px 6px;border-radius:4px;color:#fff;background:{colour};font-weight:bold">'
-            f'{esc(level)}</span>')
-
-
-def flag_items(flags: list[dict]) -> str:
-    """Each flag as a list item: its short name, then the message with the evidence."""
-    from ..rules import FLAGS
-    items = "".join(f'<li><b class="teichaku-flag" data-code="{esc(f["code"])}">'
-                    f'{esc(FLAGS[f["code"]].label if f["code"] in FLAGS else f["code"])}</b>: {esc(f["message"])}</li>'
-                    for f in flags)
-    return items or "<li>フラグなし</li>"
-
-
-def table(headers: list[str], rows: list[list[str]], *, empty: str = "記録はありません") -> str:
-    """An HTML table: headers and cells must already be escaped HTML."""
-    if not rows:
-        return f'<p style="color:#666">{esc(empty)}</p>'
-    head = "".join(f'<th style="text-align:left;padding:2px 8px;border-bottom:1px solid #999">{h}</th>'
-                   for h in headers)
-    body = "".join("<tr>" + "".join(f'<td style="padding:2px 8px;vertical-align:top;'
-                                    f'border-bottom:1px solid #ddd">{c}</td>' for c in row) + "</tr>"
-                   for row in rows)
-    return f'<table class="teichaku-table" style="border-collapse:collapse"><tr>{head}</tr>{body}</table>'
 
 
 def error_text(error: BaseException, what: str) -> str:

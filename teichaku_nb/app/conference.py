@@ -21,7 +21,7 @@ from ..store import month_review
 from .agenda import AgendaModel, AgendaView
 from .case import CaseModel, CaseView
 from ..markup import render
-from .common import Guard, button, esc, log, month_label, setup_logging
+from .common import Guard, button, log, month_label, setup_logging
 from .exports import ExportModel, ExportView
 from .header import HeaderModel, HeaderView
 from .meeting import MeetingModel, MeetingView
@@ -352,7 +352,7 @@ class ConferenceView(w.VBox):
                                    selected_index=None)
         self.meeting = w.Accordion(children=[MeetingView(model.meeting, g)], titles=("会議の記録（開催日・種別・出席者）",),
                                    selected_index=None)
-        self.placeholder = w.HTML("<p style='color:#666;margin-top:2em'>左の一覧からケースを選んでください。</p>")
+        self.placeholder = w.HTML(render("app/placeholder.html.j2"))
         self.leave_text = w.HTML()
         self.leave_yes = button(g, "変更を破棄して移動", "leave-discard", model.confirm_leave, "移動",
                                 button_style="warning")
@@ -377,8 +377,7 @@ class ConferenceView(w.VBox):
 
     def _render_error(self, _change=None) -> None:
         message = self.model.guard.error
-        self.error.value = (f'<div style="background:#ffebee;border:1px solid #c62828;padding:6px;'
-                            f'border-radius:4px;color:#b71c1c"><b>エラー</b>: {esc(message)}</div>' if message else "")
+        self.error.value = render("app/error_banner.html.j2", message=message)
         display = "" if message else "none"
         self.error_box.layout.display = display
         self.error_box_copy.layout.display = display if self.model.agenda.selected else "none"
@@ -386,10 +385,8 @@ class ConferenceView(w.VBox):
     def _render_leave(self, _change=None) -> None:
         pending = self.model.pending_leave
         if pending:
-            self.leave_text.value = (
-                f'<div style="background:#fff3e0;border:1px solid #ef6c00;padding:6px;border-radius:4px">'
-                f'<b>保存していない変更があります。</b>{esc(LEAVE_LABELS.get(pending["kind"], "移動する"))}と、'
-                f'入力した内容は失われます。</div>')
+            self.leave_text.value = render("app/leave_notice.html.j2",
+                                           what=LEAVE_LABELS.get(pending["kind"], "移動する"))
             self.leave_box.layout.display = ""
         else:
             self.leave_text.value = ""

@@ -9,7 +9,8 @@ import pandas as pd
 import traitlets as t
 
 from ..casebook import ERROR, SEVERITY_LABELS, CaseBook
-from .common import Guard, esc, month_label, table
+from ..markup import render
+from .common import Guard, month_label
 
 ALL_TEAMS = ""            # the team filter's value for every team
 MONTHS_SHOWN = 36         # how far back the month list goes
@@ -147,23 +148,8 @@ class HeaderView(w.VBox):
 
     def _render(self, _change=None) -> None:
         m = self.model
-        self.title.value = (f'<h2 style="margin:4px 0">ケース会議　<span class="teichaku-office">'
-                            f'{esc(m.office_name or "（事業所なし）")}</span></h2>')
+        self.title.value = render("app/header_title.html.j2", office=m.office_name)
         self.office.layout.display = "" if len(m.office_options) > 1 else "none"
-        notes = [f'<div>{esc(m.source_note)}</div>' if m.source_note else "",
-                 f'<div style="color:#555">{esc(m.store_note)}</div>' if m.store_note else ""]
-        self.notes.value = "".join(notes)
-        if m.fatal:
-            self.problems.value = (f'<div class="teichaku-fatal" style="background:#ffebee;border:1px solid #c62828;'
-                                   f'padding:8px;border-radius:4px"><b>ケース記録を読み込めません</b><br>'
-                                   f'{esc(m.fatal)}</div>')
-        elif m.problems:
-            rows = [[esc(p["severity"]), esc(p["sheet"]), esc(p["row"]), esc(p["column"]), esc(p["message"])]
-                    for p in m.problems]
-            colour = "#ffebee" if any(p["error"] for p in m.problems) else "#fff8e1"
-            self.problems.value = (
-                f'<details style="background:{colour};padding:6px;border-radius:4px">'
-                f'<summary><b>{esc(m.problem_summary)}</b>　エラーの行は除いて表示しています（クリックで一覧）</summary>'
-                + table(["種類", "シート", "行", "列", "内容"], rows) + "</details>")
-        else:
-            self.problems.value = ""
+        self.notes.value = render("app/header_notes.html.j2", source_note=m.source_note, store_note=m.store_note)
+        self.problems.value = render("app/header_problems.html.j2", fatal=m.fatal, problems=m.problems,
+                                     summary=m.problem_summary, errors=any(p["error"] for p in m.problems))

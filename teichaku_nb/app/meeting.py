@@ -14,8 +14,9 @@ import pandas as pd
 import traitlets as t
 
 from ..japanese import format_date
+from ..markup import render
 from ..store import CONFERENCE_KINDS, REGIONAL, REGULAR, Conference, Conflict, StoreError, format_time
-from .common import Guard, button, esc, month_label
+from .common import Guard, button, month_label
 
 _NAME_SEPARATORS = re.compile(r"[、,，;；\n]+")
 
@@ -117,5 +118,4 @@ class MeetingView(w.VBox):
     def _render(self, _change=None) -> None:
         m = self.model
         self.regional.layout.display = "" if m.kind == REGIONAL else "none"
-        message = f"<div style='color:#1b5e20'>{esc(m.message)}</div>" if m.message else ""
-        self.status.value = f"<div style='color:#555'>{esc(m.saved_note)}</div>{message}"
+        self.status.value = render("app/meeting_status.html.j2", saved_note=m.saved_note, message=m.message)

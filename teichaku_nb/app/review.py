@@ -11,10 +11,10 @@ import datetime as dt
 import ipywidgets as w
 import traitlets as t
 
+from ..markup import render
 from ..rules import LEVELS
 from ..store import Action, Conflict, Review, StoreError, format_time
-from ..markup import esc_lines
-from .common import Guard, button, day, esc, month_label
+from .common import Guard, button, month_label
 
 # The form's text fields, in the order shown (store field, label).
 TEXT_FIELDS = (("workplace", "職場の現状"), ("life", "生活の現状"), ("health", "心身の現状"),
@@ -272,11 +272,11 @@ class ReviewView(w.VBox):
         self.conflict_box = w.VBox([self.conflict, w.HBox([self.keep_mine, self.take_theirs])])
 
         model.observe(guard.wrap(self._render, "検討記録の表示"),
-                      names=["user_id", "saved_note", "dirty", "message", "conflict", "pending_actions",
-                             "month_actions"])
+                      names=["user_id", "saved_note", "dirty", "message", "message_kind", "conflict",
+                             "pending_actions", "month_actions"])
         self._render()
         self.children = [self.heading, *self.texts.values(), self.judgement,
-                         w.HTML("<h4 style='margin:8px 0 2px'>役割分担（この会議で決めたこと）</h4>"),
+                         w.HTML(render("app/section_heading.html.j2", text="役割分担（この会議で決めたこと）")),
                          self.month_actions, self.pending_box,
                          w.HBox([self.action_content, self.action_owner, self.action_due, self.add_button],
                                 layout=w.Layout(flex_flow="row wrap")),
@@ -285,39 +285,18 @@ class ReviewView(w.VBox):
     def _render(self, _change=None) -> None:
         m = self.model
         self.layout.display = "" if m.user_id else "none"
-        unsaved = ('<span class="teichaku-dirty" style="color:#c62828">（保存していない変更があります）</span>'
-                   if m.dirty else "")
-        self.heading.value = (f'<h3 style="margin:10px 0 4px">{esc(month_label(m.month) if m.month else "")}のケース検討'
-                              f'{unsaved}</h3><div style="color:#555">{esc(m.saved_note)}</div>')
-        colour = {"ok": "#2e7d32", "error": "#c62828", "conflict": "#c62828"}.get(m.message_kind, "#333")
-        self.message.value = (f'<span style="color:{colour};font-weight:bold">{esc(m.message)}</span>'
-                              if m.message else "")
-        saved_rows = "".join(f'<li class="teichaku-month-action">{esc(a["content"])}（担当 {esc(a["owner"])}・'
-                             f'期限 {esc(day(a["due_on"]))}・{esc(a["status"])}）</li>' for a in m.month_actions)
-        self.month_actions.value = f"<ul style='margin:2px 0'>{saved_rows}</ul>" if saved_rows else ""
+        self.heading.value = render("app/review_heading.html.j2", month_label=month_label(m.month) if m.month else "",
+                                    dirty=m.dirty, saved_note=m.saved_note)
+        self.message.value = render("app/review_message.html.j2", message=m.message, kind=m.message_kind)
+        self.month_actions.value = render("app/review_month_actions.html.j2", actions=m.month_actions)
         pending = []
         for i, item in enumerate(m.pending_actions):
             remove = w.Button(description="取消", layout=w.Layout(width="4em"))
             remove.on_click(self.guard.wrap(lambda _b, i=i: m.remove_pending(i), "役割分担の取消"))
-            pending.append(w.HBox([w.HTML(f'<span class="teichaku-pending-action">未保存: {esc(item["content"])}'
-                                          f'（担当 {esc(item["owner"])}・期限 {esc(day(item["due_on"]))}）</span>'),
-                                   remove]))
+            pending.append(w.HBox([w.HTML(render("app/review_pending_action.html.j2", item=item)), remove]))
         self.pending_box.children = pending
-        if m.conflict:
-            c = m.conflict
-            rows = "".join(
-                f"<tr><th style='text-align:left;vertical-align:top;padding:2px 8px'>{esc(LABELS[name])}</th>"
-                f"<td style='vertical-align:top;padding:2px 8px'>{esc_lines(getattr(m, name)) if getattr(m, name) else '—'}</td>"
-                f"<td style='vertical-align:top;padding:2px 8px'>{esc_lines(c['theirs'][name]) if c['theirs'][name] else '—'}</td></tr>"
-                for name in FIELDS if getattr(m, name) != c["theirs"][name])
-            self.conflict.value = (
-                f'<div style="border:2px solid #c62828;padding:6px;border-radius:4px">'
-                f'<b>競合: {esc(c["saved_by"])} さんが {esc(c["saved_at"])} に先に保存しました（版 {c["version"]}）。'
-                f'どちらを残すか選んでください。</b>'
-                f'<table style="border-collapse:collapse;margin-top:4px"><tr><th></th><th>あなたの入力</th>'
-                f'<th>保存されている内容（{esc(c["saved_by"])} さん）</th></tr>'
-                f'{rows or "<tr><td colspan=3>違いはありません</td></tr>"}</table></div>')
-            self.conflict_box.layout.display = ""
-        else:
-            self.conflict.value = ""
-            self.conflict_box.layout.display = "none"
+        theirs = m.conflict.get("theirs", {})
+        rows = [(LABELS[name], getattr(m, name), theirs[name]) for name in FIELDS   # where the versions differ
+                if m.conflict and getattr(m, name) != theirs[name]]
+        self.conflict.value = render("app/review_conflict.html.j2", conflict=m.conflict, rows=rows)
+        self.conflict_box.layout.display = "" if m.conflict else "none"

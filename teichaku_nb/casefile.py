@@ -4,6 +4,9 @@ Plain functions over a CaseBook, like ``rules`` (no widgets, files or database):
 profile and support period, the month's contacts, a monthly trend of attendance and the
 self-rated condition, and the plan in force.  The app's case panel and the report
 notebooks both read these, so a figure is computed once.
+
+``profiles`` and ``trends`` give everyone's at once (a batch of documents computes them once
+per month); ``profile`` and ``trend`` are the same for one person, computing only theirs.
 """
 
 from __future__ import annotations
@@ -31,26 +34,30 @@ def _none(value):
     return value.item() if hasattr(value, "item") and not isinstance(value, pd.Timestamp) else value
 
 
-def profile(book: CaseBook, user_id: str, month) -> dict | None:
-    """The user's row as plain values, with the support period seen at the end of ``month``.
+PERIOD_FIELDS = ("month_n", "support_month", "support_months", "months_left", "support_end_effective")
+
+
+def profiles(book: CaseBook, month) -> dict[str, dict]:
+    """Each user's row as plain values (利用者ID → dict), with the support period seen at the
+    end of ``month``.
 
     Keys: ``PROFILE_FIELDS`` plus, from ``rules.support_periods``: month_n (month of
     employment, 1.. from 就職日), support_month of support_months (month of the support
     period, 1.. from 支援開始日, of 36 by default), months_left (calendar months to the end
     of support, 0 in its last month) and support_end_effective (支援終了予定日 or 離職日,
-    whichever is first).  None for an unknown 利用者ID.
+    whichever is first).
     """
     month = _period(month)
+    periods = support_periods(book, month.end_time.normalize())
+    rows = pd.concat([book.users[list(PROFILE_FIELDS)], periods[list(PERIOD_FIELDS)]], axis=1)
+    return {record["user_id"]: {k: _none(v) for k, v in record.items()} for record in rows.to_dict("records")}
+
+
+def profile(book: CaseBook, user_id: str, month) -> dict | None:
+    """``profiles`` of one user (computing only theirs); None for an unknown 利用者ID."""
     users = book.users
     row = users[users["user_id"] == str(user_id)]
-    if row.empty:
-        return None
-    # the period of this user only (support_periods reads book.users)
-    period = support_periods(replace(book, users=row), month.end_time.normalize()).iloc[0]
-    record = {name: _none(row.iloc[0][name]) for name in PROFILE_FIELDS}
-    for name in ("month_n", "support_month", "support_months", "months_left", "support_end_effective"):
-        record[name] = _none(period[name])
-    return record
+    return profiles(replace(book, users=row), month).get(str(user_id))
 
 
 def month_contacts(book: CaseBook, user_id: str, month) -> pd.DataFrame:
@@ -61,8 +68,9 @@ def month_contacts(book: CaseBook, user_id: str, month) -> pd.DataFrame:
     return chosen.sort_values(["date", "row"], kind="stable")[list(CONTACT_COLUMNS)].reset_index(drop=True)
 
 
-def trend(book: CaseBook, user_id: str, month, months: int = 6) -> pd.DataFrame:
-    """Month by month up to ``month`` (``months`` rows, index a PeriodIndex named month).
+def trends(book: CaseBook, month, months: int = 6, *, user_ids=None) -> dict[str, pd.DataFrame]:
+    """Each user's months up to ``month`` (利用者ID → a frame of ``months`` rows, index a
+    PeriodIndex named month; ``user_ids``: only these users).
 
     attendance_rate = 出勤日数 / 所定日数, absence_rate = 欠勤 / 所定日数, late_early =
     遅刻 + 早退 (NA where the month has no attendance row or 所定日数 is 0); the five
@@ -70,21 +78,32 @@ def trend(book: CaseBook, user_id: str, month, months: int = 6) -> pd.DataFrame:
     """
     month = _period(month)
     index = pd.period_range(end=month, periods=months, freq="M", name="month")
+    ids = list(book.users["user_id"]) if user_ids is None else [str(u) for u in user_ids]
     a = book.attendance
-    a = a[(a["user_id"] == str(user_id)) & a["month"].isin(index)]
-    a = a.groupby("month")[["scheduled_days", "worked_days", "absent", "late", "left_early"]].sum(min_count=1)
+    a = a[a["user_id"].isin(ids) & a["month"].isin(index)]
+    a = a.groupby(["user_id", "month"])[["scheduled_days", "worked_days", "absent", "late", "left_early"]].sum(
+        min_count=1)
     scheduled = a["scheduled_days"].astype("Float64")
-    out = pd.DataFrame({
+    attendance = pd.DataFrame({
         "attendance_rate": (a["worked_days"].astype("Float64") / scheduled).where(scheduled > 0),
         "absence_rate": (a["absent"].fillna(0).astype("Float64") / scheduled).where(scheduled > 0),
         "late_early": (a["late"].fillna(0) + a["left_early"].fillna(0)).astype("Float64"),
-    }).reindex(index)
+    })
     c = book.contacts
-    c = c[(c["user_id"] == str(user_id)) & _with_user(c)]
+    c = c[c["user_id"].isin(ids) & _with_user(c)]
     c = c.assign(month=c["date"].dt.to_period("M"))
     c = c[c["month"].isin(index)]
-    scores = c.groupby("month")[list(SCORE_COLUMNS)].mean().astype("Float64").reindex(index)
-    return pd.concat([out, scores], axis=1)[list(TREND_COLUMNS)]
+    scores = c.groupby(["user_id", "month"])[list(SCORE_COLUMNS)].mean().astype("Float64")
+    both = pd.concat([attendance, scores], axis=1).reindex(columns=list(TREND_COLUMNS))
+    empty = pd.DataFrame(index=index, columns=list(TREND_COLUMNS), dtype="Float64")
+    found = {user_id: frame.droplevel("user_id").reindex(index).astype("Float64")
+             for user_id, frame in both.groupby(level="user_id")} if len(both) else {}
+    return {user_id: found.get(user_id, empty) for user_id in ids}
+
+
+def trend(book: CaseBook, user_id: str, month, months: int = 6) -> pd.DataFrame:
+    """``trends`` of one user."""
+    return trends(book, month, months, user_ids=[user_id])[str(user_id)]
 
 
 def current_plan(book: CaseBook, user_id: str, month) -> pd.DataFrame:

@@ -51,17 +51,19 @@ SHORT_LAST_PAGE = 0.15        # a last page filled less than this is set tighter
 # Measures each document and tightens those whose last page would be nearly empty (fit-1,
 # then fit-2), so the lines move back onto the page before.
 FIT_SCRIPT = """([pageHeight, short]) => {
-  const fitted = [];
-  for (const doc of document.querySelectorAll('#teichaku-pdf > .pdf-document')) {
-    for (const level of [1, 2]) {
-      const height = doc.getBoundingClientRect().height;
-      const rest = height - Math.floor(height / pageHeight) * pageHeight;
-      if (height <= pageHeight || rest === 0 || rest >= short * pageHeight) { break; }
-      doc.classList.add('fit-' + level);
-      fitted.push(level);
-    }
+  const docs = Array.from(document.querySelectorAll('#teichaku-pdf > .pdf-document'));
+  const isShort = (doc) => {
+    const height = doc.getBoundingClientRect().height;
+    const rest = height - Math.floor(height / pageHeight) * pageHeight;
+    return height > pageHeight && rest > 0 && rest < short * pageHeight;
+  };
+  let fitted = 0;
+  for (const level of [1, 2]) {          // measure all, then change all: one layout a round
+    const tight = docs.filter(isShort);
+    tight.forEach((doc) => doc.classList.add('fit-' + level));
+    fitted += tight.length;
   }
-  return fitted.length;
+  return fitted;
 }"""
 
 

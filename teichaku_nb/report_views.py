@@ -132,20 +132,24 @@ def problem_rows(problems) -> list[tuple]:
 
 # --- 支援レポート -----------------------------------------------------------------------------
 
-_PEOPLE: dict[tuple, tuple] = {}
+_MONTH: dict[tuple, tuple] = {}
 
 
 def _person(book: CaseBook, user_id: str, month: pd.Period) -> tuple:
-    """(profile, contacts, trend, plan) of one person's month, kept for the other copy."""
-    key = (id(book), user_id, str(month))
-    cached = _PEOPLE.get(key)
-    if cached is None or cached[0] is not book:      # the entry holds the book: its id is not reused
-        if len(_PEOPLE) > 8:
-            _PEOPLE.clear()
-        cached = _PEOPLE[key] = (book, (
-            casefile.profile(book, user_id, month), casefile.month_contacts(book, user_id, month),
-            casefile.trend(book, user_id, month), casefile.current_plan(book, user_id, month)))
-    return cached[1]
+    """(profile, contacts, trend, plan) of one person's month.  Everyone's profiles and trends
+    of the month are computed once for a batch; each person's are kept for the other copy."""
+    key = (id(book), str(month))
+    cached = _MONTH.get(key)
+    if cached is None or cached[0] is not book:          # the entry holds the book: its id is not reused
+        _MONTH.clear()
+        cached = _MONTH[key] = (book, casefile.profiles(book, month), casefile.trends(book, month), {})
+    _, profiles, trends, people = cached
+    if user_id not in people:
+        profile = profiles.get(user_id)
+        people[user_id] = (None, None, None, None) if profile is None else (
+            profile, casefile.month_contacts(book, user_id, month), trends[user_id],
+            casefile.current_plan(book, user_id, month))
+    return people[user_id]
 
 
 def _period_text(profile: dict) -> str:

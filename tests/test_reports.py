@@ -33,7 +33,7 @@ SCRIPT = "<script>window.__pwned=1</script>"
 IMG = '<img src=x onerror="window.__pwned=1">'
 LIFE = "生活: 夜更かしが続き、朝食を抜いている"
 HEALTH = "心身: 服薬の調整で通院している"
-WORKPLACE = "職場: 新しい作業にも慣れてきた"
+WORKPLACE = "職場: 新しい作業にも慣れてきた😊"          # an emoji, as staff type them
 WISHES = "本人の意向: 週5日勤務を続けたい"
 POLICY = "方針: 来月も職場訪問で作業手順を確認する"
 NO_CONSENT = "003"      # 企業共有同意 いいえ in the demo
@@ -654,6 +654,17 @@ def test_the_printed_documents_read_well(tmp_path):
     checks = "\n".join(_pdf_pages(documents["checks"][0]))
     assert "次回予定日" in checks and "支援レポート" in checks                 # a column and a sheet in the list
     assert len(list(artifacts.glob("*.png"))) >= 4 + 3
+    with open_store(book_path=book) as store:                            # made, never recorded as sent
+        assert store.issued_reports(include_withdrawn=True) == []
+    # the emoji prints in colour (the colour emoji font), not as an empty box
+    from PIL import Image
+
+    copy = next(p for p in documents["support"] if p.name.endswith(f"_{NO_CONSENT}_本人用.pdf"))
+    assert "😊" in "\n".join(_pdf_pages(copy))
+    pages = sorted(artifacts.glob(f"{copy.stem}-*.png"))
+    yellow = sum(1 for page in pages for r, g, b in Image.open(page).convert("RGB").get_flattened_data()
+                 if r > 200 and 140 < g < 230 and b < 90)
+    assert yellow > 5
 
 
 @pytest.mark.slow

@@ -58,34 +58,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: エラー: {message}\n")
 
 
-def _month(text: str):
-    try:
-        month = japanese.parse_month(text)
-    except ValueError:
-        month = None
-    if month is None:
-        raise argparse.ArgumentTypeError(f"年月として読めません: {text}（例: 2025-04）")
-    return month
+def _argument(parse, what: str, example: str, valid=lambda value: True):
+    """An argparse type: ``parse(text)``, or a Japanese error naming ``what`` and an example."""
+    def convert(text: str):
+        try:
+            value = parse(text)
+        except ValueError:
+            value = None
+        if value is None or not valid(value):
+            raise argparse.ArgumentTypeError(f"{what}として読めません: {text}（例: {example}）")
+        return value
+    return convert
 
 
-def _year(text: str) -> int:
-    try:
-        value = japanese.parse_int(text)
-    except ValueError:
-        value = None
-    if value is None or not 1900 <= value <= 2200:
-        raise argparse.ArgumentTypeError(f"年度として読めません: {text}（例: 2025）")
-    return value
-
-
-def _date(text: str):
-    try:
-        day = japanese.parse_date(text)
-    except ValueError:
-        day = None
-    if day is None:
-        raise argparse.ArgumentTypeError(f"日付として読めません: {text}（例: 2026-11-05）")
-    return day
+_month = _argument(japanese.parse_month, "年月", "2025-04")
+_year = _argument(japanese.parse_int, "年度", "2025", lambda value: 1900 <= value <= 2200)
+_date = _argument(japanese.parse_date, "日付", "2026-11-05")
 
 
 def build_parser() -> argparse.ArgumentParser:

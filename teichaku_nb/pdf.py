@@ -16,7 +16,11 @@ printed in ONE call and cut apart again:
    carries just a signature or the end of a table;
 3. pikepdf finds the markers, removes them, stamps "n / N" in the bottom margin of every page
    (page numbers count within each document, which CSS page counters cannot do across one
-   printed page) and saves each document's pages as its own PDF.
+   printed page) and saves each document's pages as its own PDF.  Nothing is copied for
+   that: before each save the file's catalogue is replaced by one whose page tree holds only
+   that document's pages, and the writer keeps what those pages reach (their fonts and
+   images).  Links that jump inside the file are dropped first, so no page reaches another
+   document's pages: a person's file never carries a word of someone else's.
 
 Large batches are printed ``CHUNK`` documents at a time, so the progress bar moves and the
 page Chromium lays out stays a reasonable size.
@@ -171,8 +175,15 @@ async def print_pdfs(documents: list[Document], *, executable: str, staging: Pat
 
 # --- 3. cut apart, page numbers ----------------------------------------------------------------
 
+def _is_jump(annotation) -> bool:
+    """A link to a place in the same file (which may be another document's page)."""
+    action = annotation.get("/A")
+    return "/Dest" in annotation or (action is not None and str(action.get("/S", "")) in ("/GoTo", "/GoToR"))
+
+
 def _document_starts(pdf, count: int) -> list[int]:
-    """The page index where each of ``count`` documents begins; removes the markers."""
+    """The page index where each of ``count`` documents begins; removes the markers (and any
+    link that jumps inside the file)."""
     import pikepdf
 
     starts: dict[int, int] = {}
@@ -185,7 +196,7 @@ def _document_starts(pdf, count: int) -> list[int]:
             uri = str(annotation.get("/A", {}).get("/URI", ""))
             if uri.startswith(MARK):
                 starts.setdefault(int(uri[len(MARK):]), index)
-            else:
+            elif not _is_jump(annotation):
                 kept.append(annotation)
         if len(kept):
             page.obj.Annots = kept
@@ -216,18 +227,22 @@ def split(printed: Path, documents: list[Document], *, progress: Callable[[], No
 
     with pikepdf.open(printed) as pdf:
         starts = _document_starts(pdf, len(documents))
+        pages = [page.obj for page in pdf.pages]
         font = pdf.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica,
             Encoding=pikepdf.Name.WinAnsiEncoding))
         info = {key: pdf.docinfo[key] for key in ("/Creator", "/Producer", "/CreationDate") if key in pdf.docinfo}
-        for document, start, end in zip(documents, starts, starts[1:] + [len(pdf.pages)]):
-            for number, index in enumerate(range(start, end), 1):
-                _stamp(pdf.pages[index], f"{number} / {end - start}", font)
-            part = pikepdf.new()
-            part.pages.extend(pdf.pages[start:end])
-            for key, value in info.items():
-                part.docinfo[key] = value
-            part.docinfo["/Title"] = document.header
-            part.save(document.pdf, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        for document, start, end in zip(documents, starts, starts[1:] + [len(pages)]):
+            own = pages[start:end]
+            for number, page in enumerate(own, 1):
+                _stamp(pikepdf.Page(page), f"{number} / {len(own)}", font)
+            tree = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Pages, Kids=pikepdf.Array(own),
+                                                        Count=len(own)))
+            for page in own:
+                page.Parent = tree
+            pdf.trailer.Root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Catalog, Pages=tree))
+            pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary(**{k[1:]: v for k, v in info.items()},
+                                                                    Title=pikepdf.String(document.header)))
+            pdf.save(document.pdf, object_stream_mode=pikepdf.ObjectStreamMode.generate)
             if progress:
                 progress()

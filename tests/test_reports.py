@@ -582,6 +582,9 @@ def test_a_pdf_batch_gives_each_copy_its_own_file_header_and_page_numbers(tmp_pa
             assert loaded.office in page and "2026年10月" in page           # the header line
             assert re.search(rf"\b{number}\s*/\s*{len(pages)}\s*$", page.rstrip()), (path.name, number)
         with pikepdf.open(path) as document:
+            # the file holds its own pages and nothing of another document's
+            page_objects = [o for o in document.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Page"]
+            assert len(page_objects) == len(document.pages) == len(pages), path.name
             links = [str(a.get("/A", {}).get("/URI", "")) for p in document.pages for a in p.obj.get("/Annots", [])]
             assert not [u for u in links if u.startswith(MARK)]
             assert str(document.docinfo["/Title"]).endswith(f"支援レポート（{label}）")

@@ -1,6 +1,7 @@
 """``teichaku app``: serve notebooks/conference.ipynb with Voila, locked down.
 
-- loopback by default, token authentication with a token from ``secrets``;
+- loopback by default, token authentication with a token from ``secrets``, on every route
+  (``server``: Voila with its preheated kernels' websocket behind the token too);
 - sources stripped, template and theme fixed (no overrides from the URL), tracebacks hidden;
 - no files served from the notebook folder, only the widget manager's JupyterLab extension;
 - preheated kernels (a pool of one) so the agenda is ready when the page is opened;
@@ -69,12 +70,13 @@ def the_notebook() -> Path:
 
 
 def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE) -> list[str]:
-    """The Voila command line that serves ``notebook`` and nothing else.
+    """The Voila command line that serves ``notebook`` and nothing else (Voila as
+    ``teichaku_nb.app.server`` adapts it).
 
     The token is not on the command line (other users can read that in ``ps``): Voila reads it
     from ``JUPYTER_TOKEN`` in its environment (``server_env``)."""
     return [
-        sys.executable, "-m", "voila", str(notebook),
+        sys.executable, "-m", "teichaku_nb.app.server", str(notebook),
         "--no-browser",
         f"--Voila.ip={host}",
         f"--Voila.port={port}",
@@ -126,7 +128,7 @@ class Plan:
         env[DB_ENV] = self.db
         env[DEMO_ENV] = "1" if self.demo else "0"
         env.update(server_env(self.token))
-        # A preheated kernel calls back to the server (voila.utils.wait_for_request) at
+        # A preheated kernel calls back to the server (preheat.wait_for_request) at
         # VOILA_APP_IP, which Voila leaves at 127.0.0.1: give it the address we listen on.
         wildcard = self.host in ("", "0.0.0.0", "::")
         ip = "127.0.0.1" if wildcard else self.host

@@ -1,15 +1,18 @@
 """The app's web server as another account on the machine and a careless user meet it.
 
-``teichaku app`` runs as a subprocess on the demo data.  Another OS account can read every
-kernel's id in ``ps`` and reach the port, but not the token: every route it can name answers
-without the token or any data; the preheated kernel's request websocket refuses it whether
-the page was opened before or after the kernel was ready.  Mistyped addresses answer with a
-Japanese page or 404, never 500.  Every wait is for a condition (a process, a connection, an
-HTTP answer), never a fixed sleep.  All people are synthetic.
+``teichaku app`` runs as a subprocess on the demo data with short kernel timeouts.  Another
+OS account can read every kernel's id in ``ps`` and reach the port, but not the token: every
+route it can name answers without the token or any data; the preheated kernel's request
+websocket refuses it whether the page was opened before or after the kernel was ready.
+Kernels nobody uses end (and a page that comes back to an ended kernel says so in Japanese);
+mistyped addresses answer with a Japanese page or 404, never 500.  Every wait is for a
+condition (a process, a connection, an HTTP answer, a widget), never a fixed sleep.  All
+people are synthetic.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -28,7 +31,10 @@ import pytest
 from teichaku_nb.app import launcher, server
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "reports" / "test-artifacts" / "app-server"
 WAIT = 180                   # seconds: a fresh kernel on a busy 2-core machine
+UNOPENED, LEFT = 10, 20      # the server's kernel timeouts here (seconds; production: 120 and 1800)
 OFFICE = "デモ就労定着支援センター"
 KERNEL_FILE = re.compile(r"kernel-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json")
 
@@ -127,7 +133,8 @@ class App:
     def __init__(self, folder: Path):
         self.port = free_port()
         self.log = folder / "voila.log"
-        env = dict(os.environ, XDG_DATA_HOME=str(folder / "xdg"))
+        env = dict(os.environ, XDG_DATA_HOME=str(folder / "xdg"),
+                   TEICHAKU_APP_UNOPENED_TIMEOUT=str(UNOPENED), TEICHAKU_APP_LEFT_TIMEOUT=str(LEFT))
         env.pop("TEICHAKU_BOOK", None)
         env.pop("TEICHAKU_DB", None)
         self.process = subprocess.Popen([sys.executable, "-m", "teichaku_nb", "app", "--port", str(self.port)],
@@ -161,6 +168,10 @@ class App:
         status, _, _ = http(f"{self.base}/api/kernels/{kernel_id}?token={self.token}")
         assert status in (200, 404), status
         return status == 200
+
+    def connections(self, kernel_id: str) -> int | None:
+        status, _, body = http(f"{self.base}/api/kernels/{kernel_id}?token={self.token}")
+        return json.loads(body)["connections"] if status == 200 else None
 
     def open_without_browser(self) -> str:
         """GET the app's URL as a script would; the kernel id the page was given."""
@@ -198,6 +209,18 @@ def app(tmp_path_factory):
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} がないためブラウザのテストは省略（.ci/run が入れます）")
+    from playwright.sync_api import sync_playwright
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        yield chromium
+        chromium.close()
 
 
 def no_secret(body: str, app: App) -> None:
@@ -323,6 +346,122 @@ def test_mistyped_addresses_and_logout_answer_in_japanese_not_with_an_error(app)
     log = app.log.read_text()
     assert not re.search(r"\b500 (GET|POST)", log) and "Uncaught exception" not in log
     assert app.token not in log                                   # the request log hides it
+
+
+# --- kernels nobody uses ----------------------------------------------------------------------------
+
+def open_page(browser, url: str, **route):
+    from playwright.sync_api import expect
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    page = context.new_page()
+    if route:
+        page.route(route["pattern"], route["handler"])
+    page.goto(url, timeout=WAIT * 1000)
+    expect(page.locator(route.get("wait_for", ".teichaku-agenda .teichaku-case-button")).first).to_be_visible(
+        timeout=WAIT * 1000)
+    return context, page
+
+
+def kernel_of(page) -> str:
+    return page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+
+
+@slow
+def test_kernels_of_pages_that_never_connect_end_and_a_connected_page_keeps_its_own(app, browser):
+    from playwright.sync_api import expect
+    context, page = open_page(browser, app.url)
+    connected = kernel_of(page)
+    wait_until(lambda: app.connections(connected), "the page's connection")
+    unopened = [app.open_without_browser() for _ in range(3)]      # a script, or pages that failed to load
+    assert all(app.running(kernel) for kernel in unopened)
+    wait_until(lambda: not any(app.running(kernel) for kernel in unopened), "the unopened pages' kernels to end",
+               timeout=UNOPENED + 60)
+    assert not set(unopened) & set(app.kernels())                   # their processes are gone too
+    assert app.running(connected)                                   # idle as long, but its page is there
+    page.locator(".teichaku-case-button").first.click()
+    expect(page.locator(".teichaku-case-title")).to_be_visible(timeout=WAIT * 1000)
+    context.close()
+
+
+@slow
+def test_a_page_that_went_away_without_closing_keeps_its_kernel_longer_but_not_forever(app):
+    """Its connection dropped (a crashed browser, a computer asleep, a lost network): the
+    kernel outlives one that never had a page, then ends."""
+    left, unopened = app.open_without_browser(), app.open_without_browser()
+    status, _ = websocket(f"ws://127.0.0.1:{app.port}/api/kernels/{left}/channels",
+                          {"Authorization": f"token {app.token}"})   # as the page does; then it goes
+    assert status is None
+    wait_until(lambda: app.connections(left) == 0, "the server to see the page go")
+    wait_until(lambda: not app.running(unopened), "the unopened page's kernel to end", timeout=UNOPENED + 60)
+    assert app.running(left)
+    wait_until(lambda: not app.running(left), "the left page's kernel to end", timeout=LEFT + 60)
+
+
+@slow
+def test_a_page_that_comes_back_after_its_kernel_ended_says_so_in_japanese_and_reloads_into_a_fresh_one(app, browser):
+    """The page's connection dropped (a computer asleep, a lost network) for longer than the
+    server keeps such kernels: when the page notices, it says so; its button opens a working
+    page on a new kernel."""
+    from playwright.sync_api import expect
+    proxied = []
+
+    def through_the_test(socket_route):                            # the page's kernel connection
+        if proxied:
+            socket_route.connect_to_server()                        # the page trying again: as it comes
+            return
+        to_server = socket_route.connect_to_server()
+        to_server.on_close(lambda code, reason: None)               # the page does not hear of the drop
+        proxied.append((socket_route, to_server))
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    page = context.new_page()
+    page.route_web_socket(re.compile(r"/api/kernels/[^/]+/channels"), through_the_test)
+    page.goto(app.url, timeout=WAIT * 1000)
+    expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT * 1000)
+    kernel = kernel_of(page)
+    to_page, to_server = proxied[0]
+    to_server.close()                                               # the network drops
+    wait_until(lambda: not app.running(kernel), "the left page's kernel to end", timeout=LEFT + 60)
+    to_page.close()                                                 # the page notices
+    gone = page.locator(".teichaku-kernel-gone")
+    expect(gone).to_contain_text("再読み込みしてください", timeout=WAIT * 1000)
+    page.locator(".teichaku-kernel-gone-reload").click()
+    expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT * 1000)
+    expect(gone).to_have_count(0)
+    assert kernel_of(page) != kernel and app.running(kernel_of(page))
+    context.close()
+
+
+@slow
+def test_a_page_that_connects_after_its_kernel_ended_says_so_in_japanese_and_reloads_into_a_fresh_one(app, browser):
+    """The page is delivered only after the server ended its kernel (a slow browser, a page
+    restored from sleep): it says so and its button opens a working page on a new kernel."""
+    from playwright.sync_api import expect
+    held = []
+
+    def deliver_after_the_kernel_ended(route):
+        if held:                                                    # the reload: as it comes
+            route.continue_()
+            return
+        response = route.fetch(timeout=WAIT * 1000)                 # the server gives the page its kernel
+        kernel = page_kernel(response.text())
+        held.append(kernel)
+        wait_until(lambda: not app.running(kernel), "the unconnected kernel to end", timeout=UNOPENED + 60)
+        route.fulfill(response=response)
+
+    context, page = open_page(browser, app.url, pattern=re.compile(r"/\?token="),
+                              handler=deliver_after_the_kernel_ended, wait_for=".teichaku-kernel-gone")
+    gone = page.locator(".teichaku-kernel-gone")
+    expect(gone).to_contain_text("再読み込みしてください")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "kernel-gone.png"))
+    assert kernel_of(page) == held[0]
+    page.locator(".teichaku-kernel-gone-reload").click()
+    expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT * 1000)
+    expect(gone).to_have_count(0)
+    fresh = kernel_of(page)
+    assert fresh != held[0] and app.running(fresh)
+    context.close()
 
 
 def test_the_page_handler_forgets_the_token_before_the_kernel_hears_of_the_request():

@@ -5,6 +5,7 @@
 - sources stripped, template and theme fixed (no overrides from the URL), tracebacks hidden;
 - no files served from the notebook folder, only the widget manager's JupyterLab extension;
 - preheated kernels (a pool of one) so the agenda is ready when the page is opened;
+- kernels nobody uses end: see ``KernelTimeouts``;
 - BOOK and DB reach the kernel through environment variables (merged with ``os.environ``).
 """
 
@@ -38,6 +39,38 @@ TEMPLATE = "teichaku"
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates" / "voila"
 TITLE = "ケース会議"              # the browser tab's title (the notebook's metadata)
 
+
+@dataclass(frozen=True)
+class KernelTimeouts:
+    """When the server ends a kernel nobody uses (seconds of idleness).
+
+    Every page gets its own kernel, and a closed tab ends it at once.  A kernel handed to a
+    page that never connects (the page failed to load, a script fetched the URL) ends after
+    ``unopened``; one whose page connected and then went away without closing (the browser
+    crashed, the computer slept, the network dropped) after ``left``; a connected page's
+    kernel never.  A page that comes back to an ended kernel says so in Japanese and offers
+    a reload (the app's Voila template).  ``TEICHAKU_APP_UNOPENED_TIMEOUT`` and
+    ``TEICHAKU_APP_LEFT_TIMEOUT`` change them (tests)."""
+
+    unopened: int = 120
+    left: int = 1800
+
+    @property
+    def interval(self) -> int:
+        """How often the server looks (a fraction of the shorter time, at most 30 s)."""
+        return max(1, min(30, min(self.unopened, self.left) // 4))
+
+    @classmethod
+    def from_environment(cls, environ=os.environ) -> "KernelTimeouts":
+        def seconds(name: str, default: int) -> int:
+            try:
+                return max(1, int(environ.get(name, default)))
+            except ValueError:
+                return default
+        return cls(seconds("TEICHAKU_APP_UNOPENED_TIMEOUT", cls.unopened),
+                   seconds("TEICHAKU_APP_LEFT_TIMEOUT", cls.left))
+
+
 # The notebook's cells (notebooks/conference.ipynb holds the same; a test checks).
 NOTEBOOK_CELLS = (
     "# ケース会議アプリ（teichaku app で開きます）\n"
@@ -69,12 +102,15 @@ def the_notebook() -> Path:
     return write_notebook(folder / "conference.ipynb")
 
 
-def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE) -> list[str]:
+def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE,
+                  timeouts: KernelTimeouts | None = None) -> list[str]:
     """The Voila command line that serves ``notebook`` and nothing else (Voila as
     ``teichaku_nb.app.server`` adapts it).
 
     The token is not on the command line (other users can read that in ``ps``): Voila reads it
     from ``JUPYTER_TOKEN`` in its environment (``server_env``)."""
+    timeouts = timeouts or KernelTimeouts.from_environment()
+    manager = "TeichakuKernelManager"
     return [
         sys.executable, "-m", "teichaku_nb.app.server", str(notebook),
         "--no-browser",
@@ -94,6 +130,10 @@ def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL
         *[arg for name in EXTENSIONS for arg in ("--VoilaConfiguration.extension_allowlist", name)],
         "--VoilaConfiguration.preheat_kernel=True",
         f"--VoilaConfiguration.default_pool_size={pool_size}",
+        f"--VoilaConfiguration.multi_kernel_manager_class=teichaku_nb.app.server.{manager}",
+        f"--{manager}.unopened_timeout={timeouts.unopened}",
+        f"--{manager}.cull_idle_timeout={timeouts.left}",
+        f"--{manager}.cull_interval={timeouts.interval}",
     ]
 
 

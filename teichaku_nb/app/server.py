@@ -11,6 +11,9 @@ What it changes in Voila (0.5):
   environment (``preheat.wait_for_request``); a request is handed out once;
 - the page handler forgets the token once the request is authenticated, so the request a
   kernel is told about (``QUERY_STRING``, ``VOILA_REQUEST_URL``) does not carry it;
+- kernels end when nobody uses them (``TeichakuKernelManager``): a kernel handed to a page
+  that never connects after ``unopened_timeout`` seconds, one whose page connected and went
+  away without closing after ``cull_idle_timeout``;
 - ``/voila/templates/...`` answers 404 for anything but the page's own template files, and
   jupyter_server's pages (logout, errors) are Japanese ones from ``templates/server`` (its
   own need a ``static_path`` Voila does not set: they answered 500);
@@ -21,16 +24,20 @@ What it changes in Voila (0.5):
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import jinja2
 from jupyter_core.utils import ensure_async
+from jupyter_server._tz import utcnow
 from jupyter_server.auth.decorator import ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.log import log_request
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
+from traitlets import Integer
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.static_file_handler import TemplateStaticFileHandler
@@ -108,6 +115,46 @@ class TemplateStaticHandler(TemplateStaticFileHandler):
             return super().get_absolute_path(root, path)
         except (AssertionError, ValueError):       # e.g. "t/static/../.." normalises away "static"
             raise web.HTTPError(404) from None
+
+
+class TeichakuKernelManager(AsyncMappingKernelManager):
+    """jupyter_server's kernel manager (Voila adds its pool of preheated kernels on top,
+    which it never culls), with two idle times: a kernel whose page never connected is
+    culled after ``unopened_timeout``, one whose page connected and went away after
+    ``cull_idle_timeout``.  A connected page's kernel is never culled (``cull_connected``
+    stays False)."""
+
+    unopened_timeout = Integer(120, config=True,
+                               help="Seconds an idle kernel handed to a page waits for the page to connect.")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._opened: set[str] = set()
+
+    def notify_connect(self, kernel_id):
+        super().notify_connect(kernel_id)
+        self._opened.add(kernel_id)
+
+    async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+        self._opened.discard(kernel_id)
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)
+        return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+
+    async def cull_kernel_if_idle(self, kernel_id):
+        kernel = self._kernels.get(kernel_id)
+        if kernel is None:
+            return
+        last = getattr(kernel, "last_activity", None)
+        if (kernel_id not in self._opened and last is not None and self.unopened_timeout > 0
+                and getattr(kernel, "execution_state", None) not in ("busy", "starting")
+                and not self._kernel_connections.get(kernel_id)):
+            idle = utcnow() - last
+            if idle > timedelta(seconds=self.unopened_timeout):
+                self.log.warning("Culling kernel %s: its page did not connect in %d seconds",
+                                 kernel_id, idle.total_seconds())
+                await ensure_async(self.shutdown_kernel(kernel_id))
+                return
+        await super().cull_kernel_if_idle(kernel_id)
 
 
 class HideToken(logging.Filter):

@@ -5,9 +5,9 @@ OS account can read every kernel's id in ``ps`` and reach the port, but not the 
 route it can name answers without the token or any data; the preheated kernel's request
 websocket refuses it whether the page was opened before or after the kernel was ready.
 Kernels nobody uses end (and a page that comes back to an ended kernel says so in Japanese);
-mistyped addresses answer with a Japanese page or 404, never 500.  Every wait is for a
-condition (a process, a connection, an HTTP answer, a widget), never a fixed sleep.  All
-people are synthetic.
+mistyped addresses answer with a Japanese page or 404, never 500; a server listening on every
+address prints URLs a person can open.  Every wait is for a condition (a process, a
+connection, an HTTP answer, a widget), never a fixed sleep.  All people are synthetic.
 """
 
 from __future__ import annotations
@@ -462,6 +462,45 @@ def test_a_page_that_connects_after_its_kernel_ended_says_so_in_japanese_and_rel
     fresh = kernel_of(page)
     assert fresh != held[0] and app.running(fresh)
     context.close()
+
+
+# --- where to open it -------------------------------------------------------------------------------
+
+class _Stopped:
+    pid = 0
+
+    def wait(self, timeout=None):
+        return 0
+
+    def poll(self):
+        return 0
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])
+def test_a_server_on_every_address_prints_urls_a_person_can_open(monkeypatch, host):
+    monkeypatch.setattr(launcher, "port_free", lambda *args: True)
+    monkeypatch.setattr(launcher, "start", lambda p: _Stopped())
+    monkeypatch.setattr(launcher, "wait_until_ready", lambda *args: True)
+    monkeypatch.setattr(socket, "gethostname", lambda: "office-pc")
+    out, err = [], []
+    assert launcher.run(None, "sqlite:///:memory:", host, 8866, out=out.append, err=err.append) == 0
+    text = "\n".join(out)
+    token = re.search(r"token=(\S+)", text).group(1)
+    assert f"このパソコンから: http://127.0.0.1:8866/?token={token}" in text
+    assert f"ほかのパソコンから: http://office-pc:8866/?token={token}" in text
+    assert "IP アドレス" in text
+    assert "0.0.0.0:" not in text and "[::]" not in text
+    assert any("同じネットワーク" in line for line in err)            # the warning about listening widely
+
+
+def test_a_loopback_server_prints_its_one_url(monkeypatch):
+    monkeypatch.setattr(launcher, "port_free", lambda *args: True)
+    monkeypatch.setattr(launcher, "start", lambda p: _Stopped())
+    monkeypatch.setattr(launcher, "wait_until_ready", lambda *args: True)
+    out = []
+    assert launcher.run(None, "sqlite:///:memory:", "127.0.0.1", 8866, out=out.append, err=out.append) == 0
+    urls = re.findall(r"http://\S+", "\n".join(out))
+    assert len(urls) == 1 and urls[0].startswith("http://127.0.0.1:8866/?token=")
 
 
 def test_the_page_handler_forgets_the_token_before_the_kernel_hears_of_the_request():

@@ -38,6 +38,7 @@ EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab
 TEMPLATE = "teichaku"
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates" / "voila"
 TITLE = "ケース会議"              # the browser tab's title (the notebook's metadata)
+WILDCARDS = ("", "0.0.0.0", "::")  # hosts that listen on every address of the machine
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,23 @@ class Plan:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        """The app's URL on this machine (on a wildcard host: its loopback address)."""
+        return self._url(local_host(self.host))
+
+    def _url(self, host: str) -> str:
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/?token={self.token}"
+
+    def where_to_open(self) -> list[str]:
+        """What ``teichaku app`` prints about where to open the app (Japanese)."""
+        head = "会議アプリを起動しました。次のURLをブラウザで開いてください（トークン付き。他の人に渡さないでください）:"
+        if self.host not in WILDCARDS:
+            return [head, f"  {self.url}"]
+        name = socket.gethostname()
+        return [head,
+                f"  このパソコンから: {self.url}",
+                f"  ほかのパソコンから: {self._url(name)}",
+                f"  （ほかのパソコンで開けないときは、{name} をこのパソコンの IP アドレスに置き換えてください）"]
 
     def env(self) -> dict[str, str]:
         """The server's environment (Voila gives kernels a copy of it)."""
@@ -170,8 +186,7 @@ class Plan:
         env.update(server_env(self.token))
         # A preheated kernel calls back to the server (preheat.wait_for_request) at
         # VOILA_APP_IP, which Voila leaves at 127.0.0.1: give it the address we listen on.
-        wildcard = self.host in ("", "0.0.0.0", "::")
-        ip = "127.0.0.1" if wildcard else self.host
+        ip = local_host(self.host)
         env["VOILA_APP_IP"] = f"[{ip}]" if ":" in ip else ip
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
@@ -193,6 +208,11 @@ def plan(book: Path | None, db: str | None, host: str = DEFAULT_HOST, port: int 
         raise LaunchError(f"ポート番号は 1〜65535 にしてください（{port}）")
     return Plan(book=book, demo=demo, db=db, db_shown=shown_location(db), host=host, port=port,
                 token=token or secrets.token_urlsafe(32))
+
+
+def local_host(host: str) -> str:
+    """The address a browser on this machine uses for a server listening on ``host``."""
+    return "127.0.0.1" if host in WILDCARDS else host
 
 
 def is_loopback(host: str) -> bool:
@@ -284,8 +304,8 @@ def run(book: Path | None, db: str | None, host: str, port: int, *, out=print, e
         if not wait_until_ready(p.url, process):
             err("エラー: 会議アプリ（Voila）を起動できませんでした。上のメッセージを確認してください")
             return 2
-        out("会議アプリを起動しました。次のURLをブラウザで開いてください（トークン付き。他の人に渡さないでください）:")
-        out(f"  {p.url}")
+        for line in p.where_to_open():
+            out(line)
         out("終了するには Ctrl+C を押します。")
         code = process.wait()
         if code not in (0, -signal.SIGTERM, -signal.SIGINT):

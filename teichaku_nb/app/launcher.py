@@ -1,9 +1,11 @@
 """``teichaku app``: serve notebooks/conference.ipynb with Voila, locked down.
 
-- loopback by default, token authentication with a token from ``secrets``;
+- loopback by default, token authentication with a token from ``secrets``, on every route
+  (``server``: Voila with its preheated kernels' websocket behind the token too);
 - sources stripped, template and theme fixed (no overrides from the URL), tracebacks hidden;
 - no files served from the notebook folder, only the widget manager's JupyterLab extension;
 - preheated kernels (a pool of one) so the agenda is ready when the page is opened;
+- kernels nobody uses end: see ``KernelTimeouts``;
 - BOOK and DB reach the kernel through environment variables (merged with ``os.environ``).
 """
 
@@ -36,6 +38,39 @@ EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab
 TEMPLATE = "teichaku"
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates" / "voila"
 TITLE = "ケース会議"              # the browser tab's title (the notebook's metadata)
+WILDCARDS = ("", "0.0.0.0", "::")  # hosts that listen on every address of the machine
+
+
+@dataclass(frozen=True)
+class KernelTimeouts:
+    """When the server ends a kernel nobody uses (seconds of idleness).
+
+    Every page gets its own kernel, and a closed tab ends it at once.  A kernel handed to a
+    page that never connects (the page failed to load, a script fetched the URL) ends after
+    ``unopened``; one whose page connected and then went away without closing (the browser
+    crashed, the computer slept, the network dropped) after ``left``; a connected page's
+    kernel never.  A page that comes back to an ended kernel says so in Japanese and offers
+    a reload (the app's Voila template).  ``TEICHAKU_APP_UNOPENED_TIMEOUT`` and
+    ``TEICHAKU_APP_LEFT_TIMEOUT`` change them (tests)."""
+
+    unopened: int = 120
+    left: int = 1800
+
+    @property
+    def interval(self) -> int:
+        """How often the server looks (a fraction of the shorter time, at most 30 s)."""
+        return max(1, min(30, min(self.unopened, self.left) // 4))
+
+    @classmethod
+    def from_environment(cls, environ=os.environ) -> "KernelTimeouts":
+        def seconds(name: str, default: int) -> int:
+            try:
+                return max(1, int(environ.get(name, default)))
+            except ValueError:
+                return default
+        return cls(seconds("TEICHAKU_APP_UNOPENED_TIMEOUT", cls.unopened),
+                   seconds("TEICHAKU_APP_LEFT_TIMEOUT", cls.left))
+
 
 # The notebook's cells (notebooks/conference.ipynb holds the same; a test checks).
 NOTEBOOK_CELLS = (
@@ -68,13 +103,17 @@ def the_notebook() -> Path:
     return write_notebook(folder / "conference.ipynb")
 
 
-def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE) -> list[str]:
-    """The Voila command line that serves ``notebook`` and nothing else.
+def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE,
+                  timeouts: KernelTimeouts | None = None) -> list[str]:
+    """The Voila command line that serves ``notebook`` and nothing else (Voila as
+    ``teichaku_nb.app.server`` adapts it).
 
     The token is not on the command line (other users can read that in ``ps``): Voila reads it
     from ``JUPYTER_TOKEN`` in its environment (``server_env``)."""
+    timeouts = timeouts or KernelTimeouts.from_environment()
+    manager = "TeichakuKernelManager"
     return [
-        sys.executable, "-m", "voila", str(notebook),
+        sys.executable, "-m", "teichaku_nb.app.server", str(notebook),
         "--no-browser",
         f"--Voila.ip={host}",
         f"--Voila.port={port}",
@@ -92,6 +131,10 @@ def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL
         *[arg for name in EXTENSIONS for arg in ("--VoilaConfiguration.extension_allowlist", name)],
         "--VoilaConfiguration.preheat_kernel=True",
         f"--VoilaConfiguration.default_pool_size={pool_size}",
+        f"--VoilaConfiguration.multi_kernel_manager_class=teichaku_nb.app.server.{manager}",
+        f"--{manager}.unopened_timeout={timeouts.unopened}",
+        f"--{manager}.cull_idle_timeout={timeouts.left}",
+        f"--{manager}.cull_interval={timeouts.interval}",
     ]
 
 
@@ -116,8 +159,23 @@ class Plan:
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        """The app's URL on this machine (on a wildcard host: its loopback address)."""
+        return self._url(local_host(self.host))
+
+    def _url(self, host: str) -> str:
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/?token={self.token}"
+
+    def where_to_open(self) -> list[str]:
+        """What ``teichaku app`` prints about where to open the app (Japanese)."""
+        head = "会議アプリを起動しました。次のURLをブラウザで開いてください（トークン付き。他の人に渡さないでください）:"
+        if self.host not in WILDCARDS:
+            return [head, f"  {self.url}"]
+        name = socket.gethostname()
+        return [head,
+                f"  このパソコンから: {self.url}",
+                f"  ほかのパソコンから: {self._url(name)}",
+                f"  （ほかのパソコンで開けないときは、{name} をこのパソコンの IP アドレスに置き換えてください）"]
 
     def env(self) -> dict[str, str]:
         """The server's environment (Voila gives kernels a copy of it)."""
@@ -126,10 +184,9 @@ class Plan:
         env[DB_ENV] = self.db
         env[DEMO_ENV] = "1" if self.demo else "0"
         env.update(server_env(self.token))
-        # A preheated kernel calls back to the server (voila.utils.wait_for_request) at
+        # A preheated kernel calls back to the server (preheat.wait_for_request) at
         # VOILA_APP_IP, which Voila leaves at 127.0.0.1: give it the address we listen on.
-        wildcard = self.host in ("", "0.0.0.0", "::")
-        ip = "127.0.0.1" if wildcard else self.host
+        ip = local_host(self.host)
         env["VOILA_APP_IP"] = f"[{ip}]" if ":" in ip else ip
         env.setdefault("PYTHONUNBUFFERED", "1")
         return env
@@ -151,6 +208,11 @@ def plan(book: Path | None, db: str | None, host: str = DEFAULT_HOST, port: int 
         raise LaunchError(f"ポート番号は 1〜65535 にしてください（{port}）")
     return Plan(book=book, demo=demo, db=db, db_shown=shown_location(db), host=host, port=port,
                 token=token or secrets.token_urlsafe(32))
+
+
+def local_host(host: str) -> str:
+    """The address a browser on this machine uses for a server listening on ``host``."""
+    return "127.0.0.1" if host in WILDCARDS else host
 
 
 def is_loopback(host: str) -> bool:
@@ -242,8 +304,8 @@ def run(book: Path | None, db: str | None, host: str, port: int, *, out=print, e
         if not wait_until_ready(p.url, process):
             err("エラー: 会議アプリ（Voila）を起動できませんでした。上のメッセージを確認してください")
             return 2
-        out("会議アプリを起動しました。次のURLをブラウザで開いてください（トークン付き。他の人に渡さないでください）:")
-        out(f"  {p.url}")
+        for line in p.where_to_open():
+            out(line)
         out("終了するには Ctrl+C を押します。")
         code = process.wait()
         if code not in (0, -signal.SIGTERM, -signal.SIGINT):

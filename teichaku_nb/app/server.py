@@ -1,0 +1,203 @@
+"""The web server of ``teichaku app``: Voila, with every route behind the token or carrying
+nothing secret.  ``launcher.voila_command`` runs it as ``python -m teichaku_nb.app.server``.
+
+What it changes in Voila (0.5):
+
+- the preheated kernel's request websocket (``/voila/query/<kernel id>``) requires the token,
+  as every other websocket does.  Voila's takes anyone who knows a kernel's id (``ps`` shows
+  it), hands them the request of the page that opens that kernel and keeps the request in a
+  cache for later callers; a caller that came first took the kernel's place, so the kernel
+  never heard of its page.  The kernel authenticates with the token it has in its
+  environment (``preheat.wait_for_request``); a request is handed out once;
+- the page handler forgets the token once the request is authenticated, so the request a
+  kernel is told about (``QUERY_STRING``, ``VOILA_REQUEST_URL``) does not carry it;
+- kernels end when nobody uses them (``TeichakuKernelManager``): a kernel handed to a page
+  that never connects after ``unopened_timeout`` seconds, one whose page connected and went
+  away without closing after ``cull_idle_timeout``;
+- ``/voila/templates/...`` answers 404 for anything but the page's own template files, and
+  jupyter_server's pages (logout, errors) are Japanese ones from ``templates/server`` (its
+  own need a ``static_path`` Voila does not set: they answered 500);
+- the log hides the token: requests are logged by jupyter_server's ``log_request``, and
+  tornado's own messages (``404 GET /api/kernels/...?token=...``) go through ``HideToken``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+import jinja2
+from jupyter_core.utils import ensure_async
+from jupyter_server._tz import utcnow
+from jupyter_server.auth.decorator import ws_authenticated
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.websocket import WebSocketMixin
+from jupyter_server.log import log_request
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from traitlets import Integer
+from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
+from voila.static_file_handler import TemplateStaticFileHandler
+from voila.tornado.handler import TornadoVoilaHandler
+
+PAGES = Path(__file__).resolve().parent.parent / "templates" / "server"
+TOKEN_PARAMETER = "token"
+
+
+def forget_token(request) -> None:
+    """Take the ``token`` parameter out of an (already authenticated) request's URL."""
+    if TOKEN_PARAMETER not in request.query_arguments:
+        return
+    kept = [(k, v) for k, v in parse_qsl(request.query, keep_blank_values=True) if k != TOKEN_PARAMETER]
+    request.query = urlencode(kept)
+    request.uri = request.path + (f"?{request.query}" if request.query else "")
+    request.query_arguments.pop(TOKEN_PARAMETER, None)
+    request.arguments.pop(TOKEN_PARAMETER, None)
+
+
+class PageHandler(TornadoVoilaHandler):
+    """The app's page; what the kernel learns about the request has no token."""
+
+    async def prepare(self):
+        await super().prepare()                 # authenticates (the token may be in the URL)
+        forget_token(self.request)
+
+
+class QueryHandler(WebSocketMixin, RequestInfoSocketHandler, JupyterHandler):
+    """``/voila/query/<kernel id>``: where a preheated kernel waits for its page's request.
+
+    Only with the token (403 otherwise); a request waiting for its kernel is handed out once;
+    a connection that goes only removes itself."""
+
+    kernel_id = ""
+
+    def set_default_headers(self):
+        """No page headers on a websocket (as jupyter_server's kernel websocket)."""
+
+    @ws_authenticated
+    async def get(self, kernel_id):
+        if not await ensure_async(self.authorizer.is_authorized(self, self.current_user, "execute", "kernels")):
+            raise web.HTTPError(403)
+        await super().get(kernel_id)
+
+    def open(self, kernel_id: str) -> None:
+        self.kernel_id = kernel_id
+        RequestInfoSocketHandler._waiters[kernel_id] = self
+        payload = RequestInfoSocketHandler._cache.pop(kernel_id, None)
+        if payload is not None:
+            self.write_message(payload)
+
+    def on_close(self) -> None:
+        if RequestInfoSocketHandler._waiters.get(self.kernel_id) is self:
+            del RequestInfoSocketHandler._waiters[self.kernel_id]
+
+
+class TemplateStaticHandler(TemplateStaticFileHandler):
+    """``/voila/templates/<template>/static/<file>`` for the page's own template only; 404
+    for everything else (Voila's answered 500 to a path without ``/static/``)."""
+
+    def initialize(self, template: str):
+        super().initialize()
+        self.template = template
+
+    def parse_url_path(self, path):
+        template, static, rest = (path.split("/", 2) + ["", ""])[:3]
+        if template != self.template or static != "static" or not rest:
+            raise web.HTTPError(404)
+        return super().parse_url_path(path)
+
+    @classmethod
+    def get_absolute_path(cls, root, path):
+        try:
+            return super().get_absolute_path(root, path)
+        except (AssertionError, ValueError):       # e.g. "t/static/../.." normalises away "static"
+            raise web.HTTPError(404) from None
+
+
+class TeichakuKernelManager(AsyncMappingKernelManager):
+    """jupyter_server's kernel manager (Voila adds its pool of preheated kernels on top,
+    which it never culls), with two idle times: a kernel whose page never connected is
+    culled after ``unopened_timeout``, one whose page connected and went away after
+    ``cull_idle_timeout``.  A connected page's kernel is never culled (``cull_connected``
+    stays False)."""
+
+    unopened_timeout = Integer(120, config=True,
+                               help="Seconds an idle kernel handed to a page waits for the page to connect.")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._opened: set[str] = set()
+
+    def notify_connect(self, kernel_id):
+        super().notify_connect(kernel_id)
+        self._opened.add(kernel_id)
+
+    async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+        self._opened.discard(kernel_id)
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)
+        return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+
+    async def cull_kernel_if_idle(self, kernel_id):
+        kernel = self._kernels.get(kernel_id)
+        if kernel is None:
+            return
+        last = getattr(kernel, "last_activity", None)
+        if (kernel_id not in self._opened and last is not None and self.unopened_timeout > 0
+                and getattr(kernel, "execution_state", None) not in ("busy", "starting")
+                and not self._kernel_connections.get(kernel_id)):
+            idle = utcnow() - last
+            if idle > timedelta(seconds=self.unopened_timeout):
+                self.log.warning("Culling kernel %s: its page did not connect in %d seconds",
+                                 kernel_id, idle.total_seconds())
+                await ensure_async(self.shutdown_kernel(kernel_id))
+                return
+        await super().cull_kernel_if_idle(kernel_id)
+
+
+class HideToken(logging.Filter):
+    """Writes ``[secret]`` for the token in a log record."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg, record.args = message.replace(self.token, "[secret]"), ()
+        return True
+
+
+class TeichakuVoila(Voila):
+    """Voila with the handlers and pages above."""
+
+    def init_settings(self):
+        settings = super().init_settings()
+        hide = HideToken(self.identity_provider.token)
+        for name in ("tornado.access", "tornado.application", "tornado.general", self.log.name):
+            logging.getLogger(name).addFilter(hide)
+        for name in ("jinja2_env", "voila_jinja2_env"):     # jupyter_server's pages, Voila's error pages
+            env = settings[name]
+            env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(PAGES)), env.loader])
+        settings["log_function"] = log_request
+        return settings
+
+    def init_handlers(self):
+        replaced = {RequestInfoSocketHandler: QueryHandler, TornadoVoilaHandler: PageHandler}
+        handlers = []
+        for pattern, handler, *rest in super().init_handlers():
+            if handler is TemplateStaticFileHandler:
+                handlers.append((pattern, TemplateStaticHandler, {"template": self.voila_configuration.template}))
+            else:
+                handlers.append((pattern, replaced.get(handler, handler), *rest))
+        return handlers
+
+
+main = TeichakuVoila.launch_instance
+
+if __name__ == "__main__":
+    main()

@@ -433,12 +433,15 @@ def _display(markup: str):
     return HTML(markup)
 
 
-def show_support(book, month, *, db: str | None = None, user: str, audience: str = SELF,
-                 office: str | None = None):
-    """One person's 支援レポート (without the store, the review's part is left out)."""
+def show_support(book, month, *, db: str | None = None, documents, office: str | None = None) -> None:
+    """The 支援レポート of ``documents`` ([利用者ID, 本人 or 企業] each), one output each, in order
+    (without the store, the review's part is left out)."""
+    from IPython.display import display
+
     casebook = load_book(book, office)
     store, _note = open_store(book, db)
-    return _display(support_report_html(casebook, month, user, audience, store=store))
+    for user, audience in documents:
+        display(_display(support_report_html(casebook, month, user, audience, store=store)))
 
 
 def show_minutes(book, month, *, db: str | None = None, office: str | None = None):

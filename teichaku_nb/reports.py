@@ -8,10 +8,11 @@ command and the app's export panel call it):
    reviewed that month (a saved review in the store), or with ``include_unreviewed`` everyone
    on the month's agenda;
 2. execute ``notebooks/reports/<kind>.ipynb`` with nbclient in ONE kernel for the whole
-   batch: for each document the notebook is re-run with its parameters in place of the
-   ``parameters`` cell's defaults (tagged ``injected-parameters``, as papermill does), so a
+   batch: the notebook is re-run with its parameters in place of the ``parameters`` cell's
+   defaults (tagged ``injected-parameters``, as papermill does), once per run of up to
+   ``RUN_SIZE`` 支援レポート (``documents``: one output each) or per 会議録 / 月次サマリー, so a
    batch pays the kernel start, the imports and the workbook load once (``report_views``
-   caches them in the kernel);
+   caches them in the kernel) and a document costs no wait of its own;
 3. export each executed notebook with nbconvert and the project's template
    (``templates/teichaku_report``: no code, A4 print styles, Japanese fonts, office and
    month in the header, charts inline as data URIs: self-contained HTML);
@@ -55,6 +56,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "teichaku_report"
 CELL_TIMEOUT_S = 300
+RUN_SIZE = 20                      # 支援レポート made by one execution of the notebook (the progress steps)
 
 
 class ReportError(Exception):
@@ -144,7 +146,7 @@ def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period,
     ym = month.strftime("%Y-%m")
     for book in books:
         base = {"book": str(book_path), "month": ym, "db": db,
-                "office": book.office if is_offices else None, "user": None, "audience": None}
+                "office": book.office if is_offices else None, "documents": None}
         prefix = f"{_safe(book.office)}_{KIND_FILE_LABELS[kind]}_{ym}"
         if kind != "support":
             jobs.append(Job(kind, book.office, base, prefix, KIND_TITLES[kind]))
@@ -164,9 +166,8 @@ def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period,
         for user_id in people:
             for audience in audiences:
                 label = AUDIENCE_LABELS[audience]
-                jobs.append(Job(kind, book.office, base | {"user": user_id, "audience": audience},
-                                f"{prefix}_{_safe(user_id)}_{label}", f"{KIND_TITLES[kind]}（{label}）",
-                                user_id=user_id, audience=audience))
+                jobs.append(Job(kind, book.office, base, f"{prefix}_{_safe(user_id)}_{label}",
+                                f"{KIND_TITLES[kind]}（{label}）", user_id=user_id, audience=audience))
     if user is not None and not jobs:
         raise ReportError(f"利用者ID {user} はどの事業所のケース記録にもありません")
     return jobs
@@ -219,11 +220,26 @@ async def _execute(path: Path, jobs: list[Job], on_executed: Callable[[Job, obje
         shutil.rmtree(sockets, ignore_errors=True)
 
 
+def _runs(jobs: list[Job]) -> list[tuple[dict, list[Job]]]:
+    """The notebook's executions: (parameters, the documents it makes).  支援レポート of one
+    office go ``RUN_SIZE`` at a time (``documents``); other kinds one document each."""
+    runs: list[tuple[dict, list[Job]]] = []
+    for job in jobs:
+        last = runs[-1] if runs else None
+        if (job.user_id is not None and last is not None and last[1][-1].user_id is not None
+                and last[1][-1].office == job.office and len(last[1]) < RUN_SIZE):
+            last[1].append(job)
+        else:
+            runs.append((job.params, [job]))
+    return [(params | ({"documents": [[j.user_id, j.audience] for j in run]} if run[0].user_id else {}), run)
+            for params, run in runs]
+
+
 async def _execute_jobs(client, template, jobs: list[Job], on_executed) -> None:
     from nbclient.exceptions import CellExecutionError
 
-    for job in jobs:
-        nb = _with_parameters(template, job.params)
+    for params, run in _runs(jobs):
+        nb = _with_parameters(template, params)
         client.nb = nb
         client.reset_execution_trackers()
         try:
@@ -231,7 +247,12 @@ async def _execute_jobs(client, template, jobs: list[Job], on_executed) -> None:
                 await client.async_execute_cell(cell, index)
         except CellExecutionError as error:
             raise _cell_error(error) from error
-        on_executed(job, nb)
+        shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                 if o.output_type in ("display_data", "execute_result")]
+        if len(shown) != len(run):
+            raise ReportError(f"レポートのノートブックの出力が {len(shown)}件でした（{len(run)}件のはず）")
+        for job, output in zip(run, shown):
+            on_executed(job, _static_notebook(output, nb.metadata))
 
 
 def _run(factory):
@@ -295,12 +316,13 @@ def _checks(books, jobs: list[Job], month: pd.Period, batch: Batch) -> list[Job]
     return made
 
 
-def _static_notebook(markup: str):
-    """A notebook whose one output is ``markup`` (exported like the executed ones)."""
+def _static_notebook(output, metadata=None):
+    """A notebook whose one output is ``output`` (or HTML ``markup``): one document to export."""
     import nbformat
 
-    cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("display_data", data={"text/html": markup})])
-    return nbformat.v4.new_notebook(cells=[cell])
+    if isinstance(output, str):
+        output = nbformat.v4.new_output("display_data", data={"text/html": output})
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[output])], metadata=metadata or {})
 
 
 # --- the entry point ---------------------------------------------------------------------------------

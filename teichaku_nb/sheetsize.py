@@ -1,0 +1,297 @@
+"""How big a sheet is, found before its cells are read.
+
+python-calamine turns a sheet into one dense grid spanning every cell that holds a value:
+one value at XFD1048576 asks for 16,384 × 1,048,576 cells (512 GiB: the process aborts), one
+at Z1048576 for 27 million (about 1 GiB).  So the extent of each sheet is measured first, on
+the file itself, and ``workbook.read_sheets`` refuses a sheet that is too large before
+calamine touches it.
+
+- xlsx / xlsm: each worksheet's XML is decompressed in chunks and searched with regular
+  expressions for the furthest column and row that a cell *holding a value* names (a cell
+  with only a format, ``<c r="XFD1" s="1"/>``, is no cell to calamine).  The ``<dimension>``
+  element is not trusted (it is optional and may say anything).  The common case costs a
+  few passes of C-speed searching per chunk: a search for any cell beyond the furthest
+  column seen so far, and one for any row beyond the chunk's last row (rows come in order,
+  so neither finds anything in a well-formed sheet).  Cells without an ``r`` attribute (or
+  with a namespace prefix) are placed by counting, as calamine does, in a slower exact pass.
+- ods: ``content.xml`` is walked tag by tag, counting ``number-rows-repeated`` and
+  ``number-columns-repeated`` the way calamine expands them.
+- Other formats (xls: at most 65,536 × 256 cells by its own format) are measured by
+  calamine after loading, before any cell is converted to Python.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import PurePosixPath
+from xml.etree import ElementTree
+
+CHUNK = 8 << 20
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DIGITS = "0123456789"
+
+
+@dataclass(frozen=True)
+class Extent:
+    """A sheet's used range: the last row and column holding a value (1-based; 0 when empty)
+    and how many cells hold a value (None when not counted)."""
+
+    rows: int
+    columns: int
+    filled: int | None = None
+
+    @property
+    def area(self) -> int:
+        return self.rows * self.columns
+
+    @property
+    def last_cell(self) -> str:
+        return f"{column_letters(self.columns)}{self.rows}" if self.rows and self.columns else "A1"
+
+
+def column_letters(index: int) -> str:
+    """1 → A, 27 → AA, 16384 → XFD."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def column_index(letters: bytes | str) -> int:
+    """A → 1, AA → 27, XFD → 16384."""
+    if isinstance(letters, bytes):
+        letters = letters.decode("ascii")
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index
+
+
+def extents(path) -> dict[str, Extent]:
+    """The extent of every sheet of an xlsx / xlsm / ods file, by sheet name ({} for other
+    formats).  Raises ``zipfile.BadZipFile`` / ``KeyError`` / ``ElementTree.ParseError`` for a
+    file that is not what its name says (the caller reports it as unreadable)."""
+    suffix = str(path).lower().rsplit(".", 1)[-1]
+    if suffix in ("xlsx", "xlsm"):
+        with zipfile.ZipFile(path) as archive:
+            return {name: _xlsx_sheet(archive, member) for name, member in _xlsx_sheets(archive).items()}
+    if suffix == "ods":
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as content:
+            return _ods(content)
+    return {}
+
+
+# --- xlsx ------------------------------------------------------------------------------------
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_STRICT = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
+_REL_ID = ("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id",
+           "{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
+
+
+def _xlsx_sheets(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → the zip member holding its XML."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    members = set(archive.namelist())
+    sheets = {}
+    for sheet in workbook.iter():
+        if sheet.tag not in (f"{_NS_MAIN}sheet", f"{_NS_STRICT}sheet"):
+            continue
+        rel_id = next((sheet.get(key) for key in _REL_ID if sheet.get(key)), None)
+        target = targets.get(rel_id, "")
+        member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        member = str(PurePosixPath(member))          # xl/./worksheets → xl/worksheets
+        if member in members:
+            sheets[sheet.get("name", "")] = member
+    return sheets
+
+
+def _greater(text: str, alphabet: str) -> list[str]:
+    """Regular expressions for strings over ``alphabet`` as long as ``text`` and greater."""
+    parts = []
+    for i, ch in enumerate(text):
+        following = alphabet[alphabet.index(ch) + 1:]
+        if following:
+            rest = len(text) - i - 1
+            cls = f"[{following[0]}-{following[-1]}]" if len(following) > 1 else following
+            tail = f"[{alphabet[0]}-{alphabet[-1]}]{{{rest}}}" if rest else ""
+            parts.append(re.escape(text[:i]) + cls + tail)
+    return parts
+
+
+_VALUE_TAG = b'"[^>]*(?<!/)>'         # the rest of a cell tag that has content (not <c .../>)
+
+
+@lru_cache(maxsize=256)
+def _beyond_column(column: int) -> re.Pattern:
+    """A cell holding a value whose column is after ``column``."""
+    letters = column_letters(column)
+    choices = [f"[A-Z]{{{len(letters) + 1},3}}"] if len(letters) < 3 else []
+    choices += _greater(letters, _ALPHABET) if letters else []
+    return re.compile(b'<c r="((?:' + "|".join(choices).encode() + b'))[0-9]{1,10}' + _VALUE_TAG)
+
+
+@lru_cache(maxsize=256)
+def _beyond_row(row: int) -> re.Pattern:
+    """A cell holding a value whose row is after ``row``."""
+    digits = str(row)
+    choices = [f"[1-9][0-9]{{{len(digits)},9}}", *_greater(digits, _DIGITS)]
+    return re.compile(b'<c r="[A-Z]{1,3}(' + "|".join(choices).encode() + b')' + _VALUE_TAG)
+
+
+_VALUE_CELL = re.compile(b'<c r="[A-Z]{1,3}([0-9]{1,10})' + _VALUE_TAG)
+_PREFIXED = re.compile(rb":c[ >]")                     # <x:c ...>: a cell in a prefixed namespace
+
+
+def _last_row(data: bytes, end: int) -> int:
+    """The row of the last cell holding a value in ``data[:end]`` (0 if none): in a
+    well-formed sheet the furthest row, found by searching ever larger tails of the chunk."""
+    window = 1 << 16
+    while True:
+        start = max(0, end - window)
+        start = max(0, data.find(b"<c ", start, end)) if start else 0      # begin at a tag
+        last = None
+        for last in _VALUE_CELL.finditer(data, start, end):
+            pass
+        if last is not None:
+            return int(last.group(1))
+        if start == 0:
+            return 0
+        window *= 8
+
+
+def _xlsx_sheet(archive: zipfile.ZipFile, member: str) -> Extent:
+    rows = columns = filled = 0
+    with archive.open(member) as stream:
+        tail = b""
+        while True:
+            chunk = stream.read(CHUNK)
+            data = tail + chunk
+            end = data.rfind(b">") + 1 if chunk else len(data)     # whole tags; the rest waits
+            tail = data[end:]
+            placed = data.count(b'<c r="', 0, end)
+            if placed != data.count(b"<c ", 0, end) or b"<c>" in data or _PREFIXED.search(data, 0, end):
+                return _xlsx_sheet_exact(archive, member)       # cells placed by counting
+            filled += data.count(b"</c>", 0, end)
+            rows = max(rows, _last_row(data, end))
+            position = 0                              # before it: nothing beyond the old furthest
+            while found := _beyond_column(columns).search(data, position, end):
+                columns, position = column_index(found.group(1)), found.start() + 1
+            position = 0
+            while found := _beyond_row(rows).search(data, position, end):
+                rows, position = int(found.group(1)), found.start() + 1
+            if not chunk:
+                break
+    return Extent(rows, columns, filled)
+
+
+def _xlsx_sheet_exact(archive: zipfile.ZipFile, member: str) -> Extent:
+    """Every cell placed as calamine places it: by its ``r``, or after the previous cell (and
+    in the row after the previous row) when it has none."""
+    rows = columns = filled = 0
+    row = 0
+    with archive.open(member) as stream:
+        column = 0
+        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+            name = element.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if name == "row":
+                    row = int(element.get("r") or row + 1)
+                    column = 0
+                elif name == "c":
+                    ref = element.get("r")
+                    if ref:
+                        found = re.fullmatch(r"([A-Z]{1,3})([0-9]{1,10})", ref)
+                        if found:
+                            column, row = column_index(found.group(1)), int(found.group(2))
+                    else:
+                        column += 1
+                continue
+            if name == "c":
+                if len(element) or (element.text or "").strip():
+                    filled += 1
+                    rows, columns = max(rows, row), max(columns, column)
+                element.clear()
+            elif name == "row":
+                element.clear()
+    return Extent(rows, columns, filled)
+
+
+# --- ods --------------------------------------------------------------------------------------
+
+_ODS_TAG = re.compile(
+    rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>")
+_ODS_NAME = re.compile(rb'table:name="([^"]*)"')
+_ODS_ROWS = re.compile(rb'table:number-rows-repeated="([0-9]+)"')
+_ODS_COLUMNS = re.compile(rb'table:number-columns-repeated="([0-9]+)"')
+_ODS_VALUE = re.compile(rb"office:value-type=")
+
+
+def _ods(content) -> dict[str, Extent]:
+    """Extents of the tables of ``content.xml``, cells expanded as calamine expands them: a
+    cell counts when it has a value type or any text."""
+    from xml.sax.saxutils import unescape
+
+    sheets: dict[str, Extent] = {}
+    name, rows, columns, filled = None, 0, 0, 0
+    row = 0                       # rows before the current one
+    row_repeat = 1
+    column = 0                    # cells before the current one in the row
+    row_has_value = 0             # furthest column holding a value in the current row
+    cell_start = None             # (column, repeat, has value type) of an open cell
+    tail = b""
+    while True:
+        chunk = content.read(CHUNK)
+        data = tail + chunk
+        if chunk:
+            cut = data.rfind(b">") + 1
+            data, tail = data[:cut], data[cut:]
+        for tag in _ODS_TAG.finditer(data):
+            closing, kind, attributes, empty = tag.groups()
+            if kind == b"table":
+                if not closing:
+                    found = _ODS_NAME.search(attributes)
+                    name = unescape(found.group(1).decode("utf-8")) if found else ""
+                    rows = columns = filled = row = 0
+                else:
+                    sheets[name or ""] = Extent(rows, columns, filled)
+                continue
+            if kind == b"table-row":
+                if not closing:
+                    found = _ODS_ROWS.search(attributes)
+                    row_repeat = int(found.group(1)) if found else 1
+                    column, row_has_value = 0, 0
+                if closing or empty:
+                    if row_has_value:
+                        rows = max(rows, row + row_repeat)
+                        columns = max(columns, row_has_value)
+                    row += row_repeat
+                continue
+            # a cell
+            if not closing:
+                found = _ODS_COLUMNS.search(attributes)
+                repeat = int(found.group(1)) if found else 1
+                if empty:
+                    if _ODS_VALUE.search(attributes):
+                        row_has_value = column + repeat
+                        filled += repeat * row_repeat
+                    column += repeat
+                else:
+                    cell_start = (column, repeat, bool(_ODS_VALUE.search(attributes)), tag.end())
+                    column += repeat
+            elif cell_start is not None:
+                start_column, repeat, typed, opened = cell_start
+                has_text = typed or tag.start() > opened      # any content between the tags
+                if has_text:
+                    row_has_value = start_column + repeat
+                    filled += repeat * row_repeat
+                cell_start = None
+        if not chunk:
+            break
+    return sheets

@@ -252,15 +252,18 @@ def cmd_demo(args) -> int:
 # --- validate -----------------------------------------------------------------------
 
 def _validation(book: CaseBook) -> dict:
+    """The documented shape; ``problems`` lists at most the first ones of each code and sheet
+    (a summary entry with row null counts the rest), ``omitted`` gives those counts."""
     return {"office": book.office, "ok": book.ok, "counts": book.counts,
-            "problems": [p.as_dict() for p in book.problems]}
+            "problems": [p.as_dict() for p in book.problems],
+            "omitted": [{"severity": p.severity, "sheet": p.sheet, "code": p.code, "count": p.omitted}
+                        for p in book.problems if p.omitted]}
 
 
 def format_problems(book: CaseBook) -> str:
     """The problems for people: grouped by sheet, each with row and column."""
     lines = []
-    errors = len(book.errors)
-    warnings = len(book.problems) - errors
+    errors, warnings = book.error_count, book.warning_count
     counts = "、".join(f"{sheet} {n}行" for sheet, n in book.counts.items())
     lines.append(f"■ {book.office}（{book.source}）")
     if counts:
@@ -393,8 +396,7 @@ def _readable(books: list[CaseBook]) -> list[CaseBook]:
 def _problem_line(book: CaseBook) -> str | None:
     if not book.problems:
         return None
-    errors = len(book.errors)
-    warnings = len(book.problems) - errors
+    errors, warnings = book.error_count, book.warning_count
     counts = f"エラー {errors}件、警告 {warnings}件"
     tail = "エラーのある行を除いて判定しています。" if errors else ""
     return f"※ {book.office} のデータに問題があります（{counts}）。{tail}詳しくは teichaku validate {book.source} で確認してください。"

@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import casefile, rules
-from .casebook import ERROR, SEVERITY_LABELS, CaseBook
+from .casebook import SEVERITY_LABELS, CaseBook
 from .japanese import format_date, format_month
 from .markup import esc, esc_lines, is_missing
 from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS, TABLES
@@ -190,8 +190,8 @@ def problems_html(book: CaseBook, user_id: str | None = None) -> str:
         shown = [p for p in problems if p.row is None or (p.sheet, p.row) in mine]
         hidden = len(problems) - len(shown)
         problems = shown
-    errors = sum(p.severity == ERROR for p in book.problems)
-    head = (f"ケース記録に問題があります（エラー {errors}件、警告 {len(book.problems) - errors}件）。"
+    errors = book.error_count
+    head = (f"ケース記録に問題があります（エラー {errors}件、警告 {book.warning_count}件）。"
             + ("エラーのある行を除いて作成しています。" if errors else "")
             + "配布の前に teichaku validate で確認し、ブックを直してください。")
     rows = [(esc(SEVERITY_LABELS.get(p.severity, p.severity)), esc(p.sheet, "ファイル全体"),

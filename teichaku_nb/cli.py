@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("template", help="入力用の空のテンプレート（Excel）を作ります",
                             description="入力用の空のテンプレート（Excel）を作ります。")
     p.add_argument("out", metavar="OUT.xlsx", type=Path, help="書き出すファイル")
+    p.add_argument("--force", action="store_true", help="OUT がすでにあるとき上書きします")
     p.set_defaults(handler=cmd_template)
 
     p = commands.add_parser("demo", help="架空の人物によるデモデータを作ります",
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="乱数の種。同じ種なら同じデータ（既定 1）")
     p.add_argument("--end", type=_month, default=None, metavar="YYYY-MM",
                    help="最後の月（既定: 先月）")
+    p.add_argument("--force", action="store_true", help="書き出すブックがすでにあるとき上書きします")
     p.set_defaults(handler=cmd_demo)
 
     p = commands.add_parser("validate", help="ケース記録を点検し、問題を一覧にします",
@@ -131,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT.xlsx", type=Path, help="書き出すファイル")
     p.add_argument("--db", metavar="URL", default=None,
                    help="会議記録のデータベース（省略時はブックの隣の BOOK名.teichaku.sqlite）")
+    p.add_argument("--force", action="store_true", help="OUT がすでにあるとき上書きします（読み込むファイルは上書きしません）")
     p.set_defaults(handler=cmd_export)
 
     p = commands.add_parser("app", help="ケース会議アプリ（ブラウザの画面）を起動します",
@@ -197,9 +200,35 @@ def _writable(path: Path, *, folder: bool = False) -> bool:
         with tempfile.TemporaryFile(dir=where):
             pass
     except OSError as error:
-        print(f"エラー: {path} に書き出せません（{where}: {error.strerror or error}）", file=sys.stderr)
+        from .files import os_error_text
+        print(f"エラー: {path} に書き出せません（{where}: {os_error_text(error)}）", file=sys.stderr)
         return False
     return True
+
+
+def _refused(path: Path, *, force: bool = False, inputs=()) -> bool:
+    """Whether ``path`` must not be written (a folder, a file the command reads, or an existing
+    file without ``--force``); if so, says why on stderr, naming the file."""
+    from .files import OutputRefused, check_output
+    try:
+        check_output(path, inputs=inputs, force=force)
+    except OutputRefused as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return True
+    return False
+
+
+def _inputs(book: Path, db: str | None) -> list[Path]:
+    """The files a command reads: the workbook (or every file of its folder) and the store."""
+    from .store import _sqlite_file, default_path
+    found = [book]
+    if book.is_dir():
+        found += [p for p in book.iterdir() if p.is_file()]
+    try:
+        store = _sqlite_file(db) if db else default_path(book)
+    except Exception:               # an unreadable URL is reported when the store is opened
+        store = None
+    return found + ([store] if store is not None else [])
 
 
 def _print_json(data) -> None:
@@ -225,7 +254,7 @@ def cmd_template(args) -> int:
     if args.out.suffix.lower() != ".xlsx":
         print(f"エラー: テンプレートは .xlsx で書き出します（指定: {args.out}）", file=sys.stderr)
         return EXIT_INPUT
-    if not _writable(args.out):
+    if _refused(args.out, force=args.force) or not _writable(args.out):
         return EXIT_INPUT
     write_template(args.out)
     print(f"テンプレートを書き出しました: {args.out}")
@@ -233,7 +262,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import make_demo
+    from .demo import demo_paths, make_demo
     if args.users < 1 or args.months < 1 or args.offices < 1:
         print("エラー: --users, --months, --offices は1以上にしてください", file=sys.stderr)
         return EXIT_INPUT
@@ -241,7 +270,13 @@ def cmd_demo(args) -> int:
         print("エラー: 複数の事業所はフォルダに書き出します（OUT に .xlsx でない名前を指定してください）",
               file=sys.stderr)
         return EXIT_INPUT
-    if not _writable(args.out, folder=args.out.suffix.lower() != ".xlsx"):
+    folder = args.out.suffix.lower() != ".xlsx"
+    if folder and args.out.exists() and not args.out.is_dir():
+        print(f"エラー: {args.out} はフォルダではありません（複数の事業所はフォルダに書き出します）", file=sys.stderr)
+        return EXIT_INPUT
+    if any(_refused(path, force=args.force) for path in demo_paths(args.out, args.offices)):
+        return EXIT_INPUT
+    if not _writable(args.out, folder=folder):
         return EXIT_INPUT
     paths = make_demo(args.out, users=args.users, months=args.months, offices=args.offices,
                       seed=args.seed, end=args.end)
@@ -356,7 +391,7 @@ def cmd_export(args) -> int:
     if args.out.suffix.lower() != ".xlsx":
         print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
         return EXIT_INPUT
-    if not _writable(args.out):
+    if _refused(args.out, force=args.force, inputs=_inputs(args.book, args.db)) or not _writable(args.out):
         return EXIT_INPUT
     books, is_offices = _load(args.book)
     readable = _readable(books)
@@ -371,10 +406,11 @@ def cmd_export(args) -> int:
         print(f"エラー: 会議記録のデータベースがありません（{default_path(args.book)}）。"
               "会議の記録を保存したデータベースを --db で指定してください。", file=sys.stderr)
         return EXIT_INPUT
-    with store:
+    from .files import replacing
+    with store, replacing(args.out) as temporary:
         # One office's book exports that office; a folder of offices exports every office.
         office = None if is_offices else readable[0].office
-        written = export_workbook(store, office, args.out)
+        written = export_workbook(store, office, temporary)
     summary = "、".join(f"{sheet} {n}件" for sheet, n in written.items())
     print(f"会議記録を書き出しました: {args.out}（{summary}）")
     return EXIT_OK

@@ -185,4 +185,4 @@ def test_the_last_month_has_its_situations(book):
 def test_the_bundled_demo_is_up_to_date(tmp_path):
     fresh = make_demo(tmp_path / "demo.xlsx", users=30, months=12, seed=1, end=END)[0]
     assert cells(BUNDLED) == cells(fresh), \
-        "data/demo.xlsx is out of date: run `teichaku demo data/demo.xlsx --users 30 --months 12 --seed 1 --end 2026-10`"
+        "data/demo.xlsx is out of date: run `teichaku demo data/demo.xlsx --users 30 --months 12 --seed 1 --end 2026-10 --force`"

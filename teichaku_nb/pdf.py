@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import replacing
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_CHROMIUM = ("PDF を作るには Chromium が必要ですが、見つかりませんでした。\n"
                     "Debian / Ubuntu では次のコマンドで入れられます（日本語の文字には fonts-noto-cjk も必要です）:\n"
@@ -200,6 +202,7 @@ def split(printed: Path, documents: list[Document], *, progress: Callable[[], No
             for key, value in info.items():
                 part.docinfo[key] = value
             part.docinfo["/Title"] = document.header
-            part.save(document.pdf, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            with replacing(document.pdf) as temporary:          # renamed into place when complete
+                part.save(temporary, object_stream_mode=pikepdf.ObjectStreamMode.generate)
             if progress:
                 progress()

@@ -1,7 +1,7 @@
 """The ``teichaku`` command line (contract in shared/design.md).
 
 Exit codes: 0 done (warnings allowed), 1 the data has errors, 2 the input cannot be
-read or the arguments are wrong.  Messages for people are Japanese; ``--json`` is for
+read or the arguments are wrong, 130 interrupted (Ctrl-C).  Messages for people are Japanese; ``--json`` is for
 programs.
 """
 
@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import unicodedata
@@ -20,6 +21,7 @@ from . import japanese
 from .casebook import SEVERITY_LABELS, CaseBook
 
 EXIT_OK, EXIT_DATA, EXIT_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130                 # Ctrl-C (128 + SIGINT, as shells report it)
 
 # argparse's own English, said in Japanese.
 _ARGPARSE_JA = (
@@ -79,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="teichaku",
         description="就労定着支援のケース会議を支えるツールです。\n"
                     "ケース記録のスプレッドシートを読み、点検し、月の検討対象と就労定着率を出します。",
-        epilog="終了コード: 0 完了（警告あり含む） / 1 データにエラーあり / 2 読み込めない・引数の誤り",
+        epilog="終了コード: 0 完了（警告あり含む） / 1 データにエラーあり / 2 読み込めない・引数の誤り / 130 中断（Ctrl+C）",
     )
     commands = parser.add_subparsers(dest="command", metavar="コマンド", title="コマンド",
                                      parser_class=_Parser)
@@ -170,19 +172,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command.  Ctrl-C ends any command with 「中断しました」 and exit 130: files are
+    written through a temporary file (files.replacing) and records in one transaction, so
+    nothing is left half-written; an error raised while cleaning up after Ctrl-C is still
+    an interruption."""
+    interrupted = []
+
+    def on_interrupt(signum, frame):
+        interrupted.append(signum)
+        signal.default_int_handler(signum, frame)            # KeyboardInterrupt, where the work is
+
     try:
+        previous = signal.signal(signal.SIGINT, on_interrupt)
+    except ValueError:                                       # not the main thread: no signals here
+        previous = None
+    try:
+        args = build_parser().parse_args(argv)
         return args.handler(args)
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
-        return EXIT_INPUT
+        return _interrupted()
     except Exception as error:  # a bug of ours: say so in Japanese, keep details for developers
+        if interrupted:
+            return _interrupted()
         if os.environ.get("TEICHAKU_DEBUG"):
             raise
         print(f"エラー: 処理を続けられませんでした（{type(error).__name__}: {error}）。\n"
               "環境変数 TEICHAKU_DEBUG=1 を付けて実行すると詳細が出ます。", file=sys.stderr)
         return EXIT_INPUT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted() -> int:
+    print("\n中断しました", file=sys.stderr, flush=True)
+    return EXIT_INTERRUPTED
 
 
 def _writable(path: Path, *, folder: bool = False) -> bool:

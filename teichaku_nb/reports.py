@@ -33,7 +33,10 @@ import hashlib
 import os
 import re
 import shutil
+import signal
+import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,11 +200,28 @@ async def _execute(path: Path, jobs: list[Job], on_executed: Callable[[Job, obje
     km = client.create_kernel_manager()
     km.transport = "ipc"
     km.ip = os.path.join(sockets, "kernel")
+    # The kernel's own output is noise to staff (after Ctrl-C, a traceback of its closed socket).
+    quiet = {} if os.environ.get("TEICHAKU_DEBUG") else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    sigint = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
     try:
-        async with client.async_setup_kernel():
+        async with client.async_setup_kernel(**quiet):
+            _keep_sigint(sigint)
             await _execute_jobs(client, template, jobs, on_executed)
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
+        if sigint is not None:
+            signal.signal(signal.SIGINT, sigint)
+
+
+def _keep_sigint(handler) -> None:
+    """Put the caller's Ctrl-C handling back.  nbclient answers SIGINT by shutting the kernel
+    down under the running batch, which then fails with an AssertionError; the caller's
+    handler (KeyboardInterrupt) ends the batch instead, and nbclient's cleanup still stops
+    the kernel."""
+    if handler is None:
+        return
+    asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
+    signal.signal(signal.SIGINT, handler)
 
 
 async def _execute_jobs(client, template, jobs: list[Job], on_executed) -> None:

@@ -43,6 +43,7 @@ demo: setup
 
 bench: setup
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/validate_memory.py
 	$(BIN)/python benchmarks/review.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/reports.py --format pdf

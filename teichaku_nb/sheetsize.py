@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
 
-CHUNK = 8 << 20
+CHUNK = 2 << 20                  # bytes of XML searched at a time
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _DIGITS = "0123456789"
 
@@ -75,14 +76,23 @@ def extents(path) -> dict[str, Extent]:
     """The extent of every sheet of an xlsx / xlsm / ods file, by sheet name ({} for other
     formats).  Raises ``zipfile.BadZipFile`` / ``KeyError`` / ``ElementTree.ParseError`` for a
     file that is not what its name says (the caller reports it as unreadable)."""
+    return dict(each_extent(path))
+
+
+def each_extent(path, names: Collection[str] | None = None) -> Iterator[tuple[str, Extent]]:
+    """(sheet name, extent) of the sheets named (default: all), one at a time in the file's
+    order, so a reader can start on the first while the next is measured."""
     suffix = str(path).lower().rsplit(".", 1)[-1]
     if suffix in ("xlsx", "xlsm"):
         with zipfile.ZipFile(path) as archive:
-            return {name: _xlsx_sheet(archive, member) for name, member in _xlsx_sheets(archive).items()}
-    if suffix == "ods":
+            for name, member in _xlsx_sheets(archive).items():
+                if names is None or name in names:
+                    yield name, _xlsx_sheet(archive, member)
+    elif suffix == "ods":
         with zipfile.ZipFile(path) as archive, archive.open("content.xml") as content:
-            return _ods(content)
-    return {}
+            for name, extent in _ods(content).items():
+                if names is None or name in names:
+                    yield name, extent
 
 
 # --- xlsx ------------------------------------------------------------------------------------

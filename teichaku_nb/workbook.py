@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import itertools
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,7 @@ CSV_ENCODING_NAMES = "UTF-8・Shift_JIS（cp932）・JIS（ISO-2022-JP）・UTF-
 MAX_ROWS = 1_048_576          # Excel's own last row
 MAX_COLUMNS = 200             # column GR
 MAX_AREA = 12_600_000         # rows × columns of the range holding values (12 columns: every row)
-MAX_FILLED = 2_500_000        # cells holding a value (all of them distinct texts: about 0.95 GiB)
+MAX_FILLED = 2_250_000        # cells holding a value (all of them distinct texts: about 0.9 GiB)
 MAX_CSV_BYTES = 128 * 2**20   # one CSV file
 MAX_CELL_CHARS = 1_000_000    # one CSV cell (Excel's own cells hold 32,767)
 MAX_PROBLEMS = 100            # problems listed with their places per code and sheet; the rest counted
@@ -83,27 +84,72 @@ def read_sheets(path: Path) -> list[RawSheet]:
     if path.stat().st_size == 0:
         raise Unreadable(f"{path.name} は空のファイルです")
     try:
-        extents = sheetsize.extents(path)
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names
-    except Exception as error:  # calamine, zipfile and XML raise several error types for bad files
+    except Exception as error:  # calamine raises several error types for bad files
         raise Unreadable(_unreadable_reason(path, error)) from error
     sheets = []
-    for name in names:
-        if not _is_read(name):
-            sheets.append(RawSheet(name, []))
-            continue
-        _check_size(path, name, extents.get(name))            # before calamine builds the grid
-        try:
-            sheet = workbook.get_sheet_by_name(name)
-        except Exception as error:
-            raise Unreadable(_unreadable_reason(path, error)) from error
-        (first_row, first_column), (last_row, last_column) = sheet.start, sheet.end
-        if sheet.height and sheet.width:                     # xls: measured now, before any cell is converted
-            _check_size(path, name, sheetsize.Extent(last_row + 1, last_column + 1))
-        sheets.append(RawSheet(name, _python_rows(sheet)))
-        del sheet                                             # frees calamine's grid before the next sheet
+    with _Measuring(path, [name for name in names if _is_read(name)]) as extents:
+        for name in names:
+            if not _is_read(name):
+                sheets.append(RawSheet(name, []))
+                continue
+            _check_size(path, name, extents.get(name))            # before calamine builds the grid
+            try:
+                sheet = workbook.get_sheet_by_name(name)
+            except Exception as error:
+                raise Unreadable(_unreadable_reason(path, error)) from error
+            last_row, last_column = sheet.end
+            if sheet.height and sheet.width:                 # xls: measured now, before any cell is converted
+                _check_size(path, name, sheetsize.Extent(last_row + 1, last_column + 1))
+            sheets.append(RawSheet(name, _python_rows(sheet)))
+            del sheet                                         # frees calamine's grid before the next sheet
     return sheets
+
+
+class _Measuring:
+    """The sheets' extents, measured in a thread one sheet ahead of the reading (calamine
+    lets go of the GIL while it parses, so measuring costs little time).  ``get(name)``
+    waits for that sheet's extent (None for a format measured after loading: xls)."""
+
+    def __init__(self, path: Path, names: list[str]):
+        self.path, self.names = path, names
+        self.found: dict[str, sheetsize.Extent] = {}
+        self.done = threading.Condition()
+        self.finished = False
+        self.error: BaseException | None = None
+        self.stop = False
+        self.thread = threading.Thread(target=self._measure, name="teichaku-sheetsize", daemon=True)
+
+    def _measure(self) -> None:
+        try:
+            for name, extent in sheetsize.each_extent(self.path, set(self.names)):
+                with self.done:
+                    self.found[name] = extent
+                    self.done.notify_all()
+                if self.stop:
+                    break
+        except BaseException as error:       # reported to the reader, which is the one to raise
+            self.error = error
+        finally:
+            with self.done:
+                self.finished = True
+                self.done.notify_all()
+
+    def get(self, name: str) -> sheetsize.Extent | None:
+        with self.done:
+            self.done.wait_for(lambda: name in self.found or self.finished)
+            if name not in self.found and self.error is not None:
+                raise Unreadable(_unreadable_reason(self.path, self.error)) from self.error
+            return self.found.get(name)
+
+    def __enter__(self) -> _Measuring:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop = True
+        self.thread.join()
 
 
 def _is_read(name: str) -> bool:

@@ -6,6 +6,7 @@ Only synthetic values; nothing here is read from a real workbook.
 
 from __future__ import annotations
 
+import itertools
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -98,10 +99,7 @@ def minimal_sheets(extra: dict[str, Iterable[str]] | None = None) -> dict[str, I
                 row_xml(2, ["U001", "2025/06/01", "対面", "本人", "支援員A"])]
     sheets = {schema.USERS.title: users, schema.CONTACTS.title: contacts}
     for title, rows in extra.items():
-        if title in sheets:
-            sheets[title] = [*sheets[title], *rows]
-        else:
-            sheets[title] = rows
+        sheets[title] = itertools.chain(sheets.get(title, ()), rows)     # lazily: rows may be millions
     return sheets
 
 

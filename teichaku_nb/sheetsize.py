@@ -16,13 +16,16 @@ calamine touches it.
   with a namespace prefix) are placed by counting, as calamine does, in a slower exact pass.
 - ods: ``content.xml`` is walked tag by tag, counting ``number-rows-repeated`` and
   ``number-columns-repeated`` the way calamine expands them.
-- Other formats (xls: at most 65,536 × 256 cells by its own format) are measured by
-  calamine after loading, before any cell is converted to Python.
+- xls: the compound file's Workbook stream is read (a small reader of its sectors) and
+  the row and column of every BIFF cell record holding a value are taken.  A file this
+  reader does not understand is measured by calamine after loading, before any cell is
+  converted to Python (at most 65,536 × 256 cells by the format's own limits).
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -93,6 +96,10 @@ def each_extent(path, names: Collection[str] | None = None) -> Iterator[tuple[st
             for name, extent in _ods(content).items():
                 if names is None or name in names:
                     yield name, extent
+    elif suffix == "xls":
+        for name, extent in _xls(path).items():
+            if names is None or name in names:
+                yield name, extent
 
 
 # --- xlsx ------------------------------------------------------------------------------------
@@ -305,3 +312,131 @@ def _ods(content) -> dict[str, Extent]:
         if not chunk:
             break
     return sheets
+
+
+# --- xls --------------------------------------------------------------------------------------
+
+_CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_END_OF_CHAIN = 0xFFFFFFFE
+# BIFF records that hold a cell value: (row u16, column u16) first.  MULRK holds several.
+_BIFF_CELLS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x00D6, 0x0205, 0x0006}
+_BIFF_MULRK, _BIFF_BOUNDSHEET, _BIFF_EOF, _BIFF_FILEPASS = 0x00BD, 0x0085, 0x000A, 0x002F
+
+
+class _NotUnderstood(Exception):
+    """An xls file this reader cannot follow; calamine measures it after loading instead."""
+
+
+def _xls(path) -> dict[str, Extent]:
+    try:
+        stream = _cfb_stream(path, ("Workbook", "Book"))
+        return _biff_extents(stream)
+    except (_NotUnderstood, struct.error, IndexError, ValueError, UnicodeDecodeError):
+        return {}
+
+
+def _cfb_stream(path, names: tuple[str, ...]) -> bytes:
+    """The first stream called one of ``names`` in a compound file (OLE2)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if not data.startswith(_CFB_SIGNATURE) or len(data) < 512:
+        raise _NotUnderstood("not a compound file")
+    sector_size = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    mini_size = 1 << struct.unpack_from("<H", data, 0x20)[0]
+    fat_count, first_directory = struct.unpack_from("<II", data, 0x2C)
+    cutoff, first_mini_fat, mini_fat_count, first_difat, difat_count = struct.unpack_from("<IIIII", data, 0x38)
+    if sector_size not in (512, 4096):
+        raise _NotUnderstood("sector size")
+    sectors = max(0, (len(data) - sector_size) // sector_size)
+
+    def sector(n: int) -> bytes:
+        if n >= sectors:
+            raise _NotUnderstood("sector out of range")
+        return data[(n + 1) * sector_size:(n + 2) * sector_size]
+
+    difat = list(struct.unpack_from("<109I", data, 0x4C))
+    following = first_difat
+    for _ in range(min(difat_count, sectors)):
+        if following >= _END_OF_CHAIN:
+            break
+        entries = struct.unpack(f"<{sector_size // 4}I", sector(following))
+        difat += entries[:-1]
+        following = entries[-1]
+    fat: list[int] = []
+    for n in difat[:fat_count]:
+        fat += struct.unpack(f"<{sector_size // 4}I", sector(n))
+
+    def chain(start: int, table: list[int]) -> list[int]:
+        found = []
+        while start < _END_OF_CHAIN:
+            if start >= len(table) or len(found) > len(table):
+                raise _NotUnderstood("broken chain")
+            found.append(start)
+            start = table[start]
+        return found
+
+    directory = b"".join(sector(n) for n in chain(first_directory, fat))
+    entries = []
+    for offset in range(0, len(directory) - 127, 128):
+        length = struct.unpack_from("<H", directory, offset + 0x40)[0]
+        name = directory[offset:offset + max(0, length - 2)].decode("utf-16-le")
+        kind = directory[offset + 0x42]
+        start, size = struct.unpack_from("<II", directory, offset + 0x74)
+        entries.append((name, kind, start, size))
+    if not entries:
+        raise _NotUnderstood("no directory")
+    _, _, root_start, root_size = entries[0]
+    for wanted in names:
+        for name, kind, start, size in entries[1:]:
+            if kind != 2 or name != wanted:
+                continue
+            if size >= cutoff:
+                return b"".join(sector(n) for n in chain(start, fat))[:size]
+            mini_fat: list[int] = []
+            for n in chain(first_mini_fat, fat)[:mini_fat_count]:
+                mini_fat += struct.unpack(f"<{sector_size // 4}I", sector(n))
+            ministream = b"".join(sector(n) for n in chain(root_start, fat))[:root_size]
+            return b"".join(ministream[n * mini_size:(n + 1) * mini_size] for n in chain(start, mini_fat))[:size]
+    raise _NotUnderstood("no workbook stream")
+
+
+def _biff_records(stream: bytes, position: int) -> Iterator[tuple[int, bytes]]:
+    while position + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, position)
+        yield kind, stream[position + 4:position + 4 + length]
+        position += 4 + length
+
+
+def _biff_extents(stream: bytes) -> dict[str, Extent]:
+    sheets = {}
+    for kind, record in _biff_records(stream, 0):
+        if kind == _BIFF_FILEPASS:
+            raise _NotUnderstood("encrypted")
+        if kind == _BIFF_BOUNDSHEET:
+            offset, count, flags = struct.unpack_from("<IxxBB", record)
+            raw = record[8:]
+            if len(record) > 8 and flags & 1:           # BIFF8, UTF-16
+                name = raw[:2 * count].decode("utf-16-le")
+            elif len(record) > 8 and flags == 0 and len(raw) >= count:   # BIFF8, compressed
+                name = raw[:count].decode("latin-1")
+            else:                                           # BIFF5: a byte count, then bytes
+                name = record[7:7 + record[6]].decode("cp932", "replace")
+            sheets[offset] = name
+        elif kind == _BIFF_EOF:
+            break
+    found = {}
+    for offset, name in sheets.items():
+        rows = columns = filled = 0
+        for kind, record in _biff_records(stream, offset):
+            if kind in _BIFF_CELLS and len(record) >= 4:
+                row, column = struct.unpack_from("<HH", record)
+                rows, columns, filled = max(rows, row + 1), max(columns, column + 1), filled + 1
+            elif kind == _BIFF_MULRK and len(record) >= 6:
+                row, first = struct.unpack_from("<HH", record)
+                last = struct.unpack_from("<H", record, len(record) - 2)[0]
+                rows, columns = max(rows, row + 1), max(columns, last + 1)
+                filled += max(0, last - first + 1)
+            elif kind == _BIFF_EOF:
+                break
+        found[name] = Extent(rows, columns, filled)
+    return found

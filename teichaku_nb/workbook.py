@@ -69,7 +69,9 @@ def read_sheets(path: Path) -> list[RawSheet]:
     """Every sheet of a workbook file, or every CSV file of a folder.
 
     Only the sheets of the format (``schema``) are read cell by cell; any other sheet is
-    given by its name alone (its rows are empty), so a large sheet of notes costs nothing.
+    given by its name alone (its rows are empty), so a large sheet of notes costs nothing
+    (in xlsx: calamine parses every sheet of an ods or xls file when it opens it, so there
+    every sheet is measured, and refused when too large, first).
     """
     path = Path(path)
     if not path.exists():
@@ -83,13 +85,21 @@ def read_sheets(path: Path) -> list[RawSheet]:
         raise Unreadable(f"{path.name} は表計算のファイルではありません（.xlsx、.xlsm、.xls、.ods を指定してください）")
     if path.stat().st_size == 0:
         raise Unreadable(f"{path.name} は空のファイルです")
+    measured = None
+    if path.suffix.lower() in (".ods", ".xls"):          # calamine parses every sheet when it opens these
+        try:
+            measured = sheetsize.extents(path)
+        except Exception as error:
+            raise Unreadable(_unreadable_reason(path, error)) from error
+        for name, extent in measured.items():
+            _check_size(path, name, extent)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names
     except Exception as error:  # calamine raises several error types for bad files
         raise Unreadable(_unreadable_reason(path, error)) from error
     sheets = []
-    with _Measuring(path, [name for name in names if _is_read(name)]) as extents:
+    with _Measuring(path, [name for name in names if _is_read(name)], measured) as extents:
         for name in names:
             if not _is_read(name):
                 sheets.append(RawSheet(name, []))
@@ -112,11 +122,11 @@ class _Measuring:
     lets go of the GIL while it parses, so measuring costs little time).  ``get(name)``
     waits for that sheet's extent (None for a format measured after loading: xls)."""
 
-    def __init__(self, path: Path, names: list[str]):
+    def __init__(self, path: Path, names: list[str], measured: dict[str, sheetsize.Extent] | None = None):
         self.path, self.names = path, names
-        self.found: dict[str, sheetsize.Extent] = {}
+        self.found: dict[str, sheetsize.Extent] = dict(measured or {})
         self.done = threading.Condition()
-        self.finished = False
+        self.finished = measured is not None             # measured already: nothing to wait for
         self.error: BaseException | None = None
         self.stop = False
         self.thread = threading.Thread(target=self._measure, name="teichaku-sheetsize", daemon=True)
@@ -144,12 +154,14 @@ class _Measuring:
             return self.found.get(name)
 
     def __enter__(self) -> _Measuring:
-        self.thread.start()
+        if not self.finished:
+            self.thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop = True
-        self.thread.join()
+        if self.thread.is_alive():
+            self.thread.join()
 
 
 def _is_read(name: str) -> bool:

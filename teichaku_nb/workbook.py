@@ -55,7 +55,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 @dataclass
 class RawSheet:
     title: str            # the sheet name as written (spaces kept)
-    rows: list[list]      # cell values; row i is the sheet's row ``first_row + i``
+    rows: list            # cell values (a list or tuple per row); row i is the sheet's row ``first_row + i``
     first_row: int = 1
 
 
@@ -69,9 +69,9 @@ def read_sheets(path: Path) -> list[RawSheet]:
     """Every sheet of a workbook file, or every CSV file of a folder.
 
     Only the sheets of the format (``schema``) are read cell by cell; any other sheet is
-    given by its name alone (its rows are empty), so a large sheet of notes costs nothing
-    (in xlsx: calamine parses every sheet of an ods or xls file when it opens it, so there
-    every sheet is measured, and refused when too large, first).
+    given by its name alone (its rows are empty), so in an xlsx file a large sheet of notes
+    costs nothing.  calamine parses an ods or xls file whole when it opens it, so there
+    every sheet is measured (and refused when too large) before opening.
     """
     path = Path(path)
     if not path.exists():
@@ -110,8 +110,8 @@ def read_sheets(path: Path) -> list[RawSheet]:
             except Exception as error:
                 raise Unreadable(_unreadable_reason(path, error)) from error
             last_row, last_column = sheet.end
-            if sheet.height and sheet.width:                 # xls: measured now, before any cell is converted
-                _check_size(path, name, sheetsize.Extent(last_row + 1, last_column + 1))
+            if sheet.height and sheet.width:                 # again, before any cell is converted (an xls
+                _check_size(path, name, sheetsize.Extent(last_row + 1, last_column + 1))   # not measured)
             sheets.append(RawSheet(name, _python_rows(sheet)))
             del sheet                                         # frees calamine's grid before the next sheet
     return sheets
@@ -119,8 +119,8 @@ def read_sheets(path: Path) -> list[RawSheet]:
 
 class _Measuring:
     """The sheets' extents, measured in a thread one sheet ahead of the reading (calamine
-    lets go of the GIL while it parses, so measuring costs little time).  ``get(name)``
-    waits for that sheet's extent (None for a format measured after loading: xls)."""
+    lets go of the GIL while it parses, so measuring costs little time), or given measured.
+    ``get(name)`` waits for that sheet's extent (None when it could not be measured)."""
 
     def __init__(self, path: Path, names: list[str], measured: dict[str, sheetsize.Extent] | None = None):
         self.path, self.names = path, names
@@ -250,7 +250,7 @@ def _csv_encoding(path: Path) -> str:
                      "（Excel なら「CSV UTF-8（コンマ区切り）」か「CSV（コンマ区切り）」）")
 
 
-def _read_csv(path: Path) -> list[list]:
+def _read_csv(path: Path) -> list:
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
         raise Unreadable(f"{path.name} は大きすぎるため読み込みません（{size / 2**20:,.0f} MB。CSVは1ファイル "

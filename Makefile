@@ -36,13 +36,14 @@ docs: setup
 	$(BIN)/python -m teichaku_nb.template README.md
 
 template: setup
-	$(BIN)/teichaku template data/templates/teichaku_template.xlsx
+	$(BIN)/teichaku template data/templates/teichaku_template.xlsx --force
 
 demo: setup
-	$(BIN)/teichaku demo data/demo.xlsx --users 30 --months 12 --seed 1 --end 2026-10
+	$(BIN)/teichaku demo data/demo.xlsx --users 30 --months 12 --seed 1 --end 2026-10 --force
 
 bench: setup
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/validate_memory.py
 	$(BIN)/python benchmarks/review.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/reports.py --format pdf

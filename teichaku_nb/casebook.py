@@ -10,6 +10,15 @@ import pandas as pd
 ERROR = "error"
 WARNING = "warning"
 SEVERITY_LABELS = {ERROR: "エラー", WARNING: "警告"}
+# What each problem code means, for the line that counts the problems not listed one by one.
+CODE_LABELS = {
+    "unreadable": "読めないファイル", "missing_sheet": "必須のシートがない", "missing_column": "必須の列がない",
+    "empty_required": "必須の欄が空欄", "bad_date": "日付として読めない値", "bad_month": "年月として読めない値",
+    "bad_number": "数値として読めない値", "out_of_range": "範囲外の値", "bad_choice": "選べない値",
+    "duplicate_id": "重複", "unknown_user": "利用者シートにない利用者ID", "inconsistent": "ほかの値と合わない値",
+    "future_date": "今日より後の日付", "unknown_column": "この形式にない列・項目",
+    "unknown_sheet": "この形式にないシート", "control_char": "見えない制御文字",
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,8 @@ class Problem:
     code: str               # a stable code, for programs (validate --json) and tests
     message: str            # Japanese, says where, what was found and what is expected
     user_id: str | None = None   # the person the row is about, when its 利用者ID is readable
+    omitted: int = 0        # > 0: not one problem but the count of the others of this code and
+                            # sheet, past the ones listed with their places (row is None)
 
     def as_dict(self) -> dict:
         return {"severity": self.severity, "sheet": self.sheet, "row": self.row,
@@ -67,6 +78,15 @@ class CaseBook:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def error_count(self) -> int:
+        """Errors found, the ones counted but not listed included."""
+        return sum(p.omitted or 1 for p in self.problems if p.severity == ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(p.omitted or 1 for p in self.problems if p.severity != ERROR)
 
     @property
     def ok(self) -> bool:

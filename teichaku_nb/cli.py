@@ -1,7 +1,7 @@
 """The ``teichaku`` command line (contract in shared/design.md).
 
 Exit codes: 0 done (warnings allowed), 1 the data has errors, 2 the input cannot be
-read or the arguments are wrong.  Messages for people are Japanese; ``--json`` is for
+read or the arguments are wrong, 130 interrupted (Ctrl-C).  Messages for people are Japanese; ``--json`` is for
 programs.
 """
 
@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import unicodedata
@@ -23,6 +24,7 @@ from . import japanese
 from .casebook import SEVERITY_LABELS, CaseBook
 
 EXIT_OK, EXIT_DATA, EXIT_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130                 # Ctrl-C (128 + SIGINT, as shells report it)
 RECIPIENT_CHOICES = ("本人", "企業", "本人・企業")
 
 # argparse's own English, said in Japanese.
@@ -81,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="teichaku",
         description="就労定着支援のケース会議を支えるツールです。\n"
                     "ケース記録のスプレッドシートを読み、点検し、月の検討対象と就労定着率を出します。",
-        epilog="終了コード: 0 完了（警告あり含む） / 1 データにエラーあり / 2 読み込めない・引数の誤り",
+        epilog="終了コード: 0 完了（警告あり含む） / 1 データにエラーあり / 2 読み込めない・引数の誤り / 130 中断（Ctrl+C）",
     )
     commands = parser.add_subparsers(dest="command", metavar="コマンド", title="コマンド",
                                      parser_class=_Parser)
@@ -90,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("template", help="入力用の空のテンプレート（Excel）を作ります",
                             description="入力用の空のテンプレート（Excel）を作ります。")
     p.add_argument("out", metavar="OUT.xlsx", type=Path, help="書き出すファイル")
+    p.add_argument("--force", action="store_true", help="OUT がすでにあるとき上書きします")
     p.set_defaults(handler=cmd_template)
 
     p = commands.add_parser("demo", help="架空の人物によるデモデータを作ります",
@@ -102,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="乱数の種。同じ種なら同じデータ（既定 1）")
     p.add_argument("--end", type=_month, default=None, metavar="YYYY-MM",
                    help="最後の月（既定: 先月）")
+    p.add_argument("--force", action="store_true", help="書き出すブックがすでにあるとき上書きします")
     p.set_defaults(handler=cmd_demo)
 
     p = commands.add_parser("validate", help="ケース記録を点検し、問題を一覧にします",
@@ -133,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT.xlsx", type=Path, help="書き出すファイル")
     p.add_argument("--db", metavar="URL", default=None,
                    help="会議記録のデータベース（省略時はブックの隣の BOOK名.teichaku.sqlite）")
+    p.add_argument("--force", action="store_true", help="OUT がすでにあるとき上書きします（読み込むファイルは上書きしません）")
     p.set_defaults(handler=cmd_export)
 
     p = commands.add_parser("app", help="ケース会議アプリ（ブラウザの画面）を起動します",
@@ -190,19 +195,43 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command.  Ctrl-C ends any command with 「中断しました」 and exit 130: files are
+    written through a temporary file (files.replacing) and records in one transaction, so
+    nothing is left half-written; an error raised while cleaning up after Ctrl-C is still
+    an interruption."""
+    interrupted = []
+
+    def on_interrupt(signum, frame):
+        interrupted.append(signum)
+        signal.default_int_handler(signum, frame)            # KeyboardInterrupt, where the work is
+
     try:
+        previous = signal.signal(signal.SIGINT, on_interrupt)
+    except ValueError:                                       # not the main thread: no signals here
+        previous = None
+    try:
+        args = build_parser().parse_args(argv)
         return args.handler(args)
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
-        return EXIT_INPUT
+        return _interrupted()
     except Exception as error:  # a bug of ours: say so in Japanese, keep details for developers
+        if interrupted:
+            return _interrupted()
         if os.environ.get("TEICHAKU_DEBUG"):
             raise
         print(f"エラー: 処理を続けられませんでした（{type(error).__name__}: {error}）。\n"
               "環境変数 TEICHAKU_DEBUG=1 を付けて実行すると詳細が出ます。", file=sys.stderr)
         return EXIT_INPUT
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted() -> int:
+    print("\n中断しました", file=sys.stderr, flush=True)
+    return EXIT_INTERRUPTED
 
 
 def _writable(path: Path, *, folder: bool = False) -> bool:
@@ -220,9 +249,35 @@ def _writable(path: Path, *, folder: bool = False) -> bool:
         with tempfile.TemporaryFile(dir=where):
             pass
     except OSError as error:
-        print(f"エラー: {path} に書き出せません（{where}: {error.strerror or error}）", file=sys.stderr)
+        from .files import os_error_text
+        print(f"エラー: {path} に書き出せません（{where}: {os_error_text(error)}）", file=sys.stderr)
         return False
     return True
+
+
+def _refused(path: Path, *, force: bool = False, inputs=()) -> bool:
+    """Whether ``path`` must not be written (a folder, a file the command reads, or an existing
+    file without ``--force``); if so, says why on stderr, naming the file."""
+    from .files import OutputRefused, check_output
+    try:
+        check_output(path, inputs=inputs, force=force)
+    except OutputRefused as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return True
+    return False
+
+
+def _inputs(book: Path, db: str | None) -> list[Path]:
+    """The files a command reads: the workbook (or every file of its folder) and the store."""
+    from .store import _sqlite_file, default_path
+    found = [book]
+    if book.is_dir():
+        found += [p for p in book.iterdir() if p.is_file()]
+    try:
+        store = _sqlite_file(db) if db else default_path(book)
+    except Exception:               # an unreadable URL is reported when the store is opened
+        store = None
+    return found + ([store] if store is not None else [])
 
 
 def _print_json(data) -> None:
@@ -248,7 +303,7 @@ def cmd_template(args) -> int:
     if args.out.suffix.lower() != ".xlsx":
         print(f"エラー: テンプレートは .xlsx で書き出します（指定: {args.out}）", file=sys.stderr)
         return EXIT_INPUT
-    if not _writable(args.out):
+    if _refused(args.out, force=args.force) or not _writable(args.out):
         return EXIT_INPUT
     write_template(args.out)
     print(f"テンプレートを書き出しました: {args.out}")
@@ -256,7 +311,7 @@ def cmd_template(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import make_demo
+    from .demo import demo_paths, make_demo
     if args.users < 1 or args.months < 1 or args.offices < 1:
         print("エラー: --users, --months, --offices は1以上にしてください", file=sys.stderr)
         return EXIT_INPUT
@@ -268,7 +323,13 @@ def cmd_demo(args) -> int:
         print("エラー: 複数の事業所はフォルダに書き出します（OUT に .xlsx でない名前を指定してください）",
               file=sys.stderr)
         return EXIT_INPUT
-    if not _writable(args.out, folder=args.out.suffix.lower() != ".xlsx"):
+    folder = args.out.suffix.lower() != ".xlsx"
+    if folder and args.out.exists() and not args.out.is_dir():
+        print(f"エラー: {args.out} はフォルダではありません（複数の事業所はフォルダに書き出します）", file=sys.stderr)
+        return EXIT_INPUT
+    if any(_refused(path, force=args.force) for path in demo_paths(args.out, args.offices)):
+        return EXIT_INPUT
+    if not _writable(args.out, folder=folder):
         return EXIT_INPUT
     paths = make_demo(args.out, users=args.users, months=args.months, offices=args.offices,
                       seed=args.seed, end=args.end)
@@ -279,15 +340,18 @@ def cmd_demo(args) -> int:
 # --- validate -----------------------------------------------------------------------
 
 def _validation(book: CaseBook) -> dict:
+    """The documented shape; ``problems`` lists at most the first ones of each code and sheet
+    (a summary entry with row null counts the rest), ``omitted`` gives those counts."""
     return {"office": book.office, "ok": book.ok, "counts": book.counts,
-            "problems": [p.as_dict() for p in book.problems]}
+            "problems": [p.as_dict() for p in book.problems],
+            "omitted": [{"severity": p.severity, "sheet": p.sheet, "code": p.code, "count": p.omitted}
+                        for p in book.problems if p.omitted]}
 
 
 def format_problems(book: CaseBook) -> str:
     """The problems for people: grouped by sheet, each with row and column."""
     lines = []
-    errors = len(book.errors)
-    warnings = len(book.problems) - errors
+    errors, warnings = book.error_count, book.warning_count
     counts = "、".join(f"{sheet} {n}行" for sheet, n in book.counts.items())
     lines.append(f"■ {book.office}（{book.source}）")
     if counts:
@@ -380,7 +444,7 @@ def cmd_export(args) -> int:
     if args.out.suffix.lower() != ".xlsx":
         print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
         return EXIT_INPUT
-    if not _writable(args.out):
+    if _refused(args.out, force=args.force, inputs=_inputs(args.book, args.db)) or not _writable(args.out):
         return EXIT_INPUT
     books, is_offices = _load(args.book)
     readable = _readable(books)
@@ -395,10 +459,11 @@ def cmd_export(args) -> int:
         print(f"エラー: 会議記録のデータベースがありません（{default_path(args.book)}）。"
               "会議の記録を保存したデータベースを --db で指定してください。", file=sys.stderr)
         return EXIT_INPUT
-    with store:
+    from .files import replacing
+    with store, replacing(args.out) as temporary:
         # One office's book exports that office; a folder of offices exports every office.
         office = None if is_offices else readable[0].office
-        written = export_workbook(store, office, args.out)
+        written = export_workbook(store, office, temporary)
     summary = "、".join(f"{sheet} {n}件" for sheet, n in written.items())
     print(f"会議記録を書き出しました: {args.out}（{summary}）")
     return EXIT_OK
@@ -420,8 +485,7 @@ def _readable(books: list[CaseBook]) -> list[CaseBook]:
 def _problem_line(book: CaseBook) -> str | None:
     if not book.problems:
         return None
-    errors = len(book.errors)
-    warnings = len(book.problems) - errors
+    errors, warnings = book.error_count, book.warning_count
     counts = f"エラー {errors}件、警告 {warnings}件"
     tail = "エラーのある行を除いて判定しています。" if errors else ""
     return f"※ {book.office} のデータに問題があります（{counts}）。{tail}詳しくは teichaku validate {book.source} で確認してください。"

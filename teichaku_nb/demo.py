@@ -67,6 +67,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from . import schema
+from .files import replacing
 
 DATE_FORMAT = "yyyy/mm/dd"
 OFFICE_NAME = "デモ就労定着支援センター"
@@ -684,9 +685,18 @@ def _write_office(path: Path, office: _Office, when: dt.datetime) -> Path:
     workbook.properties.creator = "teichaku_nb"
     workbook.properties.title = "デモデータ（架空の人物）"
     workbook.properties.created = workbook.properties.modified = when
-    with _FixedTimeZip(path, when) as archive:
+    with replacing(path) as temporary, _FixedTimeZip(temporary, when) as archive:
         ExcelWriter(workbook, archive).save()
     return path
+
+
+def demo_paths(out: Path, offices: int = 1) -> list[Path]:
+    """The workbooks ``make_demo`` writes: ``out`` itself (.xlsx), or one per office in the folder."""
+    out = Path(out)
+    if out.suffix.lower() == ".xlsx":
+        return [out]
+    width = max(2, len(str(offices)))
+    return [out / f"事業所{k:0{width}d}.xlsx" for k in range(1, offices + 1)]
 
 
 def make_demo(out: Path, *, users: int = 30, months: int = 12, offices: int = 1, seed: int = 1,
@@ -710,13 +720,8 @@ def make_demo(out: Path, *, users: int = 30, months: int = 12, offices: int = 1,
         raise ValueError("the last month must be before this month (demo data has no dates after today)")
     last = end.year * 12 + end.month - 1
     when = dt.datetime.combine(_date(last + 1, 1), dt.time())
-    if single:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        paths = [out]
-    else:
-        out.mkdir(parents=True, exist_ok=True)
-        width = max(2, len(str(offices)))
-        paths = [out / f"事業所{k:0{width}d}.xlsx" for k in range(1, offices + 1)]
+    (out.parent if single else out).mkdir(parents=True, exist_ok=True)
+    paths = demo_paths(out, offices)
     written = []
     for k, path in enumerate(paths, start=1):
         people = users // offices + (1 if k <= users % offices else 0)

@@ -34,6 +34,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import replacing
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 INSTALL_CHROMIUM = ("PDF を作るには Chromium が必要ですが、見つかりませんでした。\n"
                     "Debian / Ubuntu では次のコマンドで入れられます（日本語の文字には fonts-noto-cjk も必要です）:\n"
@@ -243,6 +245,7 @@ def split(printed: Path, documents: list[Document], *, progress: Callable[[], No
             pdf.trailer.Root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Catalog, Pages=tree))
             pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary(**{k[1:]: v for k, v in info.items()},
                                                                     Title=pikepdf.String(document.header)))
-            pdf.save(document.pdf, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+            with replacing(document.pdf) as temporary:          # renamed into place when complete
+                pdf.save(temporary, object_stream_mode=pikepdf.ObjectStreamMode.generate)
             if progress:
                 progress()

@@ -125,9 +125,12 @@ def open_store(book, db: str | None):
 
 # --- the workbook's problems (staff documents only) -----------------------------------------
 
-def problem_rows(problems) -> list[tuple]:
-    return [(SEVERITY_LABELS.get(p.severity, p.severity), p.sheet or "ファイル全体", p.row, p.column, p.message)
-            for p in problems]
+def problem_context(book: CaseBook) -> dict:
+    """The workbook's problems as the staff documents list them (those past the first ones of a
+    kind are one line with their count) and how many there are in all."""
+    rows = [(SEVERITY_LABELS.get(p.severity, p.severity), p.sheet or "ファイル全体", p.row, p.column, p.message)
+            for p in book.problems]
+    return {"problems": rows, "problem_count": book.error_count + book.warning_count}
 
 
 # --- 支援レポート -----------------------------------------------------------------------------
@@ -317,8 +320,7 @@ def minutes_html(book: CaseBook, month, *, store=None, store_note: str | None = 
                   for c in review.cases if c.user_id not in reviewed]
     return render("documents/minutes.html.j2", title=f"{format_month(month)} ケース会議 会議録",
                   facts=[("事業所", office), ("対象月", month)], notes=notes, conferences=conferences,
-                  cases=entries, unreviewed=unreviewed, problems=problem_rows(book.problems),
-                  book_name=book.source.name)
+                  cases=entries, unreviewed=unreviewed, book_name=book.source.name, **problem_context(book))
 
 
 # --- 月次サマリー ---------------------------------------------------------------------------
@@ -396,7 +398,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
         projection=_retention_context(book, p, names, f"翌年度（{p.fiscal_year}年度）の見込み"),
         retention_notes=list(dict.fromkeys(result.notes + p.notes)), ending=ending,
         overdue_heading=f"期限を過ぎた対応（{format_date(m1)}時点）", overdue=overdue, overdue_empty=overdue_empty,
-        problems=problem_rows(book.problems), book_name=book.source.name)
+        book_name=book.source.name, **problem_context(book))
 
 
 # --- 確認事項 (a batch of 支援レポート) ----------------------------------------------------------
@@ -423,7 +425,7 @@ def checks_html(book: CaseBook, month, copies: dict[str, list[str]]) -> str:
                 for p in affected_people(book, copies)]
     return render("documents/checks.html.j2", title=f"{format_month(month)} {KIND_TITLES['checks']}",
                   facts=[("事業所", book.office), ("対象月", month), ("支援レポート", f"{len(copies)}人分")],
-                  affected=affected, problems=problem_rows(book.problems), book_name=book.source.name)
+                  affected=affected, book_name=book.source.name, **problem_context(book))
 
 
 # --- what the report notebooks call ---------------------------------------------------------

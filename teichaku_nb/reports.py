@@ -34,10 +34,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
+import signal
+import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +49,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import pdf
+from .files import write_text
 from .japanese import format_month
 from .paths import report_notebook_dir
 from .report_views import AUDIENCE_LABELS, AUDIENCES, KIND_TITLES
@@ -80,9 +85,23 @@ def default_out_dir(month: pd.Period) -> Path:
     return Path("reports") / month.strftime("%Y-%m")
 
 
+SAFE_NAME_BYTES = 80              # one part of a file name (the office, an ID), in UTF-8 bytes
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
 def _safe(text: str) -> str:
-    """Text usable in a file name on every system."""
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", str(text)).strip("._") or "office"
+    """Text usable in a file name on every system: no separators, control characters or
+    characters Windows refuses, and at most ``SAFE_NAME_BYTES`` bytes (a long name keeps its
+    start and gets a short hash of the whole, so two long names stay two files)."""
+    text = str(text)
+    safe = re.sub(r'[\\/:*?"<>|\s\x00-\x1f\x7f-\x9f]+', "_", text).strip("._") or "office"
+    if safe.upper().split(".")[0] in _WINDOWS_RESERVED:
+        safe = f"_{safe}"
+    if len(safe.encode()) > SAFE_NAME_BYTES:
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        cut = safe.encode()[:SAFE_NAME_BYTES - 10].decode("utf-8", "ignore")
+        safe = f"{cut}_{digest}"
+    return safe
 
 
 # --- the plan ------------------------------------------------------------------------------------
@@ -213,11 +232,28 @@ async def _execute(path: Path, jobs: list[Job], on_executed: Callable[[Job, obje
     km = client.create_kernel_manager()
     km.transport = "ipc"
     km.ip = os.path.join(sockets, "kernel")
+    # The kernel's own output is noise to staff (after Ctrl-C, a traceback of its closed socket).
+    quiet = {} if os.environ.get("TEICHAKU_DEBUG") else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    sigint = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
     try:
-        async with client.async_setup_kernel():
+        async with client.async_setup_kernel(**quiet):
+            _keep_sigint(sigint)
             await _execute_jobs(client, template, jobs, on_executed)
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
+        if sigint is not None:
+            signal.signal(signal.SIGINT, sigint)
+
+
+def _keep_sigint(handler) -> None:
+    """Put the caller's Ctrl-C handling back.  nbclient answers SIGINT by shutting the kernel
+    down under the running batch, which then fails with an AssertionError; the caller's
+    handler (KeyboardInterrupt) ends the batch instead, and nbclient's cleanup still stops
+    the kernel."""
+    if handler is None:
+        return
+    asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
+    signal.signal(signal.SIGINT, handler)
 
 
 def _runs(jobs: list[Job]) -> list[tuple[dict, list[Job]]]:
@@ -418,7 +454,7 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
         def exported(job: Job, nb) -> None:
             body, _ = exporter.from_notebook_node(nb, resources=_resources(job, month))
             target = (staging if staging else out) / f"{job.stem}.html"
-            target.write_text(body, encoding="utf-8")
+            write_text(target, body)              # renamed into place when complete
             if staging is None:
                 job.paths.append(target)
             else:

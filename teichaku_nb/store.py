@@ -549,20 +549,26 @@ def default_url(book_path: Path | str) -> str:
 
 
 def open_store(url: str | None = None, *, book_path: Path | str | None = None,
-               known_users: Mapping[str, Iterable[str]] | None = None) -> Store:
+               known_users: Mapping[str, Iterable[str]] | None = None, readonly: bool = False) -> Store:
     """Open (and create or migrate) the store at ``url``.
 
     ``url`` is a SQLAlchemy URL (``sqlite:///path``, ``postgresql+psycopg://user:pw@host/db``)
     or a plain file path (a SQLite file); without one, the SQLite file beside ``book_path``
     (``default_path``).  ``known_users`` (office → 利用者ID) makes saves for a user who is
     not in that office's workbook an error.
+
+    A SQLite file that holds anything but a teichaku store (another program's tables, or not
+    a database at all) is refused before anything is written to it.  ``readonly`` is for
+    commands that only read: the database must already be a store of this schema version; it
+    is opened read-only (SQLite ``mode=ro``, PostgreSQL read-only transactions) and never
+    created, migrated or switched to WAL.
     """
     if url is None and book_path is None:
         raise StoreError("会議記録のデータベースの場所（URL）かケース記録のブックを指定してください")
     if url is None or "://" not in url:
         # Built, not parsed: a file name may hold characters a URL gives meaning to (? #).
         path = default_path(book_path) if url is None else Path(url).absolute()
-        if path == paths.demo_db_path():
+        if path == paths.demo_db_path() and not readonly:
             paths.data_dir(create=True)
         parsed = sa.engine.URL.create("sqlite", database=str(path))
     else:
@@ -571,12 +577,17 @@ def open_store(url: str | None = None, *, book_path: Path | str | None = None,
         except sa.exc.ArgumentError:
             raise StoreError(f"データベースの URL を読めません: {url}") from None
     try:
-        engine = _sqlite_engine(parsed) if parsed.get_backend_name() == "sqlite" else sa.create_engine(parsed)
+        if parsed.get_backend_name() == "sqlite":
+            engine = _sqlite_engine(parsed, readonly=readonly)
+        elif readonly:
+            engine = sa.create_engine(parsed).execution_options(postgresql_readonly=True)
+        else:
+            engine = sa.create_engine(parsed)
     except (ImportError, sa.exc.NoSuchModuleError) as error:
         raise StoreError(f"データベースの URL に使えない種類です（{parsed.drivername}）: {error}") from None
     store = Store(engine, known_users=known_users)
     try:
-        store._prepare()
+        store._prepare(readonly=readonly)
     except sa.exc.DBAPIError as error:
         engine.dispose()
         raise StoreError(f"会議記録のデータベース（{store.location}）を開けません: {error.orig}") from error
@@ -608,7 +619,8 @@ def shown_location(url: str) -> str:
 
 def open_existing(url: str | None = None, *, book_path: Path | str | None = None,
                   known_users: Mapping[str, Iterable[str]] | None = None) -> Store | None:
-    """``open_store`` for commands that only read: never creates a SQLite file.
+    """``open_store(readonly=True)`` for commands that only read: never creates or alters a
+    database.
 
     Without ``url`` the file beside the workbook is used when it exists (None when it does
     not: the conference has not saved anything yet); a SQLite ``url`` naming a missing file
@@ -624,13 +636,61 @@ def open_existing(url: str | None = None, *, book_path: Path | str | None = None
             raise StoreError(f"データベースの URL を読めません: {url}") from None
         if path is not None and not path.exists():
             raise StoreError(f"会議記録のデータベースが見つかりません: {path}")
-    return open_store(url, book_path=book_path, known_users=known_users)
+    return open_store(url, book_path=book_path, known_users=known_users, readonly=True)
 
 
-def _sqlite_engine(url: sa.engine.URL) -> sa.Engine:
+def _sqlite_uri(path: Path, **options: str) -> str:
+    from urllib.parse import quote, urlencode
+    return f"file:{quote(str(path.absolute()))}?{urlencode(options)}"
+
+
+def _check_sqlite_file(path: Path, *, readonly: bool) -> None:
+    """Refuse a file that is not a teichaku store, looking only through a read-only connection
+    (nothing is written to it, nor is it switched to WAL).  A missing or empty file is a new
+    store to a writer and an error to a reader."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        if readonly:
+            raise StoreError(f"会議記録のデータベースが見つかりません: {path}") from None
+        return
+    if size == 0:
+        if readonly:
+            raise StoreError(f"{path} は空のファイルです（teichaku の会議記録ではありません）")
+        return
+    # Only SQLite opens the file: closing a descriptor of our own would drop the POSIX locks
+    # this process's open stores hold on it (see _sqlite_engine).
+    import sqlite3
+    try:
+        connection = sqlite3.connect(_sqlite_uri(path, mode="ro"), uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        if "not a database" in str(error):
+            raise StoreError(f"{path} を会議記録のデータベースとして開けません（SQLite のデータベースではありません）。"
+                             "teichaku の会議記録のファイル（〜.teichaku.sqlite）を指定してください") from None
+        raise StoreError(f"会議記録のデータベース {path} を開けません（{error}）") from error
+    if "schema_version" in tables:
+        return
+    if tables:
+        raise StoreError(f"{path} は teichaku の会議記録ではありません（ほかのプログラムのデータベースのようです）。"
+                         "このファイルには何も書き込んでいません。別のファイルを指定してください")
+    if readonly:
+        raise StoreError(f"{path} は空のデータベースです（teichaku の会議記録ではありません）")
+
+
+def _sqlite_engine(url: sa.engine.URL, *, readonly: bool = False) -> sa.Engine:
     database = url.database
     if database and database != ":memory:":
         path = Path(database)
+        _check_sqlite_file(path, readonly=readonly)
+    if readonly:
+        if not database or database == ":memory:":
+            raise StoreError("読むだけのコマンドには会議記録のデータベースのファイルを指定してください")
+        return _sqlite_readonly_engine(url)
+    if database and database != ":memory:":
         if not path.parent.is_dir():
             raise StoreError(f"会議記録のデータベースを置くフォルダ {path.parent} がありません")
         # Records about people's health: only the owner may read the file.  SQLite gives its
@@ -668,6 +728,27 @@ def _sqlite_engine(url: sa.engine.URL) -> sa.Engine:
         # fail with "database is locked" instead of waiting for the busy timeout.
         write = connection.get_execution_options().get(_WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _sqlite_readonly_engine(url: sa.engine.URL) -> sa.Engine:
+    """Connections that cannot write (``mode=ro``): no journal mode or other pragma that
+    changes the file is set.  The URL still names the file (for ``Store.location``)."""
+    import sqlite3
+    uri = _sqlite_uri(Path(url.database), mode="ro")
+
+    def connect():
+        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        connection.isolation_level = None          # BEGIN is ours, as for writers
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        return connection
+
+    engine = sa.create_engine(url, creator=connect)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
 
     return engine
 
@@ -753,8 +834,22 @@ class Store:
     def _read(self):
         return self.engine.connect()
 
-    def _prepare(self) -> None:
-        """Create the tables in an empty database, or migrate one from an earlier version."""
+    def _prepare(self, *, readonly: bool = False) -> None:
+        """Create the tables in an empty database, or migrate one from an earlier version.
+        ``readonly``: only check that the database is a store of this version."""
+        if readonly:
+            with self._read() as conn:
+                if "schema_version" not in set(sa.inspect(conn).get_table_names()):
+                    raise StoreError(f"{self.location} には teichaku の会議記録がありません")
+                found = conn.scalar(sa.select(sa.func.max(t_schema_version.c.version))) or 0
+            if found > SCHEMA_VERSION:
+                raise StoreError(f"このデータベースは新しい版の teichaku_nb（スキーマ {found}）で作られています。"
+                                 f"teichaku_nb を更新してください（この版はスキーマ {SCHEMA_VERSION} まで）")
+            if found < SCHEMA_VERSION:
+                raise StoreError(f"このデータベースは前の版の teichaku_nb（スキーマ {found}）で作られています。"
+                                 "読むだけのコマンドは書き換えないため、先に会議アプリ（teichaku app）で開いて"
+                                 f"新しい版（スキーマ {SCHEMA_VERSION}）に更新してください")
+            return
         with self._write() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})

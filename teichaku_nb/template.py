@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import schema
+from .files import replacing
 
 GUIDE_TITLE = "説明"
 LAST_ROW = 5000                      # how far down the checks and formats reach
@@ -44,7 +45,8 @@ def write_template(path: Path) -> Path:
     workbook.properties.created = workbook.properties.modified = FIXED_TIME
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    with replacing(path) as temporary:          # never a half-written template
+        workbook.save(temporary)
     return path
 
 

@@ -4,37 +4,58 @@ Two stages, readable on their own:
 
 1. *reading*: a source (xlsx / xlsm / xls / ods through python-calamine, or a folder of
    CSV files in UTF-8 or cp932) becomes raw sheets: lists of cell values with the row
-   number staff see.  A file that cannot be opened is one ``unreadable`` problem.
+   number staff see.  A file that cannot be opened is one ``unreadable`` problem; so is a
+   sheet larger than the format allows (``MAX_ROWS``, ``MAX_COLUMNS``, ``MAX_AREA``,
+   ``MAX_FILLED``), found before its cells are read (``sheetsize.py``), which keeps the
+   memory of any input under 1 GiB.
 2. *building*: each raw sheet is matched against ``schema.py`` (header row found among
    the top rows, columns in any order), every cell is normalised and typed, and every
-   problem is reported with sheet, row and column.  The result is a ``CaseBook``.
+   problem is reported with sheet, row and column (the first ``MAX_PROBLEMS`` of each code
+   and sheet; the rest are counted in one line).  The result is a ``CaseBook``.
 
 The contract is shared/workbook-format.md.  Nothing here writes to the source.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
-import io
+import itertools
+import re
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 import python_calamine
 
-from . import japanese, schema
-from .casebook import ERROR, WARNING, CaseBook, Problem, Settings
+from . import japanese, schema, sheetsize
+from .casebook import CODE_LABELS, ERROR, SEVERITY_LABELS, WARNING, CaseBook, Problem, Settings
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 HEADER_SEARCH_ROWS = 10
 CSV_ENCODINGS = ("utf-8-sig", "cp932")
+CSV_ENCODING_NAMES = "UTF-8・Shift_JIS（cp932）・JIS（ISO-2022-JP）・UTF-16"
+
+# The largest sheet read (README, 形式): beyond it a sheet is refused before its cells are read.
+MAX_ROWS = 1_048_576          # Excel's own last row
+MAX_COLUMNS = 200             # column GR
+MAX_AREA = 12_600_000         # rows × columns of the range holding values (12 columns: every row)
+MAX_FILLED = 2_250_000        # cells holding a value (all of them distinct texts: about 0.9 GiB)
+MAX_CSV_BYTES = 128 * 2**20   # one CSV file
+MAX_CELL_CHARS = 1_000_000    # one CSV cell (Excel's own cells hold 32,767)
+MAX_PROBLEMS = 100            # problems listed with their places per code and sheet; the rest counted
+_SHARED_TEXTS = 100_000       # distinct texts of a sheet kept to share equal ones (_python_rows)
+
+# Characters nobody types: NUL and the other control characters (tab and line breaks are text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
 class RawSheet:
     title: str            # the sheet name as written (spaces kept)
-    rows: list[list]      # cell values; row i is the sheet's row ``first_row + i``
+    rows: list            # cell values (a list or tuple per row); row i is the sheet's row ``first_row + i``
     first_row: int = 1
 
 
@@ -45,7 +66,13 @@ class Unreadable(Exception):
 # --- stage 1: reading -------------------------------------------------------------------
 
 def read_sheets(path: Path) -> list[RawSheet]:
-    """Every sheet of a workbook file, or every CSV file of a folder."""
+    """Every sheet of a workbook file, or every CSV file of a folder.
+
+    Only the sheets of the format (``schema``) are read cell by cell; any other sheet is
+    given by its name alone (its rows are empty), so in an xlsx file a large sheet of notes
+    costs nothing.  calamine parses an ods or xls file whole when it opens it, so there
+    every sheet is measured (and refused when too large) before opening.
+    """
     path = Path(path)
     if not path.exists():
         raise Unreadable(f"{path} が見つかりません")
@@ -58,13 +85,126 @@ def read_sheets(path: Path) -> list[RawSheet]:
         raise Unreadable(f"{path.name} は表計算のファイルではありません（.xlsx、.xlsm、.xls、.ods を指定してください）")
     if path.stat().st_size == 0:
         raise Unreadable(f"{path.name} は空のファイルです")
+    measured = None
+    if path.suffix.lower() in (".ods", ".xls"):          # calamine parses every sheet when it opens these
+        try:
+            measured = sheetsize.extents(path)
+        except Exception as error:
+            raise Unreadable(_unreadable_reason(path, error)) from error
+        for name, extent in measured.items():
+            _check_size(path, name, extent)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheets = [RawSheet(name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-                  for name in workbook.sheet_names]
+        names = workbook.sheet_names
     except Exception as error:  # calamine raises several error types for bad files
         raise Unreadable(_unreadable_reason(path, error)) from error
+    sheets = []
+    with _Measuring(path, [name for name in names if _is_read(name)], measured) as extents:
+        for name in names:
+            if not _is_read(name):
+                sheets.append(RawSheet(name, []))
+                continue
+            _check_size(path, name, extents.get(name))            # before calamine builds the grid
+            try:
+                sheet = workbook.get_sheet_by_name(name)
+            except Exception as error:
+                raise Unreadable(_unreadable_reason(path, error)) from error
+            last_row, last_column = sheet.end
+            if sheet.height and sheet.width:                 # again, before any cell is converted (an xls
+                _check_size(path, name, sheetsize.Extent(last_row + 1, last_column + 1))   # not measured)
+            sheets.append(RawSheet(name, _python_rows(sheet)))
+            del sheet                                         # frees calamine's grid before the next sheet
     return sheets
+
+
+class _Measuring:
+    """The sheets' extents, measured in a thread one sheet ahead of the reading (calamine
+    lets go of the GIL while it parses, so measuring costs little time), or given measured.
+    ``get(name)`` waits for that sheet's extent (None when it could not be measured)."""
+
+    def __init__(self, path: Path, names: list[str], measured: dict[str, sheetsize.Extent] | None = None):
+        self.path, self.names = path, names
+        self.found: dict[str, sheetsize.Extent] = dict(measured or {})
+        self.done = threading.Condition()
+        self.finished = measured is not None             # measured already: nothing to wait for
+        self.error: BaseException | None = None
+        self.stop = False
+        self.thread = threading.Thread(target=self._measure, name="teichaku-sheetsize", daemon=True)
+
+    def _measure(self) -> None:
+        try:
+            for name, extent in sheetsize.each_extent(self.path, set(self.names)):
+                with self.done:
+                    self.found[name] = extent
+                    self.done.notify_all()
+                if self.stop:
+                    break
+        except BaseException as error:       # reported to the reader, which is the one to raise
+            self.error = error
+        finally:
+            with self.done:
+                self.finished = True
+                self.done.notify_all()
+
+    def get(self, name: str) -> sheetsize.Extent | None:
+        with self.done:
+            self.done.wait_for(lambda: name in self.found or self.finished)
+            if name not in self.found and self.error is not None:
+                raise Unreadable(_unreadable_reason(self.path, self.error)) from self.error
+            return self.found.get(name)
+
+    def __enter__(self) -> _Measuring:
+        if not self.finished:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop = True
+        if self.thread.is_alive():
+            self.thread.join()
+
+
+def _is_read(name: str) -> bool:
+    title = japanese.clean(name)
+    return title in schema.TABLES_BY_TITLE or title == schema.SETTINGS_TITLE
+
+
+def _python_rows(sheet) -> list[tuple]:
+    """The sheet's rows from row 1 as tuples without their trailing empty cells.  Equal texts
+    share one string object (a 面談記録 repeats its 方法, 相手 and 担当者 on every row), which
+    halves the memory of a large sheet."""
+    rows = []
+    same: dict[str, str] = {}
+    keep = same.setdefault
+    for row in sheet.iter_rows():
+        while row and row[-1] == "":
+            row.pop()
+        rows.append(tuple([keep(v, v) if v.__class__ is str else v for v in row]))
+        if len(same) > _SHARED_TEXTS:                   # mostly distinct texts: sharing would cost more
+            keep = same.get
+    return rows
+
+
+def size_problem(extent: sheetsize.Extent) -> str | None:
+    """Why a sheet of this extent is not read (Japanese), or None when it is within the limits."""
+    if extent.columns > MAX_COLUMNS:
+        return f"{extent.columns:,}列あります（{MAX_COLUMNS}列まで）"
+    if extent.rows > MAX_ROWS:
+        return f"{extent.rows:,}行あります（{MAX_ROWS:,}行まで）"
+    if extent.area > MAX_AREA:
+        return (f"値の入っている範囲が {extent.rows:,}行 × {extent.columns}列 = {extent.area:,}セルあります"
+                f"（行数×列数 {MAX_AREA:,}セルまで）")
+    if extent.filled is not None and extent.filled > MAX_FILLED:
+        return f"値の入ったセルが {extent.filled:,}個あります（{MAX_FILLED:,}個まで）"
+    return None
+
+
+def _check_size(path: Path, sheet: str, extent: sheetsize.Extent | None) -> None:
+    reason = size_problem(extent) if extent is not None else None
+    if reason:
+        raise Unreadable(f"{path.name} のシート「{japanese.clean(sheet)}」は大きすぎるため読み込みません: {reason}。"
+                         f"値の入っている範囲は A1:{extent.last_cell} です。離れたセルに入っている値を消すか、"
+                         "シートを分けて保存し直してください")
 
 
 def _unreadable_reason(path: Path, error: Exception) -> str:
@@ -79,23 +219,64 @@ def _read_csv_folder(folder: Path) -> list[RawSheet]:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and not p.name.startswith("."))
     if not files:
         raise Unreadable(f"フォルダ {folder} にCSVファイルがありません")
-    return [RawSheet(path.stem, _read_csv(path)) for path in files]
+    return [RawSheet(path.stem, _read_csv(path) if _is_read(path.stem) else []) for path in files]
 
 
-def _read_csv(path: Path) -> list[list]:
-    data = path.read_bytes()
-    for encoding in CSV_ENCODINGS:
+def _csv_encoding(path: Path) -> str:
+    """The encoding the whole file decodes in: UTF-16 by its BOM (or its zero bytes), JIS by
+    its escape sequences, else UTF-8, else cp932 (Japanese Excel's "CSV")."""
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ("utf-16",)
+    elif head.count(0) * 20 > len(head) and max(odd := head[1::2].count(0), even := head[0::2].count(0)) * 10 > \
+            (odd + even) * 9:                                # UTF-16 without its BOM: ASCII's zero bytes on one side
+        candidates = ("utf-16-le",) if odd > even else ("utf-16-be",)
+    elif b"\x1b$" in head:
+        candidates = ("iso2022_jp_ext",)
+    else:
+        candidates = CSV_ENCODINGS
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            text = data.decode(encoding)
-            break
+            with path.open("rb") as f:
+                while block := f.read(1 << 20):
+                    decoder.decode(block)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
-    else:
-        raise Unreadable(f"{path.name} の文字コードが読めません（UTF-8 か Shift_JIS で保存してください）")
-    try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise Unreadable(f"{path.name} をCSVとして読めません（{error}）") from error
+        return encoding
+    raise Unreadable(f"{path.name} の文字コードが読めません。{CSV_ENCODING_NAMES} のどれかで保存してください"
+                     "（Excel なら「CSV UTF-8（コンマ区切り）」か「CSV（コンマ区切り）」）")
+
+
+def _read_csv(path: Path) -> list:
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise Unreadable(f"{path.name} は大きすぎるため読み込みません（{size / 2**20:,.0f} MB。CSVは1ファイル "
+                         f"{MAX_CSV_BYTES // 2**20} MB まで）")
+    encoding = _csv_encoding(path)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
+    rows, filled, columns = [], 0, 0
+    with path.open(encoding=encoding, newline="") as f:
+        reader = csv.reader(f)
+        try:
+            for row in reader:
+                while row and row[-1] == "":
+                    row.pop()
+                rows.append(row or ())
+                filled += len(row)
+                columns = max(columns, len(row))
+                if len(rows) > MAX_ROWS or columns > MAX_COLUMNS or filled > MAX_FILLED:
+                    extent = sheetsize.Extent(len(rows), columns, filled)
+                    raise Unreadable(f"{path.name} は大きすぎるため読み込みません: {size_problem(extent)}")
+        except csv.Error as error:
+            if "field larger than field limit" in str(error):
+                raise Unreadable(f"{path.name} の {reader.line_num}行目に長すぎるセルがあります"
+                                 f"（{MAX_CELL_CHARS:,}文字まで）") from None
+            raise Unreadable(f"{path.name} をCSVとして読めません（{reader.line_num}行目: 引用符「\"」の対応が"
+                             "崩れているか、文字でないデータが入っています）") from None
+    return rows
 
 
 # --- entry points ----------------------------------------------------------------------------
@@ -158,15 +339,63 @@ def casebook_from_records(tables: dict[str, list[dict]], *, settings: dict | Non
 
 # --- stage 2: building ----------------------------------------------------------------------
 
+def _visible(text: str) -> str:
+    """Text for a message: control characters shown as U+0000, never written out raw."""
+    return _CONTROL.sub(lambda m: f"U+{ord(m.group()):04X}", text)
+
+
 class _Problems(list):
+    """The problems found.  Each (code, sheet) lists its first ``MAX_PROBLEMS`` with their
+    places; the rest are only counted (cheaply: ``add_each`` does not even word them) and
+    become one summary problem (row None, ``omitted`` = the count) at the end of the sheet."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: dict[tuple[str, str | None], int] = {}
+        self.severities: dict[tuple[str, str | None], str] = {}
+
+    def _room(self, severity, sheet, code) -> int:
+        self.severities.setdefault((code, sheet), severity)
+        return MAX_PROBLEMS - self.found.get((code, sheet), 0)
+
     def add(self, severity, sheet, row, column, code, detail):
+        key = (code, sheet)
+        room = self._room(severity, sheet, code)
+        self.found[key] = self.found.get(key, 0) + 1
+        if room <= 0:
+            return
         row = None if row is None or pd.isna(row) else int(row)
         where = sheet or ""
         if row is not None:
             where += f" {row}行目"
         if column:
             where += f"「{column}」"
+        detail = _visible(detail)
         self.append(Problem(severity, sheet, row, column, code, f"{where}: {detail}" if where else detail))
+
+    def add_each(self, severity, sheet, column, code, rows, *values, detail):
+        """One problem per row of ``rows`` (``detail(*values of that row)`` says what): the
+        first ones worded and placed, the others counted."""
+        total = len(rows)
+        shown = max(0, min(total, self._room(severity, sheet, code)))
+        for row, *row_values in itertools.islice(zip(rows, *values), shown):
+            self.add(severity, sheet, row, column, code, detail(*row_values))
+        key = (code, sheet)
+        self.found[key] = self.found.get(key, 0) + total - shown
+
+    def listed(self) -> list[Problem]:
+        """The problems listed, and a summary for each (code, sheet) that had more."""
+        summaries = []
+        for (code, sheet), count in self.found.items():
+            if count > MAX_PROBLEMS:
+                severity = self.severities[(code, sheet)]
+                more = count - MAX_PROBLEMS
+                summaries.append(Problem(
+                    severity, sheet, None, None, code,
+                    f"{sheet or 'ファイル全体'}: ほかにも「{CODE_LABELS.get(code, code)}」の{SEVERITY_LABELS[severity]}が "
+                    f"{more:,}件あります（同じ種類は最初の{MAX_PROBLEMS}件だけ行・列つきで示しています。"
+                    f"全部で {count:,}件）", omitted=more))
+        return [*self, *summaries]
 
 
 def build_casebook(sheets: list[RawSheet], *, source: Path, office: str,
@@ -204,8 +433,8 @@ def build_casebook(sheets: list[RawSheet], *, source: Path, office: str,
     _check_references(frames, problems)
     frames["attendance"] = _check_attendance(frames["attendance"], problems)
     order = {title: i for i, title in enumerate([None, *schema.TABLES_BY_TITLE, schema.SETTINGS_TITLE])}
-    problems.sort(key=lambda p: (order.get(p.sheet, len(order)), p.row or 0))
-    return CaseBook(source=Path(source), settings=settings, problems=_with_owners(problems, owners),
+    listed = sorted(problems.listed(), key=lambda p: (order.get(p.sheet, len(order)), p.omitted > 0, p.row or 0))
+    return CaseBook(source=Path(source), settings=settings, problems=_with_owners(listed, owners),
                     counts=counts, **frames)
 
 
@@ -267,37 +496,53 @@ def _read_table(sheet: schema.Sheet, raw: RawSheet, problems: _Problems,
     if missing:
         return _empty_frame(sheet), 0, _NO_OWNERS
 
-    body = raw.rows[header_index + 1:]
+    # The body is taken out of ``raw`` and each column is let go once typed, so a large sheet
+    # is not held twice over.
+    body, raw.rows = raw.rows[header_index + 1:], raw.rows[:header_index + 1]
     numbers = range(header_row + 1, header_row + 1 + len(body))
     kept_rows, kept_numbers = [], []
     for number, row in zip(numbers, body):
-        if not all(japanese.is_blank(v) for v in row):
+        if not _blank_row(row):
             kept_rows.append(row)
             kept_numbers.append(number)
+    del body
     width = max((len(r) for r in kept_rows), default=0)
     cells = {}
     for column in sheet.columns:
         position = positions.get(column.header)
         if position is None or position >= width:
-            cells[column.name] = [None] * len(kept_rows)
+            cells[column.name] = pd.Series([None] * len(kept_rows), dtype=object)
         else:
-            cells[column.name] = [r[position] if position < len(r) else None for r in kept_rows]
-    frame = pd.DataFrame(cells, dtype=object)
-    frame.insert(0, "row", pd.array(kept_numbers, dtype="Int64"))
+            cells[column.name] = pd.Series([r[position] if position < len(r) else None for r in kept_rows],
+                                           dtype=object)
+    del kept_rows
+    rows = pd.Series(pd.array(kept_numbers, dtype="Int64"))
+    del kept_numbers
 
-    usable = pd.Series(True, index=frame.index)
+    usable = pd.Series(True, index=rows.index)
     typed = {}
     for column in sheet.columns:
-        values, bad = _convert(sheet, column, frame[column.name], frame["row"], problems, today)
+        values, bad = _convert(sheet, column, cells.pop(column.name), rows, problems, today)
         typed[column.name] = values
         if column.required:
             usable &= ~bad & values.notna()
-    result = pd.DataFrame({"row": frame["row"], **typed})
-    ids = pd.Series(typed["user_id"].to_numpy(), index=frame["row"].to_numpy())
-    return result[usable.to_numpy()].reset_index(drop=True), len(frame), ids[~ids.index.duplicated()]
+    result = pd.DataFrame({"row": rows, **typed})
+    ids = pd.Series(typed["user_id"].to_numpy(), index=rows.to_numpy())
+    return result[usable.to_numpy()].reset_index(drop=True), len(rows), ids[~ids.index.duplicated()]
 
 
 _NO_OWNERS = pd.Series([], dtype=object)
+
+
+def _blank_row(row) -> bool:
+    """Whether no cell of ``row`` holds anything (``japanese.is_blank``, quicker for text)."""
+    for value in row:
+        if value.__class__ is str:
+            if value.strip():
+                return False
+        elif not japanese.is_blank(value):
+            return False
+    return True
 
 
 _PARSERS = {
@@ -322,53 +567,65 @@ def _convert(sheet: schema.Sheet, column: schema.Column, cells: pd.Series, rows:
     parser = _PARSERS.get(column.kind, japanese.parse_text)
     parsed: dict = {}
     errors: dict = {}
+    controlled: list = []
     for value in pd.unique(cells):
+        text = value
+        if isinstance(value, str) and _CONTROL.search(value):
+            controlled.append(value)             # read without them, and said so below
+            text = _CONTROL.sub("", value)
         try:
-            parsed[value] = parser(value)
+            parsed[value] = parser(text)
         except ValueError as error:
             parsed[value] = None
             errors[value] = str(error)
     values = cells.map(parsed.get).astype(object)
     bad = pd.Series(False, index=cells.index)
+    if controlled:
+        hit = cells.isin(controlled)
+        problems.add_each(WARNING, sheet.title, column.header, "control_char", rows[hit], cells[hit],
+                          detail=_control_detail)
     if errors:
         failed = cells.isin(list(errors))
         bad |= failed
-        for row, value in zip(rows[failed], cells[failed]):
-            problems.add(ERROR, sheet.title, row, column.header, _BAD_CODES[column.kind],
-                         f"{errors[value]}。{_EXPECTED[column.kind]}で入力してください")
+        problems.add_each(ERROR, sheet.title, column.header, _BAD_CODES[column.kind], rows[failed], cells[failed],
+                          detail=lambda value: f"{errors[value]}。{_EXPECTED[column.kind]}で入力してください")
 
     empty = values.isna() & ~bad
     if column.default is not None:
         values = values.where(~empty, column.default)
     elif column.required:
-        for row in rows[empty]:
-            problems.add(ERROR, sheet.title, row, column.header, "empty_required",
-                         f"必須の「{column.header}」が空欄です")
+        problems.add_each(ERROR, sheet.title, column.header, "empty_required", rows[empty],
+                          detail=lambda: f"必須の「{column.header}」が空欄です")
 
     if column.kind == schema.CHOICE:
-        normalised = values.map(lambda v: "".join(v.split()) if isinstance(v, str) else v)
+        spaced = {v: "".join(v.split()) for v in pd.unique(values) if isinstance(v, str)}
+        normalised = values.map(spaced).astype(object)
         wrong = normalised.notna() & ~normalised.isin(column.choices)
-        for row, value in zip(rows[wrong], values[wrong]):
-            problems.add(ERROR, sheet.title, row, column.header, "bad_choice",
-                         f"「{value}」は選べません。選べるのは {' / '.join(column.choices)} です")
+        problems.add_each(ERROR, sheet.title, column.header, "bad_choice", rows[wrong], values[wrong],
+                          detail=lambda value: f"「{value}」は選べません。選べるのは {' / '.join(column.choices)} です")
         values = normalised.where(~wrong, None)
         bad |= wrong
     if column.min is not None or column.max is not None:
         numeric = pd.to_numeric(values, errors="coerce")
         wrong = numeric.notna() & ((numeric < column.min) | (numeric > column.max))
-        for row, value in zip(rows[wrong], numeric[wrong]):
-            shown = int(value) if float(value).is_integer() else value
-            problems.add(ERROR, sheet.title, row, column.header, "out_of_range",
-                         f"{shown} は範囲外です（{_fmt(column.min)}〜{_fmt(column.max)}）")
+        problems.add_each(ERROR, sheet.title, column.header, "out_of_range", rows[wrong], numeric[wrong],
+                          detail=lambda value: f"{int(value) if float(value).is_integer() else value} は範囲外です"
+                                               f"（{_fmt(column.min)}〜{_fmt(column.max)}）")
         values = values.where(~wrong, None)
         bad |= wrong
     if column.kind == schema.DATE and column.past:
         dates = pd.to_datetime(values, errors="coerce")
         future = dates > pd.Timestamp(today)
-        for row, value in zip(rows[future], dates[future]):
-            problems.add(WARNING, sheet.title, row, column.header, "future_date",
-                         f"{japanese.format_date(value)} は今日（{japanese.format_date(today)}）より後の日付です")
+        problems.add_each(WARNING, sheet.title, column.header, "future_date", rows[future], dates[future],
+                          detail=lambda value: f"{japanese.format_date(value)} は今日（{japanese.format_date(today)}）"
+                                               "より後の日付です")
     return _typed(column, values), bad
+
+
+def _control_detail(value: str) -> str:
+    found = "・".join(dict.fromkeys(f"U+{ord(c):04X}" for c in _CONTROL.findall(value)))
+    return (f"見えない制御文字（{found}）が入っていたため、取り除いて読みました。"
+            "ほかのシステムから貼り付けた値に多い文字です。セルを入力し直してください")
 
 
 def _fmt(number) -> str:
@@ -413,6 +670,9 @@ def _read_settings(raw: RawSheet | None, office: str, problems: _Problems) -> Se
                 problems.add(WARNING, title, i, "項目", "unknown_column",
                              f"設定の項目「{label}」は知らないため読み飛ばしました")
                 continue
+            if isinstance(value, str) and _CONTROL.search(value):
+                problems.add(WARNING, title, i, "値", "control_char", f"「{setting.label}」: {_control_detail(value)}")
+                value = _CONTROL.sub("", value)
             try:
                 parsed = (japanese.parse_int(value) if setting.kind == schema.INT
                           else japanese.parse_text(value))
@@ -437,10 +697,10 @@ def _check_users(frames: dict[str, pd.DataFrame], problems: _Problems) -> None:
     title = schema.USERS.title
     header = schema.USERS.column
     duplicate = users["user_id"].duplicated()
-    for row, user_id in zip(users.loc[duplicate, "row"], users.loc[duplicate, "user_id"]):
-        first = users.loc[users["user_id"] == user_id, "row"].iloc[0]
-        problems.add(ERROR, title, row, header("user_id").header, "duplicate_id",
-                     f"{user_id} は {first}行目と重複しています（後の行は読み飛ばしました）")
+    first = dict(zip(users.loc[~duplicate, "user_id"], users.loc[~duplicate, "row"]))
+    problems.add_each(ERROR, title, header("user_id").header, "duplicate_id", users.loc[duplicate, "row"],
+                      users.loc[duplicate, "user_id"],
+                      detail=lambda user_id: f"{user_id} は {first[user_id]}行目と重複しています（後の行は読み飛ばしました）")
     users = users[~duplicate].reset_index(drop=True)
 
     hired = users["hired_on"]
@@ -450,13 +710,13 @@ def _check_users(frames: dict[str, pd.DataFrame], problems: _Problems) -> None:
 
     left = users["status"] == "離職"
     no_date = left & users["left_on"].isna()
-    for row in users.loc[no_date, "row"]:
-        problems.add(ERROR, title, row, header("left_on").header, "inconsistent",
-                     "状況が「離職」なのに離職日が空欄です")
+    problems.add_each(ERROR, title, header("left_on").header, "inconsistent", users.loc[no_date, "row"],
+                      detail=lambda: "状況が「離職」なのに離職日が空欄です")
     early = users["left_on"] < hired
-    for row, left_on, hired_on in zip(users.loc[early, "row"], users.loc[early, "left_on"], hired[early]):
-        problems.add(ERROR, title, row, header("left_on").header, "inconsistent",
-                     f"離職日 {japanese.format_date(left_on)} が就職日 {japanese.format_date(hired_on)} より前です")
+    problems.add_each(ERROR, title, header("left_on").header, "inconsistent", users.loc[early, "row"],
+                      users.loc[early, "left_on"], hired[early],
+                      detail=lambda left_on, hired_on: f"離職日 {japanese.format_date(left_on)} が就職日 "
+                                                       f"{japanese.format_date(hired_on)} より前です")
     frames["users"] = users
 
 
@@ -467,28 +727,29 @@ def _check_references(frames: dict[str, pd.DataFrame], problems: _Problems) -> N
     for sheet in schema.TABLES[1:]:
         frame = frames[sheet.name]
         unknown = ~frame["user_id"].isin(known)
-        for row, user_id in zip(frame.loc[unknown, "row"], frame.loc[unknown, "user_id"]):
-            problems.add(ERROR, sheet.title, row, "利用者ID", "unknown_user",
-                         f"{user_id} は利用者シートにありません")
+        problems.add_each(ERROR, sheet.title, "利用者ID", "unknown_user", frame.loc[unknown, "row"],
+                          frame.loc[unknown, "user_id"], detail=lambda user_id: f"{user_id} は利用者シートにありません")
         frames[sheet.name] = frame[~unknown].reset_index(drop=True)
 
     contacts = frames["contacts"][["row", "user_id", "date"]].merge(
         users[["user_id", "hired_on"]], on="user_id", how="left")
     early = contacts[contacts["date"] < contacts["hired_on"]]
-    for row, date, hired_on in zip(early["row"], early["date"], early["hired_on"]):
-        problems.add(ERROR, schema.CONTACTS.title, row, "実施日", "inconsistent",
-                     f"実施日 {japanese.format_date(date)} が就職日 {japanese.format_date(hired_on)} より前です")
+    problems.add_each(ERROR, schema.CONTACTS.title, "実施日", "inconsistent", early["row"], early["date"],
+                      early["hired_on"],
+                      detail=lambda date, hired_on: f"実施日 {japanese.format_date(date)} が就職日 "
+                                                    f"{japanese.format_date(hired_on)} より前です")
 
 
 def _check_attendance(attendance: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
     title = schema.ATTENDANCE.title
     duplicate = attendance.duplicated(["user_id", "month"])
-    for row, user_id, month in zip(attendance.loc[duplicate, "row"], attendance.loc[duplicate, "user_id"],
-                                   attendance.loc[duplicate, "month"]):
-        problems.add(ERROR, title, row, "年月", "duplicate_id",
-                     f"{user_id} の {japanese.format_month(month)} の勤怠が2行あります（1か月1行です）")
-    over = (attendance["worked_days"] + attendance["absent"]) > attendance["scheduled_days"]
-    for _, r in attendance[over.fillna(False)].iterrows():
-        problems.add(ERROR, title, r["row"], "出勤日数", "inconsistent",
-                     f"出勤日数 {r['worked_days']} と欠勤 {r['absent']} の合計が所定日数 {r['scheduled_days']} を超えています")
+    problems.add_each(ERROR, title, "年月", "duplicate_id", attendance.loc[duplicate, "row"],
+                      attendance.loc[duplicate, "user_id"], attendance.loc[duplicate, "month"],
+                      detail=lambda user_id, month: f"{user_id} の {japanese.format_month(month)} の勤怠が2行あります"
+                                                    "（1か月1行です）")
+    over = attendance[((attendance["worked_days"] + attendance["absent"]) > attendance["scheduled_days"]).fillna(False)]
+    problems.add_each(ERROR, title, "出勤日数", "inconsistent", over["row"], over["worked_days"], over["absent"],
+                      over["scheduled_days"],
+                      detail=lambda worked, absent, scheduled: f"出勤日数 {worked} と欠勤 {absent} の合計が"
+                                                               f"所定日数 {scheduled} を超えています")
     return attendance[~duplicate].reset_index(drop=True)

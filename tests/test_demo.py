@@ -186,7 +186,7 @@ def test_the_last_month_has_its_situations(book):
 def test_the_bundled_demo_is_up_to_date(tmp_path):
     fresh = make_demo(tmp_path / "demo.xlsx", users=30, months=12, seed=1, end=END)[0]
     assert cells(BUNDLED) == cells(fresh), \
-        "data/demo.xlsx is out of date: run `teichaku demo data/demo.xlsx --users 30 --months 12 --seed 1 --end 2026-10`"
+        "data/demo.xlsx is out of date: run `teichaku demo data/demo.xlsx --users 30 --months 12 --seed 1 --end 2026-10 --force`"
 
 
 def test_a_fresh_demo_validates_with_no_problems_and_nothing_after_today(tmp_path, capsys):

@@ -35,7 +35,7 @@ def fingerprint(path: Path) -> dict:
 def test_the_checked_in_template_matches_the_schema(tmp_path):
     fresh = write_template(tmp_path / "template.xlsx")
     assert fingerprint(CHECKED_IN) == fingerprint(fresh), \
-        "data/templates/ is out of date: run `teichaku template data/templates/teichaku_template.xlsx`"
+        "data/templates/ is out of date: run `teichaku template data/templates/teichaku_template.xlsx --force`"
 
 
 def test_the_template_loads_cleanly_with_every_sheet_and_header():

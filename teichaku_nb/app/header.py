@@ -50,7 +50,7 @@ def team_options(book: CaseBook) -> list[tuple[str, str]]:
 def problem_rows(book: CaseBook) -> list[dict]:
     return [{"severity": SEVERITY_LABELS.get(p.severity, p.severity), "sheet": p.sheet or "ファイル全体",
              "row": "" if p.row is None else str(p.row), "column": p.column or "",
-             "message": p.message, "error": p.severity == ERROR} for p in book.problems]
+             "message": p.message, "error": p.severity == ERROR, "count": p.omitted or 1} for p in book.problems]
 
 
 class HeaderModel(t.HasTraits):
@@ -88,8 +88,9 @@ class HeaderModel(t.HasTraits):
 
     @property
     def problem_summary(self) -> str:
-        errors = sum(1 for p in self.problems if p["error"])
-        return f"データの問題 {len(self.problems)}件（エラー {errors}件・警告 {len(self.problems) - errors}件）"
+        total = sum(p.get("count", 1) for p in self.problems)      # the ones only counted included
+        errors = sum(p.get("count", 1) for p in self.problems if p["error"])
+        return f"データの問題 {total}件（エラー {errors}件・警告 {total - errors}件）"
 
 
 def _link_choice(model: t.HasTraits, name: str, dropdown: w.Dropdown, guard: Guard) -> None:

@@ -1,0 +1,113 @@
+"""Commands that only read (review, export, report minutes / summary) open the conference
+store read-only: they never create, migrate or alter a database, and a file that is not a
+teichaku store is refused before anything is written to it, by readers and writers alike."""
+
+import hashlib
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from teichaku_nb.cli import main
+from teichaku_nb.store import StoreError, default_path, open_existing, open_store
+
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo.xlsx"
+OFFICE = "デモ就労定着支援センター"
+MONTH = "2026-10"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def book(tmp_path):
+    copy = tmp_path / "office.xlsx"
+    shutil.copy(DEMO, copy)
+    return copy
+
+
+@pytest.fixture
+def foreign(tmp_path):
+    """Another program's SQLite file (rollback journal, one table of its own)."""
+    path = tmp_path / "accounts.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount INTEGER)")
+    connection.execute("INSERT INTO invoices (amount) VALUES (1200)")
+    connection.commit()
+    connection.close()
+    return path
+
+
+def folder_listing(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir())
+
+
+@pytest.mark.parametrize("command", [
+    ["review", "{book}", "--month", MONTH, "--db", "{db}"],
+    ["review", "{book}", "--month", MONTH, "--db", "sqlite:///{db}", "--json"],
+    ["export", "{book}", "{out}", "--db", "{db}"],
+    ["report", "minutes", "{book}", "--month", MONTH, "--db", "{db}", "--out", "{reports}"],
+], ids=["review", "review-url", "export", "report-minutes"])
+def test_a_foreign_sqlite_file_is_refused_and_left_byte_for_byte(book, foreign, tmp_path, command):
+    before, listing = digest(foreign), folder_listing(foreign)
+    args = [a.format(book=book, db=foreign, out=tmp_path / "records.xlsx", reports=tmp_path / "reports") for a in command]
+    done = subprocess.run([sys.executable, "-m", "teichaku_nb", *args], capture_output=True, text=True)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{foreign} は teichaku の会議記録ではありません" in done.stderr and "Traceback" not in done.stderr
+    assert digest(foreign) == before
+    assert folder_listing(foreign) == listing                     # no -wal, -shm or journal left beside it
+    connection = sqlite3.connect(f"file:{foreign}?mode=ro", uri=True)
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert [r[0] for r in connection.execute("SELECT name FROM sqlite_master")] == ["invoices"]
+    connection.close()
+
+
+def test_the_app_and_saving_refuse_a_foreign_file_before_writing_to_it(foreign):
+    before = digest(foreign)
+    with pytest.raises(StoreError, match="teichaku の会議記録ではありません"):
+        open_store(str(foreign))
+    assert digest(foreign) == before and folder_listing(foreign) == ["accounts.sqlite"]
+
+
+def test_an_empty_file_is_no_store_to_a_reader_and_a_new_store_to_a_writer(book, tmp_path, capsys):
+    empty = tmp_path / "new.sqlite"
+    empty.touch()
+    assert main(["review", str(book), "--month", MONTH, "--db", str(empty)]) == 2
+    assert f"{empty} は空のファイルです" in capsys.readouterr().err
+    assert empty.stat().st_size == 0 and folder_listing(empty) == ["new.sqlite", "office.xlsx"]
+    with open_store(str(empty)) as store:                       # the app, saving records: on purpose
+        assert store.schema_version() >= 2
+
+
+def test_reading_a_store_changes_nothing_in_it(book, capsys):
+    with open_store(book_path=book) as store:
+        store.record_report(OFFICE, "005", MONTH, "本人", by="田村")
+    path = default_path(book)
+    before = digest(path)
+    assert main(["review", str(book), "--month", MONTH]) == 0
+    assert main(["export", str(book), str(book.with_name("records.xlsx"))]) == 0
+    assert digest(path) == before
+    with open_existing(book_path=book) as store:
+        assert len(store.issued_reports(OFFICE)) == 1
+        with pytest.raises(Exception, match="readonly|read-only"):
+            store.record_report(OFFICE, "006", MONTH, "本人", by="田村")
+    assert digest(path) == before
+
+
+def test_a_store_of_an_earlier_version_is_not_migrated_by_a_reader(book, capsys):
+    path = default_path(book)
+    with open_store(str(path)) as store:
+        version = store.schema_version()
+    connection = sqlite3.connect(path)
+    connection.execute("UPDATE schema_version SET version = ? WHERE version = ?", (version - 1, version))
+    connection.commit()
+    connection.close()
+    before = digest(path)
+    assert main(["review", str(book), "--month", MONTH]) == 2
+    err = capsys.readouterr().err
+    assert f"前の版の teichaku_nb（スキーマ {version - 1}）" in err and "teichaku app" in err
+    assert digest(path) == before

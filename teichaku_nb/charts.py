@@ -1,31 +1,23 @@
-"""Charts for the app and the reports.
+"""Charts for the app and the documents, as SVG (vectors in the Japanese font, ~1 ms a chart).
 
 - One person's 6-month trend (attendance and the five self-rated scores, from
-  ``casefile.trend``) is drawn as plain SVG text (``trend_svg``): it is made for every case
-  the app opens and for every 支援レポート of a batch, and matplotlib's rendering (~0.2 s a
-  chart) cost more than everything else a person's report needs; the SVG takes ~1 ms,
-  and browsers and Chromium's PDF print render it as vectors in the Japanese font.
-- The summary's charts (counts by level and by flag) are matplotlib figures
-  (``matplotlib.figure.Figure``: no pyplot state, nothing left open) with the Japanese
-  font of matplotlib-fontja, as PNG ``data:`` URIs so HTML stays self-contained.
+  ``casefile.trend``) is drawn as SVG text (``trend_svg``): it is made for every case the
+  app opens and for every 支援レポート of a batch, shown as an image (``svg_data_uri``).
+- The summary's counts of people (by level, by flag) are horizontal bars: ``bar_chart``
+  lays them out (whole-number ticks) and ``templates/html/charts/bars.svg.j2`` draws them
+  inside the document, so labels are escaped text like any other.  (matplotlib took 0.3 s a
+  chart, most of a 月次サマリー of a small office.)
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
+import math
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")  # no display: the app and the reports only need images
-
-import matplotlib_fontja  # noqa: E402,F401  (registers IPAexGothic and makes it the default font)
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from .schema import SCORE_COLUMNS, SCORE_LABELS  # noqa: E402
+from .schema import SCORE_COLUMNS, SCORE_LABELS
 
 SCORE_COLORS = ("#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93")
 
@@ -34,30 +26,25 @@ def _month_labels(index: pd.PeriodIndex) -> list[str]:
     return [f"{p.month}月" if i and p.month != 1 else f"{p.year}年{p.month}月" for i, p in enumerate(index)]
 
 
-def bar_figure(counts: pd.Series, *, title: str, color: str = "#30638e", xlabel: str = "人数") -> Figure:
-    """Horizontal bars of ``counts`` (label → number of people), largest first, for summaries;
-    the axis counts in whole numbers."""
-    counts = counts.sort_values()
-    fig = Figure(figsize=(6.4, 0.35 * max(len(counts), 2) + 0.9), layout="constrained")
-    ax = fig.add_subplot()
-    bars = ax.barh([str(i) for i in counts.index], counts.to_numpy(), color=color)
-    ax.bar_label(bars, padding=2, fontsize=8)
-    ax.set_xlabel(xlabel)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))        # counts of people: 0, 1, 2 …
-    ax.set_title(title, fontsize=10, loc="left")
-    ax.margins(x=0.1)
-    return fig
+# --- counts of people, as bars ------------------------------------------------------------------
+
+BAR_WIDTH, BAR_LABELS, BAR_ROW, BAR_TOP = 420, 170, 24, 28       # px: chart, label column, a bar's row, title
 
 
-def png_bytes(fig: Figure, *, dpi: int = 110) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
-
-
-def data_uri(fig: Figure, *, dpi: int = 110) -> str:
-    """The figure as ``data:image/png;base64,...`` for an <img> in self-contained HTML."""
-    return "data:image/png;base64," + base64.b64encode(png_bytes(fig, dpi=dpi)).decode("ascii")
+def bar_chart(counts: pd.Series, *, title: str, colour: str = "#30638e", unit: str = "人数") -> dict:
+    """The layout of horizontal bars for ``counts`` (label → number of people), largest first,
+    on an axis counted in whole numbers: what ``charts/bars.svg.j2`` draws."""
+    counts = counts.sort_values(ascending=False, kind="stable")
+    top = max([int(v) for v in counts] + [1])
+    step = max(1, math.ceil(top / 5))
+    axis = step * math.ceil(top / step)
+    plot = BAR_WIDTH - BAR_LABELS - 30
+    bars = [{"label": str(label), "value": int(value), "y": BAR_TOP + i * BAR_ROW, "width": plot * int(value) / axis}
+            for i, (label, value) in enumerate(counts.items())]
+    bottom = BAR_TOP + len(bars) * BAR_ROW
+    return {"title": title, "colour": colour, "unit": unit, "width": BAR_WIDTH, "height": bottom + 38,
+            "left": BAR_LABELS, "row": BAR_ROW, "bottom": bottom, "bars": bars,
+            "ticks": [(BAR_LABELS + plot * k / axis, k) for k in range(0, axis + 1, step)]}
 
 
 # --- one person's trend, as SVG ---------------------------------------------------------------

@@ -370,11 +370,10 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
         who = [c.user_id for c in cases if kind.code in c.codes]
         flag_counts[kind.label] = len(who)
         flags.append((kind.label, kind.level, f"{len(who)}人", "、".join(who)))
-    chart_list = [("区分ごとの人数", charts.data_uri(charts.bar_figure(pd.Series(counts), title="区分ごとの人数")))]
+    chart_list = [charts.bar_chart(pd.Series(counts), title="区分ごとの人数")]
     used = pd.Series({k: v for k, v in flag_counts.items() if v})
     if len(used):
-        chart_list.append(("フラグごとの人数", charts.data_uri(
-            charts.bar_figure(used, title="フラグごとの人数", color="#d1495b"))))
+        chart_list.append(charts.bar_chart(used, title="フラグごとの人数", colour="#d1495b"))
 
     fy = fiscal_year_of(month)
     result = rules.retention(book, fy, today=today or min(dt.date.today(), m1.date()))

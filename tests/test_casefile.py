@@ -74,7 +74,11 @@ def test_trend_chart_draws_known_months_and_leaves_gaps(book):
     assert "<polyline" not in single and "<circle" in single and "自己評価" not in single
 
 
-def test_summary_bar_chart_is_a_png(book):
-    figure = charts.bar_figure(pd.Series({"要対応": 2, "注意": 5, "安定": 20}), title="区分ごとの人数")
-    assert charts.png_bytes(figure)[:8] == b"\x89PNG\r\n\x1a\n"
-    assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == ["要対応", "注意", "安定"]
+def test_summary_bar_chart_draws_one_bar_per_label_largest_first(book):
+    from teichaku_nb.markup import render
+
+    chart = charts.bar_chart(pd.Series({"要対応": 2, "注意": 5, "安定": 20, "<b>": 1}), title="区分ごとの人数")
+    assert [b["label"] for b in chart["bars"]] == ["安定", "注意", "要対応", "<b>"]
+    assert chart["bars"][0]["width"] > chart["bars"][1]["width"] > chart["bars"][2]["width"] > 0
+    svg = render("charts/bars.svg.j2", chart=chart)
+    assert svg.count("<rect") == 4 and ">区分ごとの人数</text>" in svg and "&lt;b&gt;" in svg and "<b>" not in svg

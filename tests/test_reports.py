@@ -322,15 +322,18 @@ def test_summary_shows_compliance_flags_retention_endings_and_overdue(seeded_boo
     assert "2027年度）の見込み" in text
     assert ["010", "後藤 翔太", "安藤 理恵", "2026年12月12日", "2か月"] in rows     # support ending
     assert "主治医と連絡をとる" in text                          # overdue at the month's end
-    assert markup.count("<img") == 2                           # levels and flags charts
+    assert markup.count('<svg class="bar-chart"') == 2          # levels and flags charts, drawn in the document
+    assert "<text x=\"162\" y=\"" in markup and ">勤怠の悪化</text>" in markup   # a bar's label, as text
 
 
 def test_the_summarys_people_charts_count_in_whole_numbers():
     from teichaku_nb import charts
 
-    figure = charts.bar_figure(pd.Series({"注意": 1, "要対応": 2}), title="区分ごとの人数")
-    ticks = figure.axes[0].get_xticks()
-    assert len(ticks) > 1 and all(float(t).is_integer() for t in ticks)
+    for counts in ({"注意": 1, "要対応": 2}, {"安定": 23, "注意": 7}):
+        chart = charts.bar_chart(pd.Series(counts), title="区分ごとの人数")
+        assert [k for _, k in chart["ticks"]] == list(range(0, chart["ticks"][-1][1] + 1, chart["ticks"][1][1]))
+        assert all(isinstance(k, int) for _, k in chart["ticks"]) and chart["ticks"][-1][1] >= max(counts.values())
+        assert [b["label"] for b in chart["bars"]] == sorted(counts, key=counts.get, reverse=True)
 
 
 # --- through the notebooks, one kernel (slow) -----------------------------------------------------
@@ -446,7 +449,7 @@ def test_cli_minutes_and_summary(seeded, tmp_path):
     assert "地域連携会議" in minutes and html.escape(SCRIPT) in minutes and SCRIPT not in minutes
     assert cli.main(["report", "summary", str(seeded), "--month", "2026-10", "--out", str(out)]) == 0
     summary = _text(out / f"{office}_月次サマリー_2026-10.html")
-    assert "就労定着率" in summary and "data:image/png;base64," in summary
+    assert "就労定着率" in summary and '<svg class="bar-chart"' in summary
 
 
 @pytest.mark.slow

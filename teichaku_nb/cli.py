@@ -674,7 +674,9 @@ def cmd_report(args) -> int:
     if args.kind != "support" and (args.user is not None or args.audience is not None or args.include_unreviewed):
         print("エラー: --user・--for・--all は支援レポート（support）だけに指定できます", file=sys.stderr)
         return EXIT_INPUT
-    books, _ = _load(args.book)
+    from .workbook import read_source
+    source = read_source(args.book)             # read once: the report kernel gets it as it is
+    books = source.books
     if not _readable(books):
         return EXIT_INPUT
     out = args.out if args.out is not None else Path("reports") / args.month.strftime("%Y-%m")
@@ -683,7 +685,7 @@ def cmd_report(args) -> int:
     try:
         batch = make_reports(args.kind, args.book, args.month, db=args.db, user=args.user,
                              audience=args.audience, fmt=args.fmt, out_dir=out, progress=_progress_bar,
-                             office=args.office, include_unreviewed=args.include_unreviewed)
+                             office=args.office, include_unreviewed=args.include_unreviewed, source=source)
     except ReportError as error:
         print(f"エラー: {error}", file=sys.stderr)
         return EXIT_INPUT

@@ -72,21 +72,30 @@ def _stamp(path: Path) -> tuple:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-def load_book(book, office: str | None = None) -> CaseBook:
-    """The office's CaseBook from a workbook, CSV folder or folder of offices.
+def load_book(book, office: str | None = None, snapshot: str | None = None) -> CaseBook:
+    """The office's CaseBook from a workbook, CSV folder or folder of offices, or from the
+    ``snapshot`` of it that ``reports.make_reports`` wrote (the batch's caller has read the
+    book already: it is not read again).
 
-    The whole source is loaded once and kept while it is unchanged: the documents of every
-    office of a folder share one load."""
-    from .workbook import load_source
+    The whole source is kept while it is unchanged: the documents of every office of a folder
+    share one load."""
+    from .workbook import Source, read_source
 
-    path = Path(book).expanduser().absolute()
-    if not path.exists():
-        raise ReportDataError(f"ケース記録 {path} が見つかりません")
-    key = (str(path), _stamp(path))
-    if key not in _SOURCES:
-        _SOURCES.clear()            # one source at a time is enough for a batch
-        _SOURCES[key] = load_source(path)[0]
+    if snapshot is not None:
+        key = ("snapshot", str(snapshot))
+        if key not in _SOURCES:
+            _SOURCES.clear()
+            _SOURCES[key] = Source.restore(Path(snapshot)).books
+    else:
+        path = Path(book).expanduser().absolute()
+        if not path.exists():
+            raise ReportDataError(f"ケース記録 {path} が見つかりません")
+        key = (str(path), _stamp(path))
+        if key not in _SOURCES:
+            _SOURCES.clear()            # one source at a time is enough for a batch
+            _SOURCES[key] = read_source(path).books
     books = _SOURCES[key]
+    path = Path(book).expanduser().absolute()
     if office is not None:
         chosen = [b for b in books if b.office == office]
         if not chosen:
@@ -434,24 +443,25 @@ def _display(markup: str):
     return HTML(markup)
 
 
-def show_support(book, month, *, db: str | None = None, documents, office: str | None = None) -> None:
+def show_support(book, month, *, db: str | None = None, documents, office: str | None = None,
+                 snapshot: str | None = None) -> None:
     """The 支援レポート of ``documents`` ([利用者ID, 本人 or 企業] each), one output each, in order
     (without the store, the review's part is left out)."""
     from IPython.display import display
 
-    casebook = load_book(book, office)
+    casebook = load_book(book, office, snapshot)
     store, _note = open_store(book, db)
     for user, audience in documents:
         display(_display(support_report_html(casebook, month, user, audience, store=store)))
 
 
-def show_minutes(book, month, *, db: str | None = None, office: str | None = None):
-    casebook = load_book(book, office)
+def show_minutes(book, month, *, db: str | None = None, office: str | None = None, snapshot: str | None = None):
+    casebook = load_book(book, office, snapshot)
     store, store_note = open_store(book, db)
     return _display(minutes_html(casebook, month, store=store, store_note=store_note))
 
 
-def show_summary(book, month, *, db: str | None = None, office: str | None = None):
-    casebook = load_book(book, office)
+def show_summary(book, month, *, db: str | None = None, office: str | None = None, snapshot: str | None = None):
+    casebook = load_book(book, office, snapshot)
     store, store_note = open_store(book, db)
     return _display(summary_html(casebook, month, store=store, store_note=store_note))

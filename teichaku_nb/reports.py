@@ -366,7 +366,7 @@ def _static_notebook(output, metadata=None):
 def make_reports(kind: str, book, month, *, db: str | None = None, user: str | None = None,
                  audience: str | None = None, fmt: str = "html", out_dir=None,
                  progress: Callable[[int, int], None] | None = None, office: str | None = None,
-                 include_unreviewed: bool = False) -> Batch:
+                 include_unreviewed: bool = False, source=None) -> Batch:
     """Make the ``kind`` documents (minutes / support / summary) of ``book`` for ``month``.
 
     ``book``: a workbook, a CSV folder or a folder of office workbooks.  ``db``: the review
@@ -376,14 +376,17 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
     has a saved review that month, or for everyone on the agenda with ``include_unreviewed``.
     ``fmt``: html or pdf.  ``out_dir``: default ``reports/YYYY-MM``.  ``progress(done, total)``
     is called as documents are made.  ``office``: with a folder of offices, only that office
-    (IDs are unique within an office only); None: every office.
+    (IDs are unique within an office only); None: every office.  ``source``: the book as the
+    caller has read it already (``workbook.Source``); the kernel gets it as a snapshot, so a
+    batch reads the workbook once (in the caller) or twice (without ``source``: here and not
+    again in the kernel).
 
     Records nothing.  Returns the ``Batch`` (no kernel is started when there is nothing to
     make).  Raises ``ReportError`` (``NoBrowser`` when PDF is asked and no Chromium is found)
     with a Japanese message.
     """
     from .store import StoreError, open_existing
-    from .workbook import load_source
+    from .workbook import read_source
 
     if kind not in KINDS:
         raise ReportError(f"レポートの種類は {'・'.join(KINDS)} のどれかにしてください（{kind!r}）")
@@ -404,10 +407,10 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
             raise NoBrowser(pdf.INSTALL_CHROMIUM)
     path = notebook_path(kind)
 
-    books, is_offices = load_source(book_path)
-    unreadable = [p for b in books for p in b.problems if p.code == "unreadable"]
-    if unreadable:
-        raise ReportError(unreadable[0].message)
+    source = source if source is not None else read_source(book_path)
+    books, is_offices = source.books, source.is_offices
+    if source.unreadable:
+        raise ReportError(source.unreadable[0].message)
     if office is not None:
         books = [b for b in books if b.office == office]
         if not books:
@@ -449,16 +452,19 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
     if progress:
         progress(0, total)
     exporter = html_exporter()
-    staging = Path(tempfile.mkdtemp(prefix="teichaku-report-")) if fmt == "pdf" else None
+    staging = Path(tempfile.mkdtemp(prefix="teichaku-report-"))         # ours only (0700)
+    snapshot = str(source.save(staging / "source.pickle"))
+    for job in jobs:
+        job.params = job.params | {"snapshot": snapshot}
     try:
         def exported(job: Job, nb) -> None:
             body, _ = exporter.from_notebook_node(nb, resources=_resources(job, month))
-            target = (staging if staging else out) / f"{job.stem}.html"
+            target = (staging if fmt == "pdf" else out) / f"{job.stem}.html"
             write_text(target, body)              # renamed into place when complete
-            if staging is None:
-                job.paths.append(target)
-            else:
+            if fmt == "pdf":
                 job.html = str(target)
+            else:
+                job.paths.append(target)
             step()
 
         _run(lambda: _execute(path, jobs, exported))
@@ -476,8 +482,7 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
             for job, document in zip(everything, documents):
                 job.paths.append(document.pdf)
     finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
     batch.people = [{"office": o, "user_id": u} for o, u in dict.fromkeys((j.office, j.user_id) for j in jobs
                                                                            if j.user_id is not None)]
     batch.paths = [p for job in everything for p in job.paths]

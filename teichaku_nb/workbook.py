@@ -22,6 +22,7 @@ import codecs
 import csv
 import datetime as dt
 import itertools
+import pickle
 import re
 import threading
 from dataclasses import dataclass, replace
@@ -300,15 +301,46 @@ def office_workbooks(folder: Path) -> list[Path]:
                   if p.suffix.lower() in SPREADSHEET_SUFFIXES and not p.name.startswith((".", "~$")))
 
 
-def load_source(path: Path, *, today: dt.date | None = None) -> tuple[list[CaseBook], bool]:
-    """The casebooks of BOOK (a workbook, a CSV folder or a folder of office workbooks),
-    and whether BOOK was a folder of offices."""
+@dataclass
+class Source:
+    """What BOOK holds, read once: its offices' casebooks, and whether BOOK is a folder of
+    offices.  A batch of documents hands it to the report kernel as a snapshot (a pickle in a
+    private folder of ours) instead of reading the workbooks again."""
+
+    path: Path
+    books: list[CaseBook]
+    is_offices: bool
+
+    @property
+    def unreadable(self) -> list[Problem]:
+        return [p for b in self.books for p in b.problems if p.code == "unreadable"]
+
+    def save(self, target: Path) -> Path:
+        with open(target, "wb") as out:
+            pickle.dump(self, out, protocol=pickle.HIGHEST_PROTOCOL)
+        return target
+
+    @staticmethod
+    def restore(snapshot: Path) -> Source:
+        """A snapshot written by ``save`` (only ever one of our own: pickle runs what it reads)."""
+        with open(snapshot, "rb") as found:
+            return pickle.load(found)
+
+
+def read_source(path: Path, *, today: dt.date | None = None) -> Source:
+    """The casebooks of BOOK (a workbook, a CSV folder or a folder of office workbooks)."""
     path = Path(path)
     if path.is_dir() and not any(p.suffix.lower() == ".csv" for p in path.iterdir()):
         books = office_workbooks(path)
         if books:
-            return [load_casebook(p, today=today) for p in books], True
-    return [load_casebook(path, today=today)], False
+            return Source(path, [load_casebook(p, today=today) for p in books], True)
+    return Source(path, [load_casebook(path, today=today)], False)
+
+
+def load_source(path: Path, *, today: dt.date | None = None) -> tuple[list[CaseBook], bool]:
+    """``read_source`` as (casebooks, whether BOOK was a folder of offices)."""
+    source = read_source(path, today=today)
+    return source.books, source.is_offices
 
 
 def casebook_from_records(tables: dict[str, list[dict]], *, settings: dict | None = None,

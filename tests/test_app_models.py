@@ -509,6 +509,21 @@ def _flag_codes(app: ConferenceApp, user_id: str) -> list[str]:
     return [f.code for f in case.flags]
 
 
+def test_a_page_reads_the_workbook_once_also_when_it_makes_documents(db, monkeypatch):
+    from teichaku_nb import workbook
+
+    reads = []
+    load = workbook.load_casebook
+    monkeypatch.setattr(workbook, "load_casebook", lambda *a, **k: reads.append(a[0]) or load(*a, **k))
+    app = make_app(db)
+    panel = app.view.exports.children[0]
+    panel.scope.value = "all"
+    panel.kind.value = "summary"
+    panel.button.click()
+    assert app.model.guard.error == "" and app.model.exports.link_name.endswith("月次サマリー_2026-10.html")
+    assert reads == [DEMO]
+
+
 def test_a_batch_of_support_reports_is_for_the_reviewed_people_and_names_the_others(app):
     panel = app.view.exports.children[0]
     assert panel.scope.value == "reviewed"                          # nobody is reviewed yet

@@ -398,6 +398,29 @@ def test_cli_support_batch_is_for_the_reviewed_people_in_one_kernel(tmp_path, ca
 
 
 @pytest.mark.slow
+def test_a_report_batch_reads_the_workbook_once(tmp_path, monkeypatch):
+    """The command reads the book; the report kernel works from that reading: the book is moved
+    away before the kernel starts, and the documents are still made."""
+    from teichaku_nb import cli, reports, workbook
+
+    book = _copy_demo(tmp_path / "office")
+    reads = []
+    load = workbook.load_casebook
+    monkeypatch.setattr(workbook, "load_casebook", lambda *a, **k: reads.append(a[0]) or load(*a, **k))
+    execute = reports._execute
+
+    async def without_the_book(*args, **kwargs):
+        book.rename(tmp_path / "moved.xlsx")
+        return await execute(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "_execute", without_the_book)
+    out = tmp_path / "out"
+    assert cli.main(["report", "support", str(book), "--month", "2026-10", "--user", "003",
+                     "--out", str(out)]) == 0
+    assert len(reads) == 1 and len(list(out.glob("*.html"))) == 2
+
+
+@pytest.mark.slow
 def test_cli_sent_records_lists_and_withdraws_and_the_history_keeps_both(tmp_path, capsys):
     from teichaku_nb import cli
 

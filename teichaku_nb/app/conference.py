@@ -95,19 +95,19 @@ class ConferenceModel(t.HasTraits):
         self.ready = True
 
     def _load(self) -> None:
-        from ..workbook import load_source
+        from ..workbook import read_source
         h = self.header
         h.source_note = (f"デモデータ（架空の人物）を表示しています: {self.book_path}" if self.demo
                          else f"ケース記録: {self.book_path}")
-        books, _ = load_source(self.book_path, today=self.today)
-        unreadable = [p for b in books for p in b.problems if p.code == "unreadable"]
-        if unreadable:
-            h.fatal = unreadable[0].message
+        source = read_source(self.book_path, today=self.today)          # once per page: the documents use it too
+        books = source.books
+        if source.unreadable:
+            h.fatal = source.unreadable[0].message
             h.problems = []
             return
         self.books = books
         self._open_store()
-        self.exports.set_context(self.book_path, self.db_url)
+        self.exports.set_context(self.book_path, self.db_url, source)
         self._reverting = True
         try:
             h.set_books(books)

@@ -84,9 +84,10 @@ class ExportModel(t.HasTraits):
         super().__init__(**kwargs)
         self.book_path: Path | None = None
         self.db_url: str | None = None
+        self.source = None                       # the workbook as the page read it (workbook.Source)
 
-    def set_context(self, book_path: Path, db_url: str | None) -> None:
-        self.book_path, self.db_url = Path(book_path), db_url
+    def set_context(self, book_path: Path, db_url: str | None, source=None) -> None:
+        self.book_path, self.db_url, self.source = Path(book_path), db_url, source
 
     def make(self) -> list[Path]:
         from ..reports import ReportError, make_reports
@@ -105,7 +106,7 @@ class ExportModel(t.HasTraits):
         batch = make_reports(
             self.kind, self.book_path, self.month, db=self.db_url, user=user,
             audience=(self.audience or None) if support else None, fmt=self.fmt, out_dir=out,
-            office=self.office or None, include_unreviewed=support and self.scope == "all",
+            office=self.office or None, include_unreviewed=support and self.scope == "all", source=self.source,
             progress=lambda done, total: setattr(self, "progress", (done, total)))
         documents = batch.documents
         notes = []

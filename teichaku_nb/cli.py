@@ -269,12 +269,12 @@ def _refused(path: Path, *, force: bool = False, inputs=()) -> bool:
 
 def _inputs(book: Path, db: str | None) -> list[Path]:
     """The files a command reads: the workbook (or every file of its folder) and the store."""
-    from .store import _sqlite_file, default_path
+    from .store import default_path, sqlite_file
     found = [book]
     if book.is_dir():
         found += [p for p in book.iterdir() if p.is_file()]
     try:
-        store = _sqlite_file(db) if db else default_path(book)
+        store = sqlite_file(db) if db else default_path(book)
     except Exception:               # an unreadable URL is reported when the store is opened
         store = None
     return found + ([store] if store is not None else [])

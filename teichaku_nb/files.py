@@ -20,8 +20,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import StaffError
 
-class OutputRefused(Exception):
+
+class OutputRefused(StaffError):
     """``path`` must not be written; the message is Japanese and names the file."""
 
 

@@ -164,3 +164,12 @@ def format_date(date, *, year: bool = True) -> str:
 
 def format_month(month: pd.Period) -> str:
     return f"{month.year}年{month.month}月"
+
+
+JST = dt.timezone(dt.timedelta(hours=9), "JST")      # Japan has no daylight saving time
+
+
+def format_time(moment: dt.datetime) -> str:
+    """2026年11月20日 14:05, in 日本時間."""
+    local = moment.astimezone(JST)
+    return f"{format_date(local)} {local:%H:%M}"

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import StaffError
 from .files import replacing
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -73,7 +74,7 @@ FIT_SCRIPT = """([pageHeight, short]) => {
 }"""
 
 
-class PrintError(Exception):
+class PrintError(StaffError):
     """The PDF could not be made; the message is Japanese, for staff."""
 
 

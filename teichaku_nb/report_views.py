@@ -31,13 +31,13 @@ import pandas as pd
 
 from . import casefile, rules
 from .casebook import ERROR, SEVERITY_LABELS, CaseBook
-from .japanese import format_date, format_month
+from .errors import StaffError
+from .japanese import format_date, format_month, format_time
 from .markup import is_blank, number, percent, render, shown
+from .records import EMPLOYER, REGIONAL, REVIEW_FIELDS, SELF, shared_fields
 from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
-from .store import REGIONAL, format_time, month_review
+from .store import month_review
 
-SELF = "本人"
-EMPLOYER = "企業"
 AUDIENCES = (SELF, EMPLOYER)
 AUDIENCE_LABELS = {SELF: "本人用", EMPLOYER: "企業用"}
 CONSENT_YES = "はい"
@@ -47,7 +47,7 @@ KIND_TITLES = {"minutes": "ケース会議 会議録", "support": "支援レポ�
                "checks": "データの確認事項（事業所内用）"}
 
 
-class ReportDataError(ValueError):
+class ReportDataError(StaffError, ValueError):
     """The report cannot be made from this input; the message is Japanese, for staff."""
 
 
@@ -187,15 +187,10 @@ def _attendance(book: CaseBook, user_id: str, month: pd.Period) -> dict | None:
 
 
 def _review_parts(review, full: bool) -> list[tuple[str, str]]:
-    """The review's fields a copy may carry, in order, leaving out the blank ones."""
+    """The review's fields a copy may carry (``records.shared_fields``), leaving out blank ones."""
     if review is None:
         return []
-    parts = [("職場での様子", review.workplace)]
-    if full:
-        parts += [("生活の様子", review.life), ("心身の様子", review.health), ("本人の意向", review.wishes)]
-    parts.append(("来月の支援方針", review.policy))
-    if full:
-        parts.append(("次回確認すること", review.next_check))
+    parts = [(f.shared_as, getattr(review, f.name)) for f in shared_fields(full)]
     return [(label, text) for label, text in parts if not is_blank(text)]
 
 
@@ -281,12 +276,7 @@ def _case_entry(r, case, names: dict, actions_now, carried) -> dict:
             later.append(f"会議の後に加わったフラグ: {labels(now - before)}")
     staff = case.staff if case is not None else ""
     title = f"{r.user_id} {names.get(r.user_id, '')}" + (f"（担当 {staff}）" if staff else "")
-    texts = [("職場", r.workplace), ("生活", r.life), ("心身", r.health), ("課題", r.issues)]
-    if not is_blank(r.discussion):
-        texts.append(("検討内容", r.discussion))
-    texts.append(("方針", r.policy))
-    texts += [(label, text) for label, text in (("本人の意向", r.wishes), ("次回確認事項", r.next_check))
-              if not is_blank(text)]
+    texts = [(f.short, getattr(r, f.name)) for f in REVIEW_FIELDS if f.always or not is_blank(getattr(r, f.name))]
     return {"title": title, "level": level, "flags": _flag_pairs(flags), "flags_note": flags_note,
             "later": later, "judgement": r.judgement, "texts": texts,
             "actions": [(a.content, a.owner, a.due_on, a.status) for a in actions_now],
@@ -438,11 +428,31 @@ def checks_html(book: CaseBook, month, copies: dict[str, list[str]]) -> str:
 
 # --- what the report notebooks call ---------------------------------------------------------
 
+STAFF_ERROR = "application/vnd.teichaku.staff-error+json"   # an output: the document cannot be made, and why
+
+
 def _display(markup: str):
     from IPython.display import HTML
     return HTML(markup)
 
 
+def _showing_staff_errors(show):
+    """``show`` that displays a staff error (``errors.StaffError``: its Japanese message says
+    what to fix) as an output ``reports`` recognises, rather than failing the cell."""
+    import functools
+
+    @functools.wraps(show)
+    def shown(*args, **kwargs):
+        try:
+            return show(*args, **kwargs)
+        except StaffError as error:
+            from IPython.display import display
+            display({STAFF_ERROR: {"message": str(error)}, "text/plain": f"エラー: {error}"}, raw=True)
+            return None
+    return shown
+
+
+@_showing_staff_errors
 def show_support(book, month, *, db: str | None = None, documents, office: str | None = None,
                  snapshot: str | None = None) -> None:
     """The 支援レポート of ``documents`` ([利用者ID, 本人 or 企業] each), one output each, in order
@@ -455,12 +465,14 @@ def show_support(book, month, *, db: str | None = None, documents, office: str |
         display(_display(support_report_html(casebook, month, user, audience, store=store)))
 
 
+@_showing_staff_errors
 def show_minutes(book, month, *, db: str | None = None, office: str | None = None, snapshot: str | None = None):
     casebook = load_book(book, office, snapshot)
     store, store_note = open_store(book, db)
     return _display(minutes_html(casebook, month, store=store, store_note=store_note))
 
 
+@_showing_staff_errors
 def show_summary(book, month, *, db: str | None = None, office: str | None = None, snapshot: str | None = None):
     casebook = load_book(book, office, snapshot)
     store, store_note = open_store(book, db)

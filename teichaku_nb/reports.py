@@ -49,6 +49,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import pdf
+from .errors import StaffError
 from .files import write_text
 from .japanese import format_month
 from .paths import report_notebook_dir
@@ -64,7 +65,7 @@ CELL_TIMEOUT_S = 300
 RUN_SIZE = 20                      # 支援レポート made by one execution of the notebook (the progress steps)
 
 
-class ReportError(Exception):
+class ReportError(StaffError):
     """The reports cannot be made; the message is Japanese, for staff."""
 
 
@@ -213,11 +214,18 @@ def _with_parameters(template, params: dict):
 
 
 def _cell_error(error) -> ReportError:
-    ename = getattr(error, "ename", "")
-    evalue = getattr(error, "evalue", "")
-    if ename in ("ReportDataError", "StoreError"):
-        return ReportError(evalue)
-    return ReportError(f"レポートのノートブックの実行中にエラーが起きました（{ename}: {evalue}）")
+    """A notebook cell failed: not a staff error (those arrive as outputs): a bug of ours."""
+    return ReportError(f"レポートのノートブックの実行中にエラーが起きました"
+                       f"（{getattr(error, 'ename', '')}: {getattr(error, 'evalue', '')}）")
+
+
+def _staff_error(nb) -> str | None:
+    """The message of a staff error the notebook showed (``report_views.STAFF_ERROR``), if any."""
+    from .report_views import STAFF_ERROR
+
+    found = [o.data[STAFF_ERROR]["message"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+             if STAFF_ERROR in o.get("data", {})]
+    return found[0] if found else None
 
 
 async def _execute(path: Path, jobs: list[Job], on_executed: Callable[[Job, object], None]) -> None:
@@ -283,6 +291,9 @@ async def _execute_jobs(client, template, jobs: list[Job], on_executed) -> None:
                 await client.async_execute_cell(cell, index)
         except CellExecutionError as error:
             raise _cell_error(error) from error
+        message = _staff_error(nb)
+        if message is not None:
+            raise ReportError(message)
         shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
                  if o.output_type in ("display_data", "execute_result")]
         if len(shown) != len(run):

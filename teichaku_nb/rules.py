@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .casebook import CaseBook
+from .records import CLOSED_STATES
 from .japanese import format_date
 from .schema import FACE_TO_FACE, PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
 
@@ -73,7 +74,6 @@ SCORE_DECLINE = 1.0             # condition_declining: fall of an axis mean
 CONDITION_BASE_MONTHS = 3       # condition_declining: the months before M
 ENDING_WITHIN_MONTHS = 3        # support_ending: 支援終了予定日 up to the end of M+3
 SUPPORT_MONTHS_MAX = 42         # 3 years 6 months after hiring
-CLOSED_ACTION_STATES = ("完了", "中止")
 # Rates and means are floats: 0.3 − 0.2 is 0.0999…; a rise "of at least 0.10" must include it.
 _EPS = 1e-9
 
@@ -444,7 +444,7 @@ def overdue_actions(open_actions: pd.DataFrame | None, month, user_ids) -> pd.Da
     open_["due_on"] = pd.to_datetime(open_["due_on"])
     keep = (open_["due_on"] < _last_day(month)).fillna(False)
     if "status" in open_:
-        keep &= ~open_["status"].isin(CLOSED_ACTION_STATES)
+        keep &= ~open_["status"].isin(CLOSED_STATES)
     if "month" in open_:
         keep &= (_as_months(open_["month"]) < month).fillna(True)
     return open_[keep].sort_values(["user_id", "due_on"])

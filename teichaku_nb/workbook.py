@@ -33,6 +33,7 @@ import python_calamine
 
 from . import japanese, schema, sheetsize
 from .casebook import CODE_LABELS, ERROR, SEVERITY_LABELS, WARNING, CaseBook, Problem, Settings
+from .errors import StaffError
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 HEADER_SEARCH_ROWS = 10
@@ -60,7 +61,7 @@ class RawSheet:
     first_row: int = 1
 
 
-class Unreadable(Exception):
+class Unreadable(StaffError):
     """The source cannot be opened; the message is Japanese and says why."""
 
 

@@ -10,10 +10,13 @@ import traitlets as t
 from .. import casefile, charts
 from ..markup import render
 from ..schema import SCORE_COLUMNS, SCORE_LABELS
-from ..store import Conflict, StoreError, format_time
+from ..errors import FormError
+from ..japanese import format_time
+from ..records import CANCELLED, DONE, IN_PROGRESS
+from ..store import Conflict, StoreError
 from .common import Guard, button, day, month_label
 
-CLOSE, CANCEL, CONTINUE = "完了", "中止", "対応中"
+CLOSE, CANCEL, CONTINUE = DONE, CANCELLED, IN_PROGRESS
 
 
 def _verb(status: str) -> str:
@@ -91,7 +94,7 @@ class CaseModel(t.HasTraits):
         book = self.book
         profile = casefile.profile(book, user_id, month)
         if profile is None:
-            raise StoreError(f"利用者ID {user_id} はケース記録にありません")
+            raise FormError(f"利用者ID {user_id} はケース記録にありません")
         trend = casefile.trend(book, user_id, month, months=6)
         no_data = trend.isna().all().all()
         with self.hold_trait_notifications():
@@ -119,10 +122,10 @@ class CaseModel(t.HasTraits):
         if self.store is None:
             raise StoreError("会議記録のデータベースが開けていないため、役割分担を更新できません")
         if not self.recorder.strip():
-            raise StoreError("記録者（画面上部）に名前を入力してから更新してください")
+            raise FormError("記録者（画面上部）に名前を入力してから更新してください")
         found = next((a for a in self.open_actions if a["id"] == action_id), None)
         if found is None:
-            raise StoreError(f"役割分担ID {action_id} はこのケースの継続中の役割分担にありません")
+            raise FormError(f"役割分担ID {action_id} はこのケースの継続中の役割分担にありません")
         try:
             self.store.update_action(action_id, {"status": status}, by=self.recorder.strip(),
                                      expected_version=found["version"])

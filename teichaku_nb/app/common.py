@@ -20,6 +20,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
+from ..errors import StaffError
 from ..japanese import format_date, format_month
 from ..markup import NO_VALUE
 
@@ -65,9 +66,7 @@ def month_label(month) -> str:
 
 def error_text(error: BaseException, what: str) -> str:
     """The message staff see for an exception raised while doing ``what``."""
-    from ..reports import ReportError
-    from ..store import Conflict, StoreError
-    if isinstance(error, (StoreError, Conflict, ReportError)):      # the data or the input: the message says what
+    if isinstance(error, StaffError):            # the data or the input: the message says what
         return f"{what}ができませんでした: {error}"
     return (f"{what}ができませんでした（{type(error).__name__}: {error}）。"
             "画面を再読み込みしてやり直してください。続くときは管理者に連絡してください。")

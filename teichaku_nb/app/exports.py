@@ -20,6 +20,7 @@ from pathlib import Path
 import ipywidgets as w
 import traitlets as t
 
+from ..errors import FormError
 from ..markup import render
 from ..paths import data_dir, is_demo_book
 from .common import Guard, button
@@ -90,14 +91,14 @@ class ExportModel(t.HasTraits):
         self.book_path, self.db_url, self.source = Path(book_path), db_url, source
 
     def make(self) -> list[Path]:
-        from ..reports import ReportError, make_reports
+        from ..reports import make_reports
         if self.book_path is None or not self.month:
-            raise ReportError("ケース記録が読み込まれていません")
+            raise FormError("ケース記録が読み込まれていません")
         support = self.kind == "support"
         user = None
         if support and self.scope == "case":
             if not self.user_id:
-                raise ReportError("ケースを開いてから「開いているケースの人」を選んでください")
+                raise FormError("ケースを開いてから「開いているケースの人」を選んでください")
             user = self.user_id
         self.link_name = self.link_uri = self.checks_name = self.checks_uri = ""
         self.notes = []

@@ -15,7 +15,10 @@ import traitlets as t
 
 from ..japanese import format_date
 from ..markup import render
-from ..store import CONFERENCE_KINDS, REGIONAL, REGULAR, Conference, Conflict, StoreError, format_time
+from ..errors import FormError
+from ..japanese import format_time
+from ..records import CONFERENCE_KINDS, REGIONAL, REGULAR, Conference
+from ..store import Conflict, StoreError
 from .common import Guard, button, month_label
 
 _NAME_SEPARATORS = re.compile(r"[、,，;；\n]+")
@@ -76,7 +79,7 @@ class MeetingModel(t.HasTraits):
             raise StoreError("会議記録のデータベースが開けていないため、保存できません")
         by = self.recorder.strip()
         if not by:
-            raise StoreError("記録者（画面上部）に名前を入力してから保存してください")
+            raise FormError("記録者（画面上部）に名前を入力してから保存してください")
         regional = self.kind == REGIONAL
         conference = Conference(
             office=self.office, month=pd.Period(self.month, freq="M"), held_on=self.held_on, kind=self.kind,

@@ -12,14 +12,15 @@ import ipywidgets as w
 import traitlets as t
 
 from ..markup import render
+from ..errors import FormError
+from ..japanese import format_time
+from ..records import REVIEW_FIELDS, Action, Review
 from ..rules import LEVELS
-from ..store import Action, Conflict, Review, StoreError, format_time
+from ..store import Conflict, StoreError
 from .common import Guard, button, month_label
 
 # The form's text fields, in the order shown (store field, label).
-TEXT_FIELDS = (("workplace", "職場の現状"), ("life", "生活の現状"), ("health", "心身の現状"),
-               ("issues", "課題"), ("discussion", "検討内容"), ("policy", "方針"),
-               ("wishes", "本人の意向"), ("next_check", "次回確認事項"))
+TEXT_FIELDS = tuple((f.name, f.label) for f in REVIEW_FIELDS)
 FIELDS = tuple(name for name, _ in TEXT_FIELDS) + ("judgement",)
 LABELS = dict(TEXT_FIELDS) | {"judgement": "会議の判断"}
 NO_JUDGEMENT = ""
@@ -133,12 +134,12 @@ class ReviewModel(t.HasTraits):
     def add_action(self) -> None:
         content, owner = self.action_content.strip(), self.action_owner.strip()
         if not content:
-            raise StoreError("役割分担の内容を入力してください")
+            raise FormError("役割分担の内容を入力してください")
         if not owner:
-            raise StoreError("役割分担の担当を入力してください")
+            raise FormError("役割分担の担当を入力してください")
         due = self.action_due
         if due is not None and not isinstance(due, dt.date):
-            raise StoreError("期限は日付で入力してください")
+            raise FormError("期限は日付で入力してください")
         with self.hold_trait_notifications():
             self.pending_actions = [*self.pending_actions, {"content": content, "owner": owner, "due_on": due}]
             self.action_content = self.action_owner = ""
@@ -156,12 +157,12 @@ class ReviewModel(t.HasTraits):
         if self.store is None:
             raise StoreError("会議記録のデータベースが開けていないため保存できません")
         if not self.user_id:
-            raise StoreError("ケースが選ばれていません")
+            raise FormError("ケースが選ばれていません")
         by = self.recorder.strip()
         if not by:
-            raise StoreError("記録者（画面上部）に名前を入力してから保存してください")
+            raise FormError("記録者（画面上部）に名前を入力してから保存してください")
         if self.action_content.strip():
-            raise StoreError("入力中の役割分担があります。「役割分担を追加」を押すか、内容を消してから保存してください")
+            raise FormError("入力中の役割分担があります。「役割分担を追加」を押すか、内容を消してから保存してください")
         return by
 
     def save(self) -> bool:
@@ -208,14 +209,14 @@ class ReviewModel(t.HasTraits):
     def keep_mine(self) -> bool:
         """After a conflict: save this form over the newer version."""
         if not self.conflict:
-            raise StoreError("競合はありません")
+            raise FormError("競合はありません")
         by = self._check_can_save()
         return self._save(by, expected=self.conflict["version"])
 
     def take_theirs(self) -> None:
         """After a conflict: drop this form's text and show the saved version (pending actions stay)."""
         if not self.conflict:
-            raise StoreError("競合はありません")
+            raise FormError("競合はありません")
         self.load_keeping_pending()
 
     def load_keeping_pending(self) -> None:

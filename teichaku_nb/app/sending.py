@@ -16,7 +16,10 @@ import traitlets as t
 
 from ..japanese import format_date
 from ..markup import render
-from ..store import JST, RECIPIENTS, StoreError, format_time
+from ..errors import FormError
+from ..japanese import JST, format_time
+from ..records import RECIPIENTS
+from ..store import StoreError
 from .common import Guard, button
 
 SCOPES = (("開いているケースの人", "case"), ("作成した支援レポートの人", "made"), ("検討済の全員", "reviewed"))
@@ -67,22 +70,22 @@ class SendingModel(t.HasTraits):
             raise StoreError("会議記録のデータベースが開けていないため、送付を記録できません")
         by = self.recorder.strip()
         if not by:
-            raise StoreError("記録者（画面上部）に名前を入力してから記録してください")
+            raise FormError("記録者（画面上部）に名前を入力してから記録してください")
         return by
 
     def targets(self) -> list[str]:
         """The 利用者ID the chosen scope stands for."""
         if self.scope == "case":
             if not self.user_id:
-                raise StoreError("ケースを開いてから「開いているケースの人」を選んでください")
+                raise FormError("ケースを開いてから「開いているケースの人」を選んでください")
             return [self.user_id]
         if self.scope == "made":
             if not self.made_users:
-                raise StoreError("この画面でまだ支援レポートを作成していません（「帳票の出力」で作成してから選んでください）")
+                raise FormError("この画面でまだ支援レポートを作成していません（「帳票の出力」で作成してから選んでください）")
             return list(self.made_users)
         reviewed = sorted(r.user_id for r in self.store.reviews(self.office, self.month)) if self.store else []
         if not reviewed:
-            raise StoreError("この月に検討の記録がある人はいません")
+            raise FormError("この月に検討の記録がある人はいません")
         return reviewed
 
     def record(self) -> None:
@@ -101,7 +104,7 @@ class SendingModel(t.HasTraits):
         by = self._by()
         chosen = next((r for r in self.records if r["id"] == self.withdraw_id and not r["withdrawn"]), None)
         if chosen is None:
-            raise StoreError("取り消す送付の記録を選んでください")
+            raise FormError("取り消す送付の記録を選んでください")
         self.store.withdraw_report(chosen["id"], by=by, expected_version=chosen["version"],
                                    reason=self.withdraw_reason.strip())
         with self.hold_trait_notifications():

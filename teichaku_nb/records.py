@@ -1,0 +1,202 @@
+"""The conference records: the one definition of what the monthly case conference keeps.
+
+``schema.py`` defines the workbook; this module defines the records of the conference, for
+the store (``store/``), the app, the documents and the Excel export alike:
+
+- a conference (会議): office, the month whose cases it reviews, date, kind, attendees, and
+  for a 地域連携会議 the outside participants and who presented;
+- a case review (ケース検討): one per person and month, its text fields (``REVIEW_FIELDS``:
+  their labels, and which copy of the 支援レポート may carry each), the conference's own
+  judgement (one of the rules' levels) and the level and flags shown when it was saved;
+- an action (役割分担): 内容, 担当, 期限, 状態 (``ACTION_STATES``), 結果; open until 完了 or 中止;
+- a sending (支援レポート送付): the month's 支援レポート given to 本人 / 企業 / both on a day,
+  withdrawn (never deleted) when recorded by mistake;
+- the history of every change (who, when, field → old / new).
+
+Records are frozen dataclasses; the store fills in ``id``, ``version`` and who saved them
+when.  Months are ``pd.Period`` (freq M); dates ``datetime.date``; timestamps UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .schema import REPORTS
+
+# --- conferences, actions, sendings -----------------------------------------------------------
+
+REGULAR = "定例ケース会議"
+REGIONAL = "地域連携会議"            # a case meeting with outside bodies (地域連携会議実施加算)
+CONFERENCE_KINDS = (REGULAR, REGIONAL)
+
+ACTION_STATES = ("未着手", "対応中", "完了", "中止")
+NOT_STARTED, IN_PROGRESS, DONE, CANCELLED = ACTION_STATES
+CLOSED_STATES = (DONE, CANCELLED)
+
+SELF, EMPLOYER = "本人", "企業"
+RECIPIENTS = REPORTS.column("recipient").choices      # 本人 / 企業 / 本人・企業 (as the workbook's sheet)
+RECIPIENT_PARTS = {SELF: {SELF}, EMPLOYER: {EMPLOYER}, "本人・企業": {SELF, EMPLOYER}}
+
+
+# --- the review's text fields ------------------------------------------------------------------
+
+STAFF = "staff"                      # never leaves the office
+PERSON = "person"                    # the person's copy; the employer's only with 企業共有同意
+EVERYONE = "everyone"                # both copies
+
+
+@dataclass(frozen=True)
+class ReviewField:
+    name: str                        # the Review attribute and the store's column
+    label: str                       # in the app's form, the history and the export
+    short: str                       # in the 会議録
+    shared_as: str | None            # its heading in the 支援レポート (None: staff only)
+    reach: str                       # STAFF / PERSON / EVERYONE: which copies may carry it
+    always: bool = False             # shown in the 会議録 even when blank
+
+
+REVIEW_FIELDS = (
+    ReviewField("workplace", "職場の現状", "職場", "職場での様子", EVERYONE, always=True),
+    ReviewField("life", "生活の現状", "生活", "生活の様子", PERSON, always=True),
+    ReviewField("health", "心身の現状", "心身", "心身の様子", PERSON, always=True),
+    ReviewField("issues", "課題", "課題", None, STAFF, always=True),
+    ReviewField("discussion", "検討内容", "検討内容", None, STAFF),
+    ReviewField("policy", "方針", "方針", "来月の支援方針", EVERYONE, always=True),
+    ReviewField("wishes", "本人の意向", "本人の意向", "本人の意向", PERSON),
+    ReviewField("next_check", "次回確認事項", "次回確認事項", "次回確認すること", PERSON),
+)
+REVIEW_TEXTS = tuple(f.name for f in REVIEW_FIELDS)
+# The order the 支援レポート shows them in (its own: what happened, then what comes next).
+SHARED_ORDER = ("workplace", "life", "health", "wishes", "policy", "next_check")
+
+
+def shared_fields(full: bool) -> list[ReviewField]:
+    """The review fields a 支援レポート carries: all shareable ones for the person (and for an
+    employer the person allowed to see them: ``full``), else those about work only."""
+    by_name = {f.name: f for f in REVIEW_FIELDS}
+    return [by_name[n] for n in SHARED_ORDER if by_name[n].reach == EVERYONE or (full and by_name[n].reach == PERSON)]
+
+
+# --- labels for the history and the export -----------------------------------------------------
+
+KIND_LABELS = {"conferences": "会議", "reviews": "ケース検討", "actions": "役割分担",
+               "issued_reports": "支援レポート送付"}
+OPERATION_LABELS = {"create": "作成", "update": "更新"}
+FIELD_LABELS = {
+    "office": "事業所", "user_id": "利用者ID", "month": "対象年月", "conference_id": "会議ID",
+    "held_on": "開催日", "kind": "種別", "attendees": "出席者", "outside_participants": "外部参加者",
+    "presenter": "発表者",
+    **{f.name: f.label for f in REVIEW_FIELDS},
+    "judgement": "会議の判断", "saved_level": "保存時の区分", "saved_flags": "保存時のフラグ",
+    "content": "内容", "owner": "担当", "due_on": "期限", "status": "状態", "result": "結果",
+    "recipient": "送付先", "sent_on": "送付日", "withdrawn_by": "取消した人", "withdrawn_at": "取消日時",
+    "withdrawn_reason": "取消の理由",
+    "id": "ID", "version": "版", "created_by": "作成者", "created_at": "作成日時",
+    "updated_by": "更新者", "updated_at": "更新日時",
+}
+
+
+# --- the records -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class _Saved:
+    """Filled in by the store: leave at the defaults for a new record."""
+
+    id: int | None = None
+    version: int = 0
+    created_by: str = ""
+    created_at: dt.datetime | None = None
+    updated_by: str = ""
+    updated_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Conference(_Saved):
+    office: str
+    month: pd.Period                       # the month whose cases are reviewed
+    held_on: dt.date                       # 開催日
+    kind: str = REGULAR                    # 定例ケース会議 / 地域連携会議
+    attendees: tuple[str, ...] = ()        # 出席者 (staff)
+    outside_participants: tuple[str, ...] = ()   # 外部参加者 (地域連携会議: required)
+    presenter: str | None = None           # 発表者: who presented (地域連携会議: required)
+
+
+@dataclass(frozen=True)
+class Review(_Saved):
+    """One user's case review for one month (unique per office, user and month)."""
+
+    office: str
+    user_id: str
+    month: pd.Period
+    workplace: str = ""                    # 職場の現状
+    life: str = ""                         # 生活の現状
+    health: str = ""                       # 心身の現状
+    issues: str = ""                       # 課題
+    discussion: str = ""                   # 検討内容
+    policy: str = ""                       # 方針
+    wishes: str = ""                       # 本人の意向
+    next_check: str = ""                   # 次回確認事項
+    judgement: str | None = None           # 会議の判断 (安定/注意/要対応), kept beside the computed level
+    conference_id: int | None = None
+    saved_level: str | None = None         # the computed level the conference saw when saving
+    saved_flags: tuple[dict, ...] | None = None   # and its flags: ({code, level, message}, ...)
+
+
+@dataclass(frozen=True)
+class Action(_Saved):
+    """An action (役割分担) opened at a user's review in ``month``."""
+
+    office: str
+    user_id: str
+    month: pd.Period                       # the month whose conference opened it
+    content: str                           # 内容
+    owner: str                             # 担当
+    due_on: dt.date | None = None          # 期限
+    status: str = NOT_STARTED              # 未着手 / 対応中 / 完了 / 中止
+    result: str = ""                       # 結果
+    conference_id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATES
+
+
+@dataclass(frozen=True)
+class IssuedReport(_Saved):
+    """A 支援レポート given for ``month``; created_by / created_at: who recorded it, when."""
+
+    office: str
+    user_id: str
+    month: pd.Period
+    recipient: str                         # 本人 / 企業 / 本人・企業
+    sent_on: dt.date                       # 送付日
+    withdrawn_by: str | None = None        # set by ``Store.withdraw_report``
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_reason: str = ""
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    office: str
+    user_id: str | None
+    record_kind: str                       # conferences / reviews / actions / issued_reports
+    record_id: int
+    operation: str                         # create / update
+    changed_by: str
+    changed_at: dt.datetime
+    changes: dict[str, tuple]              # field -> (old, new); dates as ISO text
+
+    @property
+    def label(self) -> str:
+        kind = KIND_LABELS.get(self.record_kind, self.record_kind)
+        return f"{kind}の{OPERATION_LABELS.get(self.operation, self.operation)}"
+
+
+RECORD_CLASSES = {"conferences": Conference, "reviews": Review, "actions": Action, "issued_reports": IssuedReport}

@@ -1,0 +1,559 @@
+"""The records API: ``Store`` on one database, and ``open_store`` / ``open_existing``.
+
+Every save is one transaction, its input checked first (``checks``); no lost update: each
+review, action and conference carries a version, and saving with a stale
+``expected_version`` raises ``Conflict`` naming who saved the newer version and when; every
+create and update writes a history row (who, when, field → old / new) in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import fields
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from .. import paths
+from ..japanese import JST, format_date, format_month
+from ..records import (CLOSED_STATES, FIELD_LABELS, RECIPIENT_PARTS, RECIPIENTS, RECORD_CLASSES, Action, Conference,
+                       HistoryEntry, IssuedReport, Review)
+from ..rules import agenda
+from .checks import (ACTION_CHECKS, Conflict, StoreError, action_values, by_whom, checked_choice, checked_date,
+                     checked_id, checked_text, checked_version, conference_values, month_text, review_values, to_month)
+from .engine import PG_LOCK_KEY, WRITE, default_path, sqlite_engine, sqlite_file
+from .tables import (JSON_COLUMNS, LIST_COLUMNS, MIGRATIONS, RECORD_TABLES, SCHEMA_VERSION, metadata, t_actions,
+                     t_conferences, t_history, t_issued_reports, t_reviews, t_schema_version)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def open_store(url: str | None = None, *, book_path: Path | str | None = None,
+               known_users: Mapping[str, Iterable[str]] | None = None, readonly: bool = False) -> Store:
+    """Open (and create or migrate) the store at ``url``.
+
+    ``url`` is a SQLAlchemy URL (``sqlite:///path``, ``postgresql+psycopg://user:pw@host/db``)
+    or a plain file path (a SQLite file); without one, the SQLite file beside ``book_path``
+    (``default_path``).  ``known_users`` (office → 利用者ID) makes saves for a user who is
+    not in that office's workbook an error.
+
+    A SQLite file that holds anything but a teichaku store (another program's tables, or not
+    a database at all) is refused before anything is written to it.  ``readonly`` is for
+    commands that only read: the database must already be a store of this schema version; it
+    is opened read-only (SQLite ``mode=ro``, PostgreSQL read-only transactions) and never
+    created, migrated or switched to WAL.
+    """
+    if url is None and book_path is None:
+        raise StoreError("会議記録のデータベースの場所（URL）かケース記録のブックを指定してください")
+    if url is None or "://" not in url:
+        # Built, not parsed: a file name may hold characters a URL gives meaning to (? #).
+        path = default_path(book_path) if url is None else Path(url).absolute()
+        if path == paths.demo_db_path() and not readonly:
+            paths.data_dir(create=True)
+        parsed = sa.engine.URL.create("sqlite", database=str(path))
+    else:
+        try:
+            parsed = sa.engine.make_url(url)
+        except sa.exc.ArgumentError:
+            raise StoreError(f"データベースの URL を読めません: {url}") from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = sqlite_engine(parsed, readonly=readonly)
+        elif readonly:
+            engine = sa.create_engine(parsed).execution_options(postgresql_readonly=True)
+        else:
+            engine = sa.create_engine(parsed)
+    except (ImportError, sa.exc.NoSuchModuleError) as error:
+        raise StoreError(f"データベースの URL に使えない種類です（{parsed.drivername}）: {error}") from None
+    store = Store(engine, known_users=known_users)
+    try:
+        store._prepare(readonly=readonly)
+    except sa.exc.DBAPIError as error:
+        engine.dispose()
+        raise StoreError(f"会議記録のデータベース（{store.location}）を開けません: {error.orig}") from error
+    except BaseException:
+        engine.dispose()
+        raise
+    return store
+
+
+def open_existing(url: str | None = None, *, book_path: Path | str | None = None,
+                  known_users: Mapping[str, Iterable[str]] | None = None) -> Store | None:
+    """``open_store(readonly=True)`` for commands that only read: never creates or alters a
+    database.
+
+    Without ``url`` the file beside the workbook is used when it exists (None when it does
+    not: the conference has not saved anything yet); a SQLite ``url`` naming a missing file
+    is a ``StoreError`` (a typo must not look like an empty store).
+    """
+    if url is None:
+        if book_path is None or not default_path(book_path).exists():
+            return None
+    else:
+        try:
+            path = sqlite_file(url)
+        except sa.exc.ArgumentError:
+            raise StoreError(f"データベースの URL を読めません: {url}") from None
+        if path is not None and not path.exists():
+            raise StoreError(f"会議記録のデータベースが見つかりません: {path}")
+    return open_store(url, book_path=book_path, known_users=known_users, readonly=True)
+
+
+class Store:
+    """Conference records on one database.  Open with ``open_store``."""
+
+    def __init__(self, engine: sa.Engine, *, known_users: Mapping[str, Iterable[str]] | None = None):
+        self.engine = engine
+        self.known_users: dict[str, frozenset[str]] = {}
+        for office, ids in (known_users or {}).items():
+            self.register_users(office, ids)
+
+    # -- plumbing
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def location(self) -> str:
+        """Where the records are, for people: the file, or the URL without its password."""
+        url = self.engine.url
+        if self.is_sqlite and url.database:
+            return url.database
+        return url.render_as_string(hide_password=True)
+
+    def describe(self) -> str:
+        return f"会議記録のデータベース: {self.location}"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def register_users(self, office: str, user_ids: Iterable[str]) -> None:
+        """Make saves for ``office`` accept only these 利用者ID (from its CaseBook)."""
+        self.known_users[office] = frozenset(str(u) for u in user_ids)
+
+    def _check_user(self, office: str, user_id: str) -> None:
+        known = self.known_users.get(office)
+        if known is not None and user_id not in known:
+            raise StoreError(f"利用者ID {user_id} はこの事業所（{office}）のケース記録にありません")
+
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite); commits when the block ends."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                yield conn
+
+    def _read(self):
+        return self.engine.connect()
+
+    def _prepare(self, *, readonly: bool = False) -> None:
+        """Create the tables in an empty database, or migrate one from an earlier version.
+        ``readonly``: only check that the database is a store of this version."""
+        if readonly:
+            with self._read() as conn:
+                if "schema_version" not in set(sa.inspect(conn).get_table_names()):
+                    raise StoreError(f"{self.location} には teichaku の会議記録がありません")
+                found = conn.scalar(sa.select(sa.func.max(t_schema_version.c.version))) or 0
+            if found > SCHEMA_VERSION:
+                raise StoreError(f"このデータベースは新しい版の teichaku_nb（スキーマ {found}）で作られています。"
+                                 f"teichaku_nb を更新してください（この版はスキーマ {SCHEMA_VERSION} まで）")
+            if found < SCHEMA_VERSION:
+                raise StoreError(f"このデータベースは前の版の teichaku_nb（スキーマ {found}）で作られています。"
+                                 "読むだけのコマンドは書き換えないため、先に会議アプリ（teichaku app）で開いて"
+                                 f"新しい版（スキーマ {SCHEMA_VERSION}）に更新してください")
+            return
+        with self._write() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+            tables = set(sa.inspect(conn).get_table_names())
+            if "schema_version" not in tables:
+                if tables & set(metadata.tables):
+                    raise StoreError("このデータベースには版の記録（schema_version）がありません。teichaku の会議記録ではないようです")
+                metadata.create_all(conn)
+                conn.execute(t_schema_version.insert().values(version=SCHEMA_VERSION, applied_at=_now()))
+                return
+            found = conn.scalar(sa.select(sa.func.max(t_schema_version.c.version))) or 0
+            if found > SCHEMA_VERSION:
+                raise StoreError(f"このデータベースは新しい版の teichaku_nb（スキーマ {found}）で作られています。"
+                                 f"teichaku_nb を更新してください（この版はスキーマ {SCHEMA_VERSION} まで）")
+            for version in range(found + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[version](conn)
+                conn.execute(t_schema_version.insert().values(version=version, applied_at=_now()))
+
+    def schema_version(self) -> int:
+        with self._read() as conn:
+            return conn.scalar(sa.select(sa.func.max(t_schema_version.c.version)))
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (for checks and summaries)."""
+        with self._read() as conn:
+            return {t.name: conn.scalar(sa.select(sa.func.count()).select_from(t))
+                    for t in (*RECORD_TABLES, t_history)}
+
+    # -- rows <-> records, history
+
+    @staticmethod
+    def _record(table: sa.Table, row) -> object:
+        cls = RECORD_CLASSES[table.name]
+        values = {}
+        for f in fields(cls):
+            value = row._mapping[f.name]
+            if f.name == "month":
+                value = pd.Period(value, freq="M")
+            elif f.name in LIST_COLUMNS or (f.name in JSON_COLUMNS and value is not None):
+                value = tuple(json.loads(value))
+            values[f.name] = value
+        return cls(**values)
+
+    @staticmethod
+    def _plain(name: str, value):
+        """A stored value as JSON for the history."""
+        if value is None:
+            return None
+        if name in LIST_COLUMNS or name in JSON_COLUMNS:
+            return json.loads(value)
+        if isinstance(value, dt.datetime):
+            return value.isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+    def _log(self, conn, table: sa.Table, record_id: int, operation: str, changes: dict,
+             *, office: str, user_id: str | None, by: str, now: dt.datetime) -> None:
+        payload = {k: [self._plain(k, old), self._plain(k, new)] for k, (old, new) in changes.items()}
+        conn.execute(t_history.insert().values(
+            office=office, user_id=user_id, record_kind=table.name, record_id=record_id,
+            operation=operation, changed_by=by, changed_at=now,
+            changes=json.dumps(payload, ensure_ascii=False)))
+
+    def _insert(self, conn, table: sa.Table, values: dict, *, by: str):
+        now = _now()
+        result = conn.execute(table.insert().values(
+            **values, version=1, created_by=by, created_at=now, updated_by=by, updated_at=now))
+        record_id = result.inserted_primary_key[0]
+        # office and user_id are columns of the history row itself.
+        changes = {k: (None, v) for k, v in values.items()
+                   if k not in ("office", "user_id") and v not in (None, "", "[]")}
+        self._log(conn, table, record_id, "create", changes, office=values["office"],
+                  user_id=values.get("user_id"), by=by, now=now)
+        return conn.execute(sa.select(table).where(table.c.id == record_id)).one()
+
+    def _locked(self, conn, table: sa.Table, *where):
+        """The current row, locked until the transaction ends (FOR UPDATE; SQLite holds the write lock)."""
+        return conn.execute(sa.select(table).where(*where).with_for_update()).first()
+
+    def _update(self, conn, table: sa.Table, current, values: dict, expected: int, *, by: str, label: str):
+        if current.version != expected:
+            raise Conflict(label, self._record(table, current), expected)
+        changes = {k: (current._mapping[k], v) for k, v in values.items() if current._mapping[k] != v}
+        if not changes:
+            return current
+        now = _now()
+        result = conn.execute(
+            table.update().where(table.c.id == current.id, table.c.version == expected)
+            .values(**{k: new for k, (_, new) in changes.items()},
+                    version=expected + 1, updated_by=by, updated_at=now))
+        if result.rowcount != 1:      # cannot happen while the row is locked; never overwrite silently
+            fresh = conn.execute(sa.select(table).where(table.c.id == current.id)).one()
+            raise Conflict(label, self._record(table, fresh), expected)
+        self._log(conn, table, current.id, "update", changes, office=current.office,
+                  user_id=current._mapping.get("user_id"), by=by, now=now)
+        return conn.execute(sa.select(table).where(table.c.id == current.id)).one()
+
+    def _select(self, table: sa.Table, *where, order=()) -> list:
+        with self._read() as conn:
+            rows = conn.execute(sa.select(table).where(*where).order_by(*order, table.c.id)).all()
+        return [self._record(table, row) for row in rows]
+
+    def _check_conference(self, conn, conference_id: int | None, office: str) -> None:
+        if conference_id is None:
+            return
+        found = conn.execute(sa.select(t_conferences.c.office).where(t_conferences.c.id == conference_id)).first()
+        if found is None or found.office != office:
+            raise StoreError(f"会議ID {conference_id} はこの事業所（{office}）の会議記録にありません")
+
+    # -- conferences
+
+    def save_conference(self, conference: Conference, *, by: str,
+                        expected_version: int | None = None) -> Conference:
+        """Create (``conference.id`` None) or update a conference; returns it as saved."""
+        by = by_whom(by)
+        values = conference_values(conference)
+        conference_id = checked_id(conference.id, "会議ID")
+        expected = checked_version(expected_version, required=conference_id is not None)
+        if conference_id is None and expected is not None:
+            raise StoreError("新しい会議記録に版（expected_version）は指定できません")
+        with self._write() as conn:
+            if conference_id is None:
+                row = self._insert(conn, t_conferences, values, by=by)
+            else:
+                current = self._locked(conn, t_conferences, t_conferences.c.id == conference_id)
+                if current is None:
+                    raise StoreError(f"会議ID {conference_id} の記録はありません")
+                if current.office != values["office"]:
+                    raise StoreError("会議記録の事業所は変更できません")
+                row = self._update(conn, t_conferences, current, values, expected, by=by, label="会議記録")
+        return self._record(t_conferences, row)
+
+    def conference(self, conference_id: int) -> Conference | None:
+        found = self._select(t_conferences, t_conferences.c.id == conference_id)
+        return found[0] if found else None
+
+    def conferences(self, office: str | None = None, month=None) -> list[Conference]:
+        where = []
+        if office is not None:
+            where.append(t_conferences.c.office == office)
+        if month is not None:
+            where.append(t_conferences.c.month == month_text(month))
+        return self._select(t_conferences, *where, order=(t_conferences.c.held_on,))
+
+    # -- case reviews
+
+    def save_review(self, review: Review, *, by: str, expected_version: int | None) -> Review:
+        """Save the review of (office, user_id, month).
+
+        ``expected_version`` is the version the caller read, or None for a review that
+        must be new.  If someone saved in between, ``Conflict`` is raised and nothing changes.
+        """
+        by = by_whom(by)
+        values = review_values(review)
+        expected = checked_version(expected_version, required=False)
+        office, user_id, month = values["office"], values["user_id"], values["month"]
+        self._check_user(office, user_id)
+        key = (t_reviews.c.office == office, t_reviews.c.user_id == user_id, t_reviews.c.month == month)
+        try:
+            with self._write() as conn:
+                self._check_conference(conn, values["conference_id"], office)
+                current = self._locked(conn, t_reviews, *key)
+                if current is None:
+                    if expected is not None:
+                        raise StoreError(f"{user_id} の{format_month(to_month(month))}のケース検討は保存されていません"
+                                         "（版を指定せずに新しく保存してください）")
+                    row = self._insert(conn, t_reviews, values, by=by)
+                else:
+                    row = self._update(conn, t_reviews, current, values, expected, by=by, label="ケース検討")
+        except sa.exc.IntegrityError:
+            # Another writer created the same review between our look and our insert
+            # (PostgreSQL, read committed): theirs stands, and the caller is told.
+            current = self.review(office, user_id, month)
+            if current is None:
+                raise
+            raise Conflict("ケース検討", current, expected) from None
+        return self._record(t_reviews, row)
+
+    def review(self, office: str, user_id: str, month) -> Review | None:
+        found = self._select(t_reviews, t_reviews.c.office == office, t_reviews.c.user_id == user_id,
+                             t_reviews.c.month == month_text(month))
+        return found[0] if found else None
+
+    def reviews(self, office: str | None = None, month=None, *, user_id: str | None = None) -> list[Review]:
+        where = []
+        if office is not None:
+            where.append(t_reviews.c.office == office)
+        if month is not None:
+            where.append(t_reviews.c.month == month_text(month))
+        if user_id is not None:
+            where.append(t_reviews.c.user_id == user_id)
+        return self._select(t_reviews, *where, order=(t_reviews.c.office, t_reviews.c.month, t_reviews.c.user_id))
+
+    # -- actions (役割分担)
+
+    def add_action(self, action: Action, *, by: str) -> Action:
+        by = by_whom(by)
+        values = action_values(action)
+        if action.id is not None:
+            raise StoreError("新しい役割分担に ID は指定できません（変更は update_action で）")
+        self._check_user(values["office"], values["user_id"])
+        with self._write() as conn:
+            self._check_conference(conn, values["conference_id"], values["office"])
+            row = self._insert(conn, t_actions, values, by=by)
+        return self._record(t_actions, row)
+
+    def update_action(self, action_id: int, changes: Mapping[str, object], *, by: str,
+                      expected_version: int) -> Action:
+        """Change some of 内容 / 担当 / 期限 / 状態 / 結果 of an action."""
+        by = by_whom(by)
+        action_id = checked_id(action_id, "役割分担ID")
+        expected = checked_version(expected_version, required=True)
+        unknown = sorted(set(changes) - set(ACTION_CHECKS))
+        if unknown:
+            raise StoreError(f"役割分担の {'、'.join(map(str, unknown))} は変更できません"
+                             f"（変更できるのは {'・'.join(FIELD_LABELS[k] for k in ACTION_CHECKS)}）")
+        values = {name: ACTION_CHECKS[name](value) for name, value in changes.items()}
+        with self._write() as conn:
+            current = self._locked(conn, t_actions, t_actions.c.id == action_id)
+            if current is None:
+                raise StoreError(f"役割分担ID {action_id} の記録はありません")
+            row = self._update(conn, t_actions, current, values, expected, by=by, label="役割分担")
+        return self._record(t_actions, row)
+
+    def action(self, action_id: int) -> Action | None:
+        found = self._select(t_actions, t_actions.c.id == action_id)
+        return found[0] if found else None
+
+    def actions(self, office: str | None = None, user_id: str | None = None, *, month=None) -> list[Action]:
+        """Actions, optionally of one user or opened in one month."""
+        where = []
+        if office is not None:
+            where.append(t_actions.c.office == office)
+        if user_id is not None:
+            where.append(t_actions.c.user_id == user_id)
+        if month is not None:
+            where.append(t_actions.c.month == month_text(month))
+        return self._select(t_actions, *where, order=(t_actions.c.office, t_actions.c.user_id, t_actions.c.month))
+
+    def open_actions(self, office: str, user_id: str | None = None, *, as_of_month) -> list[Action]:
+        """Actions opened before ``as_of_month`` and not yet 完了 / 中止: they carry over."""
+        where = [t_actions.c.office == office, t_actions.c.month < month_text(as_of_month, "確認する月"),
+                 t_actions.c.status.not_in(CLOSED_STATES)]
+        if user_id is not None:
+            where.append(t_actions.c.user_id == user_id)
+        no_due_last = sa.case((t_actions.c.due_on.is_(None), 1), else_=0)
+        return self._select(t_actions, *where, order=(t_actions.c.user_id, no_due_last, t_actions.c.due_on))
+
+    # -- 支援レポート sent
+
+    def record_report(self, office: str, user_id: str, month, recipient: str, *, by: str,
+                      sent_on: dt.date | None = None) -> IssuedReport:
+        """Record that the 支援レポート for ``month`` was given to ``recipient`` on ``sent_on``
+        (today by default; never after today, never before ``month`` begins)."""
+        by = by_whom(by)
+        today = dt.datetime.now(JST).date()
+        values = {
+            "office": checked_text(office, "事業所", required=True),
+            "user_id": checked_text(user_id, "利用者ID", required=True),
+            "month": month_text(month),
+            "recipient": checked_choice(recipient, RECIPIENTS, "送付先"),
+            "sent_on": checked_date(sent_on, "送付日") if sent_on is not None else today,
+        }
+        if values["sent_on"] > today:
+            raise StoreError(f"送付日 {format_date(values['sent_on'])} は今日より後です。送付した日を指定してください")
+        first_day = to_month(values["month"]).start_time.date()
+        if values["sent_on"] < first_day:
+            raise StoreError(f"送付日 {format_date(values['sent_on'])} は{format_month(to_month(values['month']))}より前です。"
+                             "送付日か対象年月を確かめてください")
+        self._check_user(values["office"], values["user_id"])
+        with self._write() as conn:
+            row = self._insert(conn, t_issued_reports, values, by=by)
+        return self._record(t_issued_reports, row)
+
+    def record_sending(self, office: str, user_ids: Iterable[str], month, recipient: str, *, by: str,
+                       sent_on: dt.date | None = None) -> tuple[list[IssuedReport], list[IssuedReport]]:
+        """Record a sending for each of ``user_ids`` (a batch), except where the month's
+        sendings that stand already reached ``recipient``.  Returns (recorded, already there:
+        the record that covers each person left out)."""
+        recorded, already = [], []
+        for user_id in user_ids:
+            standing = self.issued_reports(office, month, user_id=user_id)
+            reached = {part for r in standing for part in RECIPIENT_PARTS[r.recipient]}
+            if RECIPIENT_PARTS.get(recipient, {recipient}) <= reached:
+                already.append(standing[-1])
+            else:
+                recorded.append(self.record_report(office, user_id, month, recipient, by=by, sent_on=sent_on))
+        return recorded, already
+
+    def withdraw_report(self, report_id: int, *, by: str, expected_version: int,
+                        reason: str = "") -> IssuedReport:
+        """Withdraw a mistaken sending record: it stays (with who withdrew it, when and why)
+        and no longer counts as sent.  The history keeps the record and its withdrawal."""
+        by = by_whom(by)
+        report_id = checked_id(report_id, "送付記録ID")
+        expected = checked_version(expected_version, required=True)
+        reason = checked_text(reason, "取消の理由")
+        with self._write() as conn:
+            current = self._locked(conn, t_issued_reports, t_issued_reports.c.id == report_id)
+            if current is None:
+                raise StoreError(f"送付記録ID {report_id} の記録はありません")
+            if current.withdrawn_at is not None:
+                raise StoreError(f"送付記録ID {report_id} は {current.withdrawn_by} さんが取り消し済みです")
+            row = self._update(conn, t_issued_reports, current,
+                               {"withdrawn_by": by, "withdrawn_at": _now(), "withdrawn_reason": reason},
+                               expected, by=by, label="送付の記録")
+        return self._record(t_issued_reports, row)
+
+    def issued_report(self, report_id: int) -> IssuedReport | None:
+        found = self._select(t_issued_reports, t_issued_reports.c.id == report_id)
+        return found[0] if found else None
+
+    def issued_reports(self, office: str | None = None, month=None, *, user_id: str | None = None,
+                       include_withdrawn: bool = False) -> list[IssuedReport]:
+        """Sending records, oldest first; withdrawn ones only with ``include_withdrawn``."""
+        where = [] if include_withdrawn else [t_issued_reports.c.withdrawn_at.is_(None)]
+        if office is not None:
+            where.append(t_issued_reports.c.office == office)
+        if month is not None:
+            where.append(t_issued_reports.c.month == month_text(month))
+        if user_id is not None:
+            where.append(t_issued_reports.c.user_id == user_id)
+        return self._select(t_issued_reports, *where,
+                            order=(t_issued_reports.c.office, t_issued_reports.c.month, t_issued_reports.c.user_id))
+
+    # -- history
+
+    def history(self, office: str | None = None, user_id: str | None = None) -> list[HistoryEntry]:
+        """Every change, oldest first: of one case (``user_id``), of an office, or of all."""
+        where = []
+        if office is not None:
+            where.append(t_history.c.office == office)
+        if user_id is not None:
+            where.append(t_history.c.user_id == user_id)
+        with self._read() as conn:
+            rows = conn.execute(sa.select(t_history).where(*where).order_by(t_history.c.id)).all()
+        return [HistoryEntry(
+            office=r.office, user_id=r.user_id, record_kind=r.record_kind, record_id=r.record_id,
+            operation=r.operation, changed_by=r.changed_by, changed_at=r.changed_at,
+            changes={k: tuple(v) for k, v in json.loads(r.changes).items()}) for r in rows]
+
+    # -- frames for the rules (rules.agenda(shared_reports=..., open_actions=...))
+
+    def shared_reports_frame(self, office: str, months=None) -> pd.DataFrame:
+        """支援レポート sent, as recorded here (withdrawn records left out): user_id, month
+        (period[M]), recipient, sent_on."""
+        records = self.issued_reports(office)
+        if months is not None:
+            wanted = {to_month(m) for m in months}
+            records = [r for r in records if r.month in wanted]
+        return pd.DataFrame({
+            "user_id": pd.array([r.user_id for r in records], dtype="string"),
+            "month": pd.PeriodIndex([r.month for r in records], freq="M"),
+            "recipient": pd.array([r.recipient for r in records], dtype="string"),
+            "sent_on": pd.to_datetime(pd.Series([r.sent_on for r in records], dtype="object")),
+        })
+
+    def open_actions_frame(self, office: str, as_of_month) -> pd.DataFrame:
+        """Open actions from conferences before ``as_of_month``: action_id, user_id, month
+        (the month that opened it, period[M]), content, owner, due_on (datetime64), status."""
+        records = self.open_actions(office, as_of_month=as_of_month)
+        return pd.DataFrame({
+            "action_id": pd.array([r.id for r in records], dtype="Int64"),
+            "user_id": pd.array([r.user_id for r in records], dtype="string"),
+            "month": pd.PeriodIndex([r.month for r in records], freq="M"),
+            "content": pd.array([r.content for r in records], dtype="string"),
+            "owner": pd.array([r.owner for r in records], dtype="string"),
+            "due_on": pd.to_datetime(pd.Series([r.due_on for r in records], dtype="object")),
+            "status": pd.array([r.status for r in records], dtype="string"),
+        })
+
+
+def month_review(book, month, store: Store | None = None):
+    """The month's agenda (``rules.agenda``) reading the store's 支援レポート and open actions
+    when there is a store (``report_not_shared``, ``overdue_action``); the workbook alone if not."""
+    if store is None:
+        return agenda(book, month)
+    return agenda(book, month, shared_reports=store.shared_reports_frame(book.office),
+                  open_actions=store.open_actions_frame(book.office, month))

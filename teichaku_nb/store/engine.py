@@ -1,0 +1,173 @@
+"""Where a store is and how its database is opened: one URL selects the engine (a SQLite file
+by default, beside the workbook; PostgreSQL by URL), SQLite's pragmas, and the checks that
+keep other programs' files untouched."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from .. import paths
+from .checks import StoreError
+
+DEFAULT_FILE_NAME = "teichaku.sqlite"
+SQLITE_SUFFIX = ".teichaku.sqlite"
+BUSY_TIMEOUT_S = 10                # SQLite: wait this long for another writer's lock
+WRITE = "teichaku_write"           # execution option: this connection is about to write
+PG_LOCK_KEY = 0x7465696368616B75   # "teichaku": serialises schema set-up on PostgreSQL
+
+
+def default_path(book_path: Path | str) -> Path:
+    """The SQLite file beside the workbook.
+
+    ``office.xlsx`` → ``office.teichaku.sqlite`` in the same folder; a folder (of CSV files
+    or of office workbooks) → ``<folder>/teichaku.sqlite``.  The bundled demo workbook's
+    records go to the per-user data folder instead (``paths.demo_db_path``), never into
+    the checkout.
+    """
+    if paths.is_demo_book(book_path):
+        return paths.demo_db_path()
+    path = Path(book_path).absolute()
+    return path / DEFAULT_FILE_NAME if path.is_dir() else path.with_name(path.stem + SQLITE_SUFFIX)
+
+
+def default_url(book_path: Path | str) -> str:
+    """``default_path`` as a URL (``sqlite:////abs/path/office.teichaku.sqlite``)."""
+    return f"sqlite:///{default_path(book_path)}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL or plain path names (None for other engines and :memory:)."""
+    if "://" not in url:
+        return Path(url)
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def shown_location(url: str) -> str:
+    """A store URL or file for people: the URL without its password, or the path as given."""
+    if "://" not in url:
+        return url
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "（読めない URL）"
+
+
+def _sqlite_uri(path: Path, **options: str) -> str:
+    from urllib.parse import quote, urlencode
+    return f"file:{quote(str(path.absolute()))}?{urlencode(options)}"
+
+
+def _check_sqlite_file(path: Path, *, readonly: bool) -> None:
+    """Refuse a file that is not a teichaku store, looking only through a read-only connection
+    (nothing is written to it, nor is it switched to WAL).  A missing or empty file is a new
+    store to a writer and an error to a reader."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        if readonly:
+            raise StoreError(f"会議記録のデータベースが見つかりません: {path}") from None
+        return
+    if size == 0:
+        if readonly:
+            raise StoreError(f"{path} は空のファイルです（teichaku の会議記録ではありません）")
+        return
+    # Only SQLite opens the file: closing a descriptor of our own would drop the POSIX locks
+    # this process's open stores hold on it (see sqlite_engine).
+    import sqlite3
+    try:
+        connection = sqlite3.connect(_sqlite_uri(path, mode="ro"), uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        if "not a database" in str(error):
+            raise StoreError(f"{path} を会議記録のデータベースとして開けません（SQLite のデータベースではありません）。"
+                             "teichaku の会議記録のファイル（〜.teichaku.sqlite）を指定してください") from None
+        raise StoreError(f"会議記録のデータベース {path} を開けません（{error}）") from error
+    if "schema_version" in tables:
+        return
+    if tables:
+        raise StoreError(f"{path} は teichaku の会議記録ではありません（ほかのプログラムのデータベースのようです）。"
+                         "このファイルには何も書き込んでいません。別のファイルを指定してください")
+    if readonly:
+        raise StoreError(f"{path} は空のデータベースです（teichaku の会議記録ではありません）")
+
+
+def sqlite_engine(url: sa.engine.URL, *, readonly: bool = False) -> sa.Engine:
+    database = url.database
+    if database and database != ":memory:":
+        path = Path(database)
+        _check_sqlite_file(path, readonly=readonly)
+    if readonly:
+        if not database or database == ":memory:":
+            raise StoreError("読むだけのコマンドには会議記録のデータベースのファイルを指定してください")
+        return _readonly_engine(url)
+    if database and database != ":memory:":
+        if not path.parent.is_dir():
+            raise StoreError(f"会議記録のデータベースを置くフォルダ {path.parent} がありません")
+        # Records about people's health: only the owner may read the file.  SQLite gives its
+        # -wal and -shm files the same permissions as the database file.  Only a new file is
+        # touched: closing a descriptor of an open database would drop the POSIX locks every
+        # connection of this process holds on it, and another process could then delete the
+        # WAL under them ("disk I/O error", lost saves).
+        if not path.exists():
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+            except FileExistsError:
+                pass                       # made by another process meanwhile: theirs is as good
+            except OSError as error:
+                raise StoreError(f"会議記録のデータベース {path} を作れません（{error.strerror or error}）") from error
+    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Transactions are ours: stop the sqlite3 module from emitting BEGIN itself
+        # (SQLAlchemy's documented recipe), so "_on_begin" below chooses the BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        cursor.execute("PRAGMA journal_mode = WAL").fetchall()
+        # WAL with synchronous=NORMAL already survives a killed process (a committed
+        # transaction is in the WAL file); FULL also syncs the WAL on every commit, so an
+        # acknowledged save survives a power cut too.  Saves are few: the fsync is cheap.
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # A writer takes the write lock at BEGIN: reading first and upgrading later could
+        # fail with "database is locked" instead of waiting for the busy timeout.
+        write = connection.get_execution_options().get(WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _readonly_engine(url: sa.engine.URL) -> sa.Engine:
+    """Connections that cannot write (``mode=ro``): no journal mode or other pragma that
+    changes the file is set.  The URL still names the file (for ``Store.location``)."""
+    import sqlite3
+    uri = _sqlite_uri(Path(url.database), mode="ro")
+
+    def connect():
+        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        connection.isolation_level = None          # BEGIN is ours, as for writers
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        return connection
+
+    engine = sa.create_engine(url, creator=connect)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    return engine

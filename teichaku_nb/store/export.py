@@ -1,0 +1,100 @@
+"""The conference records as an Excel workbook: one sheet per record kind and the history,
+with Japanese headers (``teichaku export``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ..japanese import JST
+from ..records import FIELD_LABELS, KIND_LABELS, OPERATION_LABELS, REVIEW_TEXTS
+from ..rules import FLAGS
+
+_EXPORT_COLUMNS = {
+    "会議": ("id", "office", "month", "held_on", "kind", "attendees", "outside_participants", "presenter"),
+    "ケース検討": ("id", "office", "user_id", "month", "conference_id", *REVIEW_TEXTS, "judgement", "saved_level",
+                   "saved_flags"),
+    "役割分担": ("id", "office", "user_id", "month", "conference_id", "content", "owner", "due_on", "status",
+                 "result"),
+    "支援レポート送付": ("id", "office", "user_id", "month", "recipient", "sent_on", "withdrawn_by", "withdrawn_at",
+                       "withdrawn_reason"),
+}
+_STAMP_COLUMNS = ("version", "created_by", "created_at", "updated_by", "updated_at")
+_HISTORY_HEADERS = ("日時", "変更者", "事業所", "利用者ID", "記録の種類", "記録ID", "操作", "項目", "変更前", "変更後")
+_EXPORT_HEADER_OVERRIDES = {"month": "対象年月", "created_at": "作成日時（日本時間）",
+                            "updated_at": "更新日時（日本時間）"}
+
+
+def _cell_value(value):
+    """A value as a workbook cell: dates as dates, timestamps in 日本時間, lists joined."""
+    if value is None:
+        return None
+    if isinstance(value, pd.Period):
+        return value.strftime("%Y-%m")
+    if isinstance(value, dt.datetime):
+        return value.astimezone(JST).replace(tzinfo=None)
+    if isinstance(value, (tuple, list)):
+        return "、".join(_flag_text(v) if isinstance(v, dict) else str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _flag_text(flag: dict) -> str:
+    kind = FLAGS.get(flag["code"])
+    return f"【{kind.label if kind else flag['code']}】{flag['message']}"
+
+
+def _write_sheet(sheet, headers, rows) -> None:
+    sheet.append(list(headers))
+    sheet.freeze_panes = "A2"
+    for row in rows:
+        sheet.append([_cell_value(v) for v in row])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":          # text that starts with "=" is data, never a formula
+                cell.data_type = "s"
+            elif isinstance(cell.value, dt.datetime):
+                cell.number_format = "yyyy/mm/dd hh:mm"
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy/mm/dd"
+    for index, header in enumerate(headers, start=1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = max(10, min(40, 2 * len(header) + 4))
+
+
+def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str, int]:
+    """Write the conference records of ``office`` (None: all offices) to a workbook.
+
+    One sheet per record kind (会議, ケース検討, 役割分担, 支援レポート送付, 変更履歴) with
+    Japanese headers.  Returns the rows written per sheet.
+    """
+    from openpyxl import Workbook
+
+    listings = {
+        "会議": store.conferences(office),
+        "ケース検討": store.reviews(office),
+        "役割分担": store.actions(office),
+        "支援レポート送付": store.issued_reports(office, include_withdrawn=True),
+    }
+    book = Workbook()
+    book.remove(book.active)
+    written = {}
+    for title, names in _EXPORT_COLUMNS.items():
+        columns = (*names, *_STAMP_COLUMNS)
+        headers = [_EXPORT_HEADER_OVERRIDES.get(n, FIELD_LABELS[n]) for n in columns]
+        records = listings[title]
+        _write_sheet(book.create_sheet(title), headers,
+                     ([getattr(r, n) for n in columns] for r in records))
+        written[title] = len(records)
+    entries = store.history(office)
+    rows = [(e.changed_at, e.changed_by, e.office, e.user_id, KIND_LABELS.get(e.record_kind, e.record_kind),
+             e.record_id, OPERATION_LABELS.get(e.operation, e.operation), FIELD_LABELS.get(name, name),
+             _cell_value(old), _cell_value(new))
+            for e in entries for name, (old, new) in e.changes.items()]
+    _write_sheet(book.create_sheet("変更履歴"), _HISTORY_HEADERS, rows)
+    written["変更履歴"] = len(rows)
+    book.save(out_path)
+    return written

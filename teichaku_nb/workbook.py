@@ -22,8 +22,12 @@ import codecs
 import csv
 import datetime as dt
 import itertools
+import os
 import pickle
 import re
+import subprocess
+import sys
+import tempfile
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -334,8 +338,46 @@ def read_source(path: Path, *, today: dt.date | None = None) -> Source:
     if path.is_dir() and not any(p.suffix.lower() == ".csv" for p in path.iterdir()):
         books = office_workbooks(path)
         if books:
-            return Source(path, [load_casebook(p, today=today) for p in books], True)
+            return Source(path, _load_all(books, today), True)
     return Source(path, [load_casebook(path, today=today)], False)
+
+
+PARALLEL_FROM = 8            # workbooks in a folder: from this many they are read side by side
+
+
+def _load_all(paths: list[Path], today: dt.date | None) -> list[CaseBook]:
+    """The workbooks of a folder of offices, in order.  A workbook's reading has a fixed cost
+    (opening, typing each column) that fifty small ones pay fifty times, so from
+    ``PARALLEL_FROM`` workbooks they are read by worker processes, one per core: each runs
+    this module (``python -m teichaku_nb.workbook``) on its share and hands its casebooks back
+    as a pickle in a private folder of ours."""
+    workers = min(len(paths) // (PARALLEL_FROM // 2), os.cpu_count() or 1)
+    if workers < 2:
+        return [load_casebook(p, today=today) for p in paths]
+    shares = [paths[k::workers] for k in range(workers)]
+    with tempfile.TemporaryDirectory(prefix="teichaku-read-") as folder:
+        outs = [Path(folder) / f"share-{k}.pickle" for k in range(workers)]
+        started = [subprocess.Popen([sys.executable, "-m", __name__, str(out), (today or dt.date.today()).isoformat(),
+                                     *map(str, share)]) for out, share in zip(outs, shares)]
+        try:
+            if any(process.wait() != 0 for process in started):
+                return [load_casebook(p, today=today) for p in paths]       # the workers said why on stderr
+        finally:
+            for process in started:
+                if process.poll() is None:
+                    process.kill()
+        read = {}
+        for out, share in zip(outs, shares):
+            with open(out, "rb") as found:
+                read.update(zip(share, pickle.load(found)))
+    return [read[p] for p in paths]
+
+
+def _read_share(out: str, today: str, *paths: str) -> None:
+    """A worker of ``_load_all``: the casebooks of ``paths`` into the pickle ``out``."""
+    books = [load_casebook(Path(p), today=dt.date.fromisoformat(today)) for p in paths]
+    with open(out, "wb") as target:
+        pickle.dump(books, target, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def load_source(path: Path, *, today: dt.date | None = None) -> tuple[list[CaseBook], bool]:
@@ -786,3 +828,7 @@ def _check_attendance(attendance: pd.DataFrame, problems: _Problems) -> pd.DataF
                       detail=lambda worked, absent, scheduled: f"出勤日数 {worked} と欠勤 {absent} の合計が"
                                                                f"所定日数 {scheduled} を超えています")
     return attendance[~duplicate].reset_index(drop=True)
+
+
+if __name__ == "__main__":          # a worker of _load_all
+    _read_share(*sys.argv[1:])

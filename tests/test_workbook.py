@@ -251,6 +251,22 @@ def test_a_folder_of_office_workbooks_gives_one_casebook_per_office(tmp_path):
     assert all(located(b) == MESSY_PROBLEMS for b in books)
 
 
+def test_a_large_folder_read_side_by_side_gives_the_same_casebooks_in_order(tmp_path, monkeypatch):
+    from teichaku_nb import workbook
+
+    monkeypatch.setattr(workbook.os, "cpu_count", lambda: 2)          # two workers, whatever the machine
+    names = [f"事業所{k:02d}.xlsx" for k in range(workbook.PARALLEL_FROM)]
+    for name in names:
+        shutil.copy(FIXTURES / "messy.xlsx", tmp_path / name)
+    source = workbook.read_source(tmp_path, today=TODAY)
+    assert source.is_offices and [b.source.name for b in source.books] == names
+    alone = workbook.load_casebook(tmp_path / names[-1], today=TODAY)
+    last = source.books[-1]
+    assert last.problems == alone.problems and last.office == alone.office
+    for frame in ("users", "contacts", "attendance", "plans", "reports"):
+        pd.testing.assert_frame_equal(getattr(last, frame), getattr(alone, frame))
+
+
 def test_the_office_name_defaults_to_the_file_name(tmp_path):
     book = casebook_from_records({"users": [], "contacts": []}, office="みなみ")
     assert book.office == "みなみ"

@@ -16,7 +16,8 @@ from dataclasses import replace
 import pandas as pd
 
 from .casebook import CaseBook
-from .rules import _period, _with_user, support_periods
+from .japanese import as_month
+from .rules import support_periods, with_user
 from .schema import SCORE_COLUMNS
 
 PROFILE_FIELDS = ("user_id", "name", "kana", "staff", "team", "employer", "job", "employment_type",
@@ -47,7 +48,7 @@ def profiles(book: CaseBook, month) -> dict[str, dict]:
     of support, 0 in its last month) and support_end_effective (支援終了予定日 or 離職日,
     whichever is first).
     """
-    month = _period(month)
+    month = as_month(month)
     periods = support_periods(book, month.end_time.normalize())
     rows = pd.concat([book.users[list(PROFILE_FIELDS)], periods[list(PERIOD_FIELDS)]], axis=1)
     return {record["user_id"]: {k: _none(v) for k, v in record.items()} for record in rows.to_dict("records")}
@@ -62,7 +63,7 @@ def profile(book: CaseBook, user_id: str, month) -> dict | None:
 
 def month_contacts(book: CaseBook, user_id: str, month) -> pd.DataFrame:
     """The user's contacts dated in ``month``, oldest first (``CONTACT_COLUMNS``)."""
-    month = _period(month)
+    month = as_month(month)
     c = book.contacts
     chosen = c[(c["user_id"] == str(user_id)) & (c["date"].dt.to_period("M") == month)]
     return chosen.sort_values(["date", "row"], kind="stable")[list(CONTACT_COLUMNS)].reset_index(drop=True)
@@ -76,7 +77,7 @@ def trends(book: CaseBook, month, months: int = 6, *, user_ids=None) -> dict[str
     遅刻 + 早退 (NA where the month has no attendance row or 所定日数 is 0); the five
     scores are the month's means over contacts with 本人 (NA where none was rated).
     """
-    month = _period(month)
+    month = as_month(month)
     index = pd.period_range(end=month, periods=months, freq="M", name="month")
     ids = list(book.users["user_id"]) if user_ids is None else [str(u) for u in user_ids]
     a = book.attendance
@@ -90,7 +91,7 @@ def trends(book: CaseBook, month, months: int = 6, *, user_ids=None) -> dict[str
         "late_early": (a["late"].fillna(0) + a["left_early"].fillna(0)).astype("Float64"),
     })
     c = book.contacts
-    c = c[c["user_id"].isin(ids) & _with_user(c)]
+    c = c[c["user_id"].isin(ids) & with_user(c)]
     c = c.assign(month=c["date"].dt.to_period("M"))
     c = c[c["month"].isin(index)]
     scores = c.groupby(["user_id", "month"])[list(SCORE_COLUMNS)].mean().astype("Float64")
@@ -108,7 +109,7 @@ def trend(book: CaseBook, user_id: str, month, months: int = 6) -> pd.DataFrame:
 
 def current_plan(book: CaseBook, user_id: str, month) -> pd.DataFrame:
     """The goals of the user's latest plan made on or before the end of ``month``."""
-    month = _period(month)
+    month = as_month(month)
     p = book.plans
     p = p[(p["user_id"] == str(user_id)) & (p["plan_date"] <= month.end_time.normalize())]
     if p.empty:

@@ -117,6 +117,17 @@ def parse_month(value) -> pd.Period | None:
     return pd.Period(year=date.year, month=date.month, freq="M")
 
 
+def as_month(value) -> pd.Period:
+    """A month given as a ``pd.Period`` or as text ``parse_month`` reads (2026-10, 令和8年10月);
+    ``ValueError`` with a Japanese message when it is neither."""
+    if isinstance(value, pd.Period):
+        return value.asfreq("M")
+    month = parse_month(value)
+    if month is None:
+        raise ValueError("年月が空です")
+    return month
+
+
 def parse_number(value) -> float | None:
     """A number, possibly with a unit (20.5時間) or thousands separators."""
     if is_blank(value):

@@ -32,7 +32,7 @@ import pandas as pd
 from . import casefile, rules
 from .casebook import ERROR, SEVERITY_LABELS, CaseBook
 from .errors import StaffError
-from .japanese import format_date, format_month, format_time
+from .japanese import as_month, format_date, format_month, format_time
 from .markup import is_blank, number, percent, render, shown
 from .records import EMPLOYER, REGIONAL, REVIEW_FIELDS, SELF, shared_fields
 from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
@@ -49,10 +49,6 @@ KIND_TITLES = {"minutes": "ケース会議 会議録", "support": "支援レポ�
 
 class ReportDataError(StaffError, ValueError):
     """The report cannot be made from this input; the message is Japanese, for staff."""
-
-
-def _month(month) -> pd.Period:
-    return month if isinstance(month, pd.Period) else pd.Period(str(month), freq="M")
 
 
 # --- loading, cached for a batch ------------------------------------------------------------
@@ -198,7 +194,7 @@ def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, s
     """One person's 支援レポート for ``month``, 本人用 or 企業用."""
     from . import charts
 
-    month = _month(month)
+    month = as_month(month)
     if audience not in AUDIENCES:
         raise ReportDataError(f"支援レポートの宛先は 本人 か 企業 にしてください（{audience!r} は使えません）")
     user_id = str(user_id)
@@ -293,7 +289,7 @@ def _conference_fields(c) -> list[tuple[str, object]]:
 
 def minutes_html(book: CaseBook, month, *, store=None, store_note: str | None = None) -> str:
     """The conference minutes of ``month``: conferences, then each case reviewed."""
-    month = _month(month)
+    month = as_month(month)
     office = book.office
     review = month_review(book, month, store)
     cases = {c.user_id: c for c in review.cases}
@@ -347,7 +343,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     """The supervisor's summary of ``month``."""
     from . import charts
 
-    month = _month(month)
+    month = as_month(month)
     m1 = month.end_time.normalize()
     review = month_review(book, month, store)
     cases = review.cases
@@ -418,7 +414,7 @@ def affected_people(book: CaseBook, user_ids) -> list[dict]:
 def checks_html(book: CaseBook, month, copies: dict[str, list[str]]) -> str:
     """What staff must know about a batch of 支援レポート: whose copies lacked unreadable rows,
     and the workbook's problems.  ``copies``: 利用者ID → the copies made (本人用, 企業用)."""
-    month = _month(month)
+    month = as_month(month)
     affected = [(p["user_id"], p["name"], p["errors"], p["warnings"], "・".join(copies[p["user_id"]]))
                 for p in affected_people(book, copies)]
     return render("documents/checks.html.j2", title=f"{format_month(month)} {KIND_TITLES['checks']}",

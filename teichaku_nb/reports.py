@@ -51,7 +51,7 @@ import pandas as pd
 from . import pdf
 from .errors import StaffError
 from .files import write_text
-from .japanese import format_month
+from .japanese import as_month, format_month
 from .paths import report_notebook_dir
 from .report_views import AUDIENCE_LABELS, AUDIENCES, KIND_TITLES
 
@@ -141,16 +141,10 @@ class Batch:
 
 
 def _month(month) -> pd.Period:
-    if isinstance(month, pd.Period):
-        return month.asfreq("M")
-    from .japanese import parse_month
     try:
-        parsed = parse_month(month)
+        return as_month(month)
     except ValueError:
-        parsed = None
-    if parsed is None:
-        raise ReportError(f"年月として読めません: {month}（例: 2026-10）")
-    return parsed
+        raise ReportError(f"年月として読めません: {month}（例: 2026-10）") from None
 
 
 def _reviewed(store, office: str, month: pd.Period) -> set[str]:

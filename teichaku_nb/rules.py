@@ -23,13 +23,14 @@ the workbook alone and ``overdue_action`` is never raised.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .casebook import CaseBook
+from .japanese import as_month, format_date
 from .records import CLOSED_STATES
-from .japanese import format_date
 from .schema import FACE_TO_FACE, PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
 
 # --- levels and the flag table ------------------------------------------------------------
@@ -45,24 +46,24 @@ class FlagKind:
     code: str       # stable: tests, JSON, filters
     level: str      # ACTION or WATCH
     label: str      # short Japanese name, for filters and legends
+    check: Callable = field(repr=False, compare=False)    # the month → {利用者ID: message}
 
 
-FLAG_KINDS: tuple[FlagKind, ...] = (
-    FlagKind("no_face_to_face", ACTION, "対面の面談なし"),
-    FlagKind("certificate_expired", ACTION, "受給者証の期限切れ"),
-    FlagKind("high_absence", ACTION, "欠勤が多い"),
-    FlagKind("low_condition_score", ACTION, "自己評価が低い"),
-    FlagKind("report_not_shared", WATCH, "支援レポート未送付"),
-    FlagKind("no_employer_contact", WATCH, "企業との連絡なし"),
-    FlagKind("plan_review_due", WATCH, "計画の見直し時期"),
-    FlagKind("certificate_expiring", WATCH, "受給者証の期限が近い"),
-    FlagKind("support_ending", WATCH, "支援終了が近い"),
-    FlagKind("contact_gap", WATCH, "本人との接触が空いている"),
-    FlagKind("attendance_worsening", WATCH, "勤怠の悪化"),
-    FlagKind("condition_declining", WATCH, "自己評価の低下"),
-    FlagKind("overdue_action", WATCH, "期限を過ぎた対応"),
-)
-FLAGS = {kind.code: kind for kind in FLAG_KINDS}
+# Every flag: registered by ``@flag`` where its check is written (below), in the order a
+# case lists its flags.
+FLAG_KINDS: list[FlagKind] = []
+FLAGS: dict[str, FlagKind] = {}
+
+
+def flag(code: str, level: str, label: str):
+    """Register the decorated function as the check of flag ``code``."""
+    def register(check):
+        kind = FlagKind(code, level, label, check)
+        FLAG_KINDS.append(kind)
+        FLAGS[code] = kind
+        return check
+    return register
+
 
 # Thresholds fixed by the rules (the others are settings of the workbook).
 ABSENCE_RATE_HIGH = 0.20        # high_absence: 欠勤 / 所定日数 in M
@@ -73,7 +74,6 @@ LOW_SCORE = 2                   # low_condition_score: a score at or below this
 SCORE_DECLINE = 1.0             # condition_declining: fall of an axis mean
 CONDITION_BASE_MONTHS = 3       # condition_declining: the months before M
 ENDING_WITHIN_MONTHS = 3        # support_ending: 支援終了予定日 up to the end of M+3
-SUPPORT_MONTHS_MAX = 42         # 3 years 6 months after hiring
 # Rates and means are floats: 0.3 − 0.2 is 0.0999…; a rise "of at least 0.10" must include it.
 _EPS = 1e-9
 
@@ -135,10 +135,6 @@ class MonthReview:
 
 # --- small helpers ---------------------------------------------------------------------------
 
-def _period(month) -> pd.Period:
-    return month if isinstance(month, pd.Period) else pd.Period(month, freq="M")
-
-
 def _first_day(month: pd.Period) -> pd.Timestamp:
     return month.start_time.normalize()
 
@@ -179,7 +175,7 @@ def _not_left_before(users: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
     return (users["status"] != LEFT).fillna(True) | (users["left_on"] >= day).fillna(False)
 
 
-def _with_user(contacts: pd.DataFrame) -> pd.Series:
+def with_user(contacts: pd.DataFrame) -> pd.Series:
     """本人との接触: 相手 is 本人 or 本人・企業."""
     return contacts["party"].isin(PARTY_WITH_USER)
 
@@ -235,7 +231,7 @@ def support_periods(book: CaseBook, on) -> pd.DataFrame:
 
 def in_service(users: pd.DataFrame, month) -> pd.Series:
     """Users in service in M: 支援開始日 ≤ m1, 支援終了予定日 ≥ m0, not left before m0."""
-    month = _period(month)
+    month = as_month(month)
     m0, m1 = _first_day(month), _last_day(month)
     return ((users["support_start"] <= m1) & (users["support_end"] >= m0)).fillna(False) \
         & _not_left_before(users, m0)
@@ -243,7 +239,7 @@ def in_service(users: pd.DataFrame, month) -> pd.Series:
 
 def starting_next_month(users: pd.DataFrame, month) -> list[str]:
     """利用者ID of users whose support starts in M+1 (and who had not left by then)."""
-    following = _period(month) + 1
+    following = as_month(month) + 1
     starts = (users["support_start"] >= _first_day(following)) & (users["support_start"] <= _last_day(following))
     chosen = users[starts.fillna(False) & _not_left_before(users, _first_day(following))]
     return sorted(chosen["user_id"].tolist())
@@ -275,10 +271,11 @@ def _last_contact(m: _Month, chosen: pd.Series) -> pd.Series:
     return m.contacts[chosen].groupby("user_id")["date"].max().reindex(m.users.index)
 
 
+@flag("no_face_to_face", ACTION, "対面の面談なし")
 def _flag_no_face_to_face(m: _Month) -> pd.Series:
     """要対応: no 対面 (対面 or 職場訪問) contact with 本人 in M."""
     c = m.contacts
-    last = _last_contact(m, _with_user(c) & c["method"].isin(FACE_TO_FACE))
+    last = _last_contact(m, with_user(c) & c["method"].isin(FACE_TO_FACE))
     flagged = last[~(last >= m.m0)]
     return _messages(flagged.index, (
         f"{m.month.month}月は本人との対面の面談がありません（最後の対面: {_day(d, m.month)}）" if pd.notna(d)
@@ -286,6 +283,7 @@ def _flag_no_face_to_face(m: _Month) -> pd.Series:
         for d in flagged))
 
 
+@flag("certificate_expired", ACTION, "受給者証の期限切れ")
 def _flag_certificate_expired(m: _Month) -> pd.Series:
     """要対応: 受給者証有効期限 < m0."""
     until = m.users["certificate_until"]
@@ -303,6 +301,7 @@ def _attendance_rates(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@flag("high_absence", ACTION, "欠勤が多い")
 def _flag_high_absence(m: _Month) -> pd.Series:
     """要対応: 欠勤 / 所定日数 in M ≥ 0.20."""
     now = _attendance_rates(m.attendance[m.attendance["month"] == m.month]).set_index("user_id")
@@ -314,9 +313,10 @@ def _flag_high_absence(m: _Month) -> pd.Series:
 
 def _scored_contacts_with_user(m: _Month) -> pd.DataFrame:
     c = m.contacts
-    return c[_with_user(c) & c[list(SCORE_COLUMNS)].notna().any(axis=1)]
+    return c[with_user(c) & c[list(SCORE_COLUMNS)].notna().any(axis=1)]
 
 
+@flag("low_condition_score", ACTION, "自己評価が低い")
 def _flag_low_condition_score(m: _Month) -> pd.Series:
     """要対応: a score ≤ 2 in the latest contact with 本人 in M (the latest that has scores)."""
     scored = _scored_contacts_with_user(m)
@@ -331,6 +331,7 @@ def _flag_low_condition_score(m: _Month) -> pd.Series:
     return _messages(flagged.index, messages)
 
 
+@flag("report_not_shared", WATCH, "支援レポート未送付")
 def _flag_report_not_shared(m: _Month) -> pd.Series:
     """注意: no 支援レポート for M recorded (sheet 支援レポート or the review store)."""
     shared = m.reports.loc[m.reports["month"] == m.month, "user_id"]
@@ -338,6 +339,7 @@ def _flag_report_not_shared(m: _Month) -> pd.Series:
     return _messages(flagged, (f"{m.month.month}月の支援レポートを渡した記録がありません" for _ in flagged))
 
 
+@flag("no_employer_contact", WATCH, "企業との連絡なし")
 def _flag_no_employer_contact(m: _Month) -> pd.Series:
     """注意: no contact with 企業 or 本人・企業 in M."""
     last = _last_contact(m, m.contacts["party"].isin(PARTY_WITH_EMPLOYER))
@@ -348,6 +350,7 @@ def _flag_no_employer_contact(m: _Month) -> pd.Series:
         for d in flagged))
 
 
+@flag("plan_review_due", WATCH, "計画の見直し時期")
 def _flag_plan_review_due(m: _Month) -> pd.Series:
     """注意: no plan yet, or the latest 計画作成日 + 計画見直し間隔 ≤ m1."""
     latest = m.plans.groupby("user_id")["plan_date"].max().reindex(m.users.index)
@@ -359,6 +362,7 @@ def _flag_plan_review_due(m: _Month) -> pd.Series:
         for d in flagged))
 
 
+@flag("certificate_expiring", WATCH, "受給者証の期限が近い")
 def _flag_certificate_expiring(m: _Month) -> pd.Series:
     """注意: m0 ≤ 受給者証有効期限 < the last day of M+1."""
     until = m.users["certificate_until"]
@@ -367,6 +371,7 @@ def _flag_certificate_expiring(m: _Month) -> pd.Series:
     return _messages(flagged.index, (f"受給者証の有効期限が近づいています（{format_date(d)}）" for d in flagged))
 
 
+@flag("support_ending", WATCH, "支援終了が近い")
 def _flag_support_ending(m: _Month) -> pd.Series:
     """注意: 支援終了予定日 ≤ m1 + 3 months (the last day of M+3): prepare the handover."""
     end = m.users["support_end"]
@@ -375,9 +380,10 @@ def _flag_support_ending(m: _Month) -> pd.Series:
         f"支援終了予定日が近づいています（{format_date(d)}）。引き継ぎの準備を" for d in flagged))
 
 
+@flag("contact_gap", WATCH, "本人との接触が空いている")
 def _flag_contact_gap(m: _Month) -> pd.Series:
     """注意: the last contact with 本人 on or before m1 is more than 面談間隔警告 days before m1."""
-    last = _last_contact(m, _with_user(m.contacts))
+    last = _last_contact(m, with_user(m.contacts))
     days = (m.m1 - last).dt.days
     flagged = last[last.isna() | (days > m.contact_gap_days).fillna(False)]
     return _messages(flagged.index, (
@@ -386,6 +392,7 @@ def _flag_contact_gap(m: _Month) -> pd.Series:
         for d in flagged))
 
 
+@flag("attendance_worsening", WATCH, "勤怠の悪化")
 def _flag_attendance_worsening(m: _Month) -> pd.Series:
     """注意: against the mean of up to 3 earlier months with 勤怠 rows, 欠勤率 up by ≥ 0.10
     or 遅刻+早退 up by ≥ 3."""
@@ -413,6 +420,7 @@ def _flag_attendance_worsening(m: _Month) -> pd.Series:
     return _messages(flagged.index, messages)
 
 
+@flag("condition_declining", WATCH, "自己評価の低下")
 def _flag_condition_declining(m: _Month) -> pd.Series:
     """注意: an axis's mean over M's contacts with 本人 is ≥ 1.0 below its mean over the 3 months before M."""
     scored = _scored_contacts_with_user(m)
@@ -437,7 +445,7 @@ def overdue_actions(open_actions: pd.DataFrame | None, month, user_ids) -> pd.Da
     ``open_actions`` comes from the review store: rows with user_id, content, due_on, and
     optionally status (完了 / 中止 are closed) and month (the conference's target month).
     """
-    month = _period(month)
+    month = as_month(month)
     if open_actions is None or open_actions.empty:
         return pd.DataFrame(columns=["user_id", "content", "due_on"])
     open_ = open_actions[open_actions["user_id"].isin(list(user_ids))].copy()
@@ -450,6 +458,7 @@ def overdue_actions(open_actions: pd.DataFrame | None, month, user_ids) -> pd.Da
     return open_[keep].sort_values(["user_id", "due_on"])
 
 
+@flag("overdue_action", WATCH, "期限を過ぎた対応")
 def _flag_overdue_action(m: _Month) -> pd.Series:
     """注意: an open action from an earlier conference is past its 期限 at m1 (期限 < m1).
     Without the review store (``open_actions``) nothing is raised."""
@@ -460,25 +469,6 @@ def _flag_overdue_action(m: _Month) -> pd.Series:
         messages.append("期限を過ぎた対応があります: " + "、".join(
             f"「{r.content}」（期限 {_day(r.due_on, m.month)}）" for r in rows.itertuples()))
     return _messages(users, messages)
-
-
-# The table's order: a case lists its flags in this order.
-_FLAG_FUNCTIONS = {
-    "no_face_to_face": _flag_no_face_to_face,
-    "certificate_expired": _flag_certificate_expired,
-    "high_absence": _flag_high_absence,
-    "low_condition_score": _flag_low_condition_score,
-    "report_not_shared": _flag_report_not_shared,
-    "no_employer_contact": _flag_no_employer_contact,
-    "plan_review_due": _flag_plan_review_due,
-    "certificate_expiring": _flag_certificate_expiring,
-    "support_ending": _flag_support_ending,
-    "contact_gap": _flag_contact_gap,
-    "attendance_worsening": _flag_attendance_worsening,
-    "condition_declining": _flag_condition_declining,
-    "overdue_action": _flag_overdue_action,
-}
-assert tuple(_FLAG_FUNCTIONS) == tuple(FLAGS), "one function per flag, in the table's order"
 
 
 def _as_months(values: pd.Series) -> pd.Series:
@@ -538,13 +528,12 @@ def agenda(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
     (user_id, month) and ``open_actions`` (user_id, content, due_on, [status], [month])
     come from the review store when there is one.
     """
-    month = _period(month)
+    month = as_month(month)
     m = _month_context(book, month, shared_reports, open_actions)
     flags: dict[str, list[Flag]] = {user_id: [] for user_id in m.users.index}
-    for code, check in _FLAG_FUNCTIONS.items():
-        level = FLAGS[code].level
-        for user_id, message in check(m).items():
-            flags[user_id].append(Flag(code, level, message))
+    for kind in FLAG_KINDS:
+        for user_id, message in kind.check(m).items():
+            flags[user_id].append(Flag(kind.code, kind.level, message))
 
     periods = support_periods(book, m.m1)[["user_id", "month_n", "months_left"]]
     people = m.users[["user_id", "name", "staff", "team", "support_end"]].reset_index(drop=True) \

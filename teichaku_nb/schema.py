@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FORMAT_VERSION = 1
-
 # Column kinds.
 TEXT = "text"          # free text, NFKC-normalised and stripped
 ID = "id"              # text that must never be read as a number (001 stays 001)

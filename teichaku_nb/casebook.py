@@ -92,6 +92,11 @@ class CaseBook:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def names(self) -> dict[str, str]:
+        """利用者ID → 氏名."""
+        return dict(zip(self.users["user_id"], self.users["name"]))
+
     def problems_of(self, user_id: str) -> list[Problem]:
         """The problems in rows about this person (what a copy made for them had to leave out)."""
         return [p for p in self.problems if p.user_id == str(user_id)]

@@ -557,7 +557,7 @@ def _review_block(book: CaseBook, review) -> str:
             lines += [" " * indent + part for part in parts[1:]]
     else:
         lines.append("この月に支援中の利用者はいません。")
-    names = dict(zip(book.users["user_id"], book.users["name"]))
+    names = book.names
     starting = "、".join(f"{uid} {names.get(uid, '')}".strip() for uid in review.starting_next_month)
     lines.append(f"来月から支援開始: {starting or 'なし'}")
     return "\n".join(line.rstrip() for line in lines)
@@ -771,7 +771,7 @@ def cmd_sent(args) -> int:
     if book is None:
         return EXIT_INPUT
     known = {book.office: book.users["user_id"]}
-    names = dict(zip(book.users["user_id"], book.users["name"]))
+    names = book.names
     try:
         if args.recipient or args.withdraw is not None:
             store = open_store(args.db, book_path=args.book, known_users=known)    # recording is on purpose

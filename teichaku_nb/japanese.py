@@ -173,6 +173,21 @@ def format_date(date, *, year: bool = True) -> str:
     return f"{date.year}年{date.month}月{date.day}日" if year else f"{date.month}月{date.day}日"
 
 
+def format_number(value) -> str:
+    """3, 1.3 (one decimal at most), or — when missing."""
+    if value is None or pd.isna(value):
+        return "—"
+    shown = round(float(value), 1)
+    return f"{shown:.0f}" if shown == int(shown) else f"{shown:.1f}"
+
+
+def format_percent(fraction) -> str:
+    """A fraction as 25%, 12.5% (one decimal at most), or — when missing."""
+    if fraction is None or pd.isna(fraction):
+        return "—"
+    return format_number(float(fraction) * 100) + "%"
+
+
 def format_month(month: pd.Period) -> str:
     return f"{month.year}年{month.month}月"
 

@@ -8,7 +8,7 @@ filters give values as staff read them:
 - ``show``: dates as 2026年10月3日, months as 2026年10月, lists joined with 、, missing or
   blank as — (or the text given);
 - ``lines``: ``show`` with line breaks kept (escaped, then ``<br>``);
-- ``percent`` (12.5%), ``number`` (3, 1.3), ``flag_label`` (a flag's Japanese name).
+- ``percent`` (25%, 12.5%), ``number`` (3, 1.3), ``flag_label`` (a flag's Japanese name).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .japanese import format_date, format_month
+from .japanese import format_date, format_month, format_number, format_percent
 
 NO_VALUE = "—"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "html"
@@ -69,19 +69,6 @@ def esc_lines(value, empty: str = NO_VALUE) -> Markup:
     return Markup(text)
 
 
-def percent(value) -> str:
-    """12.5% (one decimal), or — when missing."""
-    return NO_VALUE if is_missing(value) else f"{float(value):.1%}"
-
-
-def number(value) -> str:
-    """3 or 1.3, or — when missing."""
-    if is_missing(value):
-        return NO_VALUE
-    value = round(float(value), 1)
-    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
-
-
 def flag_label(code: str) -> str:
     """A flag's Japanese name (the code itself only if no flag has it)."""
     from .rules import FLAGS
@@ -93,7 +80,7 @@ def flag_label(code: str) -> str:
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=AUTOESCAPE,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(show=shown, lines=esc_lines, percent=percent, number=number, flag_label=flag_label)
+    env.filters.update(show=shown, lines=esc_lines, percent=format_percent, number=format_number, flag_label=flag_label)
     env.tests.update(blank=is_blank)
     return env
 

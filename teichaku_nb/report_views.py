@@ -32,8 +32,8 @@ import pandas as pd
 from . import casefile, rules
 from .casebook import ERROR, SEVERITY_LABELS, CaseBook
 from .errors import StaffError
-from .japanese import as_month, format_date, format_month, format_time
-from .markup import is_blank, number, percent, render, shown
+from .japanese import as_month, format_date, format_month, format_number, format_percent, format_time
+from .markup import is_blank, render, shown
 from .records import EMPLOYER, REGIONAL, REVIEW_FIELDS, SELF, shared_fields
 from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
 from .store import month_review
@@ -216,7 +216,7 @@ def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, s
         contacts = contacts[contacts["party"].isin(set(PARTY_WITH_USER) | set(PARTY_WITH_EMPLOYER))]
         plan = plan[plan["domain"] == WORK_DOMAIN]
     latest = trend.iloc[-1]
-    scores = [(SCORE_LABELS[c], number(latest[c])) for c in SCORE_COLUMNS if not pd.isna(latest[c])] if full else None
+    scores = [(SCORE_LABELS[c], format_number(latest[c])) for c in SCORE_COLUMNS if not pd.isna(latest[c])] if full else None
     has_trend = not trend[["attendance_rate", "late_early"] + (list(SCORE_COLUMNS) if full else [])].isna().all().all()
     alt = "直近6か月の出勤率と遅刻・早退" + ("、体調などの自己評価の推移" if full else "の推移")
     review = store.review(book.office, user_id, month) if store is not None else None
@@ -293,7 +293,7 @@ def minutes_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     office = book.office
     review = month_review(book, month, store)
     cases = {c.user_id: c for c in review.cases}
-    names = dict(zip(book.users["user_id"], book.users["name"]))
+    names = book.names
     notes, entries = [], []
     conferences = reviews = None
     if store is None:
@@ -348,7 +348,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     review = month_review(book, month, store)
     cases = review.cases
     n = len(cases)
-    names = dict(zip(book.users["user_id"], book.users["name"]))
+    names = book.names
     counts = review.level_counts()
     people = [("支援中の利用者", f"{n}人"), ("区分", "・".join(f"{k} {v}人" for k, v in counts.items())),
               ("来月から支援開始", "、".join(f"{u} {names.get(u, '')}" for u in review.starting_next_month) or "なし")]
@@ -357,7 +357,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     for label, code in (("本人との対面の面談（毎月）", "no_face_to_face"), ("支援レポートの送付", "report_not_shared"),
                         ("個別支援計画の見直し", "plan_review_due")):
         lacking = [c for c in cases if code in c.codes]
-        compliance.append((label, f"{n - len(lacking)} / {n}人", percent((n - len(lacking)) / n) if n else "—",
+        compliance.append((label, f"{n - len(lacking)} / {n}人", format_percent((n - len(lacking)) / n) if n else "—",
                            "、".join(f"{c.user_id} {c.name}" for c in lacking) or "なし"))
 
     flags, flag_counts = [], {}
@@ -400,7 +400,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
 def affected_people(book: CaseBook, user_ids) -> list[dict]:
     """The people among ``user_ids`` whose own rows have errors (their copies were made from the
     readable values): user_id, name, errors, warnings."""
-    names = dict(zip(book.users["user_id"], book.users["name"]))
+    names = book.names
     found = []
     for user_id in user_ids:
         mine = book.problems_of(user_id)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .casebook import CaseBook
-from .japanese import as_month, format_date
+from .japanese import as_month, format_date, format_number, format_percent
 from .records import CLOSED_STATES
 from .schema import FACE_TO_FACE, PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
 
@@ -146,18 +146,6 @@ def _last_day(month: pd.Period) -> pd.Timestamp:
 def _day(date, month: pd.Period) -> str:
     """9月10日, or 2025年9月10日 when the year is not M's."""
     return format_date(date, year=date.year != month.year)
-
-
-def _percent(value: float) -> str:
-    """25%, 12.5%."""
-    shown = round(value * 100, 1)
-    return f"{shown:.0f}%" if shown == int(shown) else f"{shown:.1f}%"
-
-
-def _number(value: float) -> str:
-    """3, 1.3."""
-    shown = round(float(value), 1)
-    return f"{shown:.0f}" if shown == int(shown) else f"{shown:.1f}"
 
 
 def format_rate(rate: float | None) -> str:
@@ -307,7 +295,7 @@ def _flag_high_absence(m: _Month) -> pd.Series:
     now = _attendance_rates(m.attendance[m.attendance["month"] == m.month]).set_index("user_id")
     flagged = now[(now["absence_rate"] >= ABSENCE_RATE_HIGH - _EPS).fillna(False)]
     return _messages(flagged.index, (
-        f"欠勤率 {_percent(r.absence_rate)}（所定{r.scheduled_days}日・欠勤{r.absent}日）"
+        f"欠勤率 {format_percent(r.absence_rate)}（所定{r.scheduled_days}日・欠勤{r.absent}日）"
         for r in flagged.itertuples()))
 
 
@@ -411,11 +399,11 @@ def _flag_attendance_worsening(m: _Month) -> pd.Series:
     for r in flagged.to_dict("records"):
         parts = []
         if r["rate_up"]:
-            parts.append(f"欠勤率 {_percent(r['absence_rate'])}"
-                         f"（前{r['rate_months']}か月平均 {_percent(r['absence_rate_base'])}）")
+            parts.append(f"欠勤率 {format_percent(r['absence_rate'])}"
+                         f"（前{r['rate_months']}か月平均 {format_percent(r['absence_rate_base'])}）")
         if r["late_up"]:
-            parts.append(f"遅刻・早退 {_number(r['late_early'])}回"
-                         f"（前{r['months']}か月平均 {_number(r['late_early_base'])}回）")
+            parts.append(f"遅刻・早退 {format_number(r['late_early'])}回"
+                         f"（前{r['months']}か月平均 {format_number(r['late_early_base'])}回）")
         messages.append("、".join(parts))
     return _messages(flagged.index, messages)
 

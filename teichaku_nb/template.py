@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import schema
+from .japanese import format_number
 from .files import replacing
 
 GUIDE_TITLE = "説明"
@@ -56,12 +57,8 @@ def _constraint(column: schema.Column) -> str:
         return " / ".join(column.choices)
     if column.min is not None:
         unit = "整数" if column.kind in (schema.INT, schema.SCORE) else "数値"
-        return f"{_number(column.min)}〜{_number(column.max)}の{unit}"
+        return f"{format_number(column.min)}〜{format_number(column.max)}の{unit}"
     return ""
-
-
-def _number(value) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _header_cell(cell, required: bool) -> None:
@@ -98,11 +95,11 @@ def _validation(column: schema.Column) -> DataValidation | None:
         message = f"{what}は一覧から選んでください: {' / '.join(column.choices)}"
     elif column.kind in (schema.INT, schema.SCORE):
         validation = DataValidation(type="whole", operator="between", allow_blank=True,
-                                    formula1=_number(column.min), formula2=_number(column.max))
+                                    formula1=format_number(column.min), formula2=format_number(column.max))
         message = f"{what}は{_constraint(column)}で入力してください"
     elif column.kind == schema.NUMBER:
         validation = DataValidation(type="decimal", operator="between", allow_blank=True,
-                                    formula1=_number(column.min), formula2=_number(column.max))
+                                    formula1=format_number(column.min), formula2=format_number(column.max))
         message = f"{what}は{_constraint(column)}で入力してください"
     elif column.kind == schema.DATE:
         validation = DataValidation(type="date", operator="between", allow_blank=True,

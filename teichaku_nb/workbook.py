@@ -685,7 +685,7 @@ def _convert(sheet: schema.Sheet, column: schema.Column, cells: pd.Series, rows:
         wrong = numeric.notna() & ((numeric < column.min) | (numeric > column.max))
         problems.add_each(ERROR, sheet.title, column.header, "out_of_range", rows[wrong], numeric[wrong],
                           detail=lambda value: f"{int(value) if float(value).is_integer() else value} は範囲外です"
-                                               f"（{_fmt(column.min)}〜{_fmt(column.max)}）")
+                                               f"（{japanese.format_number(column.min)}〜{japanese.format_number(column.max)}）")
         values = values.where(~wrong, None)
         bad |= wrong
     if column.kind == schema.DATE and column.past:
@@ -701,10 +701,6 @@ def _control_detail(value: str) -> str:
     found = "・".join(dict.fromkeys(f"U+{ord(c):04X}" for c in _CONTROL.findall(value)))
     return (f"見えない制御文字（{found}）が入っていたため、取り除いて読みました。"
             "ほかのシステムから貼り付けた値に多い文字です。セルを入力し直してください")
-
-
-def _fmt(number) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
 
 
 def _typed(column: schema.Column, values: pd.Series) -> pd.Series:

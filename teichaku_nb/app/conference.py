@@ -138,7 +138,7 @@ class ConferenceModel(t.HasTraits):
         self.meeting.set_context(self.store, self.book.office, self.today)
         self.meeting.month = ""                      # read afresh for this office
         self.sending.set_context(self.store, self.book.office,
-                                 dict(zip(self.book.users["user_id"], self.book.users["name"])), self.today)
+                                 self.book.names, self.today)
         self.sending.month = ""
         self._reverting = True
         try:
@@ -166,7 +166,7 @@ class ConferenceModel(t.HasTraits):
             counts = opens["user_id"].value_counts().to_dict() if len(opens) else {}
             reviewed = {r.user_id for r in self.store.reviews(office, month)}
         self.month_review = month_review(self.book, month, self.store)
-        names = dict(zip(self.book.users["user_id"], self.book.users["name"]))
+        names = self.book.names
         self.agenda.month_label = month_label(month)
         self.agenda.set_review(self.month_review, team=self.header.team, open_actions=counts,
                                reviewed=reviewed, names=names)

@@ -15,7 +15,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -492,8 +491,10 @@ def _problem_line(book: CaseBook) -> str | None:
 
 
 def _display_width(text: str) -> int:
-    """Columns a terminal gives the text: wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    """Columns a terminal gives the text (wide and full-width characters take two)."""
+    from wcwidth import wcswidth
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)          # a control character: count it as one
 
 
 def _pad(text: str, width: int) -> str:

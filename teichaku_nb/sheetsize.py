@@ -3,7 +3,7 @@
 python-calamine turns a sheet into one dense grid spanning every cell that holds a value:
 one value at XFD1048576 asks for 16,384 × 1,048,576 cells (512 GiB: the process aborts), one
 at Z1048576 for 27 million (about 1 GiB).  So the extent of each sheet is measured first, on
-the file itself, and ``workbook.read_sheets`` refuses a sheet that is too large before
+the file itself, and ``reading.read_sheets`` refuses a sheet that is too large before
 calamine touches it.
 
 - xlsx / xlsm: each worksheet's XML is decompressed in chunks and searched with regular

@@ -1,25 +1,20 @@
 """Read an office's case workbook, forgive what real spreadsheets look like, name every problem.
 
-Two stages, readable on their own:
+Two stages:
 
-1. *reading*: a source (xlsx / xlsm / xls / ods through python-calamine, or a folder of
-   CSV files in UTF-8 or cp932) becomes raw sheets: lists of cell values with the row
-   number staff see.  A file that cannot be opened is one ``unreadable`` problem; so is a
-   sheet larger than the format allows (``MAX_ROWS``, ``MAX_COLUMNS``, ``MAX_AREA``,
-   ``MAX_FILLED``), found before its cells are read (``sheetsize.py``), which keeps the
-   memory of any input under 1 GiB.
-2. *building*: each raw sheet is matched against ``schema.py`` (header row found among
+1. *reading* (``reading.py``): a source becomes raw sheets (cell values with the row number
+   staff see); a file that cannot be opened, or a sheet larger than the format allows, is
+   one ``unreadable`` problem;
+2. *building* (here): each raw sheet is matched against ``schema.py`` (header row found among
    the top rows, columns in any order), every cell is normalised and typed, and every
    problem is reported with sheet, row and column (the first ``MAX_PROBLEMS`` of each code
    and sheet; the rest are counted in one line).  The result is a ``CaseBook``.
 
-The contract is shared/workbook-format.md.  Nothing here writes to the source.
+The format is described in docs/workbook-format.md.  Nothing here writes to the source.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import itertools
 import os
@@ -28,261 +23,20 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
-import python_calamine
 
-from . import japanese, schema, sheetsize
+from . import japanese, schema
 from .casebook import CODE_LABELS, ERROR, SEVERITY_LABELS, WARNING, CaseBook, Problem, Settings
-from .errors import StaffError
+from .reading import SPREADSHEET_SUFFIXES, RawSheet, Unreadable, read_sheets
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 HEADER_SEARCH_ROWS = 10
-CSV_ENCODINGS = ("utf-8-sig", "cp932")
-CSV_ENCODING_NAMES = "UTF-8・Shift_JIS（cp932）・JIS（ISO-2022-JP）・UTF-16"
-
-# The largest sheet read (README, 形式): beyond it a sheet is refused before its cells are read.
-MAX_ROWS = 1_048_576          # Excel's own last row
-MAX_COLUMNS = 200             # column GR
-MAX_AREA = 12_600_000         # rows × columns of the range holding values (12 columns: every row)
-MAX_FILLED = 2_250_000        # cells holding a value (all of them distinct texts: about 0.9 GiB)
-MAX_CSV_BYTES = 128 * 2**20   # one CSV file
-MAX_CELL_CHARS = 1_000_000    # one CSV cell (Excel's own cells hold 32,767)
 MAX_PROBLEMS = 100            # problems listed with their places per code and sheet; the rest counted
-_SHARED_TEXTS = 100_000       # distinct texts of a sheet kept to share equal ones (_python_rows)
 
 # Characters nobody types: NUL and the other control characters (tab and line breaks are text).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-@dataclass
-class RawSheet:
-    title: str            # the sheet name as written (spaces kept)
-    rows: list            # cell values (a list or tuple per row); row i is the sheet's row ``first_row + i``
-    first_row: int = 1
-
-
-class Unreadable(StaffError):
-    """The source cannot be opened; the message is Japanese and says why."""
-
-
-# --- stage 1: reading -------------------------------------------------------------------
-
-def read_sheets(path: Path) -> list[RawSheet]:
-    """Every sheet of a workbook file, or every CSV file of a folder.
-
-    Only the sheets of the format (``schema``) are read cell by cell; any other sheet is
-    given by its name alone (its rows are empty), so in an xlsx file a large sheet of notes
-    costs nothing.  calamine parses an ods or xls file whole when it opens it, so there
-    every sheet is measured (and refused when too large) before opening.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise Unreadable(f"{path} が見つかりません")
-    if path.is_dir():
-        return _read_csv_folder(path)
-    if path.suffix.lower() == ".csv":
-        raise Unreadable(f"{path.name} はCSVファイル1つです。シートごとのCSV（利用者.csv、面談記録.csv など）を"
-                         "1つのフォルダに入れ、そのフォルダを指定してください")
-    if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
-        raise Unreadable(f"{path.name} は表計算のファイルではありません（.xlsx、.xlsm、.xls、.ods を指定してください）")
-    if path.stat().st_size == 0:
-        raise Unreadable(f"{path.name} は空のファイルです")
-    measured = None
-    if path.suffix.lower() in (".ods", ".xls"):          # calamine parses every sheet when it opens these
-        try:
-            measured = sheetsize.extents(path)
-        except Exception as error:
-            raise Unreadable(_unreadable_reason(path, error)) from error
-        for name, extent in measured.items():
-            _check_size(path, name, extent)
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        names = workbook.sheet_names
-    except Exception as error:  # calamine raises several error types for bad files
-        raise Unreadable(_unreadable_reason(path, error)) from error
-    sheets = []
-    with _Measuring(path, [name for name in names if _is_read(name)], measured) as extents:
-        for name in names:
-            if not _is_read(name):
-                sheets.append(RawSheet(name, []))
-                continue
-            _check_size(path, name, extents.get(name))            # before calamine builds the grid
-            try:
-                sheet = workbook.get_sheet_by_name(name)
-            except Exception as error:
-                raise Unreadable(_unreadable_reason(path, error)) from error
-            last_row, last_column = sheet.end
-            if sheet.height and sheet.width:                 # again, before any cell is converted (an xls
-                _check_size(path, name, sheetsize.Extent(last_row + 1, last_column + 1))   # not measured)
-            sheets.append(RawSheet(name, _python_rows(sheet)))
-            del sheet                                         # frees calamine's grid before the next sheet
-    return sheets
-
-
-class _Measuring:
-    """The sheets' extents, measured in a thread one sheet ahead of the reading (calamine
-    lets go of the GIL while it parses, so measuring costs little time), or given measured.
-    ``get(name)`` waits for that sheet's extent (None when it could not be measured)."""
-
-    def __init__(self, path: Path, names: list[str], measured: dict[str, sheetsize.Extent] | None = None):
-        self.path, self.names = path, names
-        self.found: dict[str, sheetsize.Extent] = dict(measured or {})
-        self.done = threading.Condition()
-        self.finished = measured is not None             # measured already: nothing to wait for
-        self.error: BaseException | None = None
-        self.stop = False
-        self.thread = threading.Thread(target=self._measure, name="teichaku-sheetsize", daemon=True)
-
-    def _measure(self) -> None:
-        try:
-            for name, extent in sheetsize.each_extent(self.path, set(self.names)):
-                with self.done:
-                    self.found[name] = extent
-                    self.done.notify_all()
-                if self.stop:
-                    break
-        except BaseException as error:       # reported to the reader, which is the one to raise
-            self.error = error
-        finally:
-            with self.done:
-                self.finished = True
-                self.done.notify_all()
-
-    def get(self, name: str) -> sheetsize.Extent | None:
-        with self.done:
-            self.done.wait_for(lambda: name in self.found or self.finished)
-            if name not in self.found and self.error is not None:
-                raise Unreadable(_unreadable_reason(self.path, self.error)) from self.error
-            return self.found.get(name)
-
-    def __enter__(self) -> _Measuring:
-        if not self.finished:
-            self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop = True
-        if self.thread.is_alive():
-            self.thread.join()
-
-
-def _is_read(name: str) -> bool:
-    title = japanese.clean(name)
-    return title in schema.TABLES_BY_TITLE or title == schema.SETTINGS_TITLE
-
-
-def _python_rows(sheet) -> list[tuple]:
-    """The sheet's rows from row 1 as tuples without their trailing empty cells.  Equal texts
-    share one string object (a 面談記録 repeats its 方法, 相手 and 担当者 on every row), which
-    halves the memory of a large sheet."""
-    rows = []
-    same: dict[str, str] = {}
-    keep = same.setdefault
-    for row in sheet.iter_rows():
-        while row and row[-1] == "":
-            row.pop()
-        rows.append(tuple([keep(v, v) if v.__class__ is str else v for v in row]))
-        if len(same) > _SHARED_TEXTS:                   # mostly distinct texts: sharing would cost more
-            keep = same.get
-    return rows
-
-
-def size_problem(extent: sheetsize.Extent) -> str | None:
-    """Why a sheet of this extent is not read (Japanese), or None when it is within the limits."""
-    if extent.columns > MAX_COLUMNS:
-        return f"{extent.columns:,}列あります（{MAX_COLUMNS}列まで）"
-    if extent.rows > MAX_ROWS:
-        return f"{extent.rows:,}行あります（{MAX_ROWS:,}行まで）"
-    if extent.area > MAX_AREA:
-        return (f"値の入っている範囲が {extent.rows:,}行 × {extent.columns}列 = {extent.area:,}セルあります"
-                f"（行数×列数 {MAX_AREA:,}セルまで）")
-    if extent.filled is not None and extent.filled > MAX_FILLED:
-        return f"値の入ったセルが {extent.filled:,}個あります（{MAX_FILLED:,}個まで）"
-    return None
-
-
-def _check_size(path: Path, sheet: str, extent: sheetsize.Extent | None) -> None:
-    reason = size_problem(extent) if extent is not None else None
-    if reason:
-        raise Unreadable(f"{path.name} のシート「{japanese.clean(sheet)}」は大きすぎるため読み込みません: {reason}。"
-                         f"値の入っている範囲は A1:{extent.last_cell} です。離れたセルに入っている値を消すか、"
-                         "シートを分けて保存し直してください")
-
-
-def _unreadable_reason(path: Path, error: Exception) -> str:
-    with path.open("rb") as f:
-        head = f.read(8)
-    if path.suffix.lower() in (".xlsx", ".xlsm") and head.startswith(b"\xd0\xcf\x11\xe0"):
-        return f"{path.name} はパスワードで保護されているため開けません。保護を外して保存し直してください"
-    return f"{path.name} を表計算のファイルとして開けません（壊れているか、別の形式のファイルです）"
-
-
-def _read_csv_folder(folder: Path) -> list[RawSheet]:
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and not p.name.startswith("."))
-    if not files:
-        raise Unreadable(f"フォルダ {folder} にCSVファイルがありません")
-    return [RawSheet(path.stem, _read_csv(path) if _is_read(path.stem) else []) for path in files]
-
-
-def _csv_encoding(path: Path) -> str:
-    """The encoding the whole file decodes in: UTF-16 by its BOM (or its zero bytes), JIS by
-    its escape sequences, else UTF-8, else cp932 (Japanese Excel's "CSV")."""
-    with path.open("rb") as f:
-        head = f.read(1 << 16)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ("utf-16",)
-    elif head.count(0) * 20 > len(head) and max(odd := head[1::2].count(0), even := head[0::2].count(0)) * 10 > \
-            (odd + even) * 9:                                # UTF-16 without its BOM: ASCII's zero bytes on one side
-        candidates = ("utf-16-le",) if odd > even else ("utf-16-be",)
-    elif b"\x1b$" in head:
-        candidates = ("iso2022_jp_ext",)
-    else:
-        candidates = CSV_ENCODINGS
-    for encoding in candidates:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            with path.open("rb") as f:
-                while block := f.read(1 << 20):
-                    decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise Unreadable(f"{path.name} の文字コードが読めません。{CSV_ENCODING_NAMES} のどれかで保存してください"
-                     "（Excel なら「CSV UTF-8（コンマ区切り）」か「CSV（コンマ区切り）」）")
-
-
-def _read_csv(path: Path) -> list:
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise Unreadable(f"{path.name} は大きすぎるため読み込みません（{size / 2**20:,.0f} MB。CSVは1ファイル "
-                         f"{MAX_CSV_BYTES // 2**20} MB まで）")
-    encoding = _csv_encoding(path)
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
-    rows, filled, columns = [], 0, 0
-    with path.open(encoding=encoding, newline="") as f:
-        reader = csv.reader(f)
-        try:
-            for row in reader:
-                while row and row[-1] == "":
-                    row.pop()
-                rows.append(row or ())
-                filled += len(row)
-                columns = max(columns, len(row))
-                if len(rows) > MAX_ROWS or columns > MAX_COLUMNS or filled > MAX_FILLED:
-                    extent = sheetsize.Extent(len(rows), columns, filled)
-                    raise Unreadable(f"{path.name} は大きすぎるため読み込みません: {size_problem(extent)}")
-        except csv.Error as error:
-            if "field larger than field limit" in str(error):
-                raise Unreadable(f"{path.name} の {reader.line_num}行目に長すぎるセルがあります"
-                                 f"（{MAX_CELL_CHARS:,}文字まで）") from None
-            raise Unreadable(f"{path.name} をCSVとして読めません（{reader.line_num}行目: 引用符「\"」の対応が"
-                             "崩れているか、文字でないデータが入っています）") from None
-    return rows
 
 
 # --- entry points ----------------------------------------------------------------------------

@@ -240,7 +240,7 @@ def test_a_csv_cell_longer_than_the_csv_module_takes_is_read(tmp_path):
 
 
 def test_a_csv_cell_past_the_limit_is_refused_in_japanese(tmp_path):
-    from teichaku_nb.workbook import MAX_CELL_CHARS
+    from teichaku_nb.reading import MAX_CELL_CHARS
     book = load_casebook(_csv_folder(tmp_path, "utf-8", note="あ" * (MAX_CELL_CHARS + 1)), today=TODAY)
     assert [p.code for p in book.problems] == ["unreadable"]
     assert "面談記録.csv の 2行目に長すぎるセルがあります（1,000,000文字まで）" == book.problems[0].message

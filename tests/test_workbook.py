@@ -175,7 +175,8 @@ def test_a_sheet_without_any_header_row():
     records = {"users": [], "contacts": []}
     book = casebook_from_records(records)
     assert book.ok
-    from teichaku_nb.workbook import RawSheet, build_casebook
+    from teichaku_nb.reading import RawSheet
+    from teichaku_nb.workbook import build_casebook
     book = build_casebook([RawSheet("利用者", [["名簿"], ["a", "b"]]), RawSheet("面談記録", [])],
                           source=Path("x.xlsx"), office="x", today=TODAY)
     missing = {(p.sheet, p.column) for p in book.problems if p.code == "missing_column"}

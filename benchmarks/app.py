@@ -56,7 +56,7 @@ class Server:
     """A Voila server as ``teichaku app`` starts it; its log is watched for the kernel pool."""
 
     def __init__(self, notebook: Path, env: dict[str, str], port: int):
-        from teichaku_nb.app import launcher
+        from teichaku_nb.server import launcher
         self.launcher = launcher
         self.token = "bench-" + os.urandom(16).hex()
         self.url = f"http://127.0.0.1:{port}/?token={self.token}"
@@ -129,7 +129,7 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from teichaku_nb.app import launcher
+    from teichaku_nb.server import launcher
     from teichaku_nb.paths import BOOK_ENV, DB_ENV, DEMO_ENV
     from teichaku_nb.demo import make_demo
 

@@ -17,7 +17,8 @@ import pytest
 
 from teichaku_nb.app import ConferenceApp, ConferenceModel
 from teichaku_nb import paths
-from teichaku_nb.app import launcher
+from teichaku_nb.cli import records_location
+from teichaku_nb.server import launcher
 from teichaku_nb.app.case import support_text
 from teichaku_nb.app.header import default_month
 from teichaku_nb.rules import LEVELS
@@ -421,9 +422,14 @@ def test_a_failing_callback_is_logged_and_shown_in_japanese(app, caplog, monkeyp
 
 # --- launcher ----------------------------------------------------------------------------------
 
+def plan(*args, **kwargs):
+    """``launcher.plan`` with the store's location of the records, as ``teichaku app`` passes it."""
+    return launcher.plan(*args, locate_records=records_location, **kwargs)
+
+
 def test_the_demo_records_go_to_a_per_user_folder_not_the_checkout(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    p = launcher.plan(None, None, port=8866, token="t")
+    p = plan(None, None, port=8866, token="t")
     assert p.demo and p.book == DEMO
     assert Path(p.db) == tmp_path / "data" / "teichaku" / "demo.teichaku.sqlite"
     assert ROOT not in Path(p.db).parents
@@ -431,17 +437,17 @@ def test_the_demo_records_go_to_a_per_user_folder_not_the_checkout(monkeypatch, 
     assert env[paths.BOOK_ENV] == str(DEMO) and env[paths.DEMO_ENV] == "1"
     assert env["PATH"] == os.environ["PATH"]           # merged with os.environ, not replacing it
     assert env["VOILA_APP_IP"] == "127.0.0.1"
-    assert launcher.plan(None, None, host="::1").env()["VOILA_APP_IP"] == "[::1]"
-    assert launcher.plan(None, None, host="0.0.0.0").env()["VOILA_APP_IP"] == "127.0.0.1"
+    assert plan(None, None, host="::1").env()["VOILA_APP_IP"] == "[::1]"
+    assert plan(None, None, host="0.0.0.0").env()["VOILA_APP_IP"] == "127.0.0.1"
 
 
 def test_a_workbook_gets_its_store_beside_it(tmp_path):
     book = tmp_path / "office.xlsx"
     book.write_bytes(DEMO.read_bytes())
-    p = launcher.plan(book, None, port=8866)
+    p = plan(book, None, port=8866)
     assert not p.demo and p.db == str(tmp_path / "office.teichaku.sqlite")
     assert len(p.token) >= 32 and p.url == f"http://127.0.0.1:8866/?token={p.token}"
-    assert launcher.plan(book, "postgresql+psycopg://u:secret@h/db").db_shown == "postgresql+psycopg://u:***@h/db"
+    assert plan(book, "postgresql+psycopg://u:secret@h/db").db_shown == "postgresql+psycopg://u:***@h/db"
 
 
 def test_the_port_is_busy_while_something_listens_but_free_again_right_after_it_stops():
@@ -470,10 +476,10 @@ def test_voila_is_locked_down_and_preheated():
                  "--VoilaConfiguration.allow_template_override=NO", "--VoilaConfiguration.allow_theme_override=NO",
                  "--VoilaConfiguration.show_tracebacks=False", "--VoilaConfiguration.preheat_kernel=True",
                  "--VoilaConfiguration.default_pool_size=1", "--no-browser",
-                 "--Voila.identity_provider_class=teichaku_nb.app.login.IdentityProvider"):
+                 "--Voila.identity_provider_class=teichaku_nb.server.login.IdentityProvider"):
         assert flag in text
     assert cmd[cmd.index("--VoilaConfiguration.file_denylist") + 1] == ".*"
-    p = launcher.plan(None, "sqlite:///:memory:", token="secret-token")
+    p = plan(None, "sqlite:///:memory:", token="secret-token")
     assert "secret-token" not in text and p.env()["JUPYTER_TOKEN"] == "secret-token"   # not visible in ps
     # the page's template (Japanese loading messages) is the package's, found through JUPYTER_PATH
     assert f"--VoilaConfiguration.template={launcher.TEMPLATE}" in text

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from teichaku_nb.app import launcher, server
+from teichaku_nb.cli import records_location
+from teichaku_nb.server import launcher, web
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -303,7 +304,7 @@ def test_every_route_the_server_has_is_checked_below(monkeypatch):
     monkeypatch.setattr(signal, "signal", lambda *args: None)     # Voila's initialize sets a SIGTERM handler
     for name, value in launcher.server_env("t").items():
         monkeypatch.setenv(name, value)
-    voila = server.TeichakuVoila()
+    voila = web.TeichakuVoila()
     voila.initialize(launcher.voila_command(ROOT / "notebooks" / "conference.ipynb", host="127.0.0.1", port=1)[3:])
     voila.server_url = voila.base_url
     voila.identity_provider = voila.identity_provider_class(parent=voila, token="t")
@@ -483,7 +484,8 @@ def test_a_server_on_every_address_prints_urls_a_person_can_open(monkeypatch, ho
     monkeypatch.setattr(launcher, "wait_until_ready", lambda *args: True)
     monkeypatch.setattr(socket, "gethostname", lambda: "office-pc")
     out, err = [], []
-    assert launcher.run(None, "sqlite:///:memory:", host, 8866, out=out.append, err=err.append) == 0
+    assert launcher.run(None, "sqlite:///:memory:", host, 8866, locate_records=records_location,
+                        out=out.append, err=err.append) == 0
     text = "\n".join(out)
     token = re.search(r"token=(\S+)", text).group(1)
     assert f"このパソコンから: http://127.0.0.1:8866/?token={token}" in text
@@ -498,7 +500,8 @@ def test_a_loopback_server_prints_its_one_url(monkeypatch):
     monkeypatch.setattr(launcher, "start", lambda p: _Stopped())
     monkeypatch.setattr(launcher, "wait_until_ready", lambda *args: True)
     out = []
-    assert launcher.run(None, "sqlite:///:memory:", "127.0.0.1", 8866, out=out.append, err=out.append) == 0
+    assert launcher.run(None, "sqlite:///:memory:", "127.0.0.1", 8866, locate_records=records_location,
+                        out=out.append, err=out.append) == 0
     urls = re.findall(r"http://\S+", "\n".join(out))
     assert len(urls) == 1 and urls[0].startswith("http://127.0.0.1:8866/?token=")
 
@@ -511,10 +514,10 @@ def test_the_page_handler_forgets_the_token_before_the_kernel_hears_of_the_reque
                                  headers=HTTPHeaders({"Host": "127.0.0.1:8866"}))
 
     asked = request("/?token=secret&month=2026-10&x=")
-    server.forget_token(asked)
+    web.forget_token(asked)
     assert "secret" not in asked.uri + asked.query + asked.full_url()
     assert asked.query == "month=2026-10&x=" and asked.uri == "/?month=2026-10&x="
     assert "token" not in asked.arguments and asked.arguments["month"] == [b"2026-10"]
     asked = request("/?token=secret")
-    server.forget_token(asked)
+    web.forget_token(asked)
     assert asked.uri == "/" and asked.full_url() == "http://127.0.0.1:8866/"

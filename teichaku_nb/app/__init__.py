@@ -1,10 +1,10 @@
 """The conference app (Voila): one model and one view per panel.
 
 ``ConferenceApp.from_environment()`` is what ``notebooks/conference.ipynb`` builds;
-``teichaku app`` (``launcher.py``) serves that notebook with Voila.
+``teichaku app`` (``teichaku_nb.server.launcher``) serves that notebook with Voila.
 
-The names below are imported when first used, so that Voila's server process, which loads
-``login.py`` from this package, does not load the widgets, pandas and the store as well.
+The names below are imported when first used, so that importing a module of this package
+alone does not load every panel.
 """
 
 from __future__ import annotations

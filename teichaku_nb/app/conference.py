@@ -425,7 +425,7 @@ class ConferenceApp:
         latest records (elsewhere, return at once)."""
         if os.environ.get("VOILA_PREHEAT", "False") != "False":
             try:
-                from .preheat import wait_for_request       # Voila's own has no token: refused
+                from ..server.preheat import wait_for_request    # Voila's own has no token: refused
                 wait_for_request()
             except Exception as error:  # never leave the page empty: show what we have
                 log.error("wait_for_request: %s", error)

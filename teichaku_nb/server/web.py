@@ -1,5 +1,5 @@
 """The web server of ``teichaku app``: Voila, with every route behind the token or carrying
-nothing secret.  ``launcher.voila_command`` runs it as ``python -m teichaku_nb.app.server``.
+nothing secret.  ``launcher.voila_command`` runs it as ``python -m teichaku_nb.server``.
 
 What it changes in Voila (0.5):
 
@@ -198,6 +198,3 @@ class TeichakuVoila(Voila):
 
 
 main = TeichakuVoila.launch_instance
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,7 @@
 """``teichaku app``: serve notebooks/conference.ipynb with Voila, locked down.
 
 - loopback by default, token authentication with a token from ``secrets``, on every route
-  (``server``: Voila with its preheated kernels' websocket behind the token too);
+  (``web``: Voila with its preheated kernels' websocket behind the token too);
 - sources stripped, template and theme fixed (no overrides from the URL), tracebacks hidden;
 - no files served from the notebook folder, only the widget manager's JupyterLab extension;
 - preheated kernels (a pool of one) so the agenda is ready when the page is opened;
@@ -24,6 +24,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, demo_book_path, notebook_path
 
@@ -106,20 +107,20 @@ def the_notebook() -> Path:
 def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE,
                   timeouts: KernelTimeouts | None = None) -> list[str]:
     """The Voila command line that serves ``notebook`` and nothing else (Voila as
-    ``teichaku_nb.app.server`` adapts it).
+    ``teichaku_nb.server.web`` adapts it).
 
     The token is not on the command line (other users can read that in ``ps``): Voila reads it
     from ``JUPYTER_TOKEN`` in its environment (``server_env``)."""
     timeouts = timeouts or KernelTimeouts.from_environment()
     manager = "TeichakuKernelManager"
     return [
-        sys.executable, "-m", "teichaku_nb.app.server", str(notebook),
+        sys.executable, "-m", "teichaku_nb.server", str(notebook),
         "--no-browser",
         f"--Voila.ip={host}",
         f"--Voila.port={port}",
         "--Voila.port_retries=0",
         "--Voila.auto_token=True",
-        "--Voila.identity_provider_class=teichaku_nb.app.login.IdentityProvider",   # a Japanese login page
+        "--Voila.identity_provider_class=teichaku_nb.server.login.IdentityProvider",   # a Japanese login page
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
         f"--VoilaConfiguration.template={TEMPLATE}",
@@ -131,7 +132,7 @@ def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL
         *[arg for name in EXTENSIONS for arg in ("--VoilaConfiguration.extension_allowlist", name)],
         "--VoilaConfiguration.preheat_kernel=True",
         f"--VoilaConfiguration.default_pool_size={pool_size}",
-        f"--VoilaConfiguration.multi_kernel_manager_class=teichaku_nb.app.server.{manager}",
+        f"--VoilaConfiguration.multi_kernel_manager_class=teichaku_nb.server.web.{manager}",
         f"--{manager}.unopened_timeout={timeouts.unopened}",
         f"--{manager}.cull_idle_timeout={timeouts.left}",
         f"--{manager}.cull_interval={timeouts.interval}",
@@ -196,17 +197,22 @@ class LaunchError(Exception):
     """The app cannot start; the message is Japanese."""
 
 
+# Where a workbook's conference records are (``--db``, or the store's default for the
+# workbook) and how to show that to people: ``(db, db_shown)``.  The CLI hands in the store's
+# (``cli.records_location``), so that nothing here imports the store.
+RecordsLocation = Callable[[Path, str | None], tuple[str, str]]
+
+
 def plan(book: Path | None, db: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-         token: str | None = None) -> Plan:
-    from ..store import default_path, shown_location
+         token: str | None = None, *, locate_records: RecordsLocation) -> Plan:
     demo = book is None
     book = demo_book_path() if demo else Path(book).absolute()
     if not book.exists():
         raise LaunchError(f"ケース記録が見つかりません: {book}")
-    db = db or str(default_path(book))
+    db, db_shown = locate_records(book, db)
     if not 0 < port < 65536:
         raise LaunchError(f"ポート番号は 1〜65535 にしてください（{port}）")
-    return Plan(book=book, demo=demo, db=db, db_shown=shown_location(db), host=host, port=port,
+    return Plan(book=book, demo=demo, db=db, db_shown=db_shown, host=host, port=port,
                 token=token or secrets.token_urlsafe(32))
 
 
@@ -274,11 +280,12 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
         process.wait(timeout)
 
 
-def run(book: Path | None, db: str | None, host: str, port: int, *, out=print, err=None) -> int:
+def run(book: Path | None, db: str | None, host: str, port: int, *, locate_records: RecordsLocation,
+        out=print, err=None) -> int:
     """``teichaku app``: start, print where to open it, serve until Ctrl-C."""
     err = err or (lambda text: print(text, file=sys.stderr))
     try:
-        p = plan(book, db, host, port)
+        p = plan(book, db, host, port, locate_records=locate_records)
     except LaunchError as error:
         err(f"エラー: {error}")
         return 2

@@ -506,6 +506,50 @@ def test_a_loopback_server_prints_its_one_url(monkeypatch):
     assert len(urls) == 1 and urls[0].startswith("http://127.0.0.1:8866/?token=")
 
 
+# --- the server process stays light ---------------------------------------------------------------
+
+HEAVY = ("ipywidgets", "pandas", "numpy", "sqlalchemy", "teichaku_nb.app", "teichaku_nb.store",
+         "teichaku_nb.workbook", "teichaku_nb.reports")
+
+
+def test_importing_the_server_package_loads_no_widgets_pandas_or_records():
+    """The web server imports every module of ``teichaku_nb.server`` (the launcher, the login
+    page, the handlers) and nothing of the widgets, pandas, the workbook or the records."""
+    script = ("import importlib, pkgutil, sys, teichaku_nb.server as s\n"
+              "for m in pkgutil.iter_modules(s.__path__):\n"
+              "    if m.name != '__main__':\n"
+              "        importlib.import_module(f'teichaku_nb.server.{m.name}')\n"
+              "print('\\n'.join(sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    assert {"teichaku_nb.server.web", "teichaku_nb.server.launcher", "teichaku_nb.server.login",
+            "teichaku_nb.server.preheat", "voila.app"} <= loaded
+    assert sorted(name for name in loaded if name.startswith(HEAVY)) == []
+
+
+def _imported_modules(path: Path, package: str) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function, as an absolute name."""
+    import ast
+    found, parts = set(), package.split(".")
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(parts[:len(parts) + 1 - node.level]) if node.level else ""     # "." is the package
+            module = ".".join(filter(None, [base, node.module]))
+            found |= {module} if node.module else {f"{module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_the_server_package_takes_only_paths_from_the_rest_of_teichaku_nb():
+    """Not even inside a function: what the server needs of the workbook's records comes from
+    its caller (``launcher.plan(locate_records=...)``)."""
+    for path in sorted((ROOT / "teichaku_nb" / "server").glob("*.py")):
+        ours = {name for name in _imported_modules(path, "teichaku_nb.server") if name.startswith("teichaku_nb")}
+        assert all(name == "teichaku_nb.paths" or name.startswith("teichaku_nb.server") for name in ours), (path.name, ours)
+
+
 def test_the_page_handler_forgets_the_token_before_the_kernel_hears_of_the_request():
     from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
 

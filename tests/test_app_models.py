@@ -28,6 +28,7 @@ from helpers_rules import contact, make_book, user
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo.xlsx"
+VOILA_TEMPLATE = ROOT / "teichaku_nb" / "templates" / "voila" / "voila" / "templates" / "teichaku"
 TODAY = dt.date(2026, 11, 26)       # the demo's last month (2026-10) is "last month"
 MONTH = "2026-10"
 
@@ -305,10 +306,14 @@ def test_leaving_a_case_with_unsaved_edits_asks_first(app):
 
 
 def test_the_page_is_marked_unsaved_only_while_the_form_holds_unsaved_text(app):
-    """The mark is what makes the browser ask before the tab is closed (PAGE_SCRIPT)."""
-    from teichaku_nb.app.conference import PAGE_SCRIPT, UNSAVED_CLASS
+    """The mark is what makes the browser ask before the tab is closed: the page script
+    (static/leaving.js of the Voila template) reads the mark's name from the page config the
+    server writes into every page."""
+    from teichaku_nb.server.page import CONFIG_KEY, UNSAVED_CLASS, page_config_hook
 
-    assert f"querySelector('.{UNSAVED_CLASS}')" in PAGE_SCRIPT
+    script = (VOILA_TEMPLATE / "static" / "leaving.js").read_text(encoding="utf-8")
+    assert f"config().{CONFIG_KEY}" in script and UNSAVED_CLASS not in script
+    assert page_config_hook({"baseUrl": "/"}, base_url="/") == {"baseUrl": "/", CONFIG_KEY: UNSAVED_CLASS}
     app.view.header.recorder.value = "山田"
     open_case(app, "007")
     assert UNSAVED_CLASS not in app.view._dom_classes
@@ -317,6 +322,16 @@ def test_the_page_is_marked_unsaved_only_while_the_form_holds_unsaved_text(app):
     app.view.review.save_button.click()
     assert "保存しました" in app.model.review.message
     assert UNSAVED_CLASS not in app.view._dom_classes
+
+
+def test_the_notebook_shows_the_app_alone_the_page_script_comes_with_the_template(app, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objects, **_kwargs: shown.extend(objects))
+    app._ipython_display_()
+    assert shown == [app.view]
+    assert '{{ resources.include_js("static/leaving.js") }}' in (VOILA_TEMPLATE / "index.html.j2").read_text(encoding="utf-8")
 
 
 def test_changing_the_month_with_unsaved_edits_asks_first(app):

@@ -502,12 +502,19 @@ def test_voila_is_locked_down_and_preheated():
     assert (root / "voila" / "templates" / launcher.TEMPLATE / "conf.json").is_file()
 
 
-def test_the_notebook_is_the_few_cells_the_launcher_knows():
-    nb = json.loads((ROOT / "notebooks" / "conference.ipynb").read_text(encoding="utf-8"))
-    sources = tuple("".join(c["source"]) for c in nb["cells"])
-    assert sources == launcher.NOTEBOOK_CELLS
-    assert nb["metadata"]["title"] == launcher.TITLE                    # the browser tab's title
+def test_the_app_notebook_is_package_data_linked_to_notebooks_app():
+    """``teichaku app`` serves the notebook inside the package (an installed package carries a
+    copy: pyproject's package-data); in the checkout it is notebooks/app/conference.ipynb."""
+    import tomllib
+
+    path = paths.app_notebook_path()
+    assert path.resolve() == (ROOT / "notebooks" / "app" / "conference.ipynb").resolve()
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    assert f"{path.parent.name}/*.ipynb" in package_data["teichaku_nb"]
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert nb["metadata"]["title"] == "ケース会議"                         # the browser tab's title
     assert all(c["cell_type"] == "code" and not c["outputs"] for c in nb["cells"])
+    assert "ConferenceApp.from_environment()" in "".join(nb["cells"][1]["source"])
 
 
 def test_cli_app_refuses_a_missing_book_and_a_busy_port(tmp_path, capsys):

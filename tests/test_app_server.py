@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from teichaku_nb.cli import records_location
+from teichaku_nb.paths import app_notebook_path
 from teichaku_nb.server import launcher, web
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -305,7 +306,7 @@ def test_every_route_the_server_has_is_checked_below(monkeypatch):
     for name, value in launcher.server_env("t").items():
         monkeypatch.setenv(name, value)
     voila = web.TeichakuVoila()
-    voila.initialize(launcher.voila_command(ROOT / "notebooks" / "conference.ipynb", host="127.0.0.1", port=1)[3:])
+    voila.initialize(launcher.voila_command(app_notebook_path(), host="127.0.0.1", port=1)[3:])
     voila.server_url = voila.base_url
     voila.identity_provider = voila.identity_provider_class(parent=voila, token="t")
     patterns = [pattern for pattern, *_ in voila.init_handlers()]

@@ -1,4 +1,4 @@
-"""``teichaku app``: serve notebooks/conference.ipynb with Voila, locked down.
+"""``teichaku app``: serve the app's notebook (``paths.app_notebook_path``) with Voila, locked down.
 
 - loopback by default, token authentication with a token from ``secrets``, on every route
   (``web``: Voila with its preheated kernels' websocket behind the token too);
@@ -18,7 +18,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, demo_book_path, notebook_path
+from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, app_notebook_path, demo_book_path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
@@ -38,7 +37,6 @@ EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab
 # through JUPYTER_PATH (templates/voila/voila/templates/teichaku in the package).
 TEMPLATE = "teichaku"
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates" / "voila"
-TITLE = "ケース会議"              # the browser tab's title (the notebook's metadata)
 WILDCARDS = ("", "0.0.0.0", "::")  # hosts that listen on every address of the machine
 
 
@@ -71,37 +69,6 @@ class KernelTimeouts:
                 return default
         return cls(seconds("TEICHAKU_APP_UNOPENED_TIMEOUT", cls.unopened),
                    seconds("TEICHAKU_APP_LEFT_TIMEOUT", cls.left))
-
-
-# The notebook's cells (notebooks/conference.ipynb holds the same; a test checks).
-NOTEBOOK_CELLS = (
-    "# ケース会議アプリ（teichaku app で開きます）\n"
-    "from teichaku_nb.app import ConferenceApp",
-    "app = ConferenceApp.from_environment()   # ケース記録と会議記録を読み込み、画面を組み立てます",
-    "app.wait_for_viewer()   # 事前起動したカーネルは、画面が開かれたときに最新の会議記録を読み直します",
-    "app",
-)
-
-
-def write_notebook(path: Path, cells=NOTEBOOK_CELLS) -> Path:
-    import nbformat
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata["title"] = TITLE
-    nbformat.write(nb, str(path))
-    return path
-
-
-def the_notebook() -> Path:
-    """notebooks/conference.ipynb of the checkout, or the same cells written to a temporary folder
-    (an installed package has no notebooks folder)."""
-    path = notebook_path()
-    if path.exists():
-        return path
-    folder = Path(tempfile.mkdtemp(prefix="teichaku-app-"))
-    return write_notebook(folder / "conference.ipynb")
 
 
 def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE,
@@ -261,7 +228,7 @@ def wait_until_ready(url: str, process: subprocess.Popen | None = None, timeout:
 
 def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
     """Start Voila for the plan (the caller stops it: ``stop``)."""
-    return subprocess.Popen(voila_command(notebook or the_notebook(), host=p.host, port=p.port),
+    return subprocess.Popen(voila_command(notebook or app_notebook_path(), host=p.host, port=p.port),
                             env=p.env(), start_new_session=True, **popen)
 
 

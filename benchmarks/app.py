@@ -37,6 +37,18 @@ CHROMIUM = "/usr/bin/chromium"
 ONE_BUTTON = ("import ipywidgets as w", "w.Button(description='ボタン')")
 
 
+def write_notebook(path: Path, cells) -> Path:
+    """A notebook of code cells, as the app's (title, Python kernel)."""
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.metadata["title"] = "ケース会議"
+    nbformat.write(nb, str(path))
+    return path
+
+
 def _tree_cpu(pid: int) -> float:
     """CPU seconds used by a process and its children (the kernels)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -56,7 +68,7 @@ class Server:
     """A Voila server as ``teichaku app`` starts it; its log is watched for the kernel pool."""
 
     def __init__(self, notebook: Path, env: dict[str, str], port: int):
-        from teichaku_nb.app import launcher
+        from teichaku_nb.server import launcher
         self.launcher = launcher
         self.token = "bench-" + os.urandom(16).hex()
         self.url = f"http://127.0.0.1:{port}/?token={self.token}"
@@ -129,15 +141,14 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from teichaku_nb.app import launcher
-    from teichaku_nb.paths import BOOK_ENV, DB_ENV, DEMO_ENV
+    from teichaku_nb.paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_notebook_path
     from teichaku_nb.demo import make_demo
 
     with tempfile.TemporaryDirectory(prefix="teichaku-bench-app-") as tmp:
         tmp = Path(tmp)
         book = make_demo(tmp / "office40.xlsx", users=args.users, months=12, seed=1, end="2026-10")[0]
         (tmp / "one").mkdir()
-        one_button = launcher.write_notebook(tmp / "one" / "one_button.ipynb", ONE_BUTTON)
+        one_button = write_notebook(tmp / "one" / "one_button.ipynb", ONE_BUTTON)
         env = {BOOK_ENV: str(book), DB_ENV: str(tmp / "records.sqlite"), DEMO_ENV: "0"}
         chromium_args = ["--no-sandbox"] if os.geteuid() == 0 else []
         results = {}
@@ -145,7 +156,7 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=chromium_args)
             for name, notebook, selector in (
                     ("one-button", one_button, ".widget-button"),
-                    ("app", launcher.the_notebook(), ".teichaku-agenda .teichaku-case-button")):
+                    ("app", app_notebook_path(), ".teichaku-agenda .teichaku-case-button")):
                 server = Server(notebook, env, port=launcher_port())
                 try:
                     loads, (context, page) = time_loads(browser, server, selector, args.repeat)

@@ -652,9 +652,17 @@ def _retention_total(results: list) -> str:
 
 # --- app ---------------------------------------------------------------------------
 
+def records_location(book: Path, db: str | None) -> tuple[str, str]:
+    """The conference records for ``book``: ``db`` (``--db``) or the store's default for the
+    workbook, and the same for people (a URL's password hidden)."""
+    from .store import default_path, shown_location
+    db = db or str(default_path(book))
+    return db, shown_location(db)
+
+
 def cmd_app(args) -> int:
-    from .app.launcher import run
-    return run(args.book, args.db, args.host, args.port,
+    from .server.launcher import run
+    return run(args.book, args.db, args.host, args.port, locate_records=records_location,
                out=lambda text: print(text, flush=True),
                err=lambda text: print(text, file=sys.stderr, flush=True))
 

@@ -1,4 +1,4 @@
-"""Where things are: the checkout's notebooks and demo data, and the per-user data folder.
+"""Where things are: the notebooks, the demo data, and the per-user data folder.
 
 The bundled demo workbook is the one file whose conference records are not kept beside it
 (``store.default_path``): they go to the per-user data folder, never into the checkout.
@@ -26,9 +26,10 @@ def is_demo_book(path: Path | str) -> bool:
     return path.exists() and path.resolve() == demo_book_path().resolve()
 
 
-def notebook_path() -> Path:
-    """The conference app's notebook."""
-    return ROOT / "notebooks" / "conference.ipynb"
+def app_notebook_path() -> Path:
+    """The conference app's notebook, in the package's ``app_notebook`` — in the checkout a
+    link to ``notebooks/app``, in an installed package a copy (package data)."""
+    return Path(__file__).resolve().parent / "app_notebook" / "conference.ipynb"
 
 
 def report_notebook_dir() -> Path:

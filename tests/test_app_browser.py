@@ -325,6 +325,7 @@ def test_without_the_token_there_is_no_data(served):
         assert OFFICE not in body and "application/vnd.jupyter.widget-view+json" not in body, path
     status, _, body = _get(url)                      # with the token: the page
     assert status == 200 and "application/vnd.jupyter.widget-view+json" in body
+    assert "static/leaving.js" in body and "application/javascript" not in body   # a script of the template, not an output
     status, _, _ = _get(base + "/voila/files/conference.ipynb?token=" + token)
     assert status in (403, 404)                     # the notebook's folder is not served
 

@@ -17,7 +17,8 @@ import pytest
 
 from teichaku_nb.app import ConferenceApp, ConferenceModel
 from teichaku_nb import paths
-from teichaku_nb.app import launcher
+from teichaku_nb.cli import records_location
+from teichaku_nb.server import launcher
 from teichaku_nb.app.case import support_text
 from teichaku_nb.app.header import default_month
 from teichaku_nb.rules import LEVELS
@@ -27,6 +28,7 @@ from helpers_rules import contact, make_book, user
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo.xlsx"
+VOILA_TEMPLATE = ROOT / "teichaku_nb" / "templates" / "voila" / "voila" / "templates" / "teichaku"
 TODAY = dt.date(2026, 11, 26)       # the demo's last month (2026-10) is "last month"
 MONTH = "2026-10"
 
@@ -304,10 +306,14 @@ def test_leaving_a_case_with_unsaved_edits_asks_first(app):
 
 
 def test_the_page_is_marked_unsaved_only_while_the_form_holds_unsaved_text(app):
-    """The mark is what makes the browser ask before the tab is closed (PAGE_SCRIPT)."""
-    from teichaku_nb.app.conference import PAGE_SCRIPT, UNSAVED_CLASS
+    """The mark is what makes the browser ask before the tab is closed: the page script
+    (static/leaving.js of the Voila template) reads the mark's name from the page config the
+    server writes into every page."""
+    from teichaku_nb.server.page import CONFIG_KEY, UNSAVED_CLASS, page_config_hook
 
-    assert f"querySelector('.{UNSAVED_CLASS}')" in PAGE_SCRIPT
+    script = (VOILA_TEMPLATE / "static" / "leaving.js").read_text(encoding="utf-8")
+    assert f"config().{CONFIG_KEY}" in script and UNSAVED_CLASS not in script
+    assert page_config_hook({"baseUrl": "/"}, base_url="/") == {"baseUrl": "/", CONFIG_KEY: UNSAVED_CLASS}
     app.view.header.recorder.value = "山田"
     open_case(app, "007")
     assert UNSAVED_CLASS not in app.view._dom_classes
@@ -316,6 +322,16 @@ def test_the_page_is_marked_unsaved_only_while_the_form_holds_unsaved_text(app):
     app.view.review.save_button.click()
     assert "保存しました" in app.model.review.message
     assert UNSAVED_CLASS not in app.view._dom_classes
+
+
+def test_the_notebook_shows_the_app_alone_the_page_script_comes_with_the_template(app, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objects, **_kwargs: shown.extend(objects))
+    app._ipython_display_()
+    assert shown == [app.view]
+    assert '{{ resources.include_js("static/leaving.js") }}' in (VOILA_TEMPLATE / "index.html.j2").read_text(encoding="utf-8")
 
 
 def test_changing_the_month_with_unsaved_edits_asks_first(app):
@@ -421,9 +437,14 @@ def test_a_failing_callback_is_logged_and_shown_in_japanese(app, caplog, monkeyp
 
 # --- launcher ----------------------------------------------------------------------------------
 
+def plan(*args, **kwargs):
+    """``launcher.plan`` with the store's location of the records, as ``teichaku app`` passes it."""
+    return launcher.plan(*args, locate_records=records_location, **kwargs)
+
+
 def test_the_demo_records_go_to_a_per_user_folder_not_the_checkout(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    p = launcher.plan(None, None, port=8866, token="t")
+    p = plan(None, None, port=8866, token="t")
     assert p.demo and p.book == DEMO
     assert Path(p.db) == tmp_path / "data" / "teichaku" / "demo.teichaku.sqlite"
     assert ROOT not in Path(p.db).parents
@@ -431,17 +452,17 @@ def test_the_demo_records_go_to_a_per_user_folder_not_the_checkout(monkeypatch, 
     assert env[paths.BOOK_ENV] == str(DEMO) and env[paths.DEMO_ENV] == "1"
     assert env["PATH"] == os.environ["PATH"]           # merged with os.environ, not replacing it
     assert env["VOILA_APP_IP"] == "127.0.0.1"
-    assert launcher.plan(None, None, host="::1").env()["VOILA_APP_IP"] == "[::1]"
-    assert launcher.plan(None, None, host="0.0.0.0").env()["VOILA_APP_IP"] == "127.0.0.1"
+    assert plan(None, None, host="::1").env()["VOILA_APP_IP"] == "[::1]"
+    assert plan(None, None, host="0.0.0.0").env()["VOILA_APP_IP"] == "127.0.0.1"
 
 
 def test_a_workbook_gets_its_store_beside_it(tmp_path):
     book = tmp_path / "office.xlsx"
     book.write_bytes(DEMO.read_bytes())
-    p = launcher.plan(book, None, port=8866)
+    p = plan(book, None, port=8866)
     assert not p.demo and p.db == str(tmp_path / "office.teichaku.sqlite")
     assert len(p.token) >= 32 and p.url == f"http://127.0.0.1:8866/?token={p.token}"
-    assert launcher.plan(book, "postgresql+psycopg://u:secret@h/db").db_shown == "postgresql+psycopg://u:***@h/db"
+    assert plan(book, "postgresql+psycopg://u:secret@h/db").db_shown == "postgresql+psycopg://u:***@h/db"
 
 
 def test_the_port_is_busy_while_something_listens_but_free_again_right_after_it_stops():
@@ -470,10 +491,10 @@ def test_voila_is_locked_down_and_preheated():
                  "--VoilaConfiguration.allow_template_override=NO", "--VoilaConfiguration.allow_theme_override=NO",
                  "--VoilaConfiguration.show_tracebacks=False", "--VoilaConfiguration.preheat_kernel=True",
                  "--VoilaConfiguration.default_pool_size=1", "--no-browser",
-                 "--Voila.identity_provider_class=teichaku_nb.app.login.IdentityProvider"):
+                 "--Voila.identity_provider_class=teichaku_nb.server.login.IdentityProvider"):
         assert flag in text
     assert cmd[cmd.index("--VoilaConfiguration.file_denylist") + 1] == ".*"
-    p = launcher.plan(None, "sqlite:///:memory:", token="secret-token")
+    p = plan(None, "sqlite:///:memory:", token="secret-token")
     assert "secret-token" not in text and p.env()["JUPYTER_TOKEN"] == "secret-token"   # not visible in ps
     # the page's template (Japanese loading messages) is the package's, found through JUPYTER_PATH
     assert f"--VoilaConfiguration.template={launcher.TEMPLATE}" in text
@@ -481,12 +502,19 @@ def test_voila_is_locked_down_and_preheated():
     assert (root / "voila" / "templates" / launcher.TEMPLATE / "conf.json").is_file()
 
 
-def test_the_notebook_is_the_few_cells_the_launcher_knows():
-    nb = json.loads((ROOT / "notebooks" / "conference.ipynb").read_text(encoding="utf-8"))
-    sources = tuple("".join(c["source"]) for c in nb["cells"])
-    assert sources == launcher.NOTEBOOK_CELLS
-    assert nb["metadata"]["title"] == launcher.TITLE                    # the browser tab's title
+def test_the_app_notebook_is_package_data_linked_to_notebooks_app():
+    """``teichaku app`` serves the notebook inside the package (an installed package carries a
+    copy: pyproject's package-data); in the checkout it is notebooks/app/conference.ipynb."""
+    import tomllib
+
+    path = paths.app_notebook_path()
+    assert path.resolve() == (ROOT / "notebooks" / "app" / "conference.ipynb").resolve()
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    assert f"{path.parent.name}/*.ipynb" in package_data["teichaku_nb"]
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    assert nb["metadata"]["title"] == "ケース会議"                         # the browser tab's title
     assert all(c["cell_type"] == "code" and not c["outputs"] for c in nb["cells"])
+    assert "ConferenceApp.from_environment()" in "".join(nb["cells"][1]["source"])
 
 
 def test_cli_app_refuses_a_missing_book_and_a_busy_port(tmp_path, capsys):

@@ -28,7 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from teichaku_nb.app import launcher, server
+from teichaku_nb.cli import records_location
+from teichaku_nb.paths import app_notebook_path
+from teichaku_nb.server import launcher, web
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -303,8 +305,8 @@ def test_every_route_the_server_has_is_checked_below(monkeypatch):
     monkeypatch.setattr(signal, "signal", lambda *args: None)     # Voila's initialize sets a SIGTERM handler
     for name, value in launcher.server_env("t").items():
         monkeypatch.setenv(name, value)
-    voila = server.TeichakuVoila()
-    voila.initialize(launcher.voila_command(ROOT / "notebooks" / "conference.ipynb", host="127.0.0.1", port=1)[3:])
+    voila = web.TeichakuVoila()
+    voila.initialize(launcher.voila_command(app_notebook_path(), host="127.0.0.1", port=1)[3:])
     voila.server_url = voila.base_url
     voila.identity_provider = voila.identity_provider_class(parent=voila, token="t")
     patterns = [pattern for pattern, *_ in voila.init_handlers()]
@@ -483,7 +485,8 @@ def test_a_server_on_every_address_prints_urls_a_person_can_open(monkeypatch, ho
     monkeypatch.setattr(launcher, "wait_until_ready", lambda *args: True)
     monkeypatch.setattr(socket, "gethostname", lambda: "office-pc")
     out, err = [], []
-    assert launcher.run(None, "sqlite:///:memory:", host, 8866, out=out.append, err=err.append) == 0
+    assert launcher.run(None, "sqlite:///:memory:", host, 8866, locate_records=records_location,
+                        out=out.append, err=err.append) == 0
     text = "\n".join(out)
     token = re.search(r"token=(\S+)", text).group(1)
     assert f"このパソコンから: http://127.0.0.1:8866/?token={token}" in text
@@ -498,9 +501,54 @@ def test_a_loopback_server_prints_its_one_url(monkeypatch):
     monkeypatch.setattr(launcher, "start", lambda p: _Stopped())
     monkeypatch.setattr(launcher, "wait_until_ready", lambda *args: True)
     out = []
-    assert launcher.run(None, "sqlite:///:memory:", "127.0.0.1", 8866, out=out.append, err=out.append) == 0
+    assert launcher.run(None, "sqlite:///:memory:", "127.0.0.1", 8866, locate_records=records_location,
+                        out=out.append, err=out.append) == 0
     urls = re.findall(r"http://\S+", "\n".join(out))
     assert len(urls) == 1 and urls[0].startswith("http://127.0.0.1:8866/?token=")
+
+
+# --- the server process stays light ---------------------------------------------------------------
+
+HEAVY = ("ipywidgets", "pandas", "numpy", "sqlalchemy", "teichaku_nb.app", "teichaku_nb.store",
+         "teichaku_nb.workbook", "teichaku_nb.reports")
+
+
+def test_importing_the_server_package_loads_no_widgets_pandas_or_records():
+    """The web server imports every module of ``teichaku_nb.server`` (the launcher, the login
+    page, the handlers) and nothing of the widgets, pandas, the workbook or the records."""
+    script = ("import importlib, pkgutil, sys, teichaku_nb.server as s\n"
+              "for m in pkgutil.iter_modules(s.__path__):\n"
+              "    if m.name != '__main__':\n"
+              "        importlib.import_module(f'teichaku_nb.server.{m.name}')\n"
+              "print('\\n'.join(sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    assert {"teichaku_nb.server.web", "teichaku_nb.server.launcher", "teichaku_nb.server.login",
+            "teichaku_nb.server.preheat", "voila.app"} <= loaded
+    assert sorted(name for name in loaded if name.startswith(HEAVY)) == []
+
+
+def _imported_modules(path: Path, package: str) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function, as an absolute name."""
+    import ast
+    found, parts = set(), package.split(".")
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(parts[:len(parts) + 1 - node.level]) if node.level else ""     # "." is the package
+            module = ".".join(filter(None, [base, node.module]))
+            found |= {module} if node.module else {f"{module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_the_server_package_takes_only_paths_from_the_rest_of_teichaku_nb():
+    """Not even inside a function: what the server needs of the workbook's records comes from
+    its caller (``launcher.plan(locate_records=...)``)."""
+    for path in sorted((ROOT / "teichaku_nb" / "server").glob("*.py")):
+        ours = {name for name in _imported_modules(path, "teichaku_nb.server") if name.startswith("teichaku_nb")}
+        assert all(name == "teichaku_nb.paths" or name.startswith("teichaku_nb.server") for name in ours), (path.name, ours)
 
 
 def test_the_page_handler_forgets_the_token_before_the_kernel_hears_of_the_request():
@@ -511,10 +559,10 @@ def test_the_page_handler_forgets_the_token_before_the_kernel_hears_of_the_reque
                                  headers=HTTPHeaders({"Host": "127.0.0.1:8866"}))
 
     asked = request("/?token=secret&month=2026-10&x=")
-    server.forget_token(asked)
+    web.forget_token(asked)
     assert "secret" not in asked.uri + asked.query + asked.full_url()
     assert asked.query == "month=2026-10&x=" and asked.uri == "/?month=2026-10&x="
     assert "token" not in asked.arguments and asked.arguments["month"] == [b"2026-10"]
     asked = request("/?token=secret")
-    server.forget_token(asked)
+    web.forget_token(asked)
     assert asked.uri == "/" and asked.full_url() == "http://127.0.0.1:8866/"

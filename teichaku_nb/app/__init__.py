@@ -1,27 +1,24 @@
 """The conference app (Voila): one model and one view per panel.
 
-``ConferenceApp.from_environment()`` is what ``notebooks/conference.ipynb`` builds;
-``teichaku app`` (``launcher.py``) serves that notebook with Voila.
-
-The names below are imported when first used, so that Voila's server process, which loads
-``login.py`` from this package, does not load the widgets, pandas and the store as well.
+``ConferenceApp.from_environment()`` is what the app's notebook builds; ``teichaku app``
+(``teichaku_nb.server``) serves that notebook with Voila.  This package runs in the notebook's
+kernel (it loads the widgets, pandas and the store); the web server imports nothing from it.
 """
 
 from __future__ import annotations
 
-import importlib
+from .agenda import AgendaModel, AgendaView
+from .case import CaseModel, CaseView
+from .common import Guard
+from .conference import ConferenceApp, ConferenceModel, ConferenceView
+from .exports import ExportModel, ExportView
+from .header import HeaderModel, HeaderView
+from .meeting import MeetingModel, MeetingView
+from .review import ReviewModel, ReviewView
+from .sending import SendingModel, SendingView
 
-_HOMES = {
-    "AgendaModel": "agenda", "AgendaView": "agenda", "CaseModel": "case", "CaseView": "case",
-    "Guard": "common", "ConferenceApp": "conference", "ConferenceModel": "conference",
-    "ConferenceView": "conference", "ExportModel": "exports", "ExportView": "exports",
-    "HeaderModel": "header", "HeaderView": "header", "MeetingModel": "meeting", "MeetingView": "meeting",
-    "ReviewModel": "review", "ReviewView": "review", "SendingModel": "sending", "SendingView": "sending",
-}
-__all__ = sorted(_HOMES)
-
-
-def __getattr__(name: str):
-    if name in _HOMES:
-        return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = [
+    "AgendaModel", "AgendaView", "CaseModel", "CaseView", "ConferenceApp", "ConferenceModel",
+    "ConferenceView", "ExportModel", "ExportView", "Guard", "HeaderModel", "HeaderView",
+    "MeetingModel", "MeetingView", "ReviewModel", "ReviewView", "SendingModel", "SendingView",
+]

@@ -17,6 +17,7 @@ import traitlets as t
 
 from ..casebook import CaseBook
 from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, data_dir, demo_book_path
+from ..server.page import UNSAVED_CLASS
 from ..store import month_review
 from .agenda import AgendaModel, AgendaView
 from .case import CaseModel, CaseView
@@ -286,47 +287,6 @@ class ConferenceModel(t.HasTraits):
         self.agenda.set_open_actions(user_id, self._open_count(user_id))
 
 
-UNSAVED_CLASS = "teichaku-unsaved"     # on the page while the open case has unsaved edits
-# What the page does when it is closed or reloaded (widgets cannot hook the browser's
-# beforeunload / pagehide; this script is shown once with the app):
-# 1. with unsaved edits (UNSAVED_CLASS), the browser asks first, as moving inside the app does;
-# 2. Voila's own beforeunload listener, registered before this script, sends the kernel's
-#    shutdown with navigator.sendBeacon and then disconnects the page, even when the person
-#    then chooses to stay (the page would look alive but could no longer save).  While there
-#    are unsaved edits that sendBeacon call fails, so Voila's listener stops before
-#    disconnecting (tests/test_app_browser.py checks that a page kept this way still saves);
-# 3. the kernel is shut down on pagehide, when the page really goes.  Voila's own request
-#    needs the _xsrf cookie, which a page opened with ?token= lacks (the server answered 403 and
-#    every closed page left its kernel running): this one carries the page's token.
-PAGE_SCRIPT = r"""
-(function () {
-  if (window.teichakuPage) { return; }
-  window.teichakuPage = true;
-  var beacon = navigator.sendBeacon.bind(navigator);
-  function unsaved() { return document.querySelector('.%s') !== null; }
-  navigator.sendBeacon = function (url, data) {
-    if (String(url).indexOf('voila/api/shutdown/') !== -1 && unsaved()) {
-      throw new Error('teichaku: unsaved edits; the kernel is kept until the page goes');
-    }
-    return beacon(url, data);
-  };
-  window.addEventListener('beforeunload', function (event) {
-    if (unsaved()) {
-      event.preventDefault();
-      event.returnValue = '';
-    }
-  });
-  window.addEventListener('pagehide', function () {
-    var token = new URLSearchParams(window.location.search).get('token');
-    var config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
-    if (token && config.kernelId) {
-      beacon(config.baseUrl + 'voila/api/shutdown/' + config.kernelId + '?token=' + encodeURIComponent(token));
-    }
-  });
-})();
-""" % UNSAVED_CLASS
-
-
 class ConferenceView(w.VBox):
     """The page: header, error banner, agenda on the left, the open case and its review on the right."""
 
@@ -393,7 +353,8 @@ class ConferenceView(w.VBox):
             self.leave_box.layout.display = "none"
 
     def _render_unsaved(self, _change=None) -> None:
-        """Mark the page while closing it would lose text (``PAGE_SCRIPT`` asks then)."""
+        """Mark the page while closing it would lose text (the page script asks then:
+        ``teichaku_nb.server.page``)."""
         if self.model.has_unsaved_edits():
             self.add_class(UNSAVED_CLASS)
         else:
@@ -425,14 +386,13 @@ class ConferenceApp:
         latest records (elsewhere, return at once)."""
         if os.environ.get("VOILA_PREHEAT", "False") != "False":
             try:
-                from .preheat import wait_for_request       # Voila's own has no token: refused
+                from ..server.preheat import wait_for_request    # Voila's own has no token: refused
                 wait_for_request()
             except Exception as error:  # never leave the page empty: show what we have
                 log.error("wait_for_request: %s", error)
             self.model.viewer_arrived()
 
     def _ipython_display_(self) -> None:
-        from IPython.display import Javascript, display
+        from IPython.display import display
 
         display(self.view)
-        display(Javascript(PAGE_SCRIPT))

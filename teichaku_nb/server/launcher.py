@@ -1,7 +1,7 @@
-"""``teichaku app``: serve notebooks/conference.ipynb with Voila, locked down.
+"""``teichaku app``: serve the app's notebook (``paths.app_notebook_path``) with Voila, locked down.
 
 - loopback by default, token authentication with a token from ``secrets``, on every route
-  (``server``: Voila with its preheated kernels' websocket behind the token too);
+  (``web``: Voila with its preheated kernels' websocket behind the token too);
 - sources stripped, template and theme fixed (no overrides from the URL), tracebacks hidden;
 - no files served from the notebook folder, only the widget manager's JupyterLab extension;
 - preheated kernels (a pool of one) so the agenda is ready when the page is opened;
@@ -18,14 +18,14 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, demo_book_path, notebook_path
+from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, app_notebook_path, demo_book_path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
@@ -37,7 +37,6 @@ EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab
 # through JUPYTER_PATH (templates/voila/voila/templates/teichaku in the package).
 TEMPLATE = "teichaku"
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates" / "voila"
-TITLE = "ケース会議"              # the browser tab's title (the notebook's metadata)
 WILDCARDS = ("", "0.0.0.0", "::")  # hosts that listen on every address of the machine
 
 
@@ -72,54 +71,23 @@ class KernelTimeouts:
                    seconds("TEICHAKU_APP_LEFT_TIMEOUT", cls.left))
 
 
-# The notebook's cells (notebooks/conference.ipynb holds the same; a test checks).
-NOTEBOOK_CELLS = (
-    "# ケース会議アプリ（teichaku app で開きます）\n"
-    "from teichaku_nb.app import ConferenceApp",
-    "app = ConferenceApp.from_environment()   # ケース記録と会議記録を読み込み、画面を組み立てます",
-    "app.wait_for_viewer()   # 事前起動したカーネルは、画面が開かれたときに最新の会議記録を読み直します",
-    "app",
-)
-
-
-def write_notebook(path: Path, cells=NOTEBOOK_CELLS) -> Path:
-    import nbformat
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.metadata["title"] = TITLE
-    nbformat.write(nb, str(path))
-    return path
-
-
-def the_notebook() -> Path:
-    """notebooks/conference.ipynb of the checkout, or the same cells written to a temporary folder
-    (an installed package has no notebooks folder)."""
-    path = notebook_path()
-    if path.exists():
-        return path
-    folder = Path(tempfile.mkdtemp(prefix="teichaku-app-"))
-    return write_notebook(folder / "conference.ipynb")
-
-
 def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE,
                   timeouts: KernelTimeouts | None = None) -> list[str]:
     """The Voila command line that serves ``notebook`` and nothing else (Voila as
-    ``teichaku_nb.app.server`` adapts it).
+    ``teichaku_nb.server.web`` adapts it).
 
     The token is not on the command line (other users can read that in ``ps``): Voila reads it
     from ``JUPYTER_TOKEN`` in its environment (``server_env``)."""
     timeouts = timeouts or KernelTimeouts.from_environment()
     manager = "TeichakuKernelManager"
     return [
-        sys.executable, "-m", "teichaku_nb.app.server", str(notebook),
+        sys.executable, "-m", "teichaku_nb.server", str(notebook),
         "--no-browser",
         f"--Voila.ip={host}",
         f"--Voila.port={port}",
         "--Voila.port_retries=0",
         "--Voila.auto_token=True",
-        "--Voila.identity_provider_class=teichaku_nb.app.login.IdentityProvider",   # a Japanese login page
+        "--Voila.identity_provider_class=teichaku_nb.server.login.IdentityProvider",   # a Japanese login page
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
         f"--VoilaConfiguration.template={TEMPLATE}",
@@ -131,7 +99,7 @@ def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL
         *[arg for name in EXTENSIONS for arg in ("--VoilaConfiguration.extension_allowlist", name)],
         "--VoilaConfiguration.preheat_kernel=True",
         f"--VoilaConfiguration.default_pool_size={pool_size}",
-        f"--VoilaConfiguration.multi_kernel_manager_class=teichaku_nb.app.server.{manager}",
+        f"--VoilaConfiguration.multi_kernel_manager_class=teichaku_nb.server.web.{manager}",
         f"--{manager}.unopened_timeout={timeouts.unopened}",
         f"--{manager}.cull_idle_timeout={timeouts.left}",
         f"--{manager}.cull_interval={timeouts.interval}",
@@ -196,17 +164,22 @@ class LaunchError(Exception):
     """The app cannot start; the message is Japanese."""
 
 
+# Where a workbook's conference records are (``--db``, or the store's default for the
+# workbook) and how to show that to people: ``(db, db_shown)``.  The CLI hands in the store's
+# (``cli.records_location``), so that nothing here imports the store.
+RecordsLocation = Callable[[Path, str | None], tuple[str, str]]
+
+
 def plan(book: Path | None, db: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-         token: str | None = None) -> Plan:
-    from ..store import default_path, shown_location
+         token: str | None = None, *, locate_records: RecordsLocation) -> Plan:
     demo = book is None
     book = demo_book_path() if demo else Path(book).absolute()
     if not book.exists():
         raise LaunchError(f"ケース記録が見つかりません: {book}")
-    db = db or str(default_path(book))
+    db, db_shown = locate_records(book, db)
     if not 0 < port < 65536:
         raise LaunchError(f"ポート番号は 1〜65535 にしてください（{port}）")
-    return Plan(book=book, demo=demo, db=db, db_shown=shown_location(db), host=host, port=port,
+    return Plan(book=book, demo=demo, db=db, db_shown=db_shown, host=host, port=port,
                 token=token or secrets.token_urlsafe(32))
 
 
@@ -255,7 +228,7 @@ def wait_until_ready(url: str, process: subprocess.Popen | None = None, timeout:
 
 def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
     """Start Voila for the plan (the caller stops it: ``stop``)."""
-    return subprocess.Popen(voila_command(notebook or the_notebook(), host=p.host, port=p.port),
+    return subprocess.Popen(voila_command(notebook or app_notebook_path(), host=p.host, port=p.port),
                             env=p.env(), start_new_session=True, **popen)
 
 
@@ -274,11 +247,12 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
         process.wait(timeout)
 
 
-def run(book: Path | None, db: str | None, host: str, port: int, *, out=print, err=None) -> int:
+def run(book: Path | None, db: str | None, host: str, port: int, *, locate_records: RecordsLocation,
+        out=print, err=None) -> int:
     """``teichaku app``: start, print where to open it, serve until Ctrl-C."""
     err = err or (lambda text: print(text, file=sys.stderr))
     try:
-        p = plan(book, db, host, port)
+        p = plan(book, db, host, port, locate_records=locate_records)
     except LaunchError as error:
         err(f"エラー: {error}")
         return 2

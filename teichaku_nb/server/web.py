@@ -1,5 +1,5 @@
 """The web server of ``teichaku app``: Voila, with every route behind the token or carrying
-nothing secret.  ``launcher.voila_command`` runs it as ``python -m teichaku_nb.app.server``.
+nothing secret.  ``launcher.voila_command`` runs it as ``python -m teichaku_nb.server``.
 
 What it changes in Voila (0.5):
 
@@ -17,6 +17,7 @@ What it changes in Voila (0.5):
 - ``/voila/templates/...`` answers 404 for anything but the page's own template files, and
   jupyter_server's pages (logout, errors) are Japanese ones from ``templates/server`` (its
   own need a ``static_path`` Voila does not set: they answered 500);
+- every page's config names the class the page script reads (``page.page_config_hook``);
 - the log hides the token: requests are logged by jupyter_server's ``log_request``, and
   tornado's own messages (``404 GET /api/kernels/...?token=...``) go through ``HideToken``.
 """
@@ -42,6 +43,8 @@ from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
+
+from .page import page_config_hook
 
 PAGES = Path(__file__).resolve().parent.parent / "templates" / "server"
 TOKEN_PARAMETER = "token"
@@ -176,6 +179,7 @@ class TeichakuVoila(Voila):
     """Voila with the handlers and pages above."""
 
     def init_settings(self):
+        self.voila_configuration.page_config_hook = page_config_hook     # before the kernel pool reads it
         settings = super().init_settings()
         hide = HideToken(self.identity_provider.token)
         for name in ("tornado.access", "tornado.application", "tornado.general", self.log.name):
@@ -198,6 +202,3 @@ class TeichakuVoila(Voila):
 
 
 main = TeichakuVoila.launch_instance
-
-if __name__ == "__main__":
-    main()

@@ -1,9 +1,11 @@
 """In a preheated kernel: wait until the server hands this kernel to a page.
 
+This runs in the kernel (``ConferenceApp.wait_for_viewer``), not in the server, but it is the
+server's protocol: the other half of ``web.QueryHandler``, so the two change together.
 Voila's ``voila.utils.wait_for_request`` does the same without credentials; the app's server
-(``server.QueryHandler``) wants the token, which the kernel has in its environment
-(``JUPYTER_TOKEN``, from ``launcher.server_env``).  The request's details (``QUERY_STRING``,
-``SCRIPT_NAME``, ...) go into ``os.environ`` as Voila's do.
+wants the token, which the kernel has in its environment (``JUPYTER_TOKEN``, from
+``launcher.server_env``).  The request's details (``QUERY_STRING``, ``SCRIPT_NAME``, ...) go
+into ``os.environ`` as Voila's do.
 """
 
 from __future__ import annotations

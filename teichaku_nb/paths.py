@@ -41,10 +41,11 @@ def report_notebook_dir() -> Path:
 
 
 def data_dir(*, create: bool = False) -> Path:
-    """Per-user data folder: $XDG_DATA_HOME/teichaku or ~/.local/share/teichaku (with
-    ``create``, made if missing, readable by its owner only)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    folder = Path(base) / "teichaku"
+    """The per-user data folder (platformdirs: $XDG_DATA_HOME/teichaku or ~/.local/share/teichaku
+    on Linux, the system's own place elsewhere); with ``create``, made if missing, readable by
+    its owner only."""
+    from platformdirs import user_data_path
+    folder = user_data_path("teichaku", appauthor=False)
     if create:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder

@@ -543,12 +543,13 @@ def _imported_modules(path: Path, package: str) -> set[str]:
     return found
 
 
-def test_the_server_package_takes_only_paths_from_the_rest_of_teichaku_nb():
+def test_the_server_package_takes_only_paths_and_errors_from_the_rest_of_teichaku_nb():
     """Not even inside a function: what the server needs of the workbook's records comes from
-    its caller (``launcher.plan(locate_records=...)``)."""
+    its caller (``launcher.plan(locate_records=...)``); both modules import nothing else."""
     for path in sorted((ROOT / "teichaku_nb" / "server").glob("*.py")):
         ours = {name for name in _imported_modules(path, "teichaku_nb.server") if name.startswith("teichaku_nb")}
-        assert all(name == "teichaku_nb.paths" or name.startswith("teichaku_nb.server") for name in ours), (path.name, ours)
+        assert all(name in ("teichaku_nb.paths", "teichaku_nb.errors") or name.startswith("teichaku_nb.server")
+                   for name in ours), (path.name, ours)
 
 
 def test_the_page_handler_forgets_the_token_before_the_kernel_hears_of_the_request():

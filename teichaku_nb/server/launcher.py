@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..errors import StaffError
 from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, app_notebook_path, demo_book_path
 
 DEFAULT_HOST = "127.0.0.1"
@@ -160,7 +161,7 @@ class Plan:
         return env
 
 
-class LaunchError(Exception):
+class LaunchError(StaffError):
     """The app cannot start; the message is Japanese."""
 
 

@@ -8,7 +8,7 @@ folder, serves each with the same locked-down, preheated Voila command line that
 
 - agenda: navigation (``page.goto`` with the token) until the agenda's first case button is
   visible, against navigation until the one-button notebook's button is visible.
-  Goal (issue 5): at most 1.5 × the one-button notebook.  Median of ``--repeat`` page loads,
+  Goal: at most 1.5 × the one-button notebook.  Median of ``--repeat`` page loads,
   each in a fresh browser context on a freshly preheated kernel (the run waits for the
   server's kernels to go idle before each load, as a conference opens the page once).
 - switch: click a case in the agenda until its title is in the case panel, over

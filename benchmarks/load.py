@@ -6,7 +6,7 @@ Makes a demo workbook, then times, each in a fresh process (so peak memory is it
 - baseline A: ``pandas.read_excel(sheet_name=None, engine="openpyxl")``
 - baseline B: ``pandas.read_excel(sheet_name=None, engine="calamine")``
 - ours: ``teichaku validate BOOK --json`` (read, normalise, type, check everything)
-Goals (issue 2): ours ≤ 0.35 × A, ours ≤ 1.5 × B, peak memory < 1 GiB.
+Goals: ours ≤ 0.35 × A, ours ≤ 1.5 × B, peak memory < 1 GiB.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Makes a demo workbook in a temporary folder, then times in this process:
 - load: ``workbook.load_source`` (read, normalise, type, check everything);
 - review: ``rules.agenda`` for the last month plus ``rules.retention`` for its fiscal year
   (the whole month's review as ``teichaku review`` and ``teichaku retention`` compute it).
-Goal (issue 3): review ≤ 0.5 × load.  Each time is the best of ``--repeat`` runs.
+Goal: review ≤ 0.5 × load.  Each time is the best of ``--repeat`` runs.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ``teichaku`` command line (contract in shared/design.md).
+"""The ``teichaku`` command line (the contract other tools rely on: docs/design.md).
 
 Exit codes: 0 done (warnings allowed), 1 the data has errors, 2 the input cannot be
 read or the arguments are wrong, 130 interrupted (Ctrl-C).  Messages for people are Japanese; ``--json`` is for

@@ -1,7 +1,7 @@
 """Demo data: fictional offices whose case workbooks look like real ones.
 
 ``make_demo`` writes one workbook per office in format 1 (``schema.py``,
-``shared/workbook-format.md``): the 設定 sheet, then 利用者, 面談記録, 勤怠, 支援計画 and
+``docs/workbook-format.md``): the 設定 sheet, then 利用者, 面談記録, 勤怠, 支援計画 and
 支援レポート, headers in row 1.  Everyone in it is made up: people's names come from short
 lists of common surnames and given names (with フリガナ), the employers are invented
 (みどり食品株式会社 ...), and so are each office's 3–4 支援員 (teams A and B) and its
@@ -20,7 +20,7 @@ during the period.  Ordinary people stay 安定 in the last month.
 The last month M (= ``end``) has one person per situation below in every office of at
 least ``SCENARIO_MIN_PEOPLE`` people: an office of n people gets the first
 min(16, n − n // 4) of them (all from 21 people on) and the rest are ordinary people.  The
-flags are those of shared/review-rules.md (all but overdue_action, which needs the review
+flags are those of docs/review-rules.md (all but overdue_action, which needs the review
 store); the situations hold with ``months`` ≥ 5.  In any office, the M notes of 001–003 carry
 a line break, a ``<script>`` and an ``<img onerror>`` (for the escaping tests).
 

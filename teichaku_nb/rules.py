@@ -1,4 +1,4 @@
-"""The monthly review rules (shared/review-rules.md): plain functions over a CaseBook.
+"""The monthly review rules (docs/review-rules.md): plain functions over a CaseBook.
 
 Read top to bottom:
 

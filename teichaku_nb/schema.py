@@ -2,7 +2,7 @@
 
 The template (``template.py``), the loader (``workbook.py``), the demo data and the
 column reference in the README are all generated from the objects below; nothing
-else lists sheets, headers or choices.  See ``shared/workbook-format.md``.
+else lists sheets, headers or choices.  See ``docs/workbook-format.md``.
 """
 
 from __future__ import annotations

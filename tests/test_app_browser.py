@@ -1,4 +1,4 @@
-"""The conference app in real headless Chromium (issue 5).
+"""The conference app in real headless Chromium.
 
 ``teichaku app`` is started as a subprocess on a free port with a review store in a tmp
 folder; Playwright (sync API) drives Debian's /usr/bin/chromium through a whole conference

@@ -1,4 +1,4 @@
-"""The conference app's panels without a browser (issue 5): each model driven the way its
+"""The conference app's panels without a browser: each model driven the way its
 view drives it (``.value =`` on the widgets, ``.click()`` on the buttons), on the bundled
 demo workbook or small hand-made books, with a review store in tmp_path.  All people are
 synthetic."""

@@ -1,4 +1,4 @@
-"""The conference notebook runs headless (issue 5): nbval in lax mode, in a subprocess so
+"""The conference notebook runs headless: nbval in lax mode, in a subprocess so
 that it uses the notebook's own kernel and a review store in tmp_path."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``teichaku review`` and ``teichaku retention`` on workbook files (shapes from shared/design.md).
+"""``teichaku review`` and ``teichaku retention`` on workbook files (the JSON shapes of docs/design.md).
 
 The workbooks are written here with openpyxl in format 1 (one sheet per table, Japanese
 headers in row 1).  All people are synthetic.

@@ -1,4 +1,4 @@
-"""Reports (issue 6): 会議録, 支援レポート (本人用 / 企業用), 月次サマリー in HTML and PDF.
+"""The documents: 会議録, 支援レポート (本人用 / 企業用), 月次サマリー in HTML and PDF.
 
 Fast tests build the documents' HTML in-process (``report_views``); the tests marked
 ``slow`` run the report notebooks in a kernel (``reports.make_reports``, the CLI, nbval)

@@ -1,4 +1,4 @@
-"""The monthly review rules (shared/review-rules.md) on small hand-made cases.
+"""The monthly review rules (docs/review-rules.md) on small hand-made cases.
 
 Every flag has a case that raises it and a near miss on each side of its threshold.
 The month under review is October 2026 (m0 = 10月1日, m1 = 10月31日) unless said otherwise;

@@ -1,4 +1,4 @@
-"""The review store (issue 4; shared/review-rules.md, "Conference records").
+"""The review store (docs/review-rules.md, "Conference records").
 
 Every test runs on SQLite (a file in tmp_path) and on PostgreSQL when
 ``TEICHAKU_TEST_PG_URL`` names a server (``scripts/start-postgres.sh`` starts one and

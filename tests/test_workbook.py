@@ -1,5 +1,5 @@
 """The loader: every source, every tolerance, every problem code with sheet, row and column
-(shared/workbook-format.md)."""
+(docs/workbook-format.md)."""
 
 import csv
 import datetime as dt

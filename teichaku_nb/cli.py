@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -20,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import japanese
-from .casebook import SEVERITY_LABELS, CaseBook
+from .casebook import CaseBook
+from .terminal import format_problems, problem_line, retention_block, retention_total, review_block, review_total
 
 EXIT_OK, EXIT_DATA, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130                 # Ctrl-C (128 + SIGINT, as shells report it)
@@ -88,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
                                      parser_class=_Parser)
     commands.required = True
 
+    _add_file_commands(commands)
+    _add_month_commands(commands)
+    _add_document_commands(commands)
+    return parser
+
+
+def _add_file_commands(commands) -> None:
+    """template, demo, validate: files of cases."""
     p = commands.add_parser("template", help="入力用の空のテンプレート（Excel）を作ります",
                             description="入力用の空のテンプレート（Excel）を作ります。")
     p.add_argument("out", metavar="OUT.xlsx", type=Path, help="書き出すファイル")
@@ -114,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
     p.set_defaults(handler=cmd_validate)
 
+
+def _add_month_commands(commands) -> None:
+    """review, retention, export, app: the month's cases and the conference's records."""
     p = commands.add_parser("review", help="月の検討対象とフラグを一覧にします",
                             description="その月のケース会議で検討する利用者を、要対応・注意・安定の順に一覧にします。")
     p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
@@ -150,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8866, help="ポート番号（既定 8866）")
     p.set_defaults(handler=cmd_app)
 
+
+def _add_document_commands(commands) -> None:
+    """report, sent: the documents and their sending."""
     p = commands.add_parser("report", help="会議録・支援レポート・月次サマリーを HTML / PDF で作ります",
                             description="会議録（minutes）、支援レポート（support: 本人用・企業用）、月次サマリー（summary）を作ります。\n"
                                         "作るだけで、送付は記録しません。渡したら teichaku sent で記録してください。")
@@ -190,7 +204,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite）")
     p.add_argument("--office", metavar="事業所名", default=None, help="事業所ごとのブックのフォルダでは事業所を指定します")
     p.set_defaults(handler=cmd_sent)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -347,28 +360,6 @@ def _validation(book: CaseBook) -> dict:
                         for p in book.problems if p.omitted]}
 
 
-def format_problems(book: CaseBook) -> str:
-    """The problems for people: grouped by sheet, each with row and column."""
-    lines = []
-    errors, warnings = book.error_count, book.warning_count
-    counts = "、".join(f"{sheet} {n}行" for sheet, n in book.counts.items())
-    lines.append(f"■ {book.office}（{book.source}）")
-    if counts:
-        lines.append(f"  読み込んだ行: {counts}")
-    if not book.problems:
-        lines.append("  問題はありません。")
-        return "\n".join(lines)
-    lines.append(f"  エラー {errors}件、警告 {warnings}件")
-    by_sheet: dict[str, list] = {}
-    for problem in book.problems:
-        by_sheet.setdefault(problem.sheet or "ファイル全体", []).append(problem)
-    for sheet, problems in by_sheet.items():
-        lines.append(f"  [{sheet}]")
-        for p in problems:
-            lines.append(f"    {SEVERITY_LABELS[p.severity]}: {p.message}")
-    return "\n".join(lines)
-
-
 def cmd_validate(args) -> int:
     books, is_offices = _load(args.book)
     if args.json:
@@ -396,7 +387,7 @@ def cmd_review(args) -> int:
     reviews = [(book, month_review(book, args.month, store)) for book in readable]
     if store is not None:
         store.close()
-    _print_results(args, reviews, is_offices, _review_block, _review_total)
+    _print_results(args, reviews, is_offices, review_block, review_total)
     return _exit_code(books)
 
 
@@ -404,7 +395,7 @@ def cmd_retention(args) -> int:
     from . import rules
     books, is_offices = _load(args.book)
     results = [(book, rules.retention(book, args.fiscal_year)) for book in _readable(books)]
-    _print_results(args, results, is_offices, _retention_block, _retention_total)
+    _print_results(args, results, is_offices, retention_block, retention_total)
     return _exit_code(books)
 
 
@@ -468,7 +459,7 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
-# --- formatting for people (review, retention) -------------------------------------------------
+# --- what staff see on stderr ---------------------------------------------------------------
 
 def _readable(books: list[CaseBook]) -> list[CaseBook]:
     """The books that could be opened; the others are reported on stderr."""
@@ -479,175 +470,6 @@ def _readable(books: list[CaseBook]) -> list[CaseBook]:
         else:
             readable.append(book)
     return readable
-
-
-def _problem_line(book: CaseBook) -> str | None:
-    if not book.problems:
-        return None
-    errors, warnings = book.error_count, book.warning_count
-    counts = f"エラー {errors}件、警告 {warnings}件"
-    tail = "エラーのある行を除いて判定しています。" if errors else ""
-    return f"※ {book.office} のデータに問題があります（{counts}）。{tail}詳しくは teichaku validate {book.source} で確認してください。"
-
-
-def _display_width(text: str) -> int:
-    """Columns a terminal gives the text (wide and full-width characters take two)."""
-    from wcwidth import wcswidth
-    width = wcswidth(text)
-    return width if width >= 0 else len(text)          # a control character: count it as one
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _display_width(text))
-
-
-def _clip(text: str, width: int) -> str:
-    if _display_width(text) <= width:
-        return text
-    out = ""
-    for ch in text:
-        if _display_width(out + ch) > width - 1:
-            break
-        out += ch
-    return out + "…"
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """Lines of at most ``width`` columns (Japanese has no spaces to break at)."""
-    lines, line = [], ""
-    for ch in text:
-        if line and _display_width(line + ch) > width:
-            lines.append(line)
-            line = ch.lstrip()
-        else:
-            line += ch
-    return lines + [line] if line or not lines else lines
-
-
-def _terminal_width() -> int:
-    return max(60, shutil.get_terminal_size((100, 24)).columns)
-
-
-def _level_summary(counts: dict[str, int]) -> str:
-    return "・".join(f"{level} {n}人" for level, n in counts.items())
-
-
-def _review_block(book: CaseBook, review) -> str:
-    lines = []
-    problem = _problem_line(book)
-    if problem:
-        lines.append(problem)
-    counts = review.level_counts()
-    lines.append(f"■ {review.office}　{japanese.format_month(review.month)}のケース会議"
-                 f"（{len(review.cases)}人: {_level_summary(counts)}）")
-    if review.cases:
-        headers = ("区分", "利用者ID", "氏名", "担当", "フラグ")
-        rows = [(c.level, c.user_id, _clip(c.name, 16), _clip(c.staff, 10), [f.message for f in c.flags] or ["—"])
-                for c in review.cases]
-        widths = [max(_display_width(str(r[i])) for r in [headers[:4], *[r[:4] for r in rows]])
-                  for i in range(4)]
-        indent = sum(widths) + 2 * 4
-        flag_width = max(20, _terminal_width() - indent - 1)
-        lines.append("  ".join(_pad(h, w) for h, w in zip(headers[:4], widths)) + "  " + headers[4])
-        lines.append("-" * min(_terminal_width() - 1, indent + flag_width))
-        for row in rows:
-            start = "  ".join(_pad(v, w) for v, w in zip(row[:4], widths)) + "  "
-            bullet = "・" if len(row[4]) > 1 else ""
-            parts = [part for message in row[4] for part in _wrap(bullet + message, flag_width)]
-            lines.append(start + parts[0])
-            lines += [" " * indent + part for part in parts[1:]]
-    else:
-        lines.append("この月に支援中の利用者はいません。")
-    names = book.names
-    starting = "、".join(f"{uid} {names.get(uid, '')}".strip() for uid in review.starting_next_month)
-    lines.append(f"来月から支援開始: {starting or 'なし'}")
-    return "\n".join(line.rstrip() for line in lines)
-
-
-def _review_total(reviews: list) -> str:
-    from .rules import LEVELS
-    counts = dict.fromkeys(LEVELS, 0)
-    for review in reviews:
-        for level, n in review.level_counts().items():
-            counts[level] += n
-    return (f"■ 全事業所（{len(reviews)}か所）: {_level_summary(counts)}"
-            f"（計 {sum(counts.values())}人）")
-
-
-def _id_list(ids: list[str], indent: str) -> list[str]:
-    text = " ".join(ids) if ids else "なし"
-    width = _terminal_width() - _display_width(indent) - 1
-    lines, line = [], ""
-    for word in text.split(" "):
-        if line and _display_width(line + " " + word) > width:
-            lines.append(indent + line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    return lines + [indent + line]
-
-
-def _rate_lines(result, indent: str) -> list[str]:
-    from .rules import format_rate, format_units
-    if result.rate is None:
-        return [f"{indent}就労定着率: 出せません（対象期間に利用者がいません）"]
-    return [f"{indent}就労定着率: {format_rate(result.rate)}"
-            f"（{_judged_on(result)}に就労中 {result.numerator}人 / 対象 {result.denominator}人）",
-            f"{indent}基本報酬: {result.tier}の区分 → {format_units(result.units)}（1人1か月あたり）"]
-
-
-def _judged_on(result) -> str:
-    """When employment was judged: the reference day, or today for a projection."""
-    if result.employed_as_of and result.employed_as_of < result.reference_day:
-        return f"今日（{japanese.format_date(result.employed_as_of)}）"
-    return "基準日"
-
-
-def _retention_people(book: CaseBook, result, indent: str) -> list[str]:
-    lines = [f"{indent}対象者（{result.denominator}人）:"]
-    lines += _id_list(result.denominator_users, indent + "  ")
-    users = book.users.set_index("user_id")
-    left = result.left_users
-    lines.append(f"{indent}うち{_judged_on(result)}に就労していない人（{len(left)}人）:" + ("" if left else " なし"))
-    for uid in left:
-        left_on = users.at[uid, "left_on"] if uid in users.index else None
-        when = "" if japanese.is_blank(left_on) else f"（離職日 {japanese.format_date(left_on)}）"
-        lines.append(f"{indent}  {uid} {users.at[uid, 'name'] if uid in users.index else ''}{when}")
-    return lines
-
-
-def _retention_block(book: CaseBook, result) -> str:
-    lines = []
-    problem = _problem_line(book)
-    if problem:
-        lines.append(problem)
-    lines.append(f"■ {result.office}　{result.fiscal_year}年度の就労定着率")
-    lines.append(f"  基準日: {japanese.format_date(result.reference_day)}"
-                 f"（対象期間 {japanese.format_date(result.window_start)}〜{japanese.format_date(result.reference_day)}）")
-    lines += _rate_lines(result, "  ")
-    lines += _retention_people(book, result, "  ")
-    p = result.projection
-    lines.append(f"  翌年度（{p.fiscal_year}年度）の見込み: 基準日 {japanese.format_date(p.reference_day)}"
-                 f"（対象期間 {japanese.format_date(p.window_start)}〜）")
-    lines += _rate_lines(p, "    ")
-    lines += _retention_people(book, p, "    ")
-    notes = list(dict.fromkeys(result.notes + p.notes))
-    lines.append("  注:")
-    for note in notes:
-        for i, part in enumerate(_wrap(note, _terminal_width() - 7)):
-            lines.append(("  ・" if i == 0 else "    ") + part)
-    return "\n".join(lines)
-
-
-def _retention_total(results: list) -> str:
-    from .rules import combined_rate, format_rate
-    lines = [f"■ 全事業所（{len(results)}か所）"]
-    for label, items in (("", results), ("（見込み）", [r.projection for r in results])):
-        numerator, denominator, rate = combined_rate(items)
-        shown = (f"{format_rate(rate)}（{numerator}人 / {denominator}人）" if rate is not None
-                 else "出せません（対象期間に利用者がいません）")
-        lines.append(f"  {items[0].fiscal_year}年度{label}の就労定着率: {shown}")
-    return "\n".join(lines)
 
 
 # --- app ---------------------------------------------------------------------------
@@ -699,7 +521,7 @@ def cmd_report(args) -> int:
         print(f"エラー: {error}", file=sys.stderr)
         return EXIT_INPUT
     for book in books:
-        line = _problem_line(book)
+        line = problem_line(book)
         if line:
             print(line, file=sys.stderr)
     from .store import default_path, shown_location

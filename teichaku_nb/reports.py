@@ -390,9 +390,30 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
     make).  Raises ``ReportError`` (``NoBrowser`` when PDF is asked and no Chromium is found)
     with a Japanese message.
     """
-    from .store import StoreError, open_existing
     from .workbook import read_source
 
+    month = _month(month)
+    book_path, executable = _checked(kind, book, fmt, user, audience, include_unreviewed)
+    source = source if source is not None else read_source(book_path)
+    books = _books(source, book_path, office, user)
+    batch = Batch()
+    jobs = _planned(kind, books, source.is_offices, book_path, month, db=db, user=user, audience=audience,
+                    include_unreviewed=include_unreviewed, batch=batch)
+    if not jobs:
+        return batch
+    extra = _checks(books, jobs, month, batch) if kind == "support" else []
+    out = Path(out_dir) if out_dir is not None else default_out_dir(month)
+    out.mkdir(parents=True, exist_ok=True)
+    _make(notebook_path(kind), jobs, extra, month, fmt, out, source, executable, progress)
+    batch.people = [{"office": o, "user_id": u} for o, u in dict.fromkeys((j.office, j.user_id) for j in jobs
+                                                                           if j.user_id is not None)]
+    batch.paths = [p for job in jobs + extra for p in job.paths]
+    batch.checks = [p for job in extra for p in job.paths]
+    return batch
+
+
+def _checked(kind: str, book, fmt: str, user, audience, include_unreviewed: bool) -> tuple[Path, str | None]:
+    """The book's path and, for PDF, the browser; a ``ReportError`` for what cannot be asked."""
     if kind not in KINDS:
         raise ReportError(f"レポートの種類は {'・'.join(KINDS)} のどれかにしてください（{kind!r}）")
     if fmt not in FORMATS:
@@ -401,7 +422,6 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
         raise ReportError(f"宛先は 本人 か 企業 にしてください（{audience!r}）")
     if kind != "support" and (user is not None or audience is not None or include_unreviewed):
         raise ReportError("利用者（--user）・宛先（--for）・全員（--all）は支援レポート（support）だけに指定できます")
-    month = _month(month)
     book_path = Path(book).expanduser().absolute()
     if not book_path.exists():
         raise ReportError(f"ケース記録 {book_path} が見つかりません")
@@ -410,40 +430,49 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
         executable = pdf.find_chromium()
         if executable is None:
             raise NoBrowser(pdf.INSTALL_CHROMIUM)
-    path = notebook_path(kind)
+    return book_path, executable
 
-    source = source if source is not None else read_source(book_path)
-    books, is_offices = source.books, source.is_offices
+
+def _books(source, book_path: Path, office: str | None, user) -> list:
+    """The offices' casebooks the documents are made from."""
     if source.unreadable:
         raise ReportError(source.unreadable[0].message)
+    books = source.books
     if office is not None:
         books = [b for b in books if b.office == office]
         if not books:
             raise ReportError(f"事業所「{office}」のケース記録が {book_path} にありません")
-    if user is not None and is_offices and office is None:
+    if user is not None and source.is_offices and office is None:
         # IDs are unique within an office only: never make a namesake's report
         having = [b.office for b in books if str(user) in set(b.users["user_id"])]
         if len(having) > 1:
             raise ReportError(f"利用者ID {user} は複数の事業所（{'、'.join(having)}）にあります。"
                               "事業所を指定してください（--office 事業所名）")
+    return books
+
+
+def _planned(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period, *, db, user, audience,
+             include_unreviewed: bool, batch: Batch) -> list[Job]:
+    """``_plan`` with the store read for who was reviewed (only read: a --db that names
+    nothing is an error, not an empty store)."""
+    from .store import StoreError, open_existing
+
     try:
-        # Only read: a --db that names nothing is an error, not an empty store.
         store = open_existing(db, book_path=book_path)
     except StoreError as error:
         raise ReportError(str(error)) from error
-    batch = Batch()
     try:
-        jobs = _plan(kind, books, is_offices, book_path, month, db=db, user=None if user is None else str(user),
+        return _plan(kind, books, is_offices, book_path, month, db=db, user=None if user is None else str(user),
                      audiences=(audience,) if audience else AUDIENCES, store=store,
                      include_unreviewed=include_unreviewed, batch=batch)
     finally:
         if store is not None:
             store.close()
-    if not jobs:
-        return batch
-    extra = _checks(books, jobs, month, batch) if kind == "support" else []
-    out = Path(out_dir) if out_dir is not None else default_out_dir(month)
-    out.mkdir(parents=True, exist_ok=True)
+
+
+def _make(path: Path, jobs: list[Job], extra: list[Job], month: pd.Period, fmt: str, out: Path, source,
+          executable: str | None, progress) -> None:
+    """Execute, export and (for PDF) print the documents into ``out``; ``job.paths`` says where."""
     everything = jobs + extra
     total = len(everything) * (2 if fmt == "pdf" else 1)
     done = 0
@@ -488,8 +517,3 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
                 job.paths.append(document.pdf)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    batch.people = [{"office": o, "user_id": u} for o, u in dict.fromkeys((j.office, j.user_id) for j in jobs
-                                                                           if j.user_id is not None)]
-    batch.paths = [p for job in everything for p in job.paths]
-    batch.checks = [p for job in extra for p in job.paths]
-    return batch

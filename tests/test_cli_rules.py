@@ -102,16 +102,16 @@ def test_review_for_people_is_a_table_in_japanese(book, capsys):
     assert "欠勤率 25%（所定20日・欠勤5日）" in out
     assert "来月から支援開始: U004 試験 四郎" in out
     # the flag column starts at the same display column on every row
-    from teichaku_nb.cli import _display_width
-    starts = {_display_width(r[:r.index(m)]) for r, m in ((rows[0], "・欠勤率"), (rows[1], "10月の支援"))}
+    from teichaku_nb.terminal import display_width
+    starts = {display_width(r[:r.index(m)]) for r, m in ((rows[0], "・欠勤率"), (rows[1], "10月の支援"))}
     assert len(starts) == 1
 
 
 def test_review_lines_fit_the_terminal(book, capsys, monkeypatch):
-    from teichaku_nb.cli import _display_width
+    from teichaku_nb.terminal import display_width
     monkeypatch.setenv("COLUMNS", "80")
     _, out, _ = run(capsys, "review", book, "--month", "2026-10")
-    assert max(_display_width(line) for line in out.splitlines() if not line.startswith("※")) <= 80
+    assert max(display_width(line) for line in out.splitlines() if not line.startswith("※")) <= 80
 
 
 def test_review_with_data_errors_still_reviews_and_exits_1(tmp_path, capsys):

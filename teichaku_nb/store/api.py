@@ -35,6 +35,18 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _where(table: sa.Table, *, office: str | None = None, month=None, user_id: str | None = None) -> list:
+    """Conditions on the columns given (None: any value)."""
+    where = []
+    if office is not None:
+        where.append(table.c.office == office)
+    if month is not None:
+        where.append(table.c.month == month_text(month))
+    if user_id is not None:
+        where.append(table.c.user_id == user_id)
+    return where
+
+
 def open_store(url: str | None = None, *, book_path: Path | str | None = None,
                known_users: Mapping[str, Iterable[str]] | None = None, readonly: bool = False) -> Store:
     """Open (and create or migrate) the store at ``url``.
@@ -315,12 +327,8 @@ class Store:
         return found[0] if found else None
 
     def conferences(self, office: str | None = None, month=None) -> list[Conference]:
-        where = []
-        if office is not None:
-            where.append(t_conferences.c.office == office)
-        if month is not None:
-            where.append(t_conferences.c.month == month_text(month))
-        return self._select(t_conferences, *where, order=(t_conferences.c.held_on,))
+        return self._select(t_conferences, *_where(t_conferences, office=office, month=month),
+                            order=(t_conferences.c.held_on,))
 
     # -- case reviews
 
@@ -362,13 +370,7 @@ class Store:
         return found[0] if found else None
 
     def reviews(self, office: str | None = None, month=None, *, user_id: str | None = None) -> list[Review]:
-        where = []
-        if office is not None:
-            where.append(t_reviews.c.office == office)
-        if month is not None:
-            where.append(t_reviews.c.month == month_text(month))
-        if user_id is not None:
-            where.append(t_reviews.c.user_id == user_id)
+        where = _where(t_reviews, office=office, month=month, user_id=user_id)
         return self._select(t_reviews, *where, order=(t_reviews.c.office, t_reviews.c.month, t_reviews.c.user_id))
 
     # -- actions (役割分担)
@@ -408,13 +410,7 @@ class Store:
 
     def actions(self, office: str | None = None, user_id: str | None = None, *, month=None) -> list[Action]:
         """Actions, optionally of one user or opened in one month."""
-        where = []
-        if office is not None:
-            where.append(t_actions.c.office == office)
-        if user_id is not None:
-            where.append(t_actions.c.user_id == user_id)
-        if month is not None:
-            where.append(t_actions.c.month == month_text(month))
+        where = _where(t_actions, office=office, month=month, user_id=user_id)
         return self._select(t_actions, *where, order=(t_actions.c.office, t_actions.c.user_id, t_actions.c.month))
 
     def open_actions(self, office: str, user_id: str | None = None, *, as_of_month) -> list[Action]:
@@ -493,13 +489,9 @@ class Store:
     def issued_reports(self, office: str | None = None, month=None, *, user_id: str | None = None,
                        include_withdrawn: bool = False) -> list[IssuedReport]:
         """Sending records, oldest first; withdrawn ones only with ``include_withdrawn``."""
-        where = [] if include_withdrawn else [t_issued_reports.c.withdrawn_at.is_(None)]
-        if office is not None:
-            where.append(t_issued_reports.c.office == office)
-        if month is not None:
-            where.append(t_issued_reports.c.month == month_text(month))
-        if user_id is not None:
-            where.append(t_issued_reports.c.user_id == user_id)
+        where = _where(t_issued_reports, office=office, month=month, user_id=user_id)
+        if not include_withdrawn:
+            where.append(t_issued_reports.c.withdrawn_at.is_(None))
         return self._select(t_issued_reports, *where,
                             order=(t_issued_reports.c.office, t_issued_reports.c.month, t_issued_reports.c.user_id))
 
@@ -507,11 +499,7 @@ class Store:
 
     def history(self, office: str | None = None, user_id: str | None = None) -> list[HistoryEntry]:
         """Every change, oldest first: of one case (``user_id``), of an office, or of all."""
-        where = []
-        if office is not None:
-            where.append(t_history.c.office == office)
-        if user_id is not None:
-            where.append(t_history.c.user_id == user_id)
+        where = _where(t_history, office=office, user_id=user_id)
         with self._read() as conn:
             rows = conn.execute(sa.select(t_history).where(*where).order_by(t_history.c.id)).all()
         return [HistoryEntry(

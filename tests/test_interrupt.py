@@ -64,7 +64,7 @@ def test_ctrl_c_during_a_report_batch_leaves_only_whole_documents(tmp_path):
     book = tmp_path / "office.xlsx"
     shutil.copy(DEMO, book)
     out = tmp_path / "reports"
-    process = start("report", "support", book, "--month", "2026-10", "--out", out)
+    process = start("report", "support", book, "--month", "2026-10", "--all", "--out", out)
     progress = []
 
     def first_document_done() -> bool:              # the progress bar is the command's stderr

@@ -462,14 +462,22 @@ def show_support(book, month, *, db: str | None = None, documents, office: str |
 
 
 @_showing_staff_errors
-def show_minutes(book, month, *, db: str | None = None, office: str | None = None, snapshot: str | None = None):
-    casebook = load_book(book, office, snapshot)
-    store, store_note = open_store(book, db)
-    return _display(minutes_html(casebook, month, store=store, store_note=store_note))
+def show_minutes(book, month, *, db: str | None = None, office: str | None = None, snapshot: str | None = None,
+                 documents: list[str] | None = None) -> None:
+    """The 会議録 of ``office``, or of each office in ``documents`` (one output each, in order)."""
+    _show_offices(minutes_html, book, month, db, [office] if documents is None else documents, snapshot)
 
 
 @_showing_staff_errors
-def show_summary(book, month, *, db: str | None = None, office: str | None = None, snapshot: str | None = None):
-    casebook = load_book(book, office, snapshot)
+def show_summary(book, month, *, db: str | None = None, office: str | None = None, snapshot: str | None = None,
+                 documents: list[str] | None = None) -> None:
+    """The 月次サマリー of ``office``, or of each office in ``documents`` (one output each, in order)."""
+    _show_offices(summary_html, book, month, db, [office] if documents is None else documents, snapshot)
+
+
+def _show_offices(make, book, month, db: str | None, offices: list[str | None], snapshot: str | None) -> None:
+    from IPython.display import display
+
     store, store_note = open_store(book, db)
-    return _display(summary_html(casebook, month, store=store, store_note=store_note))
+    for office in offices:
+        display(_display(make(load_book(book, office, snapshot), month, store=store, store_note=store_note)))

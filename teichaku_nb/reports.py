@@ -32,6 +32,7 @@ Messages for people are Japanese (``ReportError``).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import datetime as dt
 import hashlib
@@ -62,7 +63,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "teichaku_report"
 CELL_TIMEOUT_S = 300
-RUN_SIZE = 20                      # 支援レポート made by one execution of the notebook (the progress steps)
+RUN_SIZE = 20                      # documents made by one execution of the notebook (the progress steps)
+KERNELS = 2                        # kernels running a large batch's executions side by side
 
 
 class ReportError(StaffError):
@@ -223,6 +225,23 @@ def _staff_error(nb) -> str | None:
 
 
 async def _execute(path: Path, jobs: list[Job], on_executed: Callable[[Job, object], None]) -> None:
+    """Run the notebook for ``jobs``: one kernel, or for a batch of several runs up to
+    ``KERNELS`` kernels side by side (one per core), each taking every other run."""
+    runs = _runs(jobs)
+    kernels = max(1, min(KERNELS, os.cpu_count() or 1, len(runs)))
+    sigint = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
+    try:
+        async with asyncio.TaskGroup() as group:         # one failing stops the others
+            for k in range(kernels):
+                group.create_task(_execute_runs(path, runs[k::kernels], on_executed, sigint))
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    finally:
+        if sigint is not None:
+            signal.signal(signal.SIGINT, sigint)
+
+
+async def _execute_runs(path: Path, runs: list[tuple[dict, list[Job]]], on_executed, sigint) -> None:
     import nbformat
     from nbclient import NotebookClient
 
@@ -236,15 +255,17 @@ async def _execute(path: Path, jobs: list[Job], on_executed: Callable[[Job, obje
     km.ip = os.path.join(sockets, "kernel")
     # The kernel's own output is noise to staff (after Ctrl-C, a traceback of its closed socket).
     quiet = {} if os.environ.get("TEICHAKU_DEBUG") else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    sigint = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
     try:
         async with client.async_setup_kernel(**quiet):
             _keep_sigint(sigint)
-            await _execute_jobs(client, template, jobs, on_executed)
+            await _execute_jobs(client, template, runs, on_executed)
+    except BaseException:
+        # Stopped (Ctrl-C, or the other kernel failed): nbclient has shut this kernel down; its
+        # exit-time clean-up would only fail on the kernel it no longer has.
+        atexit.unregister(client._cleanup_kernel)
+        raise
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
-        if sigint is not None:
-            signal.signal(signal.SIGINT, sigint)
 
 
 def _keep_sigint(handler) -> None:
@@ -259,24 +280,25 @@ def _keep_sigint(handler) -> None:
 
 
 def _runs(jobs: list[Job]) -> list[tuple[dict, list[Job]]]:
-    """The notebook's executions: (parameters, the documents it makes).  支援レポート of one
-    office go ``RUN_SIZE`` at a time (``documents``); other kinds one document each."""
-    runs: list[tuple[dict, list[Job]]] = []
+    """The notebook's executions: (parameters, the documents it makes), ``RUN_SIZE`` documents
+    at most: 支援レポート of one office (``documents``: [利用者ID, 本人 or 企業] each), or the
+    会議録 / 月次サマリー of several offices (``documents``: the offices)."""
+    runs: list[list[Job]] = []
     for job in jobs:
         last = runs[-1] if runs else None
-        if (job.user_id is not None and last is not None and last[1][-1].user_id is not None
-                and last[1][-1].office == job.office and len(last[1]) < RUN_SIZE):
-            last[1].append(job)
+        if last is not None and len(last) < RUN_SIZE and (
+                job.user_id is None or last[-1].office == job.office):
+            last.append(job)
         else:
-            runs.append((job.params, [job]))
-    return [(params | ({"documents": [[j.user_id, j.audience] for j in run]} if run[0].user_id else {}), run)
-            for params, run in runs]
+            runs.append([job])
+    return [(run[0].params | {"documents": [[j.user_id, j.audience] if j.user_id else j.office for j in run]}, run)
+            for run in runs]
 
 
-async def _execute_jobs(client, template, jobs: list[Job], on_executed) -> None:
+async def _execute_jobs(client, template, runs: list[tuple[dict, list[Job]]], on_executed) -> None:
     from nbclient.exceptions import CellExecutionError
 
-    for params, run in _runs(jobs):
+    for params, run in runs:
         nb = _with_parameters(template, params)
         client.nb = nb
         client.reset_execution_trackers()
@@ -301,9 +323,21 @@ def _run(factory):
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(factory())
+        return _run_here(factory)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, factory()).result()
+        return pool.submit(_run_here, factory).result()
+
+
+def _run_here(factory):
+    """``asyncio.run``, without asyncio's report of the tasks a Ctrl-C ended (the command
+    says 「中断しました」; the kernels are still shut down as the loop closes)."""
+    def quiet(loop, context) -> None:
+        if not isinstance(context.get("exception"), (KeyboardInterrupt, asyncio.CancelledError)):
+            loop.default_exception_handler(context)
+
+    with asyncio.Runner() as runner:
+        runner.get_loop().set_exception_handler(quiet)
+        return runner.run(factory())
 
 
 # --- exporting -----------------------------------------------------------------------------------

@@ -102,26 +102,27 @@ PARALLEL_FROM = 8            # workbooks in a folder: from this many they are re
 def _load_all(paths: list[Path], today: dt.date | None) -> list[CaseBook]:
     """The workbooks of a folder of offices, in order.  A workbook's reading has a fixed cost
     (opening, typing each column) that fifty small ones pay fifty times, so from
-    ``PARALLEL_FROM`` workbooks they are read by worker processes, one per core: each runs
-    this module (``python -m teichaku_nb.workbook``) on its share and hands its casebooks back
-    as a pickle in a private folder of ours."""
+    ``PARALLEL_FROM`` workbooks they are read side by side, one share per core: this process
+    reads the first share while worker processes (``python -m teichaku_nb.workbook``) read
+    the others and hand their casebooks back as pickles in a private folder of ours."""
     workers = min(len(paths) // (PARALLEL_FROM // 2), os.cpu_count() or 1)
     if workers < 2:
         return [load_casebook(p, today=today) for p in paths]
     shares = [paths[k::workers] for k in range(workers)]
+    day = (today or dt.date.today()).isoformat()
     with tempfile.TemporaryDirectory(prefix="teichaku-read-") as folder:
-        outs = [Path(folder) / f"share-{k}.pickle" for k in range(workers)]
-        started = [subprocess.Popen([sys.executable, "-m", __name__, str(out), (today or dt.date.today()).isoformat(),
-                                     *map(str, share)]) for out, share in zip(outs, shares)]
+        outs = [Path(folder) / f"share-{k}.pickle" for k in range(1, workers)]
+        started = [subprocess.Popen([sys.executable, "-m", __name__, str(out), day, *map(str, share)])
+                   for out, share in zip(outs, shares[1:])]
         try:
+            read = {p: load_casebook(p, today=today) for p in shares[0]}
             if any(process.wait() != 0 for process in started):
-                return [load_casebook(p, today=today) for p in paths]       # the workers said why on stderr
+                return [read.get(p) or load_casebook(p, today=today) for p in paths]   # a worker said why on stderr
         finally:
             for process in started:
                 if process.poll() is None:
                     process.kill()
-        read = {}
-        for out, share in zip(outs, shares):
+        for out, share in zip(outs, shares[1:]):
             with open(out, "rb") as found:
                 read.update(zip(share, pickle.load(found)))
     return [read[p] for p in paths]
@@ -422,7 +423,7 @@ def _convert(sheet: schema.Sheet, column: schema.Column, cells: pd.Series, rows:
     empty = values.isna() & ~bad
     if column.default is not None:
         values = values.where(~empty, column.default)
-    elif column.required:
+    elif column.required and empty.any():
         problems.add_each(ERROR, sheet.title, column.header, "empty_required", rows[empty],
                           detail=lambda: f"必須の「{column.header}」が空欄です")
 
@@ -430,24 +431,29 @@ def _convert(sheet: schema.Sheet, column: schema.Column, cells: pd.Series, rows:
         spaced = {v: "".join(v.split()) for v in pd.unique(values) if isinstance(v, str)}
         normalised = values.map(spaced).astype(object)
         wrong = normalised.notna() & ~normalised.isin(column.choices)
-        problems.add_each(ERROR, sheet.title, column.header, "bad_choice", rows[wrong], values[wrong],
-                          detail=lambda value: f"「{value}」は選べません。選べるのは {' / '.join(column.choices)} です")
-        values = normalised.where(~wrong, None)
-        bad |= wrong
+        values = normalised
+        if wrong.any():
+            problems.add_each(ERROR, sheet.title, column.header, "bad_choice", rows[wrong], values[wrong],
+                              detail=lambda value: f"「{value}」は選べません。選べるのは {' / '.join(column.choices)} です")
+            values = normalised.where(~wrong, None)
+            bad |= wrong
     if column.min is not None or column.max is not None:
         numeric = pd.to_numeric(values, errors="coerce")
         wrong = numeric.notna() & ((numeric < column.min) | (numeric > column.max))
-        problems.add_each(ERROR, sheet.title, column.header, "out_of_range", rows[wrong], numeric[wrong],
-                          detail=lambda value: f"{int(value) if float(value).is_integer() else value} は範囲外です"
-                                               f"（{japanese.format_number(column.min)}〜{japanese.format_number(column.max)}）")
-        values = values.where(~wrong, None)
-        bad |= wrong
+        if wrong.any():
+            problems.add_each(ERROR, sheet.title, column.header, "out_of_range", rows[wrong], numeric[wrong],
+                              detail=lambda value: f"{int(value) if float(value).is_integer() else value} は範囲外です"
+                                                   f"（{japanese.format_number(column.min)}〜"
+                                                   f"{japanese.format_number(column.max)}）")
+            values = values.where(~wrong, None)
+            bad |= wrong
     if column.kind == schema.DATE and column.past:
         dates = pd.to_datetime(values, errors="coerce")
         future = dates > pd.Timestamp(today)
-        problems.add_each(WARNING, sheet.title, column.header, "future_date", rows[future], dates[future],
-                          detail=lambda value: f"{japanese.format_date(value)} は今日（{japanese.format_date(today)}）"
-                                               "より後の日付です")
+        if future.any():
+            problems.add_each(WARNING, sheet.title, column.header, "future_date", rows[future], dates[future],
+                              detail=lambda value: f"{japanese.format_date(value)} は今日"
+                                                   f"（{japanese.format_date(today)}）より後の日付です")
     return _typed(column, values), bad
 
 
@@ -458,12 +464,12 @@ def _control_detail(value: str) -> str:
 
 
 def _typed(column: schema.Column, values: pd.Series) -> pd.Series:
+    """The column in its dtype (``_DTYPES``); missing values (None, NaN) become the dtype's NA."""
     dtype = _DTYPES[column.kind]
-    values = values.astype(object).where(values.notna(), None)
     if column.kind == schema.DATE:
         return pd.Series(pd.to_datetime(values, errors="coerce"), index=values.index).astype(dtype)
     if column.kind == schema.MONTH:
-        return pd.Series(pd.PeriodIndex(values.tolist(), freq="M"), index=values.index)
+        return pd.Series(pd.PeriodIndex(values.where(values.notna(), None).tolist(), freq="M"), index=values.index)
     return values.astype(dtype)
 
 

@@ -93,6 +93,11 @@ class CaseBook:
         return not self.errors
 
     @property
+    def unreadable(self) -> list[Problem]:
+        """Why the source could not be read at all (empty when it could)."""
+        return [p for p in self.problems if p.code == "unreadable"]
+
+    @property
     def names(self) -> dict[str, str]:
         """利用者ID → 氏名."""
         return dict(zip(self.users["user_id"], self.users["name"]))

@@ -303,7 +303,7 @@ def _load(path: Path) -> tuple[list[CaseBook], bool]:
 
 
 def _exit_code(books: list[CaseBook]) -> int:
-    if any(p.code == "unreadable" for b in books for p in b.problems):
+    if any(b.unreadable for b in books):
         return EXIT_INPUT
     return EXIT_DATA if any(not b.ok for b in books) else EXIT_OK
 
@@ -465,7 +465,7 @@ def _readable(books: list[CaseBook]) -> list[CaseBook]:
     """The books that could be opened; the others are reported on stderr."""
     readable = []
     for book in books:
-        if any(p.code == "unreadable" for p in book.problems):
+        if book.unreadable:
             print(f"エラー: {book.errors[0].message}", file=sys.stderr)
         else:
             readable.append(book)

@@ -101,9 +101,8 @@ def load_book(book, office: str | None = None, snapshot: str | None = None) -> C
     else:
         chosen = books
     found = chosen[0]
-    unreadable = [p for p in found.problems if p.code == "unreadable"]
-    if unreadable:
-        raise ReportDataError(unreadable[0].message)
+    if found.unreadable:
+        raise ReportDataError(found.unreadable[0].message)
     return found
 
 

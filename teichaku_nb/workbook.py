@@ -72,7 +72,7 @@ class Source:
 
     @property
     def unreadable(self) -> list[Problem]:
-        return [p for b in self.books for p in b.problems if p.code == "unreadable"]
+        return [p for b in self.books for p in b.unreadable]
 
     def save(self, target: Path) -> Path:
         with open(target, "wb") as out:

@@ -46,6 +46,9 @@ class Settings:
     office_number: str = ""
     plan_review_months: int = 3
     contact_gap_days: int = 30
+    unit_price: float = 10.0             # 1単位の単価（円）, by the area (地域区分)
+    service_manager: str = ""            # サービス管理責任者: presenting makes a 地域連携会議 type I
+    handover_policy: str | None = None   # 引継ぎの指針: はい / いいえ / None (not stated)
 
 
 @dataclass
@@ -68,8 +71,10 @@ class CaseBook:
     attendance: pd.DataFrame
     plans: pd.DataFrame
     reports: pd.DataFrame
+    employment_checks: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)   # sheet title -> data rows read
+    present: dict[str, frozenset] | None = None            # table -> columns the source has (None: all)
 
     @property
     def office(self) -> str:
@@ -91,6 +96,11 @@ class CaseBook:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def has(self, table: str, column: str) -> bool:
+        """Whether the source has this column (a rule that needs a format 2 column checks
+        only books that have it)."""
+        return self.present is None or column in self.present.get(table, frozenset())
 
     @property
     def unreadable(self) -> list[Problem]:

@@ -1,8 +1,12 @@
-"""The case workbook, format 1: the single definition of its sheets and columns.
+"""The case workbook, format 2: the single definition of its sheets and columns.
 
 The template (``template.py``), the loader (``workbook.py``), the demo data and the
 column reference in the README are all generated from the objects below; nothing
 else lists sheets, headers or choices.  See ``docs/workbook-format.md``.
+
+Format 2 adds optional columns and sheets (``since=2``) for the month's fee check; a format 1
+book loads as before, and the rules check what needs a format 2 column only where the book
+has it (``CaseBook.has``).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class Column:
     past: bool = False          # records an event: a date after today is a warning
     note: str = ""              # explanation on the template's 説明 sheet
     width: int = 14             # column width in the template
+    since: int = 1              # the format that added it
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class Sheet:
     columns: tuple[Column, ...]
     note: str = ""
     unique: tuple[str, ...] = ()  # internal names that together identify a row
+    since: int = 1                # the format that added it
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -84,6 +90,15 @@ USERS = Sheet(
         Column("離職理由", "left_reason", TEXT, width=20),
         Column("企業共有同意", "employer_consent", CHOICE, choices=("はい", "いいえ"), default="いいえ",
                note="企業用の支援レポートに生活・心身の内容を載せてよいか（空欄は いいえ）", width=12),
+        Column("利用契約日", "contract_on", DATE, past=True, note="就労定着支援の利用契約を結んだ日", width=12, since=2),
+        Column("利用終了日", "service_end", DATE, past=True,
+               note="支援が実際に終わった日（途中で終了・転居など）。空欄なら 支援終了予定日", width=12, since=2),
+        Column("支給決定開始日", "decision_start", DATE,
+               note="市町村の支給決定期間の始まり（終わりは 受給者証有効期限）", width=14, since=2),
+        Column("要継続支援", "needs_continuing", CHOICE, choices=("はい", "いいえ"),
+               note="支援期間の後も支援が必要か（事業所の判断）。はい なら引継ぎが必要です", width=12, since=2),
+        Column("引継ぎ同意日", "handover_consent_on", DATE, past=True,
+               note="引継ぎのために情報を共有することに本人が同意した日", width=12, since=2),
     ),
 )
 
@@ -102,6 +117,8 @@ CONTACTS = Sheet(
         Column("業務", "work", SCORE, min=1, max=5, note="仕事そのものの調子。" + SCORE_NOTE, width=7),
         Column("内容", "notes", TEXT, note="自由記述（内部用。支援レポートには載りません）", width=40),
         Column("次回予定日", "next_on", DATE, width=12),
+        Column("区分", "kind", CHOICE, choices=("定例", "引継ぎ", "その他"), default="定例",
+               note="引継ぎ = 支援終了後に向けた引継ぎのための共有（空欄は 定例）", width=8, since=2),
     ),
 )
 
@@ -129,6 +146,9 @@ PLANS = Sheet(
         Column("支援内容", "support", TEXT, width=30),
         Column("期限", "due_on", DATE, width=12),
         Column("状況", "status", CHOICE, True, choices=("未着手", "取組中", "達成", "見直し"), width=10),
+        Column("同意日", "consent_on", DATE, past=True, note="本人が計画に同意した日（その計画の行のどれかに）",
+               width=12, since=2),
+        Column("交付日", "delivered_on", DATE, past=True, note="計画を本人に渡した日", width=12, since=2),
     ),
 )
 
@@ -142,7 +162,19 @@ REPORTS = Sheet(
     ),
 )
 
-TABLES: tuple[Sheet, ...] = (USERS, CONTACTS, ATTENDANCE, PLANS, REPORTS)
+EMPLOYMENT_CHECKS = Sheet(
+    "就労確認", "employment_checks", False, since=2,
+    note="支援が終わった後に、就労が続いているかを確かめた記録。就労定着率の根拠になります。",
+    columns=(
+        Column("利用者ID", "user_id", ID, True, width=11),
+        Column("確認日", "checked_on", DATE, True, past=True, width=12),
+        Column("就労状況", "employment", CHOICE, True, choices=("継続", "離職"), width=10),
+        Column("確認方法", "method", CHOICE, choices=("本人", "企業", "その他"), width=10),
+        Column("備考", "remarks", TEXT, width=30),
+    ),
+)
+
+TABLES: tuple[Sheet, ...] = (USERS, CONTACTS, ATTENDANCE, PLANS, REPORTS, EMPLOYMENT_CHECKS)
 TABLES_BY_TITLE = {sheet.title: sheet for sheet in TABLES}
 
 
@@ -150,9 +182,11 @@ TABLES_BY_TITLE = {sheet.title: sheet for sheet in TABLES}
 class Setting:
     label: str      # the 項目 staff type
     name: str
-    kind: str       # TEXT or INT
+    kind: str       # TEXT, INT, NUMBER or CHOICE
     default: object
     note: str = ""
+    choices: tuple[str, ...] = ()
+    since: int = 1
 
 
 SETTINGS_TITLE = "設定"
@@ -162,6 +196,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("事業所番号", "office_number", TEXT, ""),
     Setting("計画見直し間隔（月）", "plan_review_months", INT, 3, "多くの事業所は3か月、6か月の事業所もあります"),
     Setting("面談間隔警告（日）", "contact_gap_days", INT, 30, "本人との最後の接触からこの日数を超えると注意"),
+    Setting("1単位の単価（円）", "unit_price", NUMBER, 10.0, "地域区分による1単位の単価（例: 10.00、11.20）", since=2),
+    Setting("サービス管理責任者", "service_manager", TEXT, "", "地域連携会議で発表すると実施加算（I）になる人", since=2),
+    Setting("引継ぎの指針", "handover_policy", CHOICE, None,
+            "引継ぎの指針と責任者を定めているか（はい / いいえ）", choices=("はい", "いいえ"), since=2),
 )
 
 # Sheets the loader knows but does not read as data.

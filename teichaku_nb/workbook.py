@@ -152,11 +152,13 @@ def casebook_from_records(tables: dict[str, list[dict]], *, settings: dict | Non
     raw = []
     for key, records in tables.items():
         sheet = by_name[key]
-        headers = [c.header for c in sheet.columns]
         names = {c.name: c.header for c in sheet.columns}
-        rows = [headers] + [[record.get(c.name, record.get(c.header)) for c in sheet.columns]
-                            for record in records]
-        unknown = {k for record in records for k in record} - set(names) - set(headers)
+        used = {k for record in records for k in record}
+        # A format 1 book has none of the later columns: those appear only when a record has them.
+        columns = [c for c in sheet.columns if c.since == 1 or c.name in used or c.header in used]
+        headers = [c.header for c in columns]
+        rows = [headers] + [[record.get(c.name, record.get(c.header)) for c in columns] for record in records]
+        unknown = used - set(names) - set(sheet.headers)
         if unknown:
             raise KeyError(f"unknown columns for {sheet.name}: {sorted(unknown)}")
         raw.append(RawSheet(sheet.title, rows))
@@ -247,6 +249,7 @@ def build_casebook(sheets: list[RawSheet], *, source: Path, office: str,
     frames: dict[str, pd.DataFrame] = {}
     counts: dict[str, int] = {}
     owners: dict[str, pd.Series] = {}          # sheet title -> 利用者ID by row, also of rows left out
+    present: dict[str, frozenset] = {sheet.name: frozenset() for sheet in schema.TABLES}
     for sheet in schema.TABLES:
         raw = found.get(sheet.title)
         if raw is None:
@@ -255,7 +258,7 @@ def build_casebook(sheets: list[RawSheet], *, source: Path, office: str,
                              f"必須のシート「{sheet.title}」がありません")
             frames[sheet.name] = _empty_frame(sheet)
             continue
-        frame, counts[sheet.title], owners[sheet.title] = _read_table(sheet, raw, problems, today)
+        frame, counts[sheet.title], owners[sheet.title], present[sheet.name] = _read_table(sheet, raw, problems, today)
         frames[sheet.name] = frame
 
     settings = _read_settings(settings_sheet, office, problems)
@@ -265,7 +268,7 @@ def build_casebook(sheets: list[RawSheet], *, source: Path, office: str,
     order = {title: i for i, title in enumerate([None, *schema.TABLES_BY_TITLE, schema.SETTINGS_TITLE])}
     listed = sorted(problems.listed(), key=lambda p: (order.get(p.sheet, len(order)), p.omitted > 0, p.row or 0))
     return CaseBook(source=Path(source), settings=settings, problems=_with_owners(listed, owners),
-                    counts=counts, **frames)
+                    counts=counts, present=present, **frames)
 
 
 def _with_owners(problems: list[Problem], owners: dict[str, pd.Series]) -> list[Problem]:
@@ -299,16 +302,16 @@ def _find_header(sheet: schema.Sheet, rows: list[list]) -> tuple[int | None, lis
 
 
 def _read_table(sheet: schema.Sheet, raw: RawSheet, problems: _Problems,
-                today: dt.date) -> tuple[pd.DataFrame, int, pd.Series]:
-    """The sheet's usable rows, the number of data rows, and the 利用者ID of every data row
-    (indexed by row number; NA where unreadable)."""
+                today: dt.date) -> tuple[pd.DataFrame, int, pd.Series, frozenset]:
+    """The sheet's usable rows, the number of data rows, the 利用者ID of every data row
+    (indexed by row number; NA where unreadable), and the columns the sheet has."""
     header_index, header = _find_header(sheet, raw.rows)
     if header_index is None:
         for column in sheet.columns:
             if column.required:
                 problems.add(ERROR, sheet.title, None, column.header, "missing_column",
                              f"必須の列「{column.header}」が見つかりません（上から{HEADER_SEARCH_ROWS}行に見出しがありません）")
-        return _empty_frame(sheet), 0, _NO_OWNERS
+        return _empty_frame(sheet), 0, _NO_OWNERS, frozenset()
     header_row = raw.first_row + header_index
     positions: dict[str, int] = {}
     for position, text in enumerate(header):
@@ -324,7 +327,7 @@ def _read_table(sheet: schema.Sheet, raw: RawSheet, problems: _Problems,
         problems.add(ERROR, sheet.title, header_row, column.header, "missing_column",
                      f"必須の列「{column.header}」がありません")
     if missing:
-        return _empty_frame(sheet), 0, _NO_OWNERS
+        return _empty_frame(sheet), 0, _NO_OWNERS, frozenset()
 
     # The body is taken out of ``raw`` and each column is let go once typed, so a large sheet
     # is not held twice over.
@@ -358,7 +361,8 @@ def _read_table(sheet: schema.Sheet, raw: RawSheet, problems: _Problems,
             usable &= ~bad & values.notna()
     result = pd.DataFrame({"row": rows, **typed})
     ids = pd.Series(typed["user_id"].to_numpy(), index=rows.to_numpy())
-    return result[usable.to_numpy()].reset_index(drop=True), len(rows), ids[~ids.index.duplicated()]
+    present = frozenset(sheet.headers[h].name for h in positions)
+    return result[usable.to_numpy()].reset_index(drop=True), len(rows), ids[~ids.index.duplicated()], present
 
 
 _NO_OWNERS = pd.Series([], dtype=object)
@@ -504,21 +508,38 @@ def _read_settings(raw: RawSheet | None, office: str, problems: _Problems) -> Se
             if isinstance(value, str) and _CONTROL.search(value):
                 problems.add(WARNING, title, i, "値", "control_char", f"「{setting.label}」: {_control_detail(value)}")
                 value = _CONTROL.sub("", value)
-            try:
-                parsed = (japanese.parse_int(value) if setting.kind == schema.INT
-                          else japanese.parse_text(value))
-            except ValueError as error:
-                problems.add(ERROR, title, i, "値", "bad_number",
-                             f"「{setting.label}」: {error}。整数で入力してください（既定値 {setting.default} を使います）")
-                continue
-            if parsed is not None and setting.kind == schema.INT and parsed < 1:
-                problems.add(ERROR, title, i, "値", "out_of_range",
-                             f"「{setting.label}」: {parsed} は1以上にしてください（既定値 {setting.default} を使います）")
-                continue
+            parsed = _setting_value(setting, value, i, problems)
             if parsed is not None:
                 values[setting.name] = parsed
     defaults = {s.name: s.default for s in schema.SETTINGS if s.default is not None}
     return Settings(**(defaults | {"office": office} | values))
+
+
+_SETTING_PARSERS = {schema.INT: japanese.parse_int, schema.NUMBER: japanese.parse_number}
+
+
+def _setting_value(setting: schema.Setting, value, row: int, problems: _Problems):
+    """A setting's value (None: blank, or wrong and reported: its default is used)."""
+    title = schema.SETTINGS_TITLE
+    expected = {schema.INT: "整数", schema.NUMBER: "数値"}.get(setting.kind)
+    try:
+        parsed = _SETTING_PARSERS.get(setting.kind, japanese.parse_text)(value)
+    except ValueError as error:
+        problems.add(ERROR, title, row, "値", "bad_number",
+                     f"「{setting.label}」: {error}。{expected}で入力してください（既定値 {setting.default} を使います）")
+        return None
+    if parsed is None:
+        return None
+    if setting.kind in (schema.INT, schema.NUMBER) and parsed <= 0:
+        problems.add(ERROR, title, row, "値", "out_of_range",
+                     f"「{setting.label}」: {japanese.format_number(parsed)} は0より大きくしてください"
+                     f"（既定値 {setting.default} を使います）")
+        return None
+    if setting.choices and "".join(parsed.split()) not in setting.choices:
+        problems.add(ERROR, title, row, "値", "bad_choice",
+                     f"「{setting.label}」: 「{parsed}」は選べません。選べるのは {' / '.join(setting.choices)} です")
+        return None
+    return "".join(parsed.split()) if setting.choices else parsed
 
 
 # --- checks across rows and sheets ------------------------------------------------------------

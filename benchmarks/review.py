@@ -4,7 +4,7 @@
 
 Makes a demo workbook in a temporary folder, then times in this process:
 - load: ``workbook.load_source`` (read, normalise, type, check everything);
-- review: ``rules.agenda`` for the last month plus ``rules.retention`` for its fiscal year
+- review: ``rules.agenda`` for the last month plus ``retention.of_fiscal_year`` for its fiscal year
   (the whole month's review as ``teichaku review`` and ``teichaku retention`` compute it).
 Goal: review ≤ 0.5 × load.  Each time is the best of ``--repeat`` runs.
 """
@@ -38,7 +38,7 @@ def main() -> int:
 
     import pandas as pd
 
-    from teichaku_nb import rules
+    from teichaku_nb import retention, rules
     from teichaku_nb.demo import make_demo
     from teichaku_nb.workbook import load_source
 
@@ -53,12 +53,12 @@ def main() -> int:
           + ", ".join(f"{sheet} {n}" for sheet, n in book.counts.items()))
 
     def review():
-        return rules.agenda(book, end), rules.retention(book, fiscal_year)
+        return rules.agenda(book, end), retention.of_fiscal_year(book, fiscal_year)
 
     review_seconds, (month, rate) = best_of(args.repeat, review)
     counts = "、".join(f"{level} {n}" for level, n in month.level_counts().items())
     print(f"review of {end}: {len(month.cases)} cases ({counts}); FY{fiscal_year} rate "
-          f"{rules.format_rate(rate.rate)} → {rules.format_units(rate.units)}")
+          f"{retention.format_rate(rate.rate)} → {retention.format_units(rate.units)}")
     ratio = review_seconds / load_seconds
     print(f"  load: {load_seconds:7.3f} s")
     print(f"review: {review_seconds:7.3f} s")

@@ -392,9 +392,9 @@ def cmd_review(args) -> int:
 
 
 def cmd_retention(args) -> int:
-    from . import rules
+    from . import retention
     books, is_offices = _load(args.book)
-    results = [(book, rules.retention(book, args.fiscal_year)) for book in _readable(books)]
+    results = [(book, retention.of_fiscal_year(book, args.fiscal_year)) for book in _readable(books)]
     _print_results(args, results, is_offices, retention_block, retention_total)
     return _exit_code(books)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import casefile, rules
+from . import casefile, retention, rules
 from .casebook import ERROR, SEVERITY_LABELS, CaseBook
 from .errors import StaffError
 from .japanese import as_month, format_date, format_month, format_number, format_percent, format_time
@@ -328,8 +328,8 @@ def _retention_context(book: CaseBook, result, names: dict, heading: str) -> dic
     if result.rate is not None:
         facts = [("基準日", result.reference_day), ("対象期間", f"{format_date(result.window_start)}〜"
                                                         f"{format_date(result.reference_day)}"),
-                 ("就労定着率", f"{rules.format_rate(result.rate)}（就労中 {result.numerator}人 / 対象 {result.denominator}人）"),
-                 ("区分", result.tier), ("基本報酬", f"{rules.format_units(result.units)}（1人1か月あたり）")]
+                 ("就労定着率", f"{retention.format_rate(result.rate)}（就労中 {result.numerator}人 / 対象 {result.denominator}人）"),
+                 ("区分", result.tier), ("基本報酬", f"{retention.format_units(result.units)}（1人1か月あたり）")]
     employed = set(result.numerator_users)
     left_on = dict(zip(book.users["user_id"], book.users["left_on"]))
     people = [(u, names.get(u, ""), "就労中" if u in employed else "離職", left_on.get(u) if u not in employed else "")
@@ -370,7 +370,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
         chart_list.append(charts.bar_chart(used, title="フラグごとの人数", colour="#d1495b"))
 
     fy = fiscal_year_of(month)
-    result = rules.retention(book, fy, today=today or min(dt.date.today(), m1.date()))
+    result = retention.of_fiscal_year(book, fy, today=today or min(dt.date.today(), m1.date()))
     p = result.projection
     ending = [(c.user_id, c.name, c.staff, c.support_end, f"{c.months_left}か月")
               for c in sorted((c for c in cases if "support_ending" in c.codes),

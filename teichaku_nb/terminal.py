@@ -130,7 +130,7 @@ def _id_list(ids: list[str], indent: str) -> list[str]:
 
 
 def _rate_lines(result, indent: str) -> list[str]:
-    from .rules import format_rate, format_units
+    from .retention import format_rate, format_units
     if result.rate is None:
         return [f"{indent}就労定着率: 出せません（対象期間に利用者がいません）"]
     return [f"{indent}就労定着率: {format_rate(result.rate)}"
@@ -182,7 +182,7 @@ def retention_block(book: CaseBook, result) -> str:
 
 
 def retention_total(results: list) -> str:
-    from .rules import combined_rate, format_rate
+    from .retention import combined_rate, format_rate
     lines = [f"■ 全事業所（{len(results)}か所）"]
     for label, items in (("", results), ("（見込み）", [r.projection for r in results])):
         numerator, denominator, rate = combined_rate(items)

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from teichaku_nb import report_views as views
-from teichaku_nb import rules
+from teichaku_nb import retention, rules
 from teichaku_nb.store import Action, Conference, Review, default_path, open_store
 from teichaku_nb.workbook import load_casebook
 
@@ -316,9 +316,9 @@ def test_summary_shows_compliance_flags_retention_endings_and_overdue(seeded_boo
     assert "本人との対面の面談（毎月）" in text and "支援レポートの送付" in text and "個別支援計画の見直し" in text
     for kind in rules.FLAG_KINDS:                              # Japanese names, never the codes
         assert kind.label in text and kind.code not in markup
-    result = rules.retention(seeded_book, 2026, today=dt.date(2026, 10, 31))
-    assert rules.format_rate(result.rate) in text and re.search(r"\d+\.\d%", rules.format_rate(result.rate))
-    assert rules.format_units(result.units) in text and result.tier in text
+    result = retention.of_fiscal_year(seeded_book, 2026, today=dt.date(2026, 10, 31))
+    assert retention.format_rate(result.rate) in text and re.search(r"\d+\.\d%", retention.format_rate(result.rate))
+    assert retention.format_units(result.units) in text and result.tier in text
     assert "2027年度）の見込み" in text
     assert ["010", "後藤 翔太", "安藤 理恵", "2026年12月12日", "2か月"] in rows     # support ending
     assert "主治医と連絡をとる" in text                          # overdue at the month's end

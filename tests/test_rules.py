@@ -14,7 +14,7 @@ import importlib.util
 import pandas as pd
 import pytest
 
-from teichaku_nb import rules
+from teichaku_nb import retention, rules
 from teichaku_nb.rules import ACTION, STABLE, WATCH
 
 from helpers_rules import MONTH, attendance, calm, combine, contact, make_book, user, without
@@ -555,7 +555,7 @@ RETENTION_USERS = [
 
 
 def test_retention_worked_example_by_hand():
-    result = rules.retention(make_book({"users": RETENTION_USERS}), 2026, today=D(2026, 11, 26))
+    result = retention.of_fiscal_year(make_book({"users": RETENTION_USERS}), 2026, today=D(2026, 11, 26))
     assert result.reference_day == D(2026, 3, 31) and result.window_start == D(2023, 4, 1)
     assert result.denominator_users == ["A01", "A02", "A03", "A04", "A06", "A08", "A10"]
     assert result.numerator_users == ["A01", "A03", "A06", "A08", "A10"]
@@ -567,7 +567,7 @@ def test_retention_worked_example_by_hand():
 
 
 def test_retention_projection_counts_today_employed_as_employed_next_reference_day():
-    result = rules.retention(make_book({"users": RETENTION_USERS}), 2026, today=D(2026, 11, 26))
+    result = retention.of_fiscal_year(make_book({"users": RETENTION_USERS}), 2026, today=D(2026, 11, 26))
     p = result.projection
     # FY 2027: R = 2027年3月31日, window 2024年4月1日 –; A03 and A10 left after R but before today
     assert p.fiscal_year == 2027 and p.reference_day == D(2027, 3, 31) and p.window_start == D(2024, 4, 1)
@@ -581,10 +581,10 @@ def test_retention_projection_counts_today_employed_as_employed_next_reference_d
 def test_retention_with_nobody_in_the_window_has_no_rate_and_says_why():
     book = make_book({"users": [user("A05", hired_on=D(2019, 1, 10), support_end=D(2023, 3, 31),
                                      status="支援終了")]})
-    result = rules.retention(book, 2026, today=D(2026, 11, 26))
+    result = retention.of_fiscal_year(book, 2026, today=D(2026, 11, 26))
     assert (result.denominator, result.numerator, result.rate, result.tier, result.units) == (0, 0, None, None, None)
     assert any("新たに指定を受けた事業所" in note for note in result.notes)
-    empty = rules.retention(make_book({}), 2026, today=D(2026, 11, 26))
+    empty = retention.of_fiscal_year(make_book({}), 2026, today=D(2026, 11, 26))
     assert empty.rate is None and empty.projection.rate is None
 
 
@@ -593,16 +593,16 @@ def test_retention_with_nobody_in_the_window_has_no_rate_and_says_why():
     (1, 2, 1690), (3, 10, 1433), (29, 100, 1074), (0, 1, 1074),
 ])
 def test_fee_tiers_of_2024_at_their_bounds(numerator, denominator, units):
-    assert rules.fee_tier(numerator, denominator)[1] == units
+    assert retention.fee_tier(numerator, denominator)[1] == units
 
 
 def test_retention_in_a_future_year_says_it_is_an_estimate():
-    result = rules.retention(make_book({"users": RETENTION_USERS}), 2027, today=D(2026, 11, 26))
+    result = retention.of_fiscal_year(make_book({"users": RETENTION_USERS}), 2027, today=D(2026, 11, 26))
     assert any("まだ来ていない" in note for note in result.notes)
 
 
 def test_retention_as_dict_has_the_contract_keys():
-    data = rules.retention(make_book({"users": RETENTION_USERS}), 2026, today=D(2026, 11, 26)).as_dict()
+    data = retention.of_fiscal_year(make_book({"users": RETENTION_USERS}), 2026, today=D(2026, 11, 26)).as_dict()
     contract = ["fiscal_year", "reference_day", "denominator", "numerator", "rate", "tier", "units",
                 "denominator_users", "numerator_users"]
     assert list(data)[:len(contract) + 1] == contract + ["projection"]
@@ -611,16 +611,16 @@ def test_retention_as_dict_has_the_contract_keys():
 
 
 def test_rate_and_units_as_staff_read_them():
-    assert rules.format_rate(7 / 9) == "77.8%"
-    assert rules.format_units(2234) == "2,234単位"
-    assert rules.format_rate(None) == "—"
+    assert retention.format_rate(7 / 9) == "77.8%"
+    assert retention.format_units(2234) == "2,234単位"
+    assert retention.format_rate(None) == "—"
 
 
 def test_combined_rate_over_offices():
-    a = rules.retention(make_book({"users": RETENTION_USERS}), 2026, today=D(2026, 11, 26))
-    b = rules.retention(make_book({}), 2026, today=D(2026, 11, 26))
-    assert rules.combined_rate([a, b]) == (5, 7, pytest.approx(5 / 7))
-    assert rules.combined_rate([b]) == (0, 0, None)
+    a = retention.of_fiscal_year(make_book({"users": RETENTION_USERS}), 2026, today=D(2026, 11, 26))
+    b = retention.of_fiscal_year(make_book({}), 2026, today=D(2026, 11, 26))
+    assert retention.combined_rate([a, b]) == (5, 7, pytest.approx(5 / 7))
+    assert retention.combined_rate([b]) == (0, 0, None)
 
 
 # --- the demo data raises every flag ---------------------------------------------------------

@@ -1,0 +1,145 @@
+"""The 就労定着率 (retention rate) that sets a fiscal year's basic fee, and its projection.
+
+For fiscal year FY (April FY to March FY+1): R = 31 March of calendar year FY; window =
+1 April FY−3 to R; denominator = users whose support period [支援開始日, min(支援終了予定日,
+離職日)] overlaps the window; numerator = those still employed on R.  The fee tiers are those
+of the 2024 revision (``FEE_TIERS``).  See docs/review-rules.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .casebook import CaseBook
+from .japanese import format_date
+from .rules import LEFT
+
+
+def format_rate(rate: float | None) -> str:
+    """The retention rate as staff read it: 77.8%."""
+    return "—" if rate is None else f"{rate:.1%}"
+
+
+def format_units(units: int | None) -> str:
+    """2,234単位."""
+    return "—" if units is None else f"{units:,}単位"
+
+
+# (lowest rate in percent, label, units a month), from the 2024 revision.
+FEE_TIERS: tuple[tuple[int, str, int], ...] = (
+    (95, "95%以上", 3512),
+    (90, "90%以上95%未満", 3348),
+    (80, "80%以上90%未満", 2768),
+    (70, "70%以上80%未満", 2234),
+    (50, "50%以上70%未満", 1690),
+    (30, "30%以上50%未満", 1433),
+    (0, "30%未満", 1074),
+)
+
+NOTE_JOB_CHANGE = ("公式の算定では、離職後1か月以内に再就職した転職は継続した就労とみなされます（1人1回まで）。"
+                   "形式1のケース記録では再就職がわからないため、この計算では離職として数えています。")
+NOTE_NO_USERS = ("対象期間に利用者がいないため、就労定着率は出せません。"
+                 "新たに指定を受けた事業所の基本報酬は別の定めによります。")
+
+
+@dataclass
+class Retention:
+    office: str
+    fiscal_year: int
+    reference_day: dt.date          # R: 31 March of calendar year FY
+    window_start: dt.date           # 1 April FY−3
+    denominator: int
+    numerator: int
+    rate: float | None              # None when nobody used the service in the window
+    tier: str | None
+    units: int | None
+    denominator_users: list[str]
+    numerator_users: list[str]
+    notes: list[str] = field(default_factory=list)
+    projection: Retention | None = None
+    employed_as_of: dt.date | None = None   # projection only: employment is taken as of this day
+
+    @property
+    def left_users(self) -> list[str]:
+        """In the denominator but not employed on the reference day."""
+        employed = set(self.numerator_users)
+        return [u for u in self.denominator_users if u not in employed]
+
+    def as_dict(self) -> dict:
+        data = {
+            "fiscal_year": self.fiscal_year, "reference_day": self.reference_day.isoformat(),
+            "denominator": self.denominator, "numerator": self.numerator, "rate": self.rate,
+            "tier": self.tier, "units": self.units,
+            "denominator_users": list(self.denominator_users), "numerator_users": list(self.numerator_users),
+        }
+        if self.projection is not None:
+            data["projection"] = self.projection.as_dict()
+        data |= {"office": self.office, "window_start": self.window_start.isoformat(), "notes": list(self.notes)}
+        return data
+
+
+def fee_tier(numerator: int, denominator: int) -> tuple[str, int] | tuple[None, None]:
+    """The tier label and units for a rate, compared exactly (no float rounding at the bounds)."""
+    if denominator == 0:
+        return None, None
+    for lowest, label, units in FEE_TIERS:
+        if numerator * 100 >= lowest * denominator:
+            return label, units
+    raise AssertionError("the last tier starts at 0")
+
+
+def _retention(book: CaseBook, fiscal_year: int, employed_on: dt.date | None = None) -> Retention:
+    """The rate for ``fiscal_year``.  Employment is judged on R, or on ``employed_on`` when given
+    (the projection: users employed that day count as still employed on R)."""
+    reference = dt.date(fiscal_year, 3, 31)
+    window_start = dt.date(fiscal_year - 3, 4, 1)
+    users = book.users
+    period_end = users[["support_end", "left_on"]].min(axis=1)
+    # an empty period (left before the support began) overlaps nothing
+    in_window = ((users["support_start"] <= pd.Timestamp(reference))
+                 & (period_end >= pd.Timestamp(window_start))
+                 & (users["support_start"] <= period_end)).fillna(False)
+    judged_on = pd.Timestamp(employed_on or reference)
+    employed = (users["status"] != LEFT).fillna(True) | (users["left_on"] > judged_on).fillna(False)
+    denominator_users = sorted(users.loc[in_window, "user_id"])
+    numerator_users = sorted(users.loc[in_window & employed, "user_id"])
+    n, d = len(numerator_users), len(denominator_users)
+    tier, units = fee_tier(n, d)
+    notes = [NOTE_JOB_CHANGE] if d else [NOTE_NO_USERS, NOTE_JOB_CHANGE]
+    return Retention(office=book.office, fiscal_year=fiscal_year, reference_day=reference,
+                     window_start=window_start, denominator=d, numerator=n,
+                     rate=n / d if d else None, tier=tier, units=units,
+                     denominator_users=denominator_users, numerator_users=numerator_users,
+                     notes=notes, employed_as_of=employed_on)
+
+
+def of_fiscal_year(book: CaseBook, fiscal_year: int, *, today: dt.date | None = None) -> Retention:
+    """The 就労定着率 that sets ``fiscal_year``'s basic fee, with the projection for FY+1.
+
+    R = 31 March of calendar year FY; window = 1 April FY−3 to R; denominator = users whose
+    support period [支援開始日, min(支援終了予定日, 離職日)] overlaps the window; numerator = those
+    still employed on R (状況 ≠ 離職, or 離職日 > R).  The projection is the same with
+    R = 31 March FY+1, counting users employed ``today`` as still employed on that day.
+    """
+    today = today or dt.date.today()
+    result = _retention(book, fiscal_year)
+    if result.reference_day > today:
+        result.notes.append(f"基準日（{format_date(result.reference_day)}）はまだ来ていないため、"
+                            f"今日の状況で計算した見込みです。")
+    next_reference = dt.date(fiscal_year + 1, 3, 31)
+    projection = _retention(book, fiscal_year + 1, employed_on=min(today, next_reference))
+    if next_reference > today:
+        projection.notes.append(f"見込み: 今日（{format_date(today)}）就労している人は、"
+                                f"基準日（{format_date(next_reference)}）まで就労を続けるとして数えています。")
+    result.projection = projection
+    return result
+
+
+def combined_rate(results: list[Retention]) -> tuple[int, int, float | None]:
+    """Numerator, denominator and rate over several offices (the organisation's line)."""
+    numerator = sum(r.numerator for r in results)
+    denominator = sum(r.denominator for r in results)
+    return numerator, denominator, (numerator / denominator if denominator else None)

@@ -23,11 +23,13 @@ the workbook alone and ``overdue_action`` is never raised.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import fees
 from .casebook import CaseBook
 from .japanese import as_month, format_date, format_number, format_percent
 from .records import CLOSED_STATES
@@ -46,7 +48,7 @@ class FlagKind:
     code: str       # stable: tests, JSON, filters
     level: str      # ACTION or WATCH
     label: str      # short Japanese name, for filters and legends
-    check: Callable = field(repr=False, compare=False)    # the month → {利用者ID: message}
+    check: Callable = field(repr=False, compare=False)    # the month → {利用者ID: message or (message, level)}
 
 
 # Every flag: registered by ``@flag`` where its check is written (below), in the order a
@@ -73,7 +75,6 @@ ATTENDANCE_BASE_MONTHS = 3      # attendance_worsening: up to this many earlier 
 LOW_SCORE = 2                   # low_condition_score: a score at or below this
 SCORE_DECLINE = 1.0             # condition_declining: fall of an axis mean
 CONDITION_BASE_MONTHS = 3       # condition_declining: the months before M
-ENDING_WITHIN_MONTHS = 3        # support_ending: 支援終了予定日 up to the end of M+3
 # Rates and means are floats: 0.3 − 0.2 is 0.0999…; a rise "of at least 0.10" must include it.
 _EPS = 1e-9
 
@@ -207,11 +208,19 @@ def support_periods(book: CaseBook, on) -> pd.DataFrame:
 
 # --- the month: who is on the agenda, and the flags ----------------------------------------------
 
+def service_end(users: pd.DataFrame) -> pd.Series:
+    """The day the support ends: 利用終了日 when the service ended early, else 支援終了予定日."""
+    if "service_end" not in users:
+        return users["support_end"]
+    return users["service_end"].fillna(users["support_end"])
+
+
 def in_service(users: pd.DataFrame, month) -> pd.Series:
-    """Users in service in M: 支援開始日 ≤ m1, 支援終了予定日 ≥ m0, not left before m0."""
+    """Users in service in M: 支援開始日 ≤ m1, the support's end (``service_end``) ≥ m0, not
+    left before m0."""
     month = as_month(month)
     m0, m1 = _first_day(month), _last_day(month)
-    return ((users["support_start"] <= m1) & (users["support_end"] >= m0)).fillna(False) \
+    return ((users["support_start"] <= m1) & (service_end(users) >= m0)).fillna(False) \
         & _not_left_before(users, m0)
 
 
@@ -234,10 +243,19 @@ class _Month:
     contacts: pd.DataFrame       # their contacts on or before m1, sorted by date then row
     attendance: pd.DataFrame     # their attendance rows up to M
     plans: pd.DataFrame          # their plan rows dated on or before m1
-    reports: pd.DataFrame        # (user_id, month) of 支援レポート: workbook + store
+    reports: pd.DataFrame        # (user_id, month, recipient) of 支援レポート: workbook + store
     open_actions: pd.DataFrame | None
     plan_review_months: int
     contact_gap_days: int
+    book: CaseBook
+
+    @functools.cached_property
+    def plan(self) -> pd.DataFrame:
+        return fees.plan(self.book, self.month, self.users)
+
+    @functools.cached_property
+    def handover(self) -> pd.DataFrame:
+        return fees.handover(self.book, self.month, self.users)
 
     @property
     def in_month(self) -> pd.Series:
@@ -263,10 +281,10 @@ def _flag_no_face_to_face(m: _Month) -> pd.Series:
 
 @flag("certificate_expired", ACTION, "受給者証の期限切れ")
 def _flag_certificate_expired(m: _Month) -> pd.Series:
-    """要対応: 受給者証有効期限 < m0."""
-    until = m.users["certificate_until"]
-    flagged = until[(until < m.m0).fillna(False)]
-    return _messages(flagged.index, (f"受給者証の有効期限が切れています（{format_date(d)}）" for d in flagged))
+    """要対応: the 支給決定 does not cover M (受給者証有効期限 < m0, or 支給決定開始日 > m1)."""
+    decision = fees.decision(m.book, m.month, m.users)
+    flagged = decision[decision["covered"].eq(False).fillna(False)]
+    return _messages(flagged.index, flagged["why"])
 
 
 def _attendance_rates(rows: pd.DataFrame) -> pd.DataFrame:
@@ -309,12 +327,27 @@ def _flag_low_condition_score(m: _Month) -> pd.Series:
     return _messages(flagged.index, messages)
 
 
+@flag("plan_missing", ACTION, "個別支援計画の不備")
+def _flag_plan_missing(m: _Month) -> pd.Series:
+    """要対応: 個別支援計画未作成減算 applies in M (no plan, its review overdue all month, or no
+    consent): the message names the case, the months in a row and the rate."""
+    missing = m.plan[m.plan["missing"]]
+    months = fees.plan_missing_months(m.book, m.month, m.users.loc[missing.index])
+    return _messages(missing.index, (
+        f"{why}。個別支援計画未作成減算（{n}か月目・{fees.plan_missing_rate(n):.0%}減算）の対象です"
+        for why, n in zip(missing["why"], months)))
+
+
 @flag("report_not_shared", WATCH, "支援レポート未送付")
 def _flag_report_not_shared(m: _Month) -> pd.Series:
-    """注意: no 支援レポート for M recorded (sheet 支援レポート or the review store)."""
-    shared = m.reports.loc[m.reports["month"] == m.month, "user_id"]
-    flagged = m.users.index[~m.users.index.isin(shared)]
-    return _messages(flagged, (f"{m.month.month}月の支援レポートを渡した記録がありません" for _ in flagged))
+    """注意: no 支援レポート for M given to 本人 (sheet 支援レポート or the review store): the month
+    cannot be billed without it."""
+    reached = fees.reached_person(m.reports, m.month)
+    employer_only = fees.reached_employer_only(m.reports, m.month)
+    flagged = m.users.index[~m.users.index.isin(reached)]
+    return _messages(flagged, (
+        f"{m.month.month}月の支援レポートを" + ("企業にだけ渡した記録です。本人に" if u in employer_only else "本人に")
+        + "渡した記録がないと、この月は算定できません" for u in flagged))
 
 
 @flag("no_employer_contact", WATCH, "企業との連絡なし")
@@ -330,14 +363,11 @@ def _flag_no_employer_contact(m: _Month) -> pd.Series:
 
 @flag("plan_review_due", WATCH, "計画の見直し時期")
 def _flag_plan_review_due(m: _Month) -> pd.Series:
-    """注意: no plan yet, or the latest 計画作成日 + 計画見直し間隔 ≤ m1."""
-    latest = m.plans.groupby("user_id")["plan_date"].max().reindex(m.users.index)
-    due = latest + pd.DateOffset(months=m.plan_review_months)
-    flagged = latest[latest.isna() | (due <= m.m1).fillna(False)]
-    return _messages(flagged.index, (
-        f"個別支援計画の見直し時期です（前回の作成 {format_date(d)}、{m.plan_review_months}か月ごと）"
-        if pd.notna(d) else "個別支援計画の記録がありません"
-        for d in flagged))
+    """注意: the plan is in place, and its review falls due by the end of M+1."""
+    plan = m.plan[~m.plan["missing"] & (m.plan["due"] <= _last_day(m.month + 1)).fillna(False)]
+    return _messages(plan.index, (
+        f"個別支援計画の見直しが近づいています（前回の作成 {format_date(made)}、見直しの期限 {format_date(due)}）"
+        for made, due in zip(plan["made"], plan["due"])))
 
 
 @flag("certificate_expiring", WATCH, "受給者証の期限が近い")
@@ -349,13 +379,23 @@ def _flag_certificate_expiring(m: _Month) -> pd.Series:
     return _messages(flagged.index, (f"受給者証の有効期限が近づいています（{format_date(d)}）" for d in flagged))
 
 
-@flag("support_ending", WATCH, "支援終了が近い")
-def _flag_support_ending(m: _Month) -> pd.Series:
-    """注意: 支援終了予定日 ≤ m1 + 3 months (the last day of M+3): prepare the handover."""
+@flag("handover_due", WATCH, "引継ぎの準備")
+def _flag_handover_due(m: _Month) -> pd.Series:
+    """注意 / 要対応: 要継続支援 ≠ いいえ, 支援終了予定日 by the end of M+6, and the handover not
+    complete; 要対応 once its deadline (支援終了予定日 − 3 months) is by the end of M+1."""
+    state = m.handover
     end = m.users["support_end"]
-    flagged = end[(end <= _last_day(m.month + ENDING_WITHIN_MONTHS)).fillna(False)]
-    return _messages(flagged.index, (
-        f"支援終了予定日が近づいています（{format_date(d)}）。引き継ぎの準備を" for d in flagged))
+    chosen = (state["needs"] != fees.NO) & (end <= _last_day(m.month + fees.HANDOVER_WATCH_MONTHS)).fillna(False) \
+        & state["done"].isna()
+    state, end = state[chosen], end[chosen]
+    urgent = (state["deadline"] <= _last_day(m.month + 1)).fillna(False)
+    messages = []
+    for (user_id, row), ending, close in zip(state.iterrows(), end, urgent):
+        text = f"支援終了予定日は {format_date(ending)}、引継ぎの期限は {format_date(row['deadline'])} です。"
+        text += ("要継続支援（支援期間の後も支援が要るか）の判断が記録されていません。" if pd.isna(row["needs"])
+                 else "まだ済んでいないこと: " + "・".join(row["lacking"]))
+        messages.append((text, ACTION if close else WATCH))
+    return _messages(state.index, messages)
 
 
 @flag("contact_gap", WATCH, "本人との接触が空いている")
@@ -472,10 +512,11 @@ def _month_context(book: CaseBook, month: pd.Period, shared_reports, open_action
     contacts = contacts[contacts["date"] <= m1].sort_values(["date", "row"], kind="stable")
     attendance = mine(book.attendance)
     plans = mine(book.plans)
-    reports = book.reports[["user_id", "month"]]
+    reports = book.reports[["user_id", "month", "recipient"]]
     if shared_reports is not None and len(shared_reports):
         extra = pd.DataFrame({"user_id": shared_reports["user_id"].astype("str"),
-                              "month": _as_months(shared_reports["month"])})
+                              "month": _as_months(shared_reports["month"]),
+                              "recipient": shared_reports["recipient"].astype("str")})
         reports = pd.concat([reports, extra], ignore_index=True)
     return _Month(
         month=month, m0=m0, m1=m1, users=users, contacts=contacts,
@@ -483,7 +524,7 @@ def _month_context(book: CaseBook, month: pd.Period, shared_reports, open_action
         plans=plans[plans["plan_date"] <= m1],
         reports=reports, open_actions=open_actions,
         plan_review_months=book.settings.plan_review_months,
-        contact_gap_days=book.settings.contact_gap_days,
+        contact_gap_days=book.settings.contact_gap_days, book=book,
     )
 
 
@@ -511,14 +552,15 @@ def agenda(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
     flags: dict[str, list[Flag]] = {user_id: [] for user_id in m.users.index}
     for kind in FLAG_KINDS:
         for user_id, message in kind.check(m).items():
-            flags[user_id].append(Flag(kind.code, kind.level, message))
+            message, level = message if isinstance(message, tuple) else (message, kind.level)
+            flags[user_id].append(Flag(kind.code, level, message))
 
     periods = support_periods(book, m.m1)[["user_id", "month_n", "months_left"]]
     people = m.users[["user_id", "name", "staff", "team", "support_end"]].reset_index(drop=True) \
         .merge(periods, on="user_id", how="left")
     cases = []
     for user in people.itertuples(index=False):
-        user_flags = flags[user.user_id]
+        user_flags = sorted(flags[user.user_id], key=lambda f: f.level != ACTION)    # 要対応 first
         cases.append(Case(
             user_id=user.user_id, name=user.name, staff=user.staff,
             team=None if pd.isna(user.team) else user.team,

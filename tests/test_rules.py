@@ -56,11 +56,12 @@ def test_the_calm_case_raises_nothing_and_is_stable():
 
 
 def test_the_flag_table_is_defined_once_with_levels():
-    assert [k.code for k in rules.FLAG_KINDS][:4] == [
-        "no_face_to_face", "certificate_expired", "high_absence", "low_condition_score"]
-    assert {k.level for k in rules.FLAG_KINDS[:4]} == {ACTION}
-    assert {k.level for k in rules.FLAG_KINDS[4:]} == {WATCH}
-    assert len(rules.FLAGS) == 13
+    assert [k.code for k in rules.FLAG_KINDS][:5] == [
+        "no_face_to_face", "certificate_expired", "high_absence", "low_condition_score", "plan_missing"]
+    assert {k.level for k in rules.FLAG_KINDS[:5]} == {ACTION}
+    assert {k.level for k in rules.FLAG_KINDS[5:]} == {WATCH}
+    assert "support_ending" not in rules.FLAGS and "handover_due" in rules.FLAGS
+    assert len(rules.FLAGS) == 14
 
 
 # --- who is on the agenda -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ are ``datetime.date``; timestamps are timezone-aware UTC (shown in 日本時間 
 from ..japanese import JST, format_time
 from ..records import (ACTION_STATES, CLOSED_STATES, CONFERENCE_KINDS, RECIPIENTS, REGIONAL, REGULAR, Action,
                        Conference, HistoryEntry, IssuedReport, Review)
-from .api import Store, month_review, open_existing, open_store
+from .api import Store, month_billing, month_review, open_existing, open_store
 from .checks import Conflict, StoreError, to_month
 from .engine import default_path, default_url, shown_location, sqlite_file
 from .export import export_workbook
@@ -28,5 +28,5 @@ from .tables import SCHEMA_VERSION, metadata
 
 __all__ = ["ACTION_STATES", "CLOSED_STATES", "CONFERENCE_KINDS", "JST", "RECIPIENTS", "REGIONAL", "REGULAR",
            "SCHEMA_VERSION", "Action", "Conference", "Conflict", "HistoryEntry", "IssuedReport", "Review", "Store",
-           "StoreError", "default_path", "default_url", "export_workbook", "format_time", "metadata", "month_review",
+           "StoreError", "default_path", "default_url", "export_workbook", "format_time", "metadata", "month_billing", "month_review",
            "open_existing", "open_store", "shown_location", "sqlite_file", "to_month"]

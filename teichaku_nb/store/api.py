@@ -21,8 +21,8 @@ import sqlalchemy as sa
 
 from .. import paths
 from ..japanese import JST, format_date, format_month
-from ..records import (CLOSED_STATES, FIELD_LABELS, RECIPIENT_PARTS, RECIPIENTS, RECORD_CLASSES, Action, Conference,
-                       HistoryEntry, IssuedReport, Review)
+from ..records import (CLOSED_STATES, FIELD_LABELS, RECIPIENT_PARTS, RECIPIENTS, RECORD_CLASSES, REGIONAL, Action,
+                       Conference, HistoryEntry, IssuedReport, Review)
 from ..rules import agenda
 from .checks import (ACTION_CHECKS, Conflict, StoreError, action_values, by_whom, checked_choice, checked_date,
                      checked_id, checked_text, checked_version, conference_values, month_text, review_values, to_month)
@@ -523,6 +523,21 @@ class Store:
             "sent_on": pd.to_datetime(pd.Series([r.sent_on for r in records], dtype="object")),
         })
 
+    def regional_reviews_frame(self, office: str) -> pd.DataFrame:
+        """The reviews made at a 地域連携会議 with outside participants (the 地域連携会議実施加算):
+        user_id, month (period[M]), held_on, presenter, conference_id."""
+        meetings = {c.id: c for c in self.conferences(office)
+                    if c.kind == REGIONAL and c.outside_participants}
+        rows = [(r.user_id, r.month, meetings[r.conference_id].held_on, meetings[r.conference_id].presenter or "",
+                 r.conference_id) for r in self.reviews(office) if r.conference_id in meetings]
+        return pd.DataFrame({
+            "user_id": pd.array([r[0] for r in rows], dtype="string"),
+            "month": pd.PeriodIndex([r[1] for r in rows], freq="M"),
+            "held_on": pd.to_datetime(pd.Series([r[2] for r in rows], dtype="object")),
+            "presenter": pd.array([r[3] for r in rows], dtype="string"),
+            "conference_id": pd.array([r[4] for r in rows], dtype="Int64"),
+        })
+
     def open_actions_frame(self, office: str, as_of_month) -> pd.DataFrame:
         """Open actions from conferences before ``as_of_month``: action_id, user_id, month
         (the month that opened it, period[M]), content, owner, due_on (datetime64), status."""
@@ -536,6 +551,17 @@ class Store:
             "due_on": pd.to_datetime(pd.Series([r.due_on for r in records], dtype="object")),
             "status": pd.array([r.status for r in records], dtype="string"),
         })
+
+
+def month_billing(book, month, store: Store | None = None, *, today: dt.date | None = None):
+    """The month's fee check (``billing.month_billing``) reading the store's 支援レポート sendings
+    and its 地域連携会議 when there is a store; the workbook alone if not."""
+    from ..billing import month_billing as check
+
+    if store is None:
+        return check(book, month, today=today)
+    return check(book, month, shared_reports=store.shared_reports_frame(book.office),
+                 regional=store.regional_reviews_frame(book.office), today=today)
 
 
 def month_review(book, month, store: Store | None = None):

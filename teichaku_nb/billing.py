@@ -28,7 +28,7 @@ import pandas as pd
 from . import fees, retention
 from .casebook import CaseBook
 from .japanese import as_month, format_date, format_month
-from .rules import agenda, in_service
+from .rules import in_service
 
 BILLABLE, NOT_BILLABLE, TO_CHECK = "算定可", "算定不可", "要確認"
 STATUSES = (BILLABLE, TO_CHECK, NOT_BILLABLE)
@@ -155,10 +155,9 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
     tier = retention.of_fiscal_year(book, fiscal_year_of(month), today=today or min(dt.date.today(), m1.date()))
     additions = regional_additions(regional, month, book.settings.service_manager)
     label = format_month(month)
-    order = {c.user_id: i for i, c in enumerate(agenda(book, month).cases)}
 
     people = []
-    for user_id in sorted(users.index, key=lambda u: (order.get(u, len(order)), u)):
+    for user_id in sorted(users.index):
         reasons, checks = [], []
         covered = decision.at[user_id, "covered"]
         if pd.isna(covered):
@@ -192,6 +191,7 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
             bill.units = tier.units - sum(int(tier.units * r.rate + 0.5) for r in reductions) \
                 + sum(a.units for a in counted)
         people.append(bill)
+    people.sort(key=lambda p: STATUSES[::-1].index(p.status))     # 算定不可, 要確認, then 算定可 (stable: by ID)
     notes = []
     due = handover["needs"].eq(fees.YES).fillna(False) & (handover["deadline"] <= m1).fillna(False)
     if due.any() and book.settings.handover_policy != fees.YES:

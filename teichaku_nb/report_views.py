@@ -36,7 +36,7 @@ from .japanese import as_month, format_date, format_month, format_number, format
 from .markup import is_blank, render, shown
 from .records import EMPLOYER, REGIONAL, REVIEW_FIELDS, SELF, shared_fields
 from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
-from .store import month_review
+from .store import month_billing, month_review
 
 AUDIENCES = (SELF, EMPLOYER)
 AUDIENCE_LABELS = {SELF: "本人用", EMPLOYER: "企業用"}
@@ -337,6 +337,22 @@ def _retention_context(book: CaseBook, result, names: dict, heading: str) -> dic
     return {"heading": heading, "facts": facts, "people": people}
 
 
+def _billing_context(bill) -> dict:
+    """The 算定 section of the summary: totals, who cannot be billed and why, 減算 and 加算."""
+    totals = bill.totals
+    facts = [("算定可", f"{totals['billable']}人"), ("要確認", f"{totals['to_check']}人"),
+             ("算定不可", f"{totals['not_billable']}人"),
+             ("算定可の人の単位数", f"{format_number(totals['units'])}単位（{format_number(totals['yen'])}円、"
+                              f"1単位 {bill.unit_price:.2f}円）")]
+    blocked = [(p.user_id, p.name, p.status, "\n".join(r.message for r in p.reasons))
+               for p in bill.people if p.status != "算定可"]
+    reductions = [(p.user_id, p.name, r.message, format_percent(r.rate)) for p in bill.people for r in p.reductions]
+    additions = [(p.user_id, p.name, a.message, f"{a.units}単位" if a.units else "算定しない")
+                 for p in bill.people for a in p.additions + p.not_counted]
+    return {"facts": facts, "blocked": blocked, "reductions": reductions, "additions": additions,
+            "notes": list(bill.office_notes)}
+
+
 def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = None,
                  today: dt.date | None = None) -> str:
     """The supervisor's summary of ``month``."""
@@ -354,7 +370,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
 
     compliance = []
     for label, code in (("本人との対面の面談（毎月）", "no_face_to_face"), ("支援レポートの送付", "report_not_shared"),
-                        ("個別支援計画の見直し", "plan_review_due")):
+                        ("個別支援計画（作成・見直し・同意）", "plan_missing")):
         lacking = [c for c in cases if code in c.codes]
         compliance.append((label, f"{n - len(lacking)} / {n}人", format_percent((n - len(lacking)) / n) if n else "—",
                            "、".join(f"{c.user_id} {c.name}" for c in lacking) or "なし"))
@@ -372,9 +388,10 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     fy = fiscal_year_of(month)
     result = retention.of_fiscal_year(book, fy, today=today or min(dt.date.today(), m1.date()))
     p = result.projection
-    ending = [(c.user_id, c.name, c.staff, c.support_end, f"{c.months_left}か月")
-              for c in sorted((c for c in cases if "support_ending" in c.codes),
-                              key=lambda c: (c.support_end or dt.date.max, c.user_id))]
+    handovers = [(c.user_id, c.name, c.staff, c.support_end, f.level, f.message)
+                 for c in sorted(cases, key=lambda c: (c.support_end or dt.date.max, c.user_id))
+                 for f in c.flags if f.code == "handover_due"]
+    billing = _billing_context(month_billing(book, month, store, today=today or min(dt.date.today(), m1.date())))
     overdue, overdue_empty = [], "期限を過ぎた対応はありません。"
     if store is None:
         overdue_empty = "会議記録のデータベースがないため、期限を過ぎた対応は確認できません。"
@@ -389,7 +406,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
         people=people, compliance=compliance, flags=flags, charts=chart_list,
         current=_retention_context(book, result, names, f"{fy}年度の基本報酬（基準日 {format_date(result.reference_day)}）"),
         projection=_retention_context(book, p, names, f"翌年度（{p.fiscal_year}年度）の見込み"),
-        retention_notes=list(dict.fromkeys(result.notes + p.notes)), ending=ending,
+        retention_notes=list(dict.fromkeys(result.notes + p.notes)), handovers=handovers, billing=billing,
         overdue_heading=f"期限を過ぎた対応（{format_date(m1)}時点）", overdue=overdue, overdue_empty=overdue_empty,
         book_name=book.source.name, **problem_context(book))
 

@@ -1,7 +1,7 @@
 """``teichaku review`` and ``teichaku retention`` on workbook files (the JSON shapes of docs/design.md).
 
-The workbooks are written here with openpyxl in format 1 (one sheet per table, Japanese
-headers in row 1).  All people are synthetic.
+The workbooks are written here with openpyxl (one sheet per table, Japanese headers in row 1;
+format 1 unless a record uses a format 2 column).  All people are synthetic.
 """
 
 from __future__ import annotations
@@ -30,14 +30,19 @@ RETENTION_EXTRA = {"office", "window_start", "notes"}     # beyond the contract:
 
 
 def write_book(path, tables: dict[str, list[dict]], settings: dict | None = None):
-    """A format-1 workbook: a sheet per schema table, headers in row 1."""
+    """A workbook with a sheet per schema table, headers in row 1: the format 1 columns, and a
+    format 2 column or sheet only where a record has it."""
     workbook = openpyxl.Workbook()
     workbook.remove(workbook.active)
     for sheet in schema.TABLES:
+        records = tables.get(sheet.name, [])
+        if sheet.since > 1 and not records:
+            continue
+        columns = [c for c in sheet.columns if c.since == 1 or any(c.name in r for r in records)]
         ws = workbook.create_sheet(sheet.title)
-        ws.append([c.header for c in sheet.columns])
-        for record in tables.get(sheet.name, []):
-            ws.append([record.get(c.name) for c in sheet.columns])
+        ws.append([c.header for c in columns])
+        for record in records:
+            ws.append([record.get(c.name) for c in columns])
     if settings:
         ws = workbook.create_sheet(schema.SETTINGS_TITLE)
         ws.append(list(schema.SETTINGS_HEADERS))

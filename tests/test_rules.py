@@ -139,7 +139,18 @@ def test_certificate_expired_when_validity_ends_before_m0(until, expired, expiri
 
 def test_certificate_expired_message_gives_the_date():
     assert message(calm(certificate_until=D(2026, 9, 30)), "certificate_expired") == \
-        "受給者証の有効期限が切れています（2026年9月30日）"
+        "受給者証の有効期限（2026年9月30日）が切れています"
+
+
+@pytest.mark.parametrize("start, raised", [
+    (D(2026, 10, 31), False),   # the decision starts on m1: October is covered
+    (D(2026, 11, 1), True),     # starts after M
+])
+def test_certificate_expired_when_the_decision_starts_after_the_month(start, raised):
+    got = codes(calm(decision_start=start))
+    assert ("certificate_expired" in got) is raised
+    if raised:
+        assert message(calm(decision_start=start), "certificate_expired") == "支給決定の開始（2026年11月1日）が10月の後です"
 
 
 @pytest.mark.parametrize("scheduled, absent, raised", [
@@ -199,7 +210,8 @@ def test_low_condition_score_reads_only_the_latest_scored_contact_with_the_user(
 # --- 注意 flags --------------------------------------------------------------------------------
 
 def test_report_not_shared_when_no_report_for_the_month():
-    assert message(without(calm(), "reports"), "report_not_shared") == "10月の支援レポートを渡した記録がありません"
+    assert message(without(calm(), "reports"), "report_not_shared") == \
+        "10月の支援レポートを本人に渡した記録がないと、この月は算定できません"
     september_only = calm()
     september_only["reports"][0]["month"] = "2026-09"
     assert "report_not_shared" in codes(september_only)
@@ -208,9 +220,9 @@ def test_report_not_shared_when_no_report_for_the_month():
 
 @pytest.mark.parametrize("month", ["2026-10", pd.Period("2026-10", "M"), pd.Timestamp("2026-10-31")])
 def test_report_not_shared_also_reads_reports_recorded_in_the_store(month):
-    store = pd.DataFrame({"user_id": ["U001"], "month": [month]})
+    store = pd.DataFrame({"user_id": ["U001"], "month": [month], "recipient": ["本人・企業"]})
     assert "report_not_shared" not in codes(without(calm(), "reports"), shared_reports=store)
-    other = pd.DataFrame({"user_id": ["U001"], "month": ["2026-09"]})
+    other = pd.DataFrame({"user_id": ["U001"], "month": ["2026-09"], "recipient": ["本人"]})
     assert "report_not_shared" in codes(without(calm(), "reports"), shared_reports=other)
 
 
@@ -226,34 +238,51 @@ def test_no_employer_contact_cites_the_last_one():
     assert message(tables, "no_employer_contact") == "10月は企業との連絡の記録がありません（最後: 9月25日）"
 
 
-@pytest.mark.parametrize("plan_date, raised", [
-    (D(2026, 7, 31), True),     # + 3 months = 10月31日 = m1
-    (D(2026, 8, 1), False),     # + 3 months = 11月1日
-    (D(2026, 11, 5), True),     # made after M: not a plan yet in October
+@pytest.mark.parametrize("recipient, raised", [("本人", False), ("本人・企業", False), ("企業", True)])
+def test_report_not_shared_needs_the_report_to_reach_the_person(recipient, raised):
+    tables = calm()
+    tables["reports"][0]["recipient"] = recipient
+    assert ("report_not_shared" in codes(tables)) is raised
+    if raised:
+        assert message(tables, "report_not_shared") == \
+            "10月の支援レポートを企業にだけ渡した記録です。本人に渡した記録がないと、この月は算定できません"
+
+
+@pytest.mark.parametrize("plan_date, code", [
+    (D(2026, 6, 30), "plan_missing"),       # review due 9月30日: overdue all October
+    (D(2026, 7, 1), "plan_review_due"),     # due 10月1日 = m0: not overdue all month
+    (D(2026, 8, 31), "plan_review_due"),    # due 11月30日 = the end of M+1
+    (D(2026, 9, 1), None),                  # due 12月1日
+    (D(2026, 11, 5), "plan_missing"),       # made after M: no plan yet in October
 ])
-def test_plan_review_due_three_months_after_the_latest_plan(plan_date, raised):
+def test_plan_review_due_by_the_end_of_next_month_and_plan_missing_once_overdue(plan_date, code):
     tables = calm()
     tables["plans"][0]["plan_date"] = plan_date
-    assert ("plan_review_due" in codes(tables)) is raised
+    got = {"plan_missing", "plan_review_due"} & set(codes(tables))
+    assert got == ({code} if code else set())
 
 
 def test_plan_review_due_reads_the_latest_plan_and_names_it():
     tables = calm()
     tables["plans"] = [dict(tables["plans"][0], plan_date=D(2026, 4, 1)),
-                       dict(tables["plans"][0], plan_date=D(2026, 7, 1))]
-    assert message(tables, "plan_review_due") == "個別支援計画の見直し時期です（前回の作成 2026年7月1日、3か月ごと）"
+                       dict(tables["plans"][0], plan_date=D(2026, 8, 1))]
+    assert message(tables, "plan_review_due") == \
+        "個別支援計画の見直しが近づいています（前回の作成 2026年8月1日、見直しの期限 2026年11月1日）"
 
 
-def test_plan_review_due_when_there_is_no_plan():
-    assert message(without(calm(), "plans"), "plan_review_due") == "個別支援計画の記録がありません"
+def test_plan_missing_when_there_is_no_plan_names_the_reduction():
+    tables = without(calm(support_start=D(2026, 10, 1)), "plans")
+    case = review(tables).case("U001")
+    assert case.level == ACTION and "plan_review_due" not in case.codes
+    assert message(tables, "plan_missing") == "個別支援計画がありません。個別支援計画未作成減算（1か月目・30%減算）の対象です"
 
 
 def test_plan_review_due_follows_the_setting_for_the_interval():
     tables = calm()
-    tables["plans"][0]["plan_date"] = D(2026, 5, 1)
+    tables["plans"][0]["plan_date"] = D(2026, 8, 1)
     assert "plan_review_due" in codes(tables)
     assert "plan_review_due" not in codes(tables, settings={"plan_review_months": 6})
-    tables["plans"][0]["plan_date"] = D(2026, 4, 30)
+    tables["plans"][0]["plan_date"] = D(2026, 5, 30)
     assert "plan_review_due" in codes(tables, settings={"plan_review_months": 6})
 
 
@@ -272,18 +301,35 @@ def test_certificate_expiring_message_gives_the_date():
         "受給者証の有効期限が近づいています（2026年11月29日）"
 
 
-@pytest.mark.parametrize("end, raised", [
-    (D(2027, 1, 31), True),     # m1 + 3 months
-    (D(2027, 2, 1), False),     # the day after
-    (D(2026, 10, 1), True),     # ends within M
+@pytest.mark.parametrize("end, level", [
+    (D(2027, 4, 30), WATCH),    # the end of M+6: watched
+    (D(2027, 5, 1), None),      # later: not yet
+    (D(2027, 2, 28), ACTION),   # deadline 11月28日, by the end of M+1: act now
+    (D(2027, 3, 1), WATCH),     # deadline 12月1日
 ])
-def test_support_ending_within_three_months_of_m1(end, raised):
-    assert ("support_ending" in codes(calm(support_end=end))) is raised
+def test_handover_due_six_months_ahead_and_urgent_a_month_before_the_deadline(end, level):
+    case = review(calm(support_end=end, needs_continuing="はい")).case("U001")
+    flag = next((f for f in case.flags if f.code == "handover_due"), None)
+    assert (flag.level if flag else None) == level
 
 
-def test_support_ending_message_names_the_date_and_the_handover():
-    assert message(calm(support_end=D(2027, 1, 15)), "support_ending") == \
-        "支援終了予定日が近づいています（2027年1月15日）。引き継ぎの準備を"
+def test_handover_due_lists_what_is_missing_and_stops_when_done():
+    tables = calm(support_end=D(2027, 1, 15), needs_continuing="はい", handover_consent_on=D(2026, 9, 1))
+    assert message(tables, "handover_due") == ("支援終了予定日は 2027年1月15日、引継ぎの期限は 2026年10月15日 です。"
+                                               "まだ済んでいないこと: 企業との引継ぎ・関係機関・医療機関との引継ぎ")
+    tables["contacts"] += [dict(contact("U001", D(2026, 9, 20), "対面", "企業"), kind="引継ぎ"),
+                           dict(contact("U001", D(2026, 10, 20), "電話", "関係機関"), kind="引継ぎ")]
+    assert "handover_due" not in codes(tables)
+
+
+def test_handover_due_asks_for_the_judgement_and_is_quiet_when_no_support_is_needed():
+    blank = calm(support_end=D(2027, 3, 31))
+    assert message(blank, "handover_due").endswith("要継続支援（支援期間の後も支援が要るか）の判断が記録されていません。")
+    assert "handover_due" not in codes(calm(support_end=D(2027, 3, 31), needs_continuing="いいえ"))
+
+
+def test_support_ending_is_retired():
+    assert "support_ending" not in codes(calm(support_end=D(2026, 11, 15), needs_continuing="いいえ"))
 
 
 @pytest.mark.parametrize("last, raised", [
@@ -444,7 +490,8 @@ def test_store_frames_with_nullable_strings_and_missing_due_dates_plug_in():
         "status": pd.array(["未着手", "対応中"], dtype="string"),
     })
     reports = pd.DataFrame({"user_id": pd.array(["U001"], dtype="string"),
-                            "month": pd.PeriodIndex(["2026-10"], freq="M")})
+                            "month": pd.PeriodIndex(["2026-10"], freq="M"),
+                            "recipient": pd.array(["本人"], dtype="string")})
     case = review(without(calm(), "reports"), shared_reports=reports, open_actions=actions).case("U001")
     assert case.codes == ["overdue_action"]
     assert case.flags[0].message == "期限を過ぎた対応があります: 「主治医に連絡」（期限 10月2日）"
@@ -465,7 +512,7 @@ def test_agenda_sorts_by_level_then_number_of_flags_then_id():
         calm("U005"),                                                       # 安定
         without(calm("U004"), "reports"),                                   # 注意 ×1
         without(calm("U002"), "reports"),                                   # 注意 ×1
-        without(without(calm("U003"), "reports"), "plans"),                 # 注意 ×2
+        without(calm("U003", certificate_until=D(2026, 11, 29)), "reports"),  # 注意 ×2
         calm("U006", certificate_until=D(2026, 9, 30)),                     # 要対応 ×1
         without(calm("U001", certificate_until=D(2026, 9, 30)), "reports"),  # 要対応 + 注意
     )
@@ -485,7 +532,8 @@ def test_month_review_as_dict_is_the_cli_contract():
     data = review(without(calm(), "reports")).as_dict()
     assert data == {"month": "2026-10", "office": "テスト事業所", "starting_next_month": [], "cases": [
         {"user_id": "U001", "name": "試験 U001", "staff": "佐藤", "level": WATCH, "flags": [
-            {"code": "report_not_shared", "level": WATCH, "message": "10月の支援レポートを渡した記録がありません"}]}]}
+            {"code": "report_not_shared", "level": WATCH, "message":
+             "10月の支援レポートを本人に渡した記録がないと、この月は算定できません"}]}]}
 
 
 def test_agenda_of_an_office_with_nobody_in_service_is_empty():

@@ -1,8 +1,8 @@
 """Demo data: fictional offices whose case workbooks look like real ones.
 
-``make_demo`` writes one workbook per office in format 1 (``schema.py``,
-``docs/workbook-format.md``): the 設定 sheet, then 利用者, 面談記録, 勤怠, 支援計画 and
-支援レポート, headers in row 1.  Everyone in it is made up: people's names come from short
+``make_demo`` writes one workbook per office in format 2 (``schema.py``,
+``docs/workbook-format.md``): the 設定 sheet, then 利用者, 面談記録, 勤怠, 支援計画, 支援レポート
+and 就労確認, headers in row 1.  Everyone in it is made up: people's names come from short
 lists of common surnames and given names (with フリガナ), the employers are invented
 (みどり食品株式会社 ...), and so are each office's 3–4 支援員 (teams A and B) and its
 事業所番号 (prefecture code 99, which does not exist).  The same arguments always give the
@@ -17,12 +17,32 @@ of the month (so nothing is dated after the last month: demo data never lies in 
 利用中; a few of the ordinary ones ended their support (支援終了) or left the job (離職)
 during the period.  Ordinary people stay 安定 in the last month.
 
+Format 2's cells come from a second generator (seeded alike), so everything format 1 had keeps
+its random sequence: 利用契約日 3–20 days before 支援開始日; 支給決定開始日 = 受給者証有効期限 − 1
+year + 1 day (not before the month the support began, and for someone in service in M not
+after the first of M); 利用終了日 for 支援終了 (the end) and 離職 (離職日); 要継続支援 for people
+in their last year of support (支援終了予定日 up to M+12) and those whose support ended, in turn
+from ``JUDGEMENTS`` (mostly はい, some いいえ, blank only when more than 6 months are left).  With
+はい and at most 6 months left (or ended), the handover: 引継ぎ同意日 about 6 months before the
+end, a 区分 引継ぎ contact with 企業 the month after and one with 関係機関 or 医療機関 the month
+after that, all before the deadline (3 months before the end; in M at the latest); with 7–8
+months left, half have just given the 引継ぎ同意日.  Every plan gets 同意日 1–7 days after
+計画作成日 and 交付日 0–3 days after that (a few 交付日 are blank, and a few old plans have
+neither).  People whose support ended get a 就労確認 (継続, mostly 企業 or 本人) every few months.
+Before M, about one 支援レポート in 50 of the ordinary people is recorded for 企業 only (not
+billable: the fee needs the report to reach 本人).
+設定: 1単位の単価 10.00 or 11.20, one of the staff as サービス管理責任者, 引継ぎの指針 はい.
+
 The last month M (= ``end``) has one person per situation below in every office of at
-least ``SCENARIO_MIN_PEOPLE`` people: an office of n people gets the first
-min(16, n − n // 4) of them (all from 21 people on) and the rest are ordinary people.  The
-flags are those of docs/review-rules.md (all but overdue_action, which needs the review
-store); the situations hold with ``months`` ≥ 5.  In any office, the M notes of 001–003 carry
-a line break, a ``<script>`` and an ``<img onerror>`` (for the escaping tests).
+least ``SCENARIO_MIN_PEOPLE`` people: an office of n people gets k = min(21, n − n // 4) of
+them (all from 27 people on).  The review's situations (001–016) go to the first people, the
+fee check's (``FEE_SCENARIOS``, the last five rows) to the last k − 16 people of the office
+(n−4 … n when all fit), and the people between are ordinary, so that adding the fee check's
+situations left every earlier person's cells as they were.  The flags are those of
+docs/review-rules.md (all but overdue_action, which needs the review store); the situations
+hold with ``months`` ≥ 5.  In any office, the M notes of 001–003 carry a line break, a
+``<script>`` and an ``<img onerror>`` (for the escaping tests).  In the bundled demo (30
+people) the fee check's situations are 026–030.
 
 ===  ===========================  =====================================================
 ID   flag / situation             how
@@ -37,22 +57,34 @@ ID   flag / situation             how
 007  plan_review_due              latest plan 4 months before M
 008  plan_review_due              no plan at all (support began in M−1)
 009  certificate_expiring         受給者証 ends on the last day of M
-010  support_ending               支援終了予定日 (blank: the default) in M+2
+010  handover (引継ぎ) soon        支援終了予定日 (blank: the default) in M+2; 要継続支援 はい,
+                                  handed over in M−4 … M−2, before the deadline (M−1)
 011  contact_gap                  last contact with 本人 ~40 days before M's end (so also
                                   no_face_to_face); the employer was called in M
 012  attendance_worsening         遅刻4 早退2 in M, earlier months 0–2
 013  condition_declining          睡眠 5, 5, 5 in the 3 months before M, 3 in M
 014  離職                         left in M−4; no records after the day
-015  支援終了                     support ended in M−3
-016  来月から支援開始             hired 6 months before M+1; a few contacts, no service in M
+015  支援終了                     support ended in M−3 (要継続支援 はい, handed over);
+                                  就労確認 継続 in M−2, then 離職 in M (left after the end)
+016  来月から支援開始             hired 6 months before M+1; a few contacts, no service in M;
+                                  利用契約日 at the meeting in M
+n−4  plan not agreed              the plan made at M's interview has no 同意日 / 交付日
+     (個別支援計画未作成減算)     (the earlier plans have them)
+n−3  handover overdue             要継続支援 はい, 支援終了予定日 in M+2 (deadline in M−1);
+     (支援体制構築未実施減算)     引継ぎ同意日 in M−4 and a 引継ぎ contact with 企業 in M−3,
+                                  none with 関係機関 or 医療機関
+n−2  handover (引継ぎ) done       要継続支援 はい, 支援終了予定日 in M+3 (deadline in M);
+                                  引継ぎ同意日 M−3, 引継ぎ with 企業 M−2 and with 関係機関 or
+                                  医療機関 M−1
+n−1  report to 企業 only          M's 支援レポート row has 送付先 企業: not to 本人, so M cannot
+                                  be billed for this person
+n    就労確認 after the end       支援終了 in M−6 (利用終了日); 就労確認 継続 in M−3 and in M
 ===  ===========================  =====================================================
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import functools
 import random
 import shutil
 import zipfile
@@ -67,9 +99,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from . import schema
-from .demo_words import (CONSENT, DISABILITIES, EMPLOYERS, EMPLOYMENT, GIVEN_NAMES, GOALS, LEFT_REASONS,
-                         NOTES_EMPLOYER, NOTES_EXTRA, NOTES_INTERVIEW, NOTES_OTHERS, NOTES_VISIT, SCORE_NOISE,
-                         STAFF_NAMES, SURNAMES, WEEKLY_HOURS)
+from .demo_calendar import add_months, date_in, days_in, last_day, month_of, month_text, weekdays, weighted
+from .demo_situations import SITUATIONS
+from .demo_words import (CONSENT, DISABILITIES, EMPLOYERS, EMPLOYMENT, EMPLOYMENT_CHECKS, GIVEN_NAMES, GOALS,
+                         LEFT_REASONS, NOTES_EMPLOYER, NOTES_EXTRA, NOTES_HANDOVER_AGENCY, NOTES_HANDOVER_EMPLOYER,
+                         NOTES_INTERVIEW, NOTES_OTHERS, NOTES_VISIT, SCORE_NOISE, STAFF_NAMES, SURNAMES,
+                         UNIT_PRICES, WEEKLY_HOURS)
 from .files import replacing
 
 DATE_FORMAT = "yyyy/mm/dd"
@@ -79,9 +114,20 @@ SCENARIO_MIN_PEOPLE = 12
 SCENARIOS: tuple[str, ...] = (
     "no_face_to_face", "certificate_expired", "high_absence", "low_condition_score",
     "report_not_shared", "no_employer_contact", "plan_review_due", "no_plan",
-    "certificate_expiring", "support_ending", "contact_gap", "attendance_worsening",
+    "certificate_expiring", "handover_soon", "contact_gap", "attendance_worsening",
     "condition_declining", "left_job", "support_ended", "starting_next_month",
 )
+# The month's fee check (format 2): given to the last people of an office, after the ordinary ones.
+FEE_SCENARIOS: tuple[str, ...] = (
+    "plan_not_agreed", "handover_overdue", "handover_done", "report_to_employer_only", "employment_checked",
+)
+
+# Before M, now and then an ordinary person's 支援レポート is recorded as given to 企業 only.
+EMPLOYER_ONLY_REPORTS = 0.02
+
+# 要継続支援 of the people in their last year of support, in turn (a situation may fix it):
+# mostly はい, some いいえ, now and then not judged yet — so that a small office shows each one.
+JUDGEMENTS = (None, "はい", "いいえ", "はい", "はい", "はい", "いいえ", "はい")
 
 # Added to the M note of the first three people of every office (escaping tests use them).
 NOTE_EXTRAS = {
@@ -89,44 +135,6 @@ NOTE_EXTRAS = {
     1: " 本人が見せてくれたメモ: <script>window.__xss=1</script>",
     2: ' 貼り付けられていた文字列: <img src=x onerror="window.__xss=1">',
 }
-
-# --- months and dates -------------------------------------------------------------------------
-# A month is an int: year * 12 + month − 1, so that M − 3 is three months before M.
-
-def _month_of(day: dt.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def _days_in(month: int) -> int:
-    return calendar.monthrange(month // 12, month % 12 + 1)[1]
-
-
-def _date(month: int, day: int) -> dt.date:
-    """A day of a month; days past its end fall on its last day."""
-    return dt.date(month // 12, month % 12 + 1, min(day, _days_in(month)))
-
-
-def _last(month: int) -> dt.date:
-    return _date(month, 31)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    return _date(_month_of(day) + months, day.day)
-
-
-def _month_text(month: int) -> str:
-    return f"{month // 12:04d}-{month % 12 + 1:02d}"
-
-
-@functools.lru_cache(maxsize=None)
-def _weekdays(month: int) -> int:
-    return sum(1 for day in range(1, _days_in(month) + 1) if _date(month, day).weekday() < 5)
-
-
-def _weighted(rng: random.Random, pairs):
-    """One value of (value, weight) pairs."""
-    values, weights = zip(*pairs)
-    return rng.choices(values, weights)[0]
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -140,6 +148,9 @@ class _Person:
     days_per_week: int
     baseline: dict                  # score axis -> usual self-rating
     scores: dict = field(default_factory=dict)   # month -> scores of its main contact
+    planned_end: dt.date | None = None           # effective 支援終了予定日
+    handover: tuple = ()            # months of the 引継ぎ contacts: (with 企業, with 関係機関/医療機関)
+    plan_on: dt.date | None = None  # the day of the latest plan, when a situation sets it
 
 
 @dataclass
@@ -155,8 +166,12 @@ class _Month:
 class _Office:
     """One office's people and their records (rows by internal column name, per table)."""
 
-    def __init__(self, people: int, *, name: str, rng: random.Random, end: int, months: int):
+    def __init__(self, people: int, *, name: str, rng: random.Random, end: int, months: int,
+                 extra: random.Random | None = None):
         self.rng = rng
+        # Format 2's cells come from a generator of their own, so that everything format 1 had
+        # keeps its random sequence (and its cells).
+        self.extra = extra or random.Random(f"{name}:format-2")
         self.name = name
         self.number = f"99{rng.randrange(10 ** 8):08d}"
         self.M = end
@@ -165,16 +180,27 @@ class _Office:
         self.staff = [(s, "A" if i < (len(staff) + 1) // 2 else "B") for i, s in enumerate(staff)]
         self.employers = rng.sample(EMPLOYERS, 5)
         self.id_width = max(3, len(str(people)))
+        self.judged = 0                 # people whose 要継続支援 came from JUDGEMENTS
         self.rows = {sheet.name: [] for sheet in schema.TABLES}
-        scenarios = min(len(SCENARIOS), people - people // 4) if people >= SCENARIO_MIN_PEOPLE else 0
+        situations = len(SCENARIOS) + len(FEE_SCENARIOS)
+        scenarios = min(situations, people - people // 4) if people >= SCENARIO_MIN_PEOPLE else 0
+        first = min(len(SCENARIOS), scenarios)
+        fee = FEE_SCENARIOS[:scenarios - first]
         names = self._names(people)
         for index in range(people):
-            scenario = SCENARIOS[index] if index < scenarios else None
-            if scenario is None and index >= len(NOTE_EXTRAS):
-                scenario = _weighted(rng, ((None, 87), ("ended", 8), ("left", 5)))
+            scenario = SCENARIOS[index] if index < first else None
+            if index >= people - len(fee):
+                scenario = fee[index - (people - len(fee))]
+            elif scenario is None and index >= len(NOTE_EXTRAS):
+                scenario = weighted(rng, ((None, 87), ("ended", 8), ("left", 5)))
             self._add(index, scenario, names[index])
+        self.settings = {
+            "office": self.name, "office_number": self.number, "plan_review_months": 3, "contact_gap_days": 30,
+            "unit_price": self.extra.choice(UNIT_PRICES), "service_manager": self.extra.choice(self.staff)[0],
+            "handover_policy": "はい",
+        }
         for name, key in (("contacts", "date"), ("attendance", "month"), ("plans", "plan_date"),
-                          ("reports", "month")):
+                          ("reports", "month"), ("employment_checks", "checked_on")):
             self.rows[name].sort(key=itemgetter(key))
 
     def _names(self, people: int) -> list[tuple[str, str]]:
@@ -194,57 +220,66 @@ class _Office:
         rng, M, W0 = self.rng, self.M, self.W0
         staff, team = rng.choice(self.staff)
         employer, jobs = rng.choice(self.employers)
-        employment = _weighted(rng, EMPLOYMENT)
+        employment = weighted(rng, EMPLOYMENT)
         hours = rng.choice(WEEKLY_HOURS[employment])
         hire_day = rng.choice((1, 1, 1, 16, 16, rng.randint(2, 28)))
         status, left_on, left_reason = "利用中", None, None
-        certificate = _last(M + rng.randint(2, 12)) if rng.random() > 0.05 else None
+        certificate = last_day(M + rng.randint(2, 12)) if rng.random() > 0.05 else None
 
         # When the person was hired, and what happened since, by situation.
         if scenario in (None, "ended", "left"):
             hire_month = rng.randint(M - 37, M - 7)
         elif scenario == "no_plan":
             hire_month = M - 7
-        elif scenario == "support_ending":
+        elif scenario == "handover_soon":
             hire_month, hire_day = M - 40, rng.randint(2, 28)
         elif scenario == "starting_next_month":
-            hire_month, certificate = M - 5, _last(M + 12)
+            hire_month, certificate = M - 5, last_day(M + 12)
+        elif scenario in ("handover_overdue", "handover_done"):   # 支援終了予定日 in M+2 / M+3
+            hire_month, hire_day = M - (40 if scenario == "handover_overdue" else 39), rng.randint(2, 28)
         else:
             hire_month = rng.randint(M - 30, M - 10)
+            if scenario == "plan_not_agreed":   # plans every 3 months from the start: the latest in M
+                hire_month -= (hire_month - M) % 3
         if scenario in ("left_job", "left"):
             left = max(M - 4, min(W0, M - 1)) if scenario == "left_job" else rng.randint(min(W0, M - 1), M - 1)
             hire_month = min(hire_month, left - 7) if scenario == "left" else left - 12
-            status, left_on = "離職", _date(left, rng.randint(10, 25))
+            status, left_on = "離職", date_in(left, rng.randint(10, 25))
             left_reason = LEFT_REASONS[0] if scenario == "left_job" else rng.choice(LEFT_REASONS)
-            certificate = _last(left + rng.randint(1, 8))
-        if scenario in ("support_ended", "ended"):
-            ended = max(M - 3, min(W0, M - 1)) if scenario == "support_ended" else rng.randint(min(W0, M - 1), M - 1)
+            certificate = last_day(left + rng.randint(1, 8))
+        if scenario in ("support_ended", "ended", "employment_checked"):
+            if scenario == "support_ended":
+                ended = max(M - 3, min(W0, M - 1))
+            elif scenario == "employment_checked":
+                ended = M - 6
+            else:
+                ended = rng.randint(min(W0, M - 1), M - 1)
             hire_month, hire_day = ended - 42, rng.randint(2, 28)
-            status, certificate = "支援終了", _last(ended)
+            status, certificate = "支援終了", last_day(ended)
         if scenario == "certificate_expired":
-            certificate = _last(M - 1)
+            certificate = last_day(M - 1)
         elif scenario == "certificate_expiring":
-            certificate = _last(M)
+            certificate = last_day(M)
 
-        hired = _date(hire_month, hire_day)
-        start, planned_end = _add_months(hired, 6), _add_months(hired, 42) - dt.timedelta(days=1)
+        hired = date_in(hire_month, hire_day)
+        start, planned_end = add_months(hired, 6), add_months(hired, 42) - dt.timedelta(days=1)
         start_cell = end_cell = None
         if scenario is None:  # some offices write the period out; a few start on the 1st after
             written = rng.random()
             if written < 0.10:
-                start = _date(_month_of(start) + 1, 1)
+                start = date_in(month_of(start) + 1, 1)
                 start_cell, end_cell = start, planned_end
             elif written < 0.35:
                 start_cell, end_cell = start, planned_end
         user = {
             "user_id": f"{index + 1:0{self.id_width}d}", "name": name[0], "kana": name[1],
             "staff": staff, "team": team,
-            "disability": _weighted(rng, DISABILITIES),
+            "disability": weighted(rng, DISABILITIES),
             "hired_on": hired, "employer": employer, "job": rng.choice(jobs),
             "employment_type": employment, "weekly_hours": hours,
             "support_start": start_cell, "support_end": end_cell, "certificate_until": certificate,
             "status": status, "left_on": left_on, "left_reason": left_reason,
-            "employer_consent": _weighted(rng, CONSENT),
+            "employer_consent": weighted(rng, CONSENT),
         }
         self.rows["users"].append(user)
         person = _Person(
@@ -252,20 +287,124 @@ class _Office:
             end=min(planned_end, left_on) if left_on else planned_end,
             days_per_week=5 if hours >= 25 else rng.choice((4, 5)),
             baseline={axis: rng.choice((3, 4, 4, 4, 5, 5)) for axis in schema.SCORE_COLUMNS},
+            planned_end=planned_end,
         )
+        self._format_2(person)
 
         if scenario == "starting_next_month":
             self._before_start(person)
             return
         self._add_months(index, person)
 
+    def _format_2(self, person: _Person) -> None:
+        """The 利用者 cells format 2 added: 利用契約日, 支給決定開始日, 利用終了日, 要継続支援 and
+        引継ぎ同意日; the months of the 引継ぎ contacts go to ``person.handover``."""
+        x, M, user = self.extra, self.M, person.user
+        m0 = date_in(M, 1)
+        user["contract_on"] = person.start - dt.timedelta(days=x.randint(3, 20))
+        if user["certificate_until"] is not None:
+            # the certificate's year, from the month the support began at the earliest; for
+            # someone in service in M it covers M (a certificate renewed ahead is not entered)
+            decision = max(add_months(user["certificate_until"], -12) + dt.timedelta(days=1),
+                           date_in(month_of(person.start), 1))
+            if person.start <= last_day(M) and person.end >= m0:
+                decision = min(decision, m0)
+            user["decision_start"] = decision
+        if user["status"] == "支援終了":
+            user["service_end"] = person.end
+        elif user["left_on"] is not None:
+            user["service_end"] = user["left_on"]
+
+        end_month = month_of(person.planned_end)
+        if user["status"] == "離職" or person.scenario == "starting_next_month" or end_month > M + 12:
+            return                          # 要継続支援 is judged in the last year of support
+        if person.scenario in ("handover_soon", "support_ended", "handover_overdue", "handover_done",
+                               "employment_checked"):
+            answer = "はい"
+        else:
+            answer = JUDGEMENTS[self.judged % len(JUDGEMENTS)]
+            self.judged += 1
+            if answer is None and (end_month <= M + 6 or user["status"] == "支援終了"):
+                answer = "はい"             # the judgement was due: made
+        user["needs_continuing"] = answer
+        if answer != "はい":
+            return
+        if end_month <= M + 6:
+            # consent about 6 months before the end, then the employer, then the agency or the
+            # clinic: all before the deadline (3 months before the end); the overdue one lacks the last
+            consent = min(end_month - 6, M)
+            with_agency = None if person.scenario == "handover_overdue" else min(consent + 2, M)
+            user["handover_consent_on"] = date_in(consent, x.randint(1, 10))
+            person.handover = (min(consent + 1, M), with_agency)
+        elif end_month <= M + 8 and x.random() < 0.5:   # the handover has just begun
+            user["handover_consent_on"] = date_in(M - x.randint(0, 1), x.randint(1, 10))
+
+    def _handover_contacts(self, person: _Person, months: dict) -> None:
+        """The 引継ぎ contacts (区分 引継ぎ): with the employer, then with the agency or clinic
+        that takes over; only in the months of the records."""
+        if not person.handover:
+            return
+        x = self.extra
+        with_employer, with_agency = person.handover
+        method, notes = x.choice(NOTES_HANDOVER_EMPLOYER)
+        contacts = [(with_employer, (11, 20), method, "企業", notes)]
+        party, method, notes = x.choice(NOTES_HANDOVER_AGENCY)
+        if with_agency is not None:
+            contacts.append((with_agency, (21, 28), method, party, notes))
+        for month, (first, last), method, party, notes in contacts:
+            if month not in months:
+                continue
+            low, high = self._bounds(person, month)
+            day = date_in(month, min(max(x.randint(first, last), low), high))
+            months[month].extras.append({"user_id": person.user["user_id"], "date": day, "method": method,
+                                         "party": party, "staff": person.user["staff"], "notes": notes,
+                                         "kind": "引継ぎ"})
+
+    def _employment_checks(self, person: _Person) -> None:
+        """就労確認 after the support ended: every few months up to M, mostly 継続."""
+        if person.user["status"] != "支援終了":
+            return
+        x, M = self.extra, self.M
+        if person.scenario == "employment_checked":
+            checked = [M - 3, M]
+        elif person.scenario == "support_ended":
+            checked = [M - 2, M]                    # the last one: 離職
+        else:
+            checked, month = [], month_of(person.end) + x.randint(1, 3)
+            while month <= M:
+                checked.append(month)
+                month += x.choice((2, 3, 3, 4))
+        for month in checked:
+            method, remarks = weighted(x, [((m, r), w) for m, r, w in EMPLOYMENT_CHECKS])
+            employment = "継続"
+            if person.scenario == "support_ended" and month == M:
+                employment, method = "離職", "本人"
+                remarks = "本人から電話。先月末で退職し、次の仕事を探しているとのこと。"
+            self.rows["employment_checks"].append({
+                "user_id": person.user["user_id"], "checked_on": date_in(month, x.randint(5, 25)),
+                "employment": employment, "method": method, "remarks": remarks})
+
+    def _plan_signed(self, person: _Person, plan_date: dt.date, *, latest: bool) -> tuple:
+        """A plan's 同意日 and 交付日: a few days after it was made, on almost every plan."""
+        x = self.extra
+        limit = min(person.end, last_day(self.M))
+        consent = min(plan_date + dt.timedelta(days=x.randint(1, 7)), limit)
+        delivered = min(consent + dt.timedelta(days=x.choice((0, 0, 0, 1, 2, 3))), limit)
+        if x.random() < 0.05:
+            delivered = None
+        unsigned = x.random() < 0.03 and not latest     # an old plan whose consent was not noted
+        if unsigned or (latest and person.scenario == "plan_not_agreed"):
+            return None, None
+        return consent, delivered
+
     def _add_months(self, index: int, person: _Person) -> None:
         """The person's months in the period: contacts, attendance, reports and plans."""
         M = self.M
-        first, last = max(self.W0, _month_of(person.start)), min(M, _month_of(person.end))
+        first, last = max(self.W0, month_of(person.start)), min(M, month_of(person.end))
         months = {month: self._month(person, month) for month in range(first, last + 1)}
-        if person.scenario in _SITUATIONS:
-            _SITUATIONS[person.scenario](self, person, months)
+        if person.scenario in SITUATIONS:
+            SITUATIONS[person.scenario](self, person, months)
+        self._handover_contacts(person, months)
         if index in NOTE_EXTRAS and M in months and months[M].main is not None:
             months[M].main["notes"] += NOTE_EXTRAS[index]
         for records in months.values():
@@ -276,11 +415,12 @@ class _Office:
             if records.report is not None:
                 self.rows["reports"].append(records.report)
         self._plans(person, last)
+        self._employment_checks(person)
 
     def _bounds(self, person: _Person, month: int) -> tuple[int, int]:
         """The days of a month on which the person was in support."""
-        low = person.start.day if month == _month_of(person.start) else 1
-        high = person.end.day if month == _month_of(person.end) else _days_in(month)
+        low = person.start.day if month == month_of(person.start) else 1
+        high = person.end.day if month == month_of(person.end) else days_in(month)
         return low, max(low, high)
 
     def _staff(self, person: _Person) -> str:
@@ -309,36 +449,38 @@ class _Office:
         """An ordinary month: 面談 or 職場訪問, employer contact, extras, 勤怠, 支援レポート."""
         rng, records = self.rng, _Month()
         low, high = self._bounds(person, month)
-        day = _date(month, rng.randint(low, high))
+        day = date_in(month, rng.randint(low, high))
         next_on = day + dt.timedelta(days=rng.randint(26, 35)) if rng.random() < 0.8 else None
         scores = self._scores(person, month)
         if rng.random() < 0.6:
             records.main = self._contact(person, day, "対面", "本人", rng.choice(NOTES_INTERVIEW), scores, next_on)
             if month == self.M or rng.random() < 0.85:
                 method = "電話" if rng.random() < 0.8 else "メール・チャット"
-                records.employer = self._contact(person, _date(month, rng.randint(low, high)), method, "企業",
+                records.employer = self._contact(person, date_in(month, rng.randint(low, high)), method, "企業",
                                                  rng.choice(NOTES_EMPLOYER))
         else:
             records.main = self._contact(person, day, "職場訪問", "本人・企業", rng.choice(NOTES_VISIT),
                                          scores, next_on)
         if rng.random() < 0.25:
             method, notes = rng.choice(NOTES_EXTRA)
-            records.extras.append(self._contact(person, _date(month, rng.randint(low, high)), method, "本人", notes))
+            records.extras.append(self._contact(person, date_in(month, rng.randint(low, high)), method, "本人", notes))
         if rng.random() < 0.05:
             party, notes = rng.choice(NOTES_OTHERS)
-            records.extras.append(self._contact(person, _date(month, rng.randint(low, high)), "電話", party, notes))
-        if month == _month_of(person.end) and person.user["left_on"] is not None:
+            records.extras.append(self._contact(person, date_in(month, rng.randint(low, high)), "電話", party, notes))
+        if month == month_of(person.end) and person.user["left_on"] is not None:
             return records  # the month of leaving: no 勤怠 row, no report
         records.attendance = self._attendance(person, month, last_month=month == self.M)
         consent = person.user["employer_consent"] == "はい"
-        records.report = {"user_id": person.user["user_id"], "month": _month_text(month),
-                          "sent_on": _date(month, rng.randint(22, 28)),
+        records.report = {"user_id": person.user["user_id"], "month": month_text(month),
+                          "sent_on": date_in(month, rng.randint(22, 28)),
                           "recipient": "本人・企業" if consent else "本人"}
+        if person.scenario is None and month < self.M and self.extra.random() < EMPLOYER_ONLY_REPORTS:
+            records.report["recipient"] = "企業"     # the copy for 本人 was not recorded: not billable
         return records
 
     def _attendance(self, person: _Person, month: int, *, last_month: bool) -> dict:
         rng = self.rng
-        scheduled = min(22, max(18, _weekdays(month) - rng.choice((0, 1, 1, 2))))
+        scheduled = min(22, max(18, weekdays(month) - rng.choice((0, 1, 1, 2))))
         if person.days_per_week == 4:
             scheduled = round(scheduled * 0.8)
         absent = rng.choice((0, 0, 0, 1) if last_month else (0, 0, 0, 0, 0, 0, 1, 1, 1, 2))
@@ -348,7 +490,7 @@ class _Office:
             remarks.append(rng.choice(("体調不良で欠勤", "通院のため欠勤", "発熱で欠勤")))
         if paid:
             remarks.append("有給休暇1日")
-        return {"user_id": person.user["user_id"], "month": _month_text(month), "scheduled_days": scheduled,
+        return {"user_id": person.user["user_id"], "month": month_text(month), "scheduled_days": scheduled,
                 "worked_days": scheduled - absent - paid, "late": rng.choice((0, 0, 0, 0, 0, 1)),
                 "left_early": rng.choice((0, 0, 0, 0, 0, 1)), "absent": absent,
                 "remarks": "、".join(remarks) or None}
@@ -356,7 +498,7 @@ class _Office:
     def _plans(self, person: _Person, last: int) -> None:
         """A plan every 3 months from the start of support; the one in force when the records
         begin is kept too."""
-        rng, first = self.rng, _month_of(person.start)
+        rng, first = self.rng, month_of(person.start)
         latest = {"plan_review_due": self.M - 4, "no_plan": None}.get(person.scenario, last - (last - first) % 3)
         if latest is None or latest < first:
             return
@@ -364,7 +506,10 @@ class _Office:
         kept = [m for m in months if m >= self.W0] + [m for m in months if m < self.W0][:1]
         for month in sorted(kept):
             low, high = self._bounds(person, month)
-            plan_date = _date(month, rng.randint(low, high))
+            plan_date = date_in(month, rng.randint(low, high))
+            if month == latest and person.plan_on is not None:
+                plan_date = person.plan_on
+            consent, delivered = self._plan_signed(person, plan_date, latest=month == latest)
             domains = ["職場"] + rng.sample(("生活", "心身", "職場"), rng.choice((1, 2, 2, 3)))
             used = set()
             for domain in domains:
@@ -376,143 +521,21 @@ class _Office:
                     status = rng.choice(("達成", "達成", "取組中", "見直し"))
                 self.rows["plans"].append({
                     "user_id": person.user["user_id"], "plan_date": plan_date, "domain": domain,
-                    "goal": goal, "support": support, "due_on": _add_months(plan_date, rng.choice((3, 6))),
-                    "status": status})
+                    "goal": goal, "support": support, "due_on": add_months(plan_date, rng.choice((3, 6))),
+                    "status": status, "consent_on": consent, "delivered_on": delivered})
 
     def _before_start(self, person: _Person) -> None:
         """Someone whose support starts in M+1: the handover call and a first meeting."""
         M, rng = self.M, self.rng
         rows = self.rows["contacts"]
         if M - 1 >= self.W0:
-            rows.append(self._contact(person, _date(M - 1, rng.randint(10, 25)), "電話", "関係機関",
+            rows.append(self._contact(person, date_in(M - 1, rng.randint(10, 25)), "電話", "関係機関",
                                       "就労移行支援事業所から引き継ぎの連絡。支援開始に向けて情報を共有した。"))
-        rows.append(self._contact(person, _date(M, rng.randint(5, 20)), "対面", "本人",
+            rows[-1]["kind"] = "その他"      # not the handover at the end of support
+        rows.append(self._contact(person, date_in(M, rng.randint(5, 20)), "対面", "本人",
                                   "支援開始前の面談。就労定着支援の内容と契約について説明した。",
                                   self._scores(person, M), person.start))
-
-
-# --- the situations of the last month -----------------------------------------------------------
-# Each gets the office, the person and their ordinary months (month -> _Month), and changes them.
-
-def _no_face_to_face(office: _Office, person: _Person, months: dict) -> None:
-    records = months.get(office.M)
-    if records is None:
-        return
-    main = records.main
-    main.update(method="電話", party="本人", notes="電話で近況を確認。繁忙期で面談の日程が合わなかった。")
-    if records.employer is None:
-        records.employer = office._contact(person, main["date"], "電話", "企業", office.rng.choice(NOTES_EMPLOYER))
-
-
-def _high_absence(office: _Office, person: _Person, months: dict) -> None:
-    records = months.get(office.M)
-    if records is None:
-        return
-    records.attendance.update(scheduled_days=20, worked_days=15, absent=5, late=0, left_early=1,
-                              remarks="体調不良で欠勤が続いた")
-    records.main["notes"] = "今月は体調を崩して5日欠勤。主治医に相談するよう勧めた。"
-
-
-def _low_condition_score(office: _Office, person: _Person, months: dict) -> None:
-    for month, mood in ((office.M - 3, 2), (office.M - 2, 3), (office.M - 1, 2), (office.M, 2)):
-        if month in months and months[month].main is not None:
-            months[month].main["mood"] = mood
-    if office.M in months:
-        months[office.M].main["notes"] = "気分の落ち込みが続いている。主治医への相談を勧め、来週もう一度会うことにした。"
-
-
-def _report_not_shared(office: _Office, person: _Person, months: dict) -> None:
-    if office.M in months:
-        months[office.M].report = None
-
-
-def _no_employer_contact(office: _Office, person: _Person, months: dict) -> None:
-    records = months.get(office.M)
-    if records is None:
-        return
-    records.main.update(method="対面", party="本人", notes=office.rng.choice(NOTES_INTERVIEW))
-    records.employer = None
-    records.extras = [c for c in records.extras if c["party"] not in schema.PARTY_WITH_EMPLOYER]
-
-
-def _certificate(office: _Office, person: _Person, months: dict) -> None:
-    if office.M in months:
-        months[office.M].main["notes"] = "受給者証の有効期限を確認。更新の手続きについて本人と話した。"
-
-
-def _support_ending(office: _Office, person: _Person, months: dict) -> None:
-    if office.M in months:
-        months[office.M].main["notes"] = "支援期間が残りわずか。引き継ぎ先（障害者就業・生活支援センター）について相談した。"
-
-
-def _contact_gap(office: _Office, person: _Person, months: dict) -> None:
-    M = office.M
-    m1 = _last(M)
-    if M - 1 in months:
-        before = months[M - 1]
-        before.main["date"] = max(m1 - dt.timedelta(days=40), person.start)
-        before.main["next_on"] = before.main["date"] + dt.timedelta(days=28)
-        before.extras = [c for c in before.extras if c["party"] not in schema.PARTY_WITH_USER]
-    if M in months:
-        records = months[M]
-        day = records.main["date"]
-        records.main = None
-        records.extras = [c for c in records.extras if c["party"] not in schema.PARTY_WITH_USER]
-        records.employer = office._contact(person, day, "電話", "企業",
-                                           "本人と連絡が取れていないため、職場での様子を確認。出勤はしているとのこと。")
-
-
-def _attendance_worsening(office: _Office, person: _Person, months: dict) -> None:
-    records = months.get(office.M)
-    if records is None:
-        return
-    records.attendance.update(late=4, left_early=2, remarks="朝起きられず遅刻が続いた")
-    records.main["notes"] = "朝起きられず遅刻が増えていると本人。睡眠の状況を確認した。"
-
-
-def _condition_declining(office: _Office, person: _Person, months: dict) -> None:
-    for month in range(office.M - 3, office.M + 1):
-        if month in months and months[month].main is not None:
-            months[month].main["sleep"] = 3 if month == office.M else 5
-    if office.M in months:
-        months[office.M].main["notes"] = "最近寝つきが悪いとのこと。生活リズムを一緒に振り返った。"
-
-
-def _left_job(office: _Office, person: _Person, months: dict) -> None:
-    left = _month_of(person.end)
-    for month in (left - 1, left):
-        if month in months:
-            months[month].main.update(mood=2, health=3)
-    if left in months:
-        records = months[left]
-        records.main.update(date=person.end, method="職場訪問", party="本人・企業",
-                            notes="本人より退職の意向。企業と三者で話し合い、本日付で退職となった。", next_on=None)
-        records.employer, records.extras = None, []
-
-
-def _support_ended(office: _Office, person: _Person, months: dict) -> None:
-    ended = _month_of(person.end)
-    if ended in months:
-        months[ended].main.update(
-            date=person.end, next_on=None,
-            notes="支援期間の最終面談。今後は障害者就業・生活支援センターが相談先となることを確認した。")
-
-
-_SITUATIONS = {
-    "no_face_to_face": _no_face_to_face,
-    "certificate_expired": _certificate,
-    "high_absence": _high_absence,
-    "low_condition_score": _low_condition_score,
-    "report_not_shared": _report_not_shared,
-    "no_employer_contact": _no_employer_contact,
-    "certificate_expiring": _certificate,
-    "support_ending": _support_ending,
-    "contact_gap": _contact_gap,
-    "attendance_worsening": _attendance_worsening,
-    "condition_declining": _condition_declining,
-    "left_job": _left_job,
-    "support_ended": _support_ended,
-}
+        person.user["contract_on"] = rows[-1]["date"]      # signed at that meeting
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -566,10 +589,12 @@ def _write_office(path: Path, office: _Office, when: dt.datetime) -> Path:
     settings.column_dimensions["A"].width = 22
     settings.column_dimensions["B"].width = 30
     settings.append(list(schema.SETTINGS_HEADERS))
-    values = {"office": office.name, "office_number": office.number, "plan_review_months": 3,
-              "contact_gap_days": 30}
     for setting in schema.SETTINGS:
-        settings.append([setting.label, values.get(setting.name, setting.default)])
+        value = office.settings.get(setting.name, setting.default)
+        if setting.kind == schema.NUMBER:
+            value = WriteOnlyCell(settings, value=value)
+            value.number_format = "0.00"
+        settings.append([setting.label, value])
     for sheet in schema.TABLES:
         _write_table(workbook, sheet, office.rows[sheet.name])
     workbook.properties.creator = "teichaku_nb"
@@ -609,7 +634,7 @@ def make_demo(out: Path, *, users: int = 30, months: int = 12, offices: int = 1,
     if end >= this_month:
         raise ValueError("the last month must be before this month (demo data has no dates after today)")
     last = end.year * 12 + end.month - 1
-    when = dt.datetime.combine(_date(last + 1, 1), dt.time())
+    when = dt.datetime.combine(date_in(last + 1, 1), dt.time())
     (out.parent if single else out).mkdir(parents=True, exist_ok=True)
     paths = demo_paths(out, offices)
     written = []
@@ -617,6 +642,6 @@ def make_demo(out: Path, *, users: int = 30, months: int = 12, offices: int = 1,
         people = users // offices + (1 if k <= users % offices else 0)
         name = OFFICE_NAME if single else f"{OFFICE_NAME}{k:0{max(2, len(str(offices)))}d}"
         office = _Office(people, name=name, rng=random.Random(f"teichaku-demo:{seed}:{k}"),
-                         end=last, months=months)
+                         extra=random.Random(f"teichaku-demo:{seed}:{k}:format-2"), end=last, months=months)
         written.append(_write_office(path, office, when))
     return written

@@ -1,9 +1,10 @@
 """The empty input template and the column reference, both generated from ``schema.py``.
 
 The template is what staff type into: one sheet per table, a styled and frozen header
-row, dropdowns that refuse other values, whole-number and 1–5 checks, date formats,
-widths that fit, and a 説明 sheet.  ``column_reference_markdown()`` is the README's
-column reference, so the two never drift from the loader.
+row, dropdowns that refuse other values (the 設定 sheet's choices too), whole-number and 1–5
+checks, date formats, widths that fit, and a 説明 sheet.  ``column_reference_markdown()`` is
+the README's column reference, so the two never drift from the loader.  The template is the
+newest format (``FORMAT``); what a later format added says so in its note.
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ THIN = Side(style="thin", color="999999")
 HEADER_BORDER = Border(bottom=THIN, right=THIN)
 DATE_FORMAT = "yyyy/mm/dd"
 MONTH_FORMAT = 'yyyy"年"m"月"'
+NUMBER_SETTING_FORMAT = "0.00"       # 1単位の単価 shows as 10.00
 FIXED_TIME = dt.datetime(2025, 4, 1)  # document properties: keeps regenerated files comparable
+FORMAT = max([s.since for s in schema.TABLES] + [c.since for s in schema.TABLES for c in s.columns]
+             + [s.since for s in schema.SETTINGS])
+
+
+def since_note(since: int) -> str:
+    """What a sheet, column or setting added after format 1 says about it (empty for format 1)."""
+    return f"（形式 {since} で追加）" if since > 1 else ""
 
 
 def write_template(path: Path) -> Path:
@@ -88,12 +97,10 @@ def _write_table(ws, sheet: schema.Sheet) -> None:
 def _validation(column: schema.Column) -> DataValidation | None:
     what = f"「{column.header}」"
     if column.kind == schema.CHOICE:
-        formula = '"' + ",".join(column.choices) + '"'
-        if len(formula) > 255:  # Excel's limit for an inline list
-            raise ValueError(f"choice list of {column.name} is too long to inline")
-        validation = DataValidation(type="list", formula1=formula, allow_blank=True)
-        message = f"{what}は一覧から選んでください: {' / '.join(column.choices)}"
-    elif column.kind in (schema.INT, schema.SCORE):
+        validation = _choice_validation(what, column.choices, column.note)
+        validation.promptTitle = column.header
+        return validation
+    if column.kind in (schema.INT, schema.SCORE):
         validation = DataValidation(type="whole", operator="between", allow_blank=True,
                                     formula1=format_number(column.min), formula2=format_number(column.max))
         message = f"{what}は{_constraint(column)}で入力してください"
@@ -107,14 +114,28 @@ def _validation(column: schema.Column) -> DataValidation | None:
         message = f"{what}は日付で入力してください（例: 2025/4/1）"
     else:
         return None
+    _refuse(validation, message, column.note)
+    validation.promptTitle = column.header
+    return validation
+
+
+def _choice_validation(what: str, choices: tuple[str, ...], note: str) -> DataValidation:
+    """A dropdown of ``choices`` that refuses anything else."""
+    formula = '"' + ",".join(choices) + '"'
+    if len(formula) > 255:  # Excel's limit for an inline list
+        raise ValueError(f"choice list of {what} is too long to inline")
+    validation = DataValidation(type="list", formula1=formula, allow_blank=True)
+    _refuse(validation, f"{what}は一覧から選んでください: {' / '.join(choices)}", note)
+    return validation
+
+
+def _refuse(validation: DataValidation, message: str, note: str) -> None:
     validation.showErrorMessage = True
     validation.errorStyle = "stop"
     validation.errorTitle = "入力できない値です"
     validation.error = message
-    validation.showInputMessage = bool(column.note)
-    validation.promptTitle = column.header
-    validation.prompt = column.note[:255] if column.note else None
-    return validation
+    validation.showInputMessage = bool(note)
+    validation.prompt = note[:255] if note else None
 
 
 def _write_settings(ws) -> None:
@@ -123,23 +144,32 @@ def _write_settings(ws) -> None:
     ws.cell(row=1, column=3, value="説明").font = HEADER_FONT
     for row, setting in enumerate(schema.SETTINGS, start=2):
         ws.cell(row=row, column=1, value=setting.label)
-        if setting.default is not None:
-            ws.cell(row=row, column=2, value=setting.default)
-        ws.cell(row=row, column=3, value=setting.note or None)
+        value = ws.cell(row=row, column=2, value=setting.default)
+        if setting.kind == schema.NUMBER:
+            value.number_format = NUMBER_SETTING_FORMAT
+        ws.cell(row=row, column=3, value=(setting.note + since_note(setting.since)) or None)
+        if setting.kind == schema.CHOICE:
+            validation = _choice_validation(f"「{setting.label}」", setting.choices, setting.note)
+            validation.promptTitle = setting.label
+            validation.add(f"B{row}")
+            ws.add_data_validation(validation)
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 30
     ws.column_dimensions["C"].width = 50
     ws.freeze_panes = "A2"
 
 
-def guide_rows(sheets=schema.TABLES) -> list[tuple[str, str, str, str, str, str]]:
-    """(シート, 見出し, 必須, 種類, 入力できる値, 説明) for every column of the sheets."""
+def guide_rows(sheets=schema.TABLES, *, sheet_marked: bool = False) -> list[tuple[str, str, str, str, str, str]]:
+    """(シート, 見出し, 必須, 種類, 入力できる値, 説明) for every column of the sheets.  A column
+    added after format 1 says so, and so does every column of a later sheet unless
+    ``sheet_marked`` (the sheet's own note says it)."""
     rows = []
     for sheet in sheets:
         for column in sheet.columns:
             note = column.note
             if column.default is not None and "空欄" not in note:
                 note = (note + " " if note else "") + f"空欄は {column.default}"
+            note += since_note(column.since if sheet_marked else max(sheet.since, column.since))
             rows.append((sheet.title, column.header, "必須" if column.required else "",
                          schema.KIND_LABELS[column.kind], _constraint(column), note))
     return rows
@@ -147,10 +177,12 @@ def guide_rows(sheets=schema.TABLES) -> list[tuple[str, str, str, str, str, str]
 
 def _write_guide(ws) -> None:
     lines = [
-        "就労定着支援 ケース記録（形式 1）の入力テンプレート",
+        f"就労定着支援 ケース記録（形式 {FORMAT}）の入力テンプレート",
         "シートごとに1行目が見出しです。見出しの文字と並びは変えないでください（列の順番は入れ替えても読めます）。",
         "オレンジ色の見出しは必須、青色は任意です。日付は 2025/4/1 や 令和7年4月1日 のように入力できます。",
         "選択肢のある列は一覧から選んでください。ほかの値は入力できません。",
+        f"「形式 {FORMAT} で追加」とある列・シート・設定は、算定チェック（減算・加算・就労定着率の根拠）に使います。"
+        "なくても読めるので、形式 1 のファイルもそのまま使えます。",
         "このファイルに実在の方の情報を入れたら、要配慮個人情報として事業所の規程どおりに保管してください。",
     ]
     for row, text in enumerate(lines, start=1):
@@ -173,17 +205,27 @@ def column_reference_markdown() -> str:
     out = []
     for sheet in schema.TABLES:
         kind = "必須" if sheet.required else "任意"
-        out.append(f"#### {sheet.title}（{kind}のシート）\n\n{sheet.note}\n")
+        out.append(f"#### {sheet.title}（{kind}のシート）\n\n{sheet.note}{since_note(sheet.since)}\n")
         out.append("| 見出し | 必須 | 種類 | 入力できる値 | 説明 |\n|---|---|---|---|---|")
-        for _, header, required, kind_label, constraint, note in guide_rows([sheet]):
+        for _, header, required, kind_label, constraint, note in guide_rows([sheet], sheet_marked=True):
             out.append(f"| {header} | {required} | {kind_label} | {constraint} | {note} |")
         out.append("")
     out.append(f"#### {schema.SETTINGS_TITLE}（任意のシート: 項目 / 値）\n")
     out.append("| 項目 | 既定値 | 説明 |\n|---|---|---|")
     for setting in schema.SETTINGS:
-        default = "ファイル名" if setting.default is None else setting.default
-        out.append(f"| {setting.label} | {default} | {setting.note} |")
+        out.append(f"| {setting.label} | {_setting_default(setting)} | {setting.note}{since_note(setting.since)} |")
     return "\n".join(out) + "\n"
+
+
+def _setting_default(setting: schema.Setting) -> str:
+    """The 既定値 column: what a blank 値 means."""
+    if setting.name == "office":
+        return "ファイル名"
+    if setting.default is None:
+        return ""
+    if setting.kind == schema.NUMBER:
+        return f"{setting.default:.2f}"
+    return str(setting.default)
 
 
 def _display_width(text: str) -> int:

@@ -82,7 +82,7 @@ def test_every_command_refuses_the_far_cell_with_exit_2(tmp_path):
 def test_a_dimension_that_lies_does_not_hide_a_far_cell(tmp_path):
     path = write_xlsx(tmp_path / "lie.xlsx", minimal_sheets(
         {schema.USERS.title: [row_xml(1048576, ["x"], first_column=16384)]}), dimensions={schema.USERS.title: "A1:R2"})
-    filled = len(schema.USERS.columns) + 6 + 1          # the headers, the person's six values, the far cell
+    filled = len(schema.USERS.columns) + 6 + 1            # the headers, the person's six cells, the far one
     assert sheetsize.extents(path)[schema.USERS.title] == sheetsize.Extent(1048576, 16384, filled)
     book = load_casebook(path, today=TODAY)
     assert [p.code for p in book.problems] == ["unreadable"]

@@ -304,7 +304,7 @@ def store_month_case(casebook, store, user_id):
 def test_minutes_without_a_store_say_so(seeded_book):
     text = views.minutes_html(seeded_book, MONTH, store=None, store_note="会議記録のデータベースがありません（テスト）")
     assert "会議記録のデータベースがありません（テスト）" in text
-    assert "検討の記録がない対象者（24人）" in text
+    assert "検討の記録がない対象者（23人）" in text
 
 
 def test_summary_shows_compliance_flags_retention_endings_and_overdue(seeded_book, store):

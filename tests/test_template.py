@@ -1,4 +1,5 @@
-"""The input template: generated from schema.py, checked in, pleasant to type into."""
+"""The input template: generated from schema.py (the newest format), checked in, pleasant to
+type into."""
 
 import re
 import shutil
@@ -10,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from teichaku_nb import schema
-from teichaku_nb.template import column_reference_markdown, write_template
+from teichaku_nb.template import FORMAT, column_reference_markdown, write_template
 from teichaku_nb.workbook import load_casebook
 
 ROOT = Path(__file__).parent.parent
@@ -105,6 +106,63 @@ def test_the_readme_column_reference_is_generated_from_the_schema():
     assert column_reference_markdown() in readme, "README is out of date: run `make docs`"
 
 
+def test_the_settings_sheet_has_every_setting_with_its_default_note_and_checks():
+    ws = load_workbook(CHECKED_IN)["設定"]
+    assert [c.value for c in ws[1]] == ["項目", "値", "説明"]
+    rows = {row[0].value: row for row in ws.iter_rows(min_row=2)}
+    assert list(rows) == [s.label for s in schema.SETTINGS]
+    validations = {str(v.sqref): v for v in ws.data_validations.dataValidation}
+    for setting in schema.SETTINGS:
+        _, value, note = rows[setting.label]
+        assert value.value == (setting.default or None), setting.label      # "" is an empty cell
+        assert (note.value or "").startswith(setting.note), setting.label
+        assert ("形式 2 で追加" in (note.value or "")) == (setting.since == 2), setting.label
+        if setting.kind == schema.CHOICE:          # a dropdown like a choice column's
+            validation = validations.pop(value.coordinate)
+            assert validation.type == "list" and validation.formula1.strip('"').split(",") == list(setting.choices)
+            assert validation.showErrorMessage and validation.errorStyle == "stop"
+            assert setting.label in validation.error
+    assert validations == {}
+    unit_price = rows["1単位の単価（円）"][1]
+    assert unit_price.value == 10 and unit_price.number_format == "0.00"      # shown as 10.00
+
+
+def test_the_template_is_format_2_and_says_what_format_2_added():
+    assert FORMAT == 2
+    workbook = load_workbook(CHECKED_IN)
+    assert "就労確認" in workbook.sheetnames
+    guide = workbook["説明"]
+    assert guide["A1"].value == "就労定着支援 ケース記録（形式 2）の入力テンプレート"
+    assert any("形式 1 のファイルもそのまま使えます" in (row[0] or "") for row in guide.iter_rows(values_only=True))
+    notes = {(r[0], r[1]): r[5] or "" for r in guide.iter_rows(values_only=True)}
+    for sheet in schema.TABLES:
+        for column in sheet.columns:
+            added = max(sheet.since, column.since) == 2
+            assert ("（形式 2 で追加）" in notes[(sheet.title, column.header)]) == added, column.header
+    readme = column_reference_markdown()
+    assert "#### 就労確認（任意のシート）\n\n支援が終わった後に" in readme and "| 区分 |" in readme
+
+
+def test_the_template_without_format_2_is_a_format_1_book_that_loads_cleanly(tmp_path):
+    """Format 2's columns, sheet and settings taken out: what an office on format 1 has."""
+    workbook = load_workbook(CHECKED_IN)
+    del workbook["就労確認"]
+    for sheet in schema.TABLES:
+        if sheet.title in workbook.sheetnames:
+            ws = workbook[sheet.title]
+            for index in reversed([i for i, c in enumerate(sheet.columns, start=1) if c.since > 1]):
+                ws.delete_cols(index)
+    settings = workbook["設定"]
+    for row in reversed(range(2, settings.max_row + 1)):
+        if settings.cell(row, 1).value in {s.label for s in schema.SETTINGS if s.since > 1}:
+            settings.delete_rows(row)
+    workbook.save(tmp_path / "format1.xlsx")
+    book = load_casebook(tmp_path / "format1.xlsx")
+    assert book.problems == []
+    assert not book.has("users", "contract_on") and not book.has("contacts", "kind")
+    assert book.has("users", "employer_consent") and book.counts.get("就労確認") is None
+
+
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_opens_the_template_and_keeps_its_dropdowns(tmp_path):
     profile = tmp_path / "profile"
@@ -116,11 +174,12 @@ def test_libreoffice_opens_the_template_and_keeps_its_dropdowns(tmp_path):
         content = ods.read("content.xml").decode()
     validations = re.findall(r"<table:content-validation .*?</table:content-validation>", content, re.S)
     expected = sum(c.kind in (schema.CHOICE, schema.INT, schema.SCORE, schema.DATE, schema.NUMBER)
-                   for s in schema.TABLES for c in s.columns)
+                   for s in schema.TABLES for c in s.columns) + sum(s.kind == schema.CHOICE for s in schema.SETTINGS)
     assert len(validations) == expected
     assert all('table:message-type="stop"' in v and 'table:display="true"' in v for v in validations)
     lists = [v for v in validations if "cell-content-is-in-list" in v]
     assert any("&quot;本人・企業&quot;" in v and "相手" in v for v in lists)
+    assert any("&quot;いいえ&quot;" in v and "引継ぎの指針" in v for v in lists)
     # and LibreOffice reads the sheets back as the loader expects
     book = load_casebook(tmp_path / "teichaku_template.ods")
     assert book.problems == []

@@ -200,6 +200,93 @@ def test_settings_with_bad_values_fall_back_to_defaults():
     assert all(p.sheet == "設定" and p.row for p in book.problems)
 
 
+# --- format 2 -------------------------------------------------------------------------------------
+
+FORMAT_2_COLUMNS = [(sheet.name, column.name) for sheet in schema.TABLES for column in sheet.columns
+                    if max(sheet.since, column.since) >= 2]
+PERSON = {"user_id": "001", "name": "架空 一", "staff": "佐藤", "hired_on": "2024/4/1", "employer": "A社",
+          "status": "利用中"}
+
+
+def _contact(day: str, **cells) -> dict:
+    return {"user_id": "001", "date": day, "method": "対面", "party": "本人", "staff": "佐藤"} | cells
+
+
+def test_a_format_1_book_loads_with_the_same_problems_as_before(messy):
+    """The messy books have none of format 2's columns, sheets or settings: exactly the problems
+    listed above, no new one, and the book says which columns it lacks."""
+    assert located(messy) == MESSY_PROBLEMS
+    assert FORMAT_2_COLUMNS and not any(messy.has(table, column) for table, column in FORMAT_2_COLUMNS)
+    assert messy.has("users", "user_id") and messy.has("contacts", "party") and messy.has("attendance", "late")
+    assert not messy.has("attendance", "left_early")                 # a format 1 column the book lacks
+    assert messy.employment_checks.empty
+    assert list(messy.employment_checks.columns) == ["row"] + [c.name for c in schema.EMPLOYMENT_CHECKS.columns]
+    assert set(messy.contacts["kind"]) == {"定例"}                    # no 区分 column: every contact is 定例
+    assert messy.users["needs_continuing"].isna().all() and messy.users["contract_on"].isna().all()
+    settings = messy.settings
+    assert (settings.unit_price, settings.service_manager, settings.handover_policy) == (10.0, "", None)
+
+
+def test_format_2_columns_sheet_and_settings_are_read_with_the_same_tolerance():
+    book = casebook_from_records({
+        "users": [PERSON | {"contract_on": "2024/9/20", "decision_start": "R6.10.1", "needs_continuing": " は い ",
+                            "handover_consent_on": "2026年5月1日", "service_end": None}],
+        "contacts": [_contact("2026/6/1", party="企業", method="電話", kind="引継ぎ"), _contact("2026/6/2"),
+                     _contact("2026/6/3", kind="定例"), _contact("2026/6/4", kind="\u3000その他 ")],
+        "plans": [{"user_id": "001", "plan_date": "2026/6/1", "domain": "職場", "goal": "報告を自分からする",
+                   "status": "取組中", "consent_on": "R8.6.3", "delivered_on": "2026-06-04"}],
+        "employment_checks": [{"user_id": "001", "checked_on": "2026/10/5", "employment": "継続", "method": "企業"}],
+    }, settings={"unit_price": "11.20", "service_manager": "佐藤\u3000一郎", "handover_policy": "はい"}, today=TODAY)
+    assert book.problems == []
+    user = book.users.iloc[0]
+    assert user["contract_on"].date() == dt.date(2024, 9, 20) and user["decision_start"].date() == dt.date(2024, 10, 1)
+    assert user["needs_continuing"] == "はい" and user["handover_consent_on"].date() == dt.date(2026, 5, 1)
+    assert pd.isna(user["service_end"])
+    assert book.contacts["kind"].tolist() == ["引継ぎ", "定例", "定例", "その他"]     # blank is 定例
+    plan = book.plans.iloc[0]
+    assert (plan["consent_on"].date(), plan["delivered_on"].date()) == (dt.date(2026, 6, 3), dt.date(2026, 6, 4))
+    check = book.employment_checks.iloc[0]
+    assert (check["user_id"], check["checked_on"].date(), check["employment"], check["method"]) == \
+        ("001", dt.date(2026, 10, 5), "継続", "企業")
+    assert book.counts["就労確認"] == 1
+    assert (book.settings.unit_price, book.settings.service_manager, book.settings.handover_policy) == \
+        (11.2, "佐藤 一郎", "はい")
+    assert all(book.has(*column) for column in [("users", "contract_on"), ("users", "service_end"),
+                                                ("contacts", "kind"), ("plans", "delivered_on"),
+                                                ("employment_checks", "remarks")])
+    assert not book.has("reports", "recipient")                      # no 支援レポート sheet
+
+
+def test_format_2_problems_are_the_format_1_codes_with_japanese_messages():
+    book = casebook_from_records({
+        "users": [PERSON | {"needs_continuing": "たぶん", "handover_consent_on": "2027/1/5"}],
+        "contacts": [_contact("2026/6/1", kind="臨時")],
+        "employment_checks": [{"user_id": "001", "checked_on": "2026/10/5", "employment": "継続"},
+                              {"user_id": "999", "checked_on": "2026/10/6", "employment": "継続"},
+                              {"user_id": "001", "checked_on": "2026/10/7", "employment": "転職"}],
+    }, settings={"unit_price": "十円", "service_manager": "佐藤", "handover_policy": "たぶん"}, today=TODAY)
+    assert located(book) == {
+        ("error", "利用者", 2, "要継続支援", "bad_choice"),
+        ("warning", "利用者", 2, "引継ぎ同意日", "future_date"),
+        ("error", "面談記録", 2, "区分", "bad_choice"),
+        ("error", "就労確認", 3, "利用者ID", "unknown_user"),
+        ("error", "就労確認", 4, "就労状況", "bad_choice"),
+        ("error", "設定", 2, "値", "bad_number"),
+        ("error", "設定", 4, "値", "bad_choice"),
+    }
+    messages = {(p.sheet, p.row, p.code): p.message for p in book.problems}
+    assert messages[("就労確認", 3, "unknown_user")] == "就労確認 3行目「利用者ID」: 999 は利用者シートにありません"
+    assert messages[("設定", 4, "bad_choice")] == \
+        "設定 4行目「値」: 「引継ぎの指針」: 「たぶん」は選べません。選べるのは はい / いいえ です"
+    assert "数値で入力してください（既定値 10.0 を使います）" in messages[("設定", 2, "bad_number")]
+    # the rows stay (an optional cell emptied), the row with a wrong required choice is left out
+    assert len(book.users) == 1 and pd.isna(book.users.iloc[0]["needs_continuing"])
+    assert len(book.contacts) == 1 and book.contacts.iloc[0]["kind"] != "引継ぎ"
+    assert book.employment_checks["row"].tolist() == [2]
+    assert (book.settings.unit_price, book.settings.handover_policy) == (10.0, None)
+    assert [p.sheet for p in book.problems] == ["利用者", "利用者", "面談記録", "就労確認", "就労確認", "設定", "設定"]
+
+
 # --- sources that cannot be read ---------------------------------------------------------------
 
 def _truncated(tmp_path):

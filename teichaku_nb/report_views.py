@@ -377,9 +377,11 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
 
     flags, flag_counts = [], {}
     for kind in rules.FLAG_KINDS:
-        who = [c.user_id for c in cases if kind.code in c.codes]
+        raised = [(c.user_id, f.level) for c in cases for f in c.flags if f.code == kind.code]
+        who = [u for u, _ in raised]
+        levels = [lv for lv in rules.LEVELS if lv in {lv for _, lv in raised}] or [kind.level]
         flag_counts[kind.label] = len(who)
-        flags.append((kind.label, kind.level, f"{len(who)}人", "、".join(who)))
+        flags.append((kind.label, "・".join(levels), f"{len(who)}人", "、".join(who)))
     chart_list = [charts.bar_chart(pd.Series(counts), title="区分ごとの人数")]
     used = pd.Series({k: v for k, v in flag_counts.items() if v})
     if len(used):

@@ -387,6 +387,7 @@ def _flag_handover_due(m: _Month) -> pd.Series:
     end = m.users["support_end"]
     chosen = (state["needs"] != fees.NO) & (end <= _last_day(m.month + fees.HANDOVER_WATCH_MONTHS)).fillna(False) \
         & state["done"].isna()
+    late = fees.handover_missing(m.book, m.month, m.users, state)
     state, end = state[chosen], end[chosen]
     urgent = (state["deadline"] <= _last_day(m.month + 1)).fillna(False)
     messages = []
@@ -394,6 +395,8 @@ def _flag_handover_due(m: _Month) -> pd.Series:
         text = f"支援終了予定日は {format_date(ending)}、引継ぎの期限は {format_date(row['deadline'])} です。"
         text += ("要継続支援（支援期間の後も支援が要るか）の判断が記録されていません。" if pd.isna(row["needs"])
                  else "まだ済んでいないこと: " + "・".join(row["lacking"]))
+        if late[user_id]:
+            text += "。期限を過ぎています（支援体制構築未実施減算の対象）"
         messages.append((text, ACTION if close else WATCH))
     return _messages(state.index, messages)
 

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from teichaku_nb import report_views as views
-from teichaku_nb import retention, rules
+from teichaku_nb import billing, retention, rules
 from teichaku_nb.store import Action, Conference, Review, default_path, open_store
 from teichaku_nb.workbook import load_casebook
 
@@ -307,23 +307,43 @@ def test_minutes_without_a_store_say_so(seeded_book):
     assert "検討の記録がない対象者（23人）" in text
 
 
-def test_summary_shows_compliance_flags_retention_endings_and_overdue(seeded_book, store):
+def test_summary_shows_compliance_flags_retention_handovers_and_overdue(seeded_book, store):
     markup = views.summary_html(seeded_book, MONTH, store=store, today=dt.date(2026, 10, 31))
     text, rows = _plain(markup), _rows(markup)
     review = rules.agenda(seeded_book, MONTH, shared_reports=store.shared_reports_frame(seeded_book.office),
                           open_actions=store.open_actions_frame(seeded_book.office, MONTH))
     assert f"支援中の利用者 {len(review.cases)}人" in text
-    assert "本人との対面の面談（毎月）" in text and "支援レポートの送付" in text and "個別支援計画の見直し" in text
+    assert "本人との対面の面談（毎月）" in text and "支援レポートの送付" in text and "個別支援計画（作成・見直し・同意）" in text
     for kind in rules.FLAG_KINDS:                              # Japanese names, never the codes
         assert kind.label in text and kind.code not in markup
     result = retention.of_fiscal_year(seeded_book, 2026, today=dt.date(2026, 10, 31))
     assert retention.format_rate(result.rate) in text and re.search(r"\d+\.\d%", retention.format_rate(result.rate))
     assert retention.format_units(result.units) in text and result.tier in text
     assert "2027年度）の見込み" in text
-    assert ["010", "後藤 翔太", "安藤 理恵", "2026年12月12日", "2か月"] in rows     # support ending
+    assert ["027", "清水 結衣", "河野 聡", "2026年12月24日", "要対応",
+            "支援終了予定日は 2026年12月24日、引継ぎの期限は 2026年9月24日 です。まだ済んでいないこと: "
+            "関係機関・医療機関との引継ぎ。期限を過ぎています（支援体制構築未実施減算の対象）"] in rows
     assert "主治医と連絡をとる" in text                          # overdue at the month's end
+    assert ["引継ぎの準備", "要対応", "1人", "027"] in rows          # the level it was raised at
     assert markup.count('<svg class="bar-chart"') == 2          # levels and flags charts, drawn in the document
     assert "<text x=\"162\" y=\"" in markup and ">勤怠の悪化</text>" in markup   # a bar's label, as text
+
+
+def test_summary_has_the_fee_check_who_cannot_be_billed_and_why_the_reductions(seeded_book, store):
+    markup = views.summary_html(seeded_book, MONTH, store=store, today=dt.date(2026, 10, 31))
+    text, rows = _plain(markup), _rows(markup)
+    bill = billing.month_billing(seeded_book, MONTH, shared_reports=store.shared_reports_frame(seeded_book.office),
+                                 regional=store.regional_reviews_frame(seeded_book.office), today=dt.date(2026, 10, 31))
+    totals = bill.totals
+    assert f"算定可 {totals['billable']}人 要確認 {totals['to_check']}人 算定不可 {totals['not_billable']}人" in text
+    assert totals["billable"] + totals["to_check"] + totals["not_billable"] == len(bill.people) > 0
+    # 029's report went to the employer only: the month cannot be billed, and the summary says why
+    assert ["029", "山田 誠", "算定不可", "2026年10月の支援レポートを本人に渡した記録がありません"] in rows
+    assert ["027", "清水 結衣", "支援体制構築未実施減算: 期限 2026年9月24日 までに 関係機関・医療機関との引継ぎ がありません",
+            "10%"] in rows
+    assert any(r[0] == "007" and r[-1] == "30%" and "個別支援計画未作成減算（1か月目）" in r[2] for r in rows)
+    assert "利用者負担、国保連への請求ファイル、人員配置の加算はこの確認に含まれません" in text
+    assert "plan_missing" not in markup and "handover_missing" not in markup
 
 
 def test_the_summarys_people_charts_count_in_whole_numbers():

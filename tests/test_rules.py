@@ -316,7 +316,8 @@ def test_handover_due_six_months_ahead_and_urgent_a_month_before_the_deadline(en
 def test_handover_due_lists_what_is_missing_and_stops_when_done():
     tables = calm(support_end=D(2027, 1, 15), needs_continuing="はい", handover_consent_on=D(2026, 9, 1))
     assert message(tables, "handover_due") == ("支援終了予定日は 2027年1月15日、引継ぎの期限は 2026年10月15日 です。"
-                                               "まだ済んでいないこと: 企業との引継ぎ・関係機関・医療機関との引継ぎ")
+                                               "まだ済んでいないこと: 企業との引継ぎ・関係機関・医療機関との引継ぎ。"
+                                               "期限を過ぎています（支援体制構築未実施減算の対象）")
     tables["contacts"] += [dict(contact("U001", D(2026, 9, 20), "対面", "企業"), kind="引継ぎ"),
                            dict(contact("U001", D(2026, 10, 20), "電話", "関係機関"), kind="引継ぎ")]
     assert "handover_due" not in codes(tables)

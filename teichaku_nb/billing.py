@@ -6,7 +6,8 @@ For every person in service in M (the month's agenda):
   (``decision_not_covering``: the 支給決定 does not cover M; ``contract_missing``: no 利用契約日
   by m1, only for a book with that column; ``report_not_shared``: M's 支援レポート did not reach
   本人); 要確認 when nothing fails but a condition cannot be checked (``decision_unknown``: a
-  date is blank; ``tier_unknown``: no retention rate, so no base fee);
+  date is blank; ``handover_policy_unknown``: a handover is due and 設定 does not say whether
+  the office has its 引継ぎの指針; ``tier_unknown``: no retention rate, so no base fee);
 - the base units: the fee tier of M's fiscal year (``retention``);
 - the 減算 (``plan_missing`` 30 % / 50 %, ``handover_missing`` 10 %, of the base units: ``fees``);
 - the 加算: 地域連携会議実施加算 (I 579 units when the サービス管理責任者 of 設定 presented, else
@@ -146,12 +147,15 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
     if shared_reports is not None and len(shared_reports):
         reports = pd.concat([reports, shared_reports[["user_id", "month", "recipient"]]], ignore_index=True)
     reached = fees.reached_person(reports, month)
+    employer_only = fees.reached_employer_only(reports, month)
     decision = fees.decision(book, month, users)
     no_contract = fees.contract_missing(book, month, users)
     plan = fees.plan(book, month, users)
     months_missing = fees.plan_missing_months(book, month, users.loc[plan["missing"]])
     handover = fees.handover(book, month, users)
     handover_missing = fees.handover_missing(book, month, users, handover)
+    handover_due = fees.handover_due(book, month, handover)
+    policy = book.settings.handover_policy
     tier = retention.of_fiscal_year(book, fiscal_year_of(month), today=today or min(dt.date.today(), m1.date()))
     additions = regional_additions(regional, month, book.settings.service_manager)
     label = format_month(month)
@@ -167,7 +171,12 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
         if no_contract[user_id]:
             reasons.append(Reason("contract_missing", f"利用契約日が{label}末までにありません"))
         if user_id not in reached:
-            reasons.append(Reason("report_not_shared", f"{label}の支援レポートを本人に渡した記録がありません"))
+            reasons.append(Reason("report_not_shared", f"{label}の支援レポートを" + (
+                "企業にだけ渡した記録です（本人に渡した記録がありません）" if user_id in employer_only
+                else "本人に渡した記録がありません")))
+        if handover_due[user_id] and policy is None and not handover_missing[user_id]:
+            checks.append(Reason("handover_policy_unknown", "設定「引継ぎの指針」が空欄のため、支援体制構築未実施減算の"
+                                                            "有無を確かめられません（引継ぎの期限を過ぎています）"))
         if tier.units is None:
             checks.append(Reason("tier_unknown", "就労定着率が出せないため、基本報酬の区分がわかりません"))
         reductions = []
@@ -193,8 +202,45 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
         people.append(bill)
     people.sort(key=lambda p: STATUSES[::-1].index(p.status))     # 算定不可, 要確認, then 算定可 (stable: by ID)
     notes = []
-    due = handover["needs"].eq(fees.YES).fillna(False) & (handover["deadline"] <= m1).fillna(False)
-    if due.any() and book.settings.handover_policy != fees.YES:
-        notes.append(f"引継ぎの指針と責任者が定められていない（設定「引継ぎの指針」が はい でない）ため、引継ぎの期限を"
-                     f"過ぎた {int(due.sum())}人は全員 支援体制構築未実施減算 の対象です")
+    if handover_due.any() and policy == fees.NO:
+        notes.append(f"引継ぎの指針と責任者が定められていない（設定「引継ぎの指針」が いいえ）ため、引継ぎの期限を"
+                     f"過ぎた {int(handover_due.sum())}人は全員 支援体制構築未実施減算 の対象です")
+    elif handover_due.any() and policy is None:
+        notes.append(f"設定「引継ぎの指針」が空欄です。指針と責任者を定めていなければ、引継ぎの期限を過ぎた "
+                     f"{int(handover_due.sum())}人は全員 支援体制構築未実施減算 の対象です（はい / いいえ を記入してください）")
     return Billing(month, book.office, float(book.settings.unit_price), people, notes)
+
+
+# --- the Excel file ------------------------------------------------------------------------------
+
+EXCEL_HEADERS = ("事業所", "対象月", "利用者ID", "氏名", "状態", "理由", "基本報酬（単位）", "減算", "加算", "単位数")
+
+
+def table_rows(bill: Billing) -> list[tuple]:
+    """One row a person, as the Excel file and the documents show it (Japanese, no codes)."""
+    def lines(items) -> str:
+        return "\n".join(items)
+
+    return [(bill.office, format_month(bill.month), p.user_id, p.name, p.status, lines(r.message for r in p.reasons),
+             p.base_units, lines(f"{r.message}（{r.rate:.0%}）" for r in p.reductions),
+             lines([f"{a.message}（{a.units}単位）" for a in p.additions] + [a.message for a in p.not_counted]),
+             p.units) for p in bill.people]
+
+
+def write_excel(bills: list[Billing], path) -> None:
+    """The fee check of one office or several: a sheet 算定チェック (one row a person) and a
+    sheet 合計 (per office: counts, units, yen and the office's notes)."""
+    people = pd.DataFrame([row for bill in bills for row in table_rows(bill)], columns=list(EXCEL_HEADERS))
+    totals = pd.DataFrame([(b.office, format_month(b.month), b.totals["people"], b.totals["billable"],
+                            b.totals["to_check"], b.totals["not_billable"], b.totals["units"], b.unit_price,
+                            b.totals["yen"], "\n".join(b.office_notes)) for b in bills],
+                          columns=["事業所", "対象月", "人数", BILLABLE, TO_CHECK, NOT_BILLABLE, "算定可の単位数",
+                                   "1単位の単価（円）", "金額（円）", "事業所としての注意"])
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        people.to_excel(writer, sheet_name="算定チェック", index=False)
+        totals.to_excel(writer, sheet_name="合計", index=False)
+        for sheet, widths in (("算定チェック", (18, 10, 9, 14, 8, 40, 10, 40, 40, 8)),
+                              ("合計", (18, 10, 6, 7, 7, 7, 12, 12, 12, 40))):
+            ws = writer.sheets[sheet]
+            for column, width in zip("ABCDEFGHIJ", widths):
+                ws.column_dimensions[column].width = width

@@ -20,7 +20,8 @@ import pandas as pd
 
 from . import japanese
 from .casebook import CaseBook
-from .terminal import format_problems, problem_line, retention_block, retention_total, review_block, review_total
+from .terminal import (billing_block, billing_total, format_problems, problem_line, retention_block, retention_total,
+                       review_block, review_total)
 
 EXIT_OK, EXIT_DATA, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130                 # Ctrl-C (128 + SIGINT, as shells report it)
@@ -141,6 +142,18 @@ def _add_month_commands(commands) -> None:
     p.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
     p.set_defaults(handler=cmd_retention)
 
+    p = commands.add_parser("billing", help="月の算定チェック（算定可・算定不可・減算・加算）を出します",
+                            description="その月に支援中の利用者ごとに、基本報酬を算定できるか（理由つき）、減算・加算と\n"
+                                        "単位数を出します。利用者負担・国保連への請求ファイル・人員配置の加算は含みません。")
+    p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
+    p.add_argument("--month", type=_month, required=True, metavar="YYYY-MM", help="対象の年月")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="会議記録のデータベース（支援レポートの送付・地域連携会議。省略時はブックの隣にあれば使います）")
+    p.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE.xlsx", help="同じ表をExcelにも書き出します（1人1行）")
+    p.add_argument("--force", action="store_true", help="--out のファイルがすでにあるとき上書きします")
+    p.set_defaults(handler=cmd_billing)
+
     p = commands.add_parser("export", help="会議記録（検討・役割分担・レポート送付・変更履歴）をExcelに書き出します",
                             description="会議記録のデータベースの中身を、記録の種類ごとのシートに分けてExcelに書き出します。")
     p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
@@ -203,7 +216,12 @@ def _add_document_commands(commands) -> None:
     p.add_argument("--db", metavar="URL", default=None,
                    help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite）")
     p.add_argument("--office", metavar="事業所名", default=None, help="事業所ごとのブックのフォルダでは事業所を指定します")
-    p.set_defaults(handler=cmd_sent)
+    p.set_defaults(handler=_cmd_sent)
+
+
+def _cmd_sent(args) -> int:
+    from .cli_sent import cmd_sent
+    return cmd_sent(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -399,6 +417,34 @@ def cmd_retention(args) -> int:
     return _exit_code(books)
 
 
+def cmd_billing(args) -> int:
+    from .billing import write_excel
+    from .store import StoreError, month_billing
+    if args.out is not None:
+        if args.out.suffix.lower() != ".xlsx":
+            print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
+            return EXIT_INPUT
+        if _refused(args.out, force=args.force, inputs=_inputs(args.book, args.db)) or not _writable(args.out):
+            return EXIT_INPUT
+    books, is_offices = _load(args.book)
+    readable = _readable(books)
+    try:
+        store = _store(args, readable)
+    except StoreError as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    results = [(book, month_billing(book, args.month, store)) for book in readable]
+    if store is not None:
+        store.close()
+    _print_results(args, results, is_offices, billing_block, billing_total)
+    if args.out is not None and results:
+        from .files import replacing
+        with replacing(args.out) as temporary:
+            write_excel([bill for _, bill in results], temporary)
+        print(f"算定チェックを書き出しました: {args.out}", file=sys.stderr if args.json else sys.stdout)
+    return _exit_code(books)
+
+
 def _print_results(args, results: list, is_offices: bool, block, total) -> None:
     """One result per office: JSON for programs, or a block each (and a total line) for people."""
     if args.json:
@@ -560,110 +606,3 @@ def _batch_notes(batch, args) -> list[str]:
         lines.append(f"※ その月に検討の記録がない {len(batch.unreviewed)}人の支援レポートは作っていません: "
                      f"{_names(batch.unreviewed)}。作るときは --user で1人ずつ、または --all で全員分を指定してください。")
     return lines
-
-
-# --- sent ---------------------------------------------------------------------------
-
-def _login_name() -> str:
-    import getpass
-    try:
-        return getpass.getuser() or "teichaku"
-    except Exception:      # no user name in some containers
-        return "teichaku"
-
-
-def _sent_book(args, books: list[CaseBook]) -> CaseBook | None:
-    if args.office is not None:
-        chosen = [b for b in books if b.office == args.office]
-        if not chosen:
-            print(f"エラー: 事業所「{args.office}」のケース記録が {args.book} にありません", file=sys.stderr)
-            return None
-        return chosen[0]
-    if len(books) > 1:
-        print(f"エラー: {args.book} には事業所が {len(books)} か所あります。--office で指定してください", file=sys.stderr)
-        return None
-    return books[0]
-
-
-def cmd_sent(args) -> int:
-    from .store import StoreError, open_existing, open_store
-    if args.withdraw is not None and (args.recipient or args.user or args.reviewed):
-        print("エラー: --withdraw は --to・--user・--reviewed と一緒には使えません", file=sys.stderr)
-        return EXIT_INPUT
-    if args.recipient and not (args.user or args.reviewed):
-        print("エラー: 送付した人を --user（1人ずつ）か --reviewed（検討の記録がある全員）で指定してください",
-              file=sys.stderr)
-        return EXIT_INPUT
-    if not args.recipient and (args.user or args.reviewed or args.date):
-        print("エラー: 送付を記録するには送付先を --to で指定してください（本人 / 企業 / 本人・企業）", file=sys.stderr)
-        return EXIT_INPUT
-    books = _readable(_load(args.book)[0])
-    book = _sent_book(args, books) if books else None
-    if book is None:
-        return EXIT_INPUT
-    known = {book.office: book.users["user_id"]}
-    names = book.names
-    try:
-        if args.recipient or args.withdraw is not None:
-            store = open_store(args.db, book_path=args.book, known_users=known)    # recording is on purpose
-        else:
-            store = open_existing(args.db, book_path=args.book, known_users=known)
-            if store is None:
-                print(f"{japanese.format_month(args.month)}の支援レポートの送付の記録はありません（会議記録のデータベースがありません）")
-                return EXIT_OK
-        with store:
-            print(store.describe(), file=sys.stderr)
-            by = args.by or _login_name()
-            if args.withdraw is not None:
-                found = store.issued_report(args.withdraw)
-                if found is None or found.office != book.office:
-                    print(f"エラー: 送付記録ID {args.withdraw} は {book.office} の記録にありません", file=sys.stderr)
-                    return EXIT_INPUT
-                done = store.withdraw_report(found.id, by=by, expected_version=found.version, reason=args.reason)
-                print(f"送付の記録を取り消しました: {_sent_line(done, names)}")
-                print("元の記録と取消は変更履歴に残ります（teichaku export で確認できます）")
-                return EXIT_OK
-            if args.recipient:
-                return _record_sent(args, store, book, names, by)
-            _print_sent(store, book, args.month, names)
-            return EXIT_OK
-    except StoreError as error:
-        print(f"エラー: {error}", file=sys.stderr)
-        return EXIT_INPUT
-
-
-def _record_sent(args, store, book: CaseBook, names: dict, by: str) -> int:
-    if args.reviewed:
-        users = sorted(r.user_id for r in store.reviews(book.office, args.month))
-        if not users:
-            print(f"エラー: {japanese.format_month(args.month)}に検討の記録がある人はいません", file=sys.stderr)
-            return EXIT_INPUT
-    else:
-        users = list(dict.fromkeys(args.user))
-    recorded, already = store.record_sending(book.office, users, args.month, args.recipient, by=by, sent_on=args.date)
-    for record in recorded:
-        print(f"送付を記録しました: {_sent_line(record, names)}")
-    for record in already:
-        print(f"記録済みのため記録しませんでした: {_sent_line(record, names)}")
-    return EXIT_OK
-
-
-def _sent_line(record, names: dict) -> str:
-    from .store import format_time
-    text = (f"[{record.id}] {record.user_id} {names.get(record.user_id, '')}　{japanese.format_month(record.month)}分　"
-            f"{record.recipient}　送付日 {japanese.format_date(record.sent_on)}　記録 {record.created_by}")
-    if record.is_withdrawn:
-        text += f"　（取消 {record.withdrawn_by} {format_time(record.withdrawn_at)}"
-        text += f"・理由 {record.withdrawn_reason}）" if record.withdrawn_reason else "）"
-    return text
-
-
-def _print_sent(store, book: CaseBook, month, names: dict) -> None:
-    records = store.issued_reports(book.office, month, include_withdrawn=True)
-    label = japanese.format_month(month)
-    if not records:
-        print(f"{label}の支援レポートの送付の記録はありません")
-        return
-    print(f"{label}の支援レポートの送付の記録（{book.office}、{len(records)}件。[ ] は記録ID）:")
-    for record in records:
-        print(f"  {_sent_line(record, names)}")

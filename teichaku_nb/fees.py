@@ -165,7 +165,12 @@ def handover(book: CaseBook, month: pd.Period, users: pd.DataFrame) -> pd.DataFr
 def handover_missing(book: CaseBook, month: pd.Period, users: pd.DataFrame,
                      state: pd.DataFrame | None = None) -> pd.Series:
     """Who is under 支援体制構築未実施減算 in M: 要継続支援 = はい, the deadline on or before m1,
-    and the handover not in place by then (or the office has no 引継ぎの指針)."""
+    and the handover not in place by then (or the office has no 引継ぎの指針: 設定 says いいえ;
+    a blank setting is a question for the office, see ``handover_due``)."""
     state = handover(book, month, users) if state is None else state
-    due = state["needs"].eq(YES).fillna(False) & (state["deadline"] <= _last_day(month)).fillna(False)
-    return due & (~state["in_time"] | (book.settings.handover_policy != YES))
+    return handover_due(book, month, state) & (~state["in_time"] | (book.settings.handover_policy == NO))
+
+
+def handover_due(book: CaseBook, month: pd.Period, state: pd.DataFrame) -> pd.Series:
+    """Who must have the handover in place by M: 要継続支援 = はい and the deadline ≤ m1."""
+    return state["needs"].eq(YES).fillna(False) & (state["deadline"] <= _last_day(month)).fillna(False)

@@ -74,6 +74,23 @@ def _level_summary(counts: dict[str, int]) -> str:
     return "・".join(f"{level} {n}人" for level, n in counts.items())
 
 
+def _message_table(headers: tuple[str, ...], rows: list[tuple]) -> list[str]:
+    """A table whose last column is a list of messages, wrapped to the terminal's width."""
+    n = len(headers) - 1
+    widths = [max(display_width(str(r[i])) for r in [headers[:n], *[r[:n] for r in rows]]) for i in range(n)]
+    indent = sum(widths) + 2 * n
+    message_width = max(20, terminal_width() - indent - 1)
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers[:n], widths)) + "  " + headers[n],
+             "-" * min(terminal_width() - 1, indent + message_width)]
+    for row in rows:
+        start = "  ".join(_pad(str(v), w) for v, w in zip(row[:n], widths)) + "  "
+        bullet = "・" if len(row[n]) > 1 else ""
+        parts = [part for message in row[n] for part in _wrap(bullet + message, message_width)]
+        lines.append(start + parts[0])
+        lines += [" " * indent + part for part in parts[1:]]
+    return lines
+
+
 def review_block(book: CaseBook, review) -> str:
     lines = []
     problem = problem_line(book)
@@ -83,27 +100,49 @@ def review_block(book: CaseBook, review) -> str:
     lines.append(f"■ {review.office}　{japanese.format_month(review.month)}のケース会議"
                  f"（{len(review.cases)}人: {_level_summary(counts)}）")
     if review.cases:
-        headers = ("区分", "利用者ID", "氏名", "担当", "フラグ")
-        rows = [(c.level, c.user_id, _clip(c.name, 16), _clip(c.staff, 10), [f.message for f in c.flags] or ["—"])
-                for c in review.cases]
-        widths = [max(display_width(str(r[i])) for r in [headers[:4], *[r[:4] for r in rows]])
-                  for i in range(4)]
-        indent = sum(widths) + 2 * 4
-        flag_width = max(20, terminal_width() - indent - 1)
-        lines.append("  ".join(_pad(h, w) for h, w in zip(headers[:4], widths)) + "  " + headers[4])
-        lines.append("-" * min(terminal_width() - 1, indent + flag_width))
-        for row in rows:
-            start = "  ".join(_pad(v, w) for v, w in zip(row[:4], widths)) + "  "
-            bullet = "・" if len(row[4]) > 1 else ""
-            parts = [part for message in row[4] for part in _wrap(bullet + message, flag_width)]
-            lines.append(start + parts[0])
-            lines += [" " * indent + part for part in parts[1:]]
+        lines += _message_table(("区分", "利用者ID", "氏名", "担当", "フラグ"), [
+            (c.level, c.user_id, _clip(c.name, 16), _clip(c.staff, 10), [f.message for f in c.flags] or ["—"])
+            for c in review.cases])
     else:
         lines.append("この月に支援中の利用者はいません。")
     names = book.names
     starting = "、".join(f"{uid} {names.get(uid, '')}".strip() for uid in review.starting_next_month)
     lines.append(f"来月から支援開始: {starting or 'なし'}")
     return "\n".join(line.rstrip() for line in lines)
+
+
+def _billing_counts(totals: dict) -> str:
+    return f"算定可 {totals['billable']}人・要確認 {totals['to_check']}人・算定不可 {totals['not_billable']}人"
+
+
+def billing_block(book: CaseBook, bill) -> str:
+    """The month's fee check: a row a person (status, units, and why), then the totals."""
+    lines = []
+    problem = problem_line(book)
+    if problem:
+        lines.append(problem)
+    totals = bill.totals
+    lines.append(f"■ {bill.office}　{japanese.format_month(bill.month)}の算定チェック"
+                 f"（{totals['people']}人: {_billing_counts(totals)}）")
+    if bill.people:
+        lines += _message_table(("状態", "利用者ID", "氏名", "単位数", "理由・減算・加算"), [
+            (p.status, p.user_id, _clip(p.name, 16), "—" if p.units is None else f"{p.units:,}",
+             [r.message for r in p.reasons] + [f"{r.message}（{r.rate:.0%}）" for r in p.reductions]
+             + [f"{a.message}（{a.units}単位）" for a in p.additions] + [a.message for a in p.not_counted] or ["—"])
+            for p in bill.people])
+    else:
+        lines.append("この月に支援中の利用者はいません。")
+    lines.append(f"算定可の人の合計: {totals['units']:,}単位（{totals['yen']:,}円、1単位 {bill.unit_price:.2f}円）")
+    lines += [f"※ {note}" for note in bill.office_notes]
+    lines.append("※ 利用者負担、国保連への請求ファイル、人員配置の加算はこの確認に含まれません")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def billing_total(bills: list) -> str:
+    totals = {key: sum(b.totals[key] for b in bills) for key in ("people", "billable", "to_check", "not_billable",
+                                                                 "units", "yen")}
+    return (f"■ 全事業所（{len(bills)}か所）: {_billing_counts(totals)}（計 {totals['people']}人）、"
+            f"{totals['units']:,}単位（{totals['yen']:,}円）")
 
 
 def review_total(reviews: list) -> str:

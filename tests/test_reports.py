@@ -338,7 +338,7 @@ def test_summary_has_the_fee_check_who_cannot_be_billed_and_why_the_reductions(s
     assert f"算定可 {totals['billable']}人 要確認 {totals['to_check']}人 算定不可 {totals['not_billable']}人" in text
     assert totals["billable"] + totals["to_check"] + totals["not_billable"] == len(bill.people) > 0
     # 029's report went to the employer only: the month cannot be billed, and the summary says why
-    assert ["029", "山田 誠", "算定不可", "2026年10月の支援レポートを本人に渡した記録がありません"] in rows
+    assert ["029", "山田 誠", "算定不可", "2026年10月の支援レポートを企業にだけ渡した記録です（本人に渡した記録がありません）"] in rows
     assert ["027", "清水 結衣", "支援体制構築未実施減算: 期限 2026年9月24日 までに 関係機関・医療機関との引継ぎ がありません",
             "10%"] in rows
     assert any(r[0] == "007" and r[-1] == "30%" and "個別支援計画未作成減算（1か月目）" in r[2] for r in rows)

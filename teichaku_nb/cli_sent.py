@@ -1,0 +1,115 @@
+"""``teichaku sent``: record that a 支援レポート was handed over, list the month's records, or
+withdraw a wrong one (the record stays in the history).  Recording is the only way a
+sending enters the store: making a document records nothing."""
+
+from __future__ import annotations
+
+import sys
+
+from . import japanese
+from .casebook import CaseBook
+from .cli import EXIT_INPUT, EXIT_OK, _load, _readable
+
+def _login_name() -> str:
+    import getpass
+    try:
+        return getpass.getuser() or "teichaku"
+    except Exception:      # no user name in some containers
+        return "teichaku"
+
+
+def _sent_book(args, books: list[CaseBook]) -> CaseBook | None:
+    if args.office is not None:
+        chosen = [b for b in books if b.office == args.office]
+        if not chosen:
+            print(f"エラー: 事業所「{args.office}」のケース記録が {args.book} にありません", file=sys.stderr)
+            return None
+        return chosen[0]
+    if len(books) > 1:
+        print(f"エラー: {args.book} には事業所が {len(books)} か所あります。--office で指定してください", file=sys.stderr)
+        return None
+    return books[0]
+
+
+def cmd_sent(args) -> int:
+    from .store import StoreError, open_existing, open_store
+    if args.withdraw is not None and (args.recipient or args.user or args.reviewed):
+        print("エラー: --withdraw は --to・--user・--reviewed と一緒には使えません", file=sys.stderr)
+        return EXIT_INPUT
+    if args.recipient and not (args.user or args.reviewed):
+        print("エラー: 送付した人を --user（1人ずつ）か --reviewed（検討の記録がある全員）で指定してください",
+              file=sys.stderr)
+        return EXIT_INPUT
+    if not args.recipient and (args.user or args.reviewed or args.date):
+        print("エラー: 送付を記録するには送付先を --to で指定してください（本人 / 企業 / 本人・企業）", file=sys.stderr)
+        return EXIT_INPUT
+    books = _readable(_load(args.book)[0])
+    book = _sent_book(args, books) if books else None
+    if book is None:
+        return EXIT_INPUT
+    known = {book.office: book.users["user_id"]}
+    names = book.names
+    try:
+        if args.recipient or args.withdraw is not None:
+            store = open_store(args.db, book_path=args.book, known_users=known)    # recording is on purpose
+        else:
+            store = open_existing(args.db, book_path=args.book, known_users=known)
+            if store is None:
+                print(f"{japanese.format_month(args.month)}の支援レポートの送付の記録はありません（会議記録のデータベースがありません）")
+                return EXIT_OK
+        with store:
+            print(store.describe(), file=sys.stderr)
+            by = args.by or _login_name()
+            if args.withdraw is not None:
+                found = store.issued_report(args.withdraw)
+                if found is None or found.office != book.office:
+                    print(f"エラー: 送付記録ID {args.withdraw} は {book.office} の記録にありません", file=sys.stderr)
+                    return EXIT_INPUT
+                done = store.withdraw_report(found.id, by=by, expected_version=found.version, reason=args.reason)
+                print(f"送付の記録を取り消しました: {_sent_line(done, names)}")
+                print("元の記録と取消は変更履歴に残ります（teichaku export で確認できます）")
+                return EXIT_OK
+            if args.recipient:
+                return _record_sent(args, store, book, names, by)
+            _print_sent(store, book, args.month, names)
+            return EXIT_OK
+    except StoreError as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _record_sent(args, store, book: CaseBook, names: dict, by: str) -> int:
+    if args.reviewed:
+        users = sorted(r.user_id for r in store.reviews(book.office, args.month))
+        if not users:
+            print(f"エラー: {japanese.format_month(args.month)}に検討の記録がある人はいません", file=sys.stderr)
+            return EXIT_INPUT
+    else:
+        users = list(dict.fromkeys(args.user))
+    recorded, already = store.record_sending(book.office, users, args.month, args.recipient, by=by, sent_on=args.date)
+    for record in recorded:
+        print(f"送付を記録しました: {_sent_line(record, names)}")
+    for record in already:
+        print(f"記録済みのため記録しませんでした: {_sent_line(record, names)}")
+    return EXIT_OK
+
+
+def _sent_line(record, names: dict) -> str:
+    from .store import format_time
+    text = (f"[{record.id}] {record.user_id} {names.get(record.user_id, '')}　{japanese.format_month(record.month)}分　"
+            f"{record.recipient}　送付日 {japanese.format_date(record.sent_on)}　記録 {record.created_by}")
+    if record.is_withdrawn:
+        text += f"　（取消 {record.withdrawn_by} {format_time(record.withdrawn_at)}"
+        text += f"・理由 {record.withdrawn_reason}）" if record.withdrawn_reason else "）"
+    return text
+
+
+def _print_sent(store, book: CaseBook, month, names: dict) -> None:
+    records = store.issued_reports(book.office, month, include_withdrawn=True)
+    label = japanese.format_month(month)
+    if not records:
+        print(f"{label}の支援レポートの送付の記録はありません")
+        return
+    print(f"{label}の支援レポートの送付の記録（{book.office}、{len(records)}件。[ ] は記録ID）:")
+    for record in records:
+        print(f"  {_sent_line(record, names)}")

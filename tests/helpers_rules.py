@@ -13,6 +13,7 @@ import copy
 import datetime as dt
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 
 from teichaku_nb import schema
@@ -113,3 +114,27 @@ def without(tables: dict[str, list[dict]], name: str, **match) -> dict[str, list
     tables = copy.deepcopy(tables)
     tables[name] = [r for r in tables[name] if not all(r.get(k) == v for k, v in match.items())]
     return tables
+
+
+def write_book(path, tables: dict[str, list[dict]], settings: dict | None = None):
+    """A workbook with a sheet per schema table, headers in row 1: the format 1 columns, and a
+    format 2 column or sheet only where a record has it."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for sheet in schema.TABLES:
+        records = tables.get(sheet.name, [])
+        if sheet.since > 1 and not records:
+            continue
+        columns = [c for c in sheet.columns if c.since == 1 or any(c.name in r for r in records)]
+        ws = workbook.create_sheet(sheet.title)
+        ws.append([c.header for c in columns])
+        for record in records:
+            ws.append([record.get(c.name) for c in columns])
+    if settings:
+        ws = workbook.create_sheet(schema.SETTINGS_TITLE)
+        ws.append(list(schema.SETTINGS_HEADERS))
+        labels = {s.name: s.label for s in schema.SETTINGS}
+        for name, value in settings.items():
+            ws.append([labels[name], value])
+    workbook.save(path)
+    return path

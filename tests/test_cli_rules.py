@@ -12,13 +12,11 @@ import re
 import subprocess
 import sys
 
-import openpyxl
 import pytest
 
-from teichaku_nb import schema
 from teichaku_nb.cli import main
 
-from helpers_rules import attendance, calm, combine, contact, user, without
+from helpers_rules import attendance, calm, combine, contact, user, without, write_book
 
 D = dt.date
 REVIEW_KEYS = {"month", "office", "cases", "starting_next_month"}
@@ -27,30 +25,6 @@ FLAG_KEYS = {"code", "level", "message"}
 RETENTION_KEYS = {"fiscal_year", "reference_day", "denominator", "numerator", "rate", "tier", "units",
                   "denominator_users", "numerator_users", "projection"}
 RETENTION_EXTRA = {"office", "window_start", "notes"}     # beyond the contract: who, the window, the caveats
-
-
-def write_book(path, tables: dict[str, list[dict]], settings: dict | None = None):
-    """A workbook with a sheet per schema table, headers in row 1: the format 1 columns, and a
-    format 2 column or sheet only where a record has it."""
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for sheet in schema.TABLES:
-        records = tables.get(sheet.name, [])
-        if sheet.since > 1 and not records:
-            continue
-        columns = [c for c in sheet.columns if c.since == 1 or any(c.name in r for r in records)]
-        ws = workbook.create_sheet(sheet.title)
-        ws.append([c.header for c in columns])
-        for record in records:
-            ws.append([record.get(c.name) for c in columns])
-    if settings:
-        ws = workbook.create_sheet(schema.SETTINGS_TITLE)
-        ws.append(list(schema.SETTINGS_HEADERS))
-        labels = {s.name: s.label for s in schema.SETTINGS}
-        for name, value in settings.items():
-            ws.append([labels[name], value])
-    workbook.save(path)
-    return path
 
 
 def office_tables() -> dict[str, list[dict]]:

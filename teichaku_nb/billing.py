@@ -146,69 +146,72 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
     reports = book.reports[["user_id", "month", "recipient"]]
     if shared_reports is not None and len(shared_reports):
         reports = pd.concat([reports, shared_reports[["user_id", "month", "recipient"]]], ignore_index=True)
-    reached = fees.reached_person(reports, month)
-    employer_only = fees.reached_employer_only(reports, month)
     decision = fees.decision(book, month, users)
-    no_contract = fees.contract_missing(book, month, users)
     plan = fees.plan(book, month, users)
-    months_missing = fees.plan_missing_months(book, month, users.loc[plan["missing"]])
     handover = fees.handover(book, month, users)
-    handover_missing = fees.handover_missing(book, month, users, handover)
-    handover_due = fees.handover_due(book, month, handover)
-    policy = book.settings.handover_policy
+    facts = pd.DataFrame({
+        "name": users["name"].astype(str), "covered": decision["covered"], "decision_why": decision["why"],
+        "no_contract": fees.contract_missing(book, month, users),
+        "reached": users.index.isin(fees.reached_person(reports, month)),
+        "employer_only": users.index.isin(fees.reached_employer_only(reports, month)),
+        "plan_missing": plan["missing"], "plan_why": plan["why"],
+        "plan_months": fees.plan_missing_months(book, month, users.loc[plan["missing"]]).reindex(users.index),
+        "handover_missing": fees.handover_missing(book, month, users, handover),
+        "handover_due": fees.handover_due(book, month, handover),
+        "lacking": handover["lacking"], "deadline": handover["deadline"]}, index=users.index).to_dict("index")
     tier = retention.of_fiscal_year(book, fiscal_year_of(month), today=today or min(dt.date.today(), m1.date()))
     additions = regional_additions(regional, month, book.settings.service_manager)
-    label = format_month(month)
-
-    people = []
-    for user_id in sorted(users.index):
-        reasons, checks = [], []
-        covered = decision.at[user_id, "covered"]
-        if pd.isna(covered):
-            checks.append(Reason("decision_unknown", decision.at[user_id, "why"]))
-        elif not covered:
-            reasons.append(Reason("decision_not_covering", decision.at[user_id, "why"]))
-        if no_contract[user_id]:
-            reasons.append(Reason("contract_missing", f"利用契約日が{label}末までにありません"))
-        if user_id not in reached:
-            reasons.append(Reason("report_not_shared", f"{label}の支援レポートを" + (
-                "企業にだけ渡した記録です（本人に渡した記録がありません）" if user_id in employer_only
-                else "本人に渡した記録がありません")))
-        if handover_due[user_id] and policy is None and not handover_missing[user_id]:
-            checks.append(Reason("handover_policy_unknown", "設定「引継ぎの指針」が空欄のため、支援体制構築未実施減算の"
-                                                            "有無を確かめられません（引継ぎの期限を過ぎています）"))
-        if tier.units is None:
-            checks.append(Reason("tier_unknown", "就労定着率が出せないため、基本報酬の区分がわかりません"))
-        reductions = []
-        if plan.at[user_id, "missing"]:
-            n = int(months_missing[user_id])
-            reductions.append(Reduction("plan_missing", fees.plan_missing_rate(n),
-                                        f"個別支援計画未作成減算（{n}か月目）: {plan.at[user_id, 'why']}"))
-        if handover_missing[user_id]:
-            row = handover.loc[user_id]
-            why = "・".join(row["lacking"]) or "引継ぎの指針が定められていません"
-            reductions.append(Reduction("handover_missing", fees.HANDOVER_MISSING_RATE,
-                                        f"支援体制構築未実施減算: 期限 {format_date(row['deadline'])} までに {why} がありません"
-                                        if row["lacking"] else f"支援体制構築未実施減算: {why}"))
-        counted, skipped = additions.get(user_id, ([], []))
-        status = NOT_BILLABLE if reasons else TO_CHECK if checks else BILLABLE
-        bill = PersonBill(user_id, str(users.at[user_id, "name"]), status, reasons + checks, tier.units,
-                          reductions, counted, skipped)
-        if status == NOT_BILLABLE:
-            bill.units = 0
-        elif tier.units is not None:
-            bill.units = tier.units - sum(int(tier.units * r.rate + 0.5) for r in reductions) \
-                + sum(a.units for a in counted)
-        people.append(bill)
+    policy = book.settings.handover_policy
+    people = [_person(user_id, facts[user_id], format_month(month), tier.units, policy,
+                      additions.get(user_id, ([], []))) for user_id in sorted(facts)]
     people.sort(key=lambda p: STATUSES[::-1].index(p.status))     # 算定不可, 要確認, then 算定可 (stable: by ID)
+    due = sum(f["handover_due"] for f in facts.values())
     notes = []
-    if handover_due.any() and policy == fees.NO:
+    if due and policy == fees.NO:
         notes.append(f"引継ぎの指針と責任者が定められていない（設定「引継ぎの指針」が いいえ）ため、引継ぎの期限を"
-                     f"過ぎた {int(handover_due.sum())}人は全員 支援体制構築未実施減算 の対象です")
-    elif handover_due.any() and policy is None:
+                     f"過ぎた {due}人は全員 支援体制構築未実施減算 の対象です")
+    elif due and policy is None:
         notes.append(f"設定「引継ぎの指針」が空欄です。指針と責任者を定めていなければ、引継ぎの期限を過ぎた "
-                     f"{int(handover_due.sum())}人は全員 支援体制構築未実施減算 の対象です（はい / いいえ を記入してください）")
+                     f"{due}人は全員 支援体制構築未実施減算 の対象です（はい / いいえ を記入してください）")
     return Billing(month, book.office, float(book.settings.unit_price), people, notes)
+
+
+def _person(user_id: str, f: dict, label: str, base_units: int | None, policy: str | None,
+            additions: tuple[list[Addition], list[Addition]]) -> PersonBill:
+    """One person's month from the facts ``month_billing`` gathered (plain values)."""
+    reasons, checks = [], []
+    if pd.isna(f["covered"]):
+        checks.append(Reason("decision_unknown", f["decision_why"]))
+    elif not f["covered"]:
+        reasons.append(Reason("decision_not_covering", f["decision_why"]))
+    if f["no_contract"]:
+        reasons.append(Reason("contract_missing", f"利用契約日が{label}末までにありません"))
+    if not f["reached"]:
+        reasons.append(Reason("report_not_shared", f"{label}の支援レポートを" + (
+            "企業にだけ渡した記録です（本人に渡した記録がありません）" if f["employer_only"]
+            else "本人に渡した記録がありません")))
+    if f["handover_due"] and policy is None and not f["handover_missing"]:
+        checks.append(Reason("handover_policy_unknown", "設定「引継ぎの指針」が空欄のため、支援体制構築未実施減算の"
+                                                        "有無を確かめられません（引継ぎの期限を過ぎています）"))
+    if base_units is None:
+        checks.append(Reason("tier_unknown", "就労定着率が出せないため、基本報酬の区分がわかりません"))
+    reductions = []
+    if f["plan_missing"]:
+        n = int(f["plan_months"])
+        reductions.append(Reduction("plan_missing", fees.plan_missing_rate(n),
+                                    f"個別支援計画未作成減算（{n}か月目）: {f['plan_why']}"))
+    if f["handover_missing"]:
+        why = (f"期限 {format_date(f['deadline'])} までに {'・'.join(f['lacking'])} がありません" if f["lacking"]
+               else "引継ぎの指針が定められていません")
+        reductions.append(Reduction("handover_missing", fees.HANDOVER_MISSING_RATE, f"支援体制構築未実施減算: {why}"))
+    counted, skipped = additions
+    status = NOT_BILLABLE if reasons else TO_CHECK if checks else BILLABLE
+    units = None
+    if status == NOT_BILLABLE:
+        units = 0
+    elif base_units is not None:
+        units = base_units - sum(int(base_units * r.rate + 0.5) for r in reductions) + sum(a.units for a in counted)
+    return PersonBill(user_id, f["name"], status, reasons + checks, base_units, reductions, counted, skipped, units)
 
 
 # --- the Excel file ------------------------------------------------------------------------------

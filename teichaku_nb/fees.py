@@ -156,8 +156,8 @@ def handover(book: CaseBook, month: pd.Period, users: pd.DataFrame) -> pd.DataFr
                           "outside": first(OUTSIDE_PARTIES)})
     done = parts.max(axis=1).where(parts.notna().all(axis=1))
     labels = {"consent": "本人の同意（引継ぎ同意日）", "employer": "企業との引継ぎ", "outside": "関係機関・医療機関との引継ぎ"}
-    lacking = [[labels[c] for c in parts.columns if pd.isna(row[c]) or row[c] > limit]
-               for (_, row), limit in zip(parts.iterrows(), deadline)]
+    late = {c: (parts[c].isna() | (parts[c] > deadline)).to_numpy(bool) for c in parts.columns}
+    lacking = [[labels[c] for c, missing in zip(parts.columns, row) if missing] for row in zip(*late.values())]
     return pd.DataFrame({"needs": needs.where(needs.notna(), None), "deadline": deadline, **parts, "done": done,
                          "in_time": (done <= deadline).fillna(False), "lacking": lacking}, index=users.index)
 

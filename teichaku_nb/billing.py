@@ -137,8 +137,10 @@ def regional_additions(regional: pd.DataFrame | None, month: pd.Period, service_
 # --- the month ---------------------------------------------------------------------------------
 
 def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
-                  regional: pd.DataFrame | None = None, today: dt.date | None = None) -> Billing:
-    """The fee check of ``month`` (``shared_reports`` and ``regional`` from the review store)."""
+                  regional: pd.DataFrame | None = None, handovers: pd.DataFrame | None = None,
+                  today: dt.date | None = None) -> Billing:
+    """The fee check of ``month`` (``shared_reports``, ``regional`` and ``handovers`` from the
+    review store)."""
     month = as_month(month)
     m1 = month.end_time.normalize()
     users = book.users[in_service(book.users, month)].set_index("user_id", drop=False)
@@ -150,7 +152,7 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
     no_contract = fees.contract_missing(book, month, users)
     plan = fees.plan(book, month, users)
     months_missing = fees.plan_missing_months(book, month, users.loc[plan["missing"]])
-    handover = fees.handover(book, month, users)
+    handover = fees.handover(book, month, users, handovers)
     handover_missing = fees.handover_missing(book, month, users, handover)
     tier = retention.of_fiscal_year(book, fiscal_year_of(month), today=today or min(dt.date.today(), m1.date()))
     additions = regional_additions(regional, month, book.settings.service_manager)

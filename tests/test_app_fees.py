@@ -130,6 +130,15 @@ def test_recording_is_an_act_of_its_own_never_part_of_saving_the_review(app, db)
     assert "handover_due" not in [f["code"] for f in app.model.case.flags]
 
 
+def test_a_record_dated_after_the_month_says_from_which_month_it_counts(app):
+    open_case(app, ENDING)
+    record(app.view.handover, needs="はい", needs_on=dt.date(2026, 11, 4), press="record_needs")
+    assert "2026年11月4日は2026年10月より後のため、2026年10月の算定チェックには数えず、2026年11月から数えます" \
+        in text(app.view.handover.message.value)
+    assert "要継続支援 未判断" in text(app.view.handover.status.value)
+    assert "減算" not in text(app.view.case.billing.value)
+
+
 def test_the_handover_section_says_what_is_missing_in_japanese(app):
     open_case(app, ENDING)
     view = app.view.handover

@@ -187,6 +187,8 @@ class CaseView(w.VBox):
         self.summary.add_class("teichaku-case-summary")
         self.billing = w.HTML()
         self.billing.add_class("teichaku-case-billing")
+        self.facts = w.HTML()
+        self.chart_heading = w.HTML()
         self.chart = w.HTML(layout=w.Layout(max_width="640px"))
         self.chart_note = w.HTML()
         self.details = w.HTML()
@@ -198,7 +200,7 @@ class CaseView(w.VBox):
         model.observe(guard.wrap(self._render_actions, "役割分担の表示"), names=["open_actions", "message"])
         self._render()
         self._render_actions()
-        self.children = [self.summary, self.billing, self.chart, self.chart_note, self.details,
+        self.children = [self.summary, self.billing, self.facts, self.chart_heading, self.chart, self.chart_note, self.details,
                          w.HTML(render("app/section_heading.html.j2", text="前回までの役割分担（継続中）")),
                          self.actions_box, self.message]
 
@@ -210,10 +212,11 @@ class CaseView(w.VBox):
             return
         self.layout.display = ""
         self.summary.value = render("app/case_summary.html.j2", user_id=m.user_id, name=p.get("name"),
-                                    level=m.level, support=support_text(p), flags=m.flags,
-                                    facts=[(label, p.get(k)) for k, label in PROFILE_LABELS],
-                                    month_label=month_label(m.month))
+                                    level=m.level, support=support_text(p), flags=m.flags)
         self.billing.value = render("app/case_billing.html.j2", bill=m.bill, month_label=month_label(m.month))
+        self.facts.value = render("app/case_facts.html.j2", facts=[(label, p.get(k)) for k, label in PROFILE_LABELS])
+        self.chart_heading.value = render("app/section_heading.html.j2",
+                                          text=f"直近6か月の推移（{month_label(m.month)}まで）")
         # The SVG is ours (month labels and fixed captions, escaped by charts): shown as an image.
         uri = charts.svg_data_uri(m.chart_svg) if m.chart_svg else ""
         self.chart.value = render("app/case_chart.html.j2", uri=uri)

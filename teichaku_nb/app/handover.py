@@ -112,9 +112,13 @@ class HandoverModel(t.HasTraits):
         by = self._by()
         day = day or self.today
         saved = self.store.record_handover(self.office, self.user_id, kind, by=by, done_on=day, **values)
+        month = pd.Period(self.month, freq="M")
+        later = (f"。{format_date(saved.done_on)}は{month_label(self.month)}より後のため、{month_label(self.month)}の"
+                 f"算定チェックには数えず、{month_label(str(pd.Period(saved.done_on, freq='M')))}から数えます"
+                 if saved.done_on > month.end_time.date() else "")
         with self.hold_trait_notifications():
             self._reload()
-            self.message = f"{saved.label}（{format_date(saved.done_on)}）を記録しました（記録者 {by}）"
+            self.message = f"{saved.label}（{format_date(saved.done_on)}）を記録しました（記録者 {by}）{later}"
         self.recorded += 1
 
     def record_needs(self) -> None:

@@ -138,8 +138,10 @@ def regional_additions(regional: pd.DataFrame | None, month: pd.Period, service_
 # --- the month ---------------------------------------------------------------------------------
 
 def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
-                  regional: pd.DataFrame | None = None, today: dt.date | None = None) -> Billing:
-    """The fee check of ``month`` (``shared_reports`` and ``regional`` from the review store)."""
+                  regional: pd.DataFrame | None = None, handovers: pd.DataFrame | None = None,
+                  today: dt.date | None = None) -> Billing:
+    """The fee check of ``month`` (``shared_reports``, ``regional`` and ``handovers`` from the
+    review store)."""
     month = as_month(month)
     m1 = month.end_time.normalize()
     users = book.users[in_service(book.users, month)].set_index("user_id", drop=False)
@@ -148,7 +150,7 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
         reports = pd.concat([reports, shared_reports[["user_id", "month", "recipient"]]], ignore_index=True)
     decision = fees.decision(book, month, users)
     plan = fees.plan(book, month, users)
-    handover = fees.handover(book, month, users)
+    handover = fees.handover(book, month, users, handovers)
     facts = pd.DataFrame({
         "name": users["name"].astype(str), "covered": decision["covered"], "decision_why": decision["why"],
         "no_contract": fees.contract_missing(book, month, users),

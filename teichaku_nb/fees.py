@@ -136,29 +136,52 @@ def plan_missing_rate(months_in_a_row: int) -> float:
 
 # --- the handover (引継ぎ) ------------------------------------------------------------------------
 
-def handover(book: CaseBook, month: pd.Period, users: pd.DataFrame) -> pd.DataFrame:
+def _recorded(recorded: pd.DataFrame | None, users: pd.DataFrame, m1: pd.Timestamp, kind: str) -> pd.DataFrame:
+    """The store's standing handover records of ``kind`` for these people, dated by m1."""
+    if recorded is None or recorded.empty:
+        return pd.DataFrame({"user_id": [], "value": [], "party": [], "done_on": pd.Series([], dtype="datetime64[ns]")})
+    chosen = recorded["user_id"].isin(users.index) & recorded["kind"].eq(kind).fillna(False) \
+        & (recorded["done_on"] <= m1).fillna(False)
+    return recorded[chosen].sort_values(["done_on", "id"] if "id" in recorded else ["done_on"], kind="stable")
+
+
+def handover(book: CaseBook, month: pd.Period, users: pd.DataFrame,
+             recorded: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per person: ``needs`` (要継続支援: はい / いいえ / None), ``deadline`` (支援終了予定日 − 3
     months), ``consent`` / ``employer`` / ``outside`` (the day each part was done: 引継ぎ同意日,
     the first 引継ぎ contact with the employer and with an outside body), ``done`` (the day all
-    three were), ``in_time`` (done by the deadline) and ``lacking`` (what is missing, Japanese)."""
+    three were), ``in_time`` (done by the deadline) and ``lacking`` (what is missing, Japanese).
+
+    ``recorded`` (from the review store: user_id, kind needs / consent / shared, value, party,
+    done_on[, id]) adds the records made in the app, those dated by m1 only: the latest 要継続支援
+    judgement replaces the workbook's, and each part is done on the earliest day of either."""
     m1 = _last_day(month)
     needs = users["needs_continuing"] if book.has("users", "needs_continuing") else pd.Series(None, index=users.index)
+    needs = needs.astype(object).where(needs.notna(), None)
+    judged = _recorded(recorded, users, m1, "needs").groupby("user_id")["value"].last()
+    for user_id, value in judged.items():
+        needs[user_id] = str(value)
     deadline = users["support_end"] - pd.DateOffset(months=HANDOVER_LEAD_MONTHS)
     consent = users["handover_consent_on"] if book.has("users", "handover_consent_on") \
         else pd.Series(pd.NaT, index=users.index, dtype="datetime64[ns]")
-    shared = book.contacts[book.contacts["user_id"].isin(users.index) & (book.contacts["kind"] == HANDOVER)
-                           & (book.contacts["date"] <= m1)]
+    consented = _recorded(recorded, users, m1, "consent").groupby("user_id")["done_on"].min().reindex(users.index)
+    consent = pd.concat([consent.where(consent <= m1), consented], axis=1).min(axis=1)
+    contacts = book.contacts[book.contacts["user_id"].isin(users.index) & (book.contacts["kind"] == HANDOVER)
+                             & (book.contacts["date"] <= m1)]
+    stored = _recorded(recorded, users, m1, "shared")
+    shared = pd.concat([contacts[["user_id", "party", "date"]].astype({"user_id": object, "party": object}),
+                        pd.DataFrame({"user_id": stored["user_id"].astype(object), "party": stored["party"].astype(object),
+                                      "date": stored["done_on"]})], ignore_index=True)
 
     def first(parties) -> pd.Series:
         return shared[shared["party"].isin(parties)].groupby("user_id")["date"].min().reindex(users.index)
 
-    parts = pd.DataFrame({"consent": consent.where(consent <= m1), "employer": first(EMPLOYER_PARTIES),
-                          "outside": first(OUTSIDE_PARTIES)})
+    parts = pd.DataFrame({"consent": consent, "employer": first(EMPLOYER_PARTIES), "outside": first(OUTSIDE_PARTIES)})
     done = parts.max(axis=1).where(parts.notna().all(axis=1))
     labels = {"consent": "本人の同意（引継ぎ同意日）", "employer": "企業との引継ぎ", "outside": "関係機関・医療機関との引継ぎ"}
     late = {c: (parts[c].isna() | (parts[c] > deadline)).to_numpy(bool) for c in parts.columns}
     lacking = [[labels[c] for c, missing in zip(parts.columns, row) if missing] for row in zip(*late.values())]
-    return pd.DataFrame({"needs": needs.where(needs.notna(), None), "deadline": deadline, **parts, "done": done,
+    return pd.DataFrame({"needs": needs, "deadline": deadline, **parts, "done": done,
                          "in_time": (done <= deadline).fillna(False), "lacking": lacking}, index=users.index)
 
 

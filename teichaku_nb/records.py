@@ -11,6 +11,9 @@ the store (``store/``), the app, the documents and the Excel export alike:
 - an action (役割分担): 内容, 担当, 期限, 状態 (``ACTION_STATES``), 結果; open until 完了 or 中止;
 - a sending (支援レポート送付): the month's 支援レポート given to 本人 / 企業 / both on a day,
   withdrawn (never deleted) when recorded by mistake;
+- a handover record (引継ぎ, the 支援体制構築): the office's 要継続支援 judgement, the person's
+  consent to the handover, or the handover shared with 企業 / 関係機関 / 医療機関 on a day;
+  withdrawn like a sending;
 - the history of every change (who, when, field → old / new).
 
 Records are frozen dataclasses; the store fills in ``id``, ``version`` and who saved them
@@ -39,6 +42,12 @@ CLOSED_STATES = (DONE, CANCELLED)
 SELF, EMPLOYER = "本人", "企業"
 RECIPIENTS = REPORTS.column("recipient").choices      # 本人 / 企業 / 本人・企業 (as the workbook's sheet)
 RECIPIENT_PARTS = {SELF: {SELF}, EMPLOYER: {EMPLOYER}, "本人・企業": {SELF, EMPLOYER}}
+
+NEEDS, CONSENT, SHARED = "needs", "consent", "shared"        # the kinds of handover record
+HANDOVER_KINDS = {NEEDS: "要継続支援の判断", CONSENT: "引継ぎの同意", SHARED: "引継ぎの共有"}
+NEEDS_VALUES = ("はい", "いいえ")                             # 要継続支援 (as the workbook's column)
+HANDOVER_PARTIES = ("企業", "関係機関", "医療機関")           # with whom a handover is shared
+HANDOVER_DATE_LABELS = {NEEDS: "判断日", CONSENT: "同意日", SHARED: "共有日"}
 
 
 # --- the review's text fields ------------------------------------------------------------------
@@ -83,7 +92,7 @@ def shared_fields(full: bool) -> list[ReviewField]:
 # --- labels for the history and the export -----------------------------------------------------
 
 KIND_LABELS = {"conferences": "会議", "reviews": "ケース検討", "actions": "役割分担",
-               "issued_reports": "支援レポート送付"}
+               "issued_reports": "支援レポート送付", "handovers": "引継ぎ"}
 OPERATION_LABELS = {"create": "作成", "update": "更新"}
 FIELD_LABELS = {
     "office": "事業所", "user_id": "利用者ID", "month": "対象年月", "conference_id": "会議ID",
@@ -94,6 +103,7 @@ FIELD_LABELS = {
     "content": "内容", "owner": "担当", "due_on": "期限", "status": "状態", "result": "結果",
     "recipient": "送付先", "sent_on": "送付日", "withdrawn_by": "取消した人", "withdrawn_at": "取消日時",
     "withdrawn_reason": "取消の理由",
+    "value": "要継続支援", "party": "引継ぎの相手", "with_whom": "相手の名前", "done_on": "日付", "note": "メモ",
     "id": "ID", "version": "版", "created_by": "作成者", "created_at": "作成日時",
     "updated_by": "更新者", "updated_at": "更新日時",
 }
@@ -183,6 +193,37 @@ class IssuedReport(_Saved):
 
 
 @dataclass(frozen=True)
+class Handover(_Saved):
+    """A handover record (``kind``: needs / consent / shared) dated ``done_on``; created_by /
+    created_at: who recorded it, when."""
+
+    office: str
+    user_id: str
+    kind: str                              # needs / consent / shared (HANDOVER_KINDS)
+    done_on: dt.date                       # 判断日 / 同意日 / 共有日
+    value: str = ""                        # needs: はい / いいえ
+    party: str = ""                        # shared: 企業 / 関係機関 / 医療機関
+    with_whom: str = ""                    # shared: 相手の名前
+    note: str = ""
+    withdrawn_by: str | None = None        # set by ``Store.withdraw_handover``
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_reason: str = ""
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def label(self) -> str:
+        """What it records, in Japanese: 要継続支援: はい / 引継ぎの同意 / 引継ぎの共有（企業・田中）."""
+        if self.kind == NEEDS:
+            return f"要継続支援: {self.value}"
+        if self.kind == SHARED:
+            return f"{HANDOVER_KINDS[SHARED]}（{self.party}・{self.with_whom}）"
+        return HANDOVER_KINDS.get(self.kind, self.kind)
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     office: str
     user_id: str | None
@@ -199,4 +240,5 @@ class HistoryEntry:
         return f"{kind}の{OPERATION_LABELS.get(self.operation, self.operation)}"
 
 
-RECORD_CLASSES = {"conferences": Conference, "reviews": Review, "actions": Action, "issued_reports": IssuedReport}
+RECORD_CLASSES = {"conferences": Conference, "reviews": Review, "actions": Action, "issued_reports": IssuedReport,
+                  "handovers": Handover}

@@ -248,6 +248,7 @@ class _Month:
     plan_review_months: int
     contact_gap_days: int
     book: CaseBook
+    handovers: pd.DataFrame | None = None     # the store's handover records (fees.handover)
 
     @functools.cached_property
     def plan(self) -> pd.DataFrame:
@@ -255,7 +256,7 @@ class _Month:
 
     @functools.cached_property
     def handover(self) -> pd.DataFrame:
-        return fees.handover(self.book, self.month, self.users)
+        return fees.handover(self.book, self.month, self.users, self.handovers)
 
     @property
     def in_month(self) -> pd.Series:
@@ -503,7 +504,7 @@ def _as_months(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values.astype("str"), errors="coerce").dt.to_period("M")
 
 
-def _month_context(book: CaseBook, month: pd.Period, shared_reports, open_actions) -> _Month:
+def _month_context(book: CaseBook, month: pd.Period, shared_reports, open_actions, handovers=None) -> _Month:
     m0, m1 = _first_day(month), _last_day(month)
     users = book.users[in_service(book.users, month)].set_index("user_id", drop=False)
     ids = users.index
@@ -527,7 +528,7 @@ def _month_context(book: CaseBook, month: pd.Period, shared_reports, open_action
         plans=plans[plans["plan_date"] <= m1],
         reports=reports, open_actions=open_actions,
         plan_review_months=book.settings.plan_review_months,
-        contact_gap_days=book.settings.contact_gap_days, book=book,
+        contact_gap_days=book.settings.contact_gap_days, book=book, handovers=handovers,
     )
 
 
@@ -543,15 +544,16 @@ def _agenda_order(case: Case) -> tuple:
 
 
 def agenda(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
-           open_actions: pd.DataFrame | None = None) -> MonthReview:
+           open_actions: pd.DataFrame | None = None, handovers: pd.DataFrame | None = None) -> MonthReview:
     """The month's case conference: every user in service in M with flags, level and order.
 
     ``month`` is a ``pd.Period`` (or text such as ``"2026-10"``).  ``shared_reports``
     (user_id, month) and ``open_actions`` (user_id, content, due_on, [status], [month])
-    come from the review store when there is one.
+    come from the review store when there is one, and ``handovers`` (its handover records,
+    ``fees.handover``).
     """
     month = as_month(month)
-    m = _month_context(book, month, shared_reports, open_actions)
+    m = _month_context(book, month, shared_reports, open_actions, handovers)
     flags: dict[str, list[Flag]] = {user_id: [] for user_id in m.users.index}
     for kind in FLAG_KINDS:
         for user_id, message in kind.check(m).items():

@@ -106,7 +106,8 @@ def test_conference_review_action_and_report_round_trip(store):
     sent = store.record_report(OFFICE, "U001", OCT, "本人・企業", by="鈴木", sent_on=D(2026, 10, 31))
     assert isinstance(sent, IssuedReport) and sent.created_by == "鈴木"
     assert store.issued_reports(OFFICE, OCT) == [sent]
-    assert store.counts() == {"conferences": 1, "reviews": 1, "actions": 1, "issued_reports": 1, "history": 4}
+    assert store.counts() == {"conferences": 1, "reviews": 1, "actions": 1, "issued_reports": 1, "handovers": 0,
+                              "history": 4}
 
 
 def test_default_location_is_beside_the_workbook(tmp_path):
@@ -337,6 +338,20 @@ BAD_INPUT = [
      "役割分担ID 999 の記録はありません"),
     ("no version for an update", lambda s: s.update_action(1, {"status": "完了"}, by="佐藤", expected_version=None),
      "expected_version"),
+    ("unknown user, handover", lambda s: s.record_handover(OFFICE, "U999", "consent", by="佐藤", done_on=D(2026, 9, 1)),
+     "利用者ID U999 はこの事業所"),
+    ("handover with an unknown party", lambda s: s.record_handover(
+        OFFICE, "U001", "shared", by="佐藤", done_on=D(2026, 9, 1), party="家族", with_whom="母"),
+     "引継ぎの相手は 企業・関係機関・医療機関 のどれか"),
+    ("handover without a name", lambda s: s.record_handover(
+        OFFICE, "U001", "shared", by="佐藤", done_on=D(2026, 9, 1), party="企業", with_whom=" "), "相手の名前は必須です"),
+    ("needs judgement left open", lambda s: s.record_handover(OFFICE, "U001", "needs", by="佐藤", done_on=D(2026, 9, 1)),
+     "要継続支援は はい・いいえ のどれか"),
+    ("a party on a consent", lambda s: s.record_handover(
+        OFFICE, "U001", "consent", by="佐藤", done_on=D(2026, 9, 1), party="企業"), "引継ぎの相手は引継ぎの同意の記録には指定できません"),
+    ("handover date as text", lambda s: s.record_handover(OFFICE, "U001", "consent", by="佐藤", done_on="9/1"),
+     "同意日は日付で指定してください"),
+    ("unknown handover kind", lambda s: s.record_handover(OFFICE, "U001", "plan", by="佐藤"), "引継ぎの記録の種類は"),
 ]
 
 
@@ -423,7 +438,7 @@ def _make_v1_database(url: str) -> None:
 def test_a_version_1_database_opens_and_is_migrated(db_url):
     _make_v1_database(db_url)
     with open_store(db_url) as opened:
-        assert opened.schema_version() == store_module.SCHEMA_VERSION == 3
+        assert opened.schema_version() == store_module.SCHEMA_VERSION == 4
         old = opened.conferences(OFFICE, OCT)[0]
         assert (old.attendees, old.outside_participants, old.presenter) == (("佐藤", "鈴木"), (), None)
         assert old.created_at == dt.datetime(2026, 10, 20, 5, 0, tzinfo=dt.timezone.utc)
@@ -441,8 +456,10 @@ def test_a_version_1_database_opens_and_is_migrated(db_url):
             by="鈴木", expected_version=1)
         sent = opened.record_report(OFFICE, "U001", OCT, "本人", by="鈴木", sent_on=D(2026, 11, 2))
         opened.withdraw_report(sent.id, by="佐藤", expected_version=1)
+        opened.record_handover(OFFICE, "U001", "consent", by="鈴木", done_on=D(2026, 11, 2))     # schema 4's table
     with open_store(db_url) as again:                  # opening again changes nothing
-        assert again.schema_version() == 3
+        assert again.schema_version() == 4
+        assert [h.label for h in again.handovers(OFFICE, "U001")] == ["引継ぎの同意"]
         assert again.review(OFFICE, "U001", OCT).saved_flags[0]["code"] == "contact_gap"
         assert again.issued_reports(OFFICE, OCT) == [] and again.issued_reports(
             OFFICE, OCT, include_withdrawn=True)[0].withdrawn_by == "佐藤"
@@ -534,6 +551,39 @@ def test_a_sending_date_must_be_a_real_day_of_sending(store):
     assert store.counts()["issued_reports"] == 0
 
 
+def test_handover_records_are_kept_and_a_withdrawn_one_stays_listed(store):
+    """The three kinds of handover record, the frame the fee check reads, and a withdrawal."""
+    needs = store.record_handover(OFFICE, "U001", "needs", by="佐藤", done_on=D(2026, 9, 1), value="はい")
+    consent = store.record_handover(OFFICE, "U001", "consent", by="佐藤", done_on=D(2026, 9, 3), note="面談で説明")
+    shared = store.record_handover(OFFICE, "U001", "shared", by="鈴木", done_on=D(2026, 9, 10), party="関係機関",
+                                   with_whom=" 就業・生活支援センター 高橋 ")
+    store.record_handover(OFFICE, "U002", "shared", by="鈴木", done_on=D(2026, 9, 12), party="企業", with_whom="人事 田中")
+    assert (needs.value, needs.version, needs.created_by, needs.is_withdrawn) == ("はい", 1, "佐藤", False)
+    assert [h.label for h in store.handovers(OFFICE, "U001")] == [
+        "要継続支援: はい", "引継ぎの同意", "引継ぎの共有（関係機関・就業・生活支援センター 高橋）"]
+    assert store.handover(consent.id).note == "面談で説明"
+
+    frame = store.handovers_frame(OFFICE)
+    assert list(frame.columns) == ["id", "user_id", "kind", "value", "party", "with_whom", "done_on"]
+    assert frame["done_on"].dtype.kind == "M" and len(frame) == 4
+
+    withdrawn = store.withdraw_handover(shared.id, by="田中", expected_version=1, reason="相手を取り違えた")
+    assert (withdrawn.withdrawn_by, withdrawn.withdrawn_reason, withdrawn.version) == ("田中", "相手を取り違えた", 2)
+    assert [h.kind for h in store.handovers(OFFICE, "U001")] == ["needs", "consent"]
+    assert store.handovers(OFFICE, "U001", include_withdrawn=True)[-1] == withdrawn
+    assert shared.id not in set(store.handovers_frame(OFFICE)["id"])
+    entries = [e for e in store.history(OFFICE, "U001") if e.record_kind == "handovers"]
+    assert [(e.label, e.changed_by) for e in entries][-1] == ("引継ぎの更新", "田中")
+    with pytest.raises(StoreError, match="田中 さんが取り消し済み"):
+        store.withdraw_handover(shared.id, by="佐藤", expected_version=2)
+    with pytest.raises(Conflict):
+        store.withdraw_handover(consent.id, by="佐藤", expected_version=2)
+    tomorrow = dt.datetime.now(store_module.JST).date() + dt.timedelta(days=1)
+    with pytest.raises(StoreError, match="判断日 .* は今日より後です"):
+        store.record_handover(OFFICE, "U001", "needs", by="佐藤", done_on=tomorrow, value="いいえ")
+    assert store.handovers_frame("ほかの事業所").empty
+
+
 def test_a_review_keeps_the_level_and_flags_the_conference_saw(store):
     flags = ({"code": "report_not_shared", "level": "注意", "message": "10月の支援レポートの送付が記録されていません"},)
     saved = store.save_review(Review(OFFICE, "U001", OCT, issues="支援レポート未送付", saved_level="注意",
@@ -561,7 +611,7 @@ def test_export_writes_one_sheet_per_record_kind_with_japanese_headers(store, tm
     written = export_workbook(store, OFFICE, out)
     assert written["ケース検討"] == 1 and written["会議"] == 1
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["会議", "ケース検討", "役割分担", "支援レポート送付", "変更履歴"]
+    assert book.sheetnames == ["会議", "ケース検討", "役割分担", "支援レポート送付", "引継ぎ", "変更履歴"]
     meeting = {h.value: v.value for h, v in zip(book["会議"][1], book["会議"][2])}
     assert meeting["種別"] == "地域連携会議" and meeting["外部参加者"] == "ハローワーク 山田、主治医"
     assert meeting["発表者"] == "佐藤" and meeting["開催日"] == dt.datetime(2026, 10, 20)

@@ -12,6 +12,7 @@ from .case import CaseModel, CaseView
 from .common import Guard
 from .conference import ConferenceApp, ConferenceModel, ConferenceView
 from .exports import ExportModel, ExportView
+from .handover import HandoverModel, HandoverView
 from .header import HeaderModel, HeaderView
 from .meeting import MeetingModel, MeetingView
 from .review import ReviewModel, ReviewView
@@ -19,6 +20,6 @@ from .sending import SendingModel, SendingView
 
 __all__ = [
     "AgendaModel", "AgendaView", "CaseModel", "CaseView", "ConferenceApp", "ConferenceModel",
-    "ConferenceView", "ExportModel", "ExportView", "Guard", "HeaderModel", "HeaderView",
+    "ConferenceView", "ExportModel", "ExportView", "Guard", "HandoverModel", "HandoverView", "HeaderModel", "HeaderView",
     "MeetingModel", "MeetingView", "ReviewModel", "ReviewView", "SendingModel", "SendingView",
 ]

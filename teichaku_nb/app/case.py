@@ -1,5 +1,6 @@
-"""Case panel: one person's month (profile, support period, trend chart, contacts, plan)
-and the actions carried over from earlier conferences, with controls to close or continue them."""
+"""Case panel: one person's month (profile, support period, the month's fee check, trend
+chart, contacts, plan) and the actions carried over from earlier conferences, with controls to
+close or continue them."""
 
 from __future__ import annotations
 
@@ -56,6 +57,15 @@ def score_text(contact: dict) -> str:
     return " ".join(f"{SCORE_LABELS[a]}{contact[a]}" for a in SCORE_COLUMNS if contact.get(a) is not None)
 
 
+def bill_view(person, unit_price: float) -> dict:
+    """A ``billing.PersonBill`` as the case panel shows it (texts in Japanese)."""
+    return {"status": person.status, "reasons": [r.message for r in person.reasons],
+            "reductions": [{"message": r.message, "percent": round(r.rate * 100)} for r in person.reductions],
+            "additions": [{"message": a.message, "units": a.units} for a in person.additions],
+            "not_counted": [a.message for a in person.not_counted], "base_units": person.base_units,
+            "units": person.units, "yen": None if person.units is None else int(person.units * unit_price)}
+
+
 class CaseModel(t.HasTraits):
     """The open case's facts (read from the workbook through ``casefile``) and its carried-over
     actions (from the review store)."""
@@ -65,6 +75,7 @@ class CaseModel(t.HasTraits):
     recorder = t.Unicode("")
     level = t.Unicode("")
     flags = t.List()                   # [{code, level, message}]
+    bill = t.Dict()                    # the month's fee check for the case (bill_view); {} when unknown
     profile = t.Dict()
     contacts = t.List()
     plan = t.List()
@@ -88,9 +99,10 @@ class CaseModel(t.HasTraits):
             self.user_id = ""
             self.profile, self.contacts, self.plan, self.open_actions = {}, [], [], []
             self.chart_svg, self.chart_note, self.message = "", "", ""
-            self.flags, self.level = [], ""
+            self.flags, self.level, self.bill = [], "", {}
 
-    def load(self, user_id: str, month: str, *, level: str = "", flags: list | None = None) -> None:
+    def load(self, user_id: str, month: str, *, level: str = "", flags: list | None = None,
+             bill: dict | None = None) -> None:
         book = self.book
         profile = casefile.profile(book, user_id, month)
         if profile is None:
@@ -99,7 +111,7 @@ class CaseModel(t.HasTraits):
         no_data = trend.isna().all().all()
         with self.hold_trait_notifications():
             self.user_id, self.month = user_id, month
-            self.level, self.flags = level, list(flags or [])
+            self.level, self.flags, self.bill = level, list(flags or []), dict(bill or {})
             self.profile = {k: _plain(v) for k, v in profile.items()}
             self.contacts = _records(casefile.month_contacts(book, user_id, month))
             self.plan = _records(casefile.current_plan(book, user_id, month))
@@ -173,6 +185,10 @@ class CaseView(w.VBox):
         self.add_class("teichaku-case")
         self.summary = w.HTML()
         self.summary.add_class("teichaku-case-summary")
+        self.billing = w.HTML()
+        self.billing.add_class("teichaku-case-billing")
+        self.facts = w.HTML()
+        self.chart_heading = w.HTML()
         self.chart = w.HTML(layout=w.Layout(max_width="640px"))
         self.chart_note = w.HTML()
         self.details = w.HTML()
@@ -180,11 +196,11 @@ class CaseView(w.VBox):
         self.message = w.HTML()
         self.message.add_class("teichaku-case-message")
         model.observe(guard.wrap(self._render, "ケースの表示"),
-                      names=["user_id", "profile", "contacts", "plan", "chart_svg", "flags"])
+                      names=["user_id", "profile", "contacts", "plan", "chart_svg", "flags", "bill"])
         model.observe(guard.wrap(self._render_actions, "役割分担の表示"), names=["open_actions", "message"])
         self._render()
         self._render_actions()
-        self.children = [self.summary, self.chart, self.chart_note, self.details,
+        self.children = [self.summary, self.billing, self.facts, self.chart_heading, self.chart, self.chart_note, self.details,
                          w.HTML(render("app/section_heading.html.j2", text="前回までの役割分担（継続中）")),
                          self.actions_box, self.message]
 
@@ -196,9 +212,11 @@ class CaseView(w.VBox):
             return
         self.layout.display = ""
         self.summary.value = render("app/case_summary.html.j2", user_id=m.user_id, name=p.get("name"),
-                                    level=m.level, support=support_text(p), flags=m.flags,
-                                    facts=[(label, p.get(k)) for k, label in PROFILE_LABELS],
-                                    month_label=month_label(m.month))
+                                    level=m.level, support=support_text(p), flags=m.flags)
+        self.billing.value = render("app/case_billing.html.j2", bill=m.bill, month_label=month_label(m.month))
+        self.facts.value = render("app/case_facts.html.j2", facts=[(label, p.get(k)) for k, label in PROFILE_LABELS])
+        self.chart_heading.value = render("app/section_heading.html.j2",
+                                          text=f"直近6か月の推移（{month_label(m.month)}まで）")
         # The SVG is ours (month labels and fixed captions, escaped by charts): shown as an image.
         uri = charts.svg_data_uri(m.chart_svg) if m.chart_svg else ""
         self.chart.value = render("app/case_chart.html.j2", uri=uri)

@@ -1,7 +1,8 @@
 """The conference app: the panels' models put together, and the page that shows them.
 
 ``ConferenceModel`` loads the workbook(s) and the review store, keeps the header, agenda,
-case and review models in step, and asks before leaving a case with unsaved edits.
+case, review and handover models in step (the month's fee check read again after a handover
+is recorded), and asks before leaving a case with unsaved edits.
 ``ConferenceView`` lays the panels' views out.  ``ConferenceApp`` is what the notebook
 builds and displays.
 """
@@ -18,13 +19,14 @@ import traitlets as t
 from ..casebook import CaseBook
 from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, data_dir, demo_book_path
 from ..server.page import UNSAVED_CLASS
-from ..store import month_review
+from ..store import month_billing, month_review
 from .agenda import AgendaModel, AgendaView
-from .case import CaseModel, CaseView
+from .case import CaseModel, CaseView, bill_view
 from ..markup import render
 from .common import Guard, button, log, month_label, setup_logging
 from .exports import ExportModel, ExportView
-from .header import HeaderModel, HeaderView
+from .handover import HandoverModel, HandoverView
+from .header import HeaderModel, HeaderView, billing_counts
 from .meeting import MeetingModel, MeetingView
 from .review import ReviewModel, ReviewView
 from .sending import SendingModel, SendingView
@@ -50,6 +52,7 @@ class ConferenceModel(t.HasTraits):
         self.exports = ExportModel()
         self.meeting = MeetingModel()
         self.sending = SendingModel()
+        self.handover = HandoverModel()
         self.today = today or dt.date.today()
         self.demo = (book_path is None) if demo is None else demo
         self.book_path = Path(book_path) if book_path is not None else demo_book_path()
@@ -58,11 +61,13 @@ class ConferenceModel(t.HasTraits):
         self.book: CaseBook | None = None
         self.store = None
         self.month_review = None
+        self.billing = None                          # the month's fee check (billing.Billing)
         self._reverting = False
         t.dlink((self.header, "recorder"), (self.case, "recorder"))
         t.dlink((self.header, "recorder"), (self.review, "recorder"))
         t.dlink((self.header, "recorder"), (self.meeting, "recorder"))
         t.dlink((self.header, "recorder"), (self.sending, "recorder"))
+        t.dlink((self.header, "recorder"), (self.handover, "recorder"))
         t.dlink((self.agenda, "selected"), (self.sending, "user_id"))
         t.dlink((self.exports, "made_users"), (self.sending, "made_users"))
         t.dlink((self.meeting, "conference_id"), (self.review, "conference_id"))
@@ -76,6 +81,7 @@ class ConferenceModel(t.HasTraits):
         self.review.observe(g(self._on_saved, "検討済の表示"), names="saves")
         self.case.observe(g(self._on_actions_changed, "役割分担の件数の表示"), names="actions_changed")
         self.sending.observe(g(lambda _c: self.reload(), "送付の記録後の更新"), names="recorded")
+        self.handover.observe(g(self._after_handover, "引継ぎの記録後の更新"), names="recorded")
 
     @classmethod
     def from_environment(cls, **kwargs) -> ConferenceModel:
@@ -141,6 +147,7 @@ class ConferenceModel(t.HasTraits):
         self.sending.set_context(self.store, self.book.office,
                                  self.book.names, self.today)
         self.sending.month = ""
+        self.handover.set_context(self.book, self.store, self.book.office, self.today)
         self._reverting = True
         try:
             self.header.set_book(self.book, self.today)
@@ -167,12 +174,43 @@ class ConferenceModel(t.HasTraits):
             counts = opens["user_id"].value_counts().to_dict() if len(opens) else {}
             reviewed = {r.user_id for r in self.store.reviews(office, month)}
         self.month_review = month_review(self.book, month, self.store)
+        self.billing = self._month_billing(month)
         names = self.book.names
         self.agenda.month_label = month_label(month)
         self.agenda.set_review(self.month_review, team=self.header.team, open_actions=counts,
                                reviewed=reviewed, names=names)
         if self.agenda.selected and reload_case:
             self._open_case(self.agenda.selected)
+
+    def _month_billing(self, month: str):
+        """The month's fee check, and its counts in the header (for the team chosen); a fee
+        check that fails is shown as an error and leaves the agenda usable."""
+        h = self.header
+        try:
+            billing = month_billing(self.book, month, self.store, today=self.today)
+        except Exception as error:   # the agenda is still read without it
+            self.guard.report(error, "算定チェック")
+            h.billing = {}
+            return None
+        teams = dict(zip(self.book.users["user_id"], self.book.users["team"]))
+        h.billing = billing_counts(billing, month, h.team, teams)
+        return billing
+
+    def _bill_of(self, user_id: str) -> dict:
+        person = next((p for p in self.billing.people if p.user_id == user_id), None) if self.billing else None
+        return bill_view(person, self.billing.unit_price) if person else {}
+
+    def _after_handover(self, _change) -> None:
+        """A handover was recorded or withdrawn: the agenda and the fee check read it again and
+        the case shows them; the review form keeps what is typed."""
+        self.refresh(reload_case=False)
+        user_id = self.agenda.selected
+        case = next((c for c in self.month_review.cases if c.user_id == user_id), None)
+        if case is None:
+            return
+        flags = [f.as_dict() for f in case.flags]
+        self.case.level, self.case.flags, self.case.bill = case.level, flags, self._bill_of(user_id)
+        self.review.shown_level, self.review.shown_flags = case.level, flags
 
     def reload(self) -> None:
         """The 最新の状態に更新 button: others may have saved; unsaved edits in the form stay."""
@@ -261,8 +299,9 @@ class ConferenceModel(t.HasTraits):
         month = self.header.month
         self.guard.clear()
         level, flags = (case.level, [f.as_dict() for f in case.flags]) if case else ("", [])
-        self.case.load(user_id, month, level=level, flags=flags)
+        self.case.load(user_id, month, level=level, flags=flags, bill=self._bill_of(user_id))
         self.review.load(user_id, month)
+        self.handover.load(user_id, month)
         self.review.shown_level, self.review.shown_flags = level, flags     # what a save keeps
         self.agenda.selected = user_id
         self.pending_leave = {}
@@ -271,6 +310,7 @@ class ConferenceModel(t.HasTraits):
         self.agenda.selected = ""
         self.case.clear()
         self.review.clear()
+        self.handover.clear()
         self.pending_leave = {}
 
     def _open_count(self, user_id: str) -> int:
@@ -306,7 +346,8 @@ class ConferenceView(w.VBox):
         self.agenda = AgendaView(model.agenda, g, layout=w.Layout(width="40%", min_width="24em",
                                                                   padding="0 12px 0 0"))
         self.case = CaseView(model.case, g)
-        self.review = ReviewView(model.review, g)
+        self.handover = HandoverView(model.handover, g)
+        self.review = ReviewView(model.review, g, sections=(self.handover,))
         self.exports = w.Accordion(children=[ExportView(model.exports, g), SendingView(model.sending, g)],
                                    titles=("帳票の出力（会議録・支援レポート・月次サマリー）", "支援レポートの送付の記録"),
                                    selected_index=None)

@@ -1,4 +1,5 @@
-"""Header panel: office, month, team filter, 記録者, and the workbook's problems."""
+"""Header panel: office, month, team filter, 記録者, the month's fee check (how many people
+are 算定可 / 要確認 / 算定不可) and the workbook's problems."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
+from ..billing import BILLABLE, NOT_BILLABLE, TO_CHECK
 from ..casebook import ERROR, SEVERITY_LABELS, CaseBook
 from ..markup import render
 from .common import Guard, month_label
@@ -53,6 +55,15 @@ def problem_rows(book: CaseBook) -> list[dict]:
              "message": p.message, "error": p.severity == ERROR, "count": p.omitted or 1} for p in book.problems]
 
 
+def billing_counts(billing, month: str, team: str, teams: dict[str, str]) -> dict:
+    """How many people of the team (``ALL_TEAMS``: the office) each status of the month's fee
+    check has; ``teams``: 利用者ID → チーム."""
+    people = [p for p in billing.people if team == ALL_TEAMS or teams.get(p.user_id) == team]
+    return {"month_label": month_label(month), "scope": "事業所全体" if team == ALL_TEAMS else f"チーム {team}",
+            "billable": sum(p.status == BILLABLE for p in people), "to_check": sum(p.status == TO_CHECK for p in people),
+            "not_billable": sum(p.status == NOT_BILLABLE for p in people), "notes": list(billing.office_notes)}
+
+
 class HeaderModel(t.HasTraits):
     """What the conference is about (office, month, team) and who records it."""
 
@@ -68,6 +79,7 @@ class HeaderModel(t.HasTraits):
     source_note = t.Unicode("")          # where the workbook is (and whether it is the demo)
     store_note = t.Unicode("")           # where the records are kept
     fatal = t.Unicode("")                # the workbook cannot be used at all
+    billing = t.Dict()                   # the month's fee check counts (billing_counts); {} when unknown
 
     def set_books(self, books: list[CaseBook]) -> None:
         self.office_options = [(b.office, str(i)) for i, b in enumerate(books)]
@@ -135,22 +147,25 @@ class HeaderView(w.VBox):
         self.recorder = w.Text(description="記録者", placeholder="あなたの名前", layout=w.Layout(width="16em"))
         self.recorder.add_class("teichaku-recorder")
         self.notes = w.HTML()
+        self.billing = w.HTML()
         self.problems = w.HTML()
         self.problems.add_class("teichaku-problems")
         for name in ("office", "month", "team"):
             _link_choice(model, name, getattr(self, name), guard)
         w.link((model, "recorder"), (self.recorder, "value"))
         model.observe(guard.wrap(self._render, "見出しの表示"),
-                      names=["office_name", "problems", "source_note", "store_note", "fatal", "office_options"])
+                      names=["office_name", "problems", "source_note", "store_note", "fatal", "office_options",
+                             "billing"])
         self._render()
         self.children = [self.title, w.HBox([self.office, self.month, self.team, self.recorder],
                                             layout=w.Layout(flex_flow="row wrap")),
-                         self.notes, self.problems]
+                         self.billing, self.notes, self.problems]
 
     def _render(self, _change=None) -> None:
         m = self.model
         self.title.value = render("app/header_title.html.j2", office=m.office_name)
         self.office.layout.display = "" if len(m.office_options) > 1 else "none"
+        self.billing.value = render("app/header_billing.html.j2", billing=m.billing)
         self.notes.value = render("app/header_notes.html.j2", source_note=m.source_note, store_note=m.store_note)
         self.problems.value = render("app/header_problems.html.j2", fatal=m.fatal, problems=m.problems,
                                      summary=m.problem_summary, errors=any(p["error"] for p in m.problems))

@@ -2,6 +2,8 @@
 
 A save that finds a newer version (someone saved first) keeps nothing of ours in the store:
 the form shows both versions and the user chooses to keep theirs or save ours over it.
+Sections with buttons of their own (the handover: ``handover``) follow the save button;
+saving the review never records them.
 """
 
 from __future__ import annotations
@@ -227,7 +229,7 @@ class ReviewModel(t.HasTraits):
 
 
 class ReviewView(w.VBox):
-    def __init__(self, model: ReviewModel, guard: Guard, **kwargs):
+    def __init__(self, model: ReviewModel, guard: Guard, *, sections: tuple[w.Widget, ...] = (), **kwargs):
         super().__init__(**kwargs)
         self.model = model
         self.guard = guard
@@ -281,7 +283,7 @@ class ReviewView(w.VBox):
                          self.month_actions, self.pending_box,
                          w.HBox([self.action_content, self.action_owner, self.action_due, self.add_button],
                                 layout=w.Layout(flex_flow="row wrap")),
-                         w.HBox([self.save_button, self.message]), self.conflict_box]
+                         w.HBox([self.save_button, self.message]), self.conflict_box, *sections]
 
     def _render(self, _change=None) -> None:
         m = self.model

@@ -27,6 +27,7 @@ from ..rules import agenda
 from .checks import (ACTION_CHECKS, Conflict, StoreError, action_values, by_whom, checked_choice, checked_date,
                      checked_id, checked_text, checked_version, conference_values, month_text, review_values, to_month)
 from .engine import PG_LOCK_KEY, WRITE, default_path, sqlite_engine, sqlite_file
+from .handovers import HandoverRecords
 from .tables import (JSON_COLUMNS, LIST_COLUMNS, MIGRATIONS, RECORD_TABLES, SCHEMA_VERSION, metadata, t_actions,
                      t_conferences, t_history, t_issued_reports, t_reviews, t_schema_version)
 
@@ -118,8 +119,9 @@ def open_existing(url: str | None = None, *, book_path: Path | str | None = None
     return open_store(url, book_path=book_path, known_users=known_users, readonly=True)
 
 
-class Store:
-    """Conference records on one database.  Open with ``open_store``."""
+class Store(HandoverRecords):
+    """Conference records on one database.  Open with ``open_store``.  The handover records'
+    methods are in ``handovers``."""
 
     def __init__(self, engine: sa.Engine, *, known_users: Mapping[str, Iterable[str]] | None = None):
         self.engine = engine
@@ -554,20 +556,23 @@ class Store:
 
 
 def month_billing(book, month, store: Store | None = None, *, today: dt.date | None = None):
-    """The month's fee check (``billing.month_billing``) reading the store's 支援レポート sendings
-    and its 地域連携会議 when there is a store; the workbook alone if not."""
+    """The month's fee check (``billing.month_billing``) reading the store's 支援レポート sendings,
+    its 地域連携会議 and its handover records when there is a store; the workbook alone if not."""
     from ..billing import month_billing as check
 
     if store is None:
         return check(book, month, today=today)
     return check(book, month, shared_reports=store.shared_reports_frame(book.office),
-                 regional=store.regional_reviews_frame(book.office), today=today)
+                 regional=store.regional_reviews_frame(book.office), handovers=store.handovers_frame(book.office),
+                 today=today)
 
 
 def month_review(book, month, store: Store | None = None):
-    """The month's agenda (``rules.agenda``) reading the store's 支援レポート and open actions
-    when there is a store (``report_not_shared``, ``overdue_action``); the workbook alone if not."""
+    """The month's agenda (``rules.agenda``) reading the store's 支援レポート, open actions and
+    handover records when there is a store (``report_not_shared``, ``overdue_action``,
+    ``handover_due``); the workbook alone if not."""
     if store is None:
         return agenda(book, month)
     return agenda(book, month, shared_reports=store.shared_reports_frame(book.office),
-                  open_actions=store.open_actions_frame(book.office, month))
+                  open_actions=store.open_actions_frame(book.office, month),
+                  handovers=store.handovers_frame(book.office))

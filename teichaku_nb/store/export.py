@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..japanese import JST
-from ..records import FIELD_LABELS, KIND_LABELS, OPERATION_LABELS, REVIEW_TEXTS
+from ..records import FIELD_LABELS, HANDOVER_KINDS, KIND_LABELS, OPERATION_LABELS, REVIEW_TEXTS
 from ..rules import FLAGS
 
 _EXPORT_COLUMNS = {
@@ -21,6 +21,8 @@ _EXPORT_COLUMNS = {
                  "result"),
     "支援レポート送付": ("id", "office", "user_id", "month", "recipient", "sent_on", "withdrawn_by", "withdrawn_at",
                        "withdrawn_reason"),
+    "引継ぎ": ("id", "office", "user_id", "kind", "done_on", "value", "party", "with_whom", "note", "withdrawn_by",
+              "withdrawn_at", "withdrawn_reason"),
 }
 _STAMP_COLUMNS = ("version", "created_by", "created_at", "updated_by", "updated_at")
 _HISTORY_HEADERS = ("日時", "変更者", "事業所", "利用者ID", "記録の種類", "記録ID", "操作", "項目", "変更前", "変更後")
@@ -41,6 +43,11 @@ def _cell_value(value):
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+def _shown_field(name: str, value):
+    """A record's field as staff read it (a handover's kind in Japanese)."""
+    return HANDOVER_KINDS.get(value, value) if name == "kind" and value in HANDOVER_KINDS else value
 
 
 def _flag_text(flag: dict) -> str:
@@ -68,8 +75,8 @@ def _write_sheet(sheet, headers, rows) -> None:
 def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str, int]:
     """Write the conference records of ``office`` (None: all offices) to a workbook.
 
-    One sheet per record kind (会議, ケース検討, 役割分担, 支援レポート送付, 変更履歴) with
-    Japanese headers.  Returns the rows written per sheet.
+    One sheet per record kind (会議, ケース検討, 役割分担, 支援レポート送付, 引継ぎ, 変更履歴)
+    with Japanese headers.  Returns the rows written per sheet.
     """
     from openpyxl import Workbook
 
@@ -78,6 +85,7 @@ def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str
         "ケース検討": store.reviews(office),
         "役割分担": store.actions(office),
         "支援レポート送付": store.issued_reports(office, include_withdrawn=True),
+        "引継ぎ": store.handovers(office, include_withdrawn=True),
     }
     book = Workbook()
     book.remove(book.active)
@@ -87,7 +95,7 @@ def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str
         headers = [_EXPORT_HEADER_OVERRIDES.get(n, FIELD_LABELS[n]) for n in columns]
         records = listings[title]
         _write_sheet(book.create_sheet(title), headers,
-                     ([getattr(r, n) for n in columns] for r in records))
+                     ([_shown_field(n, getattr(r, n)) for n in columns] for r in records))
         written[title] = len(records)
     entries = store.history(office)
     rows = [(e.changed_at, e.changed_by, e.office, e.user_id, KIND_LABELS.get(e.record_kind, e.record_kind),

@@ -11,7 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 3                 # the schema this code writes; see MIGRATIONS below
+SCHEMA_VERSION = 4                 # the schema this code writes; see MIGRATIONS below
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -123,6 +123,24 @@ t_issued_reports = sa.Table(
     sa.Index("ix_issued_reports_office_month", "office", "month"),
 )
 
+# Schema 4: the handover (引継ぎ) records: kind needs (要継続支援 はい / いいえ), consent (引継ぎ
+# の同意) or shared (shared with 企業 / 関係機関 / 医療機関), each dated done_on; append-only,
+# a mistaken one withdrawn like a sending.
+t_handovers = sa.Table(
+    "handovers", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("office", sa.Text, nullable=False),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("done_on", sa.Date, nullable=False),
+    _text_column("value"), _text_column("party"), _text_column("with_whom"), _text_column("note"),
+    sa.Column("withdrawn_by", sa.Text),
+    sa.Column("withdrawn_at", UTCDateTime),
+    _text_column("withdrawn_reason"),
+    *_stamps(),
+    sa.Index("ix_handovers_office_user", "office", "user_id"),
+)
+
 t_history = sa.Table(
     "history", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -137,7 +155,7 @@ t_history = sa.Table(
     sa.Index("ix_history_office_user", "office", "user_id"),
 )
 
-RECORD_TABLES = (t_conferences, t_reviews, t_actions, t_issued_reports)
+RECORD_TABLES = (t_conferences, t_reviews, t_actions, t_issued_reports, t_handovers)
 LIST_COLUMNS = {"attendees", "outside_participants"}                  # JSON lists in Text
 JSON_COLUMNS = {"saved_flags"}                                        # JSON (or NULL) in Text
 
@@ -162,7 +180,28 @@ def _migrate_to_3(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE issued_reports ADD COLUMN withdrawn_reason TEXT NOT NULL DEFAULT ''"))
 
 
-MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3}
+def _migrate_to_4(conn: sa.Connection) -> None:
+    """The handover records (引継ぎ): a new table, as schema 4 defines it (written out here, so
+    that a later change to ``t_handovers`` comes with a step of its own)."""
+    frozen = sa.MetaData()
+    sa.Table(
+        "handovers", frozen,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("office", sa.Text, nullable=False),
+        sa.Column("user_id", sa.Text, nullable=False),
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("done_on", sa.Date, nullable=False),
+        *(_text_column(name) for name in ("value", "party", "with_whom", "note")),
+        sa.Column("withdrawn_by", sa.Text),
+        sa.Column("withdrawn_at", UTCDateTime),
+        _text_column("withdrawn_reason"),
+        *_stamps(),
+        sa.Index("ix_handovers_office_user", "office", "user_id"),
+    )
+    frozen.create_all(conn)
+
+
+MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4}
 assert sorted(MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1)), "one step per version"
 
 

@@ -1,0 +1,209 @@
+"""Handover section of the review form: 引継ぎ（支援体制構築）.
+
+Shows where the open case's handover stands at the end of the month (the 要継続支援
+judgement, the deadline, the person's consent, the handover shared with the employer and
+with an outside body, from the workbook and the records here: ``fees.handover``), and lets
+staff record each of them.  Recording is an act of its own (a button, with the 記録者), never
+a side effect of saving the review; a mistaken record is withdrawn with a reason, kept in the
+list struck through, like a sending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as w
+import pandas as pd
+import traitlets as t
+
+from .. import fees
+from ..errors import FormError
+from ..japanese import format_date, format_time
+from ..markup import render
+from ..records import CONSENT, HANDOVER_PARTIES, NEEDS, NEEDS_VALUES, SHARED
+from ..store import StoreError
+from .common import Guard, button, month_label
+
+UNDECIDED = ""                 # 要継続支援 not judged yet
+NEEDS_OPTIONS = (("（未判断）", UNDECIDED), *((v, v) for v in NEEDS_VALUES))
+
+
+def _day(value) -> dt.date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+class HandoverModel(t.HasTraits):
+    user_id = t.Unicode("")
+    month = t.Unicode("")                 # YYYY-MM
+    recorder = t.Unicode("")
+    needs = t.Unicode(UNDECIDED)          # the form: the judgement to record
+    needs_on = t.Any(None)                # datetime.date (today unless changed)
+    consent_on = t.Any(None)
+    party = t.Unicode(HANDOVER_PARTIES[0])
+    with_whom = t.Unicode("")
+    shared_on = t.Any(None)
+    state = t.Dict()                      # where the handover stands at the month's end (``_state``)
+    records = t.List()                    # this person's handover records, withdrawn ones too
+    withdraw_id = t.Int(0)
+    withdraw_reason = t.Unicode("")
+    message = t.Unicode("")
+    recorded = t.Int(0)                   # counts records and withdrawals: the conference refreshes the fee check
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.book = None
+        self.store = None
+        self.office = ""
+        self.today = dt.date.today()
+
+    def set_context(self, book, store, office: str, today: dt.date) -> None:
+        self.book, self.store, self.office, self.today = book, store, office, today
+
+    def load(self, user_id: str, month: str) -> None:
+        with self.hold_trait_notifications():
+            self.user_id, self.month = user_id, month
+            self.needs_on = self.consent_on = self.shared_on = self.today
+            self.party, self.with_whom = HANDOVER_PARTIES[0], ""
+            self.withdraw_id, self.withdraw_reason, self.message = 0, "", ""
+            self._reload()
+            self.needs = self.state.get("needs") or UNDECIDED
+
+    def clear(self) -> None:
+        with self.hold_trait_notifications():
+            self.user_id, self.message = "", ""
+            self.state, self.records = {}, []
+
+    def _reload(self) -> None:
+        found = self.store.handovers(self.office, self.user_id, include_withdrawn=True) if self.store else []
+        self.records = [{"id": r.id, "version": r.version, "kind": r.kind, "label": r.label, "done_on": r.done_on,
+                         "by": r.created_by, "note": r.note, "withdrawn": r.is_withdrawn,
+                         "withdrawn_by": r.withdrawn_by or "", "withdrawn_reason": r.withdrawn_reason,
+                         "withdrawn_at": format_time(r.withdrawn_at) if r.withdrawn_at else ""} for r in found]
+        self.state = self._state(found)
+
+    def _state(self, found) -> dict:
+        """The handover as the fee check sees it at the end of the month."""
+        users = self.book.users[self.book.users["user_id"] == self.user_id].set_index("user_id", drop=False)
+        if users.empty:
+            return {}
+        month = pd.Period(self.month, freq="M")
+        frame = self.store.handovers_frame(self.office) if self.store else None
+        row = fees.handover(self.book, month, users, frame).iloc[0]
+        m1 = month.end_time.date()
+        judged = [r for r in found if r.kind == NEEDS and not r.is_withdrawn and r.done_on <= m1]
+        source = (f"{format_date(judged[-1].done_on)} {judged[-1].created_by} さんの記録" if judged
+                  else "ケース記録の要継続支援" if row["needs"] else "")
+        return {"needs": row["needs"] or "", "source": source, "support_end": _day(users["support_end"].iloc[0]),
+                "deadline": _day(row["deadline"]), "consent": _day(row["consent"]), "employer": _day(row["employer"]),
+                "outside": _day(row["outside"]), "lacking": list(row["lacking"]), "in_time": bool(row["in_time"]),
+                "month_label": month_label(self.month)}
+
+    def _by(self) -> str:
+        if self.store is None:
+            raise StoreError("会議記録のデータベースが開けていないため、引継ぎを記録できません")
+        if not self.user_id:
+            raise FormError("ケースを開いてから記録してください")
+        by = self.recorder.strip()
+        if not by:
+            raise FormError("記録者（画面上部）に名前を入力してから記録してください")
+        return by
+
+    def _record(self, kind: str, day, **values) -> None:
+        by = self._by()
+        day = day or self.today
+        saved = self.store.record_handover(self.office, self.user_id, kind, by=by, done_on=day, **values)
+        month = pd.Period(self.month, freq="M")
+        later = (f"。{format_date(saved.done_on)}は{month_label(self.month)}より後のため、{month_label(self.month)}の"
+                 f"算定チェックには数えず、{month_label(str(pd.Period(saved.done_on, freq='M')))}から数えます"
+                 if saved.done_on > month.end_time.date() else "")
+        with self.hold_trait_notifications():
+            self._reload()
+            self.message = f"{saved.label}（{format_date(saved.done_on)}）を記録しました（記録者 {by}）{later}"
+        self.recorded += 1
+
+    def record_needs(self) -> None:
+        if self.needs not in NEEDS_VALUES:
+            raise FormError("要継続支援を はい か いいえ から選んでから記録してください"
+                            "（判断を取りやめるときは、その記録を取り消してください）")
+        self._record(NEEDS, self.needs_on, value=self.needs)
+
+    def record_consent(self) -> None:
+        self._record(CONSENT, self.consent_on)
+
+    def record_shared(self) -> None:
+        if not self.with_whom.strip():
+            raise FormError("引継ぎの相手の名前（機関名・担当者）を入力してください")
+        self._record(SHARED, self.shared_on, party=self.party, with_whom=self.with_whom.strip())
+        self.with_whom = ""
+
+    def withdraw(self) -> None:
+        by = self._by()
+        chosen = next((r for r in self.records if r["id"] == self.withdraw_id and not r["withdrawn"]), None)
+        if chosen is None:
+            raise FormError("取り消す引継ぎの記録を選んでください")
+        reason = self.withdraw_reason.strip()
+        if not reason:
+            raise FormError("取り消す理由を入力してください")
+        self.store.withdraw_handover(chosen["id"], by=by, expected_version=chosen["version"], reason=reason)
+        with self.hold_trait_notifications():
+            self._reload()
+            self.withdraw_id, self.withdraw_reason = 0, ""
+            self.message = f"{chosen['label']}（{format_date(chosen['done_on'])}）の記録を取り消しました（元の記録と取消は変更履歴に残ります）"
+        self.recorded += 1
+
+
+class HandoverView(w.VBox):
+    def __init__(self, model: HandoverModel, guard: Guard, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model
+        self.add_class("teichaku-handover")
+        narrow = {"description_width": "5em"}
+        self.status = w.HTML()
+        self.needs = w.Dropdown(options=NEEDS_OPTIONS, description="要継続支援", style=narrow,
+                                layout=w.Layout(width="14em"))
+        self.needs_on = w.DatePicker(description="判断日", style=narrow, layout=w.Layout(width="15em"))
+        self.consent_on = w.DatePicker(description="同意日", style=narrow, layout=w.Layout(width="15em"))
+        self.party = w.Dropdown(options=HANDOVER_PARTIES, description="相手", style=narrow, layout=w.Layout(width="12em"))
+        self.with_whom = w.Text(description="相手の名前", placeholder="例: ○○センター 田中", style=narrow,
+                                layout=w.Layout(width="18em"))
+        self.shared_on = w.DatePicker(description="日付", style=narrow, layout=w.Layout(width="15em"))
+        for name in ("needs", "needs_on", "consent_on", "party", "with_whom", "shared_on"):
+            w.link((model, name), (getattr(self, name), "value"))
+        self.record_needs = button(guard, "判断を記録", "handover-needs", model.record_needs, "要継続支援の記録")
+        self.record_consent = button(guard, "同意を記録", "handover-consent", model.record_consent, "引継ぎの同意の記録")
+        self.record_shared = button(guard, "引継ぎを記録", "handover-shared", model.record_shared, "引継ぎの記録")
+        self.listing = w.HTML()
+        self.withdraw_choice = w.Dropdown(description="取り消す記録", style={"description_width": "7em"},
+                                          layout=w.Layout(width="26em"))
+        self.withdraw_reason = w.Text(description="理由", placeholder="例: 日付を誤って記録した",
+                                      style={"description_width": "3em"}, layout=w.Layout(width="18em"))
+        w.link((model, "withdraw_reason"), (self.withdraw_reason, "value"))
+        self.withdraw_choice.observe(guard.wrap(self._choose, "取り消す記録の選択"), names="value")
+        self.withdraw = button(guard, "取消", "handover-withdraw", model.withdraw, "引継ぎの記録の取消",
+                               button_style="warning", width="5em")
+        self.message = w.HTML()
+        self.message.add_class("teichaku-handover-message")
+        model.observe(guard.wrap(self._render, "引継ぎの表示"), names=["user_id", "state", "records", "message"])
+        wrap = w.Layout(flex_flow="row wrap")
+        self.children = [
+            w.HTML(render("app/section_heading.html.j2", text="引継ぎ（支援体制構築）")), self.status,
+            w.HBox([self.needs, self.needs_on, self.record_needs], layout=wrap),
+            w.HBox([self.consent_on, self.record_consent], layout=wrap),
+            w.HBox([self.party, self.with_whom, self.shared_on, self.record_shared], layout=wrap),
+            self.message, self.listing,
+            w.HBox([self.withdraw_choice, self.withdraw_reason, self.withdraw], layout=wrap)]
+        self._render()
+
+    def _choose(self, change) -> None:
+        self.model.withdraw_id = change["new"] or 0
+
+    def _render(self, _change=None) -> None:
+        m = self.model
+        self.layout.display = "" if m.user_id else "none"
+        self.status.value = render("app/handover_status.html.j2", state=m.state)
+        self.listing.value = render("app/handover_list.html.j2", records=m.records)
+        options = [("（選んでください）", 0)] + [(f"{r['label']}　{format_date(r['done_on'])}", r["id"])
+                                                for r in m.records if not r["withdrawn"]]
+        self.withdraw_choice.options = options
+        self.withdraw_choice.value = m.withdraw_id if m.withdraw_id in {v for _, v in options} else 0
+        self.message.value = render("app/export_status.html.j2", status=m.message, notes=[])

@@ -1,0 +1,118 @@
+"""The handover recorded in the app counts for the fee check (支援体制構築未実施減算) and for
+the agenda's 引継ぎの準備, beside what the workbook holds.
+
+One synthetic person whose support ends on 2027-01-15: the handover is due by 2026-10-15, so
+October 2026 is the first month its 減算 can apply.  The workbook has the 要継続支援 judgement
+(はい), the consent and an outside 引継ぎ contact; the employer part is what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from teichaku_nb import billing
+from teichaku_nb.store import month_billing, month_review, open_store
+
+from helpers_rules import MONTH, calm, combine, contact, make_book
+
+D = dt.date
+OFFICE = "テスト事業所"
+
+
+def handover_book(**user_changes):
+    person = calm(**{"needs_continuing": "はい", "support_end": D(2027, 1, 15),
+                     "handover_consent_on": D(2026, 8, 1), **user_changes})
+    outside = contact("U001", D(2026, 9, 10), "電話", "関係機関")
+    outside["kind"] = "引継ぎ"
+    return make_book(combine(person, {"contacts": [outside]}), settings={"handover_policy": "はい"})
+
+
+@pytest.fixture
+def store(tmp_path):
+    with open_store(str(tmp_path / "records.sqlite"), known_users={OFFICE: ["U001"]}) as opened:
+        yield opened
+
+
+def bill(book, store, month=MONTH) -> billing.PersonBill:
+    (person,) = month_billing(book, month, store, today=D(2026, 11, 30)).people
+    return person
+
+
+def reductions(book, store, month=MONTH) -> list[str]:
+    return [r.message for r in bill(book, store, month).reductions]
+
+
+def handover_flag(book, store, month=MONTH) -> str | None:
+    flags = {f.code: f.message for f in month_review(book, month, store).case("U001").flags}
+    return flags.get("handover_due")
+
+
+def test_the_workbook_alone_lacks_the_employer_part(store):
+    book = handover_book()
+    (message,) = reductions(book, store)
+    assert message.startswith("支援体制構築未実施減算") and "企業との引継ぎ" in message
+    assert "関係機関" not in message and "同意" not in message
+
+
+def test_a_shared_record_with_the_employer_before_the_deadline_completes_the_handover(store):
+    book = handover_book()
+    assert "まだ済んでいないこと: 企業との引継ぎ" in handover_flag(book, store)
+    store.record_handover(OFFICE, "U001", "shared", by="佐藤", done_on=D(2026, 10, 1), party="企業",
+                          with_whom="人事 田中")
+    person = bill(book, store)
+    assert person.reductions == [] and person.units == person.base_units
+    assert handover_flag(book, store) is None                      # 引継ぎの準備 is done as well
+
+
+def test_a_shared_record_after_the_deadline_is_late(store):
+    book = handover_book()
+    store.record_handover(OFFICE, "U001", "shared", by="佐藤", done_on=D(2026, 10, 20), party="企業",
+                          with_whom="人事 田中")
+    (message,) = reductions(book, store)
+    assert "期限 2026年10月15日 までに 企業との引継ぎ がありません" in message
+
+
+def test_a_withdrawn_record_stops_counting(store):
+    book = handover_book()
+    shared = store.record_handover(OFFICE, "U001", "shared", by="佐藤", done_on=D(2026, 10, 1), party="企業",
+                                   with_whom="人事 田中")
+    assert reductions(book, store) == []
+    store.withdraw_handover(shared.id, by="鈴木", expected_version=shared.version, reason="別の人の記録だった")
+    (message,) = reductions(book, store)
+    assert "企業との引継ぎ" in message
+
+
+def test_a_recorded_judgement_of_no_overrides_the_workbook(store):
+    book = handover_book()
+    store.record_handover(OFFICE, "U001", "needs", by="佐藤", done_on=D(2026, 10, 5), value="いいえ")
+    person = bill(book, store)
+    assert person.reductions == [] and person.status == billing.BILLABLE
+    assert handover_flag(book, store) is None
+
+
+def test_the_latest_judgement_stands(store):
+    book = handover_book(needs_continuing="いいえ")
+    assert reductions(book, store) == []
+    store.record_handover(OFFICE, "U001", "needs", by="佐藤", done_on=D(2026, 9, 1), value="いいえ")
+    store.record_handover(OFFICE, "U001", "needs", by="佐藤", done_on=D(2026, 9, 20), value="はい")
+    assert len(reductions(book, store)) == 1
+
+
+def test_a_record_dated_after_the_month_does_not_count_for_it(store):
+    book = handover_book()
+    store.record_handover(OFFICE, "U001", "needs", by="佐藤", done_on=D(2026, 11, 2), value="いいえ")
+    assert len(reductions(book, store)) == 1                       # October: still はい
+    assert reductions(book, store, MONTH + 1) == []                # November: いいえ from the 2nd
+
+
+def test_a_recorded_consent_counts_from_the_earlier_of_the_two_dates(store):
+    book = handover_book(handover_consent_on=None)
+    message = "・".join(reductions(book, store))
+    assert "本人の同意" in message
+    store.record_handover(OFFICE, "U001", "consent", by="佐藤", done_on=D(2026, 9, 1))
+    store.record_handover(OFFICE, "U001", "shared", by="佐藤", done_on=D(2026, 9, 2), party="企業",
+                          with_whom="人事 田中")
+    assert reductions(book, store) == []
+    assert "本人の同意" in " ".join(reductions(book, None))       # without the store: the workbook alone

@@ -15,7 +15,8 @@ from teichaku_nb.store import month_billing, open_store
 
 from test_app_models import MONTH, TODAY, make_app, open_case
 
-ENDING = "010"          # the demo's person whose support ends in 2026-12: the handover was due 2026-09-12
+ENDING = "027"          # the demo's person whose support ends 2026-12-24: the handover was due 2026-09-24,
+                        # with consent and the employer, but no outside body (支援体制構築未実施減算)
 
 
 def text(html: str) -> str:
@@ -81,37 +82,32 @@ def record(view, **values) -> None:
 def test_recording_the_handover_updates_the_fee_check_and_a_withdrawal_undoes_it(app, db):
     open_case(app, ENDING)
     view = app.view.handover
-    assert "要継続支援 未判断" in text(view.status.value)
-    assert "減算" not in text(app.view.case.billing.value)
-    record(view, needs="はい", needs_on=dt.date(2026, 8, 20), press="record_needs")
-    assert app.model.guard.error == ""
-    assert "要継続支援: はい（2026年8月20日）を記録しました（記録者 山田 花子）" in text(view.message.value)
+    assert "要継続支援 はい（ケース記録の要継続支援）" in text(view.status.value)
     shown = text(app.view.case.billing.value)
-    assert "支援体制構築未実施減算" in shown and "企業との引継ぎ" in shown          # refreshed at once
-    assert "引継ぎの指針と責任者が定められていない" in text(app.view.header.billing.value)
+    assert "支援体制構築未実施減算" in shown and "関係機関・医療機関との引継ぎ" in shown
 
-    record(view, consent_on=dt.date(2026, 8, 25), press="record_consent")
-    record(view, party="企業", with_whom="架空商事 人事 田中", shared_on=dt.date(2026, 9, 1), press="record_shared")
-    shared = next(r for r in app.model.handover.records if r["label"].startswith("引継ぎの共有（企業"))
-    record(view, party="関係機関", with_whom="就業・生活支援センター 高橋", shared_on=dt.date(2026, 9, 3),
+    record(view, party="関係機関", with_whom="就業・生活支援センター 高橋", shared_on=dt.date(2026, 9, 20),
            press="record_shared")
     assert app.model.guard.error == ""
-    shown = text(app.view.case.billing.value)        # done in time; the demo office has no 引継ぎの指針 though
-    assert "引継ぎの指針が定められていません" in shown and "企業との引継ぎ" not in shown
+    assert "記録しました（記録者 山田 花子）" in text(view.message.value)
+    assert "減算" not in text(app.view.case.billing.value)                       # refreshed at once
     assert "引継ぎは期限までに済んでいます" in text(view.status.value)
     assert "就業・生活支援センター 高橋" in text(view.listing.value)
+    assert "handover_due" not in [f["code"] for f in app.model.case.flags]
 
+    shared = next(r for r in app.model.handover.records if r["label"].startswith("引継ぎの共有（関係機関"))
     view.withdraw_choice.value = shared["id"]
     view.withdraw_reason.value = "別の人の面談だった"
     view.withdraw.click()
     assert app.model.guard.error == ""
-    assert "企業との引継ぎ" in text(app.view.case.billing.value)
+    assert "支援体制構築未実施減算" in text(app.view.case.billing.value)
     assert "取消（山田 花子" in text(view.listing.value) and "teichaku-withdrawn" in view.listing.value
+
+    record(view, needs="いいえ", needs_on=dt.date(2026, 10, 5), press="record_needs")
+    assert "減算" not in text(app.view.case.billing.value)
     with open_store(db) as store:
         kept = store.handovers(app.model.book.office, ENDING, include_withdrawn=True)
-    assert [(h.kind, h.created_by, h.is_withdrawn) for h in kept] == [
-        ("needs", "山田 花子", False), ("consent", "山田 花子", False), ("shared", "山田 花子", True),
-        ("shared", "山田 花子", False)]
+    assert [(h.kind, h.created_by, h.is_withdrawn) for h in kept] == [("shared", "山田 花子", True), ("needs", "山田 花子", False)]
 
 
 def test_recording_is_an_act_of_its_own_never_part_of_saving_the_review(app, db):
@@ -132,11 +128,11 @@ def test_recording_is_an_act_of_its_own_never_part_of_saving_the_review(app, db)
 
 def test_a_record_dated_after_the_month_says_from_which_month_it_counts(app):
     open_case(app, ENDING)
-    record(app.view.handover, needs="はい", needs_on=dt.date(2026, 11, 4), press="record_needs")
+    record(app.view.handover, needs="いいえ", needs_on=dt.date(2026, 11, 4), press="record_needs")
     assert "2026年11月4日は2026年10月より後のため、2026年10月の算定チェックには数えず、2026年11月から数えます" \
         in text(app.view.handover.message.value)
-    assert "要継続支援 未判断" in text(app.view.handover.status.value)
-    assert "減算" not in text(app.view.case.billing.value)
+    assert "要継続支援 はい（ケース記録の要継続支援）" in text(app.view.handover.status.value)
+    assert "支援体制構築未実施減算" in text(app.view.case.billing.value)
 
 
 def test_the_handover_section_says_what_is_missing_in_japanese(app):

@@ -86,6 +86,8 @@ def test_export_writes_every_record_kind_with_japanese_headers(book, tmp_path, c
         store.add_action(Action(office=OFFICE, user_id="002", month=pd.Period(MONTH, "M"),
                                 content="企業と面談", owner="佐藤", due_on=dt.date(2026, 11, 20)), by="田村")
         store.record_report(OFFICE, "002", MONTH, "本人・企業", by="田村", sent_on=dt.date(2026, 10, 31))
+        store.record_handover(OFFICE, "002", "shared", by="田村", done_on=dt.date(2026, 10, 20), party="関係機関",
+                              with_whom="架空市 障害福祉課 小林")
     out = tmp_path / "records.xlsx"
     assert main(["export", str(book), str(out)]) == 0
     assert "会議記録を書き出しました" in capsys.readouterr().out
@@ -100,6 +102,10 @@ def test_export_writes_every_record_kind_with_japanese_headers(book, tmp_path, c
     assert [(a["内容"], a["担当"]) for a in actions] == [("企業と面談", "佐藤")]
     assert workbook["支援レポート送付"].max_row == 2
     assert workbook["変更履歴"].max_row > 3
+    handovers = list(workbook["引継ぎ"].values)
+    assert "引継ぎの共有" in handovers[1] and "架空市 障害福祉課 小林" in handovers[1]
+    history = [row for row in workbook["変更履歴"].values if row[4] == "引継ぎ"]
+    assert ("種別", None, "引継ぎの共有") in [row[-3:] for row in history]      # Japanese, not the code
 
 
 def test_the_bundled_demo_keeps_its_records_in_the_user_data_folder(capsys):

@@ -100,7 +100,7 @@ def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str
     entries = store.history(office)
     rows = [(e.changed_at, e.changed_by, e.office, e.user_id, KIND_LABELS.get(e.record_kind, e.record_kind),
              e.record_id, OPERATION_LABELS.get(e.operation, e.operation), FIELD_LABELS.get(name, name),
-             _cell_value(old), _cell_value(new))
+             _cell_value(_shown_field(name, old)), _cell_value(_shown_field(name, new)))
             for e in entries for name, (old, new) in e.changes.items()]
     _write_sheet(book.create_sheet("変更履歴"), _HISTORY_HEADERS, rows)
     written["変更履歴"] = len(rows)

@@ -393,18 +393,30 @@ def cmd_validate(args) -> int:
 # --- review, retention -------------------------------------------------------------
 
 
-def cmd_review(args) -> int:
-    from .store import StoreError, month_review
+def _month_results(args, compute) -> tuple[list[CaseBook], bool, list] | None:
+    """Each readable book of ``args.book`` with ``compute(book, month, store)`` (the store of
+    ``--db`` or beside the workbook, read-only, when there is one); None when the store
+    cannot be opened (said on stderr)."""
+    from .store import StoreError
     books, is_offices = _load(args.book)
     readable = _readable(books)
     try:
         store = _store(args, readable)
     except StoreError as error:
         print(f"エラー: {error}", file=sys.stderr)
-        return EXIT_INPUT
-    reviews = [(book, month_review(book, args.month, store)) for book in readable]
+        return None
+    results = [(book, compute(book, args.month, store)) for book in readable]
     if store is not None:
         store.close()
+    return books, is_offices, results
+
+
+def cmd_review(args) -> int:
+    from .store import month_review
+    found = _month_results(args, month_review)
+    if found is None:
+        return EXIT_INPUT
+    books, is_offices, reviews = found
     _print_results(args, reviews, is_offices, review_block, review_total)
     return _exit_code(books)
 
@@ -419,23 +431,17 @@ def cmd_retention(args) -> int:
 
 def cmd_billing(args) -> int:
     from .billing import write_excel
-    from .store import StoreError, month_billing
+    from .store import month_billing
     if args.out is not None:
         if args.out.suffix.lower() != ".xlsx":
             print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
             return EXIT_INPUT
         if _refused(args.out, force=args.force, inputs=_inputs(args.book, args.db)) or not _writable(args.out):
             return EXIT_INPUT
-    books, is_offices = _load(args.book)
-    readable = _readable(books)
-    try:
-        store = _store(args, readable)
-    except StoreError as error:
-        print(f"エラー: {error}", file=sys.stderr)
+    found = _month_results(args, month_billing)
+    if found is None:
         return EXIT_INPUT
-    results = [(book, month_billing(book, args.month, store)) for book in readable]
-    if store is not None:
-        store.close()
+    books, is_offices, results = found
     _print_results(args, results, is_offices, billing_block, billing_total)
     if args.out is not None and results:
         from .files import replacing

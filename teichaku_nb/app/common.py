@@ -104,3 +104,20 @@ def button(guard: Guard, label: str, css: str, action, what: str, *, width: str 
     made.add_class(f"teichaku-{css}")
     made.on_click(guard.wrap(lambda _b: action(), what))
     return made
+
+
+class WithdrawRow(w.HBox):
+    """Withdraw a record of an append-only list: choose it, give a reason, press 取消.
+    ``model`` has ``withdraw_id``, ``withdraw_reason`` and ``withdraw()``; ``options`` is set
+    by the view as (label, id) pairs."""
+
+    def __init__(self, model, guard: Guard, *, css: str, what: str, placeholder: str, width: str = "26em"):
+        self.choice = w.Dropdown(description="取り消す記録", style={"description_width": "7em"},
+                                 layout=w.Layout(width=width))
+        self.reason = w.Text(description="理由", placeholder=placeholder, style={"description_width": "3em"},
+                             layout=w.Layout(width="18em"))
+        w.link((model, "withdraw_reason"), (self.reason, "value"))
+        self.choice.observe(guard.wrap(lambda change: setattr(model, "withdraw_id", change["new"] or 0),
+                                       "取り消す記録の選択"), names="value")
+        self.button = button(guard, "取消", css, model.withdraw, what, button_style="warning", width="5em")
+        super().__init__([self.choice, self.reason, self.button], layout=w.Layout(flex_flow="row wrap"))

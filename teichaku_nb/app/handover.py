@@ -22,7 +22,7 @@ from ..japanese import format_date, format_time
 from ..markup import render
 from ..records import CONSENT, HANDOVER_PARTIES, NEEDS, NEEDS_VALUES, SHARED
 from ..store import StoreError
-from .common import Guard, button, month_label
+from .common import Guard, WithdrawRow, button, month_label
 
 UNDECIDED = ""                 # 要継続支援 not judged yet
 NEEDS_OPTIONS = (("（未判断）", UNDECIDED), *((v, v) for v in NEEDS_VALUES))
@@ -173,14 +173,9 @@ class HandoverView(w.VBox):
         self.record_consent = button(guard, "同意を記録", "handover-consent", model.record_consent, "引継ぎの同意の記録")
         self.record_shared = button(guard, "引継ぎを記録", "handover-shared", model.record_shared, "引継ぎの記録")
         self.listing = w.HTML()
-        self.withdraw_choice = w.Dropdown(description="取り消す記録", style={"description_width": "7em"},
-                                          layout=w.Layout(width="26em"))
-        self.withdraw_reason = w.Text(description="理由", placeholder="例: 日付を誤って記録した",
-                                      style={"description_width": "3em"}, layout=w.Layout(width="18em"))
-        w.link((model, "withdraw_reason"), (self.withdraw_reason, "value"))
-        self.withdraw_choice.observe(guard.wrap(self._choose, "取り消す記録の選択"), names="value")
-        self.withdraw = button(guard, "取消", "handover-withdraw", model.withdraw, "引継ぎの記録の取消",
-                               button_style="warning", width="5em")
+        withdrawing = WithdrawRow(model, guard, css="handover-withdraw", what="引継ぎの記録の取消",
+                                  placeholder="例: 日付を誤って記録した")
+        self.withdraw_choice, self.withdraw_reason, self.withdraw = withdrawing.children
         self.message = w.HTML()
         self.message.add_class("teichaku-handover-message")
         model.observe(guard.wrap(self._render, "引継ぎの表示"), names=["user_id", "state", "records", "message"])
@@ -191,11 +186,8 @@ class HandoverView(w.VBox):
             w.HBox([self.consent_on, self.record_consent], layout=wrap),
             w.HBox([self.party, self.with_whom, self.shared_on, self.record_shared], layout=wrap),
             self.message, self.listing,
-            w.HBox([self.withdraw_choice, self.withdraw_reason, self.withdraw], layout=wrap)]
+            withdrawing]
         self._render()
-
-    def _choose(self, change) -> None:
-        self.model.withdraw_id = change["new"] or 0
 
     def _render(self, _change=None) -> None:
         m = self.model

@@ -20,7 +20,7 @@ from ..errors import FormError
 from ..japanese import JST, format_time
 from ..records import RECIPIENTS
 from ..store import StoreError
-from .common import Guard, button
+from .common import Guard, WithdrawRow, button
 
 SCOPES = (("開いているケースの人", "case"), ("作成した支援レポートの人", "made"), ("検討済の全員", "reviewed"))
 
@@ -129,14 +129,9 @@ class SendingView(w.VBox):
                              button_style="primary", width="9em")
         self.listing = w.HTML()
         self.listing.add_class("teichaku-sending-list")
-        self.withdraw_choice = w.Dropdown(description="取り消す記録", style={"description_width": "7em"},
-                                          layout=w.Layout(width="28em"))
-        self.withdraw_reason = w.Text(description="理由", placeholder="例: 送付先を取り違えた",
-                                      style={"description_width": "3em"}, layout=w.Layout(width="18em"))
-        w.link((model, "withdraw_reason"), (self.withdraw_reason, "value"))
-        self.withdraw_choice.observe(guard.wrap(self._choose, "取り消す記録の選択"), names="value")
-        self.withdraw = button(guard, "取消", "sending-withdraw", model.withdraw, "送付の記録の取消",
-                               button_style="warning", width="5em")
+        withdrawing = WithdrawRow(model, guard, css="sending-withdraw", what="送付の記録の取消",
+                                  placeholder="例: 送付先を取り違えた", width="28em")
+        self.withdraw_choice, self.withdraw_reason, self.withdraw = withdrawing.children
         self.message = w.HTML()
         self.message.add_class("teichaku-sending-message")
         model.observe(guard.wrap(self._render, "送付の記録の表示"), names=["records", "message", "month"])
@@ -145,10 +140,7 @@ class SendingView(w.VBox):
             w.HTML(render("app/sending_intro.html.j2")),
             w.HBox([self.recipient, self.sent_on, self.scope, self.record], layout=w.Layout(flex_flow="row wrap")),
             self.message, self.listing,
-            w.HBox([self.withdraw_choice, self.withdraw_reason, self.withdraw], layout=w.Layout(flex_flow="row wrap"))]
-
-    def _choose(self, change) -> None:
-        self.model.withdraw_id = change["new"] or 0
+            withdrawing]
 
     def _render(self, _change=None) -> None:
         m = self.model

@@ -469,20 +469,26 @@ class Store(HandoverRecords):
                         reason: str = "") -> IssuedReport:
         """Withdraw a mistaken sending record: it stays (with who withdrew it, when and why)
         and no longer counts as sent.  The history keeps the record and its withdrawal."""
+        return self._withdraw(t_issued_reports, report_id, by=by, expected_version=expected_version, reason=reason,
+                              id_label="送付記録ID", label="送付の記録")
+
+    def _withdraw(self, table: sa.Table, record_id: int, *, by: str, expected_version: int, reason: str,
+                  id_label: str, label: str):
+        """Mark a record of an append-only table withdrawn (who, when, why), checking its version."""
         by = by_whom(by)
-        report_id = checked_id(report_id, "送付記録ID")
+        record_id = checked_id(record_id, id_label)
         expected = checked_version(expected_version, required=True)
         reason = checked_text(reason, "取消の理由")
         with self._write() as conn:
-            current = self._locked(conn, t_issued_reports, t_issued_reports.c.id == report_id)
+            current = self._locked(conn, table, table.c.id == record_id)
             if current is None:
-                raise StoreError(f"送付記録ID {report_id} の記録はありません")
+                raise StoreError(f"{id_label} {record_id} の記録はありません")
             if current.withdrawn_at is not None:
-                raise StoreError(f"送付記録ID {report_id} は {current.withdrawn_by} さんが取り消し済みです")
-            row = self._update(conn, t_issued_reports, current,
+                raise StoreError(f"{id_label} {record_id} は {current.withdrawn_by} さんが取り消し済みです")
+            row = self._update(conn, table, current,
                                {"withdrawn_by": by, "withdrawn_at": _now(), "withdrawn_reason": reason},
-                               expected, by=by, label="送付の記録")
-        return self._record(t_issued_reports, row)
+                               expected, by=by, label=label)
+        return self._record(table, row)
 
     def issued_report(self, report_id: int) -> IssuedReport | None:
         found = self._select(t_issued_reports, t_issued_reports.c.id == report_id)

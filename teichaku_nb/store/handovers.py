@@ -21,7 +21,7 @@ import pandas as pd
 from ..japanese import JST, format_date
 from ..records import (CONSENT, HANDOVER_DATE_LABELS, HANDOVER_KINDS, HANDOVER_PARTIES, NEEDS, NEEDS_VALUES,
                        SHARED, Handover)
-from .checks import StoreError, by_whom, checked_choice, checked_date, checked_id, checked_text, checked_version
+from .checks import StoreError, by_whom, checked_choice, checked_date, checked_text
 from .tables import t_handovers
 
 __all__ = ["CONSENT", "NEEDS", "SHARED", "HandoverRecords", "handover_values"]
@@ -79,21 +79,8 @@ class HandoverRecords:
     def withdraw_handover(self, handover_id: int, *, by: str, expected_version: int, reason: str = "") -> Handover:
         """Withdraw a mistaken handover record: it stays (who withdrew it, when, why) and no
         longer counts.  The history keeps the record and its withdrawal."""
-        by = by_whom(by)
-        handover_id = checked_id(handover_id, "引継ぎの記録ID")
-        expected = checked_version(expected_version, required=True)
-        reason = checked_text(reason, "取消の理由")
-        with self._write() as conn:
-            current = self._locked(conn, t_handovers, t_handovers.c.id == handover_id)
-            if current is None:
-                raise StoreError(f"引継ぎの記録ID {handover_id} の記録はありません")
-            if current.withdrawn_at is not None:
-                raise StoreError(f"引継ぎの記録ID {handover_id} は {current.withdrawn_by} さんが取り消し済みです")
-            row = self._update(conn, t_handovers, current,
-                               {"withdrawn_by": by, "withdrawn_at": dt.datetime.now(dt.timezone.utc),
-                                "withdrawn_reason": reason},
-                               expected, by=by, label="引継ぎの記録")
-        return self._record(t_handovers, row)
+        return self._withdraw(t_handovers, handover_id, by=by, expected_version=expected_version, reason=reason,
+                              id_label="引継ぎの記録ID", label="引継ぎの記録")
 
     def handover(self, handover_id: int) -> Handover | None:
         found = self._select(t_handovers, t_handovers.c.id == handover_id)

@@ -27,7 +27,7 @@ CSV_ENCODING_NAMES = "UTF-8・Shift_JIS（cp932）・JIS（ISO-2022-JP）・UTF-
 # The largest sheet read (README, 形式): beyond it a sheet is refused before its cells are read.
 MAX_ROWS = 1_048_576          # Excel's own last row
 MAX_COLUMNS = 200             # column GR
-MAX_AREA = 12_600_000         # rows × columns of the range holding values (12 columns: every row)
+MAX_AREA = 13_700_000         # rows × columns of the range holding values (13 columns: every row)
 MAX_FILLED = 2_250_000        # cells holding a value (all of them distinct texts: about 0.9 GiB)
 MAX_CSV_BYTES = 128 * 2**20   # one CSV file
 MAX_CELL_CHARS = 1_000_000    # one CSV cell (Excel's own cells hold 32,767)

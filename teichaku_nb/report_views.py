@@ -342,8 +342,7 @@ def _billing_context(bill) -> dict:
     totals = bill.totals
     facts = [("算定可", f"{totals['billable']}人"), ("要確認", f"{totals['to_check']}人"),
              ("算定不可", f"{totals['not_billable']}人"),
-             ("算定可の人の単位数", f"{format_number(totals['units'])}単位（{format_number(totals['yen'])}円、"
-                              f"1単位 {bill.unit_price:.2f}円）")]
+             ("算定可の人の単位数", f"{totals['units']:,}単位（{totals['yen']:,}円、1単位 {bill.unit_price:.2f}円）")]
     blocked = [(p.user_id, p.name, p.status, "\n".join(r.message for r in p.reasons))
                for p in bill.people if p.status != "算定可"]
     reductions = [(p.user_id, p.name, r.message, format_percent(r.rate)) for p in bill.people for r in p.reductions]

@@ -196,6 +196,8 @@ def test_a_whole_conference_in_the_browser(served, browser):
     expect(page.locator(".teichaku-note img")).to_have_count(0)
     expect(page.locator(".teichaku-support-period")).to_contain_text("/36か月目")
     expect(page.locator(".teichaku-case img")).to_be_visible()          # the 6-month chart
+    expect(page.locator(".teichaku-case-billing")).to_contain_text("2026年10月の算定チェック")
+    expect(page.locator(".teichaku-header")).to_contain_text(re.compile(r"算定可 \d+人"))
     assert xss_flag(page) is None
     shots.take(page, "case")
     if not README_SHOT.exists() or os.environ.get("TEICHAKU_UPDATE_SCREENSHOT") == "1":

@@ -330,11 +330,21 @@ def _retention_context(book: CaseBook, result, names: dict, heading: str) -> dic
                                                         f"{format_date(result.reference_day)}"),
                  ("就労定着率", f"{retention.format_rate(result.rate)}（就労中 {result.numerator}人 / 対象 {result.denominator}人）"),
                  ("区分", result.tier), ("基本報酬", f"{retention.format_units(result.units)}（1人1か月あたり）")]
+        if result.unconfirmed:
+            tier, units = result.tier_on_evidence
+            facts.append(("就労確認のある人だけで", f"{retention.format_rate(result.rate_on_evidence)}（就労中 "
+                          f"{result.numerator_on_evidence}人 / 対象 {result.denominator}人）→ {tier}・"
+                          f"{retention.format_units(units)}"))
     employed = set(result.numerator_users)
+    unconfirmed = {u["user_id"] for u in result.unconfirmed}
     left_on = dict(zip(book.users["user_id"], book.users["left_on"]))
-    people = [(u, names.get(u, ""), "就労中" if u in employed else "離職", left_on.get(u) if u not in employed else "")
-              for u in result.denominator_users]
-    return {"heading": heading, "facts": facts, "people": people}
+    people = [(u, names.get(u, ""), ("就労中（未確認）" if u in unconfirmed else "就労中") if u in employed else "離職",
+               left_on.get(u) if u not in employed else "") for u in result.denominator_users]
+    to_confirm = [(u["user_id"], u["name"], u["support_end"],
+                   "なし" if u["last_check"] is None else f"{format_date(u['last_check'])} {u['last_employment']}")
+                  for u in result.unconfirmed]
+    return {"heading": heading, "facts": facts, "people": people, "to_confirm": to_confirm,
+            "checks_from": result.checks_from}
 
 
 def _billing_context(bill) -> dict:

@@ -3,7 +3,14 @@
 For fiscal year FY (April FY to March FY+1): R = 31 March of calendar year FY; window =
 1 April FY−3 to R; denominator = users whose support period [支援開始日, min(支援終了予定日,
 離職日)] overlaps the window; numerator = those still employed on R.  The fee tiers are those
-of the 2024 revision (``FEE_TIERS``).  See docs/review-rules.md.
+of the 2024 revision (``FEE_TIERS``).
+
+Retention on evidence: a person whose support ended before R and who has no 離職日 is employed on
+R only as far as anyone knows.  The office's 就労確認 (a check of employment after the support
+ended) confirms it: a row 就労状況 継続 dated from R − 1 month on.  Without one the person is
+unconfirmed; the result gives the rate counting them as employed (``rate``: what the office
+would claim) and counting them as not employed (``rate_on_evidence``), and names them.
+See docs/review-rules.md.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import pandas as pd
 
 from .casebook import CaseBook
 from .japanese import format_date
-from .rules import LEFT
+from .rules import LEFT, service_end
 
 
 def format_rate(rate: float | None) -> str:
@@ -41,6 +48,9 @@ FEE_TIERS: tuple[tuple[int, str, int], ...] = (
 
 NOTE_JOB_CHANGE = ("公式の算定では、離職後1か月以内に再就職した転職は継続した就労とみなされます（1人1回まで）。"
                    "形式1のケース記録では再就職がわからないため、この計算では離職として数えています。")
+NOTE_NO_CHECKS = ("ケース記録に就労確認シートがないため、支援が終わった人の就労は確かめられていません"
+                  "（就労確認シートに 継続 の確認を記録すると、根拠のある人として数えます）。")
+CHECK_WITHIN = pd.DateOffset(months=1)     # a 継続 check counts from this long before the day judged
 NOTE_NO_USERS = ("対象期間に利用者がいないため、就労定着率は出せません。"
                  "新たに指定を受けた事業所の基本報酬は別の定めによります。")
 
@@ -61,6 +71,27 @@ class Retention:
     notes: list[str] = field(default_factory=list)
     projection: Retention | None = None
     employed_as_of: dt.date | None = None   # projection only: employment is taken as of this day
+    # on evidence: the people counted as employed whose support ended and whose employment no
+    # 就労確認 confirms (user_id, name, support_end, last_check and last_employment: the latest
+    # check's day and 就労状況, or None)
+    unconfirmed: list[dict] = field(default_factory=list)
+
+    @property
+    def checks_from(self) -> dt.date:
+        """The earliest day a 就労確認 (継続) confirms employment for this result."""
+        return (pd.Timestamp(self.employed_as_of or self.reference_day) - CHECK_WITHIN).date()
+
+    @property
+    def numerator_on_evidence(self) -> int:
+        return self.numerator - len(self.unconfirmed)
+
+    @property
+    def rate_on_evidence(self) -> float | None:
+        return self.numerator_on_evidence / self.denominator if self.denominator else None
+
+    @property
+    def tier_on_evidence(self) -> tuple[str, int] | tuple[None, None]:
+        return fee_tier(self.numerator_on_evidence, self.denominator)
 
     @property
     def left_users(self) -> list[str]:
@@ -77,8 +108,18 @@ class Retention:
         }
         if self.projection is not None:
             data["projection"] = self.projection.as_dict()
+        tier, units = self.tier_on_evidence
+        data |= {"rate_on_evidence": self.rate_on_evidence, "tier_on_evidence": tier, "units_on_evidence": units,
+                 "unconfirmed": [{"user_id": u["user_id"], "name": u["name"],
+                                  "support_end": _iso(u["support_end"]), "last_check": _iso(u["last_check"]),
+                                  "last_employment": u["last_employment"]}
+                                 for u in self.unconfirmed]}
         data |= {"office": self.office, "window_start": self.window_start.isoformat(), "notes": list(self.notes)}
         return data
+
+
+def _iso(day) -> str | None:
+    return None if day is None or pd.isna(day) else pd.Timestamp(day).date().isoformat()
 
 
 def fee_tier(numerator: int, denominator: int) -> tuple[str, int] | tuple[None, None]:
@@ -109,11 +150,31 @@ def _retention(book: CaseBook, fiscal_year: int, employed_on: dt.date | None = N
     n, d = len(numerator_users), len(denominator_users)
     tier, units = fee_tier(n, d)
     notes = [NOTE_JOB_CHANGE] if d else [NOTE_NO_USERS, NOTE_JOB_CHANGE]
+    unconfirmed = _unconfirmed(book, users[in_window & employed], judged_on)
+    if unconfirmed and not book.has("employment_checks", "user_id"):
+        notes.append(NOTE_NO_CHECKS)
     return Retention(office=book.office, fiscal_year=fiscal_year, reference_day=reference,
                      window_start=window_start, denominator=d, numerator=n,
                      rate=n / d if d else None, tier=tier, units=units,
                      denominator_users=denominator_users, numerator_users=numerator_users,
-                     notes=notes, employed_as_of=employed_on)
+                     notes=notes, employed_as_of=employed_on, unconfirmed=unconfirmed)
+
+
+def _unconfirmed(book: CaseBook, employed: pd.DataFrame, judged_on: pd.Timestamp) -> list[dict]:
+    """Of ``employed`` (counted as employed on ``judged_on``), those whose support ended before
+    that day, with no 離職日, and no 就労確認 継続 dated from ``judged_on`` − 1 month on."""
+    ended = employed[(service_end(employed) < judged_on).fillna(False) & employed["left_on"].isna()]
+    checks = book.employment_checks
+    checks = checks[checks["user_id"].isin(ended["user_id"])]
+    confirmed = set(checks.loc[(checks["employment"] == "継続") & (checks["checked_on"] >= judged_on - CHECK_WITHIN)
+                               .fillna(False), "user_id"])
+    latest = checks.sort_values("checked_on", kind="stable").groupby("user_id")[["checked_on", "employment"]].last()
+    found = [{"user_id": row.user_id, "name": str(row.name), "support_end": end,
+              "last_check": latest.at[row.user_id, "checked_on"] if row.user_id in latest.index else None,
+              "last_employment": str(latest.at[row.user_id, "employment"]) if row.user_id in latest.index else None}
+             for row, end in zip(ended.itertuples(), service_end(ended)) if row.user_id not in confirmed]
+    return sorted(found, key=lambda u: u["user_id"])
+
 
 
 def of_fiscal_year(book: CaseBook, fiscal_year: int, *, today: dt.date | None = None) -> Retention:

@@ -172,9 +172,24 @@ def _rate_lines(result, indent: str) -> list[str]:
     from .retention import format_rate, format_units
     if result.rate is None:
         return [f"{indent}就労定着率: 出せません（対象期間に利用者がいません）"]
-    return [f"{indent}就労定着率: {format_rate(result.rate)}"
-            f"（{_judged_on(result)}に就労中 {result.numerator}人 / 対象 {result.denominator}人）",
-            f"{indent}基本報酬: {result.tier}の区分 → {format_units(result.units)}（1人1か月あたり）"]
+    lines = [f"{indent}就労定着率: {format_rate(result.rate)}"
+             f"（{_judged_on(result)}に就労中 {result.numerator}人 / 対象 {result.denominator}人）",
+             f"{indent}基本報酬: {result.tier}の区分 → {format_units(result.units)}（1人1か月あたり）"]
+    if result.unconfirmed:
+        tier, units = result.tier_on_evidence
+        lines.append(f"{indent}就労確認のある人だけで数えると: {format_rate(result.rate_on_evidence)}"
+                     f"（就労中 {result.numerator_on_evidence}人 / 対象 {result.denominator}人）→ {tier}の区分・"
+                     f"{format_units(units)}")
+        lines.append(f"{indent}就労の確認が要る人（{len(result.unconfirmed)}人: 支援が終わり、"
+                     f"{japanese.format_date(result.checks_from)}以降の就労確認（継続）がない人）:")
+        for person in result.unconfirmed:
+            last = ("就労確認なし" if person["last_check"] is None else
+                    f"最後の確認 {japanese.format_date(person['last_check'])} {person['last_employment']}")
+            if person["last_employment"] == "離職":
+                last += "（利用者シートの状況・離職日を確かめてください）"
+            lines.append(f"{indent}  {person['user_id']} {person['name']}（支援終了 "
+                         f"{japanese.format_date(person['support_end'])}、{last}）")
+    return lines
 
 
 def _judged_on(result) -> str:

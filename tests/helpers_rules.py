@@ -55,9 +55,11 @@ def make_book(tables: dict[str, list[dict]] | None = None, *, settings: dict | N
     users["support_start"] = users["support_start"].fillna(hired + pd.DateOffset(months=6))
     users["support_end"] = users["support_end"].fillna(
         hired + pd.DateOffset(years=3, months=6) - pd.Timedelta(days=1))
-    # like a workbook: the format 1 columns, and a later column only where a record has it
+    # like a workbook: the format 1 columns, and a later column only where a record has it; a
+    # later sheet only when ``tables`` names it
     present = {sheet.name: frozenset(c.name for c in sheet.columns
                                      if c.since == 1 or any(c.name in r for r in tables.get(sheet.name, [])))
+               if sheet.since == 1 or sheet.name in tables else frozenset()
                for sheet in schema.TABLES}
     return CaseBook(source=Path(f"{office}.xlsx"), settings=Settings(office=office, **(settings or {})),
                     counts={s.title: len(tables.get(s.name, [])) for s in schema.TABLES}, present=present, **frames)

@@ -1,0 +1,235 @@
+"""The 就労定着実績体制加算 (track-record addition) of a fiscal year, on the workbook's evidence.
+
+For fiscal year FY (April FY to March FY+1) the addition is 300 units a month for every
+person billed when, among the people whose support ended in the six fiscal years before FY
+(the support's end from 1 April FY−6 to 31 March FY), at least 70 % worked at least 42
+months from 就職日.  The rule is that of the 2024 revision as the office states it; see
+docs/fee-check.md.
+
+- **The cohort.** A person's support ends on min(利用終了日 or, without it, 支援終了予定日,
+  離職日): someone who left the job during the support is in the cohort too.  Only ends
+  on or before the day of the check (``today``) count, and only people whose support had
+  begun (an end before 支援開始日 means the person never used the support).
+- **The evidence, per person** (the 42-month day is 就職日 + 42 months):
+  1. a 離職日 decides: on or after the 42-month day is reached, before it is not reached;
+  2. else a 就労確認 row 継続 dated on or after the 42-month day is reached (the latest one
+     is named);
+  3. else a 就労確認 row 離職 dated before the 42-month day is not reached (the person had left);
+  4. else the person is unconfirmed.
+  就労確認 rows dated after ``today`` are not evidence.
+- **The share** is given two ways: unconfirmed people counted as reached (claimed) and as
+  not reached (on evidence).  It is compared in integers: reached × 100 ≥ 70 × cohort.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .casebook import CaseBook
+from .japanese import format_date
+from .rules import service_end
+
+TRACK_RECORD_UNITS = 300        # units a month for every person billed
+TRACK_RECORD_SHARE = 70         # percent of the cohort, at least
+TRACK_RECORD_MONTHS = 42        # months of work from 就職日
+TRACK_RECORD_YEARS = 6          # fiscal years before FY in which the support ended
+
+REACHED = "reached"
+NOT_REACHED = "not_reached"
+UNCONFIRMED = "unconfirmed"
+OUTCOME_LABELS = {REACHED: f"{TRACK_RECORD_MONTHS}か月以上", NOT_REACHED: f"{TRACK_RECORD_MONTHS}か月未満",
+                  UNCONFIRMED: "未確認"}
+STILL_WORKING = "継続"
+LEFT_WORK = "離職"
+
+
+@dataclass(frozen=True)
+class TrackRecordPerson:
+    """One person of the cohort: how long they worked, and what says so."""
+
+    user_id: str
+    name: str
+    hired_on: dt.date
+    support_ended_on: dt.date       # min(利用終了日 or 支援終了予定日, 離職日)
+    day_42_months: dt.date          # 就職日 + 42 months
+    outcome: str                    # REACHED, NOT_REACHED or UNCONFIRMED
+    evidence: str                   # Japanese: 離職日 …, 就労確認 …, or 未確認
+
+    @property
+    def label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
+    def as_dict(self) -> dict:
+        return {"user_id": self.user_id, "name": self.name, "hired_on": self.hired_on.isoformat(),
+                "support_ended_on": self.support_ended_on.isoformat(),
+                "day_42_months": self.day_42_months.isoformat(), "outcome": self.outcome,
+                "evidence": self.evidence}
+
+
+@dataclass
+class TrackRecord:
+    office: str
+    fiscal_year: int
+    window_start: dt.date           # 1 April FY−6
+    window_end: dt.date             # 31 March FY
+    judged_on: dt.date              # the day of the check: a support ending later has not ended
+    cohort: list[str]               # 利用者ID, sorted
+    reached: list[str]
+    not_reached: list[str]
+    unconfirmed: list[str]
+    share_claimed: float | None     # unconfirmed counted as reached; None for an empty cohort
+    share_on_evidence: float | None  # unconfirmed counted as not reached
+    applies_claimed: bool | None
+    applies_on_evidence: bool | None
+    units_claimed: int | None       # TRACK_RECORD_UNITS or 0 a person a month; None: cannot be judged
+    units_on_evidence: int | None
+    people: list[TrackRecordPerson] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def units(self) -> int | None:
+        """What the office can claim on the evidence it has."""
+        return self.units_on_evidence
+
+    def person(self, user_id: str) -> TrackRecordPerson:
+        return next(p for p in self.people if p.user_id == user_id)
+
+    def as_dict(self) -> dict:
+        return {
+            "office": self.office, "fiscal_year": self.fiscal_year,
+            "window_start": self.window_start.isoformat(), "window_end": self.window_end.isoformat(),
+            "judged_on": self.judged_on.isoformat(),
+            "cohort": list(self.cohort), "reached": list(self.reached),
+            "not_reached": list(self.not_reached), "unconfirmed": list(self.unconfirmed),
+            "share_claimed": self.share_claimed, "share_on_evidence": self.share_on_evidence,
+            "applies_claimed": self.applies_claimed, "applies_on_evidence": self.applies_on_evidence,
+            "units_claimed": self.units_claimed, "units_on_evidence": self.units_on_evidence,
+            "people": [p.as_dict() for p in self.people], "notes": list(self.notes),
+        }
+
+
+def format_share(share: float | None) -> str:
+    """66.7%, or — when the cohort is empty."""
+    return "—" if share is None else f"{share:.1%}"
+
+
+def _applies(reached: int, cohort: int) -> bool | None:
+    """Whether the share is at least 70 %, compared exactly (7 of 10 is enough)."""
+    return None if cohort == 0 else reached * 100 >= TRACK_RECORD_SHARE * cohort
+
+
+def _units(applies: bool | None) -> int | None:
+    return None if applies is None else (TRACK_RECORD_UNITS if applies else 0)
+
+
+# --- the cohort and its evidence ---------------------------------------------------------------
+
+def _cohort(book: CaseBook, window_start: dt.date, last_end: dt.date) -> pd.DataFrame:
+    """The people whose support ended from ``window_start`` to ``last_end``, sorted by 利用者ID,
+    with ``ended_on`` (their support's end) and ``day_42`` (就職日 + 42 months)."""
+    users = book.users
+    end = pd.concat([service_end(users), users["left_on"]], axis=1).min(axis=1).astype("datetime64[ns]")
+    ended = ((end >= pd.Timestamp(window_start)) & (end <= pd.Timestamp(last_end))
+             & (users["support_start"] <= end)).fillna(False).astype(bool)
+    chosen = users[ended].assign(ended_on=end[ended])
+    chosen = chosen.assign(day_42=chosen["hired_on"] + pd.DateOffset(months=TRACK_RECORD_MONTHS))
+    return chosen.sort_values("user_id", kind="stable").reset_index(drop=True)
+
+
+def _check_text(check) -> str:
+    """就労確認 2026年9月1日 継続（企業）."""
+    method = "" if pd.isna(check["method"]) else f"（{check['method']}）"
+    return f"就労確認 {format_date(check['checked_on'])} {check['employment']}{method}"
+
+
+def _last(checks: pd.DataFrame, chosen: pd.Series) -> dict[str, pd.Series]:
+    """Each person's latest check among ``chosen`` (by date, then row)."""
+    rows = checks[chosen.fillna(False).astype(bool)].sort_values(["checked_on", "row"], kind="stable")
+    return {r["user_id"]: r for _, r in rows.groupby("user_id", sort=False).tail(1).iterrows()}
+
+
+def _evidence(book: CaseBook, cohort: pd.DataFrame, today: dt.date) -> list[tuple[str, str]]:
+    """(outcome, evidence) for each person of the cohort, in its order."""
+    checks = book.employment_checks
+    checks = checks[checks["user_id"].isin(cohort["user_id"])
+                    & (checks["checked_on"] <= pd.Timestamp(today)).fillna(False)]
+    checks = checks.merge(cohort[["user_id", "day_42"]], on="user_id")
+    after = checks["checked_on"] >= checks["day_42"]
+    kept_after = _last(checks, after & checks["employment"].eq(STILL_WORKING))
+    left_before = _last(checks, ~after & checks["employment"].eq(LEFT_WORK))
+    latest = _last(checks, pd.Series(True, index=checks.index))
+    found = []
+    for person in cohort.itertuples(index=False):
+        uid = person.user_id
+        if pd.notna(person.left_on):
+            reached = person.left_on >= person.day_42
+            when = f"{TRACK_RECORD_MONTHS}か月後" if reached else f"{TRACK_RECORD_MONTHS}か月より前"
+            found.append((REACHED if reached else NOT_REACHED, f"離職日 {format_date(person.left_on)}（{when}）"))
+        elif uid in kept_after:
+            found.append((REACHED, _check_text(kept_after[uid])))
+        elif uid in left_before:
+            found.append((NOT_REACHED, _check_text(left_before[uid]) + f"、{TRACK_RECORD_MONTHS}か月より前"))
+        elif uid in latest:
+            found.append((UNCONFIRMED, f"未確認（最後の{_check_text(latest[uid])}）"))
+        else:
+            found.append((UNCONFIRMED, "未確認"))
+    return found
+
+
+# --- the year ---------------------------------------------------------------------------------
+
+def _notes(result: TrackRecord, book: CaseBook) -> list[str]:
+    window = f"{format_date(result.window_start)}〜{format_date(result.window_end)}"
+    notes = []
+    if not result.cohort:
+        notes.append(f"対象期間（{window}）に支援が終わった人がいないため、"
+                     f"就労定着実績体制加算は判定できません。")
+    if result.judged_on < result.window_end:
+        notes.append(f"判定日（{format_date(result.judged_on)}）の時点では対象期間の終わり"
+                     f"（{format_date(result.window_end)}）がまだ来ていないため、"
+                     f"判定日までに支援が終わった人で計算した見込みです。")
+    if not book.has("employment_checks", "checked_on"):
+        notes.append("就労確認シートがないため、離職日のない人はすべて未確認です。"
+                     f"就職日から{TRACK_RECORD_MONTHS}か月後以降の就労状況を就労確認シートに記録してください。")
+    if result.unconfirmed:
+        notes.append(f"{TRACK_RECORD_MONTHS}か月以上の就労を確かめていない人が{len(result.unconfirmed)}人います"
+                     f"（未確認）。未確認の人を{TRACK_RECORD_MONTHS}か月以上とみなすと"
+                     f" {format_share(result.share_claimed)}、みなさないと {format_share(result.share_on_evidence)} です。")
+        if result.applies_claimed and not result.applies_on_evidence:
+            notes.append("未確認の人の就労を確かめられれば加算の対象ですが、確かめられた人だけでは"
+                         f"{TRACK_RECORD_SHARE}%に届かず、加算の対象になりません。")
+    return notes
+
+
+def of_fiscal_year(book: CaseBook, fiscal_year: int, *, today: dt.date | None = None) -> TrackRecord:
+    """The 就労定着実績体制加算 of ``fiscal_year``, judged on ``today`` (default: the real today).
+
+    Cohort: people whose support ended (min(利用終了日 or 支援終了予定日, 離職日)) from 1 April
+    FY−6 to min(31 March FY, today), their support having begun.  Each is reached, not
+    reached or unconfirmed (see the module's docstring); the share and the 300 units are
+    given with the unconfirmed counted as reached (claimed) and as not reached (on evidence).
+    """
+    today = today or dt.date.today()
+    window_start = dt.date(fiscal_year - TRACK_RECORD_YEARS, 4, 1)
+    window_end = dt.date(fiscal_year, 3, 31)
+    cohort = _cohort(book, window_start, min(window_end, today))
+    people = [
+        TrackRecordPerson(user_id=row.user_id, name=row.name, hired_on=row.hired_on.date(),
+                          support_ended_on=row.ended_on.date(), day_42_months=row.day_42.date(),
+                          outcome=outcome, evidence=evidence)
+        for row, (outcome, evidence) in zip(cohort.itertuples(index=False), _evidence(book, cohort, today))]
+    by = {kind: [p.user_id for p in people if p.outcome == kind] for kind in OUTCOME_LABELS}
+    n, reached, unconfirmed = len(people), len(by[REACHED]), len(by[UNCONFIRMED])
+    claimed, on_evidence = _applies(reached + unconfirmed, n), _applies(reached, n)
+    result = TrackRecord(
+        office=book.office, fiscal_year=fiscal_year, window_start=window_start, window_end=window_end,
+        judged_on=today, cohort=[p.user_id for p in people], reached=by[REACHED],
+        not_reached=by[NOT_REACHED], unconfirmed=by[UNCONFIRMED],
+        share_claimed=(reached + unconfirmed) / n if n else None, share_on_evidence=reached / n if n else None,
+        applies_claimed=claimed, applies_on_evidence=on_evidence,
+        units_claimed=_units(claimed), units_on_evidence=_units(on_evidence), people=people)
+    result.notes = _notes(result, book)
+    return result

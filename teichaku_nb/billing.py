@@ -13,6 +13,9 @@ For every person in service in M (the month's agenda):
 - the 加算: 地域連携会議実施加算 (I 579 units when the サービス管理責任者 of 設定 presented, else
   II 405) for a 地域連携会議 in M with outside participants that reviewed the person, at most
   one a month and four a fiscal year (a fifth is listed as not counted, with the reason);
+  就労定着実績体制加算 (300 units for everyone) when the fiscal year's track record holds on
+  evidence (``track_record``; when it holds only by counting the unconfirmed, an office note
+  says whose employment to confirm);
 - the units: base − 減算 + 加算 (0 when 算定不可), and in yen with 1単位の単価 of 設定.
 
 Plain functions over the CaseBook and frames from the review store, like ``rules``.  Not in
@@ -26,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from . import fees, retention
+from . import fees, retention, track_record
 from .casebook import CaseBook
 from .japanese import as_month, format_date, format_month
 from .rules import in_service
@@ -161,11 +164,18 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
         "handover_missing": fees.handover_missing(book, month, users, handover),
         "handover_due": fees.handover_due(book, month, handover),
         "lacking": handover["lacking"], "deadline": handover["deadline"]}, index=users.index).to_dict("index")
-    tier = retention.of_fiscal_year(book, fiscal_year_of(month), today=today or min(dt.date.today(), m1.date()))
+    today = today or min(dt.date.today(), m1.date())
+    tier = retention.of_fiscal_year(book, fiscal_year_of(month), today=today)
     additions = regional_additions(regional, month, book.settings.service_manager)
+    record = track_record.of_fiscal_year(book, fiscal_year_of(month), today=today)
+    for_everyone = [Addition("track_record", track_record.TRACK_RECORD_UNITS,
+                             f"就労定着実績体制加算（{record.fiscal_year}年度: 支援を終えた{len(record.cohort)}人のうち"
+                             f"{track_record.TRACK_RECORD_MONTHS}か月以上働いた人 "
+                             f"{track_record.format_share(record.share_on_evidence)}）")] \
+        if record.applies_on_evidence else []
     policy = book.settings.handover_policy
     people = [_person(user_id, facts[user_id], format_month(month), tier.units, policy,
-                      additions.get(user_id, ([], []))) for user_id in sorted(facts)]
+                      _with(additions.get(user_id, ([], [])), for_everyone)) for user_id in sorted(facts)]
     people.sort(key=lambda p: STATUSES[::-1].index(p.status))     # 算定不可, 要確認, then 算定可 (stable: by ID)
     due = sum(f["handover_due"] for f in facts.values())
     notes = []
@@ -175,7 +185,17 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
     elif due and policy is None:
         notes.append(f"設定「引継ぎの指針」が空欄です。指針と責任者を定めていなければ、引継ぎの期限を過ぎた "
                      f"{due}人は全員 支援体制構築未実施減算 の対象です（はい / いいえ を記入してください）")
+    if record.applies_claimed and not record.applies_on_evidence:
+        notes.append(f"就労定着実績体制加算は、就労が確かめられていない {len(record.unconfirmed)}人"
+                     f"（{'、'.join(record.unconfirmed)}）の42か月以上の就労を就労確認で確かめれば算定できます"
+                     f"（確かめられた人だけでは {track_record.format_share(record.share_on_evidence)}、"
+                     f"{track_record.TRACK_RECORD_SHARE}%以上が必要）")
     return Billing(month, book.office, float(book.settings.unit_price), people, notes)
+
+
+def _with(found: tuple[list[Addition], list[Addition]], extra: list[Addition]) -> tuple[list[Addition], list[Addition]]:
+    counted, skipped = found
+    return counted + extra, skipped
 
 
 def _person(user_id: str, f: dict, label: str, base_units: int | None, policy: str | None,

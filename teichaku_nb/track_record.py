@@ -145,10 +145,11 @@ def _check_text(check) -> str:
     return f"就労確認 {format_date(check['checked_on'])} {check['employment']}{method}"
 
 
-def _last(checks: pd.DataFrame, chosen: pd.Series) -> dict[str, pd.Series]:
+def _last(checks: pd.DataFrame, chosen: pd.Series) -> dict[str, dict]:
     """Each person's latest check among ``chosen`` (by date, then row)."""
     rows = checks[chosen.fillna(False).astype(bool)].sort_values(["checked_on", "row"], kind="stable")
-    return {r["user_id"]: r for _, r in rows.groupby("user_id", sort=False).tail(1).iterrows()}
+    latest = rows.groupby("user_id", sort=False).tail(1)[["user_id", "checked_on", "employment", "method"]]
+    return {r["user_id"]: r for r in latest.to_dict("records")}
 
 
 def _evidence(book: CaseBook, cohort: pd.DataFrame, today: dt.date) -> list[tuple[str, str]]:

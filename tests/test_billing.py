@@ -16,7 +16,7 @@ import pytest
 from teichaku_nb import billing
 from teichaku_nb.billing import BILLABLE, NOT_BILLABLE, TO_CHECK
 
-from helpers_rules import MONTH, calm, combine, contact, make_book, without
+from helpers_rules import MONTH, calm, combine, contact, make_book, user, without
 
 D = dt.date
 TODAY = D(2026, 11, 30)
@@ -245,3 +245,31 @@ def test_totals_count_the_statuses_and_the_units_of_billable_people_in_yen():
     units = TOP - round(TOP * 0.30)
     assert result.totals == {"people": 3, "billable": 1, "to_check": 1, "not_billable": 1,
                              "units": units, "yen": int(units * 11.2)}
+
+
+# --- 就労定着実績体制加算 ----------------------------------------------------------------------------
+
+def finished(user_id: str, **changes) -> dict:
+    """Support ended 2022年7月9日 (FY 2022, within the six fiscal years before FY 2026); hired
+    2019年1月10日, so the 42-month day is 2022年7月10日."""
+    return user(user_id, **({"hired_on": D(2019, 1, 10), "support_end": D(2022, 7, 9), "status": "支援終了"} | changes))
+
+
+def employed_check(user_id: str, on=D(2023, 1, 10)) -> dict:
+    return {"user_id": user_id, "checked_on": on, "employment": "継続", "method": "企業"}
+
+
+def test_the_track_record_adds_300_units_for_everyone_when_it_holds_on_evidence():
+    tables = combine(calm(), {"users": [finished("F01")], "employment_checks": [employed_check("F01")]})
+    bill = bill_of(tables)
+    assert [(a.code, a.units) for a in bill.additions] == [("track_record", 300)]
+    assert bill.units == TOP + 300
+    assert "就労定着実績体制加算（2026年度: 支援を終えた1人のうち42か月以上働いた人 100.0%）" == bill.additions[0].message
+
+
+def test_the_track_record_held_only_by_the_unconfirmed_is_not_added_and_the_office_is_told_whom_to_confirm():
+    tables = combine(calm(), {"users": [finished("F01"), finished("F02")], "employment_checks": [employed_check("F01")]})
+    result = billing.month_billing(make_book(tables), MONTH, today=TODAY)
+    assert [a.code for p in result.people for a in p.additions] == []
+    assert result.office_notes == ["就労定着実績体制加算は、就労が確かめられていない 1人（F02）の42か月以上の就労を就労確認で"
+                                   "確かめれば算定できます（確かめられた人だけでは 50.0%、70%以上が必要）"]

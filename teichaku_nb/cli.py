@@ -20,8 +20,8 @@ import pandas as pd
 
 from . import japanese
 from .casebook import CaseBook
-from .terminal import (billing_block, billing_total, format_problems, problem_line, retention_block, retention_total,
-                       review_block, review_total)
+from .terminal import (billing_block, billing_total, format_problems, money_block, problem_line, retention_block,
+                       retention_total, review_block, review_total)
 
 EXIT_OK, EXIT_DATA, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130                 # Ctrl-C (128 + SIGINT, as shells report it)
@@ -139,6 +139,8 @@ def _add_month_commands(commands) -> None:
                             description="年度の就労定着率（基準日・対象者・区分・単位）と翌年度の見込みを出します。")
     p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
     p.add_argument("--fiscal-year", type=_year, required=True, metavar="YYYY", help="報酬を算定する年度（例: 2025）")
+    p.add_argument("--month", type=_month, default=None, metavar="YYYY-MM",
+                   help="金額の見込みと離職の影響を見る月（省略時は先月、またはデータのある最後の月）")
     p.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
     p.set_defaults(handler=cmd_retention)
 
@@ -422,10 +424,28 @@ def cmd_review(args) -> int:
 
 
 def cmd_retention(args) -> int:
-    from . import retention
+    from . import money, retention
+    from .rules import default_month
     books, is_offices = _load(args.book)
-    results = [(book, retention.of_fiscal_year(book, args.fiscal_year)) for book in _readable(books)]
-    _print_results(args, results, is_offices, retention_block, retention_total)
+    found = []
+    for book in _readable(books):
+        month = args.month or default_month(book, dt.date.today())
+        in_year = month.qyear == args.fiscal_year + 1 if month.month <= 3 else month.year == args.fiscal_year
+        found.append((book, retention.of_fiscal_year(book, args.fiscal_year),
+                      money.outlook(book, month) if in_year else None, month))
+    if args.json:
+        data = [result.as_dict() | ({"money": outlook.as_dict()} if outlook else {}) for _, result, outlook, _ in found]
+        if data:
+            _print_json({"offices": data} if is_offices else data[0])
+        return _exit_code(books)
+    blocks = [retention_block(book, result) + "\n" + (money_block(outlook) if outlook else
+              f"※ 金額の見込みと離職の影響は、{args.fiscal_year}年度の月を --month で指定すると出ます"
+              f"（{japanese.format_month(month)}は{args.fiscal_year}年度ではありません）")
+              for book, result, outlook, month in found]
+    if is_offices and found:
+        blocks.append(retention_total([result for _, result, _, _ in found]))
+    if blocks:
+        print("\n\n".join(blocks))
     return _exit_code(books)
 
 

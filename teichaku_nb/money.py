@@ -202,6 +202,15 @@ def _assumptions(month: pd.Period, first: pd.Period, months: int, people: Fracti
     return notes
 
 
+def by_effect(at_risk: list[AtRisk]) -> list[tuple[str, list[AtRisk]]]:
+    """The at-risk people grouped by what their leaving would do (one sentence for all it
+    applies to: one leaving moves the rate by the same step whoever it is), in order."""
+    groups: dict[str, list[AtRisk]] = {}
+    for person in at_risk:
+        groups.setdefault(person.sentence, []).append(person)
+    return list(groups.items())
+
+
 def outlook(book: CaseBook, month, *, review: rules.MonthReview | None = None,
             today: dt.date | None = None) -> MoneyOutlook:
     """The money outlook of ``month`` (``review``: M's agenda when already computed)."""

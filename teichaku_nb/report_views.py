@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import casefile, retention, rules
+from . import casefile, money, retention, rules
 from .casebook import ERROR, SEVERITY_LABELS, CaseBook
 from .errors import StaffError
 from .japanese import as_month, format_date, format_month, format_number, format_percent, format_time
@@ -403,6 +403,9 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
                  for c in sorted(cases, key=lambda c: (c.support_end or dt.date.max, c.user_id))
                  for f in c.flags if f.code == "handover_due"]
     billing = _billing_context(month_billing(book, month, store, today=today or min(dt.date.today(), m1.date())))
+    outlook = money.outlook(book, month, review=review, today=today)
+    at_risk = [(sentence.removeprefix("この方が"), [(a.user_id, a.name, a.level) for a in people])
+               for sentence, people in money.by_effect(outlook.at_risk)]
     overdue, overdue_empty = [], "期限を過ぎた対応はありません。"
     if store is None:
         overdue_empty = "会議記録のデータベースがないため、期限を過ぎた対応は確認できません。"
@@ -418,6 +421,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
         current=_retention_context(book, result, names, f"{fy}年度の基本報酬（基準日 {format_date(result.reference_day)}）"),
         projection=_retention_context(book, p, names, f"翌年度（{p.fiscal_year}年度）の見込み"),
         retention_notes=list(dict.fromkeys(result.notes + p.notes)), handovers=handovers, billing=billing,
+        outlook=outlook, at_risk=at_risk,
         overdue_heading=f"期限を過ぎた対応（{format_date(m1)}時点）", overdue=overdue, overdue_empty=overdue_empty,
         book_name=book.source.name, **problem_context(book))
 

@@ -224,6 +224,23 @@ def in_service(users: pd.DataFrame, month) -> pd.Series:
         & _not_left_before(users, m0)
 
 
+def latest_data_month(book: CaseBook) -> pd.Period | None:
+    """The latest month with a contact or an attendance row."""
+    months = []
+    if len(book.contacts) and book.contacts["date"].notna().any():
+        months.append(book.contacts["date"].max().to_period("M"))
+    if len(book.attendance) and book.attendance["month"].notna().any():
+        months.append(book.attendance["month"].max())
+    return max(months) if months else None
+
+
+def default_month(book: CaseBook, today: dt.date) -> pd.Period:
+    """Last month, or the latest month with data when that is earlier (old or demo data)."""
+    last = pd.Period(today, freq="M") - 1
+    latest = latest_data_month(book)
+    return min(last, latest) if latest is not None else last
+
+
 def starting_next_month(users: pd.DataFrame, month) -> list[str]:
     """利用者ID of users whose support starts in M+1 (and who had not left by then)."""
     following = as_month(month) + 1

@@ -235,6 +235,30 @@ def retention_block(book: CaseBook, result) -> str:
     return "\n".join(lines)
 
 
+def money_block(outlook) -> str:
+    """What the rate means in yen (an estimate), and whose leaving would change it, for staff."""
+    width = terminal_width() - 5
+    lines = [f"■ 基本報酬の金額の見込み（{japanese.format_month(outlook.month)}時点。職員向けの見込みです）"]
+    for fee in (outlook.current, outlook.projected):
+        if fee is not None:
+            lines += ["  " + part for part in _wrap(fee.sentence, width)]
+    if outlook.margin_sentence:
+        lines += ["  " + part for part in _wrap(outlook.margin_sentence, width)]
+    if outlook.at_risk:
+        lines.append(f"  離職されると見込みが変わる人（{japanese.format_month(outlook.month)}に要対応・注意の人、"
+                     f"影響の大きい順）:")
+        from .money import by_effect
+        for sentence, people in by_effect(outlook.at_risk):
+            for person in people:
+                lines.append(f"    {person.user_id} {person.name}（{person.level}）")
+            lines += ["      → " + part if i == 0 else "        " + part
+                      for i, part in enumerate(_wrap(sentence.removeprefix("この方が"), width - 6))]
+    lines.append("  前提:")
+    for note in outlook.assumptions:
+        lines += [("  ・" if i == 0 else "    ") + part for i, part in enumerate(_wrap(note, width - 2))]
+    return "\n".join(lines)
+
+
 def retention_total(results: list) -> str:
     from .retention import combined_rate, format_rate
     lines = [f"■ 全事業所（{len(results)}か所）"]

@@ -23,8 +23,8 @@ REVIEW_KEYS = {"month", "office", "cases", "starting_next_month"}
 CASE_KEYS = {"user_id", "name", "staff", "level", "flags"}
 FLAG_KEYS = {"code", "level", "message"}
 RETENTION_KEYS = {"fiscal_year", "reference_day", "denominator", "numerator", "rate", "tier", "units",
-                  "denominator_users", "numerator_users", "projection"}
-RETENTION_EXTRA = {"office", "window_start", "notes"}     # beyond the contract: who, the window, the caveats
+                  "denominator_users", "numerator_users", "projection", "rate_on_evidence", "unconfirmed"}
+RETENTION_EXTRA = {"office", "window_start", "notes", "tier_on_evidence", "units_on_evidence"}   # beyond the contract
 
 
 def office_tables() -> dict[str, list[dict]]:
@@ -117,7 +117,7 @@ def test_retention_json_is_the_contract_shape(book, capsys):
     code, out, _ = run(capsys, "retention", book, "--fiscal-year", "2026", "--json")
     data = json.loads(out)
     assert code == 0
-    assert set(data) == RETENTION_KEYS | RETENTION_EXTRA
+    assert set(data) == RETENTION_KEYS | RETENTION_EXTRA | {"money"}       # money: the month's estimate in yen
     assert set(data["projection"]) == (RETENTION_KEYS - {"projection"}) | RETENTION_EXTRA
     assert data["fiscal_year"] == 2026 and data["reference_day"] == "2026-03-31"
     assert (data["numerator"], data["denominator"]) == (7, 9)
@@ -126,6 +126,13 @@ def test_retention_json_is_the_contract_shape(book, capsys):
     assert data["denominator_users"] == ["E1", "E2", "E3", "E4", "L1", "L2", "U001", "U002", "U003"]
     assert set(data["denominator_users"]) - set(data["numerator_users"]) == {"L1", "L2"}
     assert data["projection"]["fiscal_year"] == 2027
+    # on evidence: nobody's support had ended by 2026年3月31日; E1–E4 ended 2026年7月9日 with no
+    # 就労確認 (the book has no such sheet), so the projection, judged today, cannot confirm them
+    assert data["unconfirmed"] == [] and data["rate_on_evidence"] == data["rate"]
+    projection = data["projection"]
+    assert [u["user_id"] for u in projection["unconfirmed"]] == ["E1", "E2", "E3", "E4"]
+    assert projection["rate_on_evidence"] == pytest.approx(
+        (projection["numerator"] - 4) / projection["denominator"])
 
 
 def test_retention_for_people_shows_rate_units_and_caveats(book, capsys):
@@ -186,3 +193,22 @@ def test_review_and_retention_through_the_console_entry_point(book):
     done = subprocess.run([sys.executable, "-m", "teichaku_nb", "retention", str(book), "--fiscal-year", "2026"],
                           capture_output=True, text=True)
     assert done.returncode == 0 and "77.8%" in done.stdout and "2,234単位" in done.stdout
+
+
+def test_retention_on_the_demo_prints_both_rates_the_names_to_confirm_and_who_is_at_risk(capsys, monkeypatch):
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo.xlsx"
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = run(capsys, "retention", demo, "--fiscal-year", "2026", "--month", "2026-10")
+    assert code == 0
+    # the projection (judged today) cannot confirm those whose support ended without a recent 継続
+    assert "就労確認のある人だけで数えると:" in out
+    for line in ("015 後藤 麻衣（支援終了 2026年7月14日、最後の確認 2026年10月17日 離職（利用者シートの状況・離職日を確かめてください））",
+                 "020 木村 浩二（支援終了 2025年12月3日、最後の確認 2026年7月9日 継続）"):
+        assert line in out
+    # October's 要対応 and 注意 people still employed: one leaving takes the projection from 27/30
+    # to 26/30 (90.0% → 86.7%), 3,348 → 2,768 units: 580 × 10円 × 22 people a month × 12
+    assert "離職されると見込みが変わる人（2026年10月に要対応・注意の人、影響の大きい順）:" in out
+    assert "    001 青木 蓮（要対応）" in out and "    029 山田 誠（注意）" in out
+    assert "基本報酬は年間およそ 1,531,200円 減る見込みです" in out
+    assert "010 後藤 翔太" not in out.split("離職されると")[1]         # 安定 in October: not listed

@@ -557,6 +557,28 @@ def test_pdf_has_the_japanese_headings_and_page_numbers(tmp_path):
     assert not list(out.glob("*.html"))                        # PDF only
 
 
+@pytest.mark.slow
+def test_the_summary_pdf_says_the_rate_on_evidence_whom_to_confirm_and_who_is_at_risk(tmp_path):
+    from teichaku_nb.pdf import find_chromium
+    from teichaku_nb.reports import make_reports
+
+    if find_chromium() is None or shutil.which("pdftotext") is None:
+        pytest.skip("Chromium and pdftotext are needed (apt install chromium poppler-utils)")
+    book = _copy_demo(tmp_path / "office")
+    (pdf,) = make_reports("summary", book, "2026-10", fmt="pdf", out_dir=tmp_path / "out").paths
+    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                              check=True).stdout)
+    # the projection judged on 2026年10月31日: a 継続 check from 9月30日 on confirms; 030's of 10月9日
+    # does, 015's latest says 離職 and 020's is from July
+    assert "就労確認のある人だけで 83.3%（就労中 25人 / 対象 30人）→ 80%以上90%未満・2,768単位" in text
+    assert "就労の確認が要る人（2人）" in text and "後藤 麻衣" in text and "木村 浩二" in text
+    assert "2026年10月17日 離職" in text
+    # one leaving: 90.0% → 86.7%, (3,348 − 2,768) units × 10円 × 22 people a month × 12 = 1,531,200円
+    assert "離職されると見込みが変わる人（2026年10月に要対応・注意の人）" in text
+    assert "基本報酬は年間およそ 1,531,200円 減る見込みです" in text
+    assert "金額はすべて見込みです" in text                       # stated as an estimate, with its assumptions
+
+
 def _pdf_pages(pdf: Path) -> list[str]:
     """The text of each page (pdftotext -layout; pages end with a form feed)."""
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,

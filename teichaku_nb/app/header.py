@@ -12,27 +12,11 @@ import traitlets as t
 from ..billing import BILLABLE, NOT_BILLABLE, TO_CHECK
 from ..casebook import ERROR, SEVERITY_LABELS, CaseBook
 from ..markup import render
+from ..rules import default_month, latest_data_month
 from .common import Guard, month_label
 
 ALL_TEAMS = ""            # the team filter's value for every team
 MONTHS_SHOWN = 36         # how far back the month list goes
-
-
-def latest_data_month(book: CaseBook) -> pd.Period | None:
-    """The latest month with a contact or an attendance row."""
-    months = []
-    if len(book.contacts) and book.contacts["date"].notna().any():
-        months.append(book.contacts["date"].max().to_period("M"))
-    if len(book.attendance) and book.attendance["month"].notna().any():
-        months.append(book.attendance["month"].max())
-    return max(months) if months else None
-
-
-def default_month(book: CaseBook, today: dt.date) -> pd.Period:
-    """Last month, or the latest month with data when that is earlier (old or demo data)."""
-    last = pd.Period(today, freq="M") - 1
-    latest = latest_data_month(book)
-    return min(last, latest) if latest is not None else last
 
 
 def month_options(book: CaseBook, today: dt.date) -> list[tuple[str, str]]:

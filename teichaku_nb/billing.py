@@ -139,9 +139,9 @@ def regional_additions(regional: pd.DataFrame | None, month: pd.Period, service_
 
 def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
                   regional: pd.DataFrame | None = None, handovers: pd.DataFrame | None = None,
-                  today: dt.date | None = None) -> Billing:
-    """The fee check of ``month`` (``shared_reports``, ``regional`` and ``handovers`` from the
-    review store)."""
+                  checks: pd.DataFrame | None = None, today: dt.date | None = None) -> Billing:
+    """The fee check of ``month`` (``shared_reports``, ``regional``, ``handovers`` and the
+    就労確認 ``checks`` from the review store)."""
     month = as_month(month)
     m1 = month.end_time.normalize()
     users = book.users[in_service(book.users, month)].set_index("user_id", drop=False)
@@ -161,7 +161,8 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
         "handover_missing": fees.handover_missing(book, month, users, handover),
         "handover_due": fees.handover_due(book, month, handover),
         "lacking": handover["lacking"], "deadline": handover["deadline"]}, index=users.index).to_dict("index")
-    tier = retention.of_fiscal_year(book, fiscal_year_of(month), today=today or min(dt.date.today(), m1.date()))
+    tier = retention.of_fiscal_year(book, fiscal_year_of(month), today=today or min(dt.date.today(), m1.date()),
+                                    checks=checks)
     additions = regional_additions(regional, month, book.settings.service_manager)
     policy = book.settings.handover_policy
     people = [_person(user_id, facts[user_id], format_month(month), tier.units, policy,

@@ -139,6 +139,8 @@ def _add_month_commands(commands) -> None:
                             description="年度の就労定着率（基準日・対象者・区分・単位）と翌年度の見込みを出します。")
     p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
     p.add_argument("--fiscal-year", type=_year, required=True, metavar="YYYY", help="報酬を算定する年度（例: 2025）")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="会議記録のデータベース（アプリで記録した就労確認。省略時はブックの隣にあれば使います）")
     p.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
     p.set_defaults(handler=cmd_retention)
 
@@ -393,10 +395,10 @@ def cmd_validate(args) -> int:
 # --- review, retention -------------------------------------------------------------
 
 
-def _month_results(args, compute) -> tuple[list[CaseBook], bool, list] | None:
-    """Each readable book of ``args.book`` with ``compute(book, month, store)`` (the store of
-    ``--db`` or beside the workbook, read-only, when there is one); None when the store
-    cannot be opened (said on stderr)."""
+def _month_results(args, compute, period=None) -> tuple[list[CaseBook], bool, list] | None:
+    """Each readable book of ``args.book`` with ``compute(book, period, store)`` (``period``:
+    ``args.month`` unless given; the store of ``--db`` or beside the workbook, read-only, when
+    there is one); None when the store cannot be opened (said on stderr)."""
     from .store import StoreError
     books, is_offices = _load(args.book)
     readable = _readable(books)
@@ -405,7 +407,8 @@ def _month_results(args, compute) -> tuple[list[CaseBook], bool, list] | None:
     except StoreError as error:
         print(f"エラー: {error}", file=sys.stderr)
         return None
-    results = [(book, compute(book, args.month, store)) for book in readable]
+    period = args.month if period is None else period
+    results = [(book, compute(book, period, store)) for book in readable]
     if store is not None:
         store.close()
     return books, is_offices, results
@@ -422,9 +425,18 @@ def cmd_review(args) -> int:
 
 
 def cmd_retention(args) -> int:
+    """The fiscal year's rate per office, reading the 就労確認 recorded in the app when there is
+    a store (``--db`` or beside the workbook, read-only)."""
     from . import retention
-    books, is_offices = _load(args.book)
-    results = [(book, retention.of_fiscal_year(book, args.fiscal_year)) for book in _readable(books)]
+
+    def compute(book, fiscal_year, store):
+        checks = store.employment_checks_frame(book.office) if store is not None else None
+        return retention.of_fiscal_year(book, fiscal_year, checks=checks)
+
+    found = _month_results(args, compute, args.fiscal_year)
+    if found is None:
+        return EXIT_INPUT
+    books, is_offices, results = found
     _print_results(args, results, is_offices, retention_block, retention_total)
     return _exit_code(books)
 

@@ -62,7 +62,8 @@ def test_the_panel_shows_both_rates_with_tiers_and_whom_to_confirm(app):
     assert "015 後藤 麻衣 2026年7月14日 2026年10月17日 離職（利用者シートの離職日を確かめてください）" in listed
     assert "030 藤井 美咲" in listed
     view = app.view.checks.children[0]
-    assert [value for _, value in view.user_id.options] == ["015", "020", "030"]
+    assert [value for _, value in view.user_id.options] == ["", "015", "020", "030"]
+    assert view.user_id.value == ""                                  # nobody is chosen for the user
     assert view.checked_on.value == D(2026, 11, 26) and view.employment.value == "継続"
 
 
@@ -75,7 +76,7 @@ def test_recording_a_check_confirms_the_person_and_a_withdrawal_undoes_it(app, d
     assert "就労の確認が要る人（2人）" in people(app) and "木村 浩二" not in people(app)
     assert "83.3% （就労中 25人 / 対象 30人） 80%以上90%未満・2,768単位 確認が要る人 2人" in rates(app)
     assert "020 木村 浩二 2026年11月20日 継続 企業 人事の担当に電話 山田 花子" in text(view.listing.value)
-    assert [value for _, value in view.user_id.options] == ["015", "030"]
+    assert [value for _, value in view.user_id.options] == ["", "015", "030"] and view.user_id.value == ""
     with open_store(db) as store:
         kept = store.employment_checks(app.model.book.office)
     assert [(c.user_id, c.checked_on, c.employment, c.method, c.created_by) for c in kept] == [
@@ -104,8 +105,11 @@ def test_a_check_too_old_or_saying_left_keeps_the_person_on_the_list(app):
     assert "就労の確認が要る人（3人）" in people(app)
 
 
-def test_recording_needs_a_recorder_and_a_withdrawal_a_reason(app, db):
+def test_recording_needs_a_person_chosen_a_recorder_and_a_withdrawal_a_reason(app, db):
     view = app.view.checks.children[0]
+    view.record.click()
+    assert "就労確認を記録する人を選んでください" in app.model.guard.error
+    app.model.guard.clear()
     app.view.header.recorder.value = " "
     record(view, user_id="020")
     assert "就労確認の記録ができませんでした: 記録者（画面上部）に名前を入力してから記録してください" == app.model.guard.error

@@ -103,7 +103,7 @@ class ChecksModel(t.HasTraits):
         self.notes = list(dict.fromkeys(result.notes + projection.notes))
         self.people = self._people(result, projection)
         if self.user_id not in {p["user_id"] for p in self.people}:
-            self.user_id = self.people[0]["user_id"] if self.people else ""
+            self.user_id = ""                       # chosen on purpose, never by default
 
     @staticmethod
     def _people(result, projection) -> list[dict]:
@@ -140,7 +140,7 @@ class ChecksModel(t.HasTraits):
         with self.hold_trait_notifications():
             self._reload()
             self.message = self._recorded_text(person, saved)
-            self.note = ""
+            self.note, self.user_id = "", ""
         self.recorded += 1
 
     def _recorded_text(self, person: dict, saved) -> str:
@@ -205,6 +205,7 @@ class ChecksView(w.VBox):
         wrap = w.Layout(flex_flow="row wrap")
         self.children = [
             self.rates, self.people,
+            w.HTML(render("app/section_heading.html.j2", text="就労確認を記録する")),
             w.HBox([self.user_id, self.checked_on], layout=wrap),
             w.HBox([self.employment, self.method, self.note, self.record], layout=wrap),
             self.message, self.listing, withdrawing]
@@ -217,9 +218,10 @@ class ChecksView(w.VBox):
         m = self.model
         self.rates.value = render("app/checks_rates.html.j2", rates=m.rates, notes=m.notes)
         self.people.value = render("app/checks_people.html.j2", people=m.people)
-        options = [(f"{p['user_id']} {p['name']}", p["user_id"]) for p in m.people]
-        self.user_id.options = options or [("（確認が要る人はいません）", "")]
-        self.user_id.value = m.user_id if m.user_id in {v for _, v in options} else (options[0][1] if options else "")
+        options = [("（選んでください）" if m.people else "（確認が要る人はいません）", "")] + [
+            (f"{p['user_id']} {p['name']}", p["user_id"]) for p in m.people]
+        self.user_id.options = options
+        self.user_id.value = m.user_id if m.user_id in {v for _, v in options} else ""
         self.listing.value = render("app/checks_list.html.j2", records=m.records)
         choices = [("（選んでください）", 0)] + [
             (f"{r['user_id']} {r['name']}　{format_date(r['checked_on'])} {r['employment']}", r["id"])

@@ -142,9 +142,9 @@ def regional_additions(regional: pd.DataFrame | None, month: pd.Period, service_
 
 def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
                   regional: pd.DataFrame | None = None, handovers: pd.DataFrame | None = None,
-                  today: dt.date | None = None) -> Billing:
-    """The fee check of ``month`` (``shared_reports``, ``regional`` and ``handovers`` from the
-    review store)."""
+                  checks: pd.DataFrame | None = None, today: dt.date | None = None) -> Billing:
+    """The fee check of ``month`` (``shared_reports``, ``regional``, ``handovers`` and the
+    就労確認 ``checks`` from the review store)."""
     month = as_month(month)
     m1 = month.end_time.normalize()
     users = book.users[in_service(book.users, month)].set_index("user_id", drop=False)
@@ -165,9 +165,9 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
         "handover_due": fees.handover_due(book, month, handover),
         "lacking": handover["lacking"], "deadline": handover["deadline"]}, index=users.index).to_dict("index")
     today = today or min(dt.date.today(), m1.date())
-    tier = retention.of_fiscal_year(book, fiscal_year_of(month), today=today)
+    tier = retention.of_fiscal_year(book, fiscal_year_of(month), today=today, checks=checks)
     additions = regional_additions(regional, month, book.settings.service_manager)
-    record = track_record.of_fiscal_year(book, fiscal_year_of(month), today=today)
+    record = track_record.of_fiscal_year(book, fiscal_year_of(month), today=today, checks=checks)
     for_everyone = [Addition("track_record", track_record.TRACK_RECORD_UNITS,
                              f"就労定着実績体制加算（{record.fiscal_year}年度: 支援を終えた{len(record.cohort)}人のうち"
                              f"{track_record.TRACK_RECORD_MONTHS}か月以上働いた人 "

@@ -141,6 +141,8 @@ def _add_month_commands(commands) -> None:
     p.add_argument("--fiscal-year", type=_year, required=True, metavar="YYYY", help="報酬を算定する年度（例: 2025）")
     p.add_argument("--month", type=_month, default=None, metavar="YYYY-MM",
                    help="金額の見込みと離職の影響を見る月（省略時は先月、またはデータのある最後の月）")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="会議記録のデータベース（アプリで記録した就労確認。省略時はブックの隣にあれば使います）")
     p.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
     p.set_defaults(handler=cmd_retention)
 
@@ -395,10 +397,10 @@ def cmd_validate(args) -> int:
 # --- review, retention -------------------------------------------------------------
 
 
-def _month_results(args, compute) -> tuple[list[CaseBook], bool, list] | None:
-    """Each readable book of ``args.book`` with ``compute(book, month, store)`` (the store of
-    ``--db`` or beside the workbook, read-only, when there is one); None when the store
-    cannot be opened (said on stderr)."""
+def _month_results(args, compute, period=None) -> tuple[list[CaseBook], bool, list] | None:
+    """Each readable book of ``args.book`` with ``compute(book, period, store)`` (``period``:
+    ``args.month`` unless given; the store of ``--db`` or beside the workbook, read-only, when
+    there is one); None when the store cannot be opened (said on stderr)."""
     from .store import StoreError
     books, is_offices = _load(args.book)
     readable = _readable(books)
@@ -407,7 +409,8 @@ def _month_results(args, compute) -> tuple[list[CaseBook], bool, list] | None:
     except StoreError as error:
         print(f"エラー: {error}", file=sys.stderr)
         return None
-    results = [(book, compute(book, args.month, store)) for book in readable]
+    period = args.month if period is None else period
+    results = [(book, compute(book, period, store)) for book in readable]
     if store is not None:
         store.close()
     return books, is_offices, results
@@ -424,26 +427,35 @@ def cmd_review(args) -> int:
 
 
 def cmd_retention(args) -> int:
+    """The fiscal year's rate per office (reading the 就労確認 recorded in the app when there is a
+    store: ``--db`` or beside the workbook, read-only), and for a month of that year what it
+    means in yen and whose leaving would change it (``money``)."""
     from . import money, retention
     from .rules import default_month
-    books, is_offices = _load(args.book)
-    found = []
-    for book in _readable(books):
+
+    def compute(book, fiscal_year, store):
+        checks = store.employment_checks_frame(book.office) if store is not None else None
         month = args.month or default_month(book, dt.date.today())
-        in_year = month.qyear == args.fiscal_year + 1 if month.month <= 3 else month.year == args.fiscal_year
-        found.append((book, retention.of_fiscal_year(book, args.fiscal_year),
-                      money.outlook(book, month) if in_year else None, month))
+        in_year = (month.year if month.month >= 4 else month.year - 1) == fiscal_year
+        return (retention.of_fiscal_year(book, fiscal_year, checks=checks),
+                money.outlook(book, month) if in_year else None, month)
+
+    found = _month_results(args, compute, args.fiscal_year)
+    if found is None:
+        return EXIT_INPUT
+    books, is_offices, results = found
     if args.json:
-        data = [result.as_dict() | ({"money": outlook.as_dict()} if outlook else {}) for _, result, outlook, _ in found]
+        data = [result.as_dict() | ({"money": outlook.as_dict()} if outlook else {})
+                for _, (result, outlook, _) in results]
         if data:
             _print_json({"offices": data} if is_offices else data[0])
         return _exit_code(books)
     blocks = [retention_block(book, result) + "\n" + (money_block(outlook) if outlook else
               f"※ 金額の見込みと離職の影響は、{args.fiscal_year}年度の月を --month で指定すると出ます"
               f"（{japanese.format_month(month)}は{args.fiscal_year}年度ではありません）")
-              for book, result, outlook, month in found]
-    if is_offices and found:
-        blocks.append(retention_total([result for _, result, _, _ in found]))
+              for book, (result, outlook, month) in results]
+    if is_offices and results:
+        blocks.append(retention_total([result for _, (result, _, _) in results]))
     if blocks:
         print("\n\n".join(blocks))
     return _exit_code(books)

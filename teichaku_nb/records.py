@@ -14,6 +14,8 @@ the store (``store/``), the app, the documents and the Excel export alike:
 - a handover record (引継ぎ, the 支援体制構築): the office's 要継続支援 judgement, the person's
   consent to the handover, or the handover shared with 企業 / 関係機関 / 医療機関 on a day;
   withdrawn like a sending;
+- an employment check (就労確認): that a person whose support ended still works (継続) or has
+  left (離職) on a day, and how it was learnt (本人 / 企業 / その他); withdrawn like a sending;
 - the history of every change (who, when, field → old / new).
 
 Records are frozen dataclasses; the store fills in ``id``, ``version`` and who saved them
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .schema import REPORTS
+from .schema import EMPLOYMENT_CHECKS, REPORTS
 
 # --- conferences, actions, sendings -----------------------------------------------------------
 
@@ -48,6 +50,9 @@ HANDOVER_KINDS = {NEEDS: "要継続支援の判断", CONSENT: "引継ぎの同�
 NEEDS_VALUES = ("はい", "いいえ")                             # 要継続支援 (as the workbook's column)
 HANDOVER_PARTIES = ("企業", "関係機関", "医療機関")           # with whom a handover is shared
 HANDOVER_DATE_LABELS = {NEEDS: "判断日", CONSENT: "同意日", SHARED: "共有日"}
+
+EMPLOYMENT_STATES = EMPLOYMENT_CHECKS.column("employment").choices   # 継続 / 離職 (as the workbook's sheet)
+CHECK_METHODS = EMPLOYMENT_CHECKS.column("method").choices           # 本人 / 企業 / その他
 
 
 # --- the review's text fields ------------------------------------------------------------------
@@ -92,7 +97,8 @@ def shared_fields(full: bool) -> list[ReviewField]:
 # --- labels for the history and the export -----------------------------------------------------
 
 KIND_LABELS = {"conferences": "会議", "reviews": "ケース検討", "actions": "役割分担",
-               "issued_reports": "支援レポート送付", "handovers": "引継ぎ"}
+               "issued_reports": "支援レポート送付", "handovers": "引継ぎ",
+               "employment_checks": "就労確認"}
 OPERATION_LABELS = {"create": "作成", "update": "更新"}
 FIELD_LABELS = {
     "office": "事業所", "user_id": "利用者ID", "month": "対象年月", "conference_id": "会議ID",
@@ -104,6 +110,7 @@ FIELD_LABELS = {
     "recipient": "送付先", "sent_on": "送付日", "withdrawn_by": "取消した人", "withdrawn_at": "取消日時",
     "withdrawn_reason": "取消の理由",
     "value": "要継続支援", "party": "引継ぎの相手", "with_whom": "相手の名前", "done_on": "日付", "note": "メモ",
+    "checked_on": "確認日", "employment": "就労状況", "method": "確認方法",
     "id": "ID", "version": "版", "created_by": "作成者", "created_at": "作成日時",
     "updated_by": "更新者", "updated_at": "更新日時",
 }
@@ -224,10 +231,30 @@ class Handover(_Saved):
 
 
 @dataclass(frozen=True)
+class EmploymentCheck(_Saved):
+    """A 就労確認 recorded in the app: on ``checked_on`` the person still worked (継続) or had
+    left (離職); created_by / created_at: who recorded it, when."""
+
+    office: str
+    user_id: str
+    checked_on: dt.date                    # 確認日
+    employment: str                        # 継続 / 離職
+    method: str = ""                       # 本人 / 企業 / その他 (or not said)
+    note: str = ""
+    withdrawn_by: str | None = None        # set by ``Store.withdraw_employment_check``
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_reason: str = ""
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     office: str
     user_id: str | None
-    record_kind: str                       # conferences / reviews / actions / issued_reports
+    record_kind: str                       # the table's name (KIND_LABELS)
     record_id: int
     operation: str                         # create / update
     changed_by: str
@@ -241,4 +268,4 @@ class HistoryEntry:
 
 
 RECORD_CLASSES = {"conferences": Conference, "reviews": Review, "actions": Action, "issued_reports": IssuedReport,
-                  "handovers": Handover}
+                  "handovers": Handover, "employment_checks": EmploymentCheck}

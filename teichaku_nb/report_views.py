@@ -397,7 +397,8 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
         chart_list.append(charts.bar_chart(used, title="フラグごとの人数", colour="#d1495b"))
 
     fy = fiscal_year_of(month)
-    result = retention.of_fiscal_year(book, fy, today=today or min(dt.date.today(), m1.date()))
+    checks = store.employment_checks_frame(book.office) if store is not None else None
+    result = retention.of_fiscal_year(book, fy, today=today or min(dt.date.today(), m1.date()), checks=checks)
     p = result.projection
     handovers = [(c.user_id, c.name, c.staff, c.support_end, f.level, f.message)
                  for c in sorted(cases, key=lambda c: (c.support_end or dt.date.max, c.user_id))

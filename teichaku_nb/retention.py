@@ -9,7 +9,8 @@ Retention on evidence: a person whose support ended before R and who has no 離�
 R only as far as anyone knows.  The office's 就労確認 (a check of employment after the support
 ended) confirms it: a row 就労状況 継続 dated from R − 1 month on.  Without one the person is
 unconfirmed; the result gives the rate counting them as employed (``rate``: what the office
-would claim) and counting them as not employed (``rate_on_evidence``), and names them.
+would claim) and counting them as not employed (``rate_on_evidence``), and names them.  The
+就労確認 recorded in the app (the review store's, ``checks``) count beside the workbook's.
 See docs/review-rules.md.
 """
 
@@ -132,9 +133,11 @@ def fee_tier(numerator: int, denominator: int) -> tuple[str, int] | tuple[None, 
     raise AssertionError("the last tier starts at 0")
 
 
-def _retention(book: CaseBook, fiscal_year: int, employed_on: dt.date | None = None) -> Retention:
+def _retention(book: CaseBook, fiscal_year: int, employed_on: dt.date | None = None,
+               checks: pd.DataFrame | None = None) -> Retention:
     """The rate for ``fiscal_year``.  Employment is judged on R, or on ``employed_on`` when given
-    (the projection: users employed that day count as still employed on R)."""
+    (the projection: users employed that day count as still employed on R).  ``checks``: the
+    就労確認 recorded in the app, read beside the workbook's."""
     reference = dt.date(fiscal_year, 3, 31)
     window_start = dt.date(fiscal_year - 3, 4, 1)
     users = book.users
@@ -150,8 +153,8 @@ def _retention(book: CaseBook, fiscal_year: int, employed_on: dt.date | None = N
     n, d = len(numerator_users), len(denominator_users)
     tier, units = fee_tier(n, d)
     notes = [NOTE_JOB_CHANGE] if d else [NOTE_NO_USERS, NOTE_JOB_CHANGE]
-    unconfirmed = _unconfirmed(book, users[in_window & employed], judged_on)
-    if unconfirmed and not book.has("employment_checks", "user_id"):
+    unconfirmed = _unconfirmed(all_checks(book, checks), users[in_window & employed], judged_on)
+    if unconfirmed and checks is None and not book.has("employment_checks", "user_id"):
         notes.append(NOTE_NO_CHECKS)
     return Retention(office=book.office, fiscal_year=fiscal_year, reference_day=reference,
                      window_start=window_start, denominator=d, numerator=n,
@@ -160,11 +163,26 @@ def _retention(book: CaseBook, fiscal_year: int, employed_on: dt.date | None = N
                      notes=notes, employed_as_of=employed_on, unconfirmed=unconfirmed)
 
 
-def _unconfirmed(book: CaseBook, employed: pd.DataFrame, judged_on: pd.Timestamp) -> list[dict]:
+def all_checks(book: CaseBook, recorded: pd.DataFrame | None) -> pd.DataFrame:
+    """The workbook's 就労確認 and those recorded in the app (after them): user_id, checked_on,
+    employment, method, row (the sheet's row; the recorded ones count on from the last)."""
+    columns = ["user_id", "checked_on", "employment", "method"]
+    checks = book.employment_checks[columns + ["row"]].astype({"user_id": "string", "employment": "string",
+                                                               "method": "string", "row": "Int64"})
+    if recorded is None or recorded.empty:
+        return checks
+    recorded = recorded[columns].astype({"user_id": "string", "employment": "string", "method": "string"})
+    recorded["checked_on"] = pd.to_datetime(recorded["checked_on"])
+    first = int(checks["row"].max()) + 1 if len(checks) else 2
+    recorded["row"] = pd.array(range(first, first + len(recorded)), dtype="Int64")
+    return pd.concat([checks, recorded], ignore_index=True)
+
+
+def _unconfirmed(checks: pd.DataFrame, employed: pd.DataFrame, judged_on: pd.Timestamp) -> list[dict]:
     """Of ``employed`` (counted as employed on ``judged_on``), those whose support ended before
-    that day, with no 離職日, and no 就労確認 継続 dated from ``judged_on`` − 1 month on."""
+    that day, with no 離職日, and no 就労確認 (``checks``) 継続 dated from ``judged_on`` − 1
+    month on."""
     ended = employed[(service_end(employed) < judged_on).fillna(False) & employed["left_on"].isna()]
-    checks = book.employment_checks
     checks = checks[checks["user_id"].isin(ended["user_id"])]
     confirmed = set(checks.loc[(checks["employment"] == "継続") & (checks["checked_on"] >= judged_on - CHECK_WITHIN)
                                .fillna(False), "user_id"])
@@ -177,21 +195,24 @@ def _unconfirmed(book: CaseBook, employed: pd.DataFrame, judged_on: pd.Timestamp
 
 
 
-def of_fiscal_year(book: CaseBook, fiscal_year: int, *, today: dt.date | None = None) -> Retention:
+def of_fiscal_year(book: CaseBook, fiscal_year: int, *, today: dt.date | None = None,
+                   checks: pd.DataFrame | None = None) -> Retention:
     """The 就労定着率 that sets ``fiscal_year``'s basic fee, with the projection for FY+1.
 
     R = 31 March of calendar year FY; window = 1 April FY−3 to R; denominator = users whose
     support period [支援開始日, min(支援終了予定日, 離職日)] overlaps the window; numerator = those
     still employed on R (状況 ≠ 離職, or 離職日 > R).  The projection is the same with
     R = 31 March FY+1, counting users employed ``today`` as still employed on that day.
+    ``checks`` (``Store.employment_checks_frame``: user_id, checked_on, employment) are the
+    就労確認 recorded in the app, read beside the workbook's sheet (standing records only).
     """
     today = today or dt.date.today()
-    result = _retention(book, fiscal_year)
+    result = _retention(book, fiscal_year, checks=checks)
     if result.reference_day > today:
         result.notes.append(f"基準日（{format_date(result.reference_day)}）はまだ来ていないため、"
                             f"今日の状況で計算した見込みです。")
     next_reference = dt.date(fiscal_year + 1, 3, 31)
-    projection = _retention(book, fiscal_year + 1, employed_on=min(today, next_reference))
+    projection = _retention(book, fiscal_year + 1, employed_on=min(today, next_reference), checks=checks)
     if next_reference > today:
         projection.notes.append(f"見込み: 今日（{format_date(today)}）就労している人は、"
                                 f"基準日（{format_date(next_reference)}）まで就労を続けるとして数えています。")

@@ -30,6 +30,7 @@ import pandas as pd
 
 from .casebook import CaseBook
 from .japanese import format_date
+from .retention import all_checks
 from .rules import service_end
 
 TRACK_RECORD_UNITS = 300        # units a month for every person billed
@@ -152,9 +153,11 @@ def _last(checks: pd.DataFrame, chosen: pd.Series) -> dict[str, dict]:
     return {r["user_id"]: r for r in latest.to_dict("records")}
 
 
-def _evidence(book: CaseBook, cohort: pd.DataFrame, today: dt.date) -> list[tuple[str, str]]:
-    """(outcome, evidence) for each person of the cohort, in its order."""
-    checks = book.employment_checks
+def _evidence(book: CaseBook, cohort: pd.DataFrame, today: dt.date,
+              recorded: pd.DataFrame | None = None) -> list[tuple[str, str]]:
+    """(outcome, evidence) for each person of the cohort, in its order (``recorded``: the 就労確認
+    recorded in the app, beside the workbook's)."""
+    checks = all_checks(book, recorded)
     checks = checks[checks["user_id"].isin(cohort["user_id"])
                     & (checks["checked_on"] <= pd.Timestamp(today)).fillna(False)]
     checks = checks.merge(cohort[["user_id", "day_42"]], on="user_id")
@@ -205,7 +208,8 @@ def _notes(result: TrackRecord, book: CaseBook) -> list[str]:
     return notes
 
 
-def of_fiscal_year(book: CaseBook, fiscal_year: int, *, today: dt.date | None = None) -> TrackRecord:
+def of_fiscal_year(book: CaseBook, fiscal_year: int, *, today: dt.date | None = None,
+                   checks: pd.DataFrame | None = None) -> TrackRecord:
     """The 就労定着実績体制加算 of ``fiscal_year``, judged on ``today`` (default: the real today).
 
     Cohort: people whose support ended (min(利用終了日 or 支援終了予定日, 離職日)) from 1 April
@@ -221,7 +225,7 @@ def of_fiscal_year(book: CaseBook, fiscal_year: int, *, today: dt.date | None = 
         TrackRecordPerson(user_id=row.user_id, name=row.name, hired_on=row.hired_on.date(),
                           support_ended_on=row.ended_on.date(), day_42_months=row.day_42.date(),
                           outcome=outcome, evidence=evidence)
-        for row, (outcome, evidence) in zip(cohort.itertuples(index=False), _evidence(book, cohort, today))]
+        for row, (outcome, evidence) in zip(cohort.itertuples(index=False), _evidence(book, cohort, today, checks))]
     by = {kind: [p.user_id for p in people if p.outcome == kind] for kind in OUTCOME_LABELS}
     n, reached, unconfirmed = len(people), len(by[REACHED]), len(by[UNCONFIRMED])
     claimed, on_evidence = _applies(reached + unconfirmed, n), _applies(reached, n)

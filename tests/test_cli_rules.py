@@ -146,6 +146,26 @@ def test_retention_for_people_shows_rate_units_and_caveats(book, capsys):
     assert "1か月以内に再就職" in out
 
 
+def test_retention_reads_the_checks_recorded_in_the_app_with_db(book, tmp_path, capsys):
+    """E1–E4's support ended 2026年7月9日: today's projection needs a 就労確認 継続 from a month
+    ago on; one recorded in the app for E1 confirms E1 when the store is read."""
+    from teichaku_nb.store import open_store
+    db = tmp_path / "records.teichaku.sqlite"
+    with open_store(str(db), known_users={"東事業所": ["E1"]}) as store:
+        store.record_employment_check("東事業所", "E1", by="佐藤", checked_on=dt.date.today(), employment="継続")
+    _, out, _ = run(capsys, "retention", book, "--fiscal-year", "2026", "--json")
+    assert [u["user_id"] for u in json.loads(out)["projection"]["unconfirmed"]] == ["E1", "E2", "E3", "E4"]
+
+    code, out, err = run(capsys, "retention", book, "--fiscal-year", "2026", "--json", "--db", db)
+    projection = json.loads(out)["projection"]
+    assert code == 0 and f"会議記録のデータベース: {db}" in err
+    assert [u["user_id"] for u in projection["unconfirmed"]] == ["E2", "E3", "E4"]
+    assert projection["numerator"] - len(projection["unconfirmed"]) == 5        # U001–U004 and E1
+
+    code, _, err = run(capsys, "retention", book, "--fiscal-year", "2026", "--db", tmp_path / "none.sqlite")
+    assert code == 2 and "エラー" in err and not (tmp_path / "none.sqlite").exists()
+
+
 def test_retention_without_users_in_the_window_says_there_is_no_rate(tmp_path, capsys):
     path = write_book(tmp_path / "新設.xlsx", {"users": [user("N1", hired_on=D(2026, 6, 1))]})
     code, out, _ = run(capsys, "retention", path, "--fiscal-year", "2026", "--json")

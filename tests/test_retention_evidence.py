@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from teichaku_nb import retention
@@ -87,3 +88,59 @@ def test_a_book_without_the_check_sheet_says_so():
     assert any("就労確認シートがない" in note for note in result.notes)
     quiet = year([user("A01", hired_on=D(2024, 1, 10))])                      # nobody to confirm: no note
     assert not any("就労確認シート" in note for note in quiet.notes)
+
+
+# --- the 就労確認 recorded in the app (the review store's) -------------------------------------
+
+@pytest.fixture
+def store(tmp_path):
+    from teichaku_nb.store import open_store
+    with open_store(str(tmp_path / "records.teichaku.sqlite"), known_users={"テスト事業所": ["A01", "B01"]}) as opened:
+        yield opened
+
+
+def test_a_check_recorded_in_the_app_confirms_and_a_withdrawn_or_too_old_one_does_not(store):
+    book = make_book({"users": [user("A01", hired_on=D(2024, 1, 10)), ended("B01")], "employment_checks": []})
+    alone = retention.of_fiscal_year(book, 2026, today=TODAY, checks=store.employment_checks_frame(book.office))
+    assert [u["user_id"] for u in alone.unconfirmed] == ["B01"] and alone.rate_on_evidence == 0.5
+
+    old = store.record_employment_check(book.office, "B01", by="佐藤", checked_on=D(2026, 2, 27), employment="継続")
+    stale = retention.of_fiscal_year(book, 2026, today=TODAY, checks=store.employment_checks_frame(book.office))
+    assert [u["user_id"] for u in stale.unconfirmed] == ["B01"]                  # the day before R − 1 month
+    assert stale.unconfirmed[0]["last_check"] == pd.Timestamp(2026, 2, 27)       # but shown as the latest check
+
+    recent = store.record_employment_check(book.office, "B01", by="佐藤", checked_on=D(2026, 3, 20),
+                                           employment="継続", method="本人")
+    confirmed = retention.of_fiscal_year(book, 2026, today=TODAY, checks=store.employment_checks_frame(book.office))
+    assert confirmed.unconfirmed == [] and confirmed.rate_on_evidence == 1.0
+    assert confirmed.tier_on_evidence == ("95%以上", 3512)
+    assert [u["user_id"] for u in confirmed.projection.unconfirmed] == ["B01"]   # today's needs 2026-10-26 on
+
+    store.withdraw_employment_check(recent.id, by="鈴木", expected_version=1, reason="別の人だった")
+    again = retention.of_fiscal_year(book, 2026, today=TODAY, checks=store.employment_checks_frame(book.office))
+    assert [u["user_id"] for u in again.unconfirmed] == ["B01"] and again.rate_on_evidence == 0.5
+    assert old.id != recent.id
+
+
+def test_app_checks_add_to_the_workbooks_and_a_book_without_the_sheet_needs_no_note(store):
+    users = [user("A01", hired_on=D(2024, 1, 10)), ended("B01")]
+    with_sheet = make_book({"users": users, "employment_checks": [check("B01", D(2026, 10, 26))]})
+    store.record_employment_check(with_sheet.office, "B01", by="佐藤", checked_on=D(2026, 3, 1), employment="継続")
+    both = retention.of_fiscal_year(with_sheet, 2026, today=TODAY, checks=store.employment_checks_frame("テスト事業所"))
+    assert both.unconfirmed == [] and both.projection.unconfirmed == []        # R from the store, today from the sheet
+
+    no_sheet = make_book({"users": users})
+    result = retention.of_fiscal_year(no_sheet, 2026, today=TODAY, checks=store.employment_checks_frame("テスト事業所"))
+    assert result.unconfirmed == [] and [u["user_id"] for u in result.projection.unconfirmed] == ["B01"]
+    assert not any("就労確認シートがない" in note for note in result.notes + result.projection.notes)
+
+
+def test_the_monthly_summary_reads_the_checks_recorded_in_the_app(store):
+    from teichaku_nb.report_views import summary_html
+    book = make_book({"users": [user("A01", hired_on=D(2024, 1, 10)), ended("B01", name="確認 一郎")],
+                      "employment_checks": []})
+    before = summary_html(book, "2026-10", store=store, today=TODAY)
+    assert "就労の確認が要る人（1人）" in before and "確認 一郎" in before
+    store.record_employment_check(book.office, "B01", by="佐藤", checked_on=D(2026, 11, 2), employment="継続")
+    after = summary_html(book, "2026-10", store=store, today=TODAY)
+    assert "就労の確認が要る人" not in after

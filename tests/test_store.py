@@ -107,7 +107,7 @@ def test_conference_review_action_and_report_round_trip(store):
     assert isinstance(sent, IssuedReport) and sent.created_by == "鈴木"
     assert store.issued_reports(OFFICE, OCT) == [sent]
     assert store.counts() == {"conferences": 1, "reviews": 1, "actions": 1, "issued_reports": 1, "handovers": 0,
-                              "history": 4}
+                              "employment_checks": 0, "history": 4}
 
 
 def test_default_location_is_beside_the_workbook(tmp_path):
@@ -352,6 +352,21 @@ BAD_INPUT = [
     ("handover date as text", lambda s: s.record_handover(OFFICE, "U001", "consent", by="佐藤", done_on="9/1"),
      "同意日は日付で指定してください"),
     ("unknown handover kind", lambda s: s.record_handover(OFFICE, "U001", "plan", by="佐藤"), "引継ぎの記録の種類は"),
+    ("unknown user, employment check", lambda s: s.record_employment_check(
+        OFFICE, "U999", by="佐藤", checked_on=D(2026, 9, 1), employment="継続"), "利用者ID U999 はこの事業所"),
+    ("employment neither 継続 nor 離職", lambda s: s.record_employment_check(
+        OFFICE, "U001", by="佐藤", checked_on=D(2026, 9, 1), employment="休職"), "就労状況は 継続・離職 のどれか"),
+    ("unknown check method", lambda s: s.record_employment_check(
+        OFFICE, "U001", by="佐藤", checked_on=D(2026, 9, 1), employment="継続", method="家族"),
+     "確認方法は 本人・企業・その他 のどれか（わからなければ空欄）"),
+    ("check without a day", lambda s: s.record_employment_check(
+        OFFICE, "U001", by="佐藤", checked_on=None, employment="継続"), "確認日は必須です"),
+    ("check day as text", lambda s: s.record_employment_check(
+        OFFICE, "U001", by="佐藤", checked_on="9/1", employment="継続"), "確認日は日付で指定してください"),
+    ("check without a recorder", lambda s: s.record_employment_check(
+        OFFICE, "U001", by=" ", checked_on=D(2026, 9, 1), employment="継続"), "保存する人の名前は必須です"),
+    ("missing employment check", lambda s: s.withdraw_employment_check(999, by="佐藤", expected_version=1),
+     "就労確認の記録ID 999 の記録はありません"),
 ]
 
 
@@ -438,7 +453,7 @@ def _make_v1_database(url: str) -> None:
 def test_a_version_1_database_opens_and_is_migrated(db_url):
     _make_v1_database(db_url)
     with open_store(db_url) as opened:
-        assert opened.schema_version() == store_module.SCHEMA_VERSION == 4
+        assert opened.schema_version() == store_module.SCHEMA_VERSION == 5
         old = opened.conferences(OFFICE, OCT)[0]
         assert (old.attendees, old.outside_participants, old.presenter) == (("佐藤", "鈴木"), (), None)
         assert old.created_at == dt.datetime(2026, 10, 20, 5, 0, tzinfo=dt.timezone.utc)
@@ -457,9 +472,13 @@ def test_a_version_1_database_opens_and_is_migrated(db_url):
         sent = opened.record_report(OFFICE, "U001", OCT, "本人", by="鈴木", sent_on=D(2026, 11, 2))
         opened.withdraw_report(sent.id, by="佐藤", expected_version=1)
         opened.record_handover(OFFICE, "U001", "consent", by="鈴木", done_on=D(2026, 11, 2))     # schema 4's table
+        opened.record_employment_check(OFFICE, "U001", by="鈴木", checked_on=D(2026, 11, 2), employment="継続",
+                                       method="企業")                                           # schema 5's
     with open_store(db_url) as again:                  # opening again changes nothing
-        assert again.schema_version() == 4
+        assert again.schema_version() == 5
         assert [h.label for h in again.handovers(OFFICE, "U001")] == ["引継ぎの同意"]
+        assert [(c.checked_on, c.employment, c.method) for c in again.employment_checks(OFFICE, "U001")] == [
+            (D(2026, 11, 2), "継続", "企業")]
         assert again.review(OFFICE, "U001", OCT).saved_flags[0]["code"] == "contact_gap"
         assert again.issued_reports(OFFICE, OCT) == [] and again.issued_reports(
             OFFICE, OCT, include_withdrawn=True)[0].withdrawn_by == "佐藤"
@@ -584,6 +603,42 @@ def test_handover_records_are_kept_and_a_withdrawn_one_stays_listed(store):
     assert store.handovers_frame("ほかの事業所").empty
 
 
+def test_employment_checks_are_kept_and_a_withdrawn_one_stays_listed(store):
+    """就労確認 recorded in the app: the list, the frame the retention rate reads, a withdrawal."""
+    later = store.record_employment_check(OFFICE, "U001", by="佐藤", checked_on=D(2026, 10, 5), employment="継続",
+                                          method="企業", note="人事の田中さんに電話")
+    earlier = store.record_employment_check(OFFICE, "U001", by="鈴木", checked_on=D(2026, 7, 1), employment="継続")
+    store.record_employment_check(OFFICE, "U002", by="鈴木", checked_on=D(2026, 9, 30), employment="離職",
+                                  method="本人")
+    assert (later.version, later.created_by, later.method, later.is_withdrawn) == (1, "佐藤", "企業", False)
+    assert [c.id for c in store.employment_checks(OFFICE, "U001")] == [earlier.id, later.id]     # by date
+    assert store.employment_check(later.id).note == "人事の田中さんに電話" and earlier.method == ""
+
+    frame = store.employment_checks_frame(OFFICE)
+    assert list(frame.columns) == ["user_id", "checked_on", "employment", "method"]
+    assert frame["checked_on"].dtype.kind == "M"
+    assert frame.values.tolist() == [["U001", pd.Timestamp(2026, 7, 1), "継続", ""],
+                                     ["U001", pd.Timestamp(2026, 10, 5), "継続", "企業"],
+                                     ["U002", pd.Timestamp(2026, 9, 30), "離職", "本人"]]
+
+    withdrawn = store.withdraw_employment_check(later.id, by="田中", expected_version=1, reason="別の人の確認だった")
+    assert (withdrawn.withdrawn_by, withdrawn.withdrawn_reason, withdrawn.version) == ("田中", "別の人の確認だった", 2)
+    assert [c.id for c in store.employment_checks(OFFICE, "U001")] == [earlier.id]
+    assert store.employment_checks(OFFICE, "U001", include_withdrawn=True)[-1] == withdrawn
+    assert pd.Timestamp(2026, 10, 5) not in set(store.employment_checks_frame(OFFICE)["checked_on"])
+    entries = [e for e in store.history(OFFICE, "U001") if e.record_kind == "employment_checks"]
+    assert [(e.label, e.changed_by) for e in entries] == [("就労確認の作成", "佐藤"), ("就労確認の作成", "鈴木"),
+                                                          ("就労確認の更新", "田中")]
+    with pytest.raises(StoreError, match="田中 さんが取り消し済み"):
+        store.withdraw_employment_check(later.id, by="佐藤", expected_version=2)
+    with pytest.raises(Conflict):
+        store.withdraw_employment_check(earlier.id, by="佐藤", expected_version=2)
+    tomorrow = dt.datetime.now(store_module.JST).date() + dt.timedelta(days=1)
+    with pytest.raises(StoreError, match="確認日 .* は今日より後です"):
+        store.record_employment_check(OFFICE, "U001", by="佐藤", checked_on=tomorrow, employment="継続")
+    assert store.employment_checks_frame("ほかの事業所").empty
+
+
 def test_a_review_keeps_the_level_and_flags_the_conference_saw(store):
     flags = ({"code": "report_not_shared", "level": "注意", "message": "10月の支援レポートの送付が記録されていません"},)
     saved = store.save_review(Review(OFFICE, "U001", OCT, issues="支援レポート未送付", saved_level="注意",
@@ -604,6 +659,7 @@ def test_export_writes_one_sheet_per_record_kind_with_japanese_headers(store, tm
     store.save_review(Review(OFFICE, "U001", OCT, policy="継続", conference_id=c.id), by="佐藤", expected_version=None)
     store.add_action(action(conference_id=c.id), by="佐藤")
     store.record_report(OFFICE, "U001", OCT, "本人", by="鈴木", sent_on=D(2026, 10, 31))
+    store.record_employment_check(OFFICE, "U002", by="鈴木", checked_on=D(2026, 10, 5), employment="継続", method="企業")
     store.register_users("別の事業所", ["U001"])
     store.save_review(Review("別の事業所", "U001", OCT, policy="別"), by="田中", expected_version=None)
 
@@ -611,17 +667,21 @@ def test_export_writes_one_sheet_per_record_kind_with_japanese_headers(store, tm
     written = export_workbook(store, OFFICE, out)
     assert written["ケース検討"] == 1 and written["会議"] == 1
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["会議", "ケース検討", "役割分担", "支援レポート送付", "引継ぎ", "変更履歴"]
+    assert book.sheetnames == ["会議", "ケース検討", "役割分担", "支援レポート送付", "引継ぎ", "就労確認", "変更履歴"]
     meeting = {h.value: v.value for h, v in zip(book["会議"][1], book["会議"][2])}
     assert meeting["種別"] == "地域連携会議" and meeting["外部参加者"] == "ハローワーク 山田、主治医"
     assert meeting["発表者"] == "佐藤" and meeting["開催日"] == dt.datetime(2026, 10, 20)
     assert "作成日時（日本時間）" in meeting
     task = {h.value: v.value for h, v in zip(book["役割分担"][1], book["役割分担"][2])}
     assert (task["担当"], task["状態"], task["期限"]) == ("佐藤", "未着手", dt.datetime(2026, 11, 15))
+    check = {h.value: v.value for h, v in zip(book["就労確認"][1], book["就労確認"][2])}
+    assert (check["利用者ID"], check["確認日"], check["就労状況"], check["確認方法"], check["作成者"]) == (
+        "U002", dt.datetime(2026, 10, 5), "継続", "企業", "鈴木")
     changes = [[c.value for c in row] for row in book["変更履歴"].iter_rows(min_row=2)]
     assert ["日時", "変更者", "事業所", "利用者ID", "記録の種類", "記録ID", "操作", "項目", "変更前", "変更後"] == [
         c.value for c in book["変更履歴"][1]]
     assert ["佐藤", OFFICE, "U001", "ケース検討", "作成", "方針", None, "継続"] in [r[1:5] + r[6:] for r in changes]
+    assert ["鈴木", OFFICE, "U002", "就労確認", "作成", "就労状況", None, "継続"] in [r[1:5] + r[6:] for r in changes]
     assert all(r[2] == OFFICE for r in changes) and isinstance(changes[0][0], dt.datetime)
 
     everyone = export_workbook(store, None, tmp_path / "all.xlsx")

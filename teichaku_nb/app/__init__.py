@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .agenda import AgendaModel, AgendaView
 from .case import CaseModel, CaseView
+from .checks import ChecksModel, ChecksView
 from .common import Guard
 from .conference import ConferenceApp, ConferenceModel, ConferenceView
 from .exports import ExportModel, ExportView
@@ -19,7 +20,7 @@ from .review import ReviewModel, ReviewView
 from .sending import SendingModel, SendingView
 
 __all__ = [
-    "AgendaModel", "AgendaView", "CaseModel", "CaseView", "ConferenceApp", "ConferenceModel",
+    "AgendaModel", "AgendaView", "CaseModel", "CaseView", "ChecksModel", "ChecksView", "ConferenceApp", "ConferenceModel",
     "ConferenceView", "ExportModel", "ExportView", "Guard", "HandoverModel", "HandoverView", "HeaderModel", "HeaderView",
     "MeetingModel", "MeetingView", "ReviewModel", "ReviewView", "SendingModel", "SendingView",
 ]

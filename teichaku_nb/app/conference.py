@@ -1,7 +1,7 @@
 """The conference app: the panels' models put together, and the page that shows them.
 
 ``ConferenceModel`` loads the workbook(s) and the review store, keeps the header, agenda,
-case, review and handover models in step (the month's fee check read again after a handover
+case, review, handover and retention (就労確認) models in step (the month's fee check read again after a handover
 is recorded), and asks before leaving a case with unsaved edits.
 ``ConferenceView`` lays the panels' views out.  ``ConferenceApp`` is what the notebook
 builds and displays.
@@ -22,6 +22,7 @@ from ..server.page import UNSAVED_CLASS
 from ..store import month_billing, month_review
 from .agenda import AgendaModel, AgendaView
 from .case import CaseModel, CaseView, bill_view
+from .checks import ChecksModel, ChecksView
 from ..markup import render
 from .common import Guard, button, log, month_label, setup_logging
 from .exports import ExportModel, ExportView
@@ -53,6 +54,7 @@ class ConferenceModel(t.HasTraits):
         self.meeting = MeetingModel()
         self.sending = SendingModel()
         self.handover = HandoverModel()
+        self.checks = ChecksModel()
         self.today = today or dt.date.today()
         self.demo = (book_path is None) if demo is None else demo
         self.book_path = Path(book_path) if book_path is not None else demo_book_path()
@@ -68,6 +70,7 @@ class ConferenceModel(t.HasTraits):
         t.dlink((self.header, "recorder"), (self.meeting, "recorder"))
         t.dlink((self.header, "recorder"), (self.sending, "recorder"))
         t.dlink((self.header, "recorder"), (self.handover, "recorder"))
+        t.dlink((self.header, "recorder"), (self.checks, "recorder"))
         t.dlink((self.agenda, "selected"), (self.sending, "user_id"))
         t.dlink((self.exports, "made_users"), (self.sending, "made_users"))
         t.dlink((self.meeting, "conference_id"), (self.review, "conference_id"))
@@ -148,6 +151,8 @@ class ConferenceModel(t.HasTraits):
                                  self.book.names, self.today)
         self.sending.month = ""
         self.handover.set_context(self.book, self.store, self.book.office, self.today)
+        self.checks.set_context(self.book, self.store, self.book.office, self.today)
+        self.checks.month = ""                       # read afresh for this office
         self._reverting = True
         try:
             self.header.set_book(self.book, self.today)
@@ -166,6 +171,8 @@ class ConferenceModel(t.HasTraits):
             self.meeting.load(month)
         if self.sending.month != month:
             self.sending.load(month)
+        if self.checks.month != month:
+            self.checks.load(month)
         reviewed: set[str] = set()
         counts: dict[str, int] = {}
         if self.store is not None:
@@ -214,6 +221,7 @@ class ConferenceModel(t.HasTraits):
 
     def reload(self) -> None:
         """The 最新の状態に更新 button: others may have saved; unsaved edits in the form stay."""
+        self.checks.month = ""                       # others may have recorded a 就労確認
         self.refresh(reload_case=not self.review.dirty)
         if self.agenda.selected and self.review.dirty:
             self.case.reload_actions()
@@ -353,6 +361,8 @@ class ConferenceView(w.VBox):
                                    selected_index=None)
         self.meeting = w.Accordion(children=[MeetingView(model.meeting, g)], titles=("会議の記録（開催日・種別・出席者）",),
                                    selected_index=None)
+        self.checks = w.Accordion(children=[ChecksView(model.checks, g)], titles=("就労定着率と就労確認",),
+                                  selected_index=None)
         self.placeholder = w.HTML(render("app/placeholder.html.j2"))
         self.leave_text = w.HTML()
         self.leave_yes = button(g, "変更を破棄して移動", "leave-discard", model.confirm_leave, "移動",
@@ -374,7 +384,7 @@ class ConferenceView(w.VBox):
         self._render_leave()
         self._render_case_area()
         self.children = [w.HTML(render("app/style.html.j2")), self.header, self.meeting, w.HBox([self.reload]),
-                         self.error_box, self.body, self.exports]
+                         self.error_box, self.body, self.exports, self.checks]
 
     def _render_error(self, _change=None) -> None:
         message = self.model.guard.error

@@ -3,7 +3,8 @@
 The spreadsheet is the office's record of contacts and attendance; this store keeps the
 conference records that ``records.py`` defines (conferences, case reviews with the level
 and flags the conference saw, actions and their carry-over, 支援レポート sendings and their
-withdrawal, the handover (引継ぎ) records, and the history of every change).
+withdrawal, the handover (引継ぎ) records, the 就労確認 recorded in the app, and the history
+of every change).
 
 - ``engine``: where a store is (a SQLite file beside the workbook by default, PostgreSQL by
   URL; the same code for both) and how it is opened; other programs' files are refused
@@ -12,6 +13,7 @@ withdrawal, the handover (引継ぎ) records, and the history of every change).
 - ``checks``: every input checked before anything is written, and the store's errors;
 - ``api``: ``Store``, ``open_store`` / ``open_existing`` and ``month_review``;
 - ``handovers``: the Store's methods for the handover records (引継ぎ);
+- ``employment_checks``: the Store's methods for the 就労確認;
 - ``export``: the records as an Excel workbook.
 
 Months are ``pd.Period`` (freq M) at the API and ``YYYY-MM`` text in the database.  Dates
@@ -20,14 +22,14 @@ are ``datetime.date``; timestamps are timezone-aware UTC (shown in 日本時間 
 
 from ..japanese import JST, format_time
 from ..records import (ACTION_STATES, CLOSED_STATES, CONFERENCE_KINDS, HANDOVER_PARTIES, RECIPIENTS, REGIONAL, REGULAR,
-                       Action, Conference, Handover, HistoryEntry, IssuedReport, Review)
+                       Action, Conference, EmploymentCheck, Handover, HistoryEntry, IssuedReport, Review)
 from .api import Store, month_billing, month_review, open_existing, open_store
 from .checks import Conflict, StoreError, to_month
 from .engine import default_path, default_url, shown_location, sqlite_file
 from .export import export_workbook
 from .tables import SCHEMA_VERSION, metadata
 
-__all__ = ["ACTION_STATES", "CLOSED_STATES", "CONFERENCE_KINDS", "HANDOVER_PARTIES", "Handover", "JST", "RECIPIENTS", "REGIONAL", "REGULAR",
+__all__ = ["ACTION_STATES", "CLOSED_STATES", "CONFERENCE_KINDS", "HANDOVER_PARTIES", "EmploymentCheck", "Handover", "JST", "RECIPIENTS", "REGIONAL", "REGULAR",
            "SCHEMA_VERSION", "Action", "Conference", "Conflict", "HistoryEntry", "IssuedReport", "Review", "Store",
            "StoreError", "default_path", "default_url", "export_workbook", "format_time", "metadata", "month_billing", "month_review",
            "open_existing", "open_store", "shown_location", "sqlite_file", "to_month"]

@@ -27,6 +27,7 @@ from ..rules import agenda
 from .checks import (ACTION_CHECKS, Conflict, StoreError, action_values, by_whom, checked_choice, checked_date,
                      checked_id, checked_text, checked_version, conference_values, month_text, review_values, to_month)
 from .engine import PG_LOCK_KEY, WRITE, default_path, sqlite_engine, sqlite_file
+from .employment_checks import EmploymentCheckRecords
 from .handovers import HandoverRecords
 from .tables import (JSON_COLUMNS, LIST_COLUMNS, MIGRATIONS, RECORD_TABLES, SCHEMA_VERSION, metadata, t_actions,
                      t_conferences, t_history, t_issued_reports, t_reviews, t_schema_version)
@@ -119,9 +120,9 @@ def open_existing(url: str | None = None, *, book_path: Path | str | None = None
     return open_store(url, book_path=book_path, known_users=known_users, readonly=True)
 
 
-class Store(HandoverRecords):
+class Store(HandoverRecords, EmploymentCheckRecords):
     """Conference records on one database.  Open with ``open_store``.  The handover records'
-    methods are in ``handovers``."""
+    methods are in ``handovers``, the 就労確認's in ``employment_checks``."""
 
     def __init__(self, engine: sa.Engine, *, known_users: Mapping[str, Iterable[str]] | None = None):
         self.engine = engine
@@ -563,14 +564,15 @@ class Store(HandoverRecords):
 
 def month_billing(book, month, store: Store | None = None, *, today: dt.date | None = None):
     """The month's fee check (``billing.month_billing``) reading the store's 支援レポート sendings,
-    its 地域連携会議 and its handover records when there is a store; the workbook alone if not."""
+    its 地域連携会議, its handover records and its 就労確認 when there is a store; the workbook
+    alone if not."""
     from ..billing import month_billing as check
 
     if store is None:
         return check(book, month, today=today)
     return check(book, month, shared_reports=store.shared_reports_frame(book.office),
                  regional=store.regional_reviews_frame(book.office), handovers=store.handovers_frame(book.office),
-                 today=today)
+                 checks=store.employment_checks_frame(book.office), today=today)
 
 
 def month_review(book, month, store: Store | None = None):

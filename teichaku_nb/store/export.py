@@ -23,6 +23,8 @@ _EXPORT_COLUMNS = {
                        "withdrawn_reason"),
     "引継ぎ": ("id", "office", "user_id", "kind", "done_on", "value", "party", "with_whom", "note", "withdrawn_by",
               "withdrawn_at", "withdrawn_reason"),
+    "就労確認": ("id", "office", "user_id", "checked_on", "employment", "method", "note", "withdrawn_by",
+                "withdrawn_at", "withdrawn_reason"),
 }
 _STAMP_COLUMNS = ("version", "created_by", "created_at", "updated_by", "updated_at")
 _HISTORY_HEADERS = ("日時", "変更者", "事業所", "利用者ID", "記録の種類", "記録ID", "操作", "項目", "変更前", "変更後")
@@ -75,7 +77,7 @@ def _write_sheet(sheet, headers, rows) -> None:
 def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str, int]:
     """Write the conference records of ``office`` (None: all offices) to a workbook.
 
-    One sheet per record kind (会議, ケース検討, 役割分担, 支援レポート送付, 引継ぎ, 変更履歴)
+    One sheet per record kind (会議, ケース検討, 役割分担, 支援レポート送付, 引継ぎ, 就労確認, 変更履歴)
     with Japanese headers.  Returns the rows written per sheet.
     """
     from openpyxl import Workbook
@@ -86,6 +88,7 @@ def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str
         "役割分担": store.actions(office),
         "支援レポート送付": store.issued_reports(office, include_withdrawn=True),
         "引継ぎ": store.handovers(office, include_withdrawn=True),
+        "就労確認": store.employment_checks(office, include_withdrawn=True),
     }
     book = Workbook()
     book.remove(book.active)

@@ -11,7 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 4                 # the schema this code writes; see MIGRATIONS below
+SCHEMA_VERSION = 5                 # the schema this code writes; see MIGRATIONS below
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -141,6 +141,24 @@ t_handovers = sa.Table(
     sa.Index("ix_handovers_office_user", "office", "user_id"),
 )
 
+# Schema 5: the 就労確認 recorded in the app (employment 継続 / 離職 on checked_on, method 本人 /
+# 企業 / その他 or blank), read beside the workbook's sheet by the retention rate on evidence;
+# append-only, a mistaken one withdrawn like a sending.
+t_employment_checks = sa.Table(
+    "employment_checks", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("office", sa.Text, nullable=False),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("checked_on", sa.Date, nullable=False),
+    sa.Column("employment", sa.Text, nullable=False),
+    _text_column("method"), _text_column("note"),
+    sa.Column("withdrawn_by", sa.Text),
+    sa.Column("withdrawn_at", UTCDateTime),
+    _text_column("withdrawn_reason"),
+    *_stamps(),
+    sa.Index("ix_employment_checks_office_user", "office", "user_id"),
+)
+
 t_history = sa.Table(
     "history", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -155,7 +173,7 @@ t_history = sa.Table(
     sa.Index("ix_history_office_user", "office", "user_id"),
 )
 
-RECORD_TABLES = (t_conferences, t_reviews, t_actions, t_issued_reports, t_handovers)
+RECORD_TABLES = (t_conferences, t_reviews, t_actions, t_issued_reports, t_handovers, t_employment_checks)
 LIST_COLUMNS = {"attendees", "outside_participants"}                  # JSON lists in Text
 JSON_COLUMNS = {"saved_flags"}                                        # JSON (or NULL) in Text
 
@@ -201,7 +219,27 @@ def _migrate_to_4(conn: sa.Connection) -> None:
     frozen.create_all(conn)
 
 
-MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4}
+def _migrate_to_5(conn: sa.Connection) -> None:
+    """The 就労確認 recorded in the app: a new table, as schema 5 defines it."""
+    frozen = sa.MetaData()
+    sa.Table(
+        "employment_checks", frozen,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("office", sa.Text, nullable=False),
+        sa.Column("user_id", sa.Text, nullable=False),
+        sa.Column("checked_on", sa.Date, nullable=False),
+        sa.Column("employment", sa.Text, nullable=False),
+        *(_text_column(name) for name in ("method", "note")),
+        sa.Column("withdrawn_by", sa.Text),
+        sa.Column("withdrawn_at", UTCDateTime),
+        _text_column("withdrawn_reason"),
+        *_stamps(),
+        sa.Index("ix_employment_checks_office_user", "office", "user_id"),
+    )
+    frozen.create_all(conn)
+
+
+MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5}
 assert sorted(MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1)), "one step per version"
 
 

@@ -1,0 +1,231 @@
+"""Retention panel: 就労定着率と就労確認.
+
+Shows, for the fiscal year of the month chosen at the top and for the next year's projection
+(judged on today), the 就労定着率 the office would claim and the rate on evidence, each with
+its fee tier (``retention.of_fiscal_year``), and the people whose employment no 就労確認
+confirms (support ended, no 離職日, no recent 継続: docs/review-rules.md, "On evidence").
+
+Staff pick a person, say what they learnt (確認日, 継続 / 離職, 本人 / 企業 / その他, メモ)
+and press 「就労確認を記録」: an act of its own, with the 記録者.  The rates and the list are
+read again at once; a confirmed person leaves the list.  A mistaken record is withdrawn with
+a reason, kept in the list struck through, like a sending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as w
+import pandas as pd
+import traitlets as t
+
+from .. import retention
+from ..billing import fiscal_year_of
+from ..errors import FormError
+from ..japanese import format_date, format_time
+from ..markup import render
+from ..records import CHECK_METHODS, EMPLOYMENT_STATES
+from ..store import StoreError
+from .common import Guard, WithdrawRow, button
+
+CONTINUING, LEFT = EMPLOYMENT_STATES          # 継続 / 離職
+
+
+def _day(value) -> dt.date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _rate_row(result: retention.Retention, heading: str) -> dict:
+    """One line of the rates table: the rate claimed and the rate on evidence, with tiers."""
+    tier, units = result.tier_on_evidence
+    return {"heading": heading, "reference_day": result.reference_day, "employed_as_of": result.employed_as_of,
+            "denominator": result.denominator, "numerator": result.numerator,
+            "rate": retention.format_rate(result.rate), "tier": result.tier,
+            "units": retention.format_units(result.units),
+            "evidence_numerator": result.numerator_on_evidence,
+            "rate_on_evidence": retention.format_rate(result.rate_on_evidence), "tier_on_evidence": tier,
+            "units_on_evidence": retention.format_units(units), "to_confirm": len(result.unconfirmed)}
+
+
+class ChecksModel(t.HasTraits):
+    month = t.Unicode("")                  # YYYY-MM: its fiscal year is shown
+    recorder = t.Unicode("")
+    rates = t.List()                       # the year's and the projection's (``_rate_row``)
+    people = t.List()                      # whose employment must be confirmed, in either result
+    notes = t.List()                       # retention's notes (the job change caveat, ...)
+    user_id = t.Unicode("")                # the form: whose check
+    checked_on = t.Any(None)               # datetime.date (today unless changed)
+    employment = t.Unicode(CONTINUING)
+    method = t.Unicode(CHECK_METHODS[0])
+    note = t.Unicode("")
+    records = t.List()                     # the office's 就労確認 recorded here, withdrawn ones too
+    withdraw_id = t.Int(0)
+    withdraw_reason = t.Unicode("")
+    message = t.Unicode("")
+    recorded = t.Int(0)                    # counts records and withdrawals
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.book = None
+        self.store = None
+        self.office = ""
+        self.today = dt.date.today()
+
+    def set_context(self, book, store, office: str, today: dt.date) -> None:
+        self.book, self.store, self.office, self.today = book, store, office, today
+
+    def load(self, month: str) -> None:
+        with self.hold_trait_notifications():
+            self.month = month
+            self.checked_on = self.today
+            self.employment, self.method, self.note = CONTINUING, CHECK_METHODS[0], ""
+            self.withdraw_id, self.withdraw_reason, self.message = 0, "", ""
+            self._reload()
+
+    def _reload(self) -> None:
+        """Read the store's records and compute both results again."""
+        found = self.store.employment_checks(self.office, include_withdrawn=True) if self.store else []
+        names = self.book.names if self.book is not None else {}
+        self.records = [{"id": r.id, "version": r.version, "user_id": r.user_id, "name": names.get(r.user_id, ""),
+                         "checked_on": r.checked_on, "employment": r.employment, "method": r.method, "note": r.note,
+                         "by": r.created_by, "withdrawn": r.is_withdrawn, "withdrawn_by": r.withdrawn_by or "",
+                         "withdrawn_reason": r.withdrawn_reason,
+                         "withdrawn_at": format_time(r.withdrawn_at) if r.withdrawn_at else ""} for r in found]
+        if self.book is None or not self.month:
+            self.rates, self.people, self.notes = [], [], []
+            return
+        year = fiscal_year_of(pd.Period(self.month, freq="M"))
+        checks = self.store.employment_checks_frame(self.office) if self.store else None
+        result = retention.of_fiscal_year(self.book, year, today=self.today, checks=checks)
+        projection = result.projection
+        self.rates = [_rate_row(result, f"{year}年度の基本報酬"),
+                      _rate_row(projection, f"翌年度（{projection.fiscal_year}年度）の見込み")]
+        self.notes = list(dict.fromkeys(result.notes + projection.notes))
+        self.people = self._people(result, projection)
+        if self.user_id not in {p["user_id"] for p in self.people}:
+            self.user_id = ""                       # chosen on purpose, never by default
+
+    @staticmethod
+    def _people(result, projection) -> list[dict]:
+        """The unconfirmed of either result, once each, with which result needs them and the day
+        from which a 継続 counts (for both: the later day; a check after R also tells of R)."""
+        found: dict[str, dict] = {}
+        for which, label in ((result, f"{result.fiscal_year}年度"), (projection, f"{projection.fiscal_year}年度の見込み")):
+            for u in which.unconfirmed:
+                person = found.setdefault(u["user_id"], {
+                    "user_id": u["user_id"], "name": u["name"], "support_end": _day(u["support_end"]),
+                    "last_check": _day(u["last_check"]), "last_employment": u["last_employment"] or "",
+                    "from": which.checks_from, "for": []})
+                person["from"] = max(person["from"], which.checks_from)
+                person["for"].append(label)
+        return sorted(found.values(), key=lambda p: p["user_id"])
+
+    def _by(self) -> str:
+        if self.store is None:
+            raise StoreError("会議記録のデータベースが開けていないため、就労確認を記録できません")
+        by = self.recorder.strip()
+        if not by:
+            raise FormError("記録者（画面上部）に名前を入力してから記録してください")
+        return by
+
+    def record(self) -> None:
+        by = self._by()
+        person = next((p for p in self.people if p["user_id"] == self.user_id), None)
+        if person is None:
+            raise FormError("就労確認を記録する人を選んでください")
+        day = self.checked_on or self.today
+        saved = self.store.record_employment_check(self.office, person["user_id"], by=by, checked_on=day,
+                                                   employment=self.employment, method=self.method,
+                                                   note=self.note.strip())
+        with self.hold_trait_notifications():
+            self._reload()
+            self.message = self._recorded_text(person, saved)
+            self.note, self.user_id = "", ""
+        self.recorded += 1
+
+    def _recorded_text(self, person: dict, saved) -> str:
+        done = (f"{person['user_id']} {person['name']} の就労確認（{format_date(saved.checked_on)}・{saved.employment}）"
+                f"を記録しました（記録者 {saved.created_by}）")
+        still = next((p for p in self.people if p["user_id"] == person["user_id"]), None)
+        if saved.employment == LEFT:
+            return (f"{done}。離職の確認では就労定着率は変わりません。離職日がわかれば、ケース記録の利用者シートに"
+                    "離職日と状況（離職）を記入してください")
+        if still is not None:
+            return f"{done}。まだ確認が要ります: {format_date(still['from'])}以降の確認が必要です"
+        return f"{done}。確認が要る人の一覧から外れました"
+
+    def withdraw(self) -> None:
+        by = self._by()
+        chosen = next((r for r in self.records if r["id"] == self.withdraw_id and not r["withdrawn"]), None)
+        if chosen is None:
+            raise FormError("取り消す就労確認の記録を選んでください")
+        reason = self.withdraw_reason.strip()
+        if not reason:
+            raise FormError("取り消す理由を入力してください")
+        self.store.withdraw_employment_check(chosen["id"], by=by, expected_version=chosen["version"], reason=reason)
+        with self.hold_trait_notifications():
+            self._reload()
+            self.withdraw_id, self.withdraw_reason = 0, ""
+            self.message = (f"{chosen['user_id']} {chosen['name']} の就労確認（{format_date(chosen['checked_on'])}）"
+                            "の記録を取り消しました（元の記録と取消は変更履歴に残ります）")
+        self.recorded += 1
+
+
+class ChecksView(w.VBox):
+    def __init__(self, model: ChecksModel, guard: Guard, **kwargs):
+        super().__init__(**kwargs)
+        self.model = model
+        self.add_class("teichaku-checks")
+        narrow = {"description_width": "5em"}
+        self.rates = w.HTML()
+        self.rates.add_class("teichaku-checks-rates")
+        self.people = w.HTML()
+        self.people.add_class("teichaku-checks-people")
+        self.user_id = w.Dropdown(description="利用者", style=narrow, layout=w.Layout(width="30em"))
+        self.checked_on = w.DatePicker(description="確認日", style=narrow, layout=w.Layout(width="15em"))
+        self.employment = w.Dropdown(options=EMPLOYMENT_STATES, description="就労状況", style=narrow,
+                                     layout=w.Layout(width="11em"))
+        self.method = w.Dropdown(options=CHECK_METHODS, description="確認方法", style=narrow,
+                                 layout=w.Layout(width="11em"))
+        self.note = w.Text(description="メモ", placeholder="例: 人事担当に電話で確認", style=narrow,
+                           layout=w.Layout(width="24em"))
+        for name in ("checked_on", "employment", "method", "note"):
+            w.link((model, name), (getattr(self, name), "value"))
+        self.user_id.observe(guard.wrap(self._chosen, "就労確認の人の選択"), names="value")
+        self.record = button(guard, "就労確認を記録", "checks-record", model.record, "就労確認の記録", icon="check",
+                             button_style="primary", width="11em")
+        self.listing = w.HTML()
+        withdrawing = WithdrawRow(model, guard, css="checks-withdraw", what="就労確認の記録の取消",
+                                  placeholder="例: 別の人の確認だった", width="30em")
+        self.withdraw_choice, self.withdraw_reason, self.withdraw = withdrawing.children
+        self.message = w.HTML()
+        self.message.add_class("teichaku-checks-message")
+        model.observe(guard.wrap(self._render, "就労定着率と就労確認の表示"),
+                      names=["rates", "people", "notes", "records", "message", "user_id"])
+        wrap = w.Layout(flex_flow="row wrap")
+        self.children = [
+            self.rates, self.people,
+            w.HTML(render("app/section_heading.html.j2", text="就労確認を記録する")),
+            w.HBox([self.user_id, self.checked_on], layout=wrap),
+            w.HBox([self.employment, self.method, self.note, self.record], layout=wrap),
+            self.message, self.listing, withdrawing]
+        self._render()
+
+    def _chosen(self, change) -> None:
+        self.model.user_id = change["new"] or ""
+
+    def _render(self, _change=None) -> None:
+        m = self.model
+        self.rates.value = render("app/checks_rates.html.j2", rates=m.rates, notes=m.notes)
+        self.people.value = render("app/checks_people.html.j2", people=m.people)
+        options = [("（選んでください）" if m.people else "（確認が要る人はいません）", "")] + [
+            (f"{p['user_id']} {p['name']}", p["user_id"]) for p in m.people]
+        self.user_id.options = options
+        self.user_id.value = m.user_id if m.user_id in {v for _, v in options} else ""
+        self.listing.value = render("app/checks_list.html.j2", records=m.records)
+        choices = [("（選んでください）", 0)] + [
+            (f"{r['user_id']} {r['name']}　{format_date(r['checked_on'])} {r['employment']}", r["id"])
+            for r in m.records if not r["withdrawn"]]
+        self.withdraw_choice.options = choices
+        self.withdraw_choice.value = m.withdraw_id if m.withdraw_id in {v for _, v in choices} else 0
+        self.message.value = render("app/export_status.html.j2", status=m.message, notes=[])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import signal
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,8 +83,10 @@ def replacing(path: Path | str) -> Iterator[Path]:
     without an exception, removed otherwise (KeyboardInterrupt included).  The new file has
     the permissions ``open(path, "w")`` would leave: the old file's, or the umask's."""
     path = Path(path)
-    temporary = _temporary_beside(path)
+    temporary = None
     try:
+        with _ctrl_c_held():         # no Ctrl-C between making the file and knowing its name
+            temporary = _temporary_beside(path)
         yield temporary
         try:
             os.chmod(temporary, path.stat().st_mode & 0o7777)
@@ -91,8 +94,25 @@ def replacing(path: Path | str) -> Iterator[Path]:
             pass
         os.replace(temporary, path)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold SIGINT back for a few statements (it is delivered, as KeyboardInterrupt, right
+    after).  Only the main thread hears signals; elsewhere, and where the system cannot
+    hold signals, this does nothing."""
+    try:
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    except (AttributeError, ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def write_text(path: Path | str, text: str, *, encoding: str = "utf-8") -> Path:

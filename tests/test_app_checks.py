@@ -67,6 +67,18 @@ def test_the_panel_shows_both_rates_with_tiers_and_whom_to_confirm(app):
     assert view.checked_on.value == D(2026, 11, 26) and view.employment.value == "継続"
 
 
+def test_the_panel_says_what_the_rate_means_in_yen_and_who_is_at_risk(app):
+    view = app.view.checks.children[0]
+    shown = text(view.money.value)
+    assert "基本報酬の金額の見込み（2026年10月時点・職員向けの見込み）" in shown
+    # October's 要対応 and 注意 people still employed: one leaving takes the projection from
+    # 27/30 to 26/30, 3,348 → 2,768 units: 580 × 10円 × 22 people a month × 12 = 1,531,200円
+    assert ("離職すると、見込みの就労定着率は 90.0% → 86.7%、区分は 90%以上95%未満 → 80%以上90%未満 になり、"
+            "基本報酬は年間およそ 1,531,200円 減る見込みです") in shown
+    assert "要対応 001 青木 蓮" in shown and "注意 029 山田 誠" in shown and "010 後藤 翔太" not in shown
+    assert "見込みの前提" in shown and "金額はすべて見込みです" in shown
+
+
 def test_recording_a_check_confirms_the_person_and_a_withdrawal_undoes_it(app, db):
     view = app.view.checks.children[0]
     record(view, user_id="020", checked_on=D(2026, 11, 20), method="企業", note="人事の担当に電話")

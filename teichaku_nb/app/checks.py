@@ -19,7 +19,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
-from .. import retention
+from .. import money, retention
 from ..billing import fiscal_year_of
 from ..errors import FormError
 from ..japanese import format_date, format_time
@@ -53,6 +53,7 @@ class ChecksModel(t.HasTraits):
     rates = t.List()                       # the year's and the projection's (``_rate_row``)
     people = t.List()                      # whose employment must be confirmed, in either result
     notes = t.List()                       # retention's notes (the job change caveat, ...)
+    outlook = t.Any(None)                  # money.MoneyOutlook of the month: yen, and who is at risk
     user_id = t.Unicode("")                # the form: whose check
     checked_on = t.Any(None)               # datetime.date (today unless changed)
     employment = t.Unicode(CONTINUING)
@@ -92,7 +93,7 @@ class ChecksModel(t.HasTraits):
                          "withdrawn_reason": r.withdrawn_reason,
                          "withdrawn_at": format_time(r.withdrawn_at) if r.withdrawn_at else ""} for r in found]
         if self.book is None or not self.month:
-            self.rates, self.people, self.notes = [], [], []
+            self.rates, self.people, self.notes, self.outlook = [], [], [], None
             return
         year = fiscal_year_of(pd.Period(self.month, freq="M"))
         checks = self.store.employment_checks_frame(self.office) if self.store else None
@@ -102,6 +103,8 @@ class ChecksModel(t.HasTraits):
                       _rate_row(projection, f"翌年度（{projection.fiscal_year}年度）の見込み")]
         self.notes = list(dict.fromkeys(result.notes + projection.notes))
         self.people = self._people(result, projection)
+        month = pd.Period(self.month, freq="M")
+        self.outlook = money.outlook(self.book, month, today=min(self.today, month.end_time.date()))
         if self.user_id not in {p["user_id"] for p in self.people}:
             self.user_id = ""                       # chosen on purpose, never by default
 
@@ -181,6 +184,8 @@ class ChecksView(w.VBox):
         self.rates.add_class("teichaku-checks-rates")
         self.people = w.HTML()
         self.people.add_class("teichaku-checks-people")
+        self.money = w.HTML()
+        self.money.add_class("teichaku-checks-money")
         self.user_id = w.Dropdown(description="利用者", style=narrow, layout=w.Layout(width="30em"))
         self.checked_on = w.DatePicker(description="確認日", style=narrow, layout=w.Layout(width="15em"))
         self.employment = w.Dropdown(options=EMPLOYMENT_STATES, description="就労状況", style=narrow,
@@ -201,14 +206,14 @@ class ChecksView(w.VBox):
         self.message = w.HTML()
         self.message.add_class("teichaku-checks-message")
         model.observe(guard.wrap(self._render, "就労定着率と就労確認の表示"),
-                      names=["rates", "people", "notes", "records", "message", "user_id"])
+                      names=["rates", "people", "notes", "records", "message", "user_id", "outlook"])
         wrap = w.Layout(flex_flow="row wrap")
         self.children = [
             self.rates, self.people,
             w.HTML(render("app/section_heading.html.j2", text="就労確認を記録する")),
             w.HBox([self.user_id, self.checked_on], layout=wrap),
             w.HBox([self.employment, self.method, self.note, self.record], layout=wrap),
-            self.message, self.listing, withdrawing]
+            self.message, self.listing, withdrawing, self.money]
         self._render()
 
     def _chosen(self, change) -> None:
@@ -218,6 +223,10 @@ class ChecksView(w.VBox):
         m = self.model
         self.rates.value = render("app/checks_rates.html.j2", rates=m.rates, notes=m.notes)
         self.people.value = render("app/checks_people.html.j2", people=m.people)
+        o = m.outlook
+        self.money.value = "" if o is None else render(
+            "app/checks_money.html.j2", outlook=o, at_risk=[(sentence.removeprefix("この方が"), people)
+                                                            for sentence, people in money.by_effect(o.at_risk)])
         options = [("（選んでください）" if m.people else "（確認が要る人はいません）", "")] + [
             (f"{p['user_id']} {p['name']}", p["user_id"]) for p in m.people]
         self.user_id.options = options

@@ -21,7 +21,7 @@ import pandas as pd
 from . import japanese
 from .casebook import CaseBook
 from .terminal import (billing_block, billing_total, format_problems, money_block, problem_line, retention_block,
-                       retention_total, review_block, review_total)
+                       retention_total, review_block, review_total, track_record_block)
 
 EXIT_OK, EXIT_DATA, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130                 # Ctrl-C (128 + SIGINT, as shells report it)
@@ -430,7 +430,7 @@ def cmd_retention(args) -> int:
     """The fiscal year's rate per office (reading the 就労確認 recorded in the app when there is a
     store: ``--db`` or beside the workbook, read-only), and for a month of that year what it
     means in yen and whose leaving would change it (``money``)."""
-    from . import money, retention
+    from . import money, retention, track_record
     from .rules import default_month
 
     def compute(book, fiscal_year, store):
@@ -438,24 +438,26 @@ def cmd_retention(args) -> int:
         month = args.month or default_month(book, dt.date.today())
         in_year = (month.year if month.month >= 4 else month.year - 1) == fiscal_year
         return (retention.of_fiscal_year(book, fiscal_year, checks=checks),
-                money.outlook(book, month) if in_year else None, month)
+                money.outlook(book, month) if in_year else None, month,
+                track_record.of_fiscal_year(book, fiscal_year, checks=checks))
 
     found = _month_results(args, compute, args.fiscal_year)
     if found is None:
         return EXIT_INPUT
     books, is_offices, results = found
     if args.json:
-        data = [result.as_dict() | ({"money": outlook.as_dict()} if outlook else {})
-                for _, (result, outlook, _) in results]
+        data = [result.as_dict() | {"track_record": record.as_dict()} | ({"money": outlook.as_dict()} if outlook else {})
+                for _, (result, outlook, _, record) in results]
         if data:
             _print_json({"offices": data} if is_offices else data[0])
         return _exit_code(books)
-    blocks = [retention_block(book, result) + "\n" + (money_block(outlook) if outlook else
+    blocks = [retention_block(book, result) + "\n" + track_record_block(record) + "\n" + (
+              money_block(outlook) if outlook else
               f"※ 金額の見込みと離職の影響は、{args.fiscal_year}年度の月を --month で指定すると出ます"
               f"（{japanese.format_month(month)}は{args.fiscal_year}年度ではありません）")
-              for book, (result, outlook, month) in results]
+              for book, (result, outlook, month, record) in results]
     if is_offices and results:
-        blocks.append(retention_total([result for _, (result, _, _) in results]))
+        blocks.append(retention_total([result for _, (result, *_) in results]))
     if blocks:
         print("\n\n".join(blocks))
     return _exit_code(books)

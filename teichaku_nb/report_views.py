@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import casefile, money, retention, rules
+from . import casefile, money, retention, rules, track_record
 from .casebook import ERROR, SEVERITY_LABELS, CaseBook
 from .errors import StaffError
 from .japanese import as_month, format_date, format_month, format_number, format_percent, format_time
@@ -399,6 +399,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     fy = fiscal_year_of(month)
     checks = store.employment_checks_frame(book.office) if store is not None else None
     result = retention.of_fiscal_year(book, fy, today=today or min(dt.date.today(), m1.date()), checks=checks)
+    record = track_record.of_fiscal_year(book, fy, today=today or min(dt.date.today(), m1.date()), checks=checks)
     p = result.projection
     handovers = [(c.user_id, c.name, c.staff, c.support_end, f.level, f.message)
                  for c in sorted(cases, key=lambda c: (c.support_end or dt.date.max, c.user_id))
@@ -422,7 +423,8 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
         current=_retention_context(book, result, names, f"{fy}年度の基本報酬（基準日 {format_date(result.reference_day)}）"),
         projection=_retention_context(book, p, names, f"翌年度（{p.fiscal_year}年度）の見込み"),
         retention_notes=list(dict.fromkeys(result.notes + p.notes)), handovers=handovers, billing=billing,
-        outlook=outlook, at_risk=at_risk,
+        outlook=outlook, at_risk=at_risk, track_record=record,
+        track_people=[(p.user_id, p.name, p.label, p.evidence) for p in record.people],
         overdue_heading=f"期限を過ぎた対応（{format_date(m1)}時点）", overdue=overdue, overdue_empty=overdue_empty,
         book_name=book.source.name, **problem_context(book))
 

@@ -235,6 +235,16 @@ def retention_block(book: CaseBook, result) -> str:
     return "\n".join(lines)
 
 
+def track_record_block(record) -> str:
+    """The 就労定着実績体制加算 of the year: the answer, then each person of the cohort and why."""
+    width = terminal_width() - 5
+    lines = ["■ " + part if i == 0 else "  " + part for i, part in enumerate(_wrap(record.sentence, width))]
+    for person in record.people:
+        lines.append(f"    {person.user_id} {person.name}: {person.label}（{person.evidence}）")
+    lines += [f"  ・{note}" for note in record.notes]
+    return "\n".join(lines)
+
+
 def money_block(outlook) -> str:
     """What the rate means in yen (an estimate), and whose leaving would change it, for staff."""
     width = terminal_width() - 5

@@ -95,6 +95,21 @@ class TrackRecord:
         """What the office can claim on the evidence it has."""
         return self.units_on_evidence
 
+    @property
+    def sentence(self) -> str:
+        """The answer in one Japanese sentence, for staff."""
+        head = (f"就労定着実績体制加算（{self.fiscal_year}年度）: {format_date(self.window_start)}〜"
+                f"{format_date(self.window_end)}に支援を終えた {len(self.cohort)}人")
+        if not self.cohort:
+            return head + "。対象者がいないため判断できません"
+        text = (f"{head}のうち{TRACK_RECORD_MONTHS}か月以上働いた人 {len(self.reached)}人"
+                f"（{format_share(self.share_on_evidence)}）。")
+        if self.unconfirmed:
+            text += (f"確かめられていない {len(self.unconfirmed)}人を含めると {format_share(self.share_claimed)}。")
+        verdict = "算定できます" if self.applies_on_evidence else (
+            "就労確認で確かめれば算定できます" if self.applies_claimed else "算定できません")
+        return text + f"{TRACK_RECORD_SHARE}%以上で1人1か月 {TRACK_RECORD_UNITS}単位: {verdict}"
+
     def person(self, user_id: str) -> TrackRecordPerson:
         return next(p for p in self.people if p.user_id == user_id)
 

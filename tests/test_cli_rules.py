@@ -117,7 +117,7 @@ def test_retention_json_is_the_contract_shape(book, capsys):
     code, out, _ = run(capsys, "retention", book, "--fiscal-year", "2026", "--json")
     data = json.loads(out)
     assert code == 0
-    assert set(data) == RETENTION_KEYS | RETENTION_EXTRA | {"money"}       # money: the month's estimate in yen
+    assert set(data) == RETENTION_KEYS | RETENTION_EXTRA | {"money", "track_record"}   # the estimate in yen; the 加算
     assert set(data["projection"]) == (RETENTION_KEYS - {"projection"}) | RETENTION_EXTRA
     assert data["fiscal_year"] == 2026 and data["reference_day"] == "2026-03-31"
     assert (data["numerator"], data["denominator"]) == (7, 9)
@@ -232,3 +232,20 @@ def test_retention_on_the_demo_prints_both_rates_the_names_to_confirm_and_who_is
     assert "    001 青木 蓮（要対応）" in out and "    029 山田 誠（注意）" in out
     assert "基本報酬は年間およそ 1,531,200円 減る見込みです" in out
     assert "010 後藤 翔太" not in out.split("離職されると")[1]         # 安定 in October: not listed
+
+
+def test_retention_gives_the_track_record_of_the_year_with_its_evidence(capsys, monkeypatch):
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo.xlsx"
+    monkeypatch.setenv("COLUMNS", "200")
+    # FY 2026: support ended from 2020年4月1日 to 2026年3月31日 for 020 (a 継続 check after his
+    # 42-month day), 021 and 025 (left before theirs): 1 of 3, under 70 %
+    code, out, _ = run(capsys, "retention", demo, "--fiscal-year", "2026", "--month", "2026-10")
+    assert code == 0
+    assert ("■ 就労定着実績体制加算（2026年度）: 2020年4月1日〜2026年3月31日に支援を終えた 3人のうち42か月以上働いた人 "
+            "1人（33.3%）。70%以上で1人1か月 300単位: 算定できません") in out
+    assert "    020 木村 浩二: 42か月以上（就労確認 2026年7月9日 継続（企業））" in out
+    assert "    021 山崎 愛: 42か月未満（離職日 2025年11月21日（42か月より前））" in out
+    code, out, _ = run(capsys, "retention", demo, "--fiscal-year", "2026", "--month", "2026-10", "--json")
+    record = json.loads(out)["track_record"]
+    assert (record["cohort"], record["reached"], record["applies_on_evidence"]) == (["020", "021", "025"], ["020"], False)

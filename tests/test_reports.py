@@ -346,6 +346,14 @@ def test_summary_has_the_fee_check_who_cannot_be_billed_and_why_the_reductions(s
     assert "plan_missing" not in markup and "handover_missing" not in markup
 
 
+def test_summary_has_the_track_record_of_the_year_with_whom_it_counts(seeded_book, store):
+    markup = views.summary_html(seeded_book, MONTH, store=store, today=dt.date(2026, 10, 31))
+    text, rows = _plain(markup), _rows(markup)
+    assert "就労定着実績体制加算（2026年度）: 2020年4月1日〜2026年3月31日に支援を終えた 3人" in text
+    assert ["020", "木村 浩二", "42か月以上", "就労確認 2026年7月9日 継続（企業）"] in rows
+    assert ["025", "橋本 悠斗", "42か月未満", "離職日 2026年2月11日（42か月より前）"] in rows
+
+
 def test_the_summarys_people_charts_count_in_whole_numbers():
     from teichaku_nb import charts
 

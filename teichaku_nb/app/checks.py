@@ -26,7 +26,7 @@ from ..japanese import format_date, format_time
 from ..markup import render
 from ..records import CHECK_METHODS, EMPLOYMENT_STATES
 from ..store import StoreError
-from .common import Guard, WithdrawRow, button
+from .common import Guard, WithdrawRow, button, to_withdraw
 
 CONTINUING, LEFT = EMPLOYMENT_STATES          # 継続 / 離職
 
@@ -159,12 +159,7 @@ class ChecksModel(t.HasTraits):
 
     def withdraw(self) -> None:
         by = self._by()
-        chosen = next((r for r in self.records if r["id"] == self.withdraw_id and not r["withdrawn"]), None)
-        if chosen is None:
-            raise FormError("取り消す就労確認の記録を選んでください")
-        reason = self.withdraw_reason.strip()
-        if not reason:
-            raise FormError("取り消す理由を入力してください")
+        chosen, reason = to_withdraw(self.records, self.withdraw_id, self.withdraw_reason, "就労確認の記録")
         self.store.withdraw_employment_check(chosen["id"], by=by, expected_version=chosen["version"], reason=reason)
         with self.hold_trait_notifications():
             self._reload()

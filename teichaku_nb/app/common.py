@@ -20,7 +20,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
-from ..errors import StaffError
+from ..errors import FormError, StaffError
 from ..japanese import format_date, format_month
 from ..markup import NO_VALUE
 
@@ -121,3 +121,16 @@ class WithdrawRow(w.HBox):
                                        "取り消す記録の選択"), names="value")
         self.button = button(guard, "取消", css, model.withdraw, what, button_style="warning", width="5em")
         super().__init__([self.choice, self.reason, self.button], layout=w.Layout(flex_flow="row wrap"))
+
+
+def to_withdraw(records: list[dict], withdraw_id: int, reason: str, what: str, *,
+                reason_required: bool = True) -> tuple[dict, str]:
+    """The standing record chosen in a ``WithdrawRow`` and the reason given, or a FormError
+    saying what is missing (``what``: the kind of record, e.g. 「引継ぎの記録」)."""
+    chosen = next((r for r in records if r["id"] == withdraw_id and not r["withdrawn"]), None)
+    if chosen is None:
+        raise FormError(f"取り消す{what}を選んでください")
+    reason = reason.strip()
+    if reason_required and not reason:
+        raise FormError("取り消す理由を入力してください")
+    return chosen, reason

@@ -22,7 +22,7 @@ from ..japanese import format_date, format_time
 from ..markup import render
 from ..records import CONSENT, HANDOVER_PARTIES, NEEDS, NEEDS_VALUES, SHARED
 from ..store import StoreError
-from .common import Guard, WithdrawRow, button, month_label
+from .common import Guard, WithdrawRow, button, month_label, to_withdraw
 
 UNDECIDED = ""                 # 要継続支援 not judged yet
 NEEDS_OPTIONS = (("（未判断）", UNDECIDED), *((v, v) for v in NEEDS_VALUES))
@@ -138,12 +138,7 @@ class HandoverModel(t.HasTraits):
 
     def withdraw(self) -> None:
         by = self._by()
-        chosen = next((r for r in self.records if r["id"] == self.withdraw_id and not r["withdrawn"]), None)
-        if chosen is None:
-            raise FormError("取り消す引継ぎの記録を選んでください")
-        reason = self.withdraw_reason.strip()
-        if not reason:
-            raise FormError("取り消す理由を入力してください")
+        chosen, reason = to_withdraw(self.records, self.withdraw_id, self.withdraw_reason, "引継ぎの記録")
         self.store.withdraw_handover(chosen["id"], by=by, expected_version=chosen["version"], reason=reason)
         with self.hold_trait_notifications():
             self._reload()

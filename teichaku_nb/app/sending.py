@@ -20,7 +20,7 @@ from ..errors import FormError
 from ..japanese import JST, format_time
 from ..records import RECIPIENTS
 from ..store import StoreError
-from .common import Guard, WithdrawRow, button
+from .common import Guard, WithdrawRow, button, to_withdraw
 
 SCOPES = (("開いているケースの人", "case"), ("作成した支援レポートの人", "made"), ("検討済の全員", "reviewed"))
 
@@ -102,11 +102,9 @@ class SendingModel(t.HasTraits):
 
     def withdraw(self) -> None:
         by = self._by()
-        chosen = next((r for r in self.records if r["id"] == self.withdraw_id and not r["withdrawn"]), None)
-        if chosen is None:
-            raise FormError("取り消す送付の記録を選んでください")
-        self.store.withdraw_report(chosen["id"], by=by, expected_version=chosen["version"],
-                                   reason=self.withdraw_reason.strip())
+        chosen, reason = to_withdraw(self.records, self.withdraw_id, self.withdraw_reason, "送付の記録",
+                                     reason_required=False)
+        self.store.withdraw_report(chosen["id"], by=by, expected_version=chosen["version"], reason=reason)
         with self.hold_trait_notifications():
             self._reload()
             self.withdraw_id, self.withdraw_reason = 0, ""

@@ -27,6 +27,7 @@ from ..markup import render
 from ..records import CHECK_METHODS, EMPLOYMENT_STATES
 from ..store import StoreError
 from .common import Guard, WithdrawRow, button, to_withdraw
+from .dates import DateText
 
 CONTINUING, LEFT = EMPLOYMENT_STATES          # 継続 / 離職
 
@@ -182,7 +183,7 @@ class ChecksView(w.VBox):
         self.money = w.HTML()
         self.money.add_class("teichaku-checks-money")
         self.user_id = w.Dropdown(description="利用者", style=narrow, layout=w.Layout(width="30em"))
-        self.checked_on = w.DatePicker(description="確認日", style=narrow, layout=w.Layout(width="15em"))
+        self.checked_on = DateText("確認日", width="15em", description_width="5em")
         self.employment = w.Dropdown(options=EMPLOYMENT_STATES, description="就労状況", style=narrow,
                                      layout=w.Layout(width="11em"))
         self.method = w.Dropdown(options=CHECK_METHODS, description="確認方法", style=narrow,

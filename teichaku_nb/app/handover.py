@@ -23,6 +23,7 @@ from ..markup import render
 from ..records import CONSENT, HANDOVER_PARTIES, NEEDS, NEEDS_VALUES, SHARED
 from ..store import StoreError
 from .common import Guard, WithdrawRow, button, month_label, to_withdraw
+from .dates import DateText
 
 UNDECIDED = ""                 # 要継続支援 not judged yet
 NEEDS_OPTIONS = (("（未判断）", UNDECIDED), *((v, v) for v in NEEDS_VALUES))
@@ -156,12 +157,12 @@ class HandoverView(w.VBox):
         self.status = w.HTML()
         self.needs = w.Dropdown(options=NEEDS_OPTIONS, description="要継続支援", style=narrow,
                                 layout=w.Layout(width="14em"))
-        self.needs_on = w.DatePicker(description="判断日", style=narrow, layout=w.Layout(width="15em"))
-        self.consent_on = w.DatePicker(description="同意日", style=narrow, layout=w.Layout(width="15em"))
+        self.needs_on = DateText("判断日", width="15em", description_width="5em")
+        self.consent_on = DateText("同意日", width="15em", description_width="5em")
         self.party = w.Dropdown(options=HANDOVER_PARTIES, description="相手", style=narrow, layout=w.Layout(width="12em"))
         self.with_whom = w.Text(description="相手の名前", placeholder="例: ○○センター 田中", style=narrow,
                                 layout=w.Layout(width="18em"))
-        self.shared_on = w.DatePicker(description="日付", style=narrow, layout=w.Layout(width="15em"))
+        self.shared_on = DateText("日付", width="15em", description_width="5em")
         for name in ("needs", "needs_on", "consent_on", "party", "with_whom", "shared_on"):
             w.link((model, name), (getattr(self, name), "value"))
         self.record_needs = button(guard, "判断を記録", "handover-needs", model.record_needs, "要継続支援の記録")

@@ -20,6 +20,7 @@ from ..japanese import format_time
 from ..records import CONFERENCE_KINDS, REGIONAL, REGULAR, Conference
 from ..store import Conflict, StoreError
 from .common import Guard, button, month_label
+from .dates import DateText
 
 _NAME_SEPARATORS = re.compile(r"[、,，;；\n]+")
 
@@ -100,7 +101,7 @@ class MeetingView(w.VBox):
         super().__init__(**kwargs)
         self.model = model
         self.add_class("teichaku-meeting")
-        self.held_on = w.DatePicker(description="開催日", layout=w.Layout(width="16em"))
+        self.held_on = DateText("開催日")
         self.kind = w.Dropdown(options=CONFERENCE_KINDS, description="種別", layout=w.Layout(width="18em"))
         self.attendees = w.Text(description="出席者", placeholder="山田 花子、佐藤 一郎", layout=w.Layout(width="36em"))
         self.outside = w.Text(description="外部参加者", placeholder="〇〇障害者就業・生活支援センター 田中 様",

@@ -21,6 +21,7 @@ from ..japanese import JST, format_time
 from ..records import RECIPIENTS
 from ..store import StoreError
 from .common import Guard, WithdrawRow, button, to_withdraw
+from .dates import DateText
 
 SCOPES = (("開いているケースの人", "case"), ("作成した支援レポートの人", "made"), ("検討済の全員", "reviewed"))
 
@@ -119,7 +120,7 @@ class SendingView(w.VBox):
         self.model = model
         self.add_class("teichaku-sending")
         self.recipient = w.Dropdown(options=RECIPIENTS, description="送付先", layout=w.Layout(width="16em"))
-        self.sent_on = w.DatePicker(description="送付日", layout=w.Layout(width="16em"))
+        self.sent_on = DateText("送付日")
         self.scope = w.Dropdown(options=SCOPES, description="対象", layout=w.Layout(width="24em"))
         for name in ("recipient", "sent_on", "scope"):
             w.link((model, name), (getattr(self, name), "value"))

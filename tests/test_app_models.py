@@ -440,6 +440,24 @@ def test_an_action_changed_by_someone_else_first_is_merged_unless_both_changed_i
         assert (kept.status, kept.owner, kept.updated_by) == ("中止", "佐藤", "鈴木")
 
 
+def test_an_action_both_closed_the_same_way_is_closed_once(db):
+    office = "デモ就労定着支援センター"
+    with open_store(db) as store:
+        store.add_action(Action(office=office, user_id="011", month="2026-09", content="面談の記録を共有",
+                                owner="安藤"), by="前回の記録者")
+    first, second = make_app(db), make_app(db)
+    for app, name in ((first, "佐藤"), (second, "鈴木")):
+        app.view.header.recorder.value = name
+        open_case(app, "011")
+    button(first.view.case.actions_box.children[0], "完了").click()
+    button(second.view.case.actions_box.children[0], "完了").click()
+    assert "佐藤 さんが既に完了にしていました" in second.view.case.message.value and second.model.guard.error == ""
+    assert second.model.case.open_actions == []
+    with open_store(db) as store:
+        (action,) = store.actions(office, "011")
+        assert (action.status, action.version, action.updated_by) == ("完了", 2, "佐藤")
+
+
 def test_closing_an_action_without_a_recorder_is_an_error_shown(db):
     office = "デモ就労定着支援センター"
     with open_store(db) as store:

@@ -19,7 +19,8 @@ from ..store import Conflict, StoreError
 from .common import Guard, button, day, month_label
 
 CLOSE, CANCEL, CONTINUE = DONE, CANCELLED, IN_PROGRESS
-ACTION_SHOWN = ("content", "owner", "due_on", "status")    # what another's change may have touched
+ACTION_OTHERS = ("content", "owner", "due_on")           # what else another's change may have touched
+ACTION_SHOWN = (*ACTION_OTHERS, "status")
 MAX_MERGES = 5
 
 
@@ -163,10 +164,10 @@ class CaseModel(t.HasTraits):
                     self.reload_actions()
                     return self._conflict_text(found, status, conflict), False
                 who = f"{conflict.saved_by} さんが {format_time(conflict.saved_at)} に変えた"
-                taken += [FIELD_LABELS[k] for k in ACTION_SHOWN
+                taken += [FIELD_LABELS[k] for k in ACTION_OTHERS
                           if getattr(theirs, k) != current.get(k) and FIELD_LABELS[k] not in taken]
                 if theirs.status == status:
-                    break
+                    return f"「{found['content']}」は {conflict.saved_by} さんが既に{_verb(status)}にしていました", True
                 base, expected = {"status": theirs.status}, theirs.version
                 current = {k: getattr(theirs, k) for k in ACTION_SHOWN}
         else:

@@ -347,6 +347,7 @@ class ReviewView(w.VBox):
         self.combined: dict[str, w.Textarea] = {}         # field → the text edited from both
         self.save_merge = button(guard, "選んだ内容で保存", "save-merge", model.save_merge, "選んだ内容の保存",
                                  button_style="warning", icon="save")
+        self.save_merge.layout.align_self = "flex-start"
         self.conflict_box = w.VBox([self.conflict, self.merge_rows, self.save_merge])
         self.conflict_box.add_class("teichaku-conflict-box")
         model.observe(guard.wrap(self._render_merge, "競合の表示"), names=["conflict"])

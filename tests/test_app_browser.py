@@ -248,7 +248,7 @@ def test_a_whole_conference_in_the_browser(served, browser):
     field(page, "issues").fill("")
     expect(page.locator(".teichaku-app.teichaku-unsaved")).to_have_count(0)
 
-    # a second person edits the same case: whoever saves second sees the conflict
+    # a second person edits the same field of the case: whoever saves second chooses what stays
     other, page2 = open_app(browser, url)
     page2.locator(".teichaku-recorder input").fill("佐藤 一郎")
     open_case(page2, "003")
@@ -258,12 +258,13 @@ def test_a_whole_conference_in_the_browser(served, browser):
     expect(page.locator(".teichaku-review-message")).to_contain_text("保存しました", timeout=WAIT_MS)
     field(page2, "policy").fill("佐藤の方針: 電話で確認")
     page2.locator(".teichaku-save").click()
-    conflict = page2.locator(".teichaku-conflict")
+    conflict = page2.locator(".teichaku-conflict-box")
     expect(conflict).to_contain_text("山田 花子 さんが", timeout=WAIT_MS)
     expect(conflict).to_contain_text("山田の方針: 来週訪問")
     expect(conflict).to_contain_text("佐藤の方針: 電話で確認")
     shots.take(page2, "conflict", part=".teichaku-review")
-    page2.locator(".teichaku-keep-mine").click()
+    page2.locator(".teichaku-merge-policy").get_by_label("自分の内容").check()
+    page2.locator(".teichaku-save-merge").click()
     expect(page2.locator(".teichaku-review-message")).to_contain_text("保存しました", timeout=WAIT_MS)
     expect(page2.locator(".teichaku-review-message")).to_contain_text("版 3")
     expect(conflict).to_be_hidden()
@@ -297,6 +298,31 @@ def test_a_whole_conference_in_the_browser(served, browser):
     assert _db.exists()                              # the records went where the app said
     other.close()
     context.close()
+
+
+def test_two_people_changing_different_fields_of_a_case_both_keep_their_changes(served, browser):
+    from playwright.sync_api import expect
+    url = served[0]
+    first, page = open_app(browser, url)
+    second, page2 = open_app(browser, url)
+    try:
+        for p, name in ((page, "甲野 一"), (page2, "乙川 二")):
+            p.locator(".teichaku-recorder input").fill(name)
+            open_case(p, "004")
+        field(page, "workplace").fill("甲野の記録: 職場は落ち着いている")
+        page.locator(".teichaku-save").click()
+        expect(page.locator(".teichaku-review-message")).to_contain_text("保存しました", timeout=WAIT_MS)
+        field(page2, "issues").fill("乙川の課題: 通勤の負担")
+        page2.locator(".teichaku-save").click()
+        message = page2.locator(".teichaku-review-message")
+        expect(message).to_contain_text("甲野 一 さんが", timeout=WAIT_MS)
+        expect(message).to_contain_text("職場の現状を取り込み")
+        expect(field(page2, "workplace")).to_have_value("甲野の記録: 職場は落ち着いている")
+        expect(field(page2, "issues")).to_have_value("乙川の課題: 通勤の負担")
+        expect(page2.locator(".teichaku-conflict-box")).to_be_hidden()
+    finally:
+        second.close()
+        first.close()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

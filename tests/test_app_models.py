@@ -258,38 +258,77 @@ def test_an_action_needs_content_and_owner(app):
     assert app.model.review.pending_actions == []
 
 
-def test_a_conflict_shows_both_versions_and_keep_mine_saves_over(db):
+def two_on_one_case(db, user_id: str, first_name: str = "先に保存した人", second_name: str = "後から保存した人"):
     first, second = make_app(db), make_app(db)
-    for a, name, text in ((first, "先に保存した人", "先の内容 <b>太字</b>"), (second, "後から保存した人", "後の内容")):
-        open_case(a, "005")
+    for a, name in ((first, first_name), (second, second_name)):
+        open_case(a, user_id)
         a.view.header.recorder.value = name
-        fill_review(a, workplace=text)
+    return first, second
+
+
+def test_changes_to_different_fields_of_one_case_are_merged_without_asking(db):
+    first, second = two_on_one_case(db, "005", "甲野", "乙川")
+    fill_review(first, workplace="甲の職場の記録")
     first.view.review.save_button.click()
+    fill_review(second, issues="乙の課題", policy="乙の方針")           # the old 職場 text untouched
     second.view.review.save_button.click()
-    conflict = second.model.review.conflict
-    assert conflict["saved_by"] == "先に保存した人" and conflict["version"] == 1
-    html = second.view.review.conflict.value
-    assert "先の内容 &lt;b&gt;太字&lt;/b&gt;" in html and "後の内容" in html and "<b>太字" not in html
-    assert second.view.review.conflict_box.layout.display == ""
-    button(second.view.review, "自分の内容で上書き保存").click()
-    assert second.model.review.conflict == {} and second.model.review.version == 2
+    review = second.view.review
+    assert review.conflict_box.layout.display == "none" and second.model.review.conflict == {}
+    message = review.message.value
+    assert "甲野 さん" in message and "職場の現状を取り込み" in message and "版 2" in message
+    assert 'data-kind="merged"' in message
+    assert review.texts["workplace"].value == "甲の職場の記録" and not second.model.review.dirty
     with open_store(db) as store:
-        assert store.review("デモ就労定着支援センター", "005", MONTH).workplace == "後の内容"
+        saved = store.review("デモ就労定着支援センター", "005", MONTH)
+        assert (saved.workplace, saved.issues, saved.policy) == ("甲の職場の記録", "乙の課題", "乙の方針")
+        changes = [(h.changed_by, set(h.changes)) for h in store.history(user_id="005") if h.record_kind == "reviews"]
+    assert changes[-1] == ("乙川", {"issues", "policy"})               # 乙's save changed only 乙's fields
 
 
-def test_a_conflict_can_be_resolved_by_taking_theirs(db):
-    first, second = make_app(db), make_app(db)
-    for a, name, text in ((first, "甲", "甲の内容"), (second, "乙", "乙の内容")):
-        open_case(a, "006")
-        a.view.header.recorder.value = name
-        fill_review(a, issues=text)
+def test_the_same_field_changed_by_both_is_shown_side_by_side_and_the_choice_is_saved(db):
+    first, second = two_on_one_case(db, "006")
+    fill_review(first, workplace="先の内容 <b>太字</b>", wishes="先の意向")
     first.view.review.save_button.click()
+    fill_review(second, workplace="後の内容", issues="後の課題")
     second.view.review.save_button.click()
-    assert second.model.review.conflict
-    second.view.review.take_theirs.click()
-    assert second.view.review.texts["issues"].value == "甲の内容"
-    assert second.model.review.version == 1 and not second.model.review.dirty
-    assert second.view.review.conflict_box.layout.display == "none"
+    review = second.view.review
+    assert review.conflict_box.layout.display == "" and "先に保存した人 さんが" in review.conflict.value
+    assert "teichaku-ok" not in review.conflict.value and 'data-kind="conflict"' in review.message.value
+    assert list(review.choices) == ["workplace"]                     # only the field both changed
+    table = review.merge_rows.children[0].children[0].value
+    assert "先の内容 &lt;b&gt;太字&lt;/b&gt;" in table and "後の内容" in table and "<b>太字" not in table
+    button(review, "選んだ内容で保存").click()
+    assert "職場の現状はどちらを残すか選んでください" in second.model.guard.error
+    review.choices["workplace"].value = "mine"
+    button(review, "選んだ内容で保存").click()
+    assert review.conflict_box.layout.display == "none" and second.model.review.version == 2
+    assert "先に保存した人 さんが" in review.message.value and "本人の意向を取り込み" in review.message.value
+    with open_store(db) as store:
+        saved = store.review("デモ就労定着支援センター", "006", MONTH)
+        assert (saved.workplace, saved.issues, saved.wishes) == ("後の内容", "後の課題", "先の意向")
+        olds = [h.changes["workplace"][0] for h in store.history(user_id="006") if "workplace" in h.changes]
+    assert olds[-1] == "先の内容 <b>太字</b>"                          # theirs stays in the history
+
+
+def test_a_conflict_can_keep_theirs_or_a_text_edited_from_both(db):
+    first, second = two_on_one_case(db, "007", "甲", "乙")
+    fill_review(first, issues="甲の課題", policy="甲の方針", judgement="注意")
+    first.view.review.save_button.click()
+    fill_review(second, issues="乙の課題", policy="乙の方針", judgement="要対応")
+    second.view.review.save_button.click()
+    review = second.view.review
+    assert set(review.choices) == {"issues", "policy", "judgement"}
+    assert [label for label, _ in review.choices["judgement"].options] == ["自分の内容", "保存されている内容"]
+    review.choices["issues"].value = "theirs"
+    review.choices["judgement"].value = "mine"
+    review.choices["policy"].value = "edit"
+    assert review.combined["policy"].layout.display == "" and review.combined["policy"].value == "甲の方針\n乙の方針"
+    review.combined["policy"].value = "甲と乙の方針"
+    button(review, "選んだ内容で保存").click()
+    with open_store(db) as store:
+        saved = store.review("デモ就労定着支援センター", "007", MONTH)
+    assert (saved.issues, saved.policy, saved.judgement, saved.updated_by) == ("甲の課題", "甲と乙の方針", "要対応", "乙")
+    assert review.texts["issues"].value == "甲の課題" and not second.model.review.dirty
 
 
 def test_leaving_a_case_with_unsaved_edits_asks_first(app):
@@ -368,7 +407,7 @@ def test_open_actions_carry_over_and_can_be_closed_or_continued(db):
     assert next(r for r in app.model.agenda.rows if r["user_id"] == "009")["open_actions"] == 1
 
 
-def test_an_action_changed_by_someone_else_first_shows_both_and_saves_nothing(db):
+def test_an_action_changed_by_someone_else_first_is_merged_unless_both_changed_its_status(db):
     office = "デモ就労定着支援センター"
     with open_store(db) as store:
         for content in ("職場訪問の日程を決める", "主治医の意見を聞く"):
@@ -389,19 +428,34 @@ def test_an_action_changed_by_someone_else_first_shows_both_and_saves_nothing(db
     assert [(a["content"], a["status"]) for a in second.model.case.open_actions] == [
         ("職場訪問の日程を決める", "対応中")]                                 # the list shows theirs
 
-    with open_store(db) as store:                                           # 佐藤 changes it once more
+    with open_store(db) as store:                                           # 佐藤 changes only the owner
         (action,) = store.open_actions(office, "009", as_of_month=MONTH)
         store.update_action(action.id, {"owner": "佐藤"}, by="佐藤", expected_version=action.version)
-    button(second.view.case.actions_box.children[0], "中止").click()
-    message = second.model.case.message
-    assert "状態 対応中・担当 佐藤" in message and "（中止）は保存していません" in message
-    assert "もう一度押して" in message
+    button(second.view.case.actions_box.children[0], "中止").click()       # 鈴木 only the status: merged
+    message = second.view.case.message.value
+    assert "中止にしました" in message and "佐藤 さん" in message and "担当はそのまま残しています" in message
+    assert second.model.case.open_actions == []
     with open_store(db) as store:
-        (kept,) = store.open_actions(office, "009", as_of_month=MONTH)
-        assert kept.status == "対応中" and kept.updated_by == "佐藤"          # nothing of 鈴木's saved
+        (kept,) = [a for a in store.actions(office, "009") if a.content == "職場訪問の日程を決める"]
+        assert (kept.status, kept.owner, kept.updated_by) == ("中止", "佐藤", "鈴木")
 
-    button(second.view.case.actions_box.children[0], "中止").click()       # pressed again: mine
-    assert second.model.case.open_actions == [] and "中止にしました" in second.model.case.message
+
+def test_an_action_both_closed_the_same_way_is_closed_once(db):
+    office = "デモ就労定着支援センター"
+    with open_store(db) as store:
+        store.add_action(Action(office=office, user_id="011", month="2026-09", content="面談の記録を共有",
+                                owner="安藤"), by="前回の記録者")
+    first, second = make_app(db), make_app(db)
+    for app, name in ((first, "佐藤"), (second, "鈴木")):
+        app.view.header.recorder.value = name
+        open_case(app, "011")
+    button(first.view.case.actions_box.children[0], "完了").click()
+    button(second.view.case.actions_box.children[0], "完了").click()
+    assert "佐藤 さんが既に完了にしていました" in second.view.case.message.value and second.model.guard.error == ""
+    assert second.model.case.open_actions == []
+    with open_store(db) as store:
+        (action,) = store.actions(office, "011")
+        assert (action.status, action.version, action.updated_by) == ("完了", 2, "佐藤")
 
 
 def test_closing_an_action_without_a_recorder_is_an_error_shown(db):

@@ -13,11 +13,15 @@ from ..markup import render
 from ..schema import SCORE_COLUMNS, SCORE_LABELS
 from ..errors import FormError
 from ..japanese import format_time
-from ..records import CANCELLED, DONE, IN_PROGRESS
+from ..merging import merge_fields
+from ..records import CANCELLED, DONE, FIELD_LABELS, IN_PROGRESS
 from ..store import Conflict, StoreError
 from .common import Guard, button, day, month_label
 
 CLOSE, CANCEL, CONTINUE = DONE, CANCELLED, IN_PROGRESS
+ACTION_OTHERS = ("content", "owner", "due_on")           # what else another's change may have touched
+ACTION_SHOWN = (*ACTION_OTHERS, "status")
+MAX_MERGES = 5
 
 
 def _verb(status: str) -> str:
@@ -138,16 +142,38 @@ class CaseModel(t.HasTraits):
         found = next((a for a in self.open_actions if a["id"] == action_id), None)
         if found is None:
             raise FormError(f"役割分担ID {action_id} はこのケースの継続中の役割分担にありません")
-        try:
-            self.store.update_action(action_id, {"status": status}, by=self.recorder.strip(),
-                                     expected_version=found["version"])
-        except Conflict as conflict:
-            self.reload_actions()
-            self.message = self._conflict_text(found, status, conflict)
-            return
+        message, saved = self._update_status(found, status)
         self.reload_actions()
-        self.message = f"「{found['content']}」を{_verb(status)}にしました"
-        self.actions_changed += 1
+        self.message = message
+        if saved:
+            self.actions_changed += 1
+
+    def _update_status(self, found: dict, status: str) -> tuple[str, bool]:
+        """Save the status merged with what others changed meanwhile (``merging``): their
+        other fields stay; a status they changed differently is not saved over.  Returns
+        (the message, whether it was saved)."""
+        base, by, taken, who = {"status": found["status"]}, self.recorder.strip(), [], ""
+        expected, current = found["version"], found
+        for _attempt in range(MAX_MERGES):
+            try:
+                self.store.update_action(found["id"], {"status": status}, by=by, expected_version=expected)
+                break
+            except Conflict as conflict:
+                theirs = conflict.current
+                if merge_fields(base, {"status": status}, {"status": theirs.status})[1]:
+                    self.reload_actions()
+                    return self._conflict_text(found, status, conflict), False
+                who = f"{conflict.saved_by} さんが {format_time(conflict.saved_at)} に変えた"
+                taken += [FIELD_LABELS[k] for k in ACTION_OTHERS
+                          if getattr(theirs, k) != current.get(k) and FIELD_LABELS[k] not in taken]
+                if theirs.status == status:
+                    return f"「{found['content']}」は {conflict.saved_by} さんが既に{_verb(status)}にしていました", True
+                base, expected = {"status": theirs.status}, theirs.version
+                current = {k: getattr(theirs, k) for k in ACTION_SHOWN}
+        else:
+            raise StoreError("ほかの人の更新が続いたため保存できませんでした。もう一度押してください")
+        kept = f"（{who}{'・'.join(taken)}はそのまま残しています）" if taken else ""
+        return f"「{found['content']}」を{_verb(status)}にしました{kept}", True
 
     def _conflict_text(self, mine: dict, status: str, conflict: Conflict) -> str:
         """Both versions of an action someone else changed first: theirs as saved now, and

@@ -1,7 +1,9 @@
 """Review form: what the conference decides about the open case, saved to the review store.
 
-A save that finds a newer version (someone saved first) keeps nothing of ours in the store:
-the form shows both versions and the user chooses to keep theirs or save ours over it.
+A save that finds a newer version (someone saved first) is merged field by field with it
+(``merging``): what only they changed is kept, what only this form changed is saved, and the
+user is told what came from whom.  Only fields both changed to different texts are shown side
+by side, for the user to choose (mine / theirs / a text edited from both) before saving.
 Sections with buttons of their own (the handover: ``handover``) follow the save button;
 saving the review never records them.
 """
@@ -16,6 +18,7 @@ import traitlets as t
 from ..markup import render
 from ..errors import FormError
 from ..japanese import format_time
+from ..merging import MERGE_LABELS, SNAPSHOT, changed_fields, merge_review, review_fields, with_fields
 from ..records import REVIEW_FIELDS, Action, Review
 from ..rules import LEVELS
 from ..store import Conflict, StoreError
@@ -25,6 +28,8 @@ from .common import Guard, button, month_label
 TEXT_FIELDS = tuple((f.name, f.label) for f in REVIEW_FIELDS)
 FIELDS = tuple(name for name, _ in TEXT_FIELDS) + ("judgement",)
 LABELS = dict(TEXT_FIELDS) | {"judgement": "会議の判断"}
+TEXTS = frozenset(LABELS) - {"judgement"}
+MAX_MERGES = 5               # saves by others met in a row before giving up (each one merged)
 NO_JUDGEMENT = ""
 
 
@@ -53,8 +58,10 @@ class ReviewModel(t.HasTraits):
     saved_note = t.Unicode("")               # who saved it last, when
     dirty = t.Bool(False)
     message = t.Unicode("")
-    message_kind = t.Unicode("")             # ok / error / conflict
-    conflict = t.Dict()                      # {version, saved_by, saved_at, theirs: {field: value}}
+    message_kind = t.Unicode("")             # ok / merged / conflict
+    conflict = t.Dict()                      # {version, saved_by, saved_at, fields: [{name, label, mine, theirs, ...}]}
+    choices = t.Dict()                       # after a conflict: field → mine / theirs / edit
+    combined = t.Dict()                      # field → the edited text (choice edit)
     saves = t.Int(0)                         # counts successful saves
     conference_id = t.Int(0)                 # the month's conference (linked from the meeting panel), 0: none
     shown_level = t.Unicode("")              # the level and flags shown for the case: a save keeps them,
@@ -65,6 +72,9 @@ class ReviewModel(t.HasTraits):
         self.store = None
         self.office = ""
         self._snapshot = dict.fromkeys(FIELDS, "")
+        self._base: Review | None = None     # the review the form was read from: what a save merges from
+        self._merge = None                   # after a conflict: their review, stored now
+        self._merge_conflict = None
         self.observe(self._update_dirty, names=[*FIELDS, "pending_actions", "action_content", "action_owner",
                                                 "action_due"])
 
@@ -101,8 +111,9 @@ class ReviewModel(t.HasTraits):
             self.pending_actions = []
             self.action_content = self.action_owner = ""
             self.action_due = None
-            self.conflict = {}
+            self.conflict, self._merge = {}, None
             self.message = self.message_kind = ""
+            self._base = review
             self._set_saved(review)
             self._fill(self._review_values(review))
             self._load_month_actions()
@@ -113,7 +124,7 @@ class ReviewModel(t.HasTraits):
             self.pending_actions, self.month_actions = [], []
             self.action_content = self.action_owner = ""
             self.action_due = None
-            self.conflict = {}
+            self.conflict, self._merge, self._base = {}, None, None
             self.message = self.message_kind = ""
             self.version, self.saved_note = 0, ""
             self._fill({})
@@ -167,25 +178,41 @@ class ReviewModel(t.HasTraits):
             raise FormError("入力中の役割分担があります。「役割分担を追加」を押すか、内容を消してから保存してください")
         return by
 
-    def save(self) -> bool:
-        """Save the form; True when saved.  A conflict fills ``conflict`` and saves nothing."""
-        by = self._check_can_save()
-        return self._save(by, expected=self.version or None)
+    def _form_review(self) -> Review:
+        return Review(office=self.office, user_id=self.user_id, month=self.month,
+                      **{name: getattr(self, name) for name, _ in TEXT_FIELDS}, judgement=self.judgement or None,
+                      conference_id=self.conference_id or None, saved_level=self.shown_level or None,
+                      saved_flags=tuple(self.shown_flags) if self.shown_level else None)
 
-    def _save(self, by: str, expected: int | None) -> bool:
-        judgement = self.judgement or None
-        review = Review(office=self.office, user_id=self.user_id, month=self.month,
-                        **{name: getattr(self, name) for name, _ in TEXT_FIELDS}, judgement=judgement,
-                        conference_id=self.conference_id or None, saved_level=self.shown_level or None,
-                        saved_flags=tuple(self.shown_flags) if self.shown_level else None)
-        try:
-            saved = self.store.save_review(review, by=by, expected_version=expected)
-        except Conflict as conflict:
-            theirs = conflict.current
-            self.conflict = {"version": theirs.version, "saved_by": conflict.saved_by,
-                             "saved_at": format_time(conflict.saved_at), "theirs": self._review_values(theirs)}
-            self.message, self.message_kind = str(conflict), "conflict"
-            return False
+    def save(self) -> bool:
+        """Save the form; True when saved.  If someone saved first, the changes are merged
+        field by field (``merging``): saved when only different fields changed, else
+        ``conflict`` lists the fields both changed and nothing is saved until they are chosen."""
+        by = self._check_can_save()
+        return self._save(by, self._base, self._form_review(), self.version or None)
+
+    def _save(self, by: str, base: Review | None, mine: Review, expected: int | None, taken=()) -> bool:
+        taken = list(taken)                          # (who, when, [labels]) merged in from others
+        for _attempt in range(MAX_MERGES):
+            try:
+                saved = self.store.save_review(mine, by=by, expected_version=expected)
+                break
+            except Conflict as conflict:
+                theirs = conflict.current
+                merged, conflicts = merge_review(base, mine, theirs)
+                fields_taken = changed_fields(review_fields(base), review_fields(mine), review_fields(theirs))
+                if conflicts:
+                    self._show_conflict(conflict, conflicts)
+                    return False
+                if fields_taken:
+                    taken.append(_taken(conflict, fields_taken))
+                base, mine, expected = theirs, merged, theirs.version
+        else:
+            raise StoreError("ほかの人の保存が続いたため保存できませんでした。もう一度「保存」を押してください")
+        self._saved(by, saved, taken)
+        return True
+
+    def _saved(self, by: str, saved: Review, taken: list) -> None:
         added = 0
         pending = list(self.pending_actions)
         try:
@@ -198,34 +225,81 @@ class ReviewModel(t.HasTraits):
             self.pending_actions = pending[added:]
             self._load_month_actions()
         with self.hold_trait_notifications():
-            self.conflict = {}
+            self.conflict, self._merge = {}, None
+            self._base = saved
             self._set_saved(saved)
-            self._snapshot = self.values()
-            self._update_dirty()
+            self._fill(self._review_values(saved))
             extra = f"、役割分担 {added}件を追加" if added else ""
-            self.message = f"保存しました（{format_time(saved.updated_at)}、記録者 {by}、版 {saved.version}{extra}）"
-            self.message_kind = "ok"
+            merged = "".join(f"{who} さんが {when} に保存した{'・'.join(labels)}を取り込み、"
+                             for who, when, labels in taken)
+            self.message = (f"{merged}{'あなたの変更と合わせて' if taken else ''}"
+                            f"保存しました（{format_time(saved.updated_at)}、記録者 {by}、版 {saved.version}{extra}）")
+            self.message_kind = "merged" if taken else "ok"
         self.saves += 1
-        return True
 
-    def keep_mine(self) -> bool:
-        """After a conflict: save this form over the newer version."""
-        if not self.conflict:
+    def _show_conflict(self, conflict: Conflict, conflicts: list) -> None:
+        """Both changed the same fields: show them; nothing is saved until each is chosen."""
+        theirs = conflict.current
+        self._merge, self._merge_conflict = theirs, conflict
+        self.choices, self.combined = {}, {}
+        rows = [{"name": c.name, "label": c.label, "text": c.name in TEXTS, "mine": shown(c.name, c.mine),
+                 "theirs": shown(c.name, c.theirs), "combined": _combined(c.mine, c.theirs)} for c in conflicts]
+        with self.hold_trait_notifications():
+            self.conflict = {"version": theirs.version, "saved_by": conflict.saved_by,
+                             "saved_at": format_time(conflict.saved_at), "fields": rows}
+            self.message = (f"{conflict.saved_by} さんも同じ項目を変えて先に保存しました。"
+                            "項目ごとに残す内容を選んで「選んだ内容で保存」を押してください")
+            self.message_kind = "conflict"
+
+    def choose(self, name: str, choice: str | None, combined: str | None = None) -> None:
+        """After a conflict: keep mine / theirs / an edited text (``combined``) for one field."""
+        self.choices = self.choices | {name: choice}
+        if combined is not None:
+            self.combined = self.combined | {name: combined}
+
+    def save_merge(self) -> bool:
+        """After a conflict: save the form merged with theirs, the fields both changed as
+        chosen, against their version."""
+        if not self.conflict or self._merge is None:
             raise FormError("競合はありません")
         by = self._check_can_save()
-        return self._save(by, expected=self.conflict["version"])
+        theirs, conflict, mine = self._merge, self._merge_conflict, self._form_review()
+        merged, conflicts = merge_review(self._base, mine, theirs)
+        if {c.name for c in conflicts} != {row["name"] for row in self.conflict["fields"]}:
+            self._show_conflict(conflict, conflicts)        # the form changed meanwhile
+            return False
+        missing = [c.label for c in conflicts if self.choices.get(c.name) is None]
+        if missing:
+            raise FormError(f"{'・'.join(missing)}はどちらを残すか選んでください")
+        values, stored = review_fields(merged), review_fields(theirs)
+        for row in self.conflict["fields"]:
+            name, choice = row["name"], self.choices[row["name"]]
+            if choice == "theirs":
+                values[name] = stored[name]
+            elif choice == "edit":
+                values[name] = self.combined.get(name, row["combined"])
+        fields_taken = changed_fields(review_fields(self._base), review_fields(mine), stored)
+        return self._save(by, theirs, with_fields(merged, values), theirs.version,
+                          [_taken(conflict, fields_taken)] if fields_taken else ())
 
-    def take_theirs(self) -> None:
-        """After a conflict: drop this form's text and show the saved version (pending actions stay)."""
-        if not self.conflict:
-            raise FormError("競合はありません")
-        self.load_keeping_pending()
 
-    def load_keeping_pending(self) -> None:
-        pending = list(self.pending_actions)
-        self.load(self.user_id, self.month)
-        self.pending_actions = pending
-        self.message, self.message_kind = "保存されている内容を表示しました", "ok"
+def _taken(conflict: Conflict, names: list[str]) -> tuple[str, str, list[str]]:
+    """Who saved what the merge took from them, and when (for the message)."""
+    return conflict.saved_by, format_time(conflict.saved_at), [MERGE_LABELS[name] for name in names]
+
+
+def shown(name: str, value) -> str:
+    """A field's value as the conflict table shows it."""
+    if name == SNAPSHOT:
+        return f"{value[0]}（フラグ {len(value[1] or ())}件）" if value else "（なし）"
+    if name == "judgement":
+        return value or "（未選択）"
+    return "" if value is None else str(value)
+
+
+def _combined(mine, theirs) -> str:
+    """Both texts, for editing one from them (theirs first: it was saved first)."""
+    return "\n".join(x for x in (theirs, mine) if x)
 
 
 class ReviewView(w.VBox):
@@ -268,12 +342,15 @@ class ReviewView(w.VBox):
         self.message.add_class("teichaku-review-message")
         self.conflict = w.HTML()
         self.conflict.add_class("teichaku-conflict")
-        self.keep_mine = button(guard, "自分の内容で上書き保存", "keep-mine", model.keep_mine, "上書き保存",
-                                button_style="danger")
-        self.take_theirs = button(guard, "保存されている内容を採用", "take-theirs", model.take_theirs,
-                                  "保存されている内容の読み込み")
-        self.conflict_box = w.VBox([self.conflict, w.HBox([self.keep_mine, self.take_theirs])])
-
+        self.merge_rows = w.VBox()
+        self.choices: dict[str, w.RadioButtons] = {}      # after a conflict: field → mine / theirs / edit
+        self.combined: dict[str, w.Textarea] = {}         # field → the text edited from both
+        self.save_merge = button(guard, "選んだ内容で保存", "save-merge", model.save_merge, "選んだ内容の保存",
+                                 button_style="warning", icon="save")
+        self.save_merge.layout.align_self = "flex-start"
+        self.conflict_box = w.VBox([self.conflict, self.merge_rows, self.save_merge])
+        self.conflict_box.add_class("teichaku-conflict-box")
+        model.observe(guard.wrap(self._render_merge, "競合の表示"), names=["conflict"])
         model.observe(guard.wrap(self._render, "検討記録の表示"),
                       names=["user_id", "saved_note", "dirty", "message", "message_kind", "conflict",
                              "pending_actions", "month_actions"])
@@ -298,8 +375,31 @@ class ReviewView(w.VBox):
             remove.on_click(self.guard.wrap(lambda _b, i=i: m.remove_pending(i), "役割分担の取消"))
             pending.append(w.HBox([w.HTML(render("app/review_pending_action.html.j2", item=item)), remove]))
         self.pending_box.children = pending
-        theirs = m.conflict.get("theirs", {})
-        rows = [(LABELS[name], getattr(m, name), theirs[name]) for name in FIELDS   # where the versions differ
-                if m.conflict and getattr(m, name) != theirs[name]]
-        self.conflict.value = render("app/review_conflict.html.j2", conflict=m.conflict, rows=rows)
+        self.conflict.value = render("app/review_conflict.html.j2", conflict=m.conflict)
         self.conflict_box.layout.display = "" if m.conflict else "none"
+
+    def _render_merge(self, _change=None) -> None:
+        """One row per field both changed: both texts, the choice, and a text to edit from both."""
+        m = self.model
+        rows, self.choices, self.combined = [], {}, {}
+        for field in m.conflict.get("fields", ()):
+            name = field["name"]
+            table = w.HTML(render("app/review_conflict_field.html.j2", field=field, saved_by=m.conflict["saved_by"]))
+            options = [("自分の内容", "mine"), ("保存されている内容", "theirs")]
+            if field["text"]:
+                options.append(("両方から編集", "edit"))
+            choice = w.RadioButtons(options=options, index=None, description="残す内容",
+                                    style={"description_width": "5em"})
+            choice.add_class(f"teichaku-merge-{name}")
+            text = w.Textarea(value=field["combined"], layout=w.Layout(width="98%", height="5em", display="none"))
+            text.add_class(f"teichaku-combined-{name}")
+
+            def chosen(_change=None, name=name, choice=choice, text=text):
+                text.layout.display = "" if choice.value == "edit" else "none"
+                m.choose(name, choice.value, text.value)
+
+            choice.observe(self.guard.wrap(chosen, "残す内容の選択"), names="value")
+            text.observe(self.guard.wrap(chosen, "残す内容の選択"), names="value")
+            self.choices[name], self.combined[name] = choice, text
+            rows.append(w.VBox([table, choice, text]))
+        self.merge_rows.children = rows

@@ -212,7 +212,7 @@ def test_a_whole_conference_in_the_browser(served, browser):
     page.locator(".teichaku-field-judgement select").select_option("要対応")
     page.locator(".teichaku-action-content input").fill("勤務時間の調整を企業に相談")
     page.locator(".teichaku-action-owner input").fill("田村")
-    page.locator(".teichaku-action-due input").fill("2026-11-30")
+    page.locator(".teichaku-action-due input").fill("2030/03/31")
     page.locator(".teichaku-add-action").click()
     expect(page.locator(".teichaku-pending-action")).to_contain_text("勤務時間の調整を企業に相談")
     page.locator(".teichaku-save").click()

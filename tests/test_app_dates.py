@@ -62,3 +62,22 @@ def test_a_handover_date_that_is_not_a_date_is_refused_and_nothing_is_recorded(t
     assert "日付" in app.model.guard.error
     with open_store(str(tmp_path / "records.teichaku.sqlite")) as store:
         assert store.handovers(app.model.book.office) == []
+
+
+def test_a_due_date_in_the_past_is_asked_about_once(tmp_path):
+    from test_app_models import TODAY, open_case
+    app = make_app(str(tmp_path / "records.teichaku.sqlite"))
+    open_case(app, "003")
+    view = app.view.review
+    view.action_content.value, view.action_owner.value = "企業と面談", "佐藤"
+    view.action_due.text.value = "2026/11/20"                      # before TODAY (11月26日)
+    view.add_button.click()
+    assert app.model.review.pending_actions == []
+    assert "期限（2026年11月20日）は今日より前です" in text(view.message.value)
+    view.add_button.click()                                        # the same date again: added
+    assert [a["due_on"] for a in app.model.review.pending_actions] == [D(2026, 11, 20)]
+    view.action_content.value, view.action_owner.value = "主治医に連絡", "田村"
+    view.action_due.text.value = "11/30"                            # no year: refused, not "no date"
+    view.add_button.click()
+    assert "期限「11/30」は日付として読めません" in app.model.guard.error
+    assert len(app.model.review.pending_actions) == 1 and TODAY == D(2026, 11, 26)

@@ -222,7 +222,7 @@ def test_write_add_an_action_save_and_find_them_again(app, db):
     view = app.view.review
     view.action_content.value = "主治医に様子を確認"
     view.action_owner.value = "安藤"
-    view.action_due.value = dt.date(2026, 11, 20)
+    view.action_due.value = dt.date(2026, 12, 10)
     view.add_button.click()
     assert app.model.review.pending_actions and "未保存" in view.pending_box.children[0].children[0].value
     assert app.model.review.dirty

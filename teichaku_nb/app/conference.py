@@ -144,7 +144,7 @@ class ConferenceModel(t.HasTraits):
     def _use_book(self, index: int) -> None:
         self.book = self.books[index]
         self.case.set_context(self.book, self.store, self.book.office)
-        self.review.set_context(self.store, self.book.office)
+        self.review.set_context(self.store, self.book.office, self.today)
         self.meeting.set_context(self.store, self.book.office, self.today)
         self.meeting.month = ""                      # read afresh for this office
         self.sending.set_context(self.store, self.book.office,

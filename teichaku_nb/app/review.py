@@ -17,12 +17,14 @@ import traitlets as t
 
 from ..markup import render
 from ..errors import FormError
-from ..japanese import format_time
+from ..japanese import format_date, format_time
 from ..merging import MERGE_LABELS, SNAPSHOT, changed_fields, merge_review, review_fields, with_fields
 from ..records import REVIEW_FIELDS, Action, Review
 from ..rules import LEVELS
 from ..store import Conflict, StoreError
 from .common import Guard, button, month_label
+from .dates import HINT as DATE_HINT
+from .dates import DateText
 
 # The form's text fields, in the order shown (store field, label).
 TEXT_FIELDS = tuple((f.name, f.label) for f in REVIEW_FIELDS)
@@ -58,7 +60,7 @@ class ReviewModel(t.HasTraits):
     saved_note = t.Unicode("")               # who saved it last, when
     dirty = t.Bool(False)
     message = t.Unicode("")
-    message_kind = t.Unicode("")             # ok / merged / conflict
+    message_kind = t.Unicode("")             # ok / merged / conflict (merged: amber, also for a question)
     conflict = t.Dict()                      # {version, saved_by, saved_at, fields: [{name, label, mine, theirs, ...}]}
     choices = t.Dict()                       # after a conflict: field → mine / theirs / edit
     combined = t.Dict()                      # field → the edited text (choice edit)
@@ -74,12 +76,14 @@ class ReviewModel(t.HasTraits):
         self._snapshot = dict.fromkeys(FIELDS, "")
         self._base: Review | None = None     # the review the form was read from: what a save merges from
         self._merge = None                   # after a conflict: their review, stored now
+        self._past_due_asked = None          # a 期限 before today, asked about once
+        self.today = dt.date.today()
         self._merge_conflict = None
         self.observe(self._update_dirty, names=[*FIELDS, "pending_actions", "action_content", "action_owner",
                                                 "action_due"])
 
-    def set_context(self, store, office: str) -> None:
-        self.store, self.office = store, office
+    def set_context(self, store, office: str, today: dt.date | None = None) -> None:
+        self.store, self.office, self.today = store, office, today or dt.date.today()
 
     # -- state
 
@@ -152,7 +156,12 @@ class ReviewModel(t.HasTraits):
             raise FormError("役割分担の担当を入力してください")
         due = self.action_due
         if due is not None and not isinstance(due, dt.date):
-            raise FormError("期限は日付で入力してください")
+            raise FormError(f"期限「{due}」は日付として読めません。{DATE_HINT}")
+        if due is not None and due < self.today and self._past_due_asked != due:
+            self._past_due_asked = due                  # asked once: pressing again adds it
+            self.message, self.message_kind = (f"期限（{format_date(due)}）は今日より前です。このままでよければ、"
+                                               "もう一度「役割分担を追加」を押してください"), "merged"
+            return
         with self.hold_trait_notifications():
             self.pending_actions = [*self.pending_actions, {"content": content, "owner": owner, "due_on": due}]
             self.action_content = self.action_owner = ""
@@ -327,8 +336,7 @@ class ReviewView(w.VBox):
         self.action_owner = w.Text(description="担当", style={"description_width": "3em"},
                                    layout=w.Layout(width="22%"))
         self.action_owner.add_class("teichaku-action-owner")
-        self.action_due = w.DatePicker(description="期限", style={"description_width": "3em"},
-                                       layout=w.Layout(width="24%"))
+        self.action_due = DateText("期限", width="14em", description_width="3em")
         self.action_due.add_class("teichaku-action-due")
         for name in ("action_content", "action_owner", "action_due"):
             w.link((model, name), (getattr(self, name), "value"))

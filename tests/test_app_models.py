@@ -719,7 +719,7 @@ def test_export_of_the_months_pdfs_under_a_running_event_loop_offers_one_zip(app
         names = sorted(archive.namelist())
         assert [re.search(r"_([^_]+)_企業用\.pdf$", n).group(1) for n in names] == agenda
         assert all(archive.read(n).startswith(b"%PDF") for n in names)
-    assert model.link_name == f"支援レポート_{MONTH}_PDF_{len(agenda)}件.zip"
+    assert model.link_name == f"デモ就労定着支援センター_支援レポート_{MONTH}_pdf.zip"
 
 
 def test_a_half_typed_action_counts_as_an_unsaved_edit(app):

@@ -150,7 +150,9 @@ class App:
                 printed.append(lines.get(timeout=WAIT))
             except queue.Empty:
                 self.stop()
-                pytest.fail("teichaku app did not print its URL: " + "".join(printed) + self.log.read_text()[-3000:])
+                app_log = folder / "xdg" / "teichaku" / "app.log"          # Voila's output
+                pytest.fail("teichaku app did not print its URL: " + "".join(printed) + self.log.read_text()[-1000:]
+                            + (app_log.read_text(encoding="utf-8")[-3000:] if app_log.exists() else ""))
             found = re.search(r"(http://127\.0\.0\.1:\d+/\?token=\S+)", printed[-1])
             self.url = found.group(1) if found else None
         self.base = f"http://127.0.0.1:{self.port}"
@@ -481,7 +483,7 @@ class _Stopped:
 @pytest.mark.parametrize("host", ["0.0.0.0", "::"])
 def test_a_server_on_every_address_prints_urls_a_person_can_open(monkeypatch, host):
     monkeypatch.setattr(launcher, "port_free", lambda *args: True)
-    monkeypatch.setattr(launcher, "start", lambda p: _Stopped())
+    monkeypatch.setattr(launcher, "start", lambda p, **popen: _Stopped())
     monkeypatch.setattr(launcher, "wait_until_ready", lambda *args: True)
     monkeypatch.setattr(socket, "gethostname", lambda: "office-pc")
     out, err = [], []
@@ -498,7 +500,7 @@ def test_a_server_on_every_address_prints_urls_a_person_can_open(monkeypatch, ho
 
 def test_a_loopback_server_prints_its_one_url(monkeypatch):
     monkeypatch.setattr(launcher, "port_free", lambda *args: True)
-    monkeypatch.setattr(launcher, "start", lambda p: _Stopped())
+    monkeypatch.setattr(launcher, "start", lambda p, **popen: _Stopped())
     monkeypatch.setattr(launcher, "wait_until_ready", lambda *args: True)
     out = []
     assert launcher.run(None, "sqlite:///:memory:", "127.0.0.1", 8866, locate_records=records_location,

@@ -4,8 +4,10 @@ The panels' HTML comes from the templates in ``templates/html/app`` (``markup.re
 autoescape); the pieces they share (the level badge, the flag list, a table of records) are
 the macros of ``app/_macros.html.j2``.
 
-``Guard`` is the one place where a callback's exception is caught: it is logged (with the
-traceback, for developers) and shown to the user in Japanese (``Guard.error``), never lost.
+``Guard`` is the one place where a callback's exception is caught: it is shown to the user in
+Japanese (``Guard.error``), never lost, and logged to ``paths.app_log_path()``: a bug with its
+traceback (for developers), a staff error (``errors.StaffError``: an empty field, a record
+someone else saved first) as one INFO line.
 Views wrap every ``on_click`` / ``observe`` callback with ``guard.wrap``; models wrap the
 observers they register themselves.
 """
@@ -28,9 +30,10 @@ log = logging.getLogger("teichaku_nb.app")
 
 
 def setup_logging() -> None:
-    """Send the app's log to the process's real stderr (under Voila: the terminal that runs
-    ``teichaku app``), not to a cell's output, where callbacks' messages are lost, and to
-    ``paths.app_log_path()`` (the terminal's output is gone once it closes), rotated at 1 MB."""
+    """Send the app's log to ``paths.app_log_path()``, rotated at 1 MB, not to a cell's output,
+    where callbacks' messages are lost, nor to the terminal that runs ``teichaku app`` (which
+    shows staff only what they need: ``server.launcher``).  Only when the file cannot be
+    written does it go to the process's real stderr."""
     if any(getattr(h, "_teichaku", False) for h in log.handlers):
         return
     from logging.handlers import RotatingFileHandler
@@ -38,12 +41,13 @@ def setup_logging() -> None:
     from ..paths import app_log_path, data_dir
 
     formatter = logging.Formatter("[teichaku app] %(asctime)s %(levelname)s %(message)s")
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.__stderr__)]
     try:
         data_dir(create=True)
-        handlers.append(RotatingFileHandler(app_log_path(), maxBytes=1_000_000, backupCount=3, encoding="utf-8"))
-    except OSError as error:                       # a read-only home: the terminal still has it
+        handlers: list[logging.Handler] = [
+            RotatingFileHandler(app_log_path(), maxBytes=1_000_000, backupCount=3, encoding="utf-8")]
+    except OSError as error:                       # a read-only home: the terminal has it instead
         print(f"[teichaku app] ログファイルを作れません: {error}", file=sys.__stderr__)
+        handlers = [logging.StreamHandler(sys.__stderr__)]
     for handler in handlers:
         handler.setFormatter(formatter)
         handler._teichaku = True
@@ -81,7 +85,10 @@ class Guard(t.HasTraits):
         self.error = ""
 
     def report(self, error: BaseException, what: str) -> None:
-        log.error("%s: %s", what, error, exc_info=(type(error), error, error.__traceback__))
+        if isinstance(error, StaffError):      # expected (an empty field, a conflict): no traceback
+            log.info("%s: %s", what, error)
+        else:
+            log.error("%s: %s", what, error, exc_info=(type(error), error, error.__traceback__))
         self.error = error_text(error, what)
 
     def wrap(self, fn, what: str = "操作"):

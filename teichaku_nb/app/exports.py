@@ -57,6 +57,14 @@ def download(paths: list[Path], zip_name: str) -> tuple[str, str]:
     return name, f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
 
+def zip_name(office: str, what: str, month: str, fmt: str | None = None) -> str:
+    """A batch's zip name that says what is inside: office, kind, month and format, e.g.
+    ``デモ事業所_支援レポート_2026-10_pdf.zip`` (parts made safe as the documents' names are)."""
+    from ..reports import _safe
+    parts = [_safe(office) if office else "全事業所", _safe(what), _safe(month), *([fmt] if fmt else [])]
+    return "_".join(parts) + ".zip"
+
+
 def _people(found: list[dict], limit: int = 8) -> str:
     names = [f"{p['user_id']} {p['name']}".strip() for p in found[:limit]]
     return "、".join(names) + (f" ほか{len(found) - limit}人" if len(found) > limit else "")
@@ -123,11 +131,10 @@ class ExportModel(t.HasTraits):
                            if support and self.scope == "reviewed" else
                            "作成する帳票はありません（この月の検討対象の人がいません）")
             return documents
-        label = KIND_LABELS[self.kind]
         self.link_name, self.link_uri = download(
-            documents, f"{label}_{self.month}_{self.fmt.upper()}_{len(documents)}件.zip")
+            documents, zip_name(self.office, KIND_LABELS[self.kind], self.month, self.fmt))
         if batch.checks:
-            self.checks_name, self.checks_uri = download(batch.checks, f"確認事項_{self.month}.zip")
+            self.checks_name, self.checks_uri = download(batch.checks, zip_name(self.office, "確認事項", self.month))
         self.made_users = [p["user_id"] for p in batch.people if p["office"] == self.office or not self.office]
         sending = "（作っただけでは送付の記録になりません。渡したら「支援レポートの送付の記録」で記録してください）" if support else ""
         self.status = f"{len(documents)}件を作成しました{sending}。保存先: {out}"

@@ -6,7 +6,10 @@
 - no files served from the notebook folder, only the widget manager's JupyterLab extension;
 - preheated kernels (a pool of one) so the agenda is ready when the page is opened;
 - kernels nobody uses end: see ``KernelTimeouts``;
-- BOOK and DB reach the kernel through environment variables (merged with ``os.environ``).
+- BOOK and DB reach the kernel through environment variables (merged with ``os.environ``);
+- the terminal shows staff only what they need, in Japanese (``run``): what is open, the URL
+  and how to stop; Voila's and its kernels' output (library warnings, Jupyter's log lines,
+  tracebacks) goes to the app's log file (``paths.app_log_path``) with the app's own log.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import StaffError
-from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, app_notebook_path, demo_book_path
+from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, app_notebook_path, data_dir, demo_book_path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
@@ -95,7 +98,9 @@ def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL
         "--VoilaConfiguration.theme=light",
         "--VoilaConfiguration.allow_template_override=NO",
         "--VoilaConfiguration.allow_theme_override=NO",
-        "--VoilaConfiguration.file_allowlist", "(?!)",     # no file of the notebook folder is served
+        # No file of the notebook folder is served: a pattern that matches nothing, one list item
+        # (not wrapped in brackets or parentheses, which traitlets reads as a deprecated literal).
+        "--VoilaConfiguration.file_allowlist", "(?!).*",
         "--VoilaConfiguration.file_denylist", ".*",
         *[arg for name in EXTENSIONS for arg in ("--VoilaConfiguration.extension_allowlist", name)],
         "--VoilaConfiguration.preheat_kernel=True",
@@ -227,10 +232,32 @@ def wait_until_ready(url: str, process: subprocess.Popen | None = None, timeout:
     return False
 
 
+def open_log():
+    """The app's log file, to append Voila's output to (its kernels inherit it), with a line
+    that says where this run begins; None if it cannot be written (then the terminal has it)."""
+    try:
+        data_dir(create=True)
+        log = open(app_log_path(), "a", encoding="utf-8")
+    except OSError:
+        return None
+    log.write(f"[teichaku app] {time.strftime('%Y-%m-%d %H:%M:%S')} teichaku app: starting Voila\n")
+    log.flush()
+    return log
+
+
 def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
     """Start Voila for the plan (the caller stops it: ``stop``)."""
     return subprocess.Popen(voila_command(notebook or app_notebook_path(), host=p.host, port=p.port),
                             env=p.env(), start_new_session=True, **popen)
+
+
+def start_logged(p: Plan) -> subprocess.Popen:
+    """``start``, Voila's output (stdout and stderr, its kernels' too) to the app's log."""
+    log = open_log()
+    if log is None:
+        return start(p)
+    with log:                     # Voila has its own copy of the file
+        return start(p, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
 
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:
@@ -274,17 +301,18 @@ def run(book: Path | None, db: str | None, host: str, port: int, *, locate_recor
         raise SystemExit(0)              # run the finally below: Voila and its kernels stop too
 
     previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    process = start(p)
+    process = start_logged(p)
     try:
         if not wait_until_ready(p.url, process):
-            err("エラー: 会議アプリ（Voila）を起動できませんでした。上のメッセージを確認してください")
+            err(f"エラー: 会議アプリ（Voila）を起動できませんでした。詳しくは動作の記録（ログ）を見てください: {app_log_path()}")
             return 2
         for line in p.where_to_open():
             out(line)
         out("終了するには Ctrl+C を押します。")
         code = process.wait()
         if code not in (0, -signal.SIGTERM, -signal.SIGINT):
-            err(f"エラー: 会議アプリ（Voila）が終了しました（終了コード {code}）")
+            err(f"エラー: 会議アプリ（Voila）が終了しました（終了コード {code}）。"
+                f"詳しくは動作の記録（ログ）を見てください: {app_log_path()}")
             return 2
         return 0
     except KeyboardInterrupt:

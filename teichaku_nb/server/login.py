@@ -3,10 +3,15 @@
 jupyter_server's own login page ("Password or token:") is English; staff who open
 ``http://127.0.0.1:8866/`` without the token from ``teichaku app`` get this one instead: what
 to open, and a field to paste the token into.  ``teichaku app`` selects it with
-``--Voila.identity_provider_class`` (``launcher.voila_command``).
+``--Voila.identity_provider_class`` (``launcher.voila_command``).  The field takes the token or
+the whole URL ``teichaku app`` printed (``token_from``): staff paste what they have.
 """
 
 from __future__ import annotations
+
+import hmac
+import re
+from urllib.parse import unquote
 
 from jupyter_server.auth.identity import PasswordIdentityProvider
 from voila.voila_identity_provider import VoilaLoginHandler
@@ -28,12 +33,23 @@ PAGE = """<!DOCTYPE html>
 {message}
 <form method="post">
   {xsrf}
-  <p><label>トークン（URL の token= の後ろの文字列）<br><input type="password" name="password" autocomplete="off" autofocus></label></p>
+  <p><label>トークン（URL の token= の後ろの文字列。URL 全体を貼り付けてもかまいません）<br><input type="password" name="password" autocomplete="off" autofocus></label></p>
   <p><button type="submit">開く</button></p>
 </form>
 </body>
 </html>
 """
+
+
+TOKEN_IN_URL = re.compile(r"(?:^|[?&#])token=([^&#\s]*)")
+
+
+def token_from(typed: str) -> str:
+    """The token in what was typed into the field: the token itself, or a URL (or its
+    ``?token=…`` part) that carries it."""
+    typed = typed.strip()
+    found = TOKEN_IN_URL.search(typed)
+    return unquote(found.group(1)) if found else typed
 
 
 class LoginHandler(VoilaLoginHandler):
@@ -53,3 +69,13 @@ class IdentityProvider(PasswordIdentityProvider):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.login_handler_class = LoginHandler
+
+    def process_login_form(self, handler):
+        """The token, or a pasted URL with the token in it (``token_from``); anything else
+        refused (the page says so in Japanese)."""
+        user = super().process_login_form(handler)
+        if user is None and self.token:
+            typed = token_from(handler.get_argument("password", default=""))
+            if hmac.compare_digest(typed.encode(), self.token.encode()):
+                user = self.generate_anonymous_user(handler)        # as jupyter_server does for the token
+        return user

@@ -54,6 +54,23 @@ def last_case(page) -> tuple[str, str]:
     return user_id, name
 
 
+AMBER, GREEN = "rgb(109, 76, 0)", "rgb(27, 94, 32)"
+
+
+def test_a_warning_is_amber_not_green(served, browser):
+    """Nothing to make (no review saved yet in this month) is a warning, not a success."""
+    from playwright.sync_api import expect
+    url, _base, _db, _pid = served
+    context, page = open_laptop(browser, url)
+    page.get_by_text("帳票の出力（会議録・支援レポート・月次サマリー）").click()
+    page.locator(".teichaku-export-make").click()
+    status = page.locator(".teichaku-export-status")
+    expect(status).to_contain_text("作成する支援レポートはありません", timeout=WAIT_MS)
+    shown = status.get_by_text("作成する支援レポートはありません")
+    assert shown.evaluate("el => getComputedStyle(el).color") == AMBER
+    context.close()
+
+
 def test_a_case_low_in_the_agenda_opens_at_its_top_and_stays_named_while_editing(served, browser):
     from playwright.sync_api import expect
     url, _base, _db, _pid = served
@@ -110,7 +127,7 @@ def test_the_form_names_the_person_and_a_save_clears_an_earlier_failure(served, 
     assert_on_screen(message)
     expect(page.locator(".teichaku-error-banner")).to_have_count(0)
     colour = message.locator(".teichaku-message").evaluate("el => getComputedStyle(el).color")
-    assert colour == "rgb(27, 94, 32)", colour                  # success: green
+    assert colour == GREEN, colour                              # success: green
     context.close()
 
 

@@ -209,6 +209,8 @@ class CaseView(w.VBox):
         self.model = model
         self.guard = guard
         self.add_class("teichaku-case")
+        self.title = w.HTML()           # who and the level: the conference keeps it in view (sticky)
+        self.title.add_class("teichaku-case-head-title")
         self.summary = w.HTML()
         self.summary.add_class("teichaku-case-summary")
         self.billing = w.HTML()
@@ -234,11 +236,11 @@ class CaseView(w.VBox):
         m = self.model
         p = m.profile
         if not m.user_id or not p:
-            self.layout.display = "none"
+            self.layout.display = self.title.layout.display = "none"
             return
-        self.layout.display = ""
-        self.summary.value = render("app/case_summary.html.j2", user_id=m.user_id, name=p.get("name"),
-                                    level=m.level, support=support_text(p), flags=m.flags)
+        self.layout.display = self.title.layout.display = ""
+        self.title.value = render("app/case_title.html.j2", user_id=m.user_id, name=p.get("name"), level=m.level)
+        self.summary.value = render("app/case_summary.html.j2", support=support_text(p), flags=m.flags)
         self.billing.value = render("app/case_billing.html.j2", bill=m.bill, month_label=month_label(m.month))
         self.facts.value = render("app/case_facts.html.j2", facts=[(label, p.get(k)) for k, label in PROFILE_LABELS])
         self.chart_heading.value = render("app/section_heading.html.j2",

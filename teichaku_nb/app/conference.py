@@ -308,6 +308,7 @@ class ConferenceModel(t.HasTraits):
         self.guard.clear()
         level, flags = (case.level, [f.as_dict() for f in case.flags]) if case else ("", [])
         self.case.load(user_id, month, level=level, flags=flags, bill=self._bill_of(user_id))
+        self.review.person = f"{user_id} {self.case.profile.get('name') or ''}".strip()
         self.review.load(user_id, month)
         self.handover.load(user_id, month)
         self.review.shown_level, self.review.shown_flags = level, flags     # what a save keeps
@@ -327,6 +328,7 @@ class ConferenceModel(t.HasTraits):
         return len(self.store.open_actions(self.book.office, user_id, as_of_month=self.header.month))
 
     def _on_saved(self, _change) -> None:
+        self.guard.clear()                           # an earlier failure is no longer true once saved
         user_id = self.review.user_id
         self.agenda.mark_reviewed(user_id, open_actions=self._open_count(user_id))
 
@@ -348,11 +350,12 @@ class ConferenceView(w.VBox):
         self.dismiss = w.Button(description="閉じる", layout=w.Layout(width="5em"))
         self.dismiss.on_click(g.wrap(lambda _b: g.clear(), "エラー表示を閉じる操作"))
         self.error_box = w.HBox([self.error, self.dismiss])
-        self.error_box_copy = w.HBox([self.error, self.dismiss])   # the same widgets, shown by the form too
+        self.error_box_copy = w.HBox([self.error, self.dismiss])   # the same widgets, shown in the case column's head too
         g.observe(self._render_error, names="error")
         self.header = HeaderView(model.header, g)
         self.agenda = AgendaView(model.agenda, g, layout=w.Layout(width="40%", min_width="24em",
                                                                   padding="0 12px 0 0"))
+        self.agenda.add_class("teichaku-agenda-column")       # scrolls on its own beside the case (app.css)
         self.case = CaseView(model.case, g)
         self.handover = HandoverView(model.handover, g)
         self.review = ReviewView(model.review, g, sections=(self.handover,))
@@ -377,9 +380,14 @@ class ConferenceView(w.VBox):
         model.agenda.observe(g.wrap(self._render_unsaved, "未保存の確認"), names="selected")
         self.reload = button(g, "最新の状態に更新", "reload", model.reload, "最新の状態への更新", icon="refresh",
                              tooltip="ほかの人が保存した検討記録を読み直します（入力中の内容は残ります）")
-        self.right = w.VBox([self.leave_box, self.placeholder, self.case, self.review, self.error_box_copy],
-                            layout=w.Layout(width="60%"))
+        # who, the level and the question before leaving stay in view at the top of the case
+        # column (sticky, app.css); the form's save bar stays at the bottom of the screen
+        self.case_head = w.VBox([self.case.title, self.leave_box, self.error_box_copy])
+        self.case_head.add_class("teichaku-case-head")
+        self.right = w.VBox([self.case_head, self.placeholder, self.case, self.review], layout=w.Layout(width="60%"))
+        self.right.add_class("teichaku-case-column")
         self.body = w.HBox([self.agenda, self.right], layout=w.Layout(width="100%"))
+        self.body.add_class("teichaku-body")
         self._render_error()
         self._render_leave()
         self._render_case_area()

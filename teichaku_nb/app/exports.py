@@ -82,6 +82,7 @@ class ExportModel(t.HasTraits):
     month = t.Unicode("")                # YYYY-MM
     progress = t.Tuple((0, 0))           # (done, total) while making
     status = t.Unicode("")
+    status_kind = t.Unicode("ok")          # ok (green) / warning (amber): app.css colours the status
     notes = t.List()                     # what staff must know about the batch (Japanese sentences)
     link_name = t.Unicode("")
     link_uri = t.Unicode("")
@@ -110,7 +111,7 @@ class ExportModel(t.HasTraits):
             user = self.user_id
         self.link_name = self.link_uri = self.checks_name = self.checks_uri = ""
         self.notes = []
-        self.status = "作成中です…"
+        self.status, self.status_kind = "作成中です…", "ok"
         out = out_dir_for(self.book_path, self.month)
         batch = make_reports(
             self.kind, self.book_path, self.month, db=self.db_url, user=user,
@@ -127,6 +128,7 @@ class ExportModel(t.HasTraits):
                          "作っていません。作るときは対象で「この月の全員」か「開いているケースの人」を選んでください。")
         self.notes = notes
         if not documents:
+            self.status_kind = "warning"
             self.status = ("作成する支援レポートはありません（この月に検討の記録がある人がいません）"
                            if support and self.scope == "reviewed" else
                            "作成する帳票はありません（この月の検討対象の人がいません）")
@@ -163,7 +165,7 @@ class ExportView(w.VBox):
         self.link = w.HTML()
         self.link.add_class("teichaku-export-link")
         model.observe(guard.wrap(self._render, "帳票の表示"),
-                      names=["progress", "status", "notes", "link_uri", "checks_uri", "kind"])
+                      names=["progress", "status", "status_kind", "notes", "link_uri", "checks_uri", "kind"])
         self._render()
         self.children = [
             w.HTML(render("app/export_intro.html.j2")),
@@ -187,6 +189,6 @@ class ExportView(w.VBox):
         done, total = m.progress
         self.bar.layout.display = "" if total and done < total else "none"
         self.bar.max, self.bar.value = max(total, 1), done
-        self.status.value = render("app/export_status.html.j2", status=m.status, notes=m.notes)
+        self.status.value = render("app/export_status.html.j2", status=m.status, notes=m.notes, kind=m.status_kind)
         self.link.value = render("app/export_links.html.j2", name=m.link_name, uri=m.link_uri,
                                  checks_name=m.checks_name, checks_uri=m.checks_uri)

@@ -42,6 +42,7 @@ class MeetingModel(t.HasTraits):
     version = t.Int(0)
     saved_note = t.Unicode("")
     message = t.Unicode("")
+    message_kind = t.Unicode("ok")         # ok (green) / warning (amber): app.css colours the message
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -90,9 +91,11 @@ class MeetingModel(t.HasTraits):
             saved = self.store.save_conference(conference, by=by, expected_version=self.version or None)
         except Conflict as conflict:
             self.load(self.month)
+            self.message_kind = "warning"
             self.message = f"保存できませんでした: {conflict}。保存されている内容を表示しました。"
             return
         self._fill(self.month, saved)
+        self.message_kind = "ok"
         self.message = f"会議を記録しました（{month_label(self.month)}分、{format_date(saved.held_on)} 開催）"
 
 
@@ -114,7 +117,7 @@ class MeetingView(w.VBox):
         self.status = w.HTML()
         self.status.add_class("teichaku-meeting-status")
         self.regional = w.HBox([self.outside, self.presenter], layout=w.Layout(flex_flow="row wrap"))
-        model.observe(guard.wrap(self._render, "会議の記録の表示"), names=["kind", "saved_note", "message"])
+        model.observe(guard.wrap(self._render, "会議の記録の表示"), names=["kind", "saved_note", "message", "message_kind"])
         self._render()
         self.children = [w.HBox([self.held_on, self.kind], layout=w.Layout(flex_flow="row wrap")),
                          self.attendees, self.regional, w.HBox([self.save]), self.status]
@@ -122,4 +125,5 @@ class MeetingView(w.VBox):
     def _render(self, _change=None) -> None:
         m = self.model
         self.regional.layout.display = "" if m.kind == REGIONAL else "none"
-        self.status.value = render("app/meeting_status.html.j2", saved_note=m.saved_note, message=m.message)
+        self.status.value = render("app/meeting_status.html.j2", saved_note=m.saved_note, message=m.message,
+                                   kind=m.message_kind)

@@ -54,6 +54,7 @@ class ReviewModel(t.HasTraits):
     month_actions = t.List()                 # actions saved for this month: [{content, owner, due_on, status}]
 
     user_id = t.Unicode("")
+    person = t.Unicode("")                   # who the form is about, as the heading names them: 003 池田 誠
     month = t.Unicode("")
     recorder = t.Unicode("")
     version = t.Int(0)                       # the stored version the form was read from (0: none yet)
@@ -360,20 +361,23 @@ class ReviewView(w.VBox):
         self.conflict_box.add_class("teichaku-conflict-box")
         model.observe(guard.wrap(self._render_merge, "競合の表示"), names=["conflict"])
         model.observe(guard.wrap(self._render, "検討記録の表示"),
-                      names=["user_id", "saved_note", "dirty", "message", "message_kind", "conflict",
+                      names=["user_id", "person", "saved_note", "dirty", "message", "message_kind", "conflict",
                              "pending_actions", "month_actions"])
+        self.save_bar = w.HBox([self.save_button, self.message])
+        self.save_bar.add_class("teichaku-save-bar")       # kept in view while the form is edited (app.css)
         self._render()
         self.children = [self.heading, *self.texts.values(), self.judgement,
                          w.HTML(render("app/section_heading.html.j2", text="役割分担（この会議で決めたこと）")),
                          self.month_actions, self.pending_box,
                          w.HBox([self.action_content, self.action_owner, self.action_due, self.add_button],
                                 layout=w.Layout(flex_flow="row wrap")),
-                         w.HBox([self.save_button, self.message]), self.conflict_box, *sections]
+                         self.save_bar, self.conflict_box, *sections]
 
     def _render(self, _change=None) -> None:
         m = self.model
         self.layout.display = "" if m.user_id else "none"
-        self.heading.value = render("app/review_heading.html.j2", month_label=month_label(m.month) if m.month else "",
+        self.heading.value = render("app/review_heading.html.j2", person=m.person,
+                                    month_label=month_label(m.month) if m.month else "",
                                     dirty=m.dirty, saved_note=m.saved_note)
         self.message.value = render("app/review_message.html.j2", message=m.message, kind=m.message_kind)
         self.month_actions.value = render("app/review_month_actions.html.j2", actions=m.month_actions)

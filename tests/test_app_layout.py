@@ -1,0 +1,149 @@
+"""The conference app on a laptop screen (1366×800) in real headless Chromium.
+
+What staff must see without hunting for it: the case they opened from its top, the person's
+name and 保存 while typing far down the form, the question before leaving unsaved edits, and
+messages that do not contradict each other.  The server and the browser are those of
+tests/test_app_browser.py.  Every wait is for a named widget or text, never a sleep.
+A screenshot of a case being edited goes to /tmp/look/layout-edit.png.  All people are synthetic.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from test_app_browser import (CHROMIUM, RECORD_LOADING_TEXTS, WAIT_MS, browser, field,  # noqa: F401 (fixtures)
+                              open_case, served)
+
+WIDTH, HEIGHT = 1366, 800
+LOOK = Path("/tmp/look")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} がないためブラウザのテストは省略（.ci/run が入れます）"),
+]
+
+
+def open_laptop(browser, url: str):
+    from playwright.sync_api import expect
+    context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT}, locale="ja-JP")
+    context.add_init_script(RECORD_LOADING_TEXTS)
+    page = context.new_page()
+    page.goto(url)
+    expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT_MS)
+    page.locator(".teichaku-recorder input").fill("山田 花子")
+    return context, page
+
+
+def assert_on_screen(locator) -> None:
+    """The element is shown whole inside the window (its box, not only "visible somewhere")."""
+    from playwright.sync_api import expect
+    expect(locator).to_be_in_viewport(ratio=1, timeout=WAIT_MS)
+    box = locator.bounding_box()
+    assert box is not None
+    assert 0 <= box["y"] and box["y"] + box["height"] <= HEIGHT, box
+    assert 0 <= box["x"] and box["x"] + box["width"] <= WIDTH, box
+
+
+def last_case(page) -> tuple[str, str]:
+    """The 利用者ID and name of the lowest case in the agenda."""
+    text = page.locator(".teichaku-case-button").last.inner_text().strip()
+    user_id, name = text.split(" ", 1)
+    return user_id, name
+
+
+AMBER, GREEN = "rgb(109, 76, 0)", "rgb(27, 94, 32)"
+
+
+def test_a_warning_is_amber_not_green(served, browser):
+    """Nothing to make (no review saved yet in this month) is a warning, not a success."""
+    from playwright.sync_api import expect
+    url, _base, _db, _pid = served
+    context, page = open_laptop(browser, url)
+    page.get_by_text("帳票の出力（会議録・支援レポート・月次サマリー）").click()
+    page.locator(".teichaku-export-make").click()
+    status = page.locator(".teichaku-export-status")
+    expect(status).to_contain_text("作成する支援レポートはありません", timeout=WAIT_MS)
+    shown = status.get_by_text("作成する支援レポートはありません")
+    assert shown.evaluate("el => getComputedStyle(el).color") == AMBER
+    context.close()
+
+
+def test_a_case_low_in_the_agenda_opens_at_its_top_and_stays_named_while_editing(served, browser):
+    from playwright.sync_api import expect
+    url, _base, _db, _pid = served
+    context, page = open_laptop(browser, url)
+    user_id, name = last_case(page)
+    open_case(page, user_id)
+    title = page.locator(".teichaku-case-head .teichaku-case-title")
+    expect(title).to_contain_text(f"{user_id} {name}")
+    assert_on_screen(title)
+
+    # the form says whose it is, and the name, level and 保存 stay in view far down the form
+    expect(page.locator(".teichaku-review-heading")).to_contain_text(re.compile(rf"{user_id} {name} さんの検討（\d+年\d+月）"))
+    field(page, "next_check").fill("来月の面談で睡眠を確認")
+    expect(page.locator(".teichaku-review-heading .teichaku-dirty")).to_contain_text("保存していない変更があります")
+    for shown in (title, title.locator(".teichaku-level"), page.locator(".teichaku-save"), field(page, "next_check")):
+        assert_on_screen(shown)
+    LOOK.mkdir(exist_ok=True)
+    page.screenshot(path=str(LOOK / "layout-edit.png"))
+
+    # leaving asks where the question can be seen
+    page.locator(".teichaku-case-button").first.click()
+    leave = page.locator(".teichaku-leave")
+    expect(leave).to_contain_text("保存していない変更があります")
+    assert_on_screen(leave.locator(".teichaku-leave-notice"))
+    assert_on_screen(page.locator(".teichaku-leave-stay"))
+    assert_on_screen(page.locator(".teichaku-leave-discard"))
+    page.screenshot(path=str(LOOK / "layout-leave.png"))
+    page.locator(".teichaku-leave-stay").click()
+    expect(leave).to_be_hidden()
+    field(page, "next_check").fill("")
+    context.close()
+
+
+def test_the_form_names_the_person_and_a_save_clears_an_earlier_failure(served, browser):
+    from playwright.sync_api import expect
+    url, _base, _db, _pid = served
+    context, page = open_laptop(browser, url)
+    open_case(page, "003")
+    expect(page.locator(".teichaku-review-heading")).to_contain_text("003 池田 誠 さんの検討（2026年10月）")
+
+    page.locator(".teichaku-recorder input").fill("")          # saving without a recorder fails
+    field(page, "next_check").fill("次回は家族同席")
+    page.locator(".teichaku-save").click()
+    error = page.locator(".teichaku-case-head .teichaku-error-banner")
+    expect(error).to_contain_text("記録者（画面上部）に名前を入力してから保存してください", timeout=WAIT_MS)
+    assert_on_screen(error)
+    page.screenshot(path=str(LOOK / "layout-error.png"))
+
+    page.locator(".teichaku-recorder input").fill("山田 花子")
+    field(page, "next_check").click()
+    page.locator(".teichaku-save").click()
+    message = page.locator(".teichaku-review-message")
+    expect(message).to_contain_text("保存しました", timeout=WAIT_MS)
+    assert_on_screen(message)
+    expect(page.locator(".teichaku-error-banner")).to_have_count(0)
+    colour = message.locator(".teichaku-message").evaluate("el => getComputedStyle(el).color")
+    assert colour == GREEN, colour                              # success: green
+    context.close()
+
+
+def test_no_serious_accessibility_violation_on_the_app_page(served, browser):
+    from axe_playwright_python.sync_playwright import Axe
+    url, _base, _db, _pid = served
+    context, page = open_laptop(browser, url)
+    open_case(page, "003")
+    field(page, "issues").fill("書きかけ")
+    page.locator(".teichaku-case-button", has_text=re.compile(r"^004 ")).click()
+    from playwright.sync_api import expect
+    expect(page.locator(".teichaku-leave")).to_contain_text("保存していない変更があります")
+    results = Axe().run(page, context={"include": [[".teichaku-app"]]})
+    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
+           if v["impact"] in ("serious", "critical")]
+    assert bad == [], bad
+    page.locator(".teichaku-leave-stay").click()
+    field(page, "issues").fill("")
+    context.close()

@@ -147,3 +147,21 @@ def test_no_serious_accessibility_violation_on_the_app_page(served, browser):
     page.locator(".teichaku-leave-stay").click()
     field(page, "issues").fill("")
     context.close()
+
+
+def test_the_recorder_is_remembered_in_the_browser_and_reaches_the_kernel(served, browser):
+    from playwright.sync_api import expect
+    url, _base, _db, _pid = served
+    context, page = open_laptop(browser, url)                       # types 山田 花子 as 記録者
+    try:
+        page.reload()                                                  # a new page, a new kernel
+        expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator(".teichaku-recorder input")).to_have_value("山田 花子", timeout=WAIT_MS)
+        open_case(page, "006")
+        field(page, "policy").fill("来月も職場訪問を続ける")
+        page.locator(".teichaku-save").click()
+        # the kernel was told: the save is recorded under the remembered name
+        expect(page.locator(".teichaku-review-message")).to_contain_text("保存しました", timeout=WAIT_MS)
+        expect(page.locator(".teichaku-review-message")).to_contain_text("山田 花子", timeout=WAIT_MS)
+    finally:
+        context.close()

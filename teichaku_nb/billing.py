@@ -101,10 +101,6 @@ class Billing:
                 "office_notes": list(self.office_notes)}
 
 
-def fiscal_year_of(month: pd.Period) -> int:
-    return month.year if month.month >= 4 else month.year - 1
-
-
 # --- 地域連携会議実施加算 ------------------------------------------------------------------------
 
 def regional_additions(regional: pd.DataFrame | None, month: pd.Period, service_manager: str
@@ -113,7 +109,7 @@ def regional_additions(regional: pd.DataFrame | None, month: pd.Period, service_
     person reviewed at a 地域連携会議 with outside participants (user_id, month, held_on, presenter)."""
     if regional is None or regional.empty:
         return {}
-    start = pd.Period(year=fiscal_year_of(month), month=4, freq="M")
+    start = pd.Period(year=retention.fiscal_year_of(month), month=4, freq="M")
     rows = regional[(regional["month"] >= start) & (regional["month"] <= month)]
     found: dict[str, tuple[list[Addition], list[Addition]]] = {}
     for user_id, meetings in rows.sort_values(["month", "held_on"]).groupby("user_id", sort=False):
@@ -165,9 +161,9 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
         "handover_due": fees.handover_due(book, month, handover),
         "lacking": handover["lacking"], "deadline": handover["deadline"]}, index=users.index).to_dict("index")
     today = today or min(dt.date.today(), m1.date())
-    tier = retention.of_fiscal_year(book, fiscal_year_of(month), today=today, checks=checks)
+    tier = retention.of_fiscal_year(book, retention.fiscal_year_of(month), today=today, checks=checks)
     additions = regional_additions(regional, month, book.settings.service_manager)
-    record = track_record.of_fiscal_year(book, fiscal_year_of(month), today=today, checks=checks)
+    record = track_record.of_fiscal_year(book, retention.fiscal_year_of(month), today=today, checks=checks)
     for_everyone = [Addition("track_record", track_record.TRACK_RECORD_UNITS,
                              f"就労定着実績体制加算（{record.fiscal_year}年度: 支援を終えた{len(record.cohort)}人のうち"
                              f"{track_record.TRACK_RECORD_MONTHS}か月以上働いた人 "

@@ -436,7 +436,7 @@ def cmd_retention(args) -> int:
     def compute(book, fiscal_year, store):
         checks = store.employment_checks_frame(book.office) if store is not None else None
         month = args.month or default_month(book, dt.date.today())
-        in_year = (month.year if month.month >= 4 else month.year - 1) == fiscal_year
+        in_year = retention.fiscal_year_of(month) == fiscal_year
         return (retention.of_fiscal_year(book, fiscal_year, checks=checks),
                 money.outlook(book, month) if in_year else None, month,
                 track_record.of_fiscal_year(book, fiscal_year, checks=checks))

@@ -217,7 +217,7 @@ def outlook(book: CaseBook, month, *, review: rules.MonthReview | None = None,
     month = as_month(month)
     today = today or min(dt.date.today(), month.end_time.date())
     review = review if review is not None else rules.agenda(book, month)
-    fiscal_year = month.year if month.month >= 4 else month.year - 1
+    fiscal_year = retention.fiscal_year_of(month)
     result = retention.of_fiscal_year(book, fiscal_year, today=today)
     unit_price = float(book.settings.unit_price)
     price = Fraction(str(unit_price))

@@ -319,10 +319,6 @@ def minutes_html(book: CaseBook, month, *, store=None, store_note: str | None = 
 
 # --- 月次サマリー ---------------------------------------------------------------------------
 
-def fiscal_year_of(month: pd.Period) -> int:
-    return month.year if month.month >= 4 else month.year - 1
-
-
 def _retention_context(book: CaseBook, result, names: dict, heading: str) -> dict:
     facts = None
     if result.rate is not None:
@@ -396,7 +392,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     if len(used):
         chart_list.append(charts.bar_chart(used, title="フラグごとの人数", colour="#d1495b"))
 
-    fy = fiscal_year_of(month)
+    fy = retention.fiscal_year_of(month)
     checks = store.employment_checks_frame(book.office) if store is not None else None
     result = retention.of_fiscal_year(book, fy, today=today or min(dt.date.today(), m1.date()), checks=checks)
     record = track_record.of_fiscal_year(book, fy, today=today or min(dt.date.today(), m1.date()), checks=checks)

@@ -26,6 +26,11 @@ from .japanese import format_date
 from .rules import LEFT, service_end
 
 
+def fiscal_year_of(month: pd.Period) -> int:
+    """The fiscal year (April to March) a month belongs to: 2027-03 is in FY 2026."""
+    return month.year if month.month >= 4 else month.year - 1
+
+
 def format_rate(rate: float | None) -> str:
     """The retention rate as staff read it: 77.8%."""
     return "—" if rate is None else f"{rate:.1%}"

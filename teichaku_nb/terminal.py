@@ -92,10 +92,7 @@ def _message_table(headers: tuple[str, ...], rows: list[tuple]) -> list[str]:
 
 
 def review_block(book: CaseBook, review) -> str:
-    lines = []
-    problem = problem_line(book)
-    if problem:
-        lines.append(problem)
+    lines = _problem_lines(book)
     counts = review.level_counts()
     lines.append(f"■ {review.office}　{japanese.format_month(review.month)}のケース会議"
                  f"（{len(review.cases)}人: {_level_summary(counts)}）")
@@ -117,10 +114,7 @@ def _billing_counts(totals: dict) -> str:
 
 def billing_block(book: CaseBook, bill) -> str:
     """The month's fee check: a row a person (status, units, and why), then the totals."""
-    lines = []
-    problem = problem_line(book)
-    if problem:
-        lines.append(problem)
+    lines = _problem_lines(book)
     totals = bill.totals
     lines.append(f"■ {bill.office}　{japanese.format_month(bill.month)}の算定チェック"
                  f"（{totals['people']}人: {_billing_counts(totals)}）")
@@ -213,10 +207,7 @@ def _retention_people(book: CaseBook, result, indent: str) -> list[str]:
 
 
 def retention_block(book: CaseBook, result) -> str:
-    lines = []
-    problem = problem_line(book)
-    if problem:
-        lines.append(problem)
+    lines = _problem_lines(book)
     lines.append(f"■ {result.office}　{result.fiscal_year}年度の就労定着率")
     lines.append(f"  基準日: {japanese.format_date(result.reference_day)}"
                  f"（対象期間 {japanese.format_date(result.window_start)}〜{japanese.format_date(result.reference_day)}）")
@@ -278,6 +269,12 @@ def retention_total(results: list) -> str:
                  else "出せません（対象期間に利用者がいません）")
         lines.append(f"  {items[0].fiscal_year}年度{label}の就労定着率: {shown}")
     return "\n".join(lines)
+
+
+def _problem_lines(book: CaseBook) -> list[str]:
+    """The first line of a block: the workbook's problems, if it has any."""
+    problem = problem_line(book)
+    return [problem] if problem else []
 
 
 def problem_line(book: CaseBook) -> str | None:

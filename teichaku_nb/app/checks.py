@@ -20,7 +20,6 @@ import pandas as pd
 import traitlets as t
 
 from .. import money, retention
-from ..billing import fiscal_year_of
 from ..errors import FormError
 from ..japanese import format_date, format_time
 from ..markup import render
@@ -96,7 +95,7 @@ class ChecksModel(t.HasTraits):
         if self.book is None or not self.month:
             self.rates, self.people, self.notes, self.outlook = [], [], [], None
             return
-        year = fiscal_year_of(pd.Period(self.month, freq="M"))
+        year = retention.fiscal_year_of(pd.Period(self.month, freq="M"))
         checks = self.store.employment_checks_frame(self.office) if self.store else None
         result = retention.of_fiscal_year(self.book, year, today=self.today, checks=checks)
         projection = result.projection

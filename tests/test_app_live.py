@@ -31,7 +31,7 @@ def as_staff(browser, url: str, name: str):
 
 
 def open_meeting(page):
-    page.get_by_text("会議の記録（2026年10月").click()
+    page.get_by_text("会議の記録（開催日・種別・出席者） — 2026年10月").click()
     return page.locator(".teichaku-meeting")
 
 
@@ -118,7 +118,8 @@ def test_a_month_switch_refused_for_unsaved_edits_says_the_page_stays_on_its_mon
         assert_on_screen(notice)
         page.screenshot(path=str(LOOK / "month-stays.png"))
         expect(page.locator(".teichaku-month select option:checked")).to_have_text("2026年10月")
-        expect(page.get_by_text("会議の記録（2026年10月")).to_be_visible()
+        expect(page.get_by_text("会議の記録（開催日・種別・出席者） — 2026年10月")).to_be_visible()
+        expect(page.get_by_text("帳票の出力（会議録・支援レポート・月次サマリー） — 2026年10月")).to_be_visible()
         expect(field(page, "wishes")).to_have_value("書きかけの意向")
     finally:
         context.close()

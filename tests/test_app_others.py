@@ -112,7 +112,7 @@ def test_a_page_opened_after_a_meeting_was_saved_shows_the_saved_meeting(db):
 def test_the_meeting_saved_elsewhere_is_announced_and_taken_in_keeping_typed_fields(db):
     mine, theirs = two_pages(db)
     mine_panel, their_panel = mine.view.meeting.children[0], theirs.view.meeting.children[0]
-    assert "2026年10月の会議" in mine_panel.heading.value and "2026年10月" in mine.view.meeting.get_title(0)
+    assert "2026年10月の会議" in mine_panel.heading.value and mine.view.meeting.get_title(0).endswith("— 2026年10月")
     mine_panel.attendees.value = "甲野、丁村"                         # typed, not recorded
     their_panel.held_on.value = dt.date(2026, 11, 6)
     their_panel.attendees.value = "乙川"
@@ -167,4 +167,6 @@ def test_a_refused_month_switch_says_the_page_stays_on_its_month(db):
     assert app.view.notice.value == ""                              # saved: the question is over
     app.view.header.month.value = "2026-09"                         # saved: the switch goes through
     assert app.model.meeting.month == "2026-09" and "2026年9月の会議" in app.view.meeting.children[0].heading.value
+    assert [app.view.meeting.get_title(0), app.view.exports.get_title(1)] == [
+        "会議の記録（開催日・種別・出席者） — 2026年9月", "支援レポートの送付の記録 — 2026年9月"]
     assert app.view.notice.value == ""

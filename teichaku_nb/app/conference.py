@@ -33,6 +33,9 @@ from .review import ReviewModel, ReviewView
 from .sending import SendingModel, SendingView
 from .watch import OthersModel, Poller
 
+MEETING_TITLE = "会議の記録（開催日・種別・出席者）"
+EXPORT_TITLE = "帳票の出力（会議録・支援レポート・月次サマリー）"
+SENDING_TITLE = "支援レポートの送付の記録"
 LEAVE_LABELS = {"case": "別のケースを開く", "month": "対象月を変える", "team": "チームを変える",
                 "office": "事業所を変える"}
 
@@ -397,9 +400,8 @@ class ConferenceView(w.VBox):
         self.handover = HandoverView(model.handover, g)
         self.review = ReviewView(model.review, g, sections=(self.handover,))
         self.exports = w.Accordion(children=[ExportView(model.exports, g), SendingView(model.sending, g)],
-                                   titles=("帳票の出力（会議録・支援レポート・月次サマリー）", "支援レポートの送付の記録"),
-                                   selected_index=None)
-        self.meeting = w.Accordion(children=[MeetingView(model.meeting, g)], titles=("会議の記録（開催日・種別・出席者）",),
+                                   titles=(EXPORT_TITLE, SENDING_TITLE), selected_index=None)
+        self.meeting = w.Accordion(children=[MeetingView(model.meeting, g)], titles=(MEETING_TITLE,),
                                    selected_index=None)
         self.checks = w.Accordion(children=[ChecksView(model.checks, g)], titles=("就労定着率と就労確認",),
                                   selected_index=None)
@@ -440,8 +442,9 @@ class ConferenceView(w.VBox):
         self._render_error()
         self._render_leave()
         self._render_case_area()
-        self._render_meeting_title()
-        model.meeting.observe(g.wrap(self._render_meeting_title, "会議の記録の表示"), names="month")
+        self._render_titles()
+        model.meeting.observe(g.wrap(self._render_titles, "会議の記録の表示"), names="month")
+        model.header.observe(g.wrap(self._render_titles, "対象月の表示"), names="month")
         self.children = [w.HTML(render("app/style.html.j2")), self.header, self.meeting, w.HBox([self.reload]),
                          self.others_box, self.error_box, self.body, self.exports, self.checks]
 
@@ -461,10 +464,14 @@ class ConferenceView(w.VBox):
         self.others_box_copy.layout.display = "" if shown and opened else "none"
         self.notice.value = render("app/notice.html.j2", text=m.notice)
 
-    def _render_meeting_title(self, _change=None) -> None:
-        month = self.model.meeting.month
-        self.meeting.set_title(0, f"会議の記録（{month_label(month)}・開催日・種別・出席者）" if month
-                               else "会議の記録（開催日・種別・出席者）")
+    def _render_titles(self, _change=None) -> None:
+        """The month each folded panel is for, in its title (it is read even while folded)."""
+        def titled(text: str, month: str) -> str:
+            return f"{text} — {month_label(month)}" if month else text
+        m = self.model
+        self.meeting.set_title(0, titled(MEETING_TITLE, m.meeting.month))
+        self.exports.set_title(0, titled(EXPORT_TITLE, m.header.month))
+        self.exports.set_title(1, titled(SENDING_TITLE, m.header.month))
 
     def _render_leave(self, _change=None) -> None:
         pending = self.model.pending_leave

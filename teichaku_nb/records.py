@@ -260,6 +260,7 @@ class HistoryEntry:
     changed_by: str
     changed_at: dt.datetime
     changes: dict[str, tuple]              # field -> (old, new); dates as ISO text
+    id: int | None = None                  # the history row's id
 
     @property
     def label(self) -> str:

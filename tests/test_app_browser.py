@@ -288,7 +288,7 @@ def test_a_whole_conference_in_the_browser(served, browser):
     expect(page.locator(".teichaku-export-status")).to_contain_text("送付の記録になりません")
 
     # sending is recorded on purpose, in its own panel
-    page.get_by_text("支援レポートの送付の記録", exact=True).click()
+    page.get_by_text(re.compile(r"^支援レポートの送付の記録 — 2026年10月$")).click()
     page.locator(".teichaku-sending-record").click()
     expect(page.locator(".teichaku-sending-message")).to_contain_text("1人の送付を記録しました", timeout=WAIT_MS)
     expect(page.locator(".teichaku-sending-list")).to_contain_text("池田 誠")

@@ -272,6 +272,22 @@ def test_saving_unchanged_text_writes_no_new_version(store):
 
 # --- history -------------------------------------------------------------------------------
 
+def test_a_store_tells_changes_made_elsewhere_from_its_own(store, db_url):
+    """What a page asks every few seconds: did anyone else save, and what (``app.watch``)."""
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    mark = store.change_mark(OFFICE)
+    store.save_review(Review(OFFICE, "U001", OCT, policy="自分の保存"), by="佐藤", expected_version=None)
+    assert store.change_mark(OFFICE) != mark and store.changes_by_others(OFFICE, since) == []
+    with open_store(db_url, known_users={OFFICE: ["U001", "U002", "U003"]}) as elsewhere:
+        elsewhere.add_action(action(), by="鈴木")
+        with pytest.raises(StoreError):
+            elsewhere.save_review(Review(OFFICE, "U009", OCT, policy="ない人"), by="鈴木", expected_version=None)
+    (seen,) = store.changes_by_others(OFFICE, since)
+    assert (seen.changed_by, seen.record_kind, seen.user_id) == ("鈴木", "actions", "U001") and seen.id
+    assert store.changes_by_others("ほかの事業所", since) == [] and store.change_mark("ほかの事業所") == (0, 0)
+
+
+
 def test_every_change_is_kept_in_the_history_of_the_case(store):
     r = store.save_review(Review(OFFICE, "U001", OCT, issues="疲れやすい"), by="佐藤", expected_version=None)
     store.save_review(dataclasses.replace(r, issues="疲れやすい。残業が増えた", judgement="要対応"),

@@ -27,11 +27,15 @@ from ..markup import render
 from .common import Guard, button, log, month_label, setup_logging
 from .exports import ExportModel, ExportView
 from .handover import HandoverModel, HandoverView
-from .header import HeaderModel, HeaderView, billing_counts
+from .header import ALL_TEAMS, HeaderModel, HeaderView, billing_counts
 from .meeting import MeetingModel, MeetingView
 from .review import ReviewModel, ReviewView
 from .sending import SendingModel, SendingView
+from .watch import OthersModel, Poller
 
+MEETING_TITLE = "会議の記録（開催日・種別・出席者）"
+EXPORT_TITLE = "帳票の出力（会議録・支援レポート・月次サマリー）"
+SENDING_TITLE = "支援レポートの送付の記録"
 LEAVE_LABELS = {"case": "別のケースを開く", "month": "対象月を変える", "team": "チームを変える",
                 "office": "事業所を変える"}
 
@@ -39,7 +43,8 @@ LEAVE_LABELS = {"case": "別のケースを開く", "month": "対象月を変え
 class ConferenceModel(t.HasTraits):
     """The whole conference: which book, store, month and case; the panels' models."""
 
-    pending_leave = t.Dict()      # {kind, value, old}: a move that waits for the user's answer
+    pending_leave = t.Dict()      # {kind, value, name}: a move that waits for the user's answer
+    notice = t.Unicode("")        # a move that was not made (the page stays where it was)
     ready = t.Bool(False)
 
     def __init__(self, book_path: Path | str | None = None, db_url: str | None = None, *,
@@ -55,6 +60,7 @@ class ConferenceModel(t.HasTraits):
         self.sending = SendingModel()
         self.handover = HandoverModel()
         self.checks = ChecksModel()
+        self.others = OthersModel()                  # what others saved since this page read it
         self.today = today or dt.date.today()
         self.demo = (book_path is None) if demo is None else demo
         self.book_path = Path(book_path) if book_path is not None else demo_book_path()
@@ -153,6 +159,7 @@ class ConferenceModel(t.HasTraits):
         self.handover.set_context(self.book, self.store, self.book.office, self.today)
         self.checks.set_context(self.book, self.store, self.book.office, self.today)
         self.checks.month = ""                       # read afresh for this office
+        self.others.start(self.store, self.book.office)
         self._reverting = True
         try:
             self.header.set_book(self.book, self.today)
@@ -207,11 +214,8 @@ class ConferenceModel(t.HasTraits):
         person = next((p for p in self.billing.people if p.user_id == user_id), None) if self.billing else None
         return bill_view(person, self.billing.unit_price) if person else {}
 
-    def _after_handover(self, _change) -> None:
-        """A handover was recorded or withdrawn: the agenda and the fee check read it again and
-        the case shows them; the review form keeps what is typed."""
-        self.refresh(reload_case=False)
-        user_id = self.agenda.selected
+    def _show_case_state(self, user_id: str) -> None:
+        """The open case's level, flags and fee check as read now (the form keeps what is typed)."""
         case = next((c for c in self.month_review.cases if c.user_id == user_id), None)
         if case is None:
             return
@@ -219,17 +223,42 @@ class ConferenceModel(t.HasTraits):
         self.case.level, self.case.flags, self.case.bill = case.level, flags, self._bill_of(user_id)
         self.review.shown_level, self.review.shown_flags = case.level, flags
 
+    def _after_handover(self, _change) -> None:
+        """A handover was recorded or withdrawn: the agenda and the fee check read it again and
+        the case shows them; the review form keeps what is typed."""
+        self.refresh(reload_case=False)
+        self._show_case_state(self.agenda.selected)
+
     def reload(self) -> None:
-        """The 最新の状態に更新 button: others may have saved; unsaved edits in the form stay."""
+        """「最新の状態に更新」 and 「取り込む」: read what others saved.  What is typed here stays:
+        the review and the meeting forms take in only what the other saver changed
+        (``ReviewModel.take_in``, ``MeetingModel.take_in``)."""
+        self.others.taken_in()
+        self.notice = ""
         self.checks.month = ""                       # others may have recorded a 就労確認
-        self.refresh(reload_case=not self.review.dirty)
-        if self.agenda.selected and self.review.dirty:
+        self.meeting.take_in()
+        self.refresh(reload_case=False)
+        user_id = self.agenda.selected
+        if user_id:
+            self._show_case_state(user_id)
             self.case.reload_actions()
+            self.handover.reload_records()
+            self.review.take_in()
+
+    def check_others(self) -> bool:
+        """Whether others saved something this page shows (``watch``; the poller calls it)."""
+        if self.book is None:
+            return False
+        return self.others.check(user_id=self.agenda.selected, person=self.review.person, month=self.header.month,
+                                 conference_id=self.meeting.conference_id, names=self.book.names)
 
     def viewer_arrived(self) -> None:
         """A viewer opened the page: show the latest records (a preheated kernel was
         prepared before they were saved)."""
         try:
+            self.meeting.month = self.sending.month = self.checks.month = ""     # read again
+            if self.book is not None:
+                self.others.start(self.store, self.book.office)
             self.refresh()
         except Exception as error:
             self.guard.report(error, "会議記録の読み込み")
@@ -255,6 +284,7 @@ class ConferenceModel(t.HasTraits):
             self._hold(change["name"], change)
             return
         self._close_case()
+        self.others.taken_in()
         self.refresh()
 
     def _hold(self, kind: str, change) -> None:
@@ -288,6 +318,7 @@ class ConferenceModel(t.HasTraits):
         if pending["kind"] == "case":
             self._open_case(pending["value"])
             return
+        self.others.taken_in()
         self._reverting = True
         try:
             setattr(self.header, pending["name"], pending["value"])
@@ -300,12 +331,20 @@ class ConferenceModel(t.HasTraits):
             self.refresh()
 
     def cancel_leave(self) -> None:
-        self.pending_leave = {}
+        """Stay: the case stays open with its text; a month, team or office not changed is said so."""
+        pending, self.pending_leave = self.pending_leave, {}
+        if pending.get("kind") in ("month", "team", "office"):
+            h = self.header
+            team = "" if h.team == ALL_TEAMS else f"・{h.team}"
+            self.notice = (f"{LEAVE_LABELS[pending['kind']].removesuffix('を変える')}は変えていません。"
+                           f"いまも {h.office_name}・{month_label(h.month)}{team} の記録を編集しています")
 
     def _open_case(self, user_id: str) -> None:
         case = next((c for c in self.month_review.cases if c.user_id == user_id), None)
         month = self.header.month
         self.guard.clear()
+        self.notice = ""
+        self.others.read_case(user_id)
         level, flags = (case.level, [f.as_dict() for f in case.flags]) if case else ("", [])
         self.case.load(user_id, month, level=level, flags=flags, bill=self._bill_of(user_id))
         self.review.person = f"{user_id} {self.case.profile.get('name') or ''}".strip()
@@ -329,6 +368,7 @@ class ConferenceModel(t.HasTraits):
 
     def _on_saved(self, _change) -> None:
         self.guard.clear()                           # an earlier failure is no longer true once saved
+        self.notice = ""
         user_id = self.review.user_id
         self.agenda.mark_reviewed(user_id, open_actions=self._open_count(user_id))
 
@@ -360,9 +400,8 @@ class ConferenceView(w.VBox):
         self.handover = HandoverView(model.handover, g)
         self.review = ReviewView(model.review, g, sections=(self.handover,))
         self.exports = w.Accordion(children=[ExportView(model.exports, g), SendingView(model.sending, g)],
-                                   titles=("帳票の出力（会議録・支援レポート・月次サマリー）", "支援レポートの送付の記録"),
-                                   selected_index=None)
-        self.meeting = w.Accordion(children=[MeetingView(model.meeting, g)], titles=("会議の記録（開催日・種別・出席者）",),
+                                   titles=(EXPORT_TITLE, SENDING_TITLE), selected_index=None)
+        self.meeting = w.Accordion(children=[MeetingView(model.meeting, g)], titles=(MEETING_TITLE,),
                                    selected_index=None)
         self.checks = w.Accordion(children=[ChecksView(model.checks, g)], titles=("就労定着率と就労確認",),
                                   selected_index=None)
@@ -378,11 +417,23 @@ class ConferenceView(w.VBox):
         model.header.observe(g.wrap(self._render_case_area, "ケースの表示"), names="fatal")
         model.review.observe(g.wrap(self._render_unsaved, "未保存の確認"), names="dirty")
         model.agenda.observe(g.wrap(self._render_unsaved, "未保存の確認"), names="selected")
+        self.others = w.HTML(layout=w.Layout(flex="1 1 auto"))
+        self.take_in = button(g, "取り込む", "take-in", model.reload, "ほかの人の保存の取り込み", icon="download",
+                              button_style="warning", width=None)
+        self.take_in.layout = w.Layout(flex="0 0 auto", min_width="7.5em", align_self="center")
+        self.others_box = w.HBox([self.others, self.take_in])       # at the top of the page, and
+        self.others_box_copy = w.HBox([self.others, self.take_in])  # the same widgets in the case's head
+        self.notice = w.HTML()
+        self.notice.add_class("teichaku-notice")
+        self.others.add_class("teichaku-others")
+        model.others.observe(g.wrap(self._render_others, "ほかの人の保存の表示"), names=["case", "page"])
+        model.observe(g.wrap(self._render_others, "移動の取りやめの表示"), names="notice")
         self.reload = button(g, "最新の状態に更新", "reload", model.reload, "最新の状態への更新", icon="refresh",
                              tooltip="ほかの人が保存した検討記録を読み直します（入力中の内容は残ります）")
         # who, the level and the question before leaving stay in view at the top of the case
         # column (sticky, app.css); the form's save bar stays at the bottom of the screen
-        self.case_head = w.VBox([self.case.title, self.leave_box, self.error_box_copy])
+        self.case_head = w.VBox([self.case.title, self.notice, self.leave_box, self.others_box_copy,
+                                 self.error_box_copy])
         self.case_head.add_class("teichaku-case-head")
         self.right = w.VBox([self.case_head, self.placeholder, self.case, self.review], layout=w.Layout(width="60%"))
         self.right.add_class("teichaku-case-column")
@@ -391,8 +442,11 @@ class ConferenceView(w.VBox):
         self._render_error()
         self._render_leave()
         self._render_case_area()
+        self._render_titles()
+        model.meeting.observe(g.wrap(self._render_titles, "会議の記録の表示"), names="month")
+        model.header.observe(g.wrap(self._render_titles, "対象月の表示"), names="month")
         self.children = [w.HTML(render("app/style.html.j2")), self.header, self.meeting, w.HBox([self.reload]),
-                         self.error_box, self.body, self.exports, self.checks]
+                         self.others_box, self.error_box, self.body, self.exports, self.checks]
 
     def _render_error(self, _change=None) -> None:
         message = self.model.guard.error
@@ -400,6 +454,24 @@ class ConferenceView(w.VBox):
         display = "" if message else "none"
         self.error_box.layout.display = display
         self.error_box_copy.layout.display = display if self.model.agenda.selected else "none"
+
+    def _render_others(self, _change=None) -> None:
+        m = self.model
+        self.others.value = render("app/others_notice.html.j2", case=m.others.case, page=m.others.page)
+        shown = bool(m.others.case or m.others.page)
+        opened = bool(m.agenda.selected)
+        self.others_box.layout.display = "" if shown and not opened else "none"
+        self.others_box_copy.layout.display = "" if shown and opened else "none"
+        self.notice.value = render("app/notice.html.j2", text=m.notice)
+
+    def _render_titles(self, _change=None) -> None:
+        """The month each folded panel is for, in its title (it is read even while folded)."""
+        def titled(text: str, month: str) -> str:
+            return f"{text} — {month_label(month)}" if month else text
+        m = self.model
+        self.meeting.set_title(0, titled(MEETING_TITLE, m.meeting.month))
+        self.exports.set_title(0, titled(EXPORT_TITLE, m.header.month))
+        self.exports.set_title(1, titled(SENDING_TITLE, m.header.month))
 
     def _render_leave(self, _change=None) -> None:
         pending = self.model.pending_leave
@@ -424,6 +496,7 @@ class ConferenceView(w.VBox):
         self.body.layout.display = "none" if fatal else ""
         self.placeholder.layout.display = "none" if self.model.agenda.selected else ""
         self._render_error()
+        self._render_others()
 
 
 class ConferenceApp:
@@ -435,6 +508,7 @@ class ConferenceApp:
         self.model = model
         model.load()
         self.view = ConferenceView(model)
+        self.poller = Poller(model.check_others)
 
     @classmethod
     def from_environment(cls, **kwargs) -> ConferenceApp:
@@ -442,7 +516,8 @@ class ConferenceApp:
 
     def wait_for_viewer(self) -> None:
         """Under Voila's preheated kernels, pause until a viewer opens the page, then read the
-        latest records (elsewhere, return at once)."""
+        latest records (elsewhere, return at once).  From then on, others' saves are looked for
+        every few seconds (``watch``)."""
         if os.environ.get("VOILA_PREHEAT", "False") != "False":
             try:
                 from ..server.preheat import wait_for_request    # Voila's own has no token: refused
@@ -450,6 +525,7 @@ class ConferenceApp:
             except Exception as error:  # never leave the page empty: show what we have
                 log.error("wait_for_request: %s", error)
             self.model.viewer_arrived()
+        self.poller.start()
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -69,6 +69,11 @@ class HandoverModel(t.HasTraits):
             self._reload()
             self.needs = self.state.get("needs") or UNDECIDED
 
+    def reload_records(self) -> None:
+        """Read the person's handover records again (others may have recorded); the form stays."""
+        if self.user_id:
+            self._reload()
+
     def clear(self) -> None:
         with self.hold_trait_notifications():
             self.user_id, self.message = "", ""

@@ -130,6 +130,7 @@ class HeaderView(w.VBox):
         self.team = w.Dropdown(description="チーム", options=[], layout=w.Layout(width="16em"))
         self.recorder = w.Text(description="記録者", placeholder="あなたの名前", layout=w.Layout(width="16em"))
         self.recorder.add_class("teichaku-recorder")
+        self.month.add_class("teichaku-month")
         self.notes = w.HTML()
         self.billing = w.HTML()
         self.problems = w.HTML()

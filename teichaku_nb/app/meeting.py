@@ -18,11 +18,19 @@ from ..markup import render
 from ..errors import FormError
 from ..japanese import format_time
 from ..records import CONFERENCE_KINDS, REGIONAL, REGULAR, Conference
+from ..merging import changed_fields, merge_fields
 from ..store import Conflict, StoreError
 from .common import Guard, button, month_label
 from .dates import DateText
 
 _NAME_SEPARATORS = re.compile(r"[、,，;；\n]+")
+MEETING_LABELS = {"held_on": "開催日", "kind": "種別", "attendees": "出席者", "outside": "外部参加者", "presenter": "発表者"}
+MERGED = tuple(MEETING_LABELS)
+MAX_MERGES = 5               # records by others met in a row before giving up
+
+
+def shown(value) -> str:
+    return format_date(value) if isinstance(value, dt.date) else str(value or "（なし）")
 
 
 def names(text: str) -> tuple[str, ...]:
@@ -49,14 +57,56 @@ class MeetingModel(t.HasTraits):
         self.store = None
         self.office = ""
         self.today = dt.date.today()
+        self._base = self.values()          # the form as read from the store: what a merge starts from
+        self._taken = ""                    # who recorded what that the form took in (for the message)
 
     def set_context(self, store, office: str, today: dt.date) -> None:
         self.store, self.office, self.today = store, office, today
 
+    def _saved(self, month: str) -> Conference | None:
+        saved = self.store.conferences(self.office, month) if self.store is not None and self.office else []
+        return saved[-1] if saved else None
+
     def load(self, month: str) -> None:
         """The month's conference as saved (the latest, if several), or an empty form."""
-        saved = self.store.conferences(self.office, month) if self.store is not None and self.office else []
-        self._fill(month, saved[-1] if saved else None)
+        self._fill(month, self._saved(month))
+
+    def values(self) -> dict:
+        """The form's fields, as a merge compares them."""
+        return {name: getattr(self, name) for name in MERGED}
+
+    @property
+    def dirty(self) -> bool:
+        return self.values() != self._base
+
+    def take_in(self) -> bool:
+        """Read the month's saved conference again, keeping what is typed here: a field only the
+        other saver changed comes into the form; for a field both changed, the text typed here
+        stays and the message shows the saved one.  True when there was such a field (nothing
+        is recorded until the user looks)."""
+        saved = self._saved(self.month)
+        if saved is None or (saved.id == self.conference_id and saved.version == self.version):
+            return False
+        by, at = saved.updated_by, format_time(saved.updated_at)
+        if not self.dirty:
+            self._fill(self.month, saved)
+            self.message_kind = "ok"
+            self.message = f"{by} さんが {at} に保存した会議の記録を読み込みました"
+            return False
+        mine, theirs = self.values(), self._conference_values(saved)
+        merged, conflicts = merge_fields(self._base, mine, theirs, MERGED)
+        taken = [MEETING_LABELS[n] for n in changed_fields(self._base, mine, theirs)]
+        self._fill(self.month, saved)                    # the saved version, then what is typed here
+        with self.hold_trait_notifications():
+            for name, value in merged.items():
+                setattr(self, name, value)
+            self._taken = f"{by} さんが {at} に保存した{'・'.join(taken) or '内容'}"
+            both = "".join(f"{MEETING_LABELS[c.name]}はあなたの入力を残しました（保存されている内容:「{shown(c.theirs)}」）。"
+                           for c in conflicts)
+            self.message_kind = "warning"
+            self.message = (f"{self._taken}を読み込みました。{both}"
+                            "入力中の内容はまだ記録されていません。確かめて「会議を記録」を押してください")
+        return bool(conflicts)
 
     def _fill(self, month: str, conference: Conference | None) -> None:
         with self.hold_trait_notifications():
@@ -67,36 +117,51 @@ class MeetingModel(t.HasTraits):
                 self.held_on, self.kind = self.today, REGULAR
                 self.attendees = self.outside = self.presenter = ""
                 self.saved_note = "この月の会議はまだ記録されていません"
+                self._base = self.values()
                 return
             self.conference_id, self.version = conference.id, conference.version
-            self.held_on, self.kind = conference.held_on, conference.kind
-            self.attendees = "、".join(conference.attendees)
-            self.outside = "、".join(conference.outside_participants)
-            self.presenter = conference.presenter or ""
+            for name, value in self._conference_values(conference).items():
+                setattr(self, name, value)
             self.saved_note = (f"記録済み: {conference.updated_by} さん（{format_time(conference.updated_at)}、"
                                f"版 {conference.version}）")
+            self._base = self.values()
+
+    @staticmethod
+    def _conference_values(conference: Conference) -> dict:
+        return {"held_on": conference.held_on, "kind": conference.kind, "attendees": "、".join(conference.attendees),
+                "outside": "、".join(conference.outside_participants), "presenter": conference.presenter or ""}
+
+    def _conference(self) -> Conference:
+        regional = self.kind == REGIONAL
+        return Conference(
+            office=self.office, month=pd.Period(self.month, freq="M"), held_on=self.held_on, kind=self.kind,
+            attendees=names(self.attendees), outside_participants=names(self.outside) if regional else (),
+            presenter=(self.presenter.strip() or None) if regional else None, id=self.conference_id or None)
 
     def save(self) -> None:
+        """Record the form.  If someone recorded the month's conference meanwhile, what only they
+        changed is kept and recorded with this form's changes; a field both changed stops the
+        save and shows both (``take_in``)."""
         if self.store is None:
             raise StoreError("会議記録のデータベースが開けていないため、保存できません")
         by = self.recorder.strip()
         if not by:
             raise FormError("記録者（画面上部）に名前を入力してから保存してください")
-        regional = self.kind == REGIONAL
-        conference = Conference(
-            office=self.office, month=pd.Period(self.month, freq="M"), held_on=self.held_on, kind=self.kind,
-            attendees=names(self.attendees), outside_participants=names(self.outside) if regional else (),
-            presenter=(self.presenter.strip() or None) if regional else None, id=self.conference_id or None)
-        try:
-            saved = self.store.save_conference(conference, by=by, expected_version=self.version or None)
-        except Conflict as conflict:
-            self.load(self.month)
-            self.message_kind = "warning"
-            self.message = f"保存できませんでした: {conflict}。保存されている内容を表示しました。"
-            return
+        taken = ""
+        for _attempt in range(MAX_MERGES):
+            try:
+                saved = self.store.save_conference(self._conference(), by=by, expected_version=self.version or None)
+                break
+            except Conflict:
+                if self.take_in():
+                    return
+                taken = self._taken
+        else:
+            raise StoreError("ほかの人の記録が続いたため記録できませんでした。もう一度「会議を記録」を押してください")
         self._fill(self.month, saved)
-        self.message_kind = "ok"
-        self.message = f"会議を記録しました（{month_label(self.month)}分、{format_date(saved.held_on)} 開催）"
+        self.message_kind = "warning" if taken else "ok"
+        self.message = (f"{taken}を取り込み、あなたの変更と合わせて" if taken else "") + \
+            f"会議を記録しました（{month_label(self.month)}分、{format_date(saved.held_on)} 開催）"
 
 
 class MeetingView(w.VBox):
@@ -116,14 +181,19 @@ class MeetingView(w.VBox):
         self.save = button(guard, "会議を記録", "meeting-save", model.save, "会議の記録", icon="save")
         self.status = w.HTML()
         self.status.add_class("teichaku-meeting-status")
+        self.heading = w.HTML()                 # which month's conference the form is for
+        self.heading.add_class("teichaku-meeting-heading")
         self.regional = w.HBox([self.outside, self.presenter], layout=w.Layout(flex_flow="row wrap"))
-        model.observe(guard.wrap(self._render, "会議の記録の表示"), names=["kind", "saved_note", "message", "message_kind"])
+        model.observe(guard.wrap(self._render, "会議の記録の表示"),
+                      names=["month", "kind", "saved_note", "message", "message_kind"])
         self._render()
-        self.children = [w.HBox([self.held_on, self.kind], layout=w.Layout(flex_flow="row wrap")),
+        self.children = [self.heading, w.HBox([self.held_on, self.kind], layout=w.Layout(flex_flow="row wrap")),
                          self.attendees, self.regional, w.HBox([self.save]), self.status]
 
     def _render(self, _change=None) -> None:
         m = self.model
         self.regional.layout.display = "" if m.kind == REGIONAL else "none"
+        self.heading.value = render("app/section_heading.html.j2",
+                                    text=f"{month_label(m.month)}の会議" if m.month else "会議")
         self.status.value = render("app/meeting_status.html.j2", saved_note=m.saved_note, message=m.message,
                                    kind=m.message_kind)

@@ -147,6 +147,44 @@ class ReviewModel(t.HasTraits):
                                "status": a.status}
                               for a in self.store.actions(self.office, self.user_id, month=self.month)]
 
+    def take_in(self) -> None:
+        """Read the case's saved review again, keeping what is typed here: a field only the other
+        saver changed comes into the form; fields both changed are shown side by side, as when
+        saving (``conflict``).  Actions added but not saved stay."""
+        if self.store is None or not self.user_id:
+            return
+        self._load_month_actions()
+        theirs = self.store.review(self.office, self.user_id, self.month)
+        if theirs is None or theirs.version == self.version:
+            return
+        if not self.dirty:
+            with self.hold_trait_notifications():
+                self._base, self.conflict, self._merge = theirs, {}, None
+                self._set_saved(theirs)
+                self._fill(self._review_values(theirs))
+                self.message, self.message_kind = (f"{theirs.updated_by} さんが {format_time(theirs.updated_at)} に"
+                                                   "保存した内容を読み込みました"), "ok"
+            return
+        mine = self._form_review()
+        merged, conflicts = merge_review(self._base, mine, theirs)
+        taken = changed_fields(review_fields(self._base), review_fields(mine), review_fields(theirs))
+        conflict = Conflict("ケース検討", theirs, self.version or None)
+        with self.hold_trait_notifications():
+            for name in FIELDS:
+                setattr(self, name, getattr(merged, name) or "")
+            self._snapshot = self._review_values(theirs)   # what is stored: the rest is this form's
+            self._update_dirty()
+            if conflicts:          # the base stays: 「選んだ内容で保存」 merges from it
+                self._show_conflict(conflict, conflicts)
+                return
+            self._base = theirs
+            self._set_saved(theirs)
+            who, when, labels = _taken(conflict, taken)
+            took = f"の{'・'.join(labels)}" if labels else ""
+            self.message = (f"{who} さんが {when} に保存した内容{took}を読み込みました。"
+                            "入力中の内容は残っています（まだ保存されていません）")
+            self.message_kind = "merged"
+
     # -- actions (役割分担) added at this conference
 
     def add_action(self) -> None:

@@ -32,6 +32,8 @@ from .handovers import HandoverRecords
 from .tables import (JSON_COLUMNS, LIST_COLUMNS, MIGRATIONS, RECORD_TABLES, SCHEMA_VERSION, metadata, t_actions,
                      t_conferences, t_history, t_issued_reports, t_reviews, t_schema_version)
 
+OWN_HISTORY = "teichaku_history_ids"      # conn.info: the history ids a write transaction added
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
@@ -47,6 +49,13 @@ def _where(table: sa.Table, *, office: str | None = None, month=None, user_id: s
     if user_id is not None:
         where.append(table.c.user_id == user_id)
     return where
+
+
+def _history_entry(row) -> HistoryEntry:
+    return HistoryEntry(
+        office=row.office, user_id=row.user_id, record_kind=row.record_kind, record_id=row.record_id,
+        operation=row.operation, changed_by=row.changed_by, changed_at=row.changed_at,
+        changes={k: tuple(v) for k, v in json.loads(row.changes).items()}, id=row.id)
 
 
 def open_store(url: str | None = None, *, book_path: Path | str | None = None,
@@ -126,6 +135,7 @@ class Store(HandoverRecords, EmploymentCheckRecords):
 
     def __init__(self, engine: sa.Engine, *, known_users: Mapping[str, Iterable[str]] | None = None):
         self.engine = engine
+        self._written: set[int] = set()      # history ids of the changes made through this Store
         self.known_users: dict[str, frozenset[str]] = {}
         for office, ids in (known_users or {}).items():
             self.register_users(office, ids)
@@ -170,8 +180,12 @@ class Store(HandoverRecords, EmploymentCheckRecords):
         """One write transaction (BEGIN IMMEDIATE on SQLite); commits when the block ends."""
         with self.engine.connect() as conn:
             conn.execution_options(**{WRITE: True})
-            with conn.begin():
-                yield conn
+            try:
+                with conn.begin():
+                    yield conn
+                self._written |= conn.info.get(OWN_HISTORY, set())    # committed: this Store wrote them
+            finally:
+                conn.info.pop(OWN_HISTORY, None)
 
     def _read(self):
         return self.engine.connect()
@@ -251,10 +265,11 @@ class Store(HandoverRecords, EmploymentCheckRecords):
     def _log(self, conn, table: sa.Table, record_id: int, operation: str, changes: dict,
              *, office: str, user_id: str | None, by: str, now: dt.datetime) -> None:
         payload = {k: [self._plain(k, old), self._plain(k, new)] for k, (old, new) in changes.items()}
-        conn.execute(t_history.insert().values(
+        result = conn.execute(t_history.insert().values(
             office=office, user_id=user_id, record_kind=table.name, record_id=record_id,
             operation=operation, changed_by=by, changed_at=now,
             changes=json.dumps(payload, ensure_ascii=False)))
+        conn.info.setdefault(OWN_HISTORY, set()).add(result.inserted_primary_key[0])
 
     def _insert(self, conn, table: sa.Table, values: dict, *, by: str):
         now = _now()
@@ -511,10 +526,24 @@ class Store(HandoverRecords, EmploymentCheckRecords):
         where = _where(t_history, office=office, user_id=user_id)
         with self._read() as conn:
             rows = conn.execute(sa.select(t_history).where(*where).order_by(t_history.c.id)).all()
-        return [HistoryEntry(
-            office=r.office, user_id=r.user_id, record_kind=r.record_kind, record_id=r.record_id,
-            operation=r.operation, changed_by=r.changed_by, changed_at=r.changed_at,
-            changes={k: tuple(v) for k, v in json.loads(r.changes).items()}) for r in rows]
+        return [_history_entry(r) for r in rows]
+
+    def change_mark(self, office: str) -> tuple[int, int]:
+        """(how many, the last id) of the office's changes: it moves whenever anyone saves (a
+        page compares it every few seconds before asking what changed)."""
+        with self._read() as conn:
+            count, last = conn.execute(sa.select(sa.func.count(), sa.func.max(t_history.c.id))
+                                       .where(t_history.c.office == office)).one()
+        return count, last or 0
+
+    def changes_by_others(self, office: str, since: dt.datetime) -> list[HistoryEntry]:
+        """The office's changes made at or after ``since`` through another Store (another page,
+        another computer, the command line), oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(sa.select(t_history).where(t_history.c.office == office,
+                                                           t_history.c.changed_at >= since)
+                                .order_by(t_history.c.id)).all()
+        return [_history_entry(r) for r in rows if r.id not in self._written]
 
     # -- frames for the rules (rules.agenda(shared_reports=..., open_actions=...))
 

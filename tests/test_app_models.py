@@ -28,6 +28,7 @@ from helpers_rules import contact, make_book, user
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo.xlsx"
+APP_CSS = (ROOT / "teichaku_nb" / "templates" / "html" / "app" / "app.css").read_text(encoding="utf-8")
 VOILA_TEMPLATE = ROOT / "teichaku_nb" / "templates" / "voila" / "voila" / "templates" / "teichaku"
 TODAY = dt.date(2026, 11, 26)       # the demo's last month (2026-10) is "last month"
 MONTH = "2026-10"
@@ -55,6 +56,16 @@ def open_case(app: ConferenceApp, user_id: str) -> None:
 def button(box, description: str):
     return next(b for b in _walk(box) if getattr(b, "description", None) == description
                 and type(b).__name__ == "Button")
+
+
+def message_kind(widget) -> str:
+    """How a panel's message is coloured (app.css): ok green, merged / warning amber, error red."""
+    found = re.findall(r'class="teichaku-message" data-kind="(\w+)"|class="teichaku-(ok|attention)"', widget.value)
+    assert len(found) == 1, widget.value
+    kind, css = found[0]
+    if kind:
+        assert f'.teichaku-message[data-kind="{kind}"]' in APP_CSS, kind           # a colour of its own
+    return kind or {"ok": "ok", "attention": "warning"}[css]
 
 
 def _walk(widget):
@@ -404,6 +415,7 @@ def test_open_actions_carry_over_and_can_be_closed_or_continued(db):
     button(second, "完了").click()
     assert [a["content"] for a in app.model.case.open_actions] == ["企業と面談日程を調整"]
     assert "完了" in app.model.case.message
+    assert message_kind(app.view.case.message) == "ok"                      # saved as pressed: green
     assert next(r for r in app.model.agenda.rows if r["user_id"] == "009")["open_actions"] == 1
 
 
@@ -425,6 +437,7 @@ def test_an_action_changed_by_someone_else_first_is_merged_unless_both_changed_i
     message = second.model.case.message
     assert "佐藤 さん" in message and "状態 完了" in message and "（継続）は保存していません" in message
     assert "継続中の一覧から外しました" in message and "佐藤" in second.view.case.message.value
+    assert message_kind(second.view.case.message) == "error"                # not saved: red
     assert [(a["content"], a["status"]) for a in second.model.case.open_actions] == [
         ("職場訪問の日程を決める", "対応中")]                                 # the list shows theirs
 
@@ -434,6 +447,7 @@ def test_an_action_changed_by_someone_else_first_is_merged_unless_both_changed_i
     button(second.view.case.actions_box.children[0], "中止").click()       # 鈴木 only the status: merged
     message = second.view.case.message.value
     assert "中止にしました" in message and "佐藤 さん" in message and "担当はそのまま残しています" in message
+    assert message_kind(second.view.case.message) == "merged"               # saved with theirs: amber
     assert second.model.case.open_actions == []
     with open_store(db) as store:
         (kept,) = [a for a in store.actions(office, "009") if a.content == "職場訪問の日程を決める"]
@@ -452,6 +466,7 @@ def test_an_action_both_closed_the_same_way_is_closed_once(db):
     button(first.view.case.actions_box.children[0], "完了").click()
     button(second.view.case.actions_box.children[0], "完了").click()
     assert "佐藤 さんが既に完了にしていました" in second.view.case.message.value and second.model.guard.error == ""
+    assert message_kind(second.view.case.message) == "merged"               # someone else did it first: amber
     assert second.model.case.open_actions == []
     with open_store(db) as store:
         (action,) = store.actions(office, "011")
@@ -658,11 +673,13 @@ def test_sending_is_recorded_on_purpose_and_a_withdrawal_is_kept(app, db):
     sending.record.click()
     assert app.model.guard.error == ""
     assert "1人の送付を記録しました" in sending.message.value
+    assert message_kind(sending.message) == "ok"
     assert "report_not_shared" not in _flag_codes(app, not_shared)       # the agenda was refreshed
     assert "2026年11月5日" in sending.listing.value and "田村 浩" in sending.listing.value
 
     sending.record.click()                                               # the same again: nothing new
     assert "1人は記録済み" in sending.message.value
+    assert message_kind(sending.message) == "warning"                        # nothing recorded: amber, not green
 
     (record,) = app.model.sending.records
     sending.withdraw_choice.value = record["id"]

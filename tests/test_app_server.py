@@ -509,6 +509,85 @@ def test_a_loopback_server_prints_its_one_url(monkeypatch):
     assert len(urls) == 1 and urls[0].startswith("http://127.0.0.1:8866/?token=")
 
 
+# --- the app's log ---------------------------------------------------------------------------------
+
+def _log_line(handler, text: str) -> None:
+    import logging
+    handler.handle(logging.makeLogRecord({"msg": text}))
+
+
+def _logged(path: Path) -> list[str]:
+    """The lines of the log and its rotated files, oldest first."""
+    files = sorted(path.parent.glob(path.name + ".*"), key=lambda p: -int(p.suffix[1:])) + [path]
+    return [line for f in files if f.exists() for line in f.read_text(encoding="utf-8").splitlines()]
+
+
+def test_two_writers_of_the_log_each_follow_a_rotation_the_other_made(tmp_path):
+    """A kernel and the launcher (or two kernels) write the one log: after either rotates it,
+    the other's next line is in the new file, so the files read in order, every line once."""
+    import logging
+
+    from teichaku_nb.server.applog import AppLogHandler
+
+    path = tmp_path / "app.log"
+    writers = [AppLogHandler(path, max_bytes=300, backups=20) for _ in range(2)]
+    for writer in writers:
+        writer.setFormatter(logging.Formatter("%(message)s"))
+    expected = [f"line {i:02d} " + "x" * 40 for i in range(30)]
+    for i, text in enumerate(expected):
+        _log_line(writers[i % 2], text)
+    for writer in writers:
+        writer.close()
+    assert len(list(tmp_path.glob("app.log.*"))) >= 3                     # it was rotated several times
+    assert _logged(path) == expected
+
+
+FAKE_VOILA = """
+import subprocess, sys
+kernel = [sys.executable, "-c", "import sys; print(sys.argv[1], flush=True)"]
+print("voila: started", flush=True)
+subprocess.run(kernel + ["kernel: started"], check=True)          # a kernel prints into Voila's output
+with open(sys.argv[1]) as go:                                     # until the test has rotated the log
+    go.read()
+print("voila: after the rotation", flush=True)
+subprocess.run(kernel + ["kernel: after the rotation"], check=True)
+print("voila: 日本語も", file=sys.stderr, flush=True)
+"""
+
+
+def test_voila_writes_into_the_current_log_after_a_kernel_rotated_it(tmp_path, monkeypatch):
+    """Voila's output (its kernels' too) reaches the file at the log's path after a kernel's
+    own log line rotated it, not the renamed app.log.1; and no line of it is lost."""
+    import logging
+
+    from teichaku_nb.paths import app_log_path
+    from teichaku_nb.server.applog import AppLogHandler
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    go = tmp_path / "go"
+    os.mkfifo(go)
+    monkeypatch.setattr(launcher, "start", lambda p, **popen: subprocess.Popen(
+        [sys.executable, "-c", FAKE_VOILA, str(go)], start_new_session=True, **popen))
+    process = launcher.start_logged(None)
+    try:
+        kernel = AppLogHandler(max_bytes=1)                                # full: its next line rotates
+        kernel.setFormatter(logging.Formatter("%(message)s"))
+        _log_line(kernel, "kernel's log: rotated")
+        kernel.close()
+        assert app_log_path().with_suffix(".log.1").exists()
+        go.write_text("go")                                              # the fake Voila goes on
+        assert process.wait(timeout=60) == 0
+    finally:
+        launcher.stop(process)
+    after = app_log_path().read_text(encoding="utf-8").splitlines()
+    assert {"voila: after the rotation", "kernel: after the rotation", "voila: 日本語も"} <= set(after), after
+    lines = _logged(app_log_path())
+    for text in ("voila: started", "kernel: started", "kernel's log: rotated", "voila: after the rotation",
+                 "kernel: after the rotation", "voila: 日本語も"):
+        assert lines.count(text) == 1, (text, lines)
+    assert sum("teichaku app: starting Voila" in line for line in lines) == 1
+
+
 # --- the server process stays light ---------------------------------------------------------------
 
 HEAVY = ("ipywidgets", "pandas", "numpy", "sqlalchemy", "teichaku_nb.app", "teichaku_nb.store",

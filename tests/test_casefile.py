@@ -82,3 +82,5 @@ def test_summary_bar_chart_draws_one_bar_per_label_largest_first(book):
     assert chart["bars"][0]["width"] > chart["bars"][1]["width"] > chart["bars"][2]["width"] > 0
     svg = render("charts/bars.svg.j2", chart=chart)
     assert svg.count("<rect") == 4 and ">区分ごとの人数</text>" in svg and "&lt;b&gt;" in svg and "<b>" not in svg
+    # a screen reader reads the drawing as one image: its label carries every count
+    assert 'role="img" aria-label="区分ごとの人数：安定 20人、注意 5人、要対応 2人、&lt;b&gt; 1人"' in svg

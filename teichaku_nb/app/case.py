@@ -87,6 +87,8 @@ class CaseModel(t.HasTraits):
     chart_note = t.Unicode("")
     open_actions = t.List()            # [{id, version, month, content, owner, due_on, status}]
     message = t.Unicode("")
+    message_kind = t.Unicode("ok")     # ok (green) / merged (amber: saved with another's change) / error (red:
+    #                                    not saved); app.css colours the message
     actions_changed = t.Int(0)         # counts changes, so the conference can update the agenda
 
     def __init__(self, **kwargs):
@@ -142,16 +144,18 @@ class CaseModel(t.HasTraits):
         found = next((a for a in self.open_actions if a["id"] == action_id), None)
         if found is None:
             raise FormError(f"役割分担ID {action_id} はこのケースの継続中の役割分担にありません")
-        message, saved = self._update_status(found, status)
+        message, kind, saved = self._update_status(found, status)
         self.reload_actions()
-        self.message = message
+        with self.hold_trait_notifications():
+            self.message, self.message_kind = message, kind
         if saved:
             self.actions_changed += 1
 
-    def _update_status(self, found: dict, status: str) -> tuple[str, bool]:
+    def _update_status(self, found: dict, status: str) -> tuple[str, str, bool]:
         """Save the status merged with what others changed meanwhile (``merging``): their
         other fields stay; a status they changed differently is not saved over.  Returns
-        (the message, whether it was saved)."""
+        (the message, its kind, whether it was saved): ok, merged when another's change
+        was met (kept, or the same status), error when nothing was saved."""
         base, by, taken, who = {"status": found["status"]}, self.recorder.strip(), [], ""
         expected, current = found["version"], found
         for _attempt in range(MAX_MERGES):
@@ -162,18 +166,19 @@ class CaseModel(t.HasTraits):
                 theirs = conflict.current
                 if merge_fields(base, {"status": status}, {"status": theirs.status})[1]:
                     self.reload_actions()
-                    return self._conflict_text(found, status, conflict), False
+                    return self._conflict_text(found, status, conflict), "error", False
                 who = f"{conflict.saved_by} さんが {format_time(conflict.saved_at)} に変えた"
                 taken += [FIELD_LABELS[k] for k in ACTION_OTHERS
                           if getattr(theirs, k) != current.get(k) and FIELD_LABELS[k] not in taken]
                 if theirs.status == status:
-                    return f"「{found['content']}」は {conflict.saved_by} さんが既に{_verb(status)}にしていました", True
+                    return (f"「{found['content']}」は {conflict.saved_by} さんが既に{_verb(status)}にしていました",
+                            "merged", True)
                 base, expected = {"status": theirs.status}, theirs.version
                 current = {k: getattr(theirs, k) for k in ACTION_SHOWN}
         else:
             raise StoreError("ほかの人の更新が続いたため保存できませんでした。もう一度押してください")
         kept = f"（{who}{'・'.join(taken)}はそのまま残しています）" if taken else ""
-        return f"「{found['content']}」を{_verb(status)}にしました{kept}", True
+        return f"「{found['content']}」を{_verb(status)}にしました{kept}", "merged" if taken else "ok", True
 
     def _conflict_text(self, mine: dict, status: str, conflict: Conflict) -> str:
         """Both versions of an action someone else changed first: theirs as saved now, and
@@ -225,7 +230,7 @@ class CaseView(w.VBox):
         self.message.add_class("teichaku-case-message")
         model.observe(guard.wrap(self._render, "ケースの表示"),
                       names=["user_id", "profile", "contacts", "plan", "chart_svg", "flags", "bill"])
-        model.observe(guard.wrap(self._render_actions, "役割分担の表示"), names=["open_actions", "message"])
+        model.observe(guard.wrap(self._render_actions, "役割分担の表示"), names=["open_actions", "message", "message_kind"])
         self._render()
         self._render_actions()
         self.children = [self.summary, self.billing, self.facts, self.chart_heading, self.chart, self.chart_note, self.details,
@@ -269,4 +274,4 @@ class CaseView(w.VBox):
         if not rows:
             rows = [w.HTML(render("app/muted.html.j2", text="継続中の役割分担はありません"))]
         self.actions_box.children = rows
-        self.message.value = render("app/case_message.html.j2", message=m.message)
+        self.message.value = render("app/review_message.html.j2", message=m.message, kind=m.message_kind)

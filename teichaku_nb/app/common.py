@@ -30,21 +30,18 @@ log = logging.getLogger("teichaku_nb.app")
 
 
 def setup_logging() -> None:
-    """Send the app's log to ``paths.app_log_path()``, rotated at 1 MB, not to a cell's output,
-    where callbacks' messages are lost, nor to the terminal that runs ``teichaku app`` (which
-    shows staff only what they need: ``server.launcher``).  Only when the file cannot be
-    written does it go to the process's real stderr."""
+    """Send the app's log to ``paths.app_log_path()`` (``server.applog``: rotated at 1 MB, shared
+    with the server and the other kernels), not to a cell's output, where callbacks' messages are
+    lost, nor to the terminal that runs ``teichaku app`` (which shows staff only what they
+    need: ``server.launcher``).  Only when the file cannot be written does it go to the
+    process's real stderr."""
     if any(getattr(h, "_teichaku", False) for h in log.handlers):
         return
-    from logging.handlers import RotatingFileHandler
-
-    from ..paths import app_log_path, data_dir
+    from ..server.applog import AppLogHandler
 
     formatter = logging.Formatter("[teichaku app] %(asctime)s %(levelname)s %(message)s")
     try:
-        data_dir(create=True)
-        handlers: list[logging.Handler] = [
-            RotatingFileHandler(app_log_path(), maxBytes=1_000_000, backupCount=3, encoding="utf-8")]
+        handlers: list[logging.Handler] = [AppLogHandler()]
     except OSError as error:                       # a read-only home: the terminal has it instead
         print(f"[teichaku app] ログファイルを作れません: {error}", file=sys.__stderr__)
         handlers = [logging.StreamHandler(sys.__stderr__)]

@@ -38,6 +38,7 @@ class SendingModel(t.HasTraits):
     withdraw_id = t.Int(0)                      # the record chosen to withdraw (0: none)
     withdraw_reason = t.Unicode("")
     message = t.Unicode("")
+    message_kind = t.Unicode("ok")              # ok (green) / warning (amber): app.css colours the message
     recorded = t.Int(0)                         # counts changes, so the conference refreshes the agenda
 
     def __init__(self, **kwargs):
@@ -98,7 +99,8 @@ class SendingModel(t.HasTraits):
         parts = [f"{len(recorded)}人の送付を記録しました（{self.recipient}・{format_date(sent_on)}・記録者 {by}）"]
         if already:
             parts.append(f"{len(already)}人は記録済みのため記録しませんでした")
-        self.message = "。".join(parts)
+        with self.hold_trait_notifications():
+            self.message, self.message_kind = "。".join(parts), "warning" if already else "ok"
         self.recorded += 1
 
     def withdraw(self) -> None:
@@ -108,7 +110,7 @@ class SendingModel(t.HasTraits):
         self.store.withdraw_report(chosen["id"], by=by, expected_version=chosen["version"], reason=reason)
         with self.hold_trait_notifications():
             self._reload()
-            self.withdraw_id, self.withdraw_reason = 0, ""
+            self.withdraw_id, self.withdraw_reason, self.message_kind = 0, "", "ok"
             self.message = (f"{chosen['user_id']} {chosen['name']} の送付の記録（{chosen['recipient']}）を取り消しました"
                             "（元の記録と取消は変更履歴に残ります）")
         self.recorded += 1
@@ -133,7 +135,7 @@ class SendingView(w.VBox):
         self.withdraw_choice, self.withdraw_reason, self.withdraw = withdrawing.children
         self.message = w.HTML()
         self.message.add_class("teichaku-sending-message")
-        model.observe(guard.wrap(self._render, "送付の記録の表示"), names=["records", "message", "month"])
+        model.observe(guard.wrap(self._render, "送付の記録の表示"), names=["records", "message", "message_kind", "month"])
         self._render()
         self.children = [
             w.HTML(render("app/sending_intro.html.j2")),
@@ -149,4 +151,4 @@ class SendingView(w.VBox):
             for r in m.records if not r["withdrawn"]]
         self.withdraw_choice.options = options
         self.withdraw_choice.value = m.withdraw_id if m.withdraw_id in {v for _, v in options} else 0
-        self.message.value = render("app/export_status.html.j2", status=m.message, notes=[])
+        self.message.value = render("app/export_status.html.j2", status=m.message, notes=[], kind=m.message_kind)

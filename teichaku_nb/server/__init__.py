@@ -8,6 +8,8 @@
 - ``page``: what the page knows beyond its widgets: the class that marks unsaved edits,
   named in every page's config for the page script (``static/leaving.js`` of the Voila
   template ``teichaku``; the view in ``teichaku_nb.app`` adds the class);
+- ``applog``: the app's log file, written by the launcher (Voila's output) and by every
+  kernel (the app's own log), rotated without leaving a writer in an old file;
 - ``preheat``: the preheated kernel's half of the server's request handshake (it runs in
   the kernel, but it speaks the server's protocol: the token, ``/voila/query/<kernel id>``).
 

@@ -9,18 +9,22 @@
 - BOOK and DB reach the kernel through environment variables (merged with ``os.environ``);
 - the terminal shows staff only what they need, in Japanese (``run``): what is open, the URL
   and how to stop; Voila's and its kernels' output (library warnings, Jupyter's log lines,
-  tracebacks) goes to the app's log file (``paths.app_log_path``) with the app's own log.
+  tracebacks) goes to the app's log file (``paths.app_log_path``) with the app's own log:
+  through a pipe, each line written by the launcher (``applog``), so a rotation of the log
+  never leaves Voila writing into the old file.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +33,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import StaffError
-from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, app_notebook_path, data_dir, demo_book_path
+from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, app_notebook_path, demo_book_path
+from .applog import AppLogHandler
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
@@ -232,17 +237,30 @@ def wait_until_ready(url: str, process: subprocess.Popen | None = None, timeout:
     return False
 
 
-def open_log():
-    """The app's log file, to append Voila's output to (its kernels inherit it), with a line
-    that says where this run begins; None if it cannot be written (then the terminal has it)."""
+def open_log() -> AppLogHandler | None:
+    """The app's log, to write Voila's output into, with a line that says where this run
+    begins; None if it cannot be written (then the terminal has Voila's output)."""
     try:
-        data_dir(create=True)
-        log = open(app_log_path(), "a", encoding="utf-8")
+        log = AppLogHandler()
     except OSError:
         return None
-    log.write(f"[teichaku app] {time.strftime('%Y-%m-%d %H:%M:%S')} teichaku app: starting Voila\n")
-    log.flush()
+    log.setFormatter(logging.Formatter("%(message)s"))
+    _write(log, f"[teichaku app] {time.strftime('%Y-%m-%d %H:%M:%S')} teichaku app: starting Voila")
     return log
+
+
+def _write(log: logging.Handler, line: str) -> None:
+    log.handle(logging.makeLogRecord({"msg": line, "levelno": logging.INFO, "levelname": "INFO"}))
+
+
+def _relay(pipe: int, log: AppLogHandler) -> None:
+    """Each line Voila and its kernels print, into the log, until all of them have closed the pipe."""
+    try:
+        with open(pipe, "rb") as lines:
+            for line in lines:
+                _write(log, line.decode("utf-8", "replace").rstrip("\r\n"))
+    finally:
+        log.close()
 
 
 def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
@@ -252,27 +270,41 @@ def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
 
 
 def start_logged(p: Plan) -> subprocess.Popen:
-    """``start``, Voila's output (stdout and stderr, its kernels' too) to the app's log."""
+    """``start``, Voila's output (stdout and stderr, its kernels' too) into the app's log: they
+    print into a pipe and a thread of the launcher writes the lines (``stop`` waits for the last)."""
     log = open_log()
     if log is None:
         return start(p)
-    with log:                     # Voila has its own copy of the file
-        return start(p, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    pipe, into_pipe = os.pipe()
+    try:
+        process = start(p, stdin=subprocess.DEVNULL, stdout=into_pipe, stderr=subprocess.STDOUT)
+    except BaseException:
+        os.close(pipe)
+        log.close()
+        raise
+    finally:
+        os.close(into_pipe)           # Voila and its kernels hold the others: the end of their output
+    process.log_relay = threading.Thread(target=_relay, args=(pipe, log), name="teichaku-app-log", daemon=True)
+    process.log_relay.start()
+    return process
 
 
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:
-    """Stop Voila and its kernels (they are in its process group)."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout)
+    """Stop Voila and its kernels (they are in its process group); their last lines reach the log."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        else:
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout)
+    relay = getattr(process, "log_relay", None)
+    if relay is not None:
+        relay.join(timeout)
 
 
 def run(book: Path | None, db: str | None, host: str, port: int, *, locate_records: RecordsLocation,

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from teichaku_nb import billing, plan_cycle, rules
 from teichaku_nb import store as store_module
-from teichaku_nb.store import Conflict, PlanMonitoring, Review, StoreError, export_workbook, month_review, open_store
+from teichaku_nb.store import Conflict, Review, StoreError, export_workbook, month_review, open_store
 
 from helpers_rules import MONTH, calm, make_book
 

@@ -1,4 +1,5 @@
-"""The documents' content: 会議録, 支援レポート (本人用 / 企業用), 月次サマリー and 確認事項.
+"""The documents' content: 会議録, 支援レポート (本人用 / 企業用), 月次サマリー and 確認事項
+(the 個別支援計画書's is in ``plan_document``).
 
 Each document is a Jinja2 template in ``templates/html/documents`` (autoescape on) and a
 function here that gathers what it shows from the CaseBook (``rules``, ``casefile``), the
@@ -44,7 +45,7 @@ CONSENT_YES = "はい"
 WORK_DOMAIN = "職場"
 
 KIND_TITLES = {"minutes": "ケース会議 会議録", "support": "支援レポート", "summary": "月次サマリー",
-               "checks": "データの確認事項（事業所内用）"}
+               "plan": "個別支援計画書", "checks": "データの確認事項（事業所内用）"}
 
 
 class ReportDataError(StaffError, ValueError):
@@ -489,6 +490,20 @@ def show_support(book, month, *, db: str | None = None, documents, office: str |
     store, _note = open_store(book, db)
     for user, audience in documents:
         display(_display(support_report_html(casebook, month, user, audience, store=store)))
+
+
+@_showing_staff_errors
+def show_plan(book, month, *, db: str | None = None, documents, office: str | None = None,
+              snapshot: str | None = None) -> None:
+    """The 個別支援計画書 of ``documents`` ([利用者ID, None] each: ``plan_document``), one output each."""
+    from IPython.display import display
+
+    from .plan_document import plan_html
+
+    casebook = load_book(book, office, snapshot)
+    store, _note = open_store(book, db)
+    for user, _audience in documents:
+        display(_display(plan_html(casebook, month, user, store=store)))
 
 
 @_showing_staff_errors

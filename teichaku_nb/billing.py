@@ -138,9 +138,10 @@ def regional_additions(regional: pd.DataFrame | None, month: pd.Period, service_
 
 def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
                   regional: pd.DataFrame | None = None, handovers: pd.DataFrame | None = None,
-                  checks: pd.DataFrame | None = None, today: dt.date | None = None) -> Billing:
-    """The fee check of ``month`` (``shared_reports``, ``regional``, ``handovers`` and the
-    就労確認 ``checks`` from the review store)."""
+                  checks: pd.DataFrame | None = None, plans: pd.DataFrame | None = None,
+                  today: dt.date | None = None) -> Billing:
+    """The fee check of ``month`` (``shared_reports``, ``regional``, ``handovers``, the 就労確認
+    ``checks`` and the finalised 個別支援計画 ``plans`` from the review store)."""
     month = as_month(month)
     m1 = month.end_time.normalize()
     users = book.users[in_service(book.users, month)].set_index("user_id", drop=False)
@@ -148,7 +149,7 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
     if shared_reports is not None and len(shared_reports):
         reports = pd.concat([reports, shared_reports[["user_id", "month", "recipient"]]], ignore_index=True)
     decision = fees.decision(book, month, users)
-    plan = fees.plan(book, month, users)
+    plan = fees.plan(book, month, users, plans)
     handover = fees.handover(book, month, users, handovers)
     facts = pd.DataFrame({
         "name": users["name"].astype(str), "covered": decision["covered"], "decision_why": decision["why"],
@@ -156,7 +157,7 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
         "reached": users.index.isin(fees.reached_person(reports, month)),
         "employer_only": users.index.isin(fees.reached_employer_only(reports, month)),
         "plan_missing": plan["missing"], "plan_why": plan["why"],
-        "plan_months": fees.plan_missing_months(book, month, users.loc[plan["missing"]]).reindex(users.index),
+        "plan_months": fees.plan_missing_months(book, month, users.loc[plan["missing"]], plans).reindex(users.index),
         "handover_missing": fees.handover_missing(book, month, users, handover),
         "handover_due": fees.handover_due(book, month, handover),
         "lacking": handover["lacking"], "deadline": handover["deadline"]}, index=users.index).to_dict("index")

@@ -181,17 +181,20 @@ def _add_month_commands(commands) -> None:
 
 def _add_document_commands(commands) -> None:
     """report, sent: the documents and their sending."""
-    p = commands.add_parser("report", help="会議録・支援レポート・月次サマリーを HTML / PDF で作ります",
-                            description="会議録（minutes）、支援レポート（support: 本人用・企業用）、月次サマリー（summary）を作ります。\n"
-                                        "作るだけで、送付は記録しません。渡したら teichaku sent で記録してください。")
-    p.add_argument("kind", choices=("minutes", "support", "summary"), metavar="{minutes|support|summary}",
-                   help="minutes: 会議録 / support: 支援レポート / summary: 月次サマリー")
+    p = commands.add_parser("report", help="会議録・支援レポート・月次サマリー・個別支援計画書を HTML / PDF で作ります",
+                            description="会議録（minutes）、支援レポート（support: 本人用・企業用）、月次サマリー（summary）、\n"
+                                        "個別支援計画書（plan: --user の1人分）を作ります。\n"
+                                        "作るだけで、送付・交付は記録しません。支援レポートを渡したら teichaku sent で記録してください。")
+    p.add_argument("kind", choices=("minutes", "support", "summary", "plan"), metavar="{minutes|support|summary|plan}",
+                   help="minutes: 会議録 / support: 支援レポート / summary: 月次サマリー / plan: 個別支援計画書")
     p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
-    p.add_argument("--month", type=_month, required=True, metavar="YYYY-MM", help="対象の年月")
+    p.add_argument("--month", type=_month, default=None, metavar="YYYY-MM",
+                   help="対象の年月（plan では省略でき、そのときは先月、またはデータのある最後の月）")
     p.add_argument("--db", metavar="URL", default=None,
                    help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite）")
     p.add_argument("--user", metavar="ID", default=None,
-                   help="支援レポートを作る利用者ID（省略時はその月に検討の記録がある人。事業所のフォルダでは --office も）")
+                   help="支援レポート・個別支援計画書を作る利用者ID（支援レポートでは省略時はその月に検討の記録がある人。"
+                        "事業所のフォルダでは --office も）")
     p.add_argument("--all", dest="include_unreviewed", action="store_true",
                    help="支援レポートを、検討の記録がない人も含めてその月の対象者全員に作ります")
     p.add_argument("--for", dest="audience", choices=("本人", "企業"), default=None,
@@ -586,16 +589,35 @@ def _progress_bar(done: int, total: int, *, width: int = 30) -> None:
     print(f"\r作成中 [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
 
 
+def _report_arguments(args) -> str | None:
+    """What is wrong with ``teichaku report``'s arguments (Japanese), or None."""
+    if args.kind != "support" and (args.audience is not None or args.include_unreviewed):
+        return "--for・--all は支援レポート（support）だけに指定できます"
+    if args.kind not in ("support", "plan") and args.user is not None:
+        return "--user は支援レポート（support）と個別支援計画書（plan）だけに指定できます"
+    if args.kind == "plan" and args.user is None:
+        return "個別支援計画書（plan）には --user で利用者IDを指定してください"
+    if args.kind != "plan" and args.month is None:
+        return "--month で対象の年月を指定してください（例: --month 2026-10）"
+    return None
+
+
 def cmd_report(args) -> int:
     from .reports import ReportError, make_reports
-    if args.kind != "support" and (args.user is not None or args.audience is not None or args.include_unreviewed):
-        print("エラー: --user・--for・--all は支援レポート（support）だけに指定できます", file=sys.stderr)
+    wrong = _report_arguments(args)
+    if wrong:
+        print(f"エラー: {wrong}", file=sys.stderr)
         return EXIT_INPUT
     from .workbook import read_source
     source = read_source(args.book)             # read once: the report kernel gets it as it is
     books = source.books
     if not _readable(books):
         return EXIT_INPUT
+    if args.month is None:                      # plan: the month the app would open
+        from .rules import default_month
+        readable = [b for b in books if not b.unreadable]
+        having = [b for b in readable if args.user in set(b.users["user_id"])] or readable
+        args.month = default_month(having[0], dt.date.today())
     out = args.out if args.out is not None else Path("reports") / args.month.strftime("%Y-%m")
     if not _writable(out, folder=True):
         return EXIT_INPUT

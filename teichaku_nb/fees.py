@@ -9,6 +9,7 @@ given as a frame of the workbook's 利用者 rows indexed by 利用者ID, and an
 - the 支給決定 must cover M (支給決定開始日 ≤ m1, 受給者証有効期限 ≥ m0);
 - 個別支援計画未作成減算 (``plan_missing``): no plan made by m1, the latest plan's review overdue
   all month (計画作成日 + 計画見直し間隔 < m0), or, where the book has 同意日, no consent by m1;
+  a plan finalised in the app (the review store) counts as a 支援計画 sheet's plan does;
   30 % of the base units for the 1st and 2nd month in a row, 50 % from the 3rd;
 - 支援体制構築未実施減算 (``handover_missing``): 要継続支援 = はい and the handover not in place by
   its deadline (支援終了予定日 − 3 months): the person's consent (引継ぎ同意日), a 引継ぎ contact
@@ -91,12 +92,33 @@ def contract_missing(book: CaseBook, month: pd.Period, users: pd.DataFrame) -> p
 
 # --- the 個別支援計画 ----------------------------------------------------------------------------
 
-def plan(book: CaseBook, month: pd.Period, users: pd.DataFrame) -> pd.DataFrame:
+def _plan_rows(book: CaseBook, m1: pd.Timestamp, users: pd.DataFrame, stored: pd.DataFrame | None) -> pd.DataFrame:
+    """The plans made by m1, one row per 支援計画 row and per finalised plan of the review store
+    (``stored``: user_id, plan_date, consent_on): user_id, plan_date, consent_on and
+    ``checked`` (whether its consent is checked: a store plan always, the workbook's where the
+    book has 同意日)."""
+    sheet = book.plans[book.plans["user_id"].isin(users.index) & (book.plans["plan_date"] <= m1)]
+    has_consent = book.has("plans", "consent_on")
+    rows = pd.DataFrame({"user_id": sheet["user_id"].astype(object), "plan_date": sheet["plan_date"],
+                         "consent_on": sheet["consent_on"] if has_consent else pd.NaT, "checked": has_consent})
+    if stored is not None and len(stored):
+        chosen = stored[stored["user_id"].isin(users.index) & (stored["plan_date"] <= m1).fillna(False)]
+        rows = pd.concat([rows, pd.DataFrame({
+            "user_id": chosen["user_id"].astype(object), "plan_date": chosen["plan_date"],
+            "consent_on": chosen["consent_on"], "checked": True})], ignore_index=True)
+    return rows.astype({"plan_date": "datetime64[ns]", "consent_on": "datetime64[ns]", "checked": bool})
+
+
+def plan(book: CaseBook, month: pd.Period, users: pd.DataFrame, stored: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per person, the plan in force at m1: ``made`` (its 計画作成日), ``due`` (when its review
-    falls due), ``missing`` (the 減算's condition holds in M) and ``why`` (Japanese)."""
+    falls due), ``missing`` (the 減算's condition holds in M) and ``why`` (Japanese).
+
+    ``stored`` (the review store's finalised plans: user_id, plan_date, consent_on) counts
+    beside the 支援計画 sheet: a plan made in the app is the plan in force from its 計画作成日,
+    and its 同意日 is checked as the sheet's is."""
     m0, m1 = _first_day(month), _last_day(month)
     months = book.settings.plan_review_months
-    plans = book.plans[book.plans["user_id"].isin(users.index) & (book.plans["plan_date"] <= m1)]
+    plans = _plan_rows(book, m1, users, stored)
     made = plans.groupby("user_id")["plan_date"].max().reindex(users.index)
     due = made + pd.DateOffset(months=months)
     no_plan = made.isna()
@@ -105,26 +127,27 @@ def plan(book: CaseBook, month: pd.Period, users: pd.DataFrame) -> pd.DataFrame:
     why = pd.Series("", index=users.index, dtype=object)
     why[no_plan] = "個別支援計画がありません"
     why[overdue] = [f"個別支援計画の見直し期限（{format_date(d)}）を過ぎています" for d in due[overdue]]
-    if book.has("plans", "consent_on"):
-        latest = plans.merge(made.rename("latest").reset_index(), on="user_id")
-        latest = latest[latest["plan_date"] == latest["latest"]]
-        consented = latest[(latest["consent_on"] <= m1).fillna(False)]["user_id"].unique()
-        unconsented = ~missing & ~users.index.isin(consented)
-        why[unconsented] = [f"個別支援計画（{format_date(d)} 作成）に本人の同意日がありません" for d in made[unconsented]]
-        missing = missing | unconsented
+    latest = plans.merge(made.rename("latest").reset_index(), on="user_id")
+    latest = latest[latest["plan_date"] == latest["latest"]]
+    checked = users.index.isin(latest[latest["checked"]]["user_id"].unique())
+    consented = latest[(latest["consent_on"] <= m1).fillna(False)]["user_id"].unique()
+    unconsented = ~missing & checked & ~users.index.isin(consented)
+    why[unconsented] = [f"個別支援計画（{format_date(d)} 作成）に本人の同意日がありません" for d in made[unconsented]]
+    missing = missing | unconsented
     return pd.DataFrame({"made": made, "due": due, "missing": missing, "why": why})
 
 
-def plan_missing_months(book: CaseBook, month: pd.Period, users: pd.DataFrame) -> pd.Series:
+def plan_missing_months(book: CaseBook, month: pd.Period, users: pd.DataFrame,
+                        stored: pd.DataFrame | None = None) -> pd.Series:
     """For each person whose plan is missing in M: how many months in a row it has been (M
     included, counted back while the person was in service); 0 for the others."""
-    count = plan(book, month, users)["missing"].astype(int)
+    count = plan(book, month, users, stored)["missing"].astype(int)
     running = count.astype(bool)
     back = month
     while running.any():
         back -= 1
         served = (users["support_start"] <= _last_day(back)).fillna(False)
-        still = running & served & plan(book, back, users)["missing"]
+        still = running & served & plan(book, back, users, stored)["missing"]
         count += still.astype(int)
         running = still
     return count

@@ -16,6 +16,12 @@ the store (``store/``), the app, the documents and the Excel export alike:
   withdrawn like a sending;
 - an employment check (就労確認): that a person whose support ended still works (継続) or has
   left (離職) on a day, and how it was learnt (本人 / 企業 / その他); withdrawn like a sending;
+- a plan monitoring (モニタリング): one per person and month, kept with the review: each goal of
+  the plan in force evaluated 達成 / 継続 / 見直し with a short comment, the day, and the case's
+  decision for the plan (継続 / 見直し);
+- a support plan (個別支援計画) written in the app: a draft (作成中) edited over several days, then
+  finalised (確定) with its 計画作成日; the person's 同意日 and the 交付日 recorded on purpose;
+  withdrawn like a sending;
 - the history of every change (who, when, field → old / new).
 
 Records are frozen dataclasses; the store fills in ``id``, ``version`` and who saved them
@@ -29,7 +35,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .schema import EMPLOYMENT_CHECKS, REPORTS
+from .schema import EMPLOYMENT_CHECKS, PLANS, REPORTS
 
 # --- conferences, actions, sendings -----------------------------------------------------------
 
@@ -53,6 +59,14 @@ HANDOVER_DATE_LABELS = {NEEDS: "判断日", CONSENT: "同意日", SHARED: "共�
 
 EMPLOYMENT_STATES = EMPLOYMENT_CHECKS.column("employment").choices   # 継続 / 離職 (as the workbook's sheet)
 CHECK_METHODS = EMPLOYMENT_CHECKS.column("method").choices           # 本人 / 企業 / その他
+
+EVALUATIONS = ("達成", "継続", "見直し")          # a goal's evaluation at the monitoring
+PLAN_DECISIONS = ("継続", "見直し")               # the case's decision for the plan
+REVISE = "見直し"
+PLAN_DOMAINS = PLANS.column("domain").choices     # 職場 / 生活 / 心身 (as the workbook's sheet)
+DRAFT, FINAL = "draft", "final"                   # a support plan's status
+PLAN_STATUSES = {DRAFT: "作成中", FINAL: "確定"}
+GOAL_KEYS = ("domain", "goal", "support", "due_on")   # a plan's goal; a draft's may also carry "evaluation"
 
 
 # --- the review's text fields ------------------------------------------------------------------
@@ -98,7 +112,8 @@ def shared_fields(full: bool) -> list[ReviewField]:
 
 KIND_LABELS = {"conferences": "会議", "reviews": "ケース検討", "actions": "役割分担",
                "issued_reports": "支援レポート送付", "handovers": "引継ぎ",
-               "employment_checks": "就労確認"}
+               "employment_checks": "就労確認", "plan_monitorings": "モニタリング",
+               "support_plans": "個別支援計画"}
 OPERATION_LABELS = {"create": "作成", "update": "更新"}
 FIELD_LABELS = {
     "office": "事業所", "user_id": "利用者ID", "month": "対象年月", "conference_id": "会議ID",
@@ -111,6 +126,10 @@ FIELD_LABELS = {
     "withdrawn_reason": "取消の理由",
     "value": "要継続支援", "party": "引継ぎの相手", "with_whom": "相手の名前", "done_on": "日付", "note": "メモ",
     "checked_on": "確認日", "employment": "就労状況", "method": "確認方法",
+    "plan_date": "計画作成日", "monitored_on": "モニタリング日", "decision": "計画の判断", "evaluations": "目標の評価",
+    "based_on": "元の計画の作成日", "review_month": "見直しを決めた月", "period_start": "計画期間（開始）",
+    "period_end": "計画期間（終了）", "overall_policy": "総合的な方針", "goals": "目標", "service_manager":
+    "サービス管理責任者", "consent_on": "同意日", "delivered_on": "交付日",
     "id": "ID", "version": "版", "created_by": "作成者", "created_at": "作成日時",
     "updated_by": "更新者", "updated_at": "更新日時",
 }
@@ -268,5 +287,68 @@ class HistoryEntry:
         return f"{kind}の{OPERATION_LABELS.get(self.operation, self.operation)}"
 
 
+@dataclass(frozen=True)
+class PlanMonitoring(_Saved):
+    """The monitoring of a person's plan at the review of ``month`` (unique per office, user and
+    month, like the review it belongs to).
+
+    ``plan_date`` is the 計画作成日 of the plan monitored; ``evaluations`` one dict per goal of
+    that plan, in the plan's order: ``index`` (1.. its place in the plan), ``domain`` and
+    ``goal`` (as written when monitored), ``evaluation`` (達成 / 継続 / 見直し, "" not yet) and
+    ``comment``.  ``decision``: the plan is kept (継続) or revised (見直し); "" not yet decided."""
+
+    office: str
+    user_id: str
+    month: pd.Period
+    monitored_on: dt.date                  # モニタリング日
+    plan_date: dt.date | None = None       # the 計画作成日 of the plan monitored
+    evaluations: tuple[dict, ...] = ()
+    decision: str = ""                     # 継続 / 見直し / "" (not yet)
+
+    @property
+    def revise(self) -> bool:
+        return self.decision == REVISE
+
+
+@dataclass(frozen=True)
+class SupportPlan(_Saved):
+    """A 個別支援計画 written in the app: a draft (``status`` draft) until finalised (final, with
+    its ``plan_date``); ``consent_on`` / ``delivered_on`` are recorded on purpose afterwards.
+
+    ``goals``: dicts with ``GOAL_KEYS`` (領域, 目標, 支援内容, 期限 as a date or None); a goal
+    carried over from the plan it revises also has ``evaluation``, its last monitoring."""
+
+    office: str
+    user_id: str
+    based_on: dt.date | None = None        # the 計画作成日 of the plan it revises
+    review_month: pd.Period | None = None  # the review that decided to revise it
+    period_start: dt.date | None = None    # 計画期間
+    period_end: dt.date | None = None
+    wishes: str = ""                       # 本人の意向
+    overall_policy: str = ""               # 総合的な方針
+    goals: tuple[dict, ...] = ()
+    service_manager: str = ""              # サービス管理責任者
+    status: str = DRAFT                    # draft / final (PLAN_STATUSES)
+    plan_date: dt.date | None = None       # 計画作成日, set when finalised
+    consent_on: dt.date | None = None      # 同意日
+    delivered_on: dt.date | None = None    # 交付日
+    withdrawn_by: str | None = None        # set by ``Store.withdraw_plan``
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_reason: str = ""
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == FINAL
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def status_label(self) -> str:
+        return "取消" if self.is_withdrawn else PLAN_STATUSES.get(self.status, self.status)
+
+
 RECORD_CLASSES = {"conferences": Conference, "reviews": Review, "actions": Action, "issued_reports": IssuedReport,
-                  "handovers": Handover, "employment_checks": EmploymentCheck}
+                  "handovers": Handover, "employment_checks": EmploymentCheck, "plan_monitorings": PlanMonitoring,
+                  "support_plans": SupportPlan}

@@ -1,4 +1,5 @@
-"""The documents' content: 会議録, 支援レポート (本人用 / 企業用), 月次サマリー and 確認事項.
+"""The documents' content: 会議録, 支援レポート (本人用 / 企業用), 月次サマリー and 確認事項
+(the 個別支援計画書's is in ``plan_document``).
 
 Each document is a Jinja2 template in ``templates/html/documents`` (autoescape on) and a
 function here that gathers what it shows from the CaseBook (``rules``, ``casefile``), the
@@ -16,7 +17,8 @@ Who reads what:
   only when 企業共有同意 is はい.
 - the 会議録, the 月次サマリー and the 確認事項 are for staff.  The workbook's problems go
   there: counted in one line at the top, listed in an appendix after the content.  The
-  会議録 prints each case's level and flags as the conference saw them when it saved.
+  会議録 prints each case's level and flags as the conference saw them when it saved, and
+  the monitoring of its plan: each goal's evaluation and whether the plan is to be revised.
 
 The loaded workbooks (a whole folder of offices at once) and the opened store are cached for
 the life of the process: a batch of documents runs in one kernel and loads its source once.
@@ -44,7 +46,7 @@ CONSENT_YES = "はい"
 WORK_DOMAIN = "職場"
 
 KIND_TITLES = {"minutes": "ケース会議 会議録", "support": "支援レポート", "summary": "月次サマリー",
-               "checks": "データの確認事項（事業所内用）"}
+               "plan": "個別支援計画書", "checks": "データの確認事項（事業所内用）"}
 
 
 class ReportDataError(StaffError, ValueError):
@@ -252,8 +254,21 @@ def _recorded(record) -> str:
     return text + "）"
 
 
-def _case_entry(r, case, names: dict, actions_now, carried) -> dict:
-    """One reviewed case of the 会議録: the level and flags saved with the review, and since then."""
+def _monitoring_entry(monitoring) -> dict | None:
+    """The plan's monitoring of a case in the 会議録: each goal's evaluation, and the decision."""
+    if monitoring is None:
+        return None
+    decision = {"見直し": "見直す", "継続": "このまま続ける"}.get(monitoring.decision, "未決定")
+    return {"lead": f"{format_date(monitoring.plan_date) + '作成の計画' if monitoring.plan_date else '計画'}の目標"
+                    f"（{format_date(monitoring.monitored_on)}に確認）",
+            "decision": decision,
+            "goals": [(f"【{e['domain'] or '—'}】{e['goal']}", e["evaluation"] or "未評価", e["comment"])
+                      for e in monitoring.evaluations]}
+
+
+def _case_entry(r, case, names: dict, actions_now, carried, monitoring=None) -> dict:
+    """One reviewed case of the 会議録: the level and flags saved with the review, and since then,
+    and the plan's monitoring."""
     current = [f.as_dict() for f in case.flags] if case is not None else []
     if r.saved_flags is not None:
         level, flags, flags_note = r.saved_level or rules.STABLE, list(r.saved_flags), None
@@ -273,7 +288,7 @@ def _case_entry(r, case, names: dict, actions_now, carried) -> dict:
     title = f"{r.user_id} {names.get(r.user_id, '')}" + (f"（担当 {staff}）" if staff else "")
     texts = [(f.short, getattr(r, f.name)) for f in REVIEW_FIELDS if f.always or not is_blank(getattr(r, f.name))]
     return {"title": title, "level": level, "flags": _flag_pairs(flags), "flags_note": flags_note,
-            "later": later, "judgement": r.judgement, "texts": texts,
+            "later": later, "judgement": r.judgement, "texts": texts, "plan": _monitoring_entry(monitoring),
             "actions": [(a.content, a.owner, a.due_on, a.status) for a in actions_now],
             "carried": [(a.month, a.content, a.owner, a.due_on, a.status, a.result) for a in carried],
             "recorded": f"記録者: {_recorded(r)}"}
@@ -308,7 +323,7 @@ def minutes_html(book: CaseBook, month, *, store=None, store_note: str | None = 
             earlier = [a for a in store.actions(office, r.user_id) if a.month < month
                        and (a.is_open or (a.updated_at is not None and pd.Timestamp(a.updated_at) >= m0))]
             entries.append(_case_entry(r, cases.get(r.user_id), names, store.actions(office, r.user_id, month=month),
-                                       earlier))
+                                       earlier, store.monitoring(office, r.user_id, month)))
     reviewed = {r.user_id for r in reviews or []}
     unreviewed = [(c.level, c.user_id, c.name, c.staff, "、".join(rules.FLAGS[f.code].label for f in c.flags) or "なし")
                   for c in review.cases if c.user_id not in reviewed]
@@ -489,6 +504,20 @@ def show_support(book, month, *, db: str | None = None, documents, office: str |
     store, _note = open_store(book, db)
     for user, audience in documents:
         display(_display(support_report_html(casebook, month, user, audience, store=store)))
+
+
+@_showing_staff_errors
+def show_plan(book, month, *, db: str | None = None, documents, office: str | None = None,
+              snapshot: str | None = None) -> None:
+    """The 個別支援計画書 of ``documents`` ([利用者ID, None] each: ``plan_document``), one output each."""
+    from IPython.display import display
+
+    from .plan_document import plan_html
+
+    casebook = load_book(book, office, snapshot)
+    store, _note = open_store(book, db)
+    for user, _audience in documents:
+        display(_display(plan_html(casebook, month, user, store=store)))
 
 
 @_showing_staff_errors

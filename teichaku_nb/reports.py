@@ -6,7 +6,7 @@ command and the app's export panel call it):
 1. plan the documents (``Job``): one 会議録 or 月次サマリー per office; for 支援レポート one
    per person and copy (本人用 / 企業用): the one ``user``, else the people whose case was
    reviewed that month (a saved review in the store), or with ``include_unreviewed`` everyone
-   on the month's agenda;
+   on the month's agenda; one 個別支援計画書 for the ``user`` (``make_plan_document``);
 2. execute ``notebooks/reports/<kind>.ipynb`` with nbclient in ONE kernel for the whole
    batch: the notebook is re-run with its parameters in place of the ``parameters`` cell's
    defaults (tagged ``injected-parameters``, as papermill does), once per run of up to
@@ -56,9 +56,10 @@ from .japanese import as_month, format_month
 from .paths import report_notebook_dir
 from .report_views import AUDIENCE_LABELS, AUDIENCES, KIND_TITLES
 
-KINDS = ("minutes", "support", "summary")
+KINDS = ("minutes", "support", "summary", "plan")
 FORMATS = ("html", "pdf")
-KIND_FILE_LABELS = {"minutes": "会議録", "support": "支援レポート", "summary": "月次サマリー", "checks": "確認事項"}
+KIND_FILE_LABELS = {"minutes": "会議録", "support": "支援レポート", "summary": "月次サマリー", "plan": "個別支援計画書",
+                    "checks": "確認事項"}
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "teichaku_report"
@@ -164,6 +165,12 @@ def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period,
         base = {"book": str(book_path), "month": ym, "db": db,
                 "office": book.office if is_offices else None, "documents": None}
         prefix = f"{_safe(book.office)}_{KIND_FILE_LABELS[kind]}_{ym}"
+        if kind == "plan":
+            if str(user) in set(book.users["user_id"]):
+                jobs.append(Job(kind, book.office, base, f"{prefix}_{_safe(user)}", KIND_TITLES[kind], user_id=str(user)))
+            elif not is_offices:
+                raise ReportError(f"利用者ID {user} は {book.office} のケース記録にありません")
+            continue
         if kind != "support":
             jobs.append(Job(kind, book.office, base, prefix, KIND_TITLES[kind]))
             continue
@@ -446,6 +453,25 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
     return batch
 
 
+def make_plan_document(book, user_id: str, *, month=None, db: str | None = None, fmt: str = "pdf", out_dir=None,
+                       office: str | None = None, source=None) -> Path:
+    """The 個別支援計画書 of one person (``plan_document``): the path of the HTML or PDF made in
+    ``out_dir`` (default ``reports/YYYY-MM``).  ``month``: the review the plan follows (default:
+    last month, or the latest month with data).  Records nothing (no 交付日).  Raises
+    ``ReportError`` with a Japanese message."""
+    from .rules import default_month
+    from .workbook import read_source
+
+    if month is None:
+        source = source if source is not None else read_source(Path(book).expanduser().absolute())
+        books = _books(source, Path(book), office, str(user_id))
+        having = [b for b in books if str(user_id) in set(b.users["user_id"])] or books
+        month = default_month(having[0], dt.date.today())
+    batch = make_reports("plan", book, month, db=db, user=str(user_id), fmt=fmt, out_dir=out_dir, office=office,
+                         source=source)
+    return batch.documents[0]
+
+
 def _checked(kind: str, book, fmt: str, user, audience, include_unreviewed: bool) -> tuple[Path, str | None]:
     """The book's path and, for PDF, the browser; a ``ReportError`` for what cannot be asked."""
     if kind not in KINDS:
@@ -454,8 +480,12 @@ def _checked(kind: str, book, fmt: str, user, audience, include_unreviewed: bool
         raise ReportError(f"形式は html か pdf にしてください（{fmt!r}）")
     if audience is not None and audience not in AUDIENCES:
         raise ReportError(f"宛先は 本人 か 企業 にしてください（{audience!r}）")
-    if kind != "support" and (user is not None or audience is not None or include_unreviewed):
-        raise ReportError("利用者（--user）・宛先（--for）・全員（--all）は支援レポート（support）だけに指定できます")
+    if kind == "plan" and user is None:
+        raise ReportError("個別支援計画書（plan）には利用者ID（--user）を指定してください")
+    if kind not in ("support", "plan") and user is not None:
+        raise ReportError("利用者（--user）は支援レポート（support）と個別支援計画書（plan）だけに指定できます")
+    if kind != "support" and (audience is not None or include_unreviewed):
+        raise ReportError("宛先（--for）・全員（--all）は支援レポート（support）だけに指定できます")
     book_path = Path(book).expanduser().absolute()
     if not book_path.exists():
         raise ReportError(f"ケース記録 {book_path} が見つかりません")

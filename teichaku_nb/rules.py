@@ -266,10 +266,11 @@ class _Month:
     contact_gap_days: int
     book: CaseBook
     handovers: pd.DataFrame | None = None     # the store's handover records (fees.handover)
+    stored_plans: pd.DataFrame | None = None  # the store's finalised plans (fees.plan)
 
     @functools.cached_property
     def plan(self) -> pd.DataFrame:
-        return fees.plan(self.book, self.month, self.users)
+        return fees.plan(self.book, self.month, self.users, self.stored_plans)
 
     @functools.cached_property
     def handover(self) -> pd.DataFrame:
@@ -350,7 +351,7 @@ def _flag_plan_missing(m: _Month) -> pd.Series:
     """要対応: 個別支援計画未作成減算 applies in M (no plan, its review overdue all month, or no
     consent): the message names the case, the months in a row and the rate."""
     missing = m.plan[m.plan["missing"]]
-    months = fees.plan_missing_months(m.book, m.month, m.users.loc[missing.index])
+    months = fees.plan_missing_months(m.book, m.month, m.users.loc[missing.index], m.stored_plans)
     return _messages(missing.index, (
         f"{why}。個別支援計画未作成減算（{n}か月目・{fees.plan_missing_rate(n):.0%}減算）の対象です"
         for why, n in zip(missing["why"], months)))
@@ -521,7 +522,8 @@ def _as_months(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values.astype("str"), errors="coerce").dt.to_period("M")
 
 
-def _month_context(book: CaseBook, month: pd.Period, shared_reports, open_actions, handovers=None) -> _Month:
+def _month_context(book: CaseBook, month: pd.Period, shared_reports, open_actions, handovers=None,
+                   stored_plans=None) -> _Month:
     m0, m1 = _first_day(month), _last_day(month)
     users = book.users[in_service(book.users, month)].set_index("user_id", drop=False)
     ids = users.index
@@ -545,7 +547,7 @@ def _month_context(book: CaseBook, month: pd.Period, shared_reports, open_action
         plans=plans[plans["plan_date"] <= m1],
         reports=reports, open_actions=open_actions,
         plan_review_months=book.settings.plan_review_months,
-        contact_gap_days=book.settings.contact_gap_days, book=book, handovers=handovers,
+        contact_gap_days=book.settings.contact_gap_days, book=book, handovers=handovers, stored_plans=stored_plans,
     )
 
 
@@ -561,16 +563,17 @@ def _agenda_order(case: Case) -> tuple:
 
 
 def agenda(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
-           open_actions: pd.DataFrame | None = None, handovers: pd.DataFrame | None = None) -> MonthReview:
+           open_actions: pd.DataFrame | None = None, handovers: pd.DataFrame | None = None,
+           plans: pd.DataFrame | None = None) -> MonthReview:
     """The month's case conference: every user in service in M with flags, level and order.
 
     ``month`` is a ``pd.Period`` (or text such as ``"2026-10"``).  ``shared_reports``
     (user_id, month) and ``open_actions`` (user_id, content, due_on, [status], [month])
     come from the review store when there is one, and ``handovers`` (its handover records,
-    ``fees.handover``).
+    ``fees.handover``) and ``plans`` (its finalised 個別支援計画, ``fees.plan``).
     """
     month = as_month(month)
-    m = _month_context(book, month, shared_reports, open_actions, handovers)
+    m = _month_context(book, month, shared_reports, open_actions, handovers, plans)
     flags: dict[str, list[Flag]] = {user_id: [] for user_id in m.users.index}
     for kind in FLAG_KINDS:
         for user_id, message in kind.check(m).items():

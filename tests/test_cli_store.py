@@ -92,7 +92,8 @@ def test_export_writes_every_record_kind_with_japanese_headers(book, tmp_path, c
     assert main(["export", str(book), str(out)]) == 0
     assert "会議記録を書き出しました" in capsys.readouterr().out
     workbook = load_workbook(out)
-    assert workbook.sheetnames == ["会議", "ケース検討", "役割分担", "支援レポート送付", "引継ぎ", "就労確認", "変更履歴"]
+    assert workbook.sheetnames == ["会議", "ケース検討", "役割分担", "支援レポート送付", "引継ぎ", "就労確認", "モニタリング",
+                                  "個別支援計画", "変更履歴"]
     reviews = list(workbook["ケース検討"].values)
     header, row = reviews[0], dict(zip(reviews[0], reviews[1]))
     assert "利用者ID" in header and "方針" in header

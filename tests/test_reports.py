@@ -757,7 +757,7 @@ def test_report_notebooks_pass_nbval_lax(tmp_path):
          "--rootdir", str(tmp_path), str(REPO / "notebooks" / "reports")],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert re.search(r"\b6 passed\b", result.stdout), result.stdout[-2000:]   # 3 notebooks × 2 code cells
+    assert re.search(r"\b8 passed\b", result.stdout), result.stdout[-2000:]   # 4 notebooks × 2 code cells
     assert not default_path(DEMO).exists()                    # the notebooks only read: no store made
 
 
@@ -826,6 +826,7 @@ def test_the_report_notebooks_are_package_data_linked_to_notebooks_reports():
 
     folder = report_notebook_dir()
     assert folder.resolve() == (REPO / "notebooks" / "reports").resolve()
-    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["minutes.ipynb", "summary.ipynb", "support.ipynb"]
+    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["minutes.ipynb", "plan.ipynb", "summary.ipynb",
+                                                                 "support.ipynb"]
     package_data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
     assert f"{folder.name}/*.ipynb" in package_data["teichaku_nb"]

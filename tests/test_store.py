@@ -107,7 +107,8 @@ def test_conference_review_action_and_report_round_trip(store):
     assert isinstance(sent, IssuedReport) and sent.created_by == "鈴木"
     assert store.issued_reports(OFFICE, OCT) == [sent]
     assert store.counts() == {"conferences": 1, "reviews": 1, "actions": 1, "issued_reports": 1, "handovers": 0,
-                              "employment_checks": 0, "history": 4}
+                              "employment_checks": 0, "plan_monitorings": 0, "support_plans": 0,
+                              "history": 4}
 
 
 def test_default_location_is_beside_the_workbook(tmp_path):
@@ -469,7 +470,7 @@ def _make_v1_database(url: str) -> None:
 def test_a_version_1_database_opens_and_is_migrated(db_url):
     _make_v1_database(db_url)
     with open_store(db_url) as opened:
-        assert opened.schema_version() == store_module.SCHEMA_VERSION == 5
+        assert opened.schema_version() == store_module.SCHEMA_VERSION == 6
         old = opened.conferences(OFFICE, OCT)[0]
         assert (old.attendees, old.outside_participants, old.presenter) == (("佐藤", "鈴木"), (), None)
         assert old.created_at == dt.datetime(2026, 10, 20, 5, 0, tzinfo=dt.timezone.utc)
@@ -491,7 +492,7 @@ def test_a_version_1_database_opens_and_is_migrated(db_url):
         opened.record_employment_check(OFFICE, "U001", by="鈴木", checked_on=D(2026, 11, 2), employment="継続",
                                        method="企業")                                           # schema 5's
     with open_store(db_url) as again:                  # opening again changes nothing
-        assert again.schema_version() == 5
+        assert again.schema_version() == 6
         assert [h.label for h in again.handovers(OFFICE, "U001")] == ["引継ぎの同意"]
         assert [(c.checked_on, c.employment, c.method) for c in again.employment_checks(OFFICE, "U001")] == [
             (D(2026, 11, 2), "継続", "企業")]
@@ -683,7 +684,8 @@ def test_export_writes_one_sheet_per_record_kind_with_japanese_headers(store, tm
     written = export_workbook(store, OFFICE, out)
     assert written["ケース検討"] == 1 and written["会議"] == 1
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["会議", "ケース検討", "役割分担", "支援レポート送付", "引継ぎ", "就労確認", "変更履歴"]
+    assert book.sheetnames == ["会議", "ケース検討", "役割分担", "支援レポート送付", "引継ぎ", "就労確認", "モニタリング",
+                               "個別支援計画", "変更履歴"]
     meeting = {h.value: v.value for h, v in zip(book["会議"][1], book["会議"][2])}
     assert meeting["種別"] == "地域連携会議" and meeting["外部参加者"] == "ハローワーク 山田、主治医"
     assert meeting["発表者"] == "佐藤" and meeting["開催日"] == dt.datetime(2026, 10, 20)

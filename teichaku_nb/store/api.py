@@ -29,8 +29,9 @@ from .checks import (ACTION_CHECKS, Conflict, StoreError, action_values, by_whom
 from .engine import PG_LOCK_KEY, WRITE, default_path, sqlite_engine, sqlite_file
 from .employment_checks import EmploymentCheckRecords
 from .handovers import HandoverRecords
-from .tables import (JSON_COLUMNS, LIST_COLUMNS, MIGRATIONS, RECORD_TABLES, SCHEMA_VERSION, metadata, t_actions,
-                     t_conferences, t_history, t_issued_reports, t_reviews, t_schema_version)
+from .plans import PlanRecords, stored_goal
+from .tables import (JSON_COLUMNS, LIST_COLUMNS, MIGRATIONS, MONTH_COLUMNS, RECORD_TABLES, SCHEMA_VERSION, metadata,
+                     t_actions, t_conferences, t_history, t_issued_reports, t_reviews, t_schema_version)
 
 OWN_HISTORY = "teichaku_history_ids"      # conn.info: the history ids a write transaction added
 
@@ -129,9 +130,10 @@ def open_existing(url: str | None = None, *, book_path: Path | str | None = None
     return open_store(url, book_path=book_path, known_users=known_users, readonly=True)
 
 
-class Store(HandoverRecords, EmploymentCheckRecords):
+class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
     """Conference records on one database.  Open with ``open_store``.  The handover records'
-    methods are in ``handovers``, the 就労確認's in ``employment_checks``."""
+    methods are in ``handovers``, the 就労確認's in ``employment_checks``, the monitorings' and
+    the support plans' in ``plans``."""
 
     def __init__(self, engine: sa.Engine, *, known_users: Mapping[str, Iterable[str]] | None = None):
         self.engine = engine
@@ -242,8 +244,10 @@ class Store(HandoverRecords, EmploymentCheckRecords):
         values = {}
         for f in fields(cls):
             value = row._mapping[f.name]
-            if f.name == "month":
-                value = pd.Period(value, freq="M")
+            if f.name in MONTH_COLUMNS:
+                value = None if value is None else pd.Period(value, freq="M")
+            elif f.name == "goals":
+                value = tuple(stored_goal(goal) for goal in json.loads(value))
             elif f.name in LIST_COLUMNS or (f.name in JSON_COLUMNS and value is not None):
                 value = tuple(json.loads(value))
             values[f.name] = value
@@ -593,23 +597,24 @@ class Store(HandoverRecords, EmploymentCheckRecords):
 
 def month_billing(book, month, store: Store | None = None, *, today: dt.date | None = None):
     """The month's fee check (``billing.month_billing``) reading the store's 支援レポート sendings,
-    its 地域連携会議, its handover records and its 就労確認 when there is a store; the workbook
-    alone if not."""
+    its 地域連携会議, its handover records, its 就労確認 and its finalised 個別支援計画 when there is
+    a store; the workbook alone if not."""
     from ..billing import month_billing as check
 
     if store is None:
         return check(book, month, today=today)
     return check(book, month, shared_reports=store.shared_reports_frame(book.office),
                  regional=store.regional_reviews_frame(book.office), handovers=store.handovers_frame(book.office),
-                 checks=store.employment_checks_frame(book.office), today=today)
+                 checks=store.employment_checks_frame(book.office), plans=store.plans_frame(book.office), today=today)
 
 
 def month_review(book, month, store: Store | None = None):
-    """The month's agenda (``rules.agenda``) reading the store's 支援レポート, open actions and
-    handover records when there is a store (``report_not_shared``, ``overdue_action``,
-    ``handover_due``); the workbook alone if not."""
+    """The month's agenda (``rules.agenda``) reading the store's 支援レポート, open actions,
+    handover records and finalised 個別支援計画 when there is a store (``report_not_shared``,
+    ``overdue_action``, ``handover_due``, ``plan_missing`` / ``plan_review_due``); the workbook
+    alone if not."""
     if store is None:
         return agenda(book, month)
     return agenda(book, month, shared_reports=store.shared_reports_frame(book.office),
                   open_actions=store.open_actions_frame(book.office, month),
-                  handovers=store.handovers_frame(book.office))
+                  handovers=store.handovers_frame(book.office), plans=store.plans_frame(book.office))

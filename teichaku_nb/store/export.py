@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..japanese import JST
-from ..records import FIELD_LABELS, HANDOVER_KINDS, KIND_LABELS, OPERATION_LABELS, REVIEW_TEXTS
+from ..japanese import JST, format_date
+from ..records import FIELD_LABELS, HANDOVER_KINDS, KIND_LABELS, OPERATION_LABELS, PLAN_STATUSES, REVIEW_TEXTS
 from ..rules import FLAGS
 
 _EXPORT_COLUMNS = {
@@ -25,6 +25,10 @@ _EXPORT_COLUMNS = {
               "withdrawn_at", "withdrawn_reason"),
     "就労確認": ("id", "office", "user_id", "checked_on", "employment", "method", "note", "withdrawn_by",
                 "withdrawn_at", "withdrawn_reason"),
+    "モニタリング": ("id", "office", "user_id", "month", "monitored_on", "plan_date", "evaluations", "decision"),
+    "個別支援計画": ("id", "office", "user_id", "status", "plan_date", "based_on", "review_month", "period_start",
+                     "period_end", "wishes", "overall_policy", "goals", "service_manager", "consent_on",
+                     "delivered_on", "withdrawn_by", "withdrawn_at", "withdrawn_reason"),
 }
 _STAMP_COLUMNS = ("version", "created_by", "created_at", "updated_by", "updated_at")
 _HISTORY_HEADERS = ("日時", "変更者", "事業所", "利用者ID", "記録の種類", "記録ID", "操作", "項目", "変更前", "変更後")
@@ -48,8 +52,25 @@ def _cell_value(value):
 
 
 def _shown_field(name: str, value):
-    """A record's field as staff read it (a handover's kind in Japanese)."""
-    return HANDOVER_KINDS.get(value, value) if name == "kind" and value in HANDOVER_KINDS else value
+    """A record's field as staff read it (a handover's kind and a plan's status in Japanese, a
+    monitoring's evaluations and a plan's goals one line each)."""
+    if name == "kind" and value in HANDOVER_KINDS:
+        return HANDOVER_KINDS[value]
+    if name == "status" and value in PLAN_STATUSES:
+        return PLAN_STATUSES[value]
+    if name == "evaluations" and isinstance(value, (list, tuple)):
+        return "\n".join(f"{e.get('index')}. 【{e.get('domain', '')}】{e.get('goal', '')}: {e.get('evaluation') or '未評価'}"
+                         + (f"（{e['comment']}）" if e.get("comment") else "") for e in value)
+    if name == "goals" and isinstance(value, (list, tuple)):
+        return "\n".join(_goal_line(n, g) for n, g in enumerate(value, 1))
+    return value
+
+
+def _goal_line(number: int, goal: dict) -> str:
+    due = goal.get("due_on")
+    due = format_date(dt.date.fromisoformat(due)) if isinstance(due, str) else format_date(due) if due else "—"
+    return (f"{number}. 【{goal.get('domain') or '—'}】{goal.get('goal', '')} / 支援内容: {goal.get('support') or '—'}"
+            f" / 期限: {due}")
 
 
 def _flag_text(flag: dict) -> str:
@@ -77,7 +98,8 @@ def _write_sheet(sheet, headers, rows) -> None:
 def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str, int]:
     """Write the conference records of ``office`` (None: all offices) to a workbook.
 
-    One sheet per record kind (会議, ケース検討, 役割分担, 支援レポート送付, 引継ぎ, 就労確認, 変更履歴)
+    One sheet per record kind (会議, ケース検討, 役割分担, 支援レポート送付, 引継ぎ, 就労確認,
+    モニタリング, 個別支援計画, 変更履歴)
     with Japanese headers.  Returns the rows written per sheet.
     """
     from openpyxl import Workbook
@@ -89,6 +111,8 @@ def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str
         "支援レポート送付": store.issued_reports(office, include_withdrawn=True),
         "引継ぎ": store.handovers(office, include_withdrawn=True),
         "就労確認": store.employment_checks(office, include_withdrawn=True),
+        "モニタリング": store.monitorings(office),
+        "個別支援計画": store.support_plans(office, include_withdrawn=True),
     }
     book = Workbook()
     book.remove(book.active)

@@ -11,7 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 5                 # the schema this code writes; see MIGRATIONS below
+SCHEMA_VERSION = 6                 # the schema this code writes; see MIGRATIONS below
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -159,6 +159,49 @@ t_employment_checks = sa.Table(
     sa.Index("ix_employment_checks_office_user", "office", "user_id"),
 )
 
+# Schema 6: the plan cycle.  A monitoring (モニタリング) per person and review month, kept with
+# the review: each goal of the plan in force (its 計画作成日 plan_date) evaluated 達成 / 継続 /
+# 見直し with a comment (JSON list), the day, and the decision for the plan (継続 / 見直し).
+t_plan_monitorings = sa.Table(
+    "plan_monitorings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("office", sa.Text, nullable=False),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("monitored_on", sa.Date, nullable=False),
+    sa.Column("plan_date", sa.Date),
+    sa.Column("evaluations", sa.Text, nullable=False, server_default=sa.text("'[]'")),
+    _text_column("decision"),
+    *_stamps(),
+    sa.UniqueConstraint("office", "user_id", "month", name="uq_plan_monitorings_case_month"),
+)
+
+# Schema 6: the 個別支援計画 written in the app: a draft, edited until finalised (status final,
+# plan_date); 同意日 and 交付日 recorded on purpose; goals a JSON list of {domain, goal, support,
+# due_on[, evaluation]}; a mistaken plan withdrawn like a sending.
+t_support_plans = sa.Table(
+    "support_plans", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("office", sa.Text, nullable=False),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("based_on", sa.Date),
+    sa.Column("review_month", sa.String(7)),
+    sa.Column("period_start", sa.Date),
+    sa.Column("period_end", sa.Date),
+    _text_column("wishes"), _text_column("overall_policy"),
+    sa.Column("goals", sa.Text, nullable=False, server_default=sa.text("'[]'")),
+    _text_column("service_manager"),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("plan_date", sa.Date),
+    sa.Column("consent_on", sa.Date),
+    sa.Column("delivered_on", sa.Date),
+    sa.Column("withdrawn_by", sa.Text),
+    sa.Column("withdrawn_at", UTCDateTime),
+    _text_column("withdrawn_reason"),
+    *_stamps(),
+    sa.Index("ix_support_plans_office_user", "office", "user_id"),
+)
+
 t_history = sa.Table(
     "history", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -173,9 +216,11 @@ t_history = sa.Table(
     sa.Index("ix_history_office_user", "office", "user_id"),
 )
 
-RECORD_TABLES = (t_conferences, t_reviews, t_actions, t_issued_reports, t_handovers, t_employment_checks)
-LIST_COLUMNS = {"attendees", "outside_participants"}                  # JSON lists in Text
+RECORD_TABLES = (t_conferences, t_reviews, t_actions, t_issued_reports, t_handovers, t_employment_checks,
+                 t_plan_monitorings, t_support_plans)
+LIST_COLUMNS = {"attendees", "outside_participants", "evaluations", "goals"}   # JSON lists in Text
 JSON_COLUMNS = {"saved_flags"}                                        # JSON (or NULL) in Text
+MONTH_COLUMNS = {"month", "review_month"}                             # YYYY-MM (or NULL) in Text
 
 
 # Schema migrations: MIGRATIONS[n] takes a database at version n − 1 to version n.  Each runs
@@ -239,7 +284,49 @@ def _migrate_to_5(conn: sa.Connection) -> None:
     frozen.create_all(conn)
 
 
-MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5}
+def _migrate_to_6(conn: sa.Connection) -> None:
+    """The plan cycle: the monitorings and the support plans written in the app, two new
+    tables as schema 6 defines them."""
+    frozen = sa.MetaData()
+    sa.Table(
+        "plan_monitorings", frozen,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("office", sa.Text, nullable=False),
+        sa.Column("user_id", sa.Text, nullable=False),
+        sa.Column("month", sa.String(7), nullable=False),
+        sa.Column("monitored_on", sa.Date, nullable=False),
+        sa.Column("plan_date", sa.Date),
+        sa.Column("evaluations", sa.Text, nullable=False, server_default=sa.text("'[]'")),
+        _text_column("decision"),
+        *_stamps(),
+        sa.UniqueConstraint("office", "user_id", "month", name="uq_plan_monitorings_case_month"),
+    )
+    sa.Table(
+        "support_plans", frozen,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("office", sa.Text, nullable=False),
+        sa.Column("user_id", sa.Text, nullable=False),
+        sa.Column("based_on", sa.Date),
+        sa.Column("review_month", sa.String(7)),
+        sa.Column("period_start", sa.Date),
+        sa.Column("period_end", sa.Date),
+        *(_text_column(name) for name in ("wishes", "overall_policy")),
+        sa.Column("goals", sa.Text, nullable=False, server_default=sa.text("'[]'")),
+        _text_column("service_manager"),
+        sa.Column("status", sa.Text, nullable=False),
+        sa.Column("plan_date", sa.Date),
+        sa.Column("consent_on", sa.Date),
+        sa.Column("delivered_on", sa.Date),
+        sa.Column("withdrawn_by", sa.Text),
+        sa.Column("withdrawn_at", UTCDateTime),
+        _text_column("withdrawn_reason"),
+        *_stamps(),
+        sa.Index("ix_support_plans_office_user", "office", "user_id"),
+    )
+    frozen.create_all(conn)
+
+
+MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5, 6: _migrate_to_6}
 assert sorted(MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1)), "one step per version"
 
 

@@ -678,7 +678,8 @@ def test_sending_is_recorded_on_purpose_and_a_withdrawal_is_kept(app, db):
     assert "2026年11月5日" in sending.listing.value and "田村 浩" in sending.listing.value
 
     sending.record.click()                                               # the same again: nothing new
-    assert "1人は記録済み" in sending.message.value
+    assert "1人は記録済み" in sending.message.value and "0人" not in sending.message.value
+    assert "新しく記録した送付はありません" in sending.message.value
     assert message_kind(sending.message) == "warning"                        # nothing recorded: amber, not green
 
     (record,) = app.model.sending.records

@@ -96,7 +96,8 @@ class SendingModel(t.HasTraits):
         recorded, already = self.store.record_sending(self.office, self.targets(), self.month, self.recipient,
                                                       by=by, sent_on=sent_on)
         self._reload()
-        parts = [f"{len(recorded)}人の送付を記録しました（{self.recipient}・{format_date(sent_on)}・記録者 {by}）"]
+        parts = [f"{len(recorded)}人の送付を記録しました（{self.recipient}・{format_date(sent_on)}・記録者 {by}）"] \
+            if recorded else ["新しく記録した送付はありません"]
         if already:
             parts.append(f"{len(already)}人は記録済みのため記録しませんでした")
         with self.hold_trait_notifications():

@@ -107,6 +107,8 @@ class ConferenceModel(t.HasTraits):
         self.sending.observe(g(lambda _c: self.reload(), "送付の記録後の更新"), names="recorded")
         self.handover.observe(g(self._after_handover, "引継ぎの記録後の更新"), names="recorded")
         self.draft.observe(g(self._after_plan, "個別支援計画の記録後の更新"), names="recorded")
+        for saver in (self.plan, self.draft):        # an earlier failure is no longer true once saved
+            saver.observe(g(lambda _change: self.guard.clear(), "エラー表示の更新"), names="saves")
 
     @classmethod
     def from_environment(cls, **kwargs) -> ConferenceModel:

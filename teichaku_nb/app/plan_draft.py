@@ -91,6 +91,7 @@ class DraftModel(t.HasTraits):
     message_kind = t.Unicode("")
     conflict = t.Dict()                  # {saved_by, saved_at, rows}
     recorded = t.Int(0)                  # counts finalising and 同意日・交付日: the fee check is read again
+    saves = t.Int(0)                     # counts every step done (an earlier failure shown is no longer true)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -143,6 +144,8 @@ class DraftModel(t.HasTraits):
         return waiting[-1] if waiting else None
 
     def _show(self, plan) -> None:
+        """Show ``plan`` (None: none); the dates typed for 確定 and 同意・交付 stay while it is the same plan."""
+        same = plan is not None and plan.id == self.plan_id
         with self.hold_trait_notifications():
             self.conflict = {}
             self.plan_id, self.version = (plan.id, plan.version) if plan is not None else (0, 0)
@@ -153,9 +156,10 @@ class DraftModel(t.HasTraits):
                 "review_month": month_label(str(plan.review_month)) if plan.review_month is not None else "",
                 "saved": f"{plan.updated_by} さん（{format_time(plan.updated_at)}、版 {plan.version}）",
                 "summary": self._values_of(plan)}
-            self.plan_date = self.today
-            self.consent_on = plan.consent_on if plan is not None else None
-            self.delivered_on = plan.delivered_on if plan is not None else None
+            if not same:
+                self.plan_date = self.today
+                self.consent_on = plan.consent_on if plan is not None else None
+                self.delivered_on = plan.delivered_on if plan is not None else None
             self._base = self._values_of(plan) if plan is not None else {}
             self._fill(self._base or {name: None for name in LABELS} | {"goals": []})
 
@@ -218,6 +222,7 @@ class DraftModel(t.HasTraits):
         self._show(draft)
         self.message, self.message_kind = (f"次の計画の案を開きました（{self.info['saved']}）。目標・本人の意向・総合的な"
                                            "方針を直して「案を保存」を押してください（何日かに分けて直せます）"), "ok"
+        self.saves += 1
 
     def save(self) -> bool:
         """「案を保存」: save the draft; someone's newer save is merged (see the module's docstring)."""
@@ -245,6 +250,7 @@ class DraftModel(t.HasTraits):
         self.message = (f"{merged}{'あなたの変更と合わせて' if result.taken else ''}計画案を保存しました"
                         f"（{format_time(result.saved.updated_at)}、記録者 {by}、版 {result.saved.version}）")
         self.message_kind = "merged" if result.taken else "ok"
+        self.saves += 1
         return True
 
     def finalise(self) -> None:
@@ -260,6 +266,7 @@ class DraftModel(t.HasTraits):
         self.message = (f"計画を確定しました（計画作成日 {format_date(plan.plan_date)}、記録者 {by}）。本人に説明して"
                         "同意を得て、計画書を渡したら、同意日・交付日を記録してください")
         self.message_kind = "ok"
+        self.saves += 1
         self.recorded += 1
 
     def record_consent(self) -> None:
@@ -277,6 +284,7 @@ class DraftModel(t.HasTraits):
         said = "・".join(f"{label} {format_date(getattr(plan, name))}" for name, label in
                          (("consent_on", "同意日"), ("delivered_on", "交付日")) if name in dates)
         self.message, self.message_kind = f"{said} を記録しました（記録者 {by}）", "ok"
+        self.saves += 1
         self.recorded += 1
 
     def take_in(self) -> None:
@@ -328,6 +336,7 @@ class DraftView(w.VBox):
             w.link((model, name), (getattr(self, name), "value"))
         self.goals_box = w.VBox()
         self.rows: list[dict] = []
+        self.remove_buttons: list[w.Button] = []
         self.add_goal = button(guard, "目標を追加", "draft-add-goal", model.add_goal, "目標の追加", icon="plus")
         self.save_button = button(guard, "案を保存", "draft-save", model.save, "計画案の保存", icon="save",
                                   button_style="primary")
@@ -362,7 +371,7 @@ class DraftView(w.VBox):
 
     def _build_rows(self, _change=None) -> None:
         m, g = self.model, self.guard
-        rows, self.rows = [], []
+        rows, self.rows, self.remove_buttons = [], [], []
         for position, goal in enumerate(m.goals):
             n = position + 1
             row = {"domain": w.Dropdown(options=DOMAIN_OPTIONS, description=f"目標{n} 領域",
@@ -380,6 +389,7 @@ class DraftView(w.VBox):
             carried = w.HTML(render("app/muted.html.j2", text=f"前回の評価: {goal['evaluation']}"
                                     if goal.get("evaluation") else ""))
             self.rows.append(row)
+            self.remove_buttons.append(remove)
             box = w.VBox([w.HBox([row["domain"], row["due_on"], carried, remove],
                                  layout=w.Layout(flex_flow="row wrap", align_items="center")),
                           row["goal"], row["support"]])

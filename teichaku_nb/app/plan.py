@@ -406,7 +406,7 @@ class PlanView(w.VBox):
         self.conflict_box = w.VBox([self.conflict, self.use_theirs])
         self.conflict_box.add_class("teichaku-conflict-box")
         self.doc_fmt = w.ToggleButtons(options=FORMATS, value="pdf", style={"button_width": "5em"},
-                                       layout=w.Layout(width="auto"), description="形式")
+                                       layout=w.Layout(width="auto"), tooltips=("HTML で作る", "PDF で作る"))
         w.link((document, "fmt"), (self.doc_fmt, "value"))
         self.doc_button = button(guard, "個別支援計画書を作る", "plan-document", self._make_document,
                                  "個別支援計画書の作成", icon="file", button_style="info")

@@ -324,6 +324,7 @@ class DraftView(w.VBox):
         self.heading = w.HTML()
         self.create = button(guard, "次の計画の案を作る", "draft-create", model.create, "次の計画の案の作成",
                              icon="plus", button_style="info")
+        self.create.layout.align_self = "flex-start"
         self.hint = w.HTML()
         wide = {"description_width": "9em"}
         self.period_start = DateText("計画期間（開始）", width="19em", description_width="9em")

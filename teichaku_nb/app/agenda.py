@@ -6,6 +6,7 @@ import ipywidgets as w
 import traitlets as t
 
 from ..markup import render
+from ..plan_cycle import plan_due
 from ..rules import MonthReview
 from .common import Guard
 
@@ -14,7 +15,9 @@ class AgendaModel(t.HasTraits):
     """The cases of the month (filtered by team), their review state, and which is chosen.
 
     ``rows``: dicts with user_id, name, staff, team, level, flags ([{code, level, message}]),
-    open_actions (count of actions carried over), reviewed (a review is saved for the month).
+    open_actions (count of actions carried over), reviewed (a review is saved for the month),
+    plan_due (the plan is to be monitored and reviewed this month: "review", or "missing" when
+    it is overdue or lacking).
     ``requested`` is set when the user asks to open a case; the conference decides.
     """
 
@@ -35,7 +38,8 @@ class AgendaModel(t.HasTraits):
             rows.append({"user_id": case.user_id, "name": case.name, "staff": case.staff, "team": case.team,
                          "level": case.level, "flags": [f.as_dict() for f in case.flags],
                          "open_actions": int(open_actions.get(case.user_id, 0)),
-                         "reviewed": case.user_id in reviewed})
+                         "reviewed": case.user_id in reviewed,
+                         "plan_due": ("missing" if "plan_missing" in case.codes else "review") if plan_due(case) else ""})
         with self.hold_trait_notifications():
             self.rows = rows
             self.starting_next_month = [f"{uid} {(names or {}).get(uid, '')}".strip()

@@ -1,8 +1,9 @@
 """The conference app: the panels' models put together, and the page that shows them.
 
 ``ConferenceModel`` loads the workbook(s) and the review store, keeps the header, agenda,
-case, review, handover and retention (就労確認) models in step (the month's fee check read again after a handover
-is recorded), and asks before leaving a case with unsaved edits.
+case, review, handover, plan (monitoring, draft, 個別支援計画書) and retention (就労確認) models in step (the
+month's fee check read again after a handover is recorded or a plan finalised or agreed), and asks before
+leaving a case with unsaved edits (the review's, the monitoring's or the plan draft's).
 ``ConferenceView`` lays the panels' views out.  ``ConferenceApp`` is what the notebook
 builds and displays.
 """
@@ -17,6 +18,7 @@ import ipywidgets as w
 import traitlets as t
 
 from ..casebook import CaseBook
+from ..plan_cycle import plan_due
 from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, data_dir, demo_book_path
 from ..server.page import UNSAVED_CLASS
 from ..store import month_billing, month_review
@@ -29,6 +31,8 @@ from .exports import ExportModel, ExportView
 from .handover import HandoverModel, HandoverView
 from .header import ALL_TEAMS, HeaderModel, HeaderView, billing_counts
 from .meeting import MeetingModel, MeetingView
+from .plan import MonitoringModel, PlanDocumentModel, PlanView
+from .plan_draft import DraftModel, DraftView
 from .review import ReviewModel, ReviewView
 from .sending import SendingModel, SendingView
 from .watch import OthersModel, Poller
@@ -59,6 +63,9 @@ class ConferenceModel(t.HasTraits):
         self.meeting = MeetingModel()
         self.sending = SendingModel()
         self.handover = HandoverModel()
+        self.plan = MonitoringModel()                # the plan section: the monitoring,
+        self.draft = DraftModel()                    # the next plan's draft,
+        self.plan_document = PlanDocumentModel()     # the 個別支援計画書
         self.checks = ChecksModel()
         self.others = OthersModel()                  # what others saved since this page read it
         self.today = today or dt.date.today()
@@ -77,6 +84,14 @@ class ConferenceModel(t.HasTraits):
         t.dlink((self.header, "recorder"), (self.sending, "recorder"))
         t.dlink((self.header, "recorder"), (self.handover, "recorder"))
         t.dlink((self.header, "recorder"), (self.checks, "recorder"))
+        t.dlink((self.header, "recorder"), (self.plan, "recorder"))
+        t.dlink((self.header, "recorder"), (self.draft, "recorder"))
+        t.dlink((self.plan, "decision"), (self.draft, "decision"))
+        t.dlink((self.plan, "dirty"), (self.draft, "monitoring_dirty"))
+        t.dlink((self.plan, "plan"), (self.draft, "has_plan"), transform=bool)
+        t.dlink((self.header, "month"), (self.plan_document, "month"))
+        t.dlink((self.header, "office_name"), (self.plan_document, "office"))
+        t.dlink((self.agenda, "selected"), (self.plan_document, "user_id"))
         t.dlink((self.agenda, "selected"), (self.sending, "user_id"))
         t.dlink((self.exports, "made_users"), (self.sending, "made_users"))
         t.dlink((self.meeting, "conference_id"), (self.review, "conference_id"))
@@ -91,6 +106,9 @@ class ConferenceModel(t.HasTraits):
         self.case.observe(g(self._on_actions_changed, "役割分担の件数の表示"), names="actions_changed")
         self.sending.observe(g(lambda _c: self.reload(), "送付の記録後の更新"), names="recorded")
         self.handover.observe(g(self._after_handover, "引継ぎの記録後の更新"), names="recorded")
+        self.draft.observe(g(self._after_plan, "個別支援計画の記録後の更新"), names="recorded")
+        for saver in (self.plan, self.draft):        # an earlier failure is no longer true once saved
+            saver.observe(g(lambda _change: self.guard.clear(), "エラー表示の更新"), names="saves")
 
     @classmethod
     def from_environment(cls, **kwargs) -> ConferenceModel:
@@ -124,6 +142,7 @@ class ConferenceModel(t.HasTraits):
         self.books = books
         self._open_store()
         self.exports.set_context(self.book_path, self.db_url, source)
+        self.plan_document.set_context(self.book_path, self.db_url, source)
         self._reverting = True
         try:
             h.set_books(books)
@@ -157,6 +176,8 @@ class ConferenceModel(t.HasTraits):
                                  self.book.names, self.today)
         self.sending.month = ""
         self.handover.set_context(self.book, self.store, self.book.office, self.today)
+        self.plan.set_context(self.book, self.store, self.book.office, self.today)
+        self.draft.set_context(self.book, self.store, self.book.office, self.today)
         self.checks.set_context(self.book, self.store, self.book.office, self.today)
         self.checks.month = ""                       # read afresh for this office
         self.others.start(self.store, self.book.office)
@@ -229,6 +250,13 @@ class ConferenceModel(t.HasTraits):
         self.refresh(reload_case=False)
         self._show_case_state(self.agenda.selected)
 
+    def _after_plan(self, change) -> None:
+        """A plan was finalised or its 同意日・交付日 recorded: as after a handover, and the
+        monitoring section says again whether the plan is due this month."""
+        self._after_handover(change)
+        case = next((c for c in self.month_review.cases if c.user_id == self.agenda.selected), None)
+        self.plan.due = case is not None and plan_due(case)
+
     def reload(self) -> None:
         """「最新の状態に更新」 and 「取り込む」: read what others saved.  What is typed here stays:
         the review and the meeting forms take in only what the other saver changed
@@ -244,6 +272,8 @@ class ConferenceModel(t.HasTraits):
             self.case.reload_actions()
             self.handover.reload_records()
             self.review.take_in()
+            self.plan.take_in()
+            self.draft.take_in()
 
     def check_others(self) -> bool:
         """Whether others saved something this page shows (``watch``; the poller calls it)."""
@@ -267,7 +297,7 @@ class ConferenceModel(t.HasTraits):
 
     def has_unsaved_edits(self) -> bool:
         """The open case's form holds text that is not saved."""
-        return bool(self.agenda.selected) and self.review.dirty
+        return bool(self.agenda.selected) and (self.review.dirty or self.plan.dirty or self.draft.dirty)
 
     def _on_office(self, change) -> None:
         if self._reverting or not self.books or change["new"] == "":
@@ -350,6 +380,8 @@ class ConferenceModel(t.HasTraits):
         self.review.person = f"{user_id} {self.case.profile.get('name') or ''}".strip()
         self.review.load(user_id, month)
         self.handover.load(user_id, month)
+        self.plan.load(user_id, month, person=self.review.person, due=case is not None and plan_due(case))
+        self.draft.load(user_id, month, person=self.review.person)
         self.review.shown_level, self.review.shown_flags = level, flags     # what a save keeps
         self.agenda.selected = user_id
         self.pending_leave = {}
@@ -359,6 +391,8 @@ class ConferenceModel(t.HasTraits):
         self.case.clear()
         self.review.clear()
         self.handover.clear()
+        self.plan.clear()
+        self.draft.clear()
         self.pending_leave = {}
 
     def _open_count(self, user_id: str) -> int:
@@ -398,7 +432,8 @@ class ConferenceView(w.VBox):
         self.agenda.add_class("teichaku-agenda-column")       # scrolls on its own beside the case (app.css)
         self.case = CaseView(model.case, g)
         self.handover = HandoverView(model.handover, g)
-        self.review = ReviewView(model.review, g, sections=(self.handover,))
+        self.plan = PlanView(model.plan, model.plan_document, g, parts=(DraftView(model.draft, g),))
+        self.review = ReviewView(model.review, g, sections=(self.plan, self.handover))
         self.exports = w.Accordion(children=[ExportView(model.exports, g), SendingView(model.sending, g)],
                                    titles=(EXPORT_TITLE, SENDING_TITLE), selected_index=None)
         self.meeting = w.Accordion(children=[MeetingView(model.meeting, g)], titles=(MEETING_TITLE,),
@@ -415,7 +450,8 @@ class ConferenceView(w.VBox):
         model.observe(g.wrap(self._render_leave, "確認の表示"), names="pending_leave")
         model.agenda.observe(g.wrap(self._render_case_area, "ケースの表示"), names="selected")
         model.header.observe(g.wrap(self._render_case_area, "ケースの表示"), names="fatal")
-        model.review.observe(g.wrap(self._render_unsaved, "未保存の確認"), names="dirty")
+        for edited in (model.review, model.plan, model.draft):
+            edited.observe(g.wrap(self._render_unsaved, "未保存の確認"), names="dirty")
         model.agenda.observe(g.wrap(self._render_unsaved, "未保存の確認"), names="selected")
         self.others = w.HTML(layout=w.Layout(flex="1 1 auto"))
         self.take_in = button(g, "取り込む", "take-in", model.reload, "ほかの人の保存の取り込み", icon="download",

@@ -1,0 +1,424 @@
+"""The draft of the next 個別支援計画, in the plan section of the review form.
+
+When the monitoring decided 「見直し」 (or the person has no plan yet), 「次の計画の案を作る」 starts
+the draft (``plan_cycle.draft_from_review``: the goals carried over with their evaluations, 本人の
+意向 and 総合的な方針 from the review, the サービス管理責任者 from 設定).  The draft is edited over
+several days (計画期間, 本人の意向, 総合的な方針, サービス管理責任者, goals added and removed) and saved with
+「案を保存」; a save that meets someone else's newer one is merged field by field (``plan.save_merged``),
+fields both changed keep the typed text and show the saved one with who saved it.  「計画を確定」
+makes it the plan with its 計画作成日; the person's 同意日 and the 交付日 are then recorded on purpose
+(「同意日・交付日を記録」): nothing else records them, making the document included.  The draft a
+person has is reopened whenever the case is opened; a finalised plan stays shown until both
+dates are recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import ipywidgets as w
+import traitlets as t
+
+from .. import plan_cycle
+from ..errors import FormError
+from ..japanese import format_date, format_time
+from ..markup import render
+from ..merging import merge_fields
+from ..records import DRAFT, FINAL, PLAN_DOMAINS, PLAN_STATUSES
+from ..store import StoreError
+from .common import Guard, button, month_label
+from .dates import HINT as DATE_HINT
+from .dates import DateText
+from .plan import REVISE, conflict_rows, save_merged, taken_text
+
+GOAL_FIELDS = ("domain", "goal", "support", "due_on")
+DOMAIN_OPTIONS = (("（選択）", ""), *((d, d) for d in PLAN_DOMAINS))
+LABELS = {"period_start": "計画期間の開始", "period_end": "計画期間の終了", "wishes": "本人の意向",
+          "overall_policy": "総合的な方針", "goals": "目標", "service_manager": "サービス管理責任者"}
+
+
+def _goal(goal: Mapping) -> dict:
+    """A goal as the form keeps it (the evaluation carried over, when there is one)."""
+    found = {name: goal.get(name) or ("" if name != "due_on" else None) for name in GOAL_FIELDS}
+    if goal.get("evaluation"):
+        found["evaluation"] = goal["evaluation"]
+    return found
+
+
+def _goals_text(goals) -> str:
+    def due(value) -> str:
+        return format_date(value) if isinstance(value, dt.date) else (value or "—")
+    return "\n".join(f"{n}. 【{g.get('domain') or '領域なし'}】{g.get('goal') or '（目標なし）'} / 支援内容: "
+                     f"{g.get('support') or '—'} / 期限: {due(g.get('due_on'))}" for n, g in enumerate(goals, 1)) \
+        or "（目標なし）"
+
+
+def _shown(name: str, value) -> str:
+    if name == "goals":
+        return _goals_text(value or ())
+    if name in ("period_start", "period_end"):
+        return format_date(value) if isinstance(value, dt.date) else (value or "（空欄）")
+    return value or "（空欄）"
+
+
+class DraftModel(t.HasTraits):
+    """The person's draft (or the plan finalised but not yet agreed and handed over)."""
+
+    user_id = t.Unicode("")
+    month = t.Unicode("")
+    person = t.Unicode("")
+    recorder = t.Unicode("")
+    decision = t.Unicode("")             # the monitoring form's decision (linked by the conference)
+    monitoring_dirty = t.Bool(False)     # the monitoring has unsaved edits (linked)
+    has_plan = t.Bool(True)              # the person has a plan in force (linked)
+    plan_id = t.Int(0)
+    version = t.Int(0)
+    status = t.Unicode("")               # "" none shown / draft / final
+    period_start = t.Any(None)
+    period_end = t.Any(None)
+    wishes = t.Unicode("")
+    overall_policy = t.Unicode("")
+    service_manager = t.Unicode("")
+    goals = t.List()                     # [{domain, goal, support, due_on[, evaluation]}]
+    goal_rows = t.Int(0)                 # counts goals added, removed or read: the view rebuilds its rows
+    plan_date = t.Any(None)              # 計画作成日 to finalise with (today unless changed)
+    consent_on = t.Any(None)             # 同意日 / 交付日 to record
+    delivered_on = t.Any(None)
+    info = t.Dict()                      # the stored plan as shown: status, dates, who saved it
+    dirty = t.Bool(False)
+    message = t.Unicode("")
+    message_kind = t.Unicode("")
+    conflict = t.Dict()                  # {saved_by, saved_at, rows}
+    recorded = t.Int(0)                  # counts finalising and 同意日・交付日: the fee check is read again
+    saves = t.Int(0)                     # counts every step done (an earlier failure shown is no longer true)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.book = None
+        self.store = None
+        self.office = ""
+        self.today = dt.date.today()
+        self._base: dict = {}
+        self.observe(self._update_dirty, names=[*LABELS, "status"])
+
+    def set_context(self, book, store, office: str, today: dt.date) -> None:
+        self.book, self.store, self.office, self.today = book, store, office, today
+
+    # -- state
+
+    def values(self) -> dict:
+        found = {name: getattr(self, name) for name in LABELS}
+        found["goals"] = [_goal(g) for g in self.goals]
+        return found
+
+    @staticmethod
+    def _values_of(plan) -> dict:
+        found = {name: getattr(plan, name) for name in LABELS}
+        found["goals"] = [_goal(g) for g in plan.goals]
+        return found
+
+    def _update_dirty(self, _change=None) -> None:
+        self.dirty = self.status == DRAFT and self.values() != self._base
+
+    def _fill(self, values: Mapping) -> None:
+        with self.hold_trait_notifications():
+            for name in LABELS:
+                if name in ("period_start", "period_end"):
+                    setattr(self, name, values[name])
+                elif name != "goals":
+                    setattr(self, name, values[name] or "")
+            self.goals = [_goal(g) for g in values["goals"]]
+            self.goal_rows += 1
+        self._update_dirty()
+
+    def _current(self):
+        """The person's draft, else their latest finalised plan still lacking 同意日 or 交付日."""
+        if self.store is None or not self.user_id:
+            return None
+        draft = self.store.plan_draft(self.office, self.user_id)
+        if draft is not None:
+            return draft
+        waiting = [p for p in self.store.support_plans(self.office, self.user_id)
+                   if p.is_final and (p.consent_on is None or p.delivered_on is None)]
+        return waiting[-1] if waiting else None
+
+    def _show(self, plan) -> None:
+        """Show ``plan`` (None: none); the dates typed for 確定 and 同意・交付 stay while it is the same plan."""
+        same = plan is not None and plan.id == self.plan_id
+        with self.hold_trait_notifications():
+            self.conflict = {}
+            self.plan_id, self.version = (plan.id, plan.version) if plan is not None else (0, 0)
+            self.status = "" if plan is None else plan.status
+            self.info = {} if plan is None else {
+                "status": PLAN_STATUSES.get(plan.status, plan.status), "plan_date": plan.plan_date,
+                "consent_on": plan.consent_on, "delivered_on": plan.delivered_on,
+                "review_month": month_label(str(plan.review_month)) if plan.review_month is not None else "",
+                "saved": f"{plan.updated_by} さん（{format_time(plan.updated_at)}、版 {plan.version}）",
+                "summary": self._values_of(plan)}
+            if not same:
+                self.plan_date = self.today
+                self.consent_on = plan.consent_on if plan is not None else None
+                self.delivered_on = plan.delivered_on if plan is not None else None
+            self._base = self._values_of(plan) if plan is not None else {}
+            self._fill(self._base or {name: None for name in LABELS} | {"goals": []})
+
+    def load(self, user_id: str, month: str, *, person: str = "") -> None:
+        with self.hold_trait_notifications():
+            self.user_id, self.month, self.person = user_id, month, person
+            self.message = self.message_kind = ""
+            self._show(self._current())
+
+    def clear(self) -> None:
+        with self.hold_trait_notifications():
+            self.user_id, self.person, self.message, self.message_kind = "", "", "", ""
+            self._show(None)
+
+    # -- the goals being written
+
+    def set_goal(self, position: int, name: str, value) -> None:
+        if position >= len(self.goals) or self.goals[position].get(name) == value:
+            return
+        goals = [dict(g) for g in self.goals]
+        goals[position][name] = value
+        self.goals = goals
+
+    def add_goal(self) -> None:
+        self._draft_only()
+        self.goals = [*self.goals, {"domain": "", "goal": "", "support": "", "due_on": None}]
+        self.goal_rows += 1
+
+    def remove_goal(self, position: int) -> None:
+        self._draft_only()
+        goals = list(self.goals)
+        del goals[position]
+        self.goals = goals
+        self.goal_rows += 1
+
+    # -- the steps
+
+    def _by(self, what: str) -> str:
+        if self.store is None:
+            raise StoreError("会議記録のデータベースが開けていないため、計画を記録できません")
+        if not self.user_id:
+            raise FormError("ケースを開いてから操作してください")
+        by = self.recorder.strip()
+        if not by:
+            raise FormError(f"記録者（画面上部）に名前を入力してから{what}")
+        return by
+
+    def _draft_only(self) -> None:
+        if self.status != DRAFT:
+            raise FormError("作成中の計画案がありません。先に「次の計画の案を作る」を押してください")
+
+    def create(self) -> None:
+        """「次の計画の案を作る」: the draft from the review (the existing one, when there is one)."""
+        by = self._by("案を作ってください")
+        if self.has_plan and self.decision != REVISE:
+            raise FormError("計画の判断を「見直し」にしてモニタリングを保存してから、案を作ってください")
+        if self.monitoring_dirty:
+            raise FormError("モニタリングに保存していない変更があります。先に「モニタリングを保存」を押してください")
+        draft = plan_cycle.draft_from_review(self.book, self.store, self.user_id, self.month, by=by)
+        self._show(draft)
+        self.message, self.message_kind = (f"次の計画の案を開きました（{self.info['saved']}）。目標・本人の意向・総合的な"
+                                           "方針を直して「案を保存」を押してください（何日かに分けて直せます）"), "ok"
+        self.saves += 1
+
+    def save(self) -> bool:
+        """「案を保存」: save the draft; someone's newer save is merged (see the module's docstring)."""
+        by = self._by("保存してください")
+        self._draft_only()
+        plan_id = self.plan_id
+
+        def save(values: dict, expected: int | None):
+            return self.store.update_plan(plan_id, values, by=by, expected_version=expected)
+        result = save_merged(save, self._values_of, self._base, self.values(), self.version)
+        if result.saved is None:
+            conflict = result.conflict
+            with self.hold_trait_notifications():
+                self._base, self.version = result.theirs, conflict.current.version
+                self._fill(result.values)
+                self.conflict = {"saved_by": conflict.saved_by, "saved_at": format_time(conflict.saved_at),
+                                 "rows": conflict_rows(result.conflicts, LABELS, _shown)}
+                self.message = (f"{conflict.saved_by} さんも同じ項目を変えて先に保存しました（保存していません）。"
+                                "あなたの入力は残っています。下の保存されている内容を見て直してから、もう一度「案を保存」を"
+                                "押してください")
+                self.message_kind = "conflict"
+            return False
+        self._show(result.saved)
+        merged = taken_text(result.taken, LABELS)
+        self.message = (f"{merged}{'あなたの変更と合わせて' if result.taken else ''}計画案を保存しました"
+                        f"（{format_time(result.saved.updated_at)}、記録者 {by}、版 {result.saved.version}）")
+        self.message_kind = "merged" if result.taken else "ok"
+        self.saves += 1
+        return True
+
+    def finalise(self) -> None:
+        """「計画を確定」 with the 計画作成日: the draft becomes the plan (not yet agreed)."""
+        by = self._by("確定してください")
+        self._draft_only()
+        if self.dirty:
+            raise FormError("計画案に保存していない変更があります。先に「案を保存」を押してから確定してください")
+        if not isinstance(self.plan_date, dt.date):
+            raise FormError(f"計画作成日を入力してください。{DATE_HINT}")
+        plan = self.store.finalise_plan(self.plan_id, by=by, expected_version=self.version, plan_date=self.plan_date)
+        self._show(plan)
+        self.message = (f"計画を確定しました（計画作成日 {format_date(plan.plan_date)}、記録者 {by}）。本人に説明して"
+                        "同意を得て、計画書を渡したら、同意日・交付日を記録してください")
+        self.message_kind = "ok"
+        self.saves += 1
+        self.recorded += 1
+
+    def record_consent(self) -> None:
+        """「同意日・交付日を記録」: the dates given (either or both) on the finalised plan."""
+        by = self._by("記録してください")
+        if self.status != FINAL:
+            raise FormError("同意日・交付日は確定した計画に記録します。先に「計画を確定」を押してください")
+        shown = self.info
+        dates = {name: value for name, value in (("consent_on", self.consent_on), ("delivered_on", self.delivered_on))
+                 if value is not None and value != shown.get(name)}
+        if not dates:
+            raise FormError(f"記録する同意日か交付日を入力してください。{DATE_HINT}")
+        plan = self.store.record_plan_consent(self.plan_id, by=by, expected_version=self.version, **dates)
+        self._show(plan)
+        said = "・".join(f"{label} {format_date(getattr(plan, name))}" for name, label in
+                         (("consent_on", "同意日"), ("delivered_on", "交付日")) if name in dates)
+        self.message, self.message_kind = f"{said} を記録しました（記録者 {by}）", "ok"
+        self.saves += 1
+        self.recorded += 1
+
+    def take_in(self) -> None:
+        """「取り込む」: read the person's plan again, keeping what is typed in the draft."""
+        if self.store is None or not self.user_id:
+            return
+        theirs = self.store.support_plan(self.plan_id) if self.plan_id else self._current()
+        if theirs is None or (theirs.id == self.plan_id and theirs.version == self.version):
+            return
+        if not self.dirty or theirs.id != self.plan_id or theirs.status != DRAFT:
+            typed = self.dirty
+            self._show(theirs if theirs.withdrawn_at is None else self._current())
+            self.message = (f"{theirs.updated_by} さんが {format_time(theirs.updated_at)} に保存した計画を読み込みました"
+                            + ("（入力中の案は保存されずに置き換わりました）" if typed else ""))
+            self.message_kind = "merged" if typed else "ok"
+            return
+        values = self._values_of(theirs)
+        merged, conflicts = merge_fields(self._base, self.values(), values, names=list(LABELS))
+        with self.hold_trait_notifications():
+            self._base, self.version = values, theirs.version
+            self._fill(merged)
+            self.conflict = {} if not conflicts else {
+                "saved_by": theirs.updated_by, "saved_at": format_time(theirs.updated_at),
+                "rows": conflict_rows(conflicts, LABELS, _shown)}
+            self.message = (f"{theirs.updated_by} さんが {format_time(theirs.updated_at)} に保存した計画案を読み込みました。"
+                            "入力中の内容は残っています（まだ保存されていません）")
+            self.message_kind = "merged"
+
+
+class DraftView(w.VBox):
+    """The draft editor, its 確定, and the 同意日・交付日 of a finalised plan."""
+
+    def __init__(self, model: DraftModel, guard: Guard, **kwargs):
+        super().__init__(**kwargs)
+        self.model, self.guard = model, guard
+        self.add_class("teichaku-draft")
+        self.heading = w.HTML()
+        self.create = button(guard, "次の計画の案を作る", "draft-create", model.create, "次の計画の案の作成",
+                             icon="plus", button_style="info")
+        self.create.layout.align_self = "flex-start"
+        self.hint = w.HTML()
+        wide = {"description_width": "9em"}
+        self.period_start = DateText("計画期間（開始）", width="19em", description_width="9em")
+        self.period_end = DateText("（終了）", width="14em", description_width="4em")
+        self.service_manager = w.Text(description="サービス管理責任者", style=wide, layout=w.Layout(width="24em"))
+        self.wishes = w.Textarea(description="本人の意向", style=wide, layout=w.Layout(width="98%", height="4em"))
+        self.overall_policy = w.Textarea(description="総合的な方針", style=wide, layout=w.Layout(width="98%", height="4em"))
+        for name in ("period_start", "period_end", "service_manager", "wishes", "overall_policy"):
+            getattr(self, name).add_class(f"teichaku-draft-{name.replace('_', '-')}")
+            w.link((model, name), (getattr(self, name), "value"))
+        self.goals_box = w.VBox()
+        self.rows: list[dict] = []
+        self.remove_buttons: list[w.Button] = []
+        self.add_goal = button(guard, "目標を追加", "draft-add-goal", model.add_goal, "目標の追加", icon="plus")
+        self.save_button = button(guard, "案を保存", "draft-save", model.save, "計画案の保存", icon="save",
+                                  button_style="primary")
+        self.plan_date = DateText("計画作成日", width="16em", description_width="6em")
+        self.finalise = button(guard, "計画を確定", "draft-finalise", model.finalise, "計画の確定", button_style="warning")
+        self.editor = w.VBox([
+            w.HBox([self.period_start, self.period_end, self.service_manager], layout=w.Layout(flex_flow="row wrap")),
+            self.wishes, self.overall_policy, self.goals_box,
+            w.HBox([self.add_goal, self.save_button], layout=w.Layout(flex_flow="row wrap")),
+            w.HBox([self.plan_date, self.finalise], layout=w.Layout(flex_flow="row wrap", align_items="center"))])
+        self.summary = w.HTML()
+        self.consent_on = DateText("同意日", width="15em", description_width="4em")
+        self.delivered_on = DateText("交付日", width="15em", description_width="4em")
+        for name in ("plan_date", "consent_on", "delivered_on"):
+            getattr(self, name).add_class(f"teichaku-draft-{name.replace('_', '-')}")
+            w.link((model, name), (getattr(self, name), "value"))
+        self.record_consent = button(guard, "同意日・交付日を記録", "draft-consent", model.record_consent,
+                                     "同意日・交付日の記録", button_style="warning")
+        self.final = w.VBox([self.summary, w.HBox([self.consent_on, self.delivered_on, self.record_consent],
+                                                  layout=w.Layout(flex_flow="row wrap", align_items="center"))])
+        self.message = w.HTML()
+        self.message.add_class("teichaku-draft-message")
+        self.conflict = w.HTML()
+        model.observe(guard.wrap(self._build_rows, "目標の表示"), names="goal_rows")
+        model.observe(guard.wrap(self._sync_rows, "目標の表示"), names="goals")
+        model.observe(guard.wrap(self._render, "計画案の表示"),
+                      names=["user_id", "person", "status", "info", "dirty", "decision", "has_plan", "message",
+                             "message_kind", "conflict"])
+        self.children = [self.heading, self.hint, self.create, self.editor, self.final, self.message, self.conflict]
+        self._build_rows()
+        self._render()
+
+    def _build_rows(self, _change=None) -> None:
+        m, g = self.model, self.guard
+        rows, self.rows, self.remove_buttons = [], [], []
+        for position, goal in enumerate(m.goals):
+            n = position + 1
+            row = {"domain": w.Dropdown(options=DOMAIN_OPTIONS, description=f"目標{n} 領域",
+                                        style={"description_width": "6em"}, layout=w.Layout(width="14em")),
+                   "due_on": DateText("期限", width="15em", description_width="3em"),
+                   "goal": w.Text(description="目標", style={"description_width": "6em"}, layout=w.Layout(width="98%")),
+                   "support": w.Textarea(description="支援内容", style={"description_width": "6em"},
+                                         layout=w.Layout(width="98%", height="3.2em"))}
+            for name, widget in row.items():
+                widget.add_class(f"teichaku-draft-goal-{name.replace('_', '-')}-{n}")
+                widget.observe(g.wrap(lambda change, p=position, k=name: m.set_goal(p, k, change["new"]), "目標の入力"),
+                               names="value")
+            remove = button(g, "この目標を削除", f"draft-remove-goal-{n}", lambda p=position: m.remove_goal(p),
+                            "目標の削除", icon="trash")
+            carried = w.HTML(render("app/muted.html.j2", text=f"前回の評価: {goal['evaluation']}"
+                                    if goal.get("evaluation") else ""))
+            self.rows.append(row)
+            self.remove_buttons.append(remove)
+            box = w.VBox([w.HBox([row["domain"], row["due_on"], carried, remove],
+                                 layout=w.Layout(flex_flow="row wrap", align_items="center")),
+                          row["goal"], row["support"]])
+            box.add_class("teichaku-draft-goal")
+            rows.append(box)
+        self.goals_box.children = rows
+        self._sync_rows()
+
+    def _sync_rows(self, _change=None) -> None:
+        for row, goal in zip(self.rows, self.model.goals):
+            for name, widget in row.items():
+                value = goal.get(name)
+                if name != "due_on":
+                    value = value or ""
+                if widget.value != value:
+                    widget.value = value
+
+    def _render(self, _change=None) -> None:
+        m = self.model
+        self.layout.display = "" if m.user_id else "none"
+        self.heading.value = render("app/plan_draft_heading.html.j2", person=m.person, status=m.status,
+                                    info=m.info, dirty=m.dirty)
+        can_create = not m.status and (m.decision == REVISE or not m.has_plan)
+        self.create.layout.display = "" if can_create else "none"
+        self.hint.value = render("app/muted.html.j2", text="" if m.status or can_create else
+                                 "モニタリングで計画の判断を「見直し」にして保存すると、次の計画の案を作れます")
+        self.editor.layout.display = "" if m.status == DRAFT else "none"
+        self.final.layout.display = "" if m.status == FINAL else "none"
+        self.summary.value = render("app/plan_draft_summary.html.j2", info=m.info) if m.status == FINAL else ""
+        self.message.value = render("app/review_message.html.j2", message=m.message, kind=m.message_kind)
+        self.conflict.value = render("app/plan_conflict.html.j2", conflict=m.conflict)

@@ -54,7 +54,7 @@ class ConferenceModel(t.HasTraits):
         self.meeting = MeetingModel()
         self.sending = SendingModel()
         self.handover = HandoverModel()
-        self.checks = ChecksModel()
+        self.checks = ChecksModel(shown=False)       # computed when its panel is opened
         self.today = today or dt.date.today()
         self.demo = (book_path is None) if demo is None else demo
         self.book_path = Path(book_path) if book_path is not None else demo_book_path()
@@ -366,6 +366,7 @@ class ConferenceView(w.VBox):
                                    selected_index=None)
         self.checks = w.Accordion(children=[ChecksView(model.checks, g)], titles=("就労定着率と就労確認",),
                                   selected_index=None)
+        t.dlink((self.checks, "selected_index"), (model.checks, "shown"), transform=lambda index: index is not None)
         self.placeholder = w.HTML(render("app/placeholder.html.j2"))
         self.leave_text = w.HTML()
         self.leave_yes = button(g, "変更を破棄して移動", "leave-discard", model.confirm_leave, "移動",

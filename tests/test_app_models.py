@@ -163,6 +163,19 @@ def test_reload_reads_what_others_saved_and_keeps_unsaved_edits(db):
     assert mine.view.review.texts["issues"].value == "入力中" and mine.model.agenda.selected == "012"
 
 
+def test_a_page_prepared_before_others_saved_shows_their_save_when_it_is_opened(db):
+    waiting, theirs = make_app(db), make_app(db)          # a preheated page, and a colleague's
+    waiting.model.viewer_arrived()                         # opened before anyone saved: as it was
+    assert not next(r for r in waiting.model.agenda.rows if r["user_id"] == "013")["reviewed"]
+    later = make_app(db)
+    open_case(theirs, "013")
+    theirs.view.header.recorder.value = "乙"
+    fill_review(theirs, workplace="乙の記録")
+    theirs.view.review.save_button.click()
+    later.model.viewer_arrived()
+    assert next(r for r in later.model.agenda.rows if r["user_id"] == "013")["reviewed"]
+
+
 # --- agenda -------------------------------------------------------------------------------
 
 def test_agenda_is_in_the_rules_order_with_level_words_and_flag_messages(app):

@@ -64,6 +64,7 @@ class ConferenceModel(t.HasTraits):
         self.store = None
         self.month_review = None
         self.billing = None                          # the month's fee check (billing.Billing)
+        self.read_change = None                      # the store's last_change when it was opened
         self._reverting = False
         t.dlink((self.header, "recorder"), (self.case, "recorder"))
         t.dlink((self.header, "recorder"), (self.review, "recorder"))
@@ -137,6 +138,7 @@ class ConferenceModel(t.HasTraits):
             self.header.store_note = f"会議記録のデータベースを開けません（表示のみ・保存はできません）: {shown}"
             log.error("store: %s", error, exc_info=not isinstance(error, StoreError))
             return
+        self.read_change = self.store.last_change()      # before anything is read from it
         in_user_folder = self.store.location.startswith(str(data_dir()))
         where = "（デモの会議記録はリポジトリの外、利用者ごとのフォルダに保存します）" if in_user_folder else ""
         self.header.store_note = self.store.describe() + where
@@ -228,9 +230,10 @@ class ConferenceModel(t.HasTraits):
 
     def viewer_arrived(self) -> None:
         """A viewer opened the page: show the latest records (a preheated kernel was
-        prepared before they were saved)."""
+        prepared before they were saved; one that nobody saved since needs no second read)."""
         try:
-            self.refresh()
+            if self.store is not None and self.store.last_change() != self.read_change:
+                self.refresh()
         except Exception as error:
             self.guard.report(error, "会議記録の読み込み")
 

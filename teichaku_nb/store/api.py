@@ -516,6 +516,12 @@ class Store(HandoverRecords, EmploymentCheckRecords):
             operation=r.operation, changed_by=r.changed_by, changed_at=r.changed_at,
             changes={k: tuple(v) for k, v in json.loads(r.changes).items()}) for r in rows]
 
+    def last_change(self) -> int:
+        """A number that grows with every change anyone saves (0 before the first): equal
+        numbers mean nothing was saved in between."""
+        with self._read() as conn:
+            return conn.scalar(sa.select(sa.func.max(t_history.c.id))) or 0
+
     # -- frames for the rules (rules.agenda(shared_reports=..., open_actions=...))
 
     def shared_reports_frame(self, office: str, months=None) -> pd.DataFrame:

@@ -52,6 +52,12 @@ def open_case(app: ConferenceApp, user_id: str) -> None:
     app.view.agenda._buttons[user_id].click()
 
 
+def open_panel(folded, index: int):
+    """Open a folded panel (its title clicked) and give its view."""
+    folded.selected_index = index
+    return folded.children[index]
+
+
 def button(box, description: str):
     return next(b for b in _walk(box) if getattr(b, "description", None) == description
                 and type(b).__name__ == "Button")
@@ -611,7 +617,7 @@ def test_a_page_reads_the_workbook_once_also_when_it_makes_documents(db, monkeyp
     load = workbook.load_casebook
     monkeypatch.setattr(workbook, "load_casebook", lambda *a, **k: reads.append(a[0]) or load(*a, **k))
     app = make_app(db)
-    panel = app.view.exports.children[0]
+    panel = open_panel(app.view.exports, 0)
     panel.scope.value = "all"
     panel.kind.value = "summary"
     panel.button.click()
@@ -620,7 +626,7 @@ def test_a_page_reads_the_workbook_once_also_when_it_makes_documents(db, monkeyp
 
 
 def test_a_batch_of_support_reports_is_for_the_reviewed_people_and_names_the_others(app):
-    panel = app.view.exports.children[0]
+    panel = open_panel(app.view.exports, 0)
     assert panel.scope.value == "reviewed"                          # nobody is reviewed yet
     panel.button.click()
     model = app.model.exports
@@ -638,7 +644,7 @@ def test_making_a_support_report_in_the_app_records_nothing(app, db):
     assert "report_not_shared" in _flag_codes(app, not_shared)
     app.view.header.recorder.value = "田村 浩"
     open_case(app, not_shared)
-    panel = app.view.exports.children[0]
+    panel = open_panel(app.view.exports, 0)
     panel.scope.value, panel.audience.value = "case", "本人"
     panel.button.click()
     model = app.model.exports
@@ -660,7 +666,7 @@ def test_making_a_support_report_in_the_app_records_nothing(app, db):
 
 def test_sending_is_recorded_on_purpose_and_a_withdrawal_is_kept(app, db):
     not_shared = "005"
-    sending = app.view.exports.children[1]
+    sending = open_panel(app.view.exports, 1)
     open_case(app, not_shared)
     sending.scope.value, sending.recipient.value = "case", "本人・企業"
     sending.sent_on.value = dt.date(2026, 11, 5)
@@ -717,7 +723,7 @@ def test_export_of_the_months_pdfs_under_a_running_event_loop_offers_one_zip(app
 
     if find_chromium() is None:
         pytest.skip("Chromium is not installed (apt install chromium)")
-    panel = app.view.exports.children[0]
+    panel = open_panel(app.view.exports, 0)
     panel.scope.value, panel.audience.value, panel.fmt.value = "all", "企業", "pdf"
 
     async def press():
@@ -751,7 +757,7 @@ def test_a_half_typed_action_counts_as_an_unsaved_edit(app):
 def test_a_regional_meeting_is_recorded_linked_to_the_reviews_and_printed_in_the_minutes(app, db):
     from teichaku_nb import report_views
 
-    panel = app.view.meeting.children[0]
+    panel = open_panel(app.view.meeting, 0)
     app.view.header.recorder.value = "山田 花子"
     assert "まだ記録されていません" in panel.status.value
     assert panel.regional.layout.display == "none"                  # only a 地域連携会議 asks for them
@@ -782,4 +788,4 @@ def test_a_regional_meeting_is_recorded_linked_to_the_reviews_and_printed_in_the
 
     again = make_app(db)                                            # a reload reads the saved meeting
     assert again.model.meeting.held_on == dt.date(2026, 11, 5) and again.model.meeting.kind == "地域連携会議"
-    assert "記録済み: 山田 花子 さん" in again.view.meeting.children[0].status.value
+    assert "記録済み: 山田 花子 さん" in open_panel(again.view.meeting, 0).status.value

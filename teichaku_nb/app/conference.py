@@ -26,6 +26,7 @@ from .checks import ChecksModel, ChecksView
 from ..markup import render
 from .common import Guard, button, log, month_label, setup_logging
 from .exports import ExportModel, ExportView
+from .folded import Folded
 from .handover import HandoverModel, HandoverView
 from .header import HeaderModel, HeaderView, billing_counts
 from .meeting import MeetingModel, MeetingView
@@ -362,13 +363,10 @@ class ConferenceView(w.VBox):
         self.case = CaseView(model.case, g)
         self.handover = HandoverView(model.handover, g)
         self.review = ReviewView(model.review, g, sections=(self.handover,))
-        self.exports = w.Accordion(children=[ExportView(model.exports, g), SendingView(model.sending, g)],
-                                   titles=("帳票の出力（会議録・支援レポート・月次サマリー）", "支援レポートの送付の記録"),
-                                   selected_index=None)
-        self.meeting = w.Accordion(children=[MeetingView(model.meeting, g)], titles=("会議の記録（開催日・種別・出席者）",),
-                                   selected_index=None)
-        self.checks = w.Accordion(children=[ChecksView(model.checks, g)], titles=("就労定着率と就労確認",),
-                                  selected_index=None)
+        self.exports = Folded([("帳票の出力（会議録・支援レポート・月次サマリー）", lambda: ExportView(model.exports, g)),
+                               ("支援レポートの送付の記録", lambda: SendingView(model.sending, g))])
+        self.meeting = Folded([("会議の記録（開催日・種別・出席者）", lambda: MeetingView(model.meeting, g))])
+        self.checks = Folded([("就労定着率と就労確認", lambda: ChecksView(model.checks, g))])
         t.dlink((self.checks, "selected_index"), (model.checks, "shown"), transform=lambda index: index is not None)
         self.placeholder = w.HTML(render("app/placeholder.html.j2"))
         self.leave_text = w.HTML()

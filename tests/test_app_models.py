@@ -587,7 +587,7 @@ def test_the_app_notebook_is_package_data_linked_to_notebooks_app():
     nb = json.loads(path.read_text(encoding="utf-8"))
     assert nb["metadata"]["title"] == "ケース会議"                         # the browser tab's title
     assert all(c["cell_type"] == "code" and not c["outputs"] for c in nb["cells"])
-    assert "ConferenceApp.from_environment()" in "".join(nb["cells"][1]["source"])
+    assert "AppPage.from_environment()" in "".join(nb["cells"][1]["source"])
 
 
 def test_cli_app_refuses_a_missing_book_and_a_busy_port(tmp_path, capsys):

@@ -31,6 +31,7 @@ def db(tmp_path) -> str:
 def app(db):
     made = make_app(db)
     made.view.header.recorder.value = "山田 花子"
+    made.view.checks.selected_index = 0          # staff open the panel
     return made
 
 
@@ -150,3 +151,14 @@ def test_another_month_shows_its_fiscal_year(app):
     app.view.header.month.value = "2026-03"
     assert "2025年度の基本報酬 2025年3月31日" in rates(app)
     assert "翌年度（2026年度）の見込み" in rates(app)
+
+
+def test_the_folded_panel_is_computed_when_staff_open_it(db):
+    made = make_app(db)
+    assert made.model.checks.rates == []                   # the first page does not wait for it
+    made.view.checks.selected_index = 0
+    assert "2026年度の基本報酬 2026年3月31日 92.3%" in rates(made)
+    made.view.checks.selected_index = None
+    made.view.header.month.value = "2026-09"
+    made.view.checks.selected_index = 0
+    assert "2026年度の基本報酬 2026年3月31日" in rates(made)

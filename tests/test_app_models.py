@@ -53,6 +53,12 @@ def open_case(app: ConferenceApp, user_id: str) -> None:
     app.view.agenda._buttons[user_id].click()
 
 
+def open_panel(folded, index: int):
+    """Open a folded panel (its title clicked) and give its view."""
+    folded.selected_index = index
+    return folded.children[index]
+
+
 def button(box, description: str):
     return next(b for b in _walk(box) if getattr(b, "description", None) == description
                 and type(b).__name__ == "Button")
@@ -172,6 +178,19 @@ def test_reload_reads_what_others_saved_and_keeps_unsaved_edits(db):
     mine.view.reload.click()
     assert next(r for r in mine.model.agenda.rows if r["user_id"] == "013")["reviewed"]
     assert mine.view.review.texts["issues"].value == "入力中" and mine.model.agenda.selected == "012"
+
+
+def test_a_page_prepared_before_others_saved_shows_their_save_when_it_is_opened(db):
+    waiting, theirs = make_app(db), make_app(db)          # a preheated page, and a colleague's
+    waiting.model.viewer_arrived()                         # opened before anyone saved: as it was
+    assert not next(r for r in waiting.model.agenda.rows if r["user_id"] == "013")["reviewed"]
+    later = make_app(db)
+    open_case(theirs, "013")
+    theirs.view.header.recorder.value = "乙"
+    fill_review(theirs, workplace="乙の記録")
+    theirs.view.review.save_button.click()
+    later.model.viewer_arrived()
+    assert next(r for r in later.model.agenda.rows if r["user_id"] == "013")["reviewed"]
 
 
 # --- agenda -------------------------------------------------------------------------------
@@ -583,7 +602,7 @@ def test_the_app_notebook_is_package_data_linked_to_notebooks_app():
     nb = json.loads(path.read_text(encoding="utf-8"))
     assert nb["metadata"]["title"] == "ケース会議"                         # the browser tab's title
     assert all(c["cell_type"] == "code" and not c["outputs"] for c in nb["cells"])
-    assert "ConferenceApp.from_environment()" in "".join(nb["cells"][1]["source"])
+    assert "AppPage.from_environment()" in "".join(nb["cells"][1]["source"])
 
 
 def test_cli_app_refuses_a_missing_book_and_a_busy_port(tmp_path, capsys):
@@ -613,7 +632,7 @@ def test_a_page_reads_the_workbook_once_also_when_it_makes_documents(db, monkeyp
     load = workbook.load_casebook
     monkeypatch.setattr(workbook, "load_casebook", lambda *a, **k: reads.append(a[0]) or load(*a, **k))
     app = make_app(db)
-    panel = app.view.exports.children[0]
+    panel = open_panel(app.view.exports, 0)
     panel.scope.value = "all"
     panel.kind.value = "summary"
     panel.button.click()
@@ -622,7 +641,7 @@ def test_a_page_reads_the_workbook_once_also_when_it_makes_documents(db, monkeyp
 
 
 def test_a_batch_of_support_reports_is_for_the_reviewed_people_and_names_the_others(app):
-    panel = app.view.exports.children[0]
+    panel = open_panel(app.view.exports, 0)
     assert panel.scope.value == "reviewed"                          # nobody is reviewed yet
     panel.button.click()
     model = app.model.exports
@@ -640,7 +659,7 @@ def test_making_a_support_report_in_the_app_records_nothing(app, db):
     assert "report_not_shared" in _flag_codes(app, not_shared)
     app.view.header.recorder.value = "田村 浩"
     open_case(app, not_shared)
-    panel = app.view.exports.children[0]
+    panel = open_panel(app.view.exports, 0)
     panel.scope.value, panel.audience.value = "case", "本人"
     panel.button.click()
     model = app.model.exports
@@ -662,7 +681,7 @@ def test_making_a_support_report_in_the_app_records_nothing(app, db):
 
 def test_sending_is_recorded_on_purpose_and_a_withdrawal_is_kept(app, db):
     not_shared = "005"
-    sending = app.view.exports.children[1]
+    sending = open_panel(app.view.exports, 1)
     open_case(app, not_shared)
     sending.scope.value, sending.recipient.value = "case", "本人・企業"
     sending.sent_on.value = dt.date(2026, 11, 5)
@@ -722,7 +741,7 @@ def test_export_of_the_months_pdfs_under_a_running_event_loop_offers_one_zip(app
 
     if find_chromium() is None:
         pytest.skip("Chromium is not installed (apt install chromium)")
-    panel = app.view.exports.children[0]
+    panel = open_panel(app.view.exports, 0)
     panel.scope.value, panel.audience.value, panel.fmt.value = "all", "企業", "pdf"
 
     async def press():
@@ -756,7 +775,7 @@ def test_a_half_typed_action_counts_as_an_unsaved_edit(app):
 def test_a_regional_meeting_is_recorded_linked_to_the_reviews_and_printed_in_the_minutes(app, db):
     from teichaku_nb import report_views
 
-    panel = app.view.meeting.children[0]
+    panel = open_panel(app.view.meeting, 0)
     app.view.header.recorder.value = "山田 花子"
     assert "まだ記録されていません" in panel.status.value
     assert panel.regional.layout.display == "none"                  # only a 地域連携会議 asks for them
@@ -787,4 +806,4 @@ def test_a_regional_meeting_is_recorded_linked_to_the_reviews_and_printed_in_the
 
     again = make_app(db)                                            # a reload reads the saved meeting
     assert again.model.meeting.held_on == dt.date(2026, 11, 5) and again.model.meeting.kind == "地域連携会議"
-    assert "記録済み: 山田 花子 さん" in again.view.meeting.children[0].status.value
+    assert "記録済み: 山田 花子 さん" in open_panel(again.view.meeting, 0).status.value

@@ -1,23 +1,33 @@
 """The conference app (Voila): one model and one view per panel.
 
-``ConferenceApp.from_environment()`` is what the app's notebook builds; ``teichaku app``
-(``teichaku_nb.server``) serves that notebook with Voila.  This package runs in the notebook's
+``opening.AppPage`` (building ``ConferenceApp.from_environment()`` beside the page) is what
+the app's notebook shows; ``teichaku app`` (``teichaku_nb.server``) serves that notebook with
+Voila.  This package runs in the notebook's
 kernel (it loads the widgets, pandas and the store); the web server imports nothing from it.
+The classes are imported when first asked for: the notebook's ``opening.AppPage`` shows the
+page before the rest of the app is imported.
 """
 
 from __future__ import annotations
 
-from .agenda import AgendaModel, AgendaView
-from .case import CaseModel, CaseView
-from .checks import ChecksModel, ChecksView
-from .common import Guard
-from .conference import ConferenceApp, ConferenceModel, ConferenceView
-from .exports import ExportModel, ExportView
-from .handover import HandoverModel, HandoverView
-from .header import HeaderModel, HeaderView
-from .meeting import MeetingModel, MeetingView
-from .review import ReviewModel, ReviewView
-from .sending import SendingModel, SendingView
+from importlib import import_module
+
+_HOMES = {
+    "AgendaModel": "agenda", "AgendaView": "agenda", "CaseModel": "case", "CaseView": "case",
+    "ChecksModel": "checks", "ChecksView": "checks", "Guard": "common", "ConferenceApp": "conference",
+    "ConferenceModel": "conference", "ConferenceView": "conference", "ExportModel": "exports",
+    "ExportView": "exports", "HandoverModel": "handover", "HandoverView": "handover", "HeaderModel": "header",
+    "HeaderView": "header", "MeetingModel": "meeting", "MeetingView": "meeting", "ReviewModel": "review",
+    "ReviewView": "review", "SendingModel": "sending", "SendingView": "sending",
+}
+
+
+def __getattr__(name: str):
+    """The panels' classes, imported when first asked for (``opening`` loads without them)."""
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+
 
 __all__ = [
     "AgendaModel", "AgendaView", "CaseModel", "CaseView", "ChecksModel", "ChecksView", "ConferenceApp", "ConferenceModel",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import HTMLStyle
 import traitlets as t
 
 from ..markup import render
@@ -99,6 +100,10 @@ class AgendaView(w.VBox):
         self._buttons: dict[str, w.Button] = {}
         self._htmls: dict[str, w.HTML] = {}
         self._built_for: list[str] = []
+        # every row shares its layouts and styles: a row is three widgets, not eight (the page
+        # loads every widget's state before it shows the agenda)
+        self._shared = {"button": w.Layout(width="14em", min_width="14em"), "info": w.Layout(flex="1"),
+                        "row": w.Layout(), "button_style": w.ButtonStyle(), "info_style": HTMLStyle()}
         self._click = guard.wrap(self._on_click, "ケースを開く操作")
         model.observe(guard.wrap(self._render, "検討対象の表示"), names=["rows", "selected", "starting_next_month", "month_label"])
         self._render()
@@ -118,15 +123,16 @@ class AgendaView(w.VBox):
         if ids != self._built_for:          # rebuild the rows only when the cases change
             children = []
             self._buttons, self._htmls = {}, {}
+            shared = self._shared
             for row in m.rows:
                 button = w.Button(description=f'{row["user_id"]} {row["name"]}', tooltip="このケースを開く",
-                                  layout=w.Layout(width="14em", min_width="14em"))
+                                  layout=shared["button"], style=shared["button_style"])
                 button.user_id = row["user_id"]
                 button.add_class("teichaku-case-button")
                 button.on_click(self._click)
-                info = w.HTML(layout=w.Layout(flex="1"))
+                info = w.HTML(layout=shared["info"], style=shared["info_style"])
                 self._buttons[row["user_id"]], self._htmls[row["user_id"]] = button, info
-                children.append(w.HBox([button, info]))
+                children.append(w.HBox([button, info], layout=shared["row"]))
             self.rows_box.children = children
             self._built_for = ids
         for row in m.rows:

@@ -96,9 +96,19 @@ class CaseModel(t.HasTraits):
         self.book = None
         self.store = None
         self.office = ""
+        self._facts: dict[str, tuple[dict, dict]] = {}
 
     def set_context(self, book, store, office: str) -> None:
         self.book, self.store, self.office = book, store, office
+        self._facts = {}
+
+    def _month_facts(self, month: str) -> tuple[dict, dict]:
+        """Everyone's profile and 6-month trend at ``month`` (``casefile.profiles``, ``trends``),
+        computed when the month's first case is opened: the workbook does not change while the
+        page is open, and a switch to the next case then only looks them up."""
+        if month not in self._facts:
+            self._facts[month] = (casefile.profiles(self.book, month), casefile.trends(self.book, month, months=6))
+        return self._facts[month]
 
     def clear(self) -> None:
         with self.hold_trait_notifications():
@@ -110,10 +120,11 @@ class CaseModel(t.HasTraits):
     def load(self, user_id: str, month: str, *, level: str = "", flags: list | None = None,
              bill: dict | None = None) -> None:
         book = self.book
-        profile = casefile.profile(book, user_id, month)
+        profiles, trends = self._month_facts(month)
+        profile = profiles.get(user_id)
         if profile is None:
             raise FormError(f"利用者ID {user_id} はケース記録にありません")
-        trend = casefile.trend(book, user_id, month, months=6)
+        trend = trends[user_id]
         no_data = trend.isna().all().all()
         with self.hold_trait_notifications():
             self.user_id, self.month = user_id, month

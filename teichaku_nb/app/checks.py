@@ -5,6 +5,9 @@ Shows, for the fiscal year of the month chosen at the top and for the next year'
 its fee tier (``retention.of_fiscal_year``), and the people whose employment no 就労確認
 confirms (support ended, no 離職日, no recent 継続: docs/review-rules.md, "On evidence").
 
+The rates and the money outlook are computed when the panel is shown (``shown``; the app's
+page opens with the panel folded, so the first page does not wait for them).
+
 Staff pick a person, say what they learnt (確認日, 継続 / 離職, 本人 / 企業 / その他, メモ)
 and press 「就労確認を記録」: an act of its own, with the 記録者.  The rates and the list are
 read again at once; a confirmed person leaves the list.  A mistaken record is withdrawn with
@@ -64,6 +67,7 @@ class ChecksModel(t.HasTraits):
     withdraw_reason = t.Unicode("")
     message = t.Unicode("")
     recorded = t.Int(0)                    # counts records and withdrawals
+    shown = t.Bool(True)                   # the panel is on screen: its results are computed
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -71,6 +75,7 @@ class ChecksModel(t.HasTraits):
         self.store = None
         self.office = ""
         self.today = dt.date.today()
+        self._computed = ""                         # the month the results are for
 
     def set_context(self, book, store, office: str, today: dt.date) -> None:
         self.book, self.store, self.office, self.today = book, store, office, today
@@ -81,10 +86,18 @@ class ChecksModel(t.HasTraits):
             self.checked_on = self.today
             self.employment, self.method, self.note = CONTINUING, CHECK_METHODS[0], ""
             self.withdraw_id, self.withdraw_reason, self.message = 0, "", ""
+            self._computed = ""
+            if self.shown:
+                self._reload()
+
+    @t.observe("shown")
+    def _on_shown(self, change) -> None:
+        if change["new"] and self.month and self._computed != self.month:
             self._reload()
 
     def _reload(self) -> None:
         """Read the store's records and compute both results again."""
+        self._computed = self.month
         found = self.store.employment_checks(self.office, include_withdrawn=True) if self.store else []
         names = self.book.names if self.book is not None else {}
         self.records = [{"id": r.id, "version": r.version, "user_id": r.user_id, "name": names.get(r.user_id, ""),

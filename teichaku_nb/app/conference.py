@@ -28,6 +28,7 @@ from .checks import ChecksModel, ChecksView
 from ..markup import render
 from .common import Guard, button, log, month_label, setup_logging
 from .exports import ExportModel, ExportView
+from .folded import Folded
 from .handover import HandoverModel, HandoverView
 from .header import ALL_TEAMS, HeaderModel, HeaderView, billing_counts
 from .meeting import MeetingModel, MeetingView
@@ -66,7 +67,7 @@ class ConferenceModel(t.HasTraits):
         self.plan = MonitoringModel()                # the plan section: the monitoring,
         self.draft = DraftModel()                    # the next plan's draft,
         self.plan_document = PlanDocumentModel()     # the 個別支援計画書
-        self.checks = ChecksModel()
+        self.checks = ChecksModel(shown=False)       # computed when its panel is opened
         self.others = OthersModel()                  # what others saved since this page read it
         self.today = today or dt.date.today()
         self.demo = (book_path is None) if demo is None else demo
@@ -77,6 +78,7 @@ class ConferenceModel(t.HasTraits):
         self.store = None
         self.month_review = None
         self.billing = None                          # the month's fee check (billing.Billing)
+        self.read_change = None                      # the store's last_change when it was opened
         self._reverting = False
         t.dlink((self.header, "recorder"), (self.case, "recorder"))
         t.dlink((self.header, "recorder"), (self.review, "recorder"))
@@ -162,6 +164,7 @@ class ConferenceModel(t.HasTraits):
             self.header.store_note = f"会議記録のデータベースを開けません（表示のみ・保存はできません）: {shown}"
             log.error("store: %s", error, exc_info=not isinstance(error, StoreError))
             return
+        self.read_change = self.store.last_change()      # before anything is read from it
         in_user_folder = self.store.location.startswith(str(data_dir()))
         where = "（デモの会議記録はリポジトリの外、利用者ごとのフォルダに保存します）" if in_user_folder else ""
         self.header.store_note = self.store.describe() + where
@@ -284,12 +287,13 @@ class ConferenceModel(t.HasTraits):
 
     def viewer_arrived(self) -> None:
         """A viewer opened the page: show the latest records (a preheated kernel was
-        prepared before they were saved)."""
+        prepared before they were saved; one that nobody saved since needs no second read)."""
         try:
-            self.meeting.month = self.sending.month = self.checks.month = ""     # read again
-            if self.book is not None:
+            if self.book is not None:                # first: what is saved from now on is news
                 self.others.start(self.store, self.book.office)
-            self.refresh()
+            if self.store is not None and self.store.last_change() != self.read_change:
+                self.meeting.month = self.sending.month = self.checks.month = ""     # read again
+                self.refresh()
         except Exception as error:
             self.guard.report(error, "会議記録の読み込み")
 
@@ -434,12 +438,11 @@ class ConferenceView(w.VBox):
         self.handover = HandoverView(model.handover, g)
         self.plan = PlanView(model.plan, model.plan_document, g, parts=(DraftView(model.draft, g),))
         self.review = ReviewView(model.review, g, sections=(self.plan, self.handover))
-        self.exports = w.Accordion(children=[ExportView(model.exports, g), SendingView(model.sending, g)],
-                                   titles=(EXPORT_TITLE, SENDING_TITLE), selected_index=None)
-        self.meeting = w.Accordion(children=[MeetingView(model.meeting, g)], titles=(MEETING_TITLE,),
-                                   selected_index=None)
-        self.checks = w.Accordion(children=[ChecksView(model.checks, g)], titles=("就労定着率と就労確認",),
-                                  selected_index=None)
+        self.exports = Folded([(EXPORT_TITLE, lambda: ExportView(model.exports, g)),
+                               (SENDING_TITLE, lambda: SendingView(model.sending, g))])
+        self.meeting = Folded([(MEETING_TITLE, lambda: MeetingView(model.meeting, g))])
+        self.checks = Folded([("就労定着率と就労確認", lambda: ChecksView(model.checks, g))])
+        t.dlink((self.checks, "selected_index"), (model.checks, "shown"), transform=lambda index: index is not None)
         self.placeholder = w.HTML(render("app/placeholder.html.j2"))
         self.leave_text = w.HTML()
         self.leave_yes = button(g, "変更を破棄して移動", "leave-discard", model.confirm_leave, "移動",

@@ -56,9 +56,22 @@ class HandoverModel(t.HasTraits):
         self.store = None
         self.office = ""
         self.today = dt.date.today()
+        self._everyone = (None, None)            # ((month, store's last change), fees.handover of everyone)
 
     def set_context(self, book, store, office: str, today: dt.date) -> None:
         self.book, self.store, self.office, self.today = book, store, office, today
+        self._everyone = (None, None)
+
+    def _handovers(self, month: pd.Period) -> pd.DataFrame:
+        """Everyone's handover at the end of ``month`` (``fees.handover``), computed again only
+        when the month changes or someone saved anything since (``Store.last_change``): a switch
+        to the next case looks theirs up."""
+        key = (month, self.store.last_change() if self.store else 0)
+        if self._everyone[0] != key:
+            frame = self.store.handovers_frame(self.office) if self.store else None
+            users = self.book.users.set_index("user_id", drop=False)
+            self._everyone = (key, fees.handover(self.book, month, users, frame))
+        return self._everyone[1]
 
     def load(self, user_id: str, month: str) -> None:
         with self.hold_trait_notifications():
@@ -93,8 +106,7 @@ class HandoverModel(t.HasTraits):
         if users.empty:
             return {}
         month = pd.Period(self.month, freq="M")
-        frame = self.store.handovers_frame(self.office) if self.store else None
-        row = fees.handover(self.book, month, users, frame).iloc[0]
+        row = self._handovers(month).loc[self.user_id]
         m1 = month.end_time.date()
         judged = [r for r in found if r.kind == NEEDS and not r.is_withdrawn and r.done_on <= m1]
         source = (f"{format_date(judged[-1].done_on)} {judged[-1].created_by} さんの記録" if judged

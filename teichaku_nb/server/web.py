@@ -14,6 +14,9 @@ What it changes in Voila (0.5):
 - kernels end when nobody uses them (``TeichakuKernelManager``): a kernel handed to a page
   that never connects after ``unopened_timeout`` seconds, one whose page connected and went
   away without closing after ``cull_idle_timeout``;
+- the pool is filled again once the page that took its kernel is shown (its kernel connected
+  and idle), not a second later as Voila does: the next kernel runs the whole notebook, and
+  on a machine of two cores it would halve the speed of the page being opened;
 - ``/voila/templates/...`` answers 404 for anything but the page's own template files, and
   jupyter_server's pages (logout, errors) are Japanese ones from ``templates/server`` (its
   own need a ``static_path`` Voila does not set: they answered 500);
@@ -24,6 +27,7 @@ What it changes in Voila (0.5):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -129,17 +133,52 @@ class TeichakuKernelManager(AsyncMappingKernelManager):
 
     unopened_timeout = Integer(120, config=True,
                                help="Seconds an idle kernel handed to a page waits for the page to connect.")
+    refill_wait = Integer(30, config=True,
+                          help="Seconds at most the pool waits for the pages that took its kernels to be shown.")
+    REFILL_QUIET = 1.0          # seconds a served page's kernel has been idle when its page counts as shown
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._opened: set[str] = set()
+        self._opened: dict[str, object] = {}       # kernel id: when its page connected
+        voila_fill = getattr(self, "fill_if_needed", None)      # Voila's pool (preheated kernels)
+        if voila_fill is not None:
+            self.fill_if_needed = lambda delay=None, **fill: self._fill(voila_fill, delay, fill)
+
+    def _fill(self, voila_fill, delay, fill: dict) -> None:
+        """Voila fills the pool at start (``delay`` 0) and a second after it hands a kernel to
+        a page (``delay`` None): that refill waits until the pages are shown instead."""
+        if delay is not None:
+            voila_fill(delay=delay, **fill)
+            return
+        asyncio.get_event_loop().create_task(self._fill_when_shown(voila_fill, fill))
+
+    async def _fill_when_shown(self, voila_fill, fill: dict) -> None:
+        deadline = asyncio.get_event_loop().time() + self.refill_wait
+        while self._pages_loading() and asyncio.get_event_loop().time() < deadline:
+            await asyncio.sleep(0.2)
+        voila_fill(delay=0, **fill)
+
+    def _pages_loading(self) -> bool:
+        """Whether a kernel handed to a page is still running the notebook or its page has not
+        connected and loaded its widgets yet (kernels in the pool wait for a page: they do not count)."""
+        pooled = {task.result().get("kernel_id") for pool in getattr(self, "_pools", {}).values()
+                  for task in pool if task.done() and not task.cancelled() and task.exception() is None}
+        quiet = timedelta(seconds=self.REFILL_QUIET)
+        for kernel_id, kernel in list(self._kernels.items()):
+            if kernel_id in pooled:
+                continue
+            connected, last = self._opened.get(kernel_id), getattr(kernel, "last_activity", None)
+            if (connected is None or last is None or getattr(kernel, "execution_state", None) != "idle"
+                    or utcnow() - max(connected, last) < quiet):
+                return True
+        return False
 
     def notify_connect(self, kernel_id):
         super().notify_connect(kernel_id)
-        self._opened.add(kernel_id)
+        self._opened.setdefault(kernel_id, utcnow())
 
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):
-        self._opened.discard(kernel_id)
+        self._opened.pop(kernel_id, None)
         RequestInfoSocketHandler._cache.pop(kernel_id, None)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 

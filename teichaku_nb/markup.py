@@ -88,3 +88,11 @@ def environment() -> Environment:
 def render(template: str, /, **context) -> str:
     """The template ``templates/html/<template>`` with ``context``."""
     return environment().get_template(template).render(**context)
+
+
+def compile_templates(folder: str) -> None:
+    """Compile the templates under ``templates/html/<folder>`` now, so their first use does not
+    wait for it (the app does this while staff look at the agenda)."""
+    env = environment()
+    for name in env.list_templates(filter_func=lambda n: n.startswith(folder.rstrip("/") + "/")):
+        env.get_template(name)

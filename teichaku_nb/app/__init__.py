@@ -1,11 +1,10 @@
 """The conference app (Voila): one model and one view per panel.
 
-``opening.AppPage`` (building ``ConferenceApp.from_environment()`` beside the page) is what
+``opening.AppPage`` (showing ``ConferenceApp.from_environment()``) is what
 the app's notebook shows; ``teichaku app`` (``teichaku_nb.server``) serves that notebook with
 Voila.  This package runs in the notebook's
 kernel (it loads the widgets, pandas and the store); the web server imports nothing from it.
-The classes are imported when first asked for: the notebook's ``opening.AppPage`` shows the
-page before the rest of the app is imported.
+The classes are imported when first asked for.
 """
 
 from __future__ import annotations

@@ -100,6 +100,7 @@ class AgendaView(w.VBox):
         self._buttons: dict[str, w.Button] = {}
         self._htmls: dict[str, w.HTML] = {}
         self._built_for: list[str] = []
+        self._drawn: dict[str, dict] = {}          # the row each HTML shows (redrawn when replaced)
         # every row shares its layouts and styles: a row is three widgets, not eight (the page
         # loads every widget's state before it shows the agenda)
         self._shared = {"button": w.Layout(width="14em", min_width="14em"), "info": w.Layout(flex="1"),
@@ -135,7 +136,10 @@ class AgendaView(w.VBox):
                 children.append(w.HBox([button, info], layout=shared["row"]))
             self.rows_box.children = children
             self._built_for = ids
+            self._drawn: dict[str, dict] = {}
         for row in m.rows:
-            self._htmls[row["user_id"]].value = self._row_html(row)
+            if row is not self._drawn.get(row["user_id"]):      # rows are replaced, never changed in place
+                self._htmls[row["user_id"]].value = self._row_html(row)
+                self._drawn[row["user_id"]] = row
             self._buttons[row["user_id"]].button_style = "info" if row["user_id"] == m.selected else ""
         self.footer.value = render("app/agenda_footer.html.j2", starting=m.starting_next_month)

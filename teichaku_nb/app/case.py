@@ -90,9 +90,11 @@ class CaseModel(t.HasTraits):
     message_kind = t.Unicode("ok")     # ok (green) / merged (amber: saved with another's change) / error (red:
     #                                    not saved); app.css colours the message
     actions_changed = t.Int(0)         # counts changes, so the conference can update the agenda
+    loaded = t.Int(0)                  # counts loads: the view draws a loaded case once
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self._loading = False
         self.book = None
         self.store = None
         self.office = ""
@@ -102,7 +104,7 @@ class CaseModel(t.HasTraits):
         self.book, self.store, self.office = book, store, office
         self._facts = {}
 
-    def _month_facts(self, month: str) -> tuple[dict, dict]:
+    def month_facts(self, month: str) -> tuple[dict, dict]:
         """Everyone's profile and 6-month trend at ``month`` (``casefile.profiles``, ``trends``),
         computed when the month's first case is opened: the workbook does not change while the
         page is open, and a switch to the next case then only looks them up."""
@@ -119,12 +121,19 @@ class CaseModel(t.HasTraits):
 
     def load(self, user_id: str, month: str, *, level: str = "", flags: list | None = None,
              bill: dict | None = None) -> None:
-        book = self.book
-        profiles, trends = self._month_facts(month)
+        profiles, trends = self.month_facts(month)
         profile = profiles.get(user_id)
         if profile is None:
             raise FormError(f"利用者ID {user_id} はケース記録にありません")
-        trend = trends[user_id]
+        self._loading = True              # the view draws the case once, when it is all there
+        try:
+            self._fill(user_id, month, level, flags, bill, profile, trends[user_id])
+        finally:
+            self._loading = False
+        self.loaded += 1
+
+    def _fill(self, user_id: str, month: str, level: str, flags, bill, profile, trend) -> None:
+        book = self.book
         no_data = trend.isna().all().all()
         with self.hold_trait_notifications():
             self.user_id, self.month = user_id, month
@@ -240,7 +249,7 @@ class CaseView(w.VBox):
         self.message = w.HTML()
         self.message.add_class("teichaku-case-message")
         model.observe(guard.wrap(self._render, "ケースの表示"),
-                      names=["user_id", "profile", "contacts", "plan", "chart_svg", "flags", "bill"])
+                      names=["loaded", "user_id", "profile", "contacts", "plan", "chart_svg", "flags", "bill"])
         model.observe(guard.wrap(self._render_actions, "役割分担の表示"), names=["open_actions", "message", "message_kind"])
         self._render()
         self._render_actions()
@@ -250,6 +259,8 @@ class CaseView(w.VBox):
 
     def _render(self, _change=None) -> None:
         m = self.model
+        if m._loading:                   # drawn once when the load is done (``loaded``)
+            return
         p = m.profile
         if not m.user_id or not p:
             self.layout.display = self.title.layout.display = "none"

@@ -278,6 +278,14 @@ class ConferenceModel(t.HasTraits):
             self.plan.take_in()
             self.draft.take_in()
 
+    def warm_up(self) -> None:
+        """What the month's first case switch would otherwise wait for, done while staff look at
+        the agenda: everyone's profile and trend of the month, the panels' templates compiled."""
+        from ..markup import compile_templates
+        compile_templates("app")
+        if self.book is not None and self.header.month:
+            self.case.month_facts(self.header.month)
+
     def check_others(self) -> bool:
         """Whether others saved something this page shows (``watch``; the poller calls it)."""
         if self.book is None:
@@ -564,7 +572,13 @@ class ConferenceApp:
             except Exception as error:  # never leave the page empty: show what we have
                 log.error("wait_for_request: %s", error)
             self.model.viewer_arrived()
-        self.poller.start()
+        self.watch()
+
+    def watch(self, loop=None) -> None:
+        """From now on, look for others' saves every few seconds on the kernel's event loop
+        (``loop``: this thread's when not given), and prepare the first case switch."""
+        if self.poller.start(loop):
+            self.poller.once(self.model.warm_up)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

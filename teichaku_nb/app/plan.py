@@ -426,27 +426,41 @@ class PlanView(w.VBox):
                          w.HTML(render("app/section_heading.html.j2", text="個別支援計画書（説明・同意・交付に使う書面）")),
                          w.HBox([self.doc_fmt, self.doc_button], layout=w.Layout(flex_flow="row wrap")),
                          self.doc_status, self.doc_link]
+        self._pool: list[tuple] = []            # the goals' rows, made once (``_row``)
+        self.rows: list[tuple] = []
         self._build_rows()
         self._render()
         self._render_document()
 
-    def _build_rows(self, _change=None) -> None:
+    def _row(self, position: int) -> tuple:
+        """The widgets of the goal at ``position``, made once and kept: switching cases only
+        changes their values (making widgets is what a switch would wait for)."""
         m = self.model
-        rows, self.rows = [], []
-        for position, goal in enumerate(m.goals):
+        while len(self._pool) <= position:
+            at = len(self._pool)
             evaluation = w.Dropdown(options=EVALUATION_OPTIONS, description="評価", style={"description_width": "3em"},
                                     layout=w.Layout(width="11em"))
-            evaluation.add_class(f"teichaku-plan-evaluation-{goal['index']}")
+            evaluation.add_class(f"teichaku-plan-evaluation-{at + 1}")
             comment = w.Text(description="コメント", placeholder="本人が読む言葉で短く（例: 9月は遅刻なし）",
                              style={"description_width": "4.5em"}, layout=w.Layout(width="30em"))
-            comment.add_class(f"teichaku-plan-comment-{goal['index']}")
+            comment.add_class(f"teichaku-plan-comment-{at + 1}")
             for widget, name in ((evaluation, "evaluation"), (comment, "comment")):
-                widget.observe(self.guard.wrap(lambda change, p=position, n=name: m.set_answer(p, n, change["new"]),
+                widget.observe(self.guard.wrap(lambda change, p=at, n=name: m.set_answer(p, n, change["new"]),
                                                "評価の入力"), names="value")
+            goal = w.HTML()
+            self._pool.append((goal, evaluation, comment, w.VBox([
+                goal, w.HBox([evaluation, comment], layout=w.Layout(flex_flow="row wrap"))])))
+        return self._pool[position]
+
+    def _build_rows(self, _change=None) -> None:
+        m = self.model
+        boxes, self.rows = [], []
+        for position, goal in enumerate(m.goals):
+            shown, evaluation, comment, box = self._row(position)
+            shown.value = render("app/plan_goal.html.j2", goal=goal)
             self.rows.append((evaluation, comment))
-            rows.append(w.VBox([w.HTML(render("app/plan_goal.html.j2", goal=goal)),
-                                w.HBox([evaluation, comment], layout=w.Layout(flex_flow="row wrap"))]))
-        self.goals_box.children = rows
+            boxes.append(box)
+        self.goals_box.children = boxes
         self._sync_rows()
 
     def _sync_rows(self, _change=None) -> None:

@@ -126,26 +126,42 @@ class OthersModel(t.HasTraits):
                      if self._meeting or cases else {})
 
 
+def kernel_loop():
+    """The event loop of this thread (in a notebook cell: the kernel's), or None."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        try:
+            return asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            return None
+
+
 class Poller:
-    """Calls ``check`` every ``seconds`` on the running event loop (the kernel's), until stopped.
-    A failing check is logged and the next one still runs."""
+    """Calls ``check`` every ``seconds`` on the kernel's event loop, until stopped.  A failing
+    check is logged and the next one still runs.  ``start`` may be called from any thread."""
 
     def __init__(self, check: Callable[[], object], seconds: float = POLL_SECONDS):
         self.check, self.seconds = check, seconds
         self._handle = None
         self._loop = None
 
-    def start(self) -> bool:
-        """False when there is no running event loop (a plain script): nothing is watched."""
-        try:
-            self._loop = asyncio.get_running_loop()
-        except RuntimeError:
-            try:
-                self._loop = asyncio.get_event_loop_policy().get_event_loop()
-            except RuntimeError:
-                return False
-        self._schedule()
+    def start(self, loop=None) -> bool:
+        """False when there is no event loop to run on (a plain script): nothing is watched."""
+        self._loop = loop or kernel_loop()
+        if self._loop is None:
+            return False
+        self._loop.call_soon_threadsafe(self._schedule)
         return True
+
+    def once(self, work: Callable[[], object]) -> None:
+        """Run ``work`` once, soon, on the same loop (after the page has been shown)."""
+        def run() -> None:
+            try:
+                work()
+            except Exception as error:      # only a head start: the page works without it
+                log.warning("warm-up: %s", error)
+        self._loop.call_soon_threadsafe(self._loop.call_later, 0.2, run)
 
     def _schedule(self) -> None:
         self._handle = self._loop.call_later(self.seconds, self._tick)

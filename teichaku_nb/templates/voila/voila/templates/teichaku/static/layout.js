@@ -15,7 +15,9 @@
     var title = document.querySelector('.teichaku-case-title[data-user-id]');
     var current = title ? title.getAttribute('data-user-id') : null;
     var leave = document.querySelector('.teichaku-leave');
-    var nowAsking = Boolean(leave) && leave.offsetParent !== null;
+    // its inline style, not offsetParent: this runs on every change of the page, and asking
+    // for a layout each time made every case switch wait for it
+    var nowAsking = Boolean(leave) && leave.style.display !== 'none';
     if ((current && current !== shownCase) || (nowAsking && !asking)) { toCaseTop(); }
     shownCase = current;
     asking = nowAsking;

@@ -404,7 +404,7 @@ class PlanView(w.VBox):
         self.use_theirs = button(guard, "保存されている内容にする", "plan-use-theirs", model.use_theirs,
                                  "保存されている内容への置き換え", button_style="warning")
         self.conflict_box = w.VBox([self.conflict, self.use_theirs])
-        self.conflict_box.add_class("teichaku-conflict-box")
+        self.conflict_box.add_class("teichaku-plan-conflict-box")
         self.doc_fmt = w.ToggleButtons(options=FORMATS, value="pdf", style={"button_width": "5em"},
                                        layout=w.Layout(width="auto"), tooltips=("HTML で作る", "PDF で作る"))
         w.link((document, "fmt"), (self.doc_fmt, "value"))

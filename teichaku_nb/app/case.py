@@ -16,7 +16,7 @@ from ..japanese import format_time
 from ..merging import merge_fields
 from ..records import CANCELLED, DONE, FIELD_LABELS, IN_PROGRESS
 from ..store import Conflict, StoreError
-from .common import Guard, button, day, month_label
+from .common import Guard, button, day, month_label, who_records
 
 CLOSE, CANCEL, CONTINUE = DONE, CANCELLED, IN_PROGRESS
 ACTION_OTHERS = ("content", "owner", "due_on")           # what else another's change may have touched
@@ -157,10 +157,7 @@ class CaseModel(t.HasTraits):
 
     def set_action_status(self, action_id: int, status: str) -> None:
         """Close (完了 / 中止) or continue (対応中) a carried-over action."""
-        if self.store is None:
-            raise StoreError("会議記録のデータベースが開けていないため、役割分担を更新できません")
-        if not self.recorder.strip():
-            raise FormError("記録者（画面上部）に名前を入力してから更新してください")
+        who_records(self.store, self.recorder, "役割分担", "更新")
         found = next((a for a in self.open_actions if a["id"] == action_id), None)
         if found is None:
             raise FormError(f"役割分担ID {action_id} はこのケースの継続中の役割分担にありません")

@@ -27,8 +27,7 @@ from ..errors import FormError
 from ..japanese import format_date, format_time
 from ..markup import render
 from ..records import CHECK_METHODS, EMPLOYMENT_STATES
-from ..store import StoreError
-from .common import Guard, WithdrawRow, button, to_withdraw
+from .common import Guard, WithdrawRow, button, to_withdraw, who_records
 from .dates import DateText
 
 CONTINUING, LEFT = EMPLOYMENT_STATES          # 継続 / 離職
@@ -137,12 +136,7 @@ class ChecksModel(t.HasTraits):
         return sorted(found.values(), key=lambda p: p["user_id"])
 
     def _by(self) -> str:
-        if self.store is None:
-            raise StoreError("会議記録のデータベースが開けていないため、就労確認を記録できません")
-        by = self.recorder.strip()
-        if not by:
-            raise FormError("記録者（画面上部）に名前を入力してから記録してください")
-        return by
+        return who_records(self.store, self.recorder, "就労確認")
 
     def record(self) -> None:
         by = self._by()

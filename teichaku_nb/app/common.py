@@ -100,6 +100,21 @@ class Guard(t.HasTraits):
         return guarded
 
 
+def who_records(store, recorder: str, what: str, doing: str = "記録", *, user_id: str | None = None) -> str:
+    """The 記録者 typed at the top of the page, for ``doing`` (記録, 保存, …) ``what``; refused
+    in Japanese when the store is not open, when a case is needed (``user_id`` given) and none
+    is open, or when no name is typed."""
+    from ..store import StoreError
+    if store is None:
+        raise StoreError(f"会議記録のデータベースが開けていないため、{what}を{doing}できません")
+    if user_id is not None and not user_id:
+        raise FormError(f"ケースを開いてから{doing}してください")
+    by = recorder.strip()
+    if not by:
+        raise FormError(f"記録者（画面上部）に名前を入力してから{doing}してください")
+    return by
+
+
 def button(guard: Guard, label: str, css: str, action, what: str, *, width: str | None = "auto",
            **kwargs) -> w.Button:
     """A button that calls ``action()`` through the guard (errors logged and shown in

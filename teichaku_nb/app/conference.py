@@ -78,7 +78,7 @@ class ConferenceModel(t.HasTraits):
         self.store = None
         self.month_review = None
         self.billing = None                          # the month's fee check (billing.Billing)
-        self.read_change = None                      # the store's last_change when it was opened
+        self.read_change = None                      # the store's change_mark when the office was read
         self._reverting = False
         t.dlink((self.header, "recorder"), (self.case, "recorder"))
         t.dlink((self.header, "recorder"), (self.review, "recorder"))
@@ -164,7 +164,6 @@ class ConferenceModel(t.HasTraits):
             self.header.store_note = f"会議記録のデータベースを開けません（表示のみ・保存はできません）: {shown}"
             log.error("store: %s", error, exc_info=not isinstance(error, StoreError))
             return
-        self.read_change = self.store.last_change()      # before anything is read from it
         in_user_folder = self.store.location.startswith(str(data_dir()))
         where = "（デモの会議記録はリポジトリの外、利用者ごとのフォルダに保存します）" if in_user_folder else ""
         self.header.store_note = self.store.describe() + where
@@ -184,6 +183,7 @@ class ConferenceModel(t.HasTraits):
         self.checks.set_context(self.book, self.store, self.book.office, self.today)
         self.checks.month = ""                       # read afresh for this office
         self.others.start(self.store, self.book.office)
+        self.read_change = self.store.change_mark(self.book.office) if self.store else None   # before reading
         self._reverting = True
         try:
             self.header.set_book(self.book, self.today)
@@ -299,7 +299,7 @@ class ConferenceModel(t.HasTraits):
         try:
             if self.book is not None:                # first: what is saved from now on is news
                 self.others.start(self.store, self.book.office)
-            if self.store is not None and self.store.last_change() != self.read_change:
+            if self.store is not None and self.store.change_mark(self.book.office) != self.read_change:
                 self.meeting.month = self.sending.month = self.checks.month = ""     # read again
                 self.refresh()
         except Exception as error:

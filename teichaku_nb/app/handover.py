@@ -21,8 +21,7 @@ from ..errors import FormError
 from ..japanese import format_date, format_time
 from ..markup import render
 from ..records import CONSENT, HANDOVER_PARTIES, NEEDS, NEEDS_VALUES, SHARED
-from ..store import StoreError
-from .common import Guard, WithdrawRow, button, month_label, to_withdraw
+from .common import Guard, WithdrawRow, button, month_label, to_withdraw, who_records
 from .dates import DateText
 
 UNDECIDED = ""                 # 要継続支援 not judged yet
@@ -64,9 +63,9 @@ class HandoverModel(t.HasTraits):
 
     def _handovers(self, month: pd.Period) -> pd.DataFrame:
         """Everyone's handover at the end of ``month`` (``fees.handover``), computed again only
-        when the month changes or someone saved anything since (``Store.last_change``): a switch
+        when the month changes or someone saved anything since (``Store.change_mark``): a switch
         to the next case looks theirs up."""
-        key = (month, self.store.last_change() if self.store else 0)
+        key = (month, self.store.change_mark(self.office) if self.store else None)
         if self._everyone[0] != key:
             frame = self.store.handovers_frame(self.office) if self.store else None
             users = self.book.users.set_index("user_id", drop=False)
@@ -117,14 +116,7 @@ class HandoverModel(t.HasTraits):
                 "month_label": month_label(self.month)}
 
     def _by(self) -> str:
-        if self.store is None:
-            raise StoreError("会議記録のデータベースが開けていないため、引継ぎを記録できません")
-        if not self.user_id:
-            raise FormError("ケースを開いてから記録してください")
-        by = self.recorder.strip()
-        if not by:
-            raise FormError("記録者（画面上部）に名前を入力してから記録してください")
-        return by
+        return who_records(self.store, self.recorder, "引継ぎ", user_id=self.user_id)
 
     def _record(self, kind: str, day, **values) -> None:
         by = self._by()

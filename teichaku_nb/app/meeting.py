@@ -15,12 +15,11 @@ import traitlets as t
 
 from ..japanese import format_date
 from ..markup import render
-from ..errors import FormError
 from ..japanese import format_time
 from ..records import CONFERENCE_KINDS, REGIONAL, REGULAR, Conference
 from ..merging import changed_fields, merge_fields
 from ..store import Conflict, StoreError
-from .common import Guard, button, month_label
+from .common import Guard, button, month_label, who_records
 from .dates import DateText
 
 _NAME_SEPARATORS = re.compile(r"[、,，;；\n]+")
@@ -142,11 +141,7 @@ class MeetingModel(t.HasTraits):
         """Record the form.  If someone recorded the month's conference meanwhile, what only they
         changed is kept and recorded with this form's changes; a field both changed stops the
         save and shows both (``take_in``)."""
-        if self.store is None:
-            raise StoreError("会議記録のデータベースが開けていないため、保存できません")
-        by = self.recorder.strip()
-        if not by:
-            raise FormError("記録者（画面上部）に名前を入力してから保存してください")
+        by = who_records(self.store, self.recorder, "会議", "保存")
         taken = ""
         for _attempt in range(MAX_MERGES):
             try:

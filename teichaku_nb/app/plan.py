@@ -33,7 +33,7 @@ from ..markup import render
 from ..merging import FieldConflict, changed_fields, merge_fields
 from ..records import EVALUATIONS, PLAN_DECISIONS
 from ..store import Conflict, StoreError
-from .common import Guard, button, month_label
+from .common import Guard, button, month_label, who_records
 from .dates import DateText
 from .exports import FORMATS, download, out_dir_for
 
@@ -224,15 +224,9 @@ class MonitoringModel(t.HasTraits):
     # -- saving
 
     def _by(self) -> str:
-        if self.store is None:
-            raise StoreError("会議記録のデータベースが開けていないため、モニタリングを保存できません")
-        if not self.user_id:
-            raise FormError("ケースを開いてから保存してください")
+        by = who_records(self.store, self.recorder, "モニタリング", "保存", user_id=self.user_id)
         if not self.goals:
             raise FormError("今の個別支援計画がないため、モニタリングは記録できません（次の計画の案を作ってください）")
-        by = self.recorder.strip()
-        if not by:
-            raise FormError("記録者（画面上部）に名前を入力してからモニタリングを保存してください")
         return by
 
     def _store_save(self, by: str):

@@ -26,8 +26,7 @@ from ..japanese import format_date, format_time
 from ..markup import render
 from ..merging import merge_fields
 from ..records import DRAFT, FINAL, PLAN_DOMAINS, PLAN_STATUSES
-from ..store import StoreError
-from .common import Guard, button, month_label
+from .common import Guard, button, month_label, who_records
 from .dates import HINT as DATE_HINT
 from .dates import DateText
 from .plan import REVISE, conflict_rows, save_merged, taken_text
@@ -197,15 +196,8 @@ class DraftModel(t.HasTraits):
 
     # -- the steps
 
-    def _by(self, what: str) -> str:
-        if self.store is None:
-            raise StoreError("会議記録のデータベースが開けていないため、計画を記録できません")
-        if not self.user_id:
-            raise FormError("ケースを開いてから操作してください")
-        by = self.recorder.strip()
-        if not by:
-            raise FormError(f"記録者（画面上部）に名前を入力してから{what}")
-        return by
+    def _by(self, doing: str) -> str:
+        return who_records(self.store, self.recorder, "計画", doing, user_id=self.user_id)
 
     def _draft_only(self) -> None:
         if self.status != DRAFT:
@@ -213,7 +205,7 @@ class DraftModel(t.HasTraits):
 
     def create(self) -> None:
         """「次の計画の案を作る」: the draft from the review (the existing one, when there is one)."""
-        by = self._by("案を作ってください")
+        by = self._by("案を作成")
         if self.has_plan and self.decision != REVISE:
             raise FormError("計画の判断を「見直し」にしてモニタリングを保存してから、案を作ってください")
         if self.monitoring_dirty:
@@ -226,7 +218,7 @@ class DraftModel(t.HasTraits):
 
     def save(self) -> bool:
         """「案を保存」: save the draft; someone's newer save is merged (see the module's docstring)."""
-        by = self._by("保存してください")
+        by = self._by("保存")
         self._draft_only()
         plan_id = self.plan_id
 
@@ -255,7 +247,7 @@ class DraftModel(t.HasTraits):
 
     def finalise(self) -> None:
         """「計画を確定」 with the 計画作成日: the draft becomes the plan (not yet agreed)."""
-        by = self._by("確定してください")
+        by = self._by("確定")
         self._draft_only()
         if self.dirty:
             raise FormError("計画案に保存していない変更があります。先に「案を保存」を押してから確定してください")
@@ -271,7 +263,7 @@ class DraftModel(t.HasTraits):
 
     def record_consent(self) -> None:
         """「同意日・交付日を記録」: the dates given (either or both) on the finalised plan."""
-        by = self._by("記録してください")
+        by = self._by("記録")
         if self.status != FINAL:
             raise FormError("同意日・交付日は確定した計画に記録します。先に「計画を確定」を押してください")
         shown = self.info

@@ -22,7 +22,7 @@ from ..merging import MERGE_LABELS, SNAPSHOT, changed_fields, merge_review, revi
 from ..records import REVIEW_FIELDS, Action, Review
 from ..rules import LEVELS
 from ..store import Conflict, StoreError
-from .common import Guard, button, month_label
+from .common import Guard, button, month_label, who_records
 from .dates import HINT as DATE_HINT
 from .dates import DateText
 
@@ -215,13 +215,7 @@ class ReviewModel(t.HasTraits):
     # -- saving
 
     def _check_can_save(self) -> str:
-        if self.store is None:
-            raise StoreError("会議記録のデータベースが開けていないため保存できません")
-        if not self.user_id:
-            raise FormError("ケースが選ばれていません")
-        by = self.recorder.strip()
-        if not by:
-            raise FormError("記録者（画面上部）に名前を入力してから保存してください")
+        by = who_records(self.store, self.recorder, "ケース検討", "保存", user_id=self.user_id)
         if self.action_content.strip():
             raise FormError("入力中の役割分担があります。「役割分担を追加」を押すか、内容を消してから保存してください")
         return by

@@ -19,8 +19,7 @@ from ..markup import render
 from ..errors import FormError
 from ..japanese import JST, format_time
 from ..records import RECIPIENTS
-from ..store import StoreError
-from .common import Guard, WithdrawRow, button, to_withdraw
+from .common import Guard, WithdrawRow, button, to_withdraw, who_records
 from .dates import DateText
 
 SCOPES = (("開いているケースの人", "case"), ("作成した支援レポートの人", "made"), ("検討済の全員", "reviewed"))
@@ -68,12 +67,7 @@ class SendingModel(t.HasTraits):
                          "withdrawn_at": format_time(r.withdrawn_at) if r.withdrawn_at else ""} for r in found]
 
     def _by(self) -> str:
-        if self.store is None:
-            raise StoreError("会議記録のデータベースが開けていないため、送付を記録できません")
-        by = self.recorder.strip()
-        if not by:
-            raise FormError("記録者（画面上部）に名前を入力してから記録してください")
-        return by
+        return who_records(self.store, self.recorder, "送付")
 
     def targets(self) -> list[str]:
         """The 利用者ID the chosen scope stands for."""

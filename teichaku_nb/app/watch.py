@@ -138,12 +138,11 @@ def kernel_loop():
 
 
 class Poller:
-    """Calls ``check`` every ``seconds`` on the kernel's event loop, until stopped.  A failing
+    """Calls ``check`` every ``seconds`` on the kernel's event loop while the kernel runs.  A failing
     check is logged and the next one still runs.  ``start`` may be called from any thread."""
 
     def __init__(self, check: Callable[[], object], seconds: float = POLL_SECONDS):
         self.check, self.seconds = check, seconds
-        self._handle = None
         self._loop = None
 
     def start(self, loop=None) -> bool:
@@ -164,7 +163,7 @@ class Poller:
         self._loop.call_soon_threadsafe(self._loop.call_later, 0.2, run)
 
     def _schedule(self) -> None:
-        self._handle = self._loop.call_later(self.seconds, self._tick)
+        self._loop.call_later(self.seconds, self._tick)
 
     def _tick(self) -> None:
         try:
@@ -172,8 +171,3 @@ class Poller:
         except Exception as error:          # the page goes on; the next check may succeed
             log.warning("others' saves: %s", error)
         self._schedule()
-
-    def stop(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None

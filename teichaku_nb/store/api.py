@@ -549,12 +549,6 @@ class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
                                 .order_by(t_history.c.id)).all()
         return [_history_entry(r) for r in rows if r.id not in self._written]
 
-    def last_change(self) -> int:
-        """A number that grows with every change anyone saves (0 before the first): equal
-        numbers mean nothing was saved in between."""
-        with self._read() as conn:
-            return conn.scalar(sa.select(sa.func.max(t_history.c.id))) or 0
-
     # -- frames for the rules (rules.agenda(shared_reports=..., open_actions=...))
 
     def shared_reports_frame(self, office: str, months=None) -> pd.DataFrame:

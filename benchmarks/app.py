@@ -15,9 +15,13 @@ and headless Chromium opens it:
   hits both; medians compared.  Goal: the app at most 1.3 × the one-button notebook.
 - warm (shown, no goal): on the same server, once its pool has been filled again and its
   kernels are idle, navigation in a fresh context until the same element is visible.
-- switch: click a case in the agenda until its title is in the case panel, over
-  ``--switches`` switches (in agenda order, round again if the agenda is shorter).
-  Goal: p95 under 0.2 s (median and max shown).
+- switch: click a case in the agenda, over ``--switches`` switches (in agenda order, round
+  again if the agenda is shorter), timed in the page as its user sees it: from the click (the
+  mousedown event's time) to the paint after the last change the switch made (the page then
+  stays unchanged for 0.3 s).  Goal: p95 under 0.2 s (median and max shown).  Shown beside it,
+  without a goal: the same switch as Playwright sees it, from asking for the click (Playwright
+  first checks that the button is visible, stable and not covered) to its polling seeing the
+  new title; those checks and that polling are no part of what a user waits for.
 """
 
 from __future__ import annotations
@@ -134,26 +138,53 @@ def measure(browser, notebook: Path, selector: str, book: Path, db: str, switche
         result["warm"] = time.perf_counter() - begin
         if switches:
             server.wait_preheated(3)
-            result["switches"] = time_switches(page, switches)
+            result["switches"], result["round_trips"] = time_switches(page, switches)
         context.close()
         return result
     finally:
         server.stop()
 
 
-def time_switches(page, switches: int) -> list[float]:
+WATCH_SWITCH = """() => {
+  // a case switch as its user sees it: from the click (the mousedown event's own time) to the
+  // paint after the last change the switch made to the page
+  window.__switch = {};
+  if (window.__watching) { return; }
+  window.__watching = true;
+  document.addEventListener('mousedown', (event) => {
+    if (!window.__switch.clicked) { window.__switch.clicked = event.timeStamp; }
+  }, {capture: true});
+  new MutationObserver(() => {
+    const s = window.__switch;
+    if (!s.clicked) { return; }
+    s.changed = performance.now();
+    requestAnimationFrame(() => setTimeout(() => { s.painted = performance.now(); }));   // after the paint
+  }).observe(document.documentElement, {subtree: true, childList: true, attributes: true, characterData: true});
+}"""
+QUIET_MS = 300      # a switch is over when the page has not changed for this long
+
+
+def time_switches(page, switches: int) -> tuple[list[float], list[float]]:
+    """Each switch in the page (click to paint after its last change) and as Playwright sees it
+    (from asking for the click, which first waits for the button to be actionable, to the
+    title seen by its polling)."""
     buttons = page.locator(AGENDA_BUTTON)
     ids = [buttons.nth(i).inner_text().split()[0] for i in range(buttons.count())]
     if len(ids) < 2:
         raise SystemExit("the agenda needs two cases to switch between")
     order = [ids[i % len(ids)] for i in range(switches)]     # round again: never the open case
-    times = []
+    in_page, round_trip = [], []
     for user_id in order:
+        page.evaluate(WATCH_SWITCH)
         start = time.perf_counter()
         page.locator(".teichaku-case-button", has_text=re.compile(rf"^{user_id} ")).click()
         page.locator(".teichaku-case-title", has_text=user_id).wait_for(state="visible", timeout=60_000)
-        times.append(time.perf_counter() - start)
-    return times
+        round_trip.append(time.perf_counter() - start)
+        page.wait_for_function(f"""() => {{ const s = window.__switch;
+            return s.painted && performance.now() - s.changed > {QUIET_MS}; }}""", timeout=60_000)
+        switch = page.evaluate("window.__switch")
+        in_page.append((switch["painted"] - switch["clicked"]) / 1000)
+    return in_page, round_trip
 
 
 def p95(values: list[float]) -> float:
@@ -205,7 +236,7 @@ def main() -> int:
 
     app, base = median("app", "start"), median("one-button", "start")
     warm_app, warm_base = median("app", "warm"), median("one-button", "warm")
-    switches = runs["app"][-1]["switches"]
+    switches, round_trips = runs["app"][-1]["switches"], runs["app"][-1]["round_trips"]
     switch = p95(switches)
     table([
         ("metric", "app", "one-button", "ratio", "goal", "met"),
@@ -214,14 +245,17 @@ def main() -> int:
          "yes" if app / base <= AGENDA_GOAL else "NO"),
         (f"warm navigation → agenda visible, median of {args.repeat}",
          f"{warm_app:.2f} s", f"{warm_base:.2f} s", f"{warm_app / warm_base:.2f}x", "—", "—"),
-        (f"switch case, p95 of {len(switches)} (median {statistics.median(switches):.3f} s, "
-         f"max {max(switches):.3f} s)", f"{switch:.3f} s", "—", "—", f"< {SWITCH_GOAL} s",
+        ((f"switch case, click → painted, p95 of {len(switches)} (median {statistics.median(switches):.3f} s, "
+          f"max {max(switches):.3f} s)"), f"{switch:.3f} s", "—", "—", f"< {SWITCH_GOAL} s",
          "yes" if switch < SWITCH_GOAL else "NO"),
+        ((f"switch case as Playwright sees it (its click's checks and polling included), p95 "
+          f"(median {statistics.median(round_trips):.3f} s)"), f"{p95(round_trips):.3f} s", "—", "—", "—", "—"),
     ])
     for name in runs:
         print(f"{name} from start (s): {[round(r['start'], 2) for r in runs[name]]}, "
               f"warm (s): {[round(r['warm'], 2) for r in runs[name]]}")
-    print(f"case switches (s): {[round(x, 3) for x in switches]}")
+    print(f"case switches, click → painted (s): {[round(x, 3) for x in switches]}")
+    print(f"case switches as Playwright sees them (s): {[round(x, 3) for x in round_trips]}")
     return 0
 
 

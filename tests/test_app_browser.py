@@ -163,6 +163,34 @@ def xss_flag(page):
     return page.evaluate("() => window.__xss")
 
 
+SAW_READING = """
+window.__sawReading = false;
+new MutationObserver(function () {
+  if (!window.__sawReading && document.body
+      && document.body.textContent.indexOf('ケース記録と会議記録を読み込んでいます') !== -1) { window.__sawReading = true; }
+}).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+def test_the_first_page_after_the_start_says_the_records_are_read_then_shows_the_agenda(browser, served):
+    """Opened as soon as ``teichaku app`` printed its URL, while the page's kernel is still
+    starting (the first test of this module; Chromium is started before the app): the page comes at once with a line saying the
+    records are being read, and the agenda follows once the browser has drawn it.  The other
+    tests' pages come from kernels prepared ahead."""
+    from playwright.sync_api import expect
+    url, _base, db, _pid = served
+    context = browser.new_context(viewport={"width": 1366, "height": 800}, locale="ja-JP")
+    context.add_init_script(SAW_READING)
+    page = context.new_page()
+    page.goto(url)
+    expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT_MS)
+    assert page.evaluate("window.__sawReading")
+    assert "page built while the browser loaded it" in (db.parent / "app.log").read_text(encoding="utf-8")
+    open_case(page, "003")
+    expect(page.locator(".teichaku-field-judgement select")).to_be_visible()
+    context.close()
+
+
 def test_a_whole_conference_in_the_browser(served, browser):
     from playwright.sync_api import expect
     url, _base, _db, _pid = served

@@ -10,10 +10,11 @@ import re
 
 import pytest
 
+from teichaku_nb.app.conference import ConferenceApp, ConferenceModel
 from teichaku_nb.billing import BILLABLE, NOT_BILLABLE, TO_CHECK
 from teichaku_nb.store import month_billing, open_store
 
-from test_app_models import MONTH, TODAY, make_app, open_case
+from test_app_models import DEMO, MONTH, TODAY, make_app, open_case
 
 ENDING = "027"          # the demo's person whose support ends 2026-12-24: the handover was due 2026-09-24,
                         # with consent and the employer, but no outside body (支援体制構築未実施減算)
@@ -54,6 +55,29 @@ def test_the_header_counts_the_months_statuses_for_the_office_and_for_a_team(app
     assert "（チーム A）" in shown
     for status in (BILLABLE, TO_CHECK, NOT_BILLABLE):
         assert f"{status} {sum(p.status == status for p in people if p.user_id in team)}人" in shown
+
+
+def first_page(db) -> ConferenceApp:
+    """The first page after the start: its records read with the fee check left for later."""
+    model = ConferenceModel(DEMO, db, demo=True, today=TODAY)
+    model.defer_fee_check = True
+    model.load()
+    model.defer_fee_check = False
+    return ConferenceApp(model)
+
+
+def test_the_first_page_shows_the_fee_check_once_the_agenda_is_shown(db):
+    app = first_page(db)
+    assert app.model.agenda.rows and "算定チェック" not in text(app.view.header.billing.value)
+    app.warm_up()                                   # while staff read the agenda
+    assert text(app.view.header.billing.value).startswith("2026年10月の算定チェック（事業所全体）")
+
+
+def test_a_case_opened_before_the_warm_up_shows_its_fee_check(db):
+    app = first_page(db)
+    open_case(app, "003")
+    assert "2026年10月の算定チェック" in text(app.view.case.billing.value)
+    assert text(app.view.header.billing.value).startswith("2026年10月の算定チェック")
 
 
 def test_a_case_shows_its_status_and_why(app, db):

@@ -211,10 +211,28 @@ def test_opening_a_case_fills_the_case_panel_and_the_form(app):
     assert case.user_id == "002" and app.model.agenda.selected == "002"
     assert case.profile["name"] and case.level == "要対応"
     assert case.chart_svg.startswith("<svg") and "体調などの自己評価" in case.chart_svg
-    assert app.view.case.chart.value.startswith('<img alt="直近6か月の勤怠と自己評価"')
+    assert '<img alt="直近6か月の勤怠と自己評価"' in app.view.case.body.value
     assert case.contacts and case.plan
     assert app.model.review.user_id == "002" and app.model.review.version == 0
     assert app.view.case.layout.display == "" and app.view.placeholder.layout.display == "none"
+
+
+def test_the_case_panel_and_its_forms_are_built_when_the_first_case_is_opened(db):
+    app = make_app(db)
+    assert app.view.right.children == (app.view.case_head, app.view.placeholder)    # before: choose a case
+    app.view.agenda._buttons["002"].click()
+    assert app.view.right.children[-2:] == (app.view.case, app.view.review)
+    assert "002" in app.view.case.title.value and "002" in app.view.review.heading.value
+    assert app.view.placeholder.layout.display == "none"
+
+
+def test_the_page_warm_up_builds_the_forms_before_any_case_is_opened(db):
+    app = make_app(db)
+    app.warm_up()                                               # while staff read the agenda
+    assert app.view.right.children[-2:] == (app.view.case, app.view.review)
+    assert app.view.case.layout.display == "none" and app.view.placeholder.layout.display == ""
+    open_case(app, "002")
+    assert "002" in app.view.review.heading.value
 
 
 def test_support_period_is_month_n_of_36_with_months_left():
@@ -226,11 +244,11 @@ def test_support_period_is_month_n_of_36_with_months_left():
 
 def test_workbook_text_is_escaped_in_the_case_panel(app):
     open_case(app, "002")                      # its note holds <script>window.__xss=1</script>
-    html = app.view.case.details.value
+    html = app.view.case.body.value
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html and "<script>" not in html
     open_case(app, "003")                      # its note holds <img src=x onerror=...>
-    html = app.view.case.details.value
-    assert "&lt;img src=x onerror=" in html and "<img" not in html
+    html = app.view.case.body.value
+    assert "&lt;img src=x onerror=" in html and "<img src=x" not in html
 
 
 # --- review form ----------------------------------------------------------------------------

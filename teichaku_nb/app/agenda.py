@@ -95,16 +95,19 @@ class AgendaView(w.VBox):
         self.guard = guard
         self.add_class("teichaku-agenda")
         self.heading = w.HTML()
-        self.rows_box = w.VBox()
+        # the rows in a grid of two columns (button, state): no box per row
+        self.rows_box = w.GridBox(layout=w.Layout(grid_template_columns="14em 1fr", grid_gap="2px 6px",
+                                                  align_items="flex-start"))
+        self.rows_box.add_class("teichaku-agenda-rows")
         self.footer = w.HTML()
         self._buttons: dict[str, w.Button] = {}
         self._htmls: dict[str, w.HTML] = {}
         self._built_for: list[str] = []
         self._drawn: dict[str, dict] = {}          # the row each HTML shows (redrawn when replaced)
-        # every row shares its layouts and styles: a row is three widgets, not eight (the page
+        # every row shares its layouts and styles: a row is two widgets, not eight (the page
         # loads every widget's state before it shows the agenda)
-        self._shared = {"button": w.Layout(width="14em", min_width="14em"), "info": w.Layout(flex="1"),
-                        "row": w.Layout(), "button_style": w.ButtonStyle(), "info_style": HTMLStyle()}
+        self._shared = {"button": w.Layout(width="14em"), "info": w.Layout(),
+                        "button_style": w.ButtonStyle(), "info_style": HTMLStyle()}
         self._click = guard.wrap(self._on_click, "ケースを開く操作")
         model.observe(guard.wrap(self._render, "検討対象の表示"), names=["rows", "selected", "starting_next_month", "month_label"])
         self._render()
@@ -133,7 +136,7 @@ class AgendaView(w.VBox):
                 button.on_click(self._click)
                 info = w.HTML(layout=shared["info"], style=shared["info_style"])
                 self._buttons[row["user_id"]], self._htmls[row["user_id"]] = button, info
-                children.append(w.HBox([button, info], layout=shared["row"]))
+                children += [button, info]
             self.rows_box.children = children
             self._built_for = ids
             self._drawn: dict[str, dict] = {}

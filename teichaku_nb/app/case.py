@@ -233,15 +233,9 @@ class CaseView(w.VBox):
         self.add_class("teichaku-case")
         self.title = w.HTML()           # who and the level: the conference keeps it in view (sticky)
         self.title.add_class("teichaku-case-head-title")
-        self.summary = w.HTML()
-        self.summary.add_class("teichaku-case-summary")
         self.billing = w.HTML()
         self.billing.add_class("teichaku-case-billing")
-        self.facts = w.HTML()
-        self.chart_heading = w.HTML()
-        self.chart = w.HTML(layout=w.Layout(max_width="640px"))
-        self.chart_note = w.HTML()
-        self.details = w.HTML()
+        self.body = w.HTML()            # the rest in one piece: support, flags, facts, chart, contacts, plan
         self.actions_box = w.VBox()
         self.message = w.HTML()
         self.message.add_class("teichaku-case-message")
@@ -250,7 +244,7 @@ class CaseView(w.VBox):
         model.observe(guard.wrap(self._render_actions, "役割分担の表示"), names=["open_actions", "message", "message_kind"])
         self._render()
         self._render_actions()
-        self.children = [self.summary, self.billing, self.facts, self.chart_heading, self.chart, self.chart_note, self.details,
+        self.children = [self.billing, self.body,
                          w.HTML(render("app/section_heading.html.j2", text="前回までの役割分担（継続中）")),
                          self.actions_box, self.message]
 
@@ -264,18 +258,12 @@ class CaseView(w.VBox):
             return
         self.layout.display = self.title.layout.display = ""
         self.title.value = render("app/case_title.html.j2", user_id=m.user_id, name=p.get("name"), level=m.level)
-        self.summary.value = render("app/case_summary.html.j2", support=support_text(p), flags=m.flags)
         self.billing.value = render("app/case_billing.html.j2", bill=m.bill, month_label=month_label(m.month))
-        self.facts.value = render("app/case_facts.html.j2", facts=[(label, p.get(k)) for k, label in PROFILE_LABELS])
-        self.chart_heading.value = render("app/section_heading.html.j2",
-                                          text=f"直近6か月の推移（{month_label(m.month)}まで）")
-        # The SVG is ours (month labels and fixed captions, escaped by charts): shown as an image.
-        uri = charts.svg_data_uri(m.chart_svg) if m.chart_svg else ""
-        self.chart.value = render("app/case_chart.html.j2", uri=uri)
-        self.chart.layout.display = "" if m.chart_svg else "none"
-        self.chart_note.value = render("app/muted.html.j2", text=m.chart_note)
-        self.details.value = render("app/case_details.html.j2", month_label=month_label(m.month),
-                                    contacts=[dict(c, scores=score_text(c)) for c in m.contacts], plan=m.plan)
+        self.body.value = render(
+            "app/case_body.html.j2", support=support_text(p), flags=m.flags,
+            facts=[(label, p.get(k)) for k, label in PROFILE_LABELS], month_label=month_label(m.month),
+            uri=charts.svg_data_uri(m.chart_svg) if m.chart_svg else "", chart_note=m.chart_note,
+            contacts=[dict(c, scores=score_text(c)) for c in m.contacts], plan=m.plan)
 
     def _render_actions(self, _change=None) -> None:
         m = self.model

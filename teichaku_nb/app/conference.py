@@ -78,6 +78,8 @@ class ConferenceModel(t.HasTraits):
         self.store = None
         self.month_review = None
         self.billing = None                          # the month's fee check (billing.Billing)
+        self.defer_fee_check = False                 # the first page: the fee check after the agenda
+        self._fee_month = None                       # the month whose fee check is not computed yet
         self.read_change = None                      # the store's change_mark when the office was read
         self._reverting = False
         t.dlink((self.header, "recorder"), (self.case, "recorder"))
@@ -212,13 +214,21 @@ class ConferenceModel(t.HasTraits):
             counts = opens["user_id"].value_counts().to_dict() if len(opens) else {}
             reviewed = {r.user_id for r in self.store.reviews(office, month)}
         self.month_review = month_review(self.book, month, self.store)
-        self.billing = self._month_billing(month)
+        self.billing, self._fee_month = None, month
+        if not self.defer_fee_check:
+            self.fee_check()
         names = self.book.names
         self.agenda.month_label = month_label(month)
         self.agenda.set_review(self.month_review, team=self.header.team, open_actions=counts,
                                reviewed=reviewed, names=names)
         if self.agenda.selected and reload_case:
             self._open_case(self.agenda.selected)
+
+    def fee_check(self) -> None:
+        """The month's fee check, unless it is computed already for the month shown."""
+        if self._fee_month is not None:
+            month, self._fee_month = self._fee_month, None
+            self.billing = self._month_billing(month)
 
     def _month_billing(self, month: str):
         """The month's fee check, and its counts in the header (for the team chosen); a fee
@@ -235,6 +245,7 @@ class ConferenceModel(t.HasTraits):
         return billing
 
     def _bill_of(self, user_id: str) -> dict:
+        self.fee_check()
         person = next((p for p in self.billing.people if p.user_id == user_id), None) if self.billing else None
         return bill_view(person, self.billing.unit_price) if person else {}
 
@@ -280,8 +291,10 @@ class ConferenceModel(t.HasTraits):
 
     def warm_up(self) -> None:
         """What the month's first case switch would otherwise wait for, done while staff look at
-        the agenda: everyone's profile and trend of the month, the panels' templates compiled."""
+        the agenda: the fee check (when the first page left it for now), everyone's profile and
+        trend of the month, the panels' templates compiled."""
         from ..markup import compile_templates
+        self.fee_check()
         compile_templates("app")
         if self.book is not None and self.header.month:
             self.case.month_facts(self.header.month)
@@ -442,10 +455,7 @@ class ConferenceView(w.VBox):
         self.agenda = AgendaView(model.agenda, g, layout=w.Layout(width="40%", min_width="24em",
                                                                   padding="0 12px 0 0"))
         self.agenda.add_class("teichaku-agenda-column")       # scrolls on its own beside the case (app.css)
-        self.case = CaseView(model.case, g)
-        self.handover = HandoverView(model.handover, g)
-        self.plan = PlanView(model.plan, model.plan_document, g, parts=(DraftView(model.draft, g),))
-        self.review = ReviewView(model.review, g, sections=(self.plan, self.handover))
+        self._case = self._review = self._plan = self._handover = None   # built when first needed
         self.exports = Folded([(EXPORT_TITLE, lambda: ExportView(model.exports, g)),
                                (SENDING_TITLE, lambda: SendingView(model.sending, g))])
         self.meeting = Folded([(MEETING_TITLE, lambda: MeetingView(model.meeting, g))])
@@ -479,10 +489,10 @@ class ConferenceView(w.VBox):
                              tooltip="ほかの人が保存した検討記録を読み直します（入力中の内容は残ります）")
         # who, the level and the question before leaving stay in view at the top of the case
         # column (sticky, app.css); the form's save bar stays at the bottom of the screen
-        self.case_head = w.VBox([self.case.title, self.notice, self.leave_box, self.others_box_copy,
+        self.case_head = w.VBox([self.notice, self.leave_box, self.others_box_copy,
                                  self.error_box_copy])
         self.case_head.add_class("teichaku-case-head")
-        self.right = w.VBox([self.case_head, self.placeholder, self.case, self.review], layout=w.Layout(width="60%"))
+        self.right = w.VBox([self.case_head, self.placeholder], layout=w.Layout(width="60%"))
         self.right.add_class("teichaku-case-column")
         self.body = w.HBox([self.agenda, self.right], layout=w.Layout(width="100%"))
         self.body.add_class("teichaku-body")
@@ -494,6 +504,42 @@ class ConferenceView(w.VBox):
         model.header.observe(g.wrap(self._render_titles, "対象月の表示"), names="month")
         self.children = [w.HTML(render("app/style.html.j2")), self.header, self.meeting, w.HBox([self.reload]),
                          self.others_box, self.error_box, self.body, self.exports, self.checks]
+        model.agenda.observe(g.wrap(lambda _change: self.build_forms(), "ケースの表示"), names="selected")
+
+    def build_forms(self) -> None:
+        """The open case's panel and its review form with the plan and handover sections: two
+        thirds of the page's widgets, none shown before a case is opened, so they are built
+        after the agenda is shown (the page's warm-up, ``ConferenceApp.watch``) or when a case
+        is opened first, whichever comes first."""
+        if self._review is not None:
+            return
+        m, g = self.model, self.model.guard
+        self._case = CaseView(m.case, g)
+        self._handover = HandoverView(m.handover, g)
+        self._plan = PlanView(m.plan, m.plan_document, g, parts=(DraftView(m.draft, g),))
+        self._review = ReviewView(m.review, g, sections=(self._plan, self._handover))
+        self.case_head.children = [self._case.title, *self.case_head.children]
+        self.right.children = [*self.right.children, self._case, self._review]
+
+    @property
+    def case(self) -> CaseView:
+        self.build_forms()
+        return self._case
+
+    @property
+    def review(self) -> ReviewView:
+        self.build_forms()
+        return self._review
+
+    @property
+    def plan(self) -> PlanView:
+        self.build_forms()
+        return self._plan
+
+    @property
+    def handover(self) -> HandoverView:
+        self.build_forms()
+        return self._handover
 
     def _render_error(self, _change=None) -> None:
         message = self.model.guard.error
@@ -547,13 +593,14 @@ class ConferenceView(w.VBox):
 
 
 class ConferenceApp:
-    """What the notebook builds: ``app = ConferenceApp.from_environment()``, then
-    ``app.wait_for_viewer()`` and ``app.view``."""
+    """The page's models and view (``opening.AppPage`` builds it): ``ConferenceApp.from_environment()``,
+    then ``watch()`` once the page is shown."""
 
     def __init__(self, model: ConferenceModel):
         setup_logging()
         self.model = model
-        model.load()
+        if not model.ready:                # read already when the page was built while the browser loaded
+            model.load()
         self.view = ConferenceView(model)
         self.poller = Poller(model.check_others)
 
@@ -561,24 +608,16 @@ class ConferenceApp:
     def from_environment(cls, **kwargs) -> ConferenceApp:
         return cls(ConferenceModel.from_environment(**kwargs))
 
-    def wait_for_viewer(self) -> None:
-        """Under Voila's preheated kernels, pause until a viewer opens the page, then read the
-        latest records (elsewhere, return at once).  From then on, others' saves are looked for
-        every few seconds (``watch``)."""
-        if os.environ.get("VOILA_PREHEAT", "False") != "False":
-            try:
-                from ..server.preheat import wait_for_request    # Voila's own has no token: refused
-                wait_for_request()
-            except Exception as error:  # never leave the page empty: show what we have
-                log.error("wait_for_request: %s", error)
-            self.model.viewer_arrived()
-        self.watch()
-
     def watch(self, loop=None) -> None:
         """From now on, look for others' saves every few seconds on the kernel's event loop
         (``loop``: this thread's when not given), and prepare the first case switch."""
         if self.poller.start(loop):
-            self.poller.once(self.model.warm_up)
+            self.poller.once(self.warm_up)
+
+    def warm_up(self) -> None:
+        """While staff read the agenda: the forms built, the month's facts prepared."""
+        self.view.build_forms()
+        self.model.warm_up()
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -23,6 +23,7 @@ from ..records import KIND_LABELS, HistoryEntry
 from .common import log, month_label
 
 POLL_SECONDS = 3.0
+WARM_UP_AFTER = 1.0       # seconds after the page is sent before its hidden forms are built
 # changes dated a little before the page opened are read too: another computer's clock, or a save
 # still being written when the page read the records
 MARGIN = dt.timedelta(minutes=2)
@@ -153,14 +154,15 @@ class Poller:
         self._loop.call_soon_threadsafe(self._schedule)
         return True
 
-    def once(self, work: Callable[[], object]) -> None:
-        """Run ``work`` once, soon, on the same loop (after the page has been shown)."""
+    def once(self, work: Callable[[], object], after: float = WARM_UP_AFTER) -> None:
+        """Run ``work`` once, ``after`` seconds from now, on the same loop (once the page has been
+        drawn: the browser draws the agenda first, then receives what ``work`` builds)."""
         def run() -> None:
             try:
                 work()
             except Exception as error:      # only a head start: the page works without it
                 log.warning("warm-up: %s", error)
-        self._loop.call_soon_threadsafe(self._loop.call_later, 0.2, run)
+        self._loop.call_soon_threadsafe(self._loop.call_later, after, run)
 
     def _schedule(self) -> None:
         self._loop.call_later(self.seconds, self._tick)

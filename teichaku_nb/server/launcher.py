@@ -163,7 +163,7 @@ class Plan:
         env[DB_ENV] = self.db
         env[DEMO_ENV] = "1" if self.demo else "0"
         env.update(server_env(self.token))
-        # A preheated kernel calls back to the server (preheat.wait_for_request) at
+        # A preheated kernel calls back to the server (preheat.PageRequest) at
         # VOILA_APP_IP, which Voila leaves at 127.0.0.1: give it the address we listen on.
         ip = local_host(self.host)
         env["VOILA_APP_IP"] = f"[{ip}]" if ":" in ip else ip

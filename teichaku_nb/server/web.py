@@ -8,7 +8,7 @@ What it changes in Voila (0.5):
   it), hands them the request of the page that opens that kernel and keeps the request in a
   cache for later callers; a caller that came first took the kernel's place, so the kernel
   never heard of its page.  The kernel authenticates with the token it has in its
-  environment (``preheat.wait_for_request``); a request is handed out once;
+  environment (``preheat.PageRequest``); a request is handed out once;
 - the page handler forgets the token once the request is authenticated, so the request a
   kernel is told about (``QUERY_STRING``, ``VOILA_REQUEST_URL``) does not carry it;
 - kernels end when nobody uses them (``TeichakuKernelManager``): a kernel handed to a page

@@ -233,9 +233,11 @@ class CaseView(w.VBox):
         self.add_class("teichaku-case")
         self.title = w.HTML()           # who and the level: the conference keeps it in view (sticky)
         self.title.add_class("teichaku-case-head-title")
+        self.summary = w.HTML()         # the support period and the flags, first
+        self.summary.add_class("teichaku-case-summary")
         self.billing = w.HTML()
         self.billing.add_class("teichaku-case-billing")
-        self.body = w.HTML()            # the rest in one piece: support, flags, facts, chart, contacts, plan
+        self.body = w.HTML()            # the rest in one piece: facts, chart, contacts, plan
         self.actions_box = w.VBox()
         self.message = w.HTML()
         self.message.add_class("teichaku-case-message")
@@ -244,7 +246,7 @@ class CaseView(w.VBox):
         model.observe(guard.wrap(self._render_actions, "役割分担の表示"), names=["open_actions", "message", "message_kind"])
         self._render()
         self._render_actions()
-        self.children = [self.billing, self.body,
+        self.children = [self.summary, self.billing, self.body,
                          w.HTML(render("app/section_heading.html.j2", text="前回までの役割分担（継続中）")),
                          self.actions_box, self.message]
 
@@ -258,10 +260,10 @@ class CaseView(w.VBox):
             return
         self.layout.display = self.title.layout.display = ""
         self.title.value = render("app/case_title.html.j2", user_id=m.user_id, name=p.get("name"), level=m.level)
+        self.summary.value = render("app/case_summary.html.j2", support=support_text(p), flags=m.flags)
         self.billing.value = render("app/case_billing.html.j2", bill=m.bill, month_label=month_label(m.month))
         self.body.value = render(
-            "app/case_body.html.j2", support=support_text(p), flags=m.flags,
-            facts=[(label, p.get(k)) for k, label in PROFILE_LABELS], month_label=month_label(m.month),
+            "app/case_body.html.j2", facts=[(label, p.get(k)) for k, label in PROFILE_LABELS], month_label=month_label(m.month),
             uri=charts.svg_data_uri(m.chart_svg) if m.chart_svg else "", chart_note=m.chart_note,
             contacts=[dict(c, scores=score_text(c)) for c in m.contacts], plan=m.plan)
 

@@ -615,7 +615,10 @@ class ConferenceApp:
             self.poller.once(self.warm_up)
 
     def warm_up(self) -> None:
-        """While staff read the agenda: the forms built, the month's facts prepared."""
+        """While staff read the agenda: the forms built (a page built once the browser drew it
+        left them for now; a page built before the browser connected has them already: widgets
+        made while it receives the page's could reach it before their parts), the month's
+        facts prepared."""
         self.view.build_forms()
         self.model.warm_up()
 

@@ -36,8 +36,12 @@ OPEN_CLASS = "teichaku-open-page"      # the page script (static/opening.js) pre
 
 
 def _from_environment():
+    """The whole page, forms included: built in the cell, before the browser connects (the
+    warm-up must not build widgets while the browser may be receiving the page's)."""
     from .conference import ConferenceApp
-    return ConferenceApp.from_environment()
+    app = ConferenceApp.from_environment()
+    app.view.build_forms()
+    return app
 
 
 def _read_environment():

@@ -60,9 +60,7 @@ def test_the_header_counts_the_months_statuses_for_the_office_and_for_a_team(app
 def first_page(db) -> ConferenceApp:
     """The first page after the start: its records read with the fee check left for later."""
     model = ConferenceModel(DEMO, db, demo=True, today=TODAY)
-    model.defer_fee_check = True
-    model.load()
-    model.defer_fee_check = False
+    model.load(fee_check=False)
     return ConferenceApp(model)
 
 

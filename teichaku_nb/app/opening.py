@@ -35,6 +35,11 @@ READING = "ケース記録と会議記録を読み込んでいます…"
 OPEN_CLASS = "teichaku-open-page"      # the page script (static/opening.js) presses it once it is drawn
 
 
+def _log():
+    from .common import log          # common loads pandas: only when there is something to say
+    return log
+
+
 def _from_environment():
     """The whole page, forms included: built in the cell, before the browser connects (the
     warm-up must not build widgets while the browser may be receiving the page's)."""
@@ -54,9 +59,7 @@ def _read_environment():
     gc.disable()           # reading makes many objects and frees few: collecting meanwhile only costs time
     try:
         model = ConferenceModel.from_environment()
-        model.defer_fee_check = True
-        model.load()
-        model.defer_fee_check = False
+        model.load(fee_check=False)
     finally:
         if collecting:
             gc.enable()
@@ -87,8 +90,7 @@ class AppPage:
             self.app = make()
             self.box.children = [self.app.view]
         except Exception as error:     # never an empty page: say what failed
-            from .common import log
-            log.exception("building the page: %s", error)
+            _log().exception("building the page: %s", error)
             self.box.children = [w.Label(f"{FAILED}: {type(error).__name__}: {error}")]
             self.app = None
 
@@ -98,8 +100,7 @@ class AppPage:
         try:
             request = PageRequest.open()
         except Exception as error:     # built as without preheating: the page is still served
-            from .common import log
-            log.error("preheated kernel: %s", error)
+            _log().error("preheated kernel: %s", error)
             request = None
         if request is None:
             return cls(_from_environment)
@@ -109,8 +110,7 @@ class AppPage:
                 if request.arrived(timeout=0.05):
                     return page                      # shown now, built once drawn
         except Exception as error:     # the page's request is lost: build now, do not wait for it
-            from .common import log
-            log.error("preheated kernel: %s", error)
+            _log().error("preheated kernel: %s", error)
             request = None
         page.build(ahead=True)
         page.request = request
@@ -150,17 +150,15 @@ class AppPage:
         def make():
             if isinstance(records, Exception):
                 raise records
-            if ahead:
-                records.fee_check()
             app = self._show(records)
-            if ahead:
+            if ahead:                    # the whole page before the browser connects (``_from_environment``)
+                app.model.fee_check()
                 app.view.build_forms()
             return app
 
         self._build(make)
         if self.app is not None and not ahead:
-            from .common import log
-            log.info("page built while the browser loaded it (the first page after the start)")
+            _log().info("page built while the browser loaded it (the first page after the start)")
             self.app.watch()
 
     def wait_for_viewer(self) -> None:
@@ -172,8 +170,7 @@ class AppPage:
             try:
                 self.request.wait()
             except Exception as error:  # never leave the page empty: show what we have
-                from .common import log
-                log.error("wait_for_request: %s", error)
+                _log().error("wait_for_request: %s", error)
             self.request = None
             self.app.model.viewer_arrived()
         self.app.watch()

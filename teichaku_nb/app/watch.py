@@ -154,15 +154,15 @@ class Poller:
         self._loop.call_soon_threadsafe(self._schedule)
         return True
 
-    def once(self, work: Callable[[], object], after: float = WARM_UP_AFTER) -> None:
-        """Run ``work`` once, ``after`` seconds from now, on the same loop (once the page has been
+    def once(self, work: Callable[[], object]) -> None:
+        """Run ``work`` once, ``WARM_UP_AFTER`` seconds from now, on the same loop (once the page has been
         drawn: the browser draws the agenda first, then receives what ``work`` builds)."""
         def run() -> None:
             try:
                 work()
             except Exception as error:      # only a head start: the page works without it
                 log.warning("warm-up: %s", error)
-        self._loop.call_soon_threadsafe(self._loop.call_later, after, run)
+        self._loop.call_soon_threadsafe(self._loop.call_later, WARM_UP_AFTER, run)
 
     def _schedule(self) -> None:
         self._loop.call_later(self.seconds, self._tick)

@@ -9,22 +9,26 @@ opens the page.  It reads the records in a thread (models only, no widget) and m
 for a page:
 
 - **nobody yet** (a kernel prepared for the next page): once the records are read, the widgets
-  are built in the cell, on the kernel's own thread; ``wait_for_viewer`` then waits for the page
-  and reads the records again if someone saved since (``viewer_arrived``).
+  are built in the cell; ``wait_for_viewer`` then waits for the page and reads the records
+  again if someone saved since (``viewer_arrived``).
 - **a page is waiting** (the first page after ``teichaku app`` started: the browser asked
-  before the kernel was ready): the cell shows a line saying the records are being read, and
-  the browser loads the page's scripts while the thread reads.  The widgets are built once the
-  browser has drawn that line: static/opening.js then presses the line's hidden button
-  (``open_page``), and the kernel builds the page as after any click.  Built earlier, while the
-  browser connects and receives the widgets it was told of, some would reach it before the
-  widgets they are made of, and the page would stay half drawn.
+  before the kernel was ready): the cell ends at once with a line saying the records are
+  being read, so the browser loads the page's scripts while the thread reads.  Once read, the
+  widgets are built on the kernel's own thread (``build_once_read``).
 
-Either way, from then on the page looks for others' saves every few seconds
+Either way the kernel tells the server when the page is built (``PageRequest.built``), and the
+server lets the browser connect to the kernel only then: the browser receives the page whole.
+Widgets made while a browser connects could reach it before the widgets they are made of, and
+the page would stay half drawn.  For the same reason the first page's hidden forms wait until
+the browser has drawn the agenda: static/opening.js then presses the page's hidden button
+(``open_page``), and the page starts looking for others' saves and builds its forms
 (``ConferenceApp.watch``).  Outside Voila (a test, nbclient) the page is built in the cell.
 """
 
 from __future__ import annotations
 
+import asyncio
+import html
 import threading
 from typing import Callable
 
@@ -33,6 +37,7 @@ import ipywidgets as w
 FAILED = "会議の画面を準備できませんでした"
 READING = "ケース記録と会議記録を読み込んでいます…"
 OPEN_CLASS = "teichaku-open-page"      # the page script (static/opening.js) presses it once it is drawn
+READING_CLASS = "teichaku-reading"      # the line the page shows while it waits; the page script removes it
 
 
 def _log():
@@ -79,7 +84,8 @@ class AppPage:
         self.box.add_class("teichaku-page")
         self.app = None
         self.request = None            # a preheated kernel's connection, while it waits for its page
-        self.reader = self.open_page = None     # ``reading``: the thread and the first line's button
+        self.reader = self.open_page = None     # ``reading``: the thread and the drawn page's button
+        self.waiting = self.built = False       # a page waits for the widgets; they are built
         self._records: list = []
         self._show: Callable[[object], object] | None = None
         if make is not None:
@@ -108,18 +114,21 @@ class AppPage:
         try:
             while page.reader.is_alive():
                 if request.arrived(timeout=0.05):
-                    return page                      # shown now, built once drawn
+                    page.build_once_read(request)     # shown now, built once read
+                    return page
         except Exception as error:     # the page's request is lost: build now, do not wait for it
             _log().error("preheated kernel: %s", error)
+            request.close()            # the server lets the page connect
             request = None
         page.build(ahead=True)
         page.request = request
+        page._said_built()
         return page
 
     @classmethod
     def reading(cls, read: Callable[[], object], show: Callable[[object], object]) -> AppPage:
         """A page whose records ``read()`` reads now, in a thread, and whose widgets
-        ``show(records)`` builds when ``build`` is called (the browser's press of ``open_page``)."""
+        ``show(records)`` builds when ``build`` is called."""
         page = cls()
         page._show = show
 
@@ -133,17 +142,28 @@ class AppPage:
         page.reader.start()
         page.open_page = w.Button(description="会議の画面を開く", layout=w.Layout(display="none"))
         page.open_page.add_class(OPEN_CLASS)
-        page.open_page.on_click(lambda _button: page.build())
-        page.box.children = [w.Label(READING), page.open_page]
+        page.open_page.on_click(lambda _button: page._drawn())
         return page
+
+    def build_once_read(self, request=None, loop=None) -> None:
+        """A page is waiting: show the line saying the records are read (``_ipython_display_``),
+        build the widgets on the kernel's event loop once they are, then tell ``request``."""
+        self.waiting, self.request = True, request
+        loop = loop or asyncio.get_running_loop()       # the kernel's, in a cell (``watch`` would load pandas)
+
+        def when_read() -> None:
+            self.reader.join()
+            loop.call_soon_threadsafe(self.build)
+
+        threading.Thread(target=when_read, name="teichaku-build", daemon=True).start()
 
     def build(self, *, ahead: bool = False) -> None:
         """Build the page once the records are read: ``ahead`` (nobody waits yet) with its fee
-        check and its forms; else when the browser has drawn the first line, and watch from
-        now on."""
-        if self.open_page.disabled:                  # built once
+        check and its forms; else (a page is waiting) with the hidden button the browser
+        presses once it has drawn the page."""
+        if self.built:                  # built once
             return
-        self.open_page.disabled = True
+        self.built = True
         self.reader.join()
         records = self._records[0]
 
@@ -157,9 +177,28 @@ class AppPage:
             return app
 
         self._build(make)
-        if self.app is not None and not ahead:
+        if not ahead:
+            self.box.children = [*self.box.children, self.open_page]
             _log().info("page built while the browser loaded it (the first page after the start)")
-            self.app.watch()
+            self._said_built()
+
+    def _said_built(self) -> None:
+        """Tell the server the page is built: it lets the browser connect."""
+        if self.request is not None:
+            try:
+                self.request.built()
+            except Exception as error:     # the server then lets the browser in after its wait
+                _log().error("preheated kernel: %s", error)
+            if self.waiting:
+                self.request = None
+
+    def _drawn(self) -> None:
+        """The browser has drawn the page built while it loaded: look for others' saves, and
+        build the hidden forms (``ConferenceApp.watch``)."""
+        if not self.open_page.disabled:
+            self.open_page.disabled = True
+            if self.app is not None:
+                self.app.watch()
 
     def wait_for_viewer(self) -> None:
         """A kernel prepared ahead: pause until a page takes it, then read the records again if
@@ -175,7 +214,15 @@ class AppPage:
             self.app.model.viewer_arrived()
         self.app.watch()
 
+    def shown(self) -> list:
+        """What the cell shows: the widgets, after the line a waiting page shows first (plain
+        HTML: the browser shows it before it connects to the kernel)."""
+        from IPython.display import HTML
+
+        line = [HTML(f'<p class="{READING_CLASS}">{html.escape(READING)}</p>')] if self.waiting else []
+        return [*line, self.box]
+
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.box)
+        display(*self.shown())

@@ -156,3 +156,56 @@ def test_a_kernel_prepared_ahead_says_built_then_waits_for_its_page_on_the_same_
     nobody.request = '{"QUERY_STRING": ""}'
     request.wait()
     assert nobody.closed
+
+
+class HeldSender:
+    """ipykernel's sending thread (``kernel.iopub_thread``): runs what is scheduled, in order,
+    once released."""
+
+    def __init__(self):
+        self.queue: list = []
+        self.sent: list[str] = []
+        self.changed = threading.Condition()
+        self.released = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def schedule(self, f):
+        with self.changed:
+            self.queue.append(f)
+            self.changed.notify_all()
+
+    def _run(self):
+        self.released.wait()
+        while True:
+            with self.changed:
+                self.changed.wait_for(lambda: self.queue)
+                f = self.queue.pop(0)
+            f()
+
+
+def test_the_server_hears_built_only_once_the_kernel_has_sent_the_widgets(monkeypatch):
+    """The widgets just made may still wait in ipykernel's sending thread: a page let in before
+    they are sent would receive them while it loads the page, before the widgets they are
+    made of."""
+    import types
+
+    import IPython
+
+    sender = HeldSender()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(
+        kernel=types.SimpleNamespace(iopub_thread=sender)))
+    for n in range(3):                                      # the build's messages, queued
+        sender.schedule(lambda n=n: sender.sent.append(f"widget {n}"))
+    heard = []
+    request = types.SimpleNamespace(built=lambda: heard.append(list(sender.sent)))
+    page = AppPage()
+    page.request = request
+
+    def release_once_asked():                              # the page asks after the three
+        with sender.changed:
+            sender.changed.wait_for(lambda: len(sender.queue) == 4, timeout=30)
+        sender.released.set()
+
+    threading.Thread(target=release_once_asked, daemon=True).start()
+    page._said_built()
+    assert heard == [["widget 0", "widget 1", "widget 2"]]

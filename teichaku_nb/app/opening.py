@@ -1,8 +1,8 @@
 """The app's page as its notebook shows it.
 
-The notebook (``notebooks/app/conference.ipynb``) shows ``AppPage``.  This module loads only
-the widgets: the app, pandas and the store are imported when the page is built.  A failure
-while building is shown in Japanese on the page and logged.
+The notebook (``notebooks/app/conference.ipynb``) shows ``AppPage``.  This module imports
+nothing heavy: the records are read first, and the app, pandas and the store are imported by
+that read.  A failure while reading or building is shown in Japanese on the page and logged.
 
 Under Voila's preheated kernels (``server.preheat``) a kernel runs the notebook before anyone
 opens the page.  It reads the records in a thread (models only, no widget) and meanwhile listens
@@ -16,10 +16,11 @@ for a page:
   being read, so the browser loads the page's scripts while the thread reads.  Once read, the
   widgets are built on the kernel's own thread (``build_once_read``).
 
-Either way the kernel tells the server when the page is built (``PageRequest.built``), and the
-server lets the browser connect to the kernel only then: the browser receives the page whole.
-Widgets made while a browser connects could reach it before the widgets they are made of, and
-the page would stay half drawn.  For the same reason the first page's hidden forms wait until
+Either way the kernel tells the server when the page is built and its widgets sent
+(``PageRequest.built``, ``_widgets_sent``), and the server lets the browser connect to the
+kernel only then: the browser receives the page whole.  Widgets made or sent while a browser
+connects could reach it before the widgets they are made of, and the page would stay half
+drawn.  For the same reason the first page's hidden forms wait until
 the browser has drawn the agenda: static/opening.js then presses the page's hidden button
 (``open_page``), and the page starts looking for others' saves and builds its forms
 (``ConferenceApp.watch``).  Outside Voila (a test, nbclient) the page is built in the cell.
@@ -32,8 +33,6 @@ import html
 import threading
 from typing import Callable
 
-import ipywidgets as w
-
 FAILED = "会議の画面を準備できませんでした"
 READING = "ケース記録と会議記録を読み込んでいます…"
 OPEN_CLASS = "teichaku-open-page"      # the page script (static/opening.js) presses it once it is drawn
@@ -43,15 +42,6 @@ READING_CLASS = "teichaku-reading"      # the line the page shows while it waits
 def _log():
     from .common import log          # common loads pandas: only when there is something to say
     return log
-
-
-def _from_environment():
-    """The whole page, forms included: built in the cell, before the browser connects (the
-    warm-up must not build widgets while the browser may be receiving the page's)."""
-    from .conference import ConferenceApp
-    app = ConferenceApp.from_environment()
-    app.view.build_forms()
-    return app
 
 
 def _read_environment():
@@ -71,6 +61,23 @@ def _read_environment():
     return model
 
 
+def _widgets_sent(timeout: float = 10.0) -> None:
+    """Wait until the kernel has sent every message so far (the widgets just made).
+
+    ipykernel sends its messages from a thread of its own, in order, and a page that connects
+    receives only what is sent after it did: a widget still queued when the server lets the
+    page in would reach it while it loads the page's widgets, before the widgets it is made
+    of, and the page would stay half drawn."""
+    from IPython import get_ipython
+
+    sender = getattr(getattr(get_ipython(), "kernel", None), "iopub_thread", None)
+    if sender is None:               # no kernel (a test): nothing is sent
+        return
+    sent = threading.Event()
+    sender.schedule(sent.set)        # runs after everything queued before it
+    sent.wait(timeout)
+
+
 def _show(model):
     from .conference import ConferenceApp
     return ConferenceApp(model)
@@ -80,6 +87,8 @@ class AppPage:
     """``AppPage.from_environment()``, then ``wait_for_viewer()`` and display."""
 
     def __init__(self, make: Callable[[], object] | None = None):
+        import ipywidgets as w        # here, not above: a preheated kernel starts its read first
+
         self.box = w.VBox()
         self.box.add_class("teichaku-page")
         self.app = None
@@ -96,6 +105,8 @@ class AppPage:
             self.app = make()
             self.box.children = [self.app.view]
         except Exception as error:     # never an empty page: say what failed
+            import ipywidgets as w
+
             _log().exception("building the page: %s", error)
             self.box.children = [w.Label(f"{FAILED}: {type(error).__name__}: {error}")]
             self.app = None
@@ -103,14 +114,15 @@ class AppPage:
     @classmethod
     def from_environment(cls) -> AppPage:
         from ..server.preheat import PageRequest
+        page = cls.reading(_read_environment, _show)     # first: the read is the page's longest wait
         try:
             request = PageRequest.open()
         except Exception as error:     # built as without preheating: the page is still served
             _log().error("preheated kernel: %s", error)
             request = None
         if request is None:
-            return cls(_from_environment)
-        page = cls.reading(_read_environment, _show)
+            page.build(ahead=True)
+            return page
         try:
             while page.reader.is_alive():
                 if request.arrived(timeout=0.05):
@@ -129,17 +141,20 @@ class AppPage:
     def reading(cls, read: Callable[[], object], show: Callable[[object], object]) -> AppPage:
         """A page whose records ``read()`` reads now, in a thread, and whose widgets
         ``show(records)`` builds when ``build`` is called."""
-        page = cls()
-        page._show = show
+        records: list = []
 
         def reading() -> None:
             try:
-                page._records.append(read())
+                records.append(read())
             except Exception as error:   # shown when the widgets are built
-                page._records.append(error)
+                records.append(error)
 
-        page.reader = threading.Thread(target=reading, name="teichaku-read", daemon=True)
-        page.reader.start()
+        reader = threading.Thread(target=reading, name="teichaku-read", daemon=True)
+        reader.start()                   # before the page's widgets are even imported
+        import ipywidgets as w
+
+        page = cls()
+        page._show, page._records, page.reader = show, records, reader
         page.open_page = w.Button(description="会議の画面を開く", layout=w.Layout(display="none"))
         page.open_page.add_class(OPEN_CLASS)
         page.open_page.on_click(lambda _button: page._drawn())
@@ -171,7 +186,8 @@ class AppPage:
             if isinstance(records, Exception):
                 raise records
             app = self._show(records)
-            if ahead:                    # the whole page before the browser connects (``_from_environment``)
+            if ahead:       # the whole page before the browser connects: the warm-up must not build
+                            # widgets while the browser may be receiving the page's
                 app.model.fee_check()
                 app.view.build_forms()
             return app
@@ -185,6 +201,7 @@ class AppPage:
     def _said_built(self) -> None:
         """Tell the server the page is built: it lets the browser connect."""
         if self.request is not None:
+            _widgets_sent()
             try:
                 self.request.built()
             except Exception as error:     # the server then lets the browser in after its wait

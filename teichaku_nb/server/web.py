@@ -58,7 +58,8 @@ from .preheat import BUILDING, BUILT
 
 PAGES = Path(__file__).resolve().parent.parent / "templates" / "server"
 TOKEN_PARAMETER = "token"
-BUILD_WAIT = 60.0          # seconds at most a page's connection waits for its kernel to build the page
+BUILD_WAIT = 600.0         # seconds at most a page's connection waits for its kernel to build the page
+                           # (a kernel that ends lets it in at once: its connection closes)
 
 
 def forget_token(request) -> None:

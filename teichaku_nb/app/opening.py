@@ -161,7 +161,7 @@ class AppPage:
         return page
 
     def build_once_read(self, request=None, loop=None) -> None:
-        """A page is waiting: show the line saying the records are read (``_ipython_display_``),
+        """A page is waiting: show the line saying the records are being read (``shown``),
         build the widgets on the kernel's event loop once they are, then tell ``request``."""
         self.waiting, self.request = True, request
         loop = loop or asyncio.get_running_loop()       # the kernel's, in a cell (``watch`` would load pandas)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8866
 
-.PHONY: setup system app demo test test-fast docs template bench clean
+.PHONY: setup bytecode system app demo test test-fast docs template bench clean
 
 setup: $(STAMP)
 
@@ -15,8 +15,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The package's bytecode (again after an edit; a quick look when nothing changed).  Each page of
+# the app starts a kernel that imports the package, and where PYTHONDONTWRITEBYTECODE is set
+# (as in many containers) Python would otherwise compile every module again in each kernel.
+bytecode: setup
+	$(BIN)/python -m compileall -q teichaku_nb
+
 # The conference app (Voila) on the bundled demo data: open the URL it prints (with its token).
-app: setup
+app: bytecode
 	$(BIN)/teichaku app --port $(PORT)
 
 system:
@@ -24,7 +30,7 @@ system:
 
 # The store tests also run against PostgreSQL when a server can be started here (Debian's
 # postgresql, on loopback); otherwise they say they skipped it.
-test: system setup
+test: system bytecode
 	TEICHAKU_TEST_PG_URL="$${TEICHAKU_TEST_PG_URL:-$$(bash scripts/start-postgres.sh || true)}" \
 		$(BIN)/python -m pytest
 
@@ -41,7 +47,7 @@ template: setup
 demo: setup
 	$(BIN)/teichaku demo data/demo.xlsx --users 30 --months 12 --seed 1 --end 2026-10 --force
 
-bench: setup
+bench: bytecode
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/validate_memory.py
 	$(BIN)/python benchmarks/review.py

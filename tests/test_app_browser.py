@@ -174,8 +174,9 @@ new MutationObserver(function () {
 
 def test_the_first_page_after_the_start_says_the_records_are_read_then_shows_the_agenda(browser, served):
     """Opened as soon as ``teichaku app`` printed its URL, while the page's kernel is still
-    starting (the first test of this module; Chromium is started before the app): the page comes at once with a line saying the
-    records are being read, and the agenda follows once the browser has drawn it.  The other
+    starting (the first test of this module; Chromium is started before the app): the page comes
+    at once with a line saying the records are being read; the kernel builds the page, and only
+    then does the server let the browser connect to it, so the agenda comes whole.  The other
     tests' pages come from kernels prepared ahead."""
     from playwright.sync_api import expect
     url, _base, db, _pid = served
@@ -185,7 +186,10 @@ def test_the_first_page_after_the_start_says_the_records_are_read_then_shows_the
     page.goto(url)
     expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT_MS)
     assert page.evaluate("window.__sawReading")
-    assert "page built while the browser loaded it" in (db.parent / "app.log").read_text(encoding="utf-8")
+    expect(page.locator(".teichaku-reading")).to_be_hidden()             # the line goes once the agenda is there
+    kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+    log = (db.parent / "app.log").read_text(encoding="utf-8")
+    assert log.index("page built while the browser loaded it") < log.index(f"Connecting to kernel {kernel}")
     open_case(page, "003")
     expect(page.locator(".teichaku-field-judgement select")).to_be_visible()
     context.close()

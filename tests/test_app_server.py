@@ -253,7 +253,7 @@ def test_the_kernels_request_websocket_refuses_anyone_without_the_token_after_th
     refused_without_the_token(app, kernel)
     assert _holds_connection_to(pid, app.port)               # still the kernel's place
     assert app.open_without_browser() == kernel              # and the page's request reached it
-    assert not _holds_connection_to(pid, app.port)
+    wait_until(lambda: not _holds_connection_to(pid, app.port), "the kernel done with its connection")
 
 
 @slow
@@ -280,6 +280,41 @@ def test_the_kernels_request_websocket_refuses_anyone_without_the_token_before_t
     environ = dict(item.split("=", 1) for item in
                    Path(f"/proc/{next_kernel}/environ").read_text().split("\0") if "=" in item)
     assert environ["VOILA_REQUEST_URL"] == f"{app.base}/"
+
+
+
+HELD = 2.0      # seconds a page's connection is seen still waiting while its kernel builds
+
+
+@slow
+def test_a_pages_connection_to_its_kernel_waits_until_the_kernel_has_built_the_page(app):
+    """The first page after the start is sent while its kernel still reads the records: the
+    kernel says it is building, and the page connects to it only once it says it is built (or
+    its connection goes).  Only a page with the token is held; others are refused at once."""
+    from websockets.sync.client import connect
+
+    from teichaku_nb.server.preheat import BUILDING, BUILT
+
+    def channels(kernel_id: str, token: str):
+        return websocket(f"ws://127.0.0.1:{app.port}/api/kernels/{kernel_id}/channels?token={token}")
+
+    for ending in ("built", "connection closed"):
+        kernel = f"00000000-0000-4000-8000-00000000000{'1' if ending == 'built' else '2'}"    # none runs: 404 at the end
+        with connect(f"ws://127.0.0.1:{app.port}/voila/query/{kernel}",
+                     additional_headers={"Authorization": f"token {app.token}"}, open_timeout=30) as kernel_side:
+            kernel_side.send(BUILDING)
+            assert channels(kernel, "wrong") == (403, [])                 # not held, refused
+            answer: list = []
+            page = threading.Thread(target=lambda: answer.append(channels(kernel, app.token)))
+            page.start()
+            page.join(HELD)
+            assert page.is_alive() and answer == []                        # held while the kernel builds
+            if ending == "built":
+                kernel_side.send(BUILT)                                     # the kernel's connection stays
+            else:
+                kernel_side.close()
+            page.join(WAIT)
+            assert answer == [(404, [])]                                    # then let through to the kernel
 
 
 # Every route the server has, and where to knock on it without the token.

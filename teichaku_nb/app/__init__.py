@@ -1,6 +1,6 @@
 """The conference app (Voila): one model and one view per panel.
 
-``opening.AppPage`` (showing ``ConferenceApp.from_environment()``) is what
+``opening.AppPage`` (showing a ``ConferenceApp`` of the records the launcher names) is what
 the app's notebook shows; ``teichaku app`` (``teichaku_nb.server``) serves that notebook with
 Voila.  This package runs in the notebook's
 kernel (it loads the widgets, pandas and the store); the web server imports nothing from it.

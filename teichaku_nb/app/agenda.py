@@ -128,18 +128,19 @@ class AgendaView(w.VBox):
             children = []
             self._buttons, self._htmls = {}, {}
             shared = self._shared
-            for row in m.rows:
+            self._drawn = {}
+            for row in m.rows:          # made whole: each change after it would be one more message
                 button = w.Button(description=f'{row["user_id"]} {row["name"]}', tooltip="このケースを開く",
-                                  layout=shared["button"], style=shared["button_style"])
+                                  layout=shared["button"], style=shared["button_style"],
+                                  _dom_classes=("teichaku-case-button",))
                 button.user_id = row["user_id"]
-                button.add_class("teichaku-case-button")
                 button.on_click(self._click)
-                info = w.HTML(layout=shared["info"], style=shared["info_style"])
+                info = w.HTML(self._row_html(row), layout=shared["info"], style=shared["info_style"])
                 self._buttons[row["user_id"]], self._htmls[row["user_id"]] = button, info
+                self._drawn[row["user_id"]] = row
                 children += [button, info]
             self.rows_box.children = children
             self._built_for = ids
-            self._drawn: dict[str, dict] = {}
         for row in m.rows:
             if row is not self._drawn.get(row["user_id"]):      # rows are replaced, never changed in place
                 self._htmls[row["user_id"]].value = self._row_html(row)

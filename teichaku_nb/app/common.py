@@ -119,8 +119,7 @@ def button(guard: Guard, label: str, css: str, action, what: str, *, width: str 
            **kwargs) -> w.Button:
     """A button that calls ``action()`` through the guard (errors logged and shown in
     Japanese as "``what``ができませんでした"), with the CSS class ``teichaku-<css>``."""
-    made = w.Button(description=label, layout=w.Layout(width=width), **kwargs)
-    made.add_class(f"teichaku-{css}")
+    made = w.Button(description=label, layout=w.Layout(width=width), _dom_classes=(f"teichaku-{css}",), **kwargs)
     made.on_click(guard.wrap(lambda _b: action(), what))
     return made
 

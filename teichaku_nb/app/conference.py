@@ -597,20 +597,16 @@ class ConferenceView(w.VBox):
 
 
 class ConferenceApp:
-    """The page's models and view (``opening.AppPage`` builds it): ``ConferenceApp.from_environment()``,
-    then ``watch()`` once the page is shown."""
+    """The page's models and view (``opening.AppPage`` builds it from the records it read:
+    ``ConferenceModel.from_environment()``), then ``watch()`` once the page is shown."""
 
     def __init__(self, model: ConferenceModel):
         setup_logging()
         self.model = model
-        if not model.ready:                # read already when the page was built while the browser loaded
+        if not model.ready:                # ``opening.AppPage`` reads before it builds
             model.load()
         self.view = ConferenceView(model)
         self.poller = Poller(model.check_others)
-
-    @classmethod
-    def from_environment(cls, **kwargs) -> ConferenceApp:
-        return cls(ConferenceModel.from_environment(**kwargs))
 
     def watch(self, loop=None) -> None:
         """From now on, look for others' saves every few seconds on the kernel's event loop

@@ -1,7 +1,12 @@
-"""In a preheated kernel: wait until the server hands this kernel to a page.
+"""In a preheated kernel: wait until the server hands this kernel to a page, and tell the
+server when the page is built.
 
 This runs in the kernel (``app.opening.AppPage``), not in the server, but it is the
 server's protocol: the other half of ``web.QueryHandler``, so the two change together.
+The kernel says ``BUILDING`` as soon as it connects and ``BUILT`` once its page's widgets
+are made: meanwhile the server holds the page's connection to the kernel
+(``web.KernelChannelHandler``), so the browser receives the page whole, never widgets half
+made.
 Voila's ``voila.utils.wait_for_request`` does the same without credentials; the app's server
 wants the token, which the kernel has in its environment (``JUPYTER_TOKEN``, from
 ``launcher.server_env``).  The request's details (``QUERY_STRING``, ``SCRIPT_NAME``, ...) go
@@ -14,6 +19,7 @@ import json
 import os
 
 OPEN_TIMEOUT = 30          # seconds to reach the server (Voila's 5 s is short on a busy machine)
+BUILDING, BUILT = "building", "built"       # what the kernel says on its connection
 
 
 def query_url(environ=os.environ) -> str:
@@ -30,51 +36,67 @@ def _connect():
 
     token = os.environ.get("JUPYTER_TOKEN", "")
     headers = {"Authorization": f"token {token}"} if token else {}
-    return connect(query_url(), additional_headers=headers, open_timeout=OPEN_TIMEOUT)
-
-
-def _take(request) -> None:
-    for key, value in json.loads(request).items():
-        os.environ[key] = value
+    connection = connect(query_url(), additional_headers=headers, open_timeout=OPEN_TIMEOUT)
+    return connection.__enter__()      # kept open across calls; websockets warns about one never entered
 
 
 class PageRequest:
     """A preheated kernel's connection to the server, on which it hears that a page took it.
 
-    ``PageRequest.open()`` connects (None outside a preheated kernel); ``arrived`` tells whether
-    a page is already waiting (the first page after the server started asks before its kernel
-    is ready); ``wait`` blocks until one comes.  Either way the request's details go into
-    ``os.environ`` and the connection is closed.  One connection from first look to last: a
-    request the server sends while a connection closes would be lost."""
+    ``PageRequest.open()`` connects and says the page is being built (None outside a preheated
+    kernel); ``arrived`` tells whether a page is already waiting (the first page after the
+    server started asks before its kernel is ready); ``wait`` blocks until one comes.  Either
+    way the request's details go into ``os.environ``.  ``built`` says the page is ready.  The
+    connection closes once both are done.  One connection from first look to last: a request
+    the server sends while a connection closes would be lost."""
 
     def __init__(self, websocket):
         self._websocket = websocket
+        self._taken = self._built = False
 
     @classmethod
     def open(cls) -> PageRequest | None:
         if os.environ.get("VOILA_PREHEAT", "False") == "False":
             return None
-        return cls(_connect())
+        websocket = _connect()
+        websocket.send(BUILDING)
+        return cls(websocket)
 
     def arrived(self, timeout: float = 0.2) -> bool:
         """Whether a page has taken this kernel (waiting at most ``timeout`` seconds)."""
-        if self._websocket is None:
+        if self._taken:
             return True
         try:
             request = self._websocket.recv(timeout=timeout)
         except TimeoutError:
             return False
-        self._close()
-        _take(request)
+        self._take(request)
         return True
 
     def wait(self) -> None:
-        if self._websocket is not None:
-            request = self._websocket.recv()
-            self._close()
-            _take(request)
+        if not self._taken:
+            self._take(self._websocket.recv())
 
-    def _close(self) -> None:
+    def built(self) -> None:
+        """The page is built: the server lets its browser connect (said once)."""
+        if not self._built:
+            self._built = True
+            try:
+                self._websocket.send(BUILT)
+            finally:
+                self._close_when_done()
+
+    def _take(self, request) -> None:
+        self._taken = True
+        for key, value in json.loads(request).items():
+            os.environ[key] = value
+        self._close_when_done()
+
+    def _close_when_done(self) -> None:
+        if self._taken and self._built:
+            self.close()
+
+    def close(self) -> None:
+        """Closed, the connection also tells the server the page is not being built any more."""
         self._websocket.close()
-        self._websocket = None
 

@@ -9,6 +9,10 @@ What it changes in Voila (0.5):
   cache for later callers; a caller that came first took the kernel's place, so the kernel
   never heard of its page.  The kernel authenticates with the token it has in its
   environment (``preheat.PageRequest``); a request is handed out once;
+- a page's connection to its kernel (``/api/kernels/<id>/channels``) waits while that kernel
+  says it is building its page (``KernelChannelHandler``): the first page after the start is
+  sent while its kernel still reads the records, and its widgets are made before the browser
+  connects, so the browser receives them whole, as with a kernel prepared ahead;
 - the page handler forgets the token once the request is authenticated, so the request a
   kernel is told about (``QUERY_STRING``, ``VOILA_REQUEST_URL``) does not carry it;
 - kernels end when nobody uses them (``TeichakuKernelManager``): a kernel handed to a page
@@ -47,11 +51,15 @@ from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from .page import page_config_hook
+from .preheat import BUILDING, BUILT
 
 PAGES = Path(__file__).resolve().parent.parent / "templates" / "server"
 TOKEN_PARAMETER = "token"
+BUILD_WAIT = 600.0         # seconds at most a page's connection waits for its kernel to build the page
+                           # (a kernel that ends lets it in at once: its connection closes)
 
 
 def forget_token(request) -> None:
@@ -77,9 +85,12 @@ class QueryHandler(WebSocketMixin, RequestInfoSocketHandler, JupyterHandler):
     """``/voila/query/<kernel id>``: where a preheated kernel waits for its page's request.
 
     Only with the token (403 otherwise); a request waiting for its kernel is handed out once;
-    a connection that goes only removes itself."""
+    a connection that goes only removes itself.  The kernel says ``BUILDING`` when it starts
+    its page and ``BUILT`` when the widgets are made; meanwhile ``until_built`` waits (a kernel
+    whose connection goes counts as done)."""
 
     kernel_id = ""
+    building: dict[str, asyncio.Event] = {}      # kernel id: set once its page is built
 
     def set_default_headers(self):
         """No page headers on a websocket (as jupyter_server's kernel websocket)."""
@@ -97,9 +108,43 @@ class QueryHandler(WebSocketMixin, RequestInfoSocketHandler, JupyterHandler):
         if payload is not None:
             self.write_message(payload)
 
+    def on_message(self, message) -> None:
+        if message == BUILDING:
+            QueryHandler.building.setdefault(self.kernel_id, asyncio.Event())
+        elif message == BUILT:
+            self.done(self.kernel_id)
+
     def on_close(self) -> None:
         if RequestInfoSocketHandler._waiters.get(self.kernel_id) is self:
             del RequestInfoSocketHandler._waiters[self.kernel_id]
+        self.done(self.kernel_id)
+
+    @classmethod
+    def done(cls, kernel_id: str) -> None:
+        event = cls.building.pop(kernel_id, None)
+        if event is not None:
+            event.set()
+
+    @classmethod
+    async def until_built(cls, kernel_id: str, timeout: float = BUILD_WAIT) -> bool:
+        """False when the kernel still builds after ``timeout`` seconds."""
+        event = cls.building.get(kernel_id)
+        if event is None:
+            return True
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+
+class KernelChannelHandler(VoilaKernelWebsocketHandler):
+    """A page's connection to its kernel, once the kernel has built the page (``QueryHandler``)."""
+
+    async def pre_get(self):
+        if not await QueryHandler.until_built(self.kernel_id):     # after the token was checked (``get``)
+            self.log.warning("Kernel %s did not build its page in %d seconds", self.kernel_id, BUILD_WAIT)
+        await super().pre_get()
 
 
 class TemplateStaticHandler(TemplateStaticFileHandler):
@@ -180,6 +225,7 @@ class TeichakuKernelManager(AsyncMappingKernelManager):
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):
         self._opened.pop(kernel_id, None)
         RequestInfoSocketHandler._cache.pop(kernel_id, None)
+        QueryHandler.done(kernel_id)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
     async def cull_kernel_if_idle(self, kernel_id):
@@ -230,7 +276,8 @@ class TeichakuVoila(Voila):
         return settings
 
     def init_handlers(self):
-        replaced = {RequestInfoSocketHandler: QueryHandler, TornadoVoilaHandler: PageHandler}
+        replaced = {RequestInfoSocketHandler: QueryHandler, TornadoVoilaHandler: PageHandler,
+                    VoilaKernelWebsocketHandler: KernelChannelHandler}
         handlers = []
         for pattern, handler, *rest in super().init_handlers():
             if handler is TemplateStaticFileHandler:

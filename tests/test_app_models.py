@@ -235,6 +235,17 @@ def test_the_page_warm_up_builds_the_forms_before_any_case_is_opened(db):
     assert "002" in app.view.review.heading.value
 
 
+def test_after_the_warm_up_the_first_case_opened_computes_no_handover_of_everyone(db, monkeypatch):
+    from teichaku_nb import fees
+    app = make_app(db)
+    app.warm_up()                                               # while staff read the agenda
+    computed = []
+    real = fees.handover
+    monkeypatch.setattr(fees, "handover", lambda *a, **k: computed.append(1) or real(*a, **k))
+    open_case(app, "002")
+    assert computed == [] and app.model.handover.state          # looked up, not computed again
+
+
 def test_support_period_is_month_n_of_36_with_months_left():
     assert support_text({"month_n": 20, "support_month": 14, "support_months": 36, "months_left": 23}) \
         == "就職後 20か月目・支援 14/36か月目（支援終了まで残り 23か月）"

@@ -295,13 +295,14 @@ class ConferenceModel(t.HasTraits):
 
     def warm_up(self) -> None:
         """What the month's first case switch would otherwise wait for, done while staff look at
-        the agenda: the fee check (when the first page left it for now), everyone's profile and
-        trend of the month, the panels' templates compiled."""
+        the agenda: the fee check (when the first page left it for now), everyone's profile,
+        trend and handover of the month, the panels' templates compiled."""
         from ..markup import compile_templates
         self.fee_check()
         compile_templates("app")
         if self.book is not None and self.header.month:
             self.case.month_facts(self.header.month)
+            self.handover.prepare(self.header.month)
 
     def check_others(self) -> bool:
         """Whether others saved something this page shows (``watch``; the poller calls it)."""

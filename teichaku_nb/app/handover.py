@@ -72,6 +72,12 @@ class HandoverModel(t.HasTraits):
             self._everyone = (key, fees.handover(self.book, month, users, frame))
         return self._everyone[1]
 
+    def prepare(self, month: str) -> None:
+        """Everyone's handover of ``month`` computed now (the page's warm-up): the first case
+        opened then looks its own up."""
+        if self.book is not None:
+            self._handovers(pd.Period(month, freq="M"))
+
     def load(self, user_id: str, month: str) -> None:
         with self.hold_trait_notifications():
             self.user_id, self.month = user_id, month

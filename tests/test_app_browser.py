@@ -184,6 +184,8 @@ def test_the_first_page_after_the_start_says_the_records_are_read_then_shows_the
     context.add_init_script(SAW_READING)
     page = context.new_page()
     page.goto(url)
+    expect(page.locator(".teichaku-reading")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#rendered_cells")).not_to_contain_text("Loading widget")   # Voila's, in English
     expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT_MS)
     assert page.evaluate("window.__sawReading")
     expect(page.locator(".teichaku-reading")).to_be_hidden()             # the line goes once the agenda is there

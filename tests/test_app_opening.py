@@ -13,7 +13,7 @@ from teichaku_nb.server.preheat import PageRequest
 
 from teichaku_nb.app.conference import ConferenceModel
 
-from test_app_models import DEMO, TODAY, make_app
+from test_app_models import DEMO, TODAY
 
 
 def read_demo(db: str) -> ConferenceModel:
@@ -24,7 +24,9 @@ def read_demo(db: str) -> ConferenceModel:
 
 
 def test_the_page_shows_the_built_app(tmp_path):
-    page = AppPage(lambda: make_app(str(tmp_path / "records.sqlite")))
+    db = str(tmp_path / "records.sqlite")
+    page = AppPage.reading(lambda: read_demo(db), _show)
+    page.build(ahead=True)                                # in the cell: no page waits yet
     assert page.box.children == (page.app.view,) and page.app.model.agenda.rows
 
 
@@ -32,7 +34,8 @@ def test_a_page_that_cannot_be_built_says_so_in_japanese():
     def broken():
         raise OSError("ケース記録を開けません")
 
-    page = AppPage(broken)
+    page = AppPage.reading(broken, _show)
+    page.build(ahead=True)
     assert page.app is None
     assert page.box.children[0].value == "会議の画面を準備できませんでした: OSError: ケース記録を開けません"
 

@@ -78,7 +78,6 @@ class ConferenceModel(t.HasTraits):
         self.store = None
         self.month_review = None
         self.billing = None                          # the month's fee check (billing.Billing)
-        self._fee_later = False                      # while ``load(fee_check=False)`` reads
         self._fee_month = None                       # the month whose fee check is not computed yet
         self.read_change = None                      # the store's change_mark when the office was read
         self._reverting = False
@@ -126,15 +125,14 @@ class ConferenceModel(t.HasTraits):
     def load(self, *, fee_check: bool = True) -> None:
         """Read the workbook and open the store; problems are shown, never raised.  With
         ``fee_check=False`` (the first page) the month's fee check waits until ``fee_check()``."""
-        self._fee_later = not fee_check
         try:
             self._load()
         except Exception as error:   # a workbook we cannot read must not crash the notebook
             self.guard.report(error, "ケース記録の読み込み")
             self.header.fatal = self.guard.error
-        finally:
-            self._fee_later = False
         self.ready = True
+        if fee_check:
+            self.fee_check()
 
     def _load(self) -> None:
         from ..workbook import read_source
@@ -219,7 +217,7 @@ class ConferenceModel(t.HasTraits):
             reviewed = {r.user_id for r in self.store.reviews(office, month)}
         self.month_review = month_review(self.book, month, self.store)
         self.billing, self._fee_month = None, month
-        if not self._fee_later:
+        if self.ready:                   # while ``load`` reads, ``load`` decides
             self.fee_check()
         names = self.book.names
         self.agenda.month_label = month_label(month)

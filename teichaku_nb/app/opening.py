@@ -86,7 +86,7 @@ def _show(model):
 class AppPage:
     """``AppPage.from_environment()``, then ``wait_for_viewer()`` and display."""
 
-    def __init__(self, make: Callable[[], object] | None = None):
+    def __init__(self):
         import ipywidgets as w        # here, not above: a preheated kernel starts its read first
 
         self.box = w.VBox()
@@ -97,19 +97,6 @@ class AppPage:
         self.waiting = self.built = False       # a page waits for the widgets; they are built
         self._records: list = []
         self._show: Callable[[object], object] | None = None
-        if make is not None:
-            self._build(make)
-
-    def _build(self, make: Callable[[], object]) -> None:
-        try:
-            self.app = make()
-            self.box.children = [self.app.view]
-        except Exception as error:     # never an empty page: say what failed
-            import ipywidgets as w
-
-            _log().exception("building the page: %s", error)
-            self.box.children = [w.Label(f"{FAILED}: {type(error).__name__}: {error}")]
-            self.app = None
 
     @classmethod
     def from_environment(cls) -> AppPage:
@@ -181,18 +168,21 @@ class AppPage:
         self.built = True
         self.reader.join()
         records = self._records[0]
-
-        def make():
+        try:
             if isinstance(records, Exception):
                 raise records
-            app = self._show(records)
+            self.app = self._show(records)
             if ahead:       # the whole page before the browser connects: the warm-up must not build
                             # widgets while the browser may be receiving the page's
-                app.model.fee_check()
-                app.view.build_forms()
-            return app
+                self.app.model.fee_check()
+                self.app.view.build_forms()
+            self.box.children = [self.app.view]
+        except Exception as error:     # never an empty page: say what failed
+            import ipywidgets as w
 
-        self._build(make)
+            _log().exception("building the page: %s", error)
+            self.box.children = [w.Label(f"{FAILED}: {type(error).__name__}: {error}")]
+            self.app = None
         if not ahead:
             self.box.children = [*self.box.children, self.open_page]
             _log().info("page built while the browser loaded it (the first page after the start)")

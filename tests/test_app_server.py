@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers_proc import open_files
 from teichaku_nb.cli import records_location
 from teichaku_nb.paths import app_notebook_path
 from teichaku_nb.server import launcher, web
@@ -60,12 +61,9 @@ def _cmdline(pid: int) -> str:
 def _holds_connection_to(pid: int, port: int) -> bool:
     """Whether process ``pid`` has an established TCP connection to ``port`` (a preheated
     kernel connects to the server only to wait for its page's request)."""
-    inodes = set()
+    inodes = {found.group(1) for target in open_files(pid)
+              if (found := re.fullmatch(r"socket:\[(\d+)\]", target))}
     try:
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            found = re.fullmatch(r"socket:\[(\d+)\]", os.readlink(fd))
-            if found:
-                inodes.add(found.group(1))
         tables = [Path(f"/proc/{pid}/net/{name}").read_text() for name in ("tcp", "tcp6")]
     except OSError:
         return False

@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers_books import bad_contact_rows, minimal_sheets, write_xlsx  # noqa: E402
+from helpers_proc import open_files  # noqa: E402
 
 from teichaku_nb import schema  # noqa: E402
 
@@ -42,10 +43,7 @@ def interrupt(process: subprocess.Popen) -> tuple[int, str, str]:
 
 
 def has_open(pid: int, path: Path) -> bool:
-    try:
-        return any(os.readlink(f"/proc/{pid}/fd/{fd}") == str(path) for fd in os.listdir(f"/proc/{pid}/fd"))
-    except OSError:
-        return False
+    return str(path) in open_files(pid)
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")

@@ -9,8 +9,9 @@ less time than the browser takes to load the page.
 
 A kernel takes that reading (``take``) only if it is of the same workbook, byte for byte, on
 the same day (the day decides some of the workbook's warnings); otherwise, or while the file
-is not there yet, it reads the workbook itself.  A folder of CSV files or of offices is not
-read ahead.  Nothing here is shown to anyone: when the read ahead fails, the kernel reads the
+is not there yet, it reads the workbook itself (a very large workbook may be read twice:
+the read ahead yields the core to the kernel and the browser).  A folder of CSV files or of
+offices is not read ahead.  Nothing here is shown to anyone: when the read ahead fails, the kernel reads the
 workbook and shows what is wrong with it as always.
 """
 
@@ -73,6 +74,10 @@ def take(book: Path, today: dt.date, environ=os.environ):
 
 def main(argv: list[str] | None = None) -> int:
     book, target = (argv if argv is not None else sys.argv[1:])[:2]
+    try:
+        os.nice(10)           # a kernel or the browser that needs the core goes first
+    except OSError:
+        pass
     try:
         return 0 if write(Path(book), Path(target), dt.date.today()) else 1
     except Exception:         # the kernel reads the workbook itself and says what is wrong

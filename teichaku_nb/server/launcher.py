@@ -279,9 +279,12 @@ def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     process.prefetch_folder = folder
-    process.prefetch = subprocess.Popen(    # silent: a kernel reads the workbook itself when this fails
-        [sys.executable, "-m", "teichaku_nb.app.prefetch", str(p.book), env[PREFETCH_ENV]], env=env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:        # silent: when there is no reading ahead, a kernel reads the workbook itself
+        process.prefetch = subprocess.Popen(
+            [sys.executable, "-m", "teichaku_nb.app.prefetch", str(p.book), env[PREFETCH_ENV]], env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        process.prefetch = None
     return process
 
 

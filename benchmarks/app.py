@@ -1,6 +1,6 @@
 """Speed of the conference app in a real browser, from ``teichaku app`` started, in one run.
 
-    python benchmarks/app.py [--users 40] [--repeat 3] [--switches 20]
+    python benchmarks/app.py [--users 40] [--repeat 7] [--switches 20]
 
 Makes a demo office of ``--users`` people and a one-button Voila notebook in a temporary
 folder.  Each is served exactly as ``teichaku app`` serves the app (``launcher.start``: the
@@ -11,8 +11,10 @@ and headless Chromium opens it:
   the server answers (``launcher.wait_until_ready``, as ``teichaku app`` waits before it
   prints the URL) a fresh browser context opens the URL with the token, and the clock stops
   when the agenda's first case button (resp. the one button) is visible.  ``--repeat``
-  server starts of each, alternating the two (and which goes first) so drift on the machine
-  hits both; medians compared.  Goal: the app at most 1.3 × the one-button notebook.
+  server starts of each (7 by default: on a 2-core machine one start differs from the next by
+  up to a second, and a median of 3 moves with it), alternating the two (and which goes
+  first) so drift on the machine hits both; medians compared.  Goal: the app at most 1.3 ×
+  the one-button notebook.
 - warm (shown, no goal): on the same server, once its pool has been filled again and its
   kernels are idle, navigation in a fresh context until the same element is visible.
 - switch: click a case in the agenda, over ``--switches`` switches (in agenda order, round
@@ -204,7 +206,7 @@ def table(rows) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=40)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--switches", type=int, default=20)
     args = parser.parse_args()
 

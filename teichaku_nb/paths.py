@@ -12,6 +12,7 @@ from pathlib import Path
 BOOK_ENV = "TEICHAKU_BOOK"      # the workbook (or folder) the app's kernel opens
 DB_ENV = "TEICHAKU_DB"          # the review store's URL or file
 DEMO_ENV = "TEICHAKU_DEMO"      # "1": the bundled demo data
+PREFETCH_ENV = "TEICHAKU_PREFETCH"   # the file where the app's workbook is read ahead (app.prefetch)
 
 ROOT = Path(__file__).resolve().parents[1]
 

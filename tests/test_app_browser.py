@@ -303,6 +303,10 @@ def test_a_whole_conference_in_the_browser(served, browser):
     expect(page2.locator(".teichaku-review-message")).to_contain_text("版 3")
     expect(conflict).to_be_hidden()
     shots.take(page2, "conflict-resolved", part=".teichaku-review")
+    from teichaku_nb.store import open_store
+    with open_store(str(_db), readonly=True) as store:        # the text not chosen is kept in the history
+        replaced = [h.changes["policy"][0] for h in store.history(user_id="003") if "policy" in h.changes]
+    assert replaced[-1] == "山田の方針: 来週訪問"
 
     # the export panel: this person's 支援レポート (本人用), downloaded from the page itself
     page.get_by_text("帳票の出力（会議録・支援レポート・月次サマリー）").click()

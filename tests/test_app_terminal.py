@@ -14,6 +14,7 @@ import os
 import queue
 import re
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -28,7 +29,7 @@ import pytest
 from teichaku_nb.paths import demo_book_path
 from teichaku_nb.server.login import token_from
 
-from test_app_server import WAIT, free_port, http, slow
+from test_app_server import WAIT, free_port, http, slow, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +56,9 @@ class Terminal:
     def __init__(self, folder: Path):
         self.port = free_port()
         self.xdg = folder / "xdg"
-        env = dict(os.environ, XDG_DATA_HOME=str(self.xdg), PYTHONWARNINGS="default")
+        self.tmp = folder / "tmp"            # the app's temporary files, to be looked at
+        self.tmp.mkdir()
+        env = dict(os.environ, XDG_DATA_HOME=str(self.xdg), TMPDIR=str(self.tmp), PYTHONWARNINGS="default")
         for name in ("TEICHAKU_BOOK", "TEICHAKU_DB", "TEICHAKU_DEBUG"):
             env.pop(name, None)
         self.process = subprocess.Popen([sys.executable, "-m", "teichaku_nb", "app", "--port", str(self.port)],
@@ -140,12 +143,16 @@ def test_the_terminal_shows_staff_only_japanese_lines_from_start_to_ctrl_c(tmp_p
         # a page opened: the preheated kernel ran the notebook and hands the page its widgets
         status, _, body = http(url)
         assert status == 200 and "application/vnd.jupyter.widget-view+json" in body
+        # the workbook read ahead for the first page: in a folder of this run only its user opens
+        ahead = wait_until(lambda: list(terminal.tmp.glob("teichaku-app-*/workbook.pickle")), "the read ahead")[0]
+        assert stat.S_IMODE(ahead.parent.stat().st_mode) == 0o700 and stat.S_IMODE(ahead.stat().st_mode) == 0o600
         # the whole URL pasted into the token page opens the app; a wrong token is refused in Japanese
         assert log_in(base, url) == (302, "/", "api 404")
         assert log_in(base, f"  {url.split('token=')[1]} ") == (302, "/", "api 404")
         wrong, _, page = log_in(base, url.replace("token=", "token=x"))
         assert wrong == 401 and "トークンが違います" in page
         assert terminal.interrupt() == 0
+        assert list(terminal.tmp.glob("teichaku-app-*")) == []           # gone with the app
     finally:
         terminal.kill()
     lines = terminal.lines

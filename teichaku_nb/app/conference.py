@@ -136,10 +136,13 @@ class ConferenceModel(t.HasTraits):
 
     def _load(self) -> None:
         from ..workbook import read_source
+        from .prefetch import take
         h = self.header
         h.source_note = (f"デモデータ（架空の人物）を表示しています: {self.book_path}" if self.demo
                          else f"ケース記録: {self.book_path}")
-        source = read_source(self.book_path, today=self.today)          # once per page: the documents use it too
+        # once per page (the documents use it too); read ahead while the app started, if it is
+        # of the workbook as it is now
+        source = take(self.book_path, self.today) or read_source(self.book_path, today=self.today)
         books = source.books
         if source.unreadable:
             h.fatal = source.unreadable[0].message

@@ -20,10 +20,12 @@ import ipaddress
 import logging
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import StaffError
-from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, app_log_path, app_notebook_path, demo_book_path
+from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, PREFETCH_ENV, app_log_path, app_notebook_path, demo_book_path
 from .applog import AppLogHandler
 
 DEFAULT_HOST = "127.0.0.1"
@@ -264,9 +266,26 @@ def _relay(pipe: int, log: AppLogHandler) -> None:
 
 
 def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
-    """Start Voila for the plan (the caller stops it: ``stop``)."""
-    return subprocess.Popen(voila_command(notebook or app_notebook_path(), host=p.host, port=p.port),
-                            env=p.env(), start_new_session=True, **popen)
+    """Start Voila for the plan (the caller stops it: ``stop``), and beside it the read ahead
+    of the workbook for the first page's kernel (``app.prefetch``), in a folder of this run
+    that only its user can open."""
+    folder = Path(tempfile.mkdtemp(prefix="teichaku-app-"))        # mode 0700
+    env = p.env()
+    env[PREFETCH_ENV] = str(folder / "workbook.pickle")
+    try:
+        process = subprocess.Popen(voila_command(notebook or app_notebook_path(), host=p.host, port=p.port),
+                                   env=env, start_new_session=True, **popen)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    process.prefetch_folder = folder
+    try:        # silent: when there is no reading ahead, a kernel reads the workbook itself
+        process.prefetch = subprocess.Popen(
+            [sys.executable, "-m", "teichaku_nb.app.prefetch", str(p.book), env[PREFETCH_ENV]], env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        process.prefetch = None
+    return process
 
 
 def start_logged(p: Plan) -> subprocess.Popen:
@@ -290,7 +309,8 @@ def start_logged(p: Plan) -> subprocess.Popen:
 
 
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:
-    """Stop Voila and its kernels (they are in its process group); their last lines reach the log."""
+    """Stop Voila and its kernels (they are in its process group); their last lines reach the
+    log.  The read ahead of the workbook ends too, and its folder is removed."""
     if process.poll() is None:
         try:
             os.killpg(process.pid, signal.SIGTERM)
@@ -302,6 +322,14 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout)
+    prefetch = getattr(process, "prefetch", None)
+    if prefetch is not None:
+        if prefetch.poll() is None:            # a large workbook still being read: not needed now
+            prefetch.kill()
+        prefetch.wait(timeout)
+    folder = getattr(process, "prefetch_folder", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
     relay = getattr(process, "log_relay", None)
     if relay is not None:
         relay.join(timeout)

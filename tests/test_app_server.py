@@ -155,7 +155,8 @@ class App:
             self.url = found.group(1) if found else None
         self.base = f"http://127.0.0.1:{self.port}"
         self.token = self.url.split("token=")[1]
-        self.voila = wait_until(lambda: _children(self.process.pid), "Voila's process")[0]
+        self.voila = wait_until(lambda: next((pid for pid in _children(self.process.pid)    # not the read ahead
+                                              if "teichaku_nb.server" in _cmdline(pid)), None), "Voila's process")
 
     def kernels(self) -> dict[str, int]:
         """Kernel id → process id, as ``ps`` shows them to anyone on the machine."""

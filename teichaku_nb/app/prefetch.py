@@ -11,8 +11,8 @@ A kernel takes that reading (``take``) only if it is of the same workbook, byte 
 the same day (the day decides some of the workbook's warnings); otherwise, or while the file
 is not there yet, it reads the workbook itself (a very large workbook may be read twice:
 the read ahead yields the core to the kernel and the browser).  A folder of CSV files or of
-offices is not read ahead.  Nothing here is shown to anyone: when the read ahead fails, the kernel reads the
-workbook and shows what is wrong with it as always.
+offices is not read ahead.  Nothing here is shown to anyone: when the read ahead fails, the
+kernel reads the workbook and shows what is wrong with it as always.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pickle
 import sys
 from pathlib import Path
 
+from ..files import replacing
 from ..paths import PREFETCH_ENV
 
 
@@ -49,11 +50,11 @@ def write(book: Path, target: Path, today: dt.date) -> bool:
     source = read_source(book, today=today)
     if fingerprint(book, today) != mark:
         return False
-    partial = target.with_name(target.name + ".partial")
-    with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-        pickle.dump(mark, out, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(source, out, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(partial, target)       # a kernel never finds half a file
+    with replacing(target) as temporary:        # a kernel never finds half a file
+        os.chmod(temporary, 0o600)
+        with open(temporary, "wb") as out:
+            pickle.dump(mark, out, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(source, out, protocol=pickle.HIGHEST_PROTOCOL)
     return True
 
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from . import fees
 from .casebook import CaseBook
 from .japanese import as_month
 from .rules import support_periods, with_user
@@ -108,11 +109,12 @@ def trend(book: CaseBook, user_id: str, month, months: int = 6) -> pd.DataFrame:
 
 
 def current_plan(book: CaseBook, user_id: str, month) -> pd.DataFrame:
-    """The goals of the user's latest plan made on or before the end of ``month``."""
+    """The goals of the user's plan in force at the end of ``month`` in the 支援計画 sheet (its
+    同意日, and 交付日 where recorded, by then: ``fees.plan_state``)."""
     month = as_month(month)
+    user_id = str(user_id)
     p = book.plans
-    p = p[(p["user_id"] == str(user_id)) & (p["plan_date"] <= month.end_time.normalize())]
-    if p.empty:
-        return p[list(PLAN_COLUMNS)].reset_index(drop=True)
-    latest = p["plan_date"].max()
-    return p[p["plan_date"] == latest].sort_values("row")[list(PLAN_COLUMNS)].reset_index(drop=True)
+    users = book.users[book.users["user_id"] == user_id].set_index("user_id", drop=False)
+    plan_date = fees.plan_state(book, month, users)["plan_date"].iloc[0] if len(users) else pd.NaT
+    rows = p[(p["user_id"] == user_id) & (p["plan_date"] == plan_date)]
+    return rows.sort_values("row")[list(PLAN_COLUMNS)].reset_index(drop=True)

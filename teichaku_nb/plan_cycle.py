@@ -2,9 +2,10 @@
 
 What the app (and the documents) call, over a CaseBook and the review store:
 
-- ``current_plan``: the plan in force at the end of a month: the latest of the workbook's
-  支援計画 plans and the plans finalised in the app (the store), whichever was made last (a
-  tie goes to the store's, which the app wrote);
+- ``current_plan``: the plan in force at the end of a month, as the fee check reads it: the
+  latest of the workbook's 支援計画 plans and the plans finalised in the app (the store) that
+  has the person's 同意日 (and 交付日, where recorded) by then (a tie goes to the store's, which
+  the app wrote);
 - ``plan_due``: whether a case of the month's agenda has its plan due for review (the flags
   ``plan_review_due`` or ``plan_missing``): monitoring it is part of reviewing the case;
 - ``monitoring_form``: the goals of the plan in force, each with what the month's monitoring
@@ -28,13 +29,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import casefile
+from . import fees
 from .casebook import CaseBook
 from .japanese import as_month
 from .markup import is_blank
 from .records import PlanMonitoring, SupportPlan
 
-WORKBOOK, STORE = "workbook", "store"
+WORKBOOK, STORE = fees.WORKBOOK, fees.STORE
 DUE_FLAGS = ("plan_review_due", "plan_missing")
 
 
@@ -59,39 +60,42 @@ def _text(value) -> str:
     return "" if is_blank(value) else str(value)
 
 
-def _workbook_plan(book: CaseBook, user_id: str, month: pd.Period) -> CurrentPlan | None:
-    rows = casefile.current_plan(book, user_id, month)
-    if rows.empty:
-        return None
+def _workbook_plan(book: CaseBook, user_id: str, plan_date: pd.Timestamp) -> CurrentPlan:
     p = book.plans
-    mine = p[(p["user_id"] == user_id) & (p["plan_date"] == rows["plan_date"].iloc[0])]
+    mine = p[(p["user_id"] == user_id) & (p["plan_date"] == plan_date)].sort_values("row")
     dates = lambda name: _date(mine[name].dropna().min()) if book.has("plans", name) and mine[name].notna().any() \
         else None
     goals = tuple({"index": n, "domain": _text(r["domain"]), "goal": _text(r["goal"]), "support": _text(r["support"]),
                    "due_on": _date(r["due_on"]), "status": _text(r["status"])}
-                  for n, r in enumerate(rows.to_dict("records"), 1))
-    return CurrentPlan(WORKBOOK, _date(rows["plan_date"].iloc[0]), goals, dates("consent_on"), dates("delivered_on"))
+                  for n, r in enumerate(mine.to_dict("records"), 1))
+    return CurrentPlan(WORKBOOK, _date(plan_date), goals, dates("consent_on"), dates("delivered_on"))
 
 
-def _store_plan(store, office: str, user_id: str, month: pd.Period) -> CurrentPlan | None:
-    if store is None:
-        return None
-    m1 = month.end_time.date()
-    finals = [p for p in store.support_plans(office, user_id) if p.is_final and p.plan_date <= m1]
-    if not finals:
-        return None
-    plan = max(finals, key=lambda p: (p.plan_date, p.id))
+def _store_plan(store, office: str, user_id: str, plan_date: pd.Timestamp) -> CurrentPlan:
+    finals = [p for p in store.support_plans(office, user_id) if p.is_final and p.plan_date == plan_date.date()]
+    plan = max(finals, key=lambda p: p.id)
     goals = tuple({"index": n, "domain": g["domain"], "goal": g["goal"], "support": g["support"],
                    "due_on": g["due_on"]} for n, g in enumerate(plan.goals, 1))
     return CurrentPlan(STORE, plan.plan_date, goals, plan.consent_on, plan.delivered_on, plan)
 
 
 def current_plan(book: CaseBook, user_id: str, month, store=None) -> CurrentPlan | None:
-    """The plan in force at the end of ``month`` (None: the person has none yet)."""
+    """The plan in force at the end of ``month`` (None: the person has none yet): the latest of
+    the 支援計画 sheet's plans and the plans finalised in the app whose 同意日 (and 交付日, where
+    recorded) is by then, as the fee check reads it (``fees.plan_state``).  A newer plan still
+    waiting for consent does not replace it."""
     month = as_month(month)
-    found = [p for p in (_workbook_plan(book, str(user_id), month), _store_plan(store, book.office, str(user_id), month))
-             if p is not None]
-    return max(found, key=lambda p: (p.plan_date, p.source == STORE)) if found else None
+    user_id = str(user_id)
+    users = book.users[book.users["user_id"] == user_id].set_index("user_id", drop=False)
+    if users.empty:
+        return None
+    stored = store.plans_frame(book.office) if store is not None else None
+    state = fees.plan_state(book, month, users, stored).loc[user_id]
+    if pd.isna(state["plan_date"]):
+        return None
+    if state["source"] == STORE:
+        return _store_plan(store, book.office, user_id, state["plan_date"])
+    return _workbook_plan(book, user_id, state["plan_date"])
 
 
 def plan_due(case) -> bool:

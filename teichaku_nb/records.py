@@ -62,7 +62,7 @@ CHECK_METHODS = EMPLOYMENT_CHECKS.column("method").choices           # 本人 / 
 
 EVALUATIONS = ("達成", "継続", "見直し")          # a goal's evaluation at the monitoring
 PLAN_DECISIONS = ("継続", "見直し")               # the case's decision for the plan
-REVISE = "見直し"
+KEEP, REVISE = "継続", "見直し"
 PLAN_DOMAINS = PLANS.column("domain").choices     # 職場 / 生活 / 心身 (as the workbook's sheet)
 DRAFT, FINAL = "draft", "final"                   # a support plan's status
 PLAN_STATUSES = {DRAFT: "作成中", FINAL: "確定"}

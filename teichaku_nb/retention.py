@@ -1,9 +1,10 @@
 """The 就労定着率 (retention rate) that sets a fiscal year's basic fee, and its projection.
 
 For fiscal year FY (April FY to March FY+1): R = 31 March of calendar year FY; window =
-1 April FY−3 to R; denominator = users whose support period [支援開始日, min(支援終了予定日,
-離職日)] overlaps the window; numerator = those still employed on R.  The fee tiers are those
-of the 2024 revision (``FEE_TIERS``).
+1 April FY−3 to R; denominator = users whose use [支援開始日, the earliest of 利用終了日,
+支援終了予定日 and 離職日] overlaps the window; numerator = those still employed on R (a job
+change within a month is continuous employment: ``periods.job_changed``).  The fee tiers are
+those of the 2024 revision (``fee_table.FEE_TIERS``).
 
 Retention on evidence: a person whose support ended before R and who has no 離職日 is employed on
 R only as far as anyone knows.  The office's 就労確認 (a check of employment after the support
@@ -23,7 +24,8 @@ import pandas as pd
 
 from .casebook import CaseBook
 from .japanese import format_date
-from .rules import LEFT, service_end
+from . import periods
+from .fee_table import FEE_TIERS
 
 
 def fiscal_year_of(month: pd.Period) -> int:
@@ -41,19 +43,8 @@ def format_units(units: int | None) -> str:
     return "—" if units is None else f"{units:,}単位"
 
 
-# (lowest rate in percent, label, units a month), from the 2024 revision.
-FEE_TIERS: tuple[tuple[int, str, int], ...] = (
-    (95, "95%以上", 3512),
-    (90, "90%以上95%未満", 3348),
-    (80, "80%以上90%未満", 2768),
-    (70, "70%以上80%未満", 2234),
-    (50, "50%以上70%未満", 1690),
-    (30, "30%以上50%未満", 1433),
-    (0, "30%未満", 1074),
-)
-
-NOTE_JOB_CHANGE = ("公式の算定では、離職後1か月以内に再就職した転職は継続した就労とみなされます（1人1回まで）。"
-                   "形式1のケース記録では再就職がわからないため、この計算では離職として数えています。")
+NOTE_JOB_CHANGE = ("離職後1か月以内に再就職した転職は、継続した就労として数えています（1人1回まで。利用者シートの"
+                   "再就職日）。再就職日が空欄の離職は、離職として数えています。")
 NOTE_NO_CHECKS = ("ケース記録に就労確認シートがないため、支援が終わった人の就労は確かめられていません"
                   "（就労確認シートに 継続 の確認を記録すると、根拠のある人として数えます）。")
 CHECK_WITHIN = pd.DateOffset(months=1)     # a 継続 check counts from this long before the day judged
@@ -146,13 +137,15 @@ def _retention(book: CaseBook, fiscal_year: int, employed_on: dt.date | None = N
     reference = dt.date(fiscal_year, 3, 31)
     window_start = dt.date(fiscal_year - 3, 4, 1)
     users = book.users
-    period_end = users[["support_end", "left_on"]].min(axis=1)
+    undated = (users["status"] == periods.LEFT).fillna(False) & users["left_on"].isna()   # an error: counted as left
+    period_end = periods.ended_on(users).where(~undated, periods.planned_end(users))
     # an empty period (left before the support began) overlaps nothing
     in_window = ((users["support_start"] <= pd.Timestamp(reference))
                  & (period_end >= pd.Timestamp(window_start))
                  & (users["support_start"] <= period_end)).fillna(False)
     judged_on = pd.Timestamp(employed_on or reference)
-    employed = (users["status"] != LEFT).fillna(True) | (users["left_on"] > judged_on).fillna(False)
+    left = periods.left_on(users)
+    employed = (left.isna() | (left > judged_on)).fillna(False) & ~undated
     denominator_users = sorted(users.loc[in_window, "user_id"])
     numerator_users = sorted(users.loc[in_window & employed, "user_id"])
     n, d = len(numerator_users), len(denominator_users)
@@ -187,7 +180,7 @@ def _unconfirmed(checks: pd.DataFrame, employed: pd.DataFrame, judged_on: pd.Tim
     """Of ``employed`` (counted as employed on ``judged_on``), those whose support ended before
     that day, with no 離職日, and no 就労確認 (``checks``) 継続 dated from ``judged_on`` − 1
     month on."""
-    ended = employed[(service_end(employed) < judged_on).fillna(False) & employed["left_on"].isna()]
+    ended = employed[(periods.planned_end(employed) < judged_on).fillna(False) & periods.left_on(employed).isna()]
     checks = checks[checks["user_id"].isin(ended["user_id"])]
     confirmed = set(checks.loc[(checks["employment"] == "継続") & (checks["checked_on"] >= judged_on - CHECK_WITHIN)
                                .fillna(False), "user_id"])
@@ -195,19 +188,20 @@ def _unconfirmed(checks: pd.DataFrame, employed: pd.DataFrame, judged_on: pd.Tim
     found = [{"user_id": row.user_id, "name": str(row.name), "support_end": end,
               "last_check": latest.at[row.user_id, "checked_on"] if row.user_id in latest.index else None,
               "last_employment": str(latest.at[row.user_id, "employment"]) if row.user_id in latest.index else None}
-             for row, end in zip(ended.itertuples(), service_end(ended)) if row.user_id not in confirmed]
+             for row, end in zip(ended.itertuples(), periods.planned_end(ended)) if row.user_id not in confirmed]
     return sorted(found, key=lambda u: u["user_id"])
 
 
 
 def of_fiscal_year(book: CaseBook, fiscal_year: int, *, today: dt.date | None = None,
-                   checks: pd.DataFrame | None = None) -> Retention:
+                   checks: pd.DataFrame | None = None, projection: bool = True) -> Retention:
     """The 就労定着率 that sets ``fiscal_year``'s basic fee, with the projection for FY+1.
 
-    R = 31 March of calendar year FY; window = 1 April FY−3 to R; denominator = users whose
-    support period [支援開始日, min(支援終了予定日, 離職日)] overlaps the window; numerator = those
-    still employed on R (状況 ≠ 離職, or 離職日 > R).  The projection is the same with
-    R = 31 March FY+1, counting users employed ``today`` as still employed on that day.
+    R = 31 March of calendar year FY; window = 1 April FY−3 to R; denominator = users whose use
+    [支援開始日, the earliest of 利用終了日, 支援終了予定日 and 離職日] overlaps the window;
+    numerator = those still employed on R (no 離職日, or 離職日 > R; a job change within a month
+    is continuous).  The projection (left out with ``projection=False``) is the same with R =
+    31 March FY+1, counting users employed ``today`` as still employed on that day.
     ``checks`` (``Store.employment_checks_frame``: user_id, checked_on, employment) are the
     就労確認 recorded in the app, read beside the workbook's sheet (standing records only).
     """
@@ -216,12 +210,13 @@ def of_fiscal_year(book: CaseBook, fiscal_year: int, *, today: dt.date | None = 
     if result.reference_day > today:
         result.notes.append(f"基準日（{format_date(result.reference_day)}）はまだ来ていないため、"
                             f"今日の状況で計算した見込みです。")
+    if not projection:
+        return result
     next_reference = dt.date(fiscal_year + 1, 3, 31)
-    projection = _retention(book, fiscal_year + 1, employed_on=min(today, next_reference), checks=checks)
+    result.projection = _retention(book, fiscal_year + 1, employed_on=min(today, next_reference), checks=checks)
     if next_reference > today:
-        projection.notes.append(f"見込み: 今日（{format_date(today)}）就労している人は、"
-                                f"基準日（{format_date(next_reference)}）まで就労を続けるとして数えています。")
-    result.projection = projection
+        result.projection.notes.append(f"見込み: 今日（{format_date(today)}）就労している人は、"
+                                       f"基準日（{format_date(next_reference)}）まで就労を続けるとして数えています。")
     return result
 
 

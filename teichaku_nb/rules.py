@@ -23,17 +23,17 @@ the workbook alone and ``overdue_action`` is never raised.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import fees
+from . import fees, periods
 from .casebook import CaseBook
 from .japanese import as_month, format_date, format_number, format_percent
 from .records import CLOSED_STATES
-from .schema import FACE_TO_FACE, PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
+from .periods import in_service
+from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
 
 # --- levels and the flag table ------------------------------------------------------------
 
@@ -78,7 +78,7 @@ CONDITION_BASE_MONTHS = 3       # condition_declining: the months before M
 # Rates and means are floats: 0.3 − 0.2 is 0.0999…; a rise "of at least 0.10" must include it.
 _EPS = 1e-9
 
-LEFT = "離職"
+LEFT = periods.LEFT
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,7 @@ class MonthReview:
     office: str
     cases: list[Case]                   # in agenda order
     starting_next_month: list[str]      # 利用者ID of users whose support starts in M+1
+    facts: fees.MonthFacts | None = field(default=None, repr=False, compare=False)   # for the fee check
 
     def case(self, user_id: str) -> Case:
         return next(c for c in self.cases if c.user_id == user_id)
@@ -178,7 +179,8 @@ def support_periods(book: CaseBook, on) -> pd.DataFrame:
     """Each user's support period as seen on day ``on``.
 
     Columns: user_id, hired_on, support_start, support_end (planned),
-    support_end_effective (= min(支援終了予定日, 離職日)), month_n (month of employment on
+    support_end_effective (``periods.ended_on``: the earliest of 支援終了予定日, 利用終了日 and
+    離職日), month_n (month of employment on
     ``on``, counted 1.. from 就職日; support covers months 7..42), support_month (month of
     the support period on ``on``, counted 1.. from 支援開始日; NA before it starts),
     support_months (the planned period's length in whole months, 36 by default),
@@ -187,7 +189,7 @@ def support_periods(book: CaseBook, on) -> pd.DataFrame:
     """
     on = pd.Timestamp(on).normalize()
     users = book.users
-    end = users[["support_end", "left_on"]].min(axis=1).astype("datetime64[ns]")
+    end = periods.ended_on(users)
     month_n = _months_between(users["hired_on"], on) + 1
     support_month = _months_between(users["support_start"], on) + 1
     support_months = _months_between(users["support_start"], users["support_end"] + pd.Timedelta(days=1))
@@ -207,22 +209,6 @@ def support_periods(book: CaseBook, on) -> pd.DataFrame:
 
 
 # --- the month: who is on the agenda, and the flags ----------------------------------------------
-
-def service_end(users: pd.DataFrame) -> pd.Series:
-    """The day the support ends: 利用終了日 when the service ended early, else 支援終了予定日."""
-    if "service_end" not in users:
-        return users["support_end"]
-    return users["service_end"].fillna(users["support_end"])
-
-
-def in_service(users: pd.DataFrame, month) -> pd.Series:
-    """Users in service in M: 支援開始日 ≤ m1, the support's end (``service_end``) ≥ m0, not
-    left before m0."""
-    month = as_month(month)
-    m0, m1 = _first_day(month), _last_day(month)
-    return ((users["support_start"] <= m1) & (service_end(users) >= m0)).fillna(False) \
-        & _not_left_before(users, m0)
-
 
 def latest_data_month(book: CaseBook) -> pd.Period | None:
     """The latest month with a contact or an attendance row."""
@@ -265,16 +251,19 @@ class _Month:
     plan_review_months: int
     contact_gap_days: int
     book: CaseBook
-    handovers: pd.DataFrame | None = None     # the store's handover records (fees.handover)
-    stored_plans: pd.DataFrame | None = None  # the store's finalised plans (fees.plan)
+    facts: fees.MonthFacts                    # the fee's conditions of M (plan, face to face, handover)
 
-    @functools.cached_property
+    @property
     def plan(self) -> pd.DataFrame:
-        return fees.plan(self.book, self.month, self.users, self.stored_plans)
+        return self.facts.plan
 
-    @functools.cached_property
+    @property
+    def face(self) -> pd.DataFrame:
+        return self.facts.face
+
+    @property
     def handover(self) -> pd.DataFrame:
-        return fees.handover(self.book, self.month, self.users, self.handovers)
+        return self.facts.handover
 
     @property
     def in_month(self) -> pd.Series:
@@ -288,14 +277,11 @@ def _last_contact(m: _Month, chosen: pd.Series) -> pd.Series:
 
 @flag("no_face_to_face", ACTION, "対面の面談なし")
 def _flag_no_face_to_face(m: _Month) -> pd.Series:
-    """要対応: no 対面 (対面 or 職場訪問) contact with 本人 in M."""
-    c = m.contacts
-    last = _last_contact(m, with_user(c) & c["method"].isin(FACE_TO_FACE))
-    flagged = last[~(last >= m.m0)]
-    return _messages(flagged.index, (
-        f"{m.month.month}月は本人との対面の面談がありません（最後の対面: {_day(d, m.month)}）" if pd.notna(d)
-        else f"{m.month.month}月は本人との対面の面談がありません（対面の記録がありません）"
-        for d in flagged))
+    """要対応: no 対面 with 本人 (対面, or 職場訪問 with 本人 or 本人・企業) on a day in service in M
+    (``fees.face_to_face``): M cannot be billed without it."""
+    face = m.face
+    flagged = face[face["met_on"].isna() & face["pending_met_on"].isna() & face["serving"]]
+    return _messages(flagged.index, flagged["why"])
 
 
 @flag("certificate_expired", ACTION, "受給者証の期限切れ")
@@ -348,13 +334,11 @@ def _flag_low_condition_score(m: _Month) -> pd.Series:
 
 @flag("plan_missing", ACTION, "個別支援計画の不備")
 def _flag_plan_missing(m: _Month) -> pd.Series:
-    """要対応: 個別支援計画未作成減算 applies in M (no plan, its review overdue all month, or no
-    consent): the message names the case, the months in a row and the rate."""
+    """要対応: 個別支援計画未作成減算 applies in M (``fees.plan_state``): the message names the
+    day the lapse began, its month and the rate."""
     missing = m.plan[m.plan["missing"]]
-    months = fees.plan_missing_months(m.book, m.month, m.users.loc[missing.index], m.stored_plans)
-    return _messages(missing.index, (
-        f"{why}。個別支援計画未作成減算（{n}か月目・{fees.plan_missing_rate(n):.0%}減算）の対象です"
-        for why, n in zip(missing["why"], months)))
+    return _messages(missing.index, (f"{why}。{fees.PLAN_MISSING.label}（{n}か月目・{rate:.0%}減算）の対象です"
+                                     for why, n, rate in zip(missing["why"], missing["lapse_month"], missing["rate"])))
 
 
 @flag("report_not_shared", WATCH, "支援レポート未送付")
@@ -382,11 +366,11 @@ def _flag_no_employer_contact(m: _Month) -> pd.Series:
 
 @flag("plan_review_due", WATCH, "計画の見直し時期")
 def _flag_plan_review_due(m: _Month) -> pd.Series:
-    """注意: the plan is in place, and its review falls due by the end of M+1."""
+    """注意: a plan is in force and its review falls due by the end of M+1 (``fees.plan_state``)."""
     plan = m.plan[~m.plan["missing"] & (m.plan["due"] <= _last_day(m.month + 1)).fillna(False)]
     return _messages(plan.index, (
-        f"個別支援計画の見直しが近づいています（前回の作成 {format_date(made)}、見直しの期限 {format_date(due)}）"
-        for made, due in zip(plan["made"], plan["due"])))
+        f"個別支援計画の見直しが近づいています（前回の見直し {format_date(reviewed)}、見直しの期限 {format_date(due)}）"
+        for reviewed, due in zip(plan["reviewed_on"], plan["due"])))
 
 
 @flag("certificate_expiring", WATCH, "受給者証の期限が近い")
@@ -400,13 +384,14 @@ def _flag_certificate_expiring(m: _Month) -> pd.Series:
 
 @flag("handover_due", WATCH, "引継ぎの準備")
 def _flag_handover_due(m: _Month) -> pd.Series:
-    """注意 / 要対応: 要継続支援 ≠ いいえ, 支援終了予定日 by the end of M+6, and the handover not
-    complete; 要対応 once its deadline (支援終了予定日 − 3 months) is by the end of M+1."""
+    """注意 / 要対応: 要継続支援 ≠ いいえ, 支援終了予定日 by the end of M+6 (and no early end before
+    the deadline), and the handover not complete; 要対応 once its deadline (支援終了予定日 − 3
+    months) is by the end of M+1."""
     state = m.handover
     end = m.users["support_end"]
     chosen = (state["needs"] != fees.NO) & (end <= _last_day(m.month + fees.HANDOVER_WATCH_MONTHS)).fillna(False) \
-        & state["done"].isna()
-    late = fees.handover_missing(m.book, m.month, m.users, state)
+        & state["done"].isna() & state["deadline"].notna()
+    late = fees.handover_late(m.month, state)
     state, end = state[chosen], end[chosen]
     urgent = (state["deadline"] <= _last_day(m.month + 1)).fillna(False)
     messages = []
@@ -415,7 +400,7 @@ def _flag_handover_due(m: _Month) -> pd.Series:
         text += ("要継続支援（支援期間の後も支援が要るか）の判断が記録されていません。" if pd.isna(row["needs"])
                  else "まだ済んでいないこと: " + "・".join(row["lacking"]))
         if late[user_id]:
-            text += "。期限を過ぎています（支援体制構築未実施減算の対象）"
+            text += "。期限を過ぎています（事業所の支援体制構築未実施減算の対象になりえます）"
         messages.append((text, ACTION if close else WATCH))
     return _messages(state.index, messages)
 
@@ -523,7 +508,7 @@ def _as_months(values: pd.Series) -> pd.Series:
 
 
 def _month_context(book: CaseBook, month: pd.Period, shared_reports, open_actions, handovers=None,
-                   stored_plans=None) -> _Month:
+                   stored_plans=None, monitorings=None) -> _Month:
     m0, m1 = _first_day(month), _last_day(month)
     users = book.users[in_service(book.users, month)].set_index("user_id", drop=False)
     ids = users.index
@@ -547,7 +532,8 @@ def _month_context(book: CaseBook, month: pd.Period, shared_reports, open_action
         plans=plans[plans["plan_date"] <= m1],
         reports=reports, open_actions=open_actions,
         plan_review_months=book.settings.plan_review_months,
-        contact_gap_days=book.settings.contact_gap_days, book=book, handovers=handovers, stored_plans=stored_plans,
+        contact_gap_days=book.settings.contact_gap_days, book=book,
+        facts=fees.MonthFacts(book, month, users, stored_plans, monitorings, handovers),
     )
 
 
@@ -564,16 +550,17 @@ def _agenda_order(case: Case) -> tuple:
 
 def agenda(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
            open_actions: pd.DataFrame | None = None, handovers: pd.DataFrame | None = None,
-           plans: pd.DataFrame | None = None) -> MonthReview:
+           plans: pd.DataFrame | None = None, monitorings: pd.DataFrame | None = None) -> MonthReview:
     """The month's case conference: every user in service in M with flags, level and order.
 
     ``month`` is a ``pd.Period`` (or text such as ``"2026-10"``).  ``shared_reports``
     (user_id, month) and ``open_actions`` (user_id, content, due_on, [status], [month])
     come from the review store when there is one, and ``handovers`` (its handover records,
-    ``fees.handover``) and ``plans`` (its finalised 個別支援計画, ``fees.plan``).
+    ``fees.handover``), ``plans`` (its finalised 個別支援計画) and ``monitorings`` (those that kept
+    a plan: ``fees.plan_state``).
     """
     month = as_month(month)
-    m = _month_context(book, month, shared_reports, open_actions, handovers, plans)
+    m = _month_context(book, month, shared_reports, open_actions, handovers, plans, monitorings)
     flags: dict[str, list[Flag]] = {user_id: [] for user_id in m.users.index}
     for kind in FLAG_KINDS:
         for user_id, message in kind.check(m).items():
@@ -596,4 +583,4 @@ def agenda(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
         ))
     cases.sort(key=_agenda_order)
     return MonthReview(month=month, office=book.office, cases=cases,
-                       starting_next_month=starting_next_month(book.users, month))
+                       starting_next_month=starting_next_month(book.users, month), facts=m.facts)

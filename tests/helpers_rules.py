@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from teichaku_nb import schema
+from teichaku_nb import periods, schema
 from teichaku_nb.casebook import CaseBook, Settings
 
 MONTH = pd.Period("2026-10", "M")
@@ -50,11 +50,7 @@ def make_book(tables: dict[str, list[dict]] | None = None, *, settings: dict | N
               office: str = "テスト事業所") -> CaseBook:
     tables = tables or {}
     frames = {sheet.name: _frame(sheet, tables.get(sheet.name, [])) for sheet in schema.TABLES}
-    users = frames["users"]
-    hired = users["hired_on"]
-    users["support_start"] = users["support_start"].fillna(hired + pd.DateOffset(months=6))
-    users["support_end"] = users["support_end"].fillna(
-        hired + pd.DateOffset(years=3, months=6) - pd.Timedelta(days=1))
+    frames["users"] = periods.fill_defaults(frames["users"])
     # like a workbook: the format 1 columns, and a later column only where a record has it; a
     # later sheet only when ``tables`` names it
     present = {sheet.name: frozenset(c.name for c in sheet.columns

@@ -15,7 +15,7 @@ from teichaku_nb import billing, plan_cycle, rules
 from teichaku_nb import store as store_module
 from teichaku_nb.store import Conflict, Review, StoreError, export_workbook, month_review, open_store
 
-from helpers_rules import MONTH, calm, make_book
+from helpers_rules import MONTH, calm, contact, make_book
 
 D = dt.date
 NOV, DEC, JAN = MONTH + 1, MONTH + 2, MONTH + 3
@@ -23,13 +23,16 @@ GOALS = ("週5日の勤務を続ける", "毎朝7時に起きる")
 
 
 def _book():
-    """U001, calm in October 2026, whose plan of 2026年7月1日 (agreed) falls due on 10月1日."""
+    """U001, calm in October 2026, whose plan of 2026年7月1日 (agreed and handed over on 7月31日)
+    falls due for review on 10月31日."""
     tables = calm()
     tables["plans"] = [
         {"user_id": "U001", "plan_date": D(2026, 7, 1), "domain": "職場", "goal": GOALS[0], "support": "職場訪問で確認",
-         "due_on": D(2026, 12, 31), "status": "取組中", "consent_on": D(2026, 7, 5), "delivered_on": D(2026, 7, 5)},
+         "due_on": D(2026, 12, 31), "status": "取組中", "consent_on": D(2026, 7, 31), "delivered_on": D(2026, 7, 31)},
         {"user_id": "U001", "plan_date": D(2026, 7, 1), "domain": "生活", "goal": GOALS[1], "status": "取組中"},
     ]
+    tables["contacts"].append(contact("U001", D(2026, 11, 10), "対面", "本人"))      # November can be billed too
+    tables["reports"].append({"user_id": "U001", "month": "2026-11", "sent_on": D(2026, 11, 30), "recipient": "本人"})
     return make_book(tables, settings={"service_manager": "高橋 サビ管"})
 
 
@@ -178,17 +181,18 @@ def test_finalising_needs_a_goal_and_a_plan_date_after_the_plan_it_revises(book,
 def test_a_finalised_and_agreed_plan_clears_plan_missing_and_plan_review_due_for_the_next_months(book, store):
     """Rules plan_missing / plan_review_due and the 個別支援計画未作成減算 read the store's plans."""
     assert _codes(book, MONTH, store) == {"plan_review_due"}
-    assert _codes(book, NOV, store) == {"plan_missing"}                    # 7月1日 + 3 months < 11月1日
+    assert _codes(book, NOV, store) == {"plan_missing"}                    # 7月31日 + 3 months: the lapse from 11月1日
     plan = _finalised(book, store)
-    # made but not agreed: October's plan is the one in force, without 同意日 the 減算 applies
-    assert _codes(book, MONTH, store) == {"plan_missing"}
-    assert "同意日がありません" in month_review(book, MONTH, store).case("U001").flags[0].message
+    # made but not agreed: the plan agreed in July is still the one in force in October
+    assert _codes(book, MONTH, store) == {"plan_review_due"}
+    assert plan_cycle.current_plan(book, "U001", MONTH, store).plan_date == D(2026, 7, 1)
     store.record_plan_consent(plan.id, by="高橋 サビ管", expected_version=plan.version, consent_on=D(2026, 10, 22),
                               delivered_on=D(2026, 10, 23))
     assert _codes(book, MONTH, store) == _codes(book, NOV, store) == set()
-    # the next review falls due on 2027年1月20日: watched from the month before, overdue after
-    assert _codes(book, DEC, store) == _codes(book, JAN, store) == {"plan_review_due"}
-    assert _codes(book, JAN + 1, store) == {"plan_missing"}
+    # the next review falls due on 2027年1月22日 (3 months from the consent): watched from the
+    # month before; January, with no review by its 22nd, is the lapse's first month
+    assert _codes(book, DEC, store) == {"plan_review_due"}
+    assert _codes(book, JAN, store) == {"plan_missing"}
     assert _codes(book, NOV) == {"plan_missing"}                           # the workbook alone: unchanged
     bill = store_module.month_billing(book, NOV, store, today=D(2026, 11, 30))
     assert [r.code for r in bill.people[0].reductions] == []
@@ -196,10 +200,22 @@ def test_a_finalised_and_agreed_plan_clears_plan_missing_and_plan_review_due_for
         "plan_missing"]
 
 
-def test_an_agreed_plan_after_the_month_does_not_count_for_that_month(book, store):
+def test_a_plan_agreed_after_the_month_is_not_that_months_plan_in_force(book, store):
     plan = _finalised(book, store)
-    store.record_plan_consent(plan.id, by="佐藤", expected_version=plan.version, consent_on=D(2026, 11, 2))
-    assert _codes(book, MONTH, store) == {"plan_missing"} and _codes(book, NOV, store) == set()
+    store.record_plan_consent(plan.id, by="佐藤", expected_version=plan.version, consent_on=D(2026, 11, 2),
+                              delivered_on=D(2026, 11, 2))
+    assert plan_cycle.current_plan(book, "U001", MONTH, store).plan_date == D(2026, 7, 1)
+    assert plan_cycle.current_plan(book, "U001", NOV, store).plan_date == D(2026, 10, 20)
+    # the lapse that began 11月1日 ended 11月2日, in the month it began: no month is reduced
+    assert _codes(book, MONTH, store) == {"plan_review_due"} and _codes(book, NOV, store) == set()
+
+
+def test_a_monitoring_that_keeps_the_plan_is_a_review(book, store):
+    _monitor(book, store, decision="継続")                    # 10月20日: the plan is kept
+    assert _codes(book, NOV, store) == set()                  # due 2027年1月20日, not 10月31日
+    assert _codes(book, DEC, store) == {"plan_review_due"}
+    _monitor(book, store, decision="見直し", version=1)        # a decision to revise is no review
+    assert _codes(book, NOV, store) == {"plan_missing"}
 
 
 def test_a_withdrawn_plan_no_longer_counts_and_a_new_draft_can_start(book, store):

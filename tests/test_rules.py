@@ -97,7 +97,9 @@ def test_no_face_to_face_raised_when_october_has_only_calls():
     tables = with_contacts(calm(), contact("U001", D(2026, 10, 10), "電話", "本人", score=4),
                            contact("U001", D(2026, 10, 25), "職場訪問", "企業"))
     assert "no_face_to_face" in codes(tables)
-    assert message(tables, "no_face_to_face") == "10月は本人との対面の面談がありません（最後の対面: 9月25日）"
+    assert message(tables, "no_face_to_face") == ("10月は本人との対面の支援がありません（本人とは電話だけです。"
+                                                  "10月25日の職場訪問の相手は企業です。最後の対面: 9月25日）。"
+                                                  "対面の支援がない月は算定できません")
 
 
 @pytest.mark.parametrize("date, method, party, raised", [
@@ -116,7 +118,8 @@ def test_no_face_to_face_counts_only_face_to_face_with_the_user_inside_the_month
 def test_no_face_to_face_says_when_there_was_never_one():
     tables = calm()
     tables["contacts"] = [contact("U001", D(2026, 10, 5), "電話", "本人")]
-    assert message(tables, "no_face_to_face") == "10月は本人との対面の面談がありません（対面の記録がありません）"
+    assert message(tables, "no_face_to_face") == ("10月は本人との対面の支援がありません（本人とは電話だけです。"
+                                                  "対面の記録がありません）。対面の支援がない月は算定できません")
 
 
 def test_no_face_to_face_names_the_year_when_it_differs():
@@ -249,8 +252,9 @@ def test_report_not_shared_needs_the_report_to_reach_the_person(recipient, raise
 
 
 @pytest.mark.parametrize("plan_date, code", [
-    (D(2026, 6, 30), "plan_missing"),       # review due 9月30日: overdue all October
-    (D(2026, 7, 1), "plan_review_due"),     # due 10月1日 = m0: not overdue all month
+    (D(2026, 6, 30), "plan_missing"),       # review due 9月30日: the lapse begins 10月1日
+    (D(2026, 7, 1), "plan_missing"),        # due 10月1日 (the 1st): the lapse begins 10月2日, in October
+    (D(2026, 7, 31), "plan_review_due"),    # due 10月31日 (the last day): the lapse would begin in November
     (D(2026, 8, 31), "plan_review_due"),    # due 11月30日 = the end of M+1
     (D(2026, 9, 1), None),                  # due 12月1日
     (D(2026, 11, 5), "plan_missing"),       # made after M: no plan yet in October
@@ -267,23 +271,27 @@ def test_plan_review_due_reads_the_latest_plan_and_names_it():
     tables["plans"] = [dict(tables["plans"][0], plan_date=D(2026, 4, 1)),
                        dict(tables["plans"][0], plan_date=D(2026, 8, 1))]
     assert message(tables, "plan_review_due") == \
-        "個別支援計画の見直しが近づいています（前回の作成 2026年8月1日、見直しの期限 2026年11月1日）"
+        "個別支援計画の見直しが近づいています（前回の見直し 2026年8月1日、見直しの期限 2026年11月1日）"
 
 
 def test_plan_missing_when_there_is_no_plan_names_the_reduction():
     tables = without(calm(support_start=D(2026, 10, 1)), "plans")
     case = review(tables).case("U001")
     assert case.level == ACTION and "plan_review_due" not in case.codes
-    assert message(tables, "plan_missing") == "個別支援計画がありません。個別支援計画未作成減算（1か月目・30%減算）の対象です"
+    assert message(tables, "plan_missing") == ("2026年10月1日（支援の開始）から、同意を得た個別支援計画がありません。"
+                                               "個別支援計画未作成減算（1か月目・30%減算）の対象です")
 
 
-def test_plan_review_due_follows_the_setting_for_the_interval():
+def test_plan_review_due_follows_a_shorter_interval_and_never_one_longer_than_three_months():
     tables = calm()
-    tables["plans"][0]["plan_date"] = D(2026, 8, 1)
+    tables["plans"][0]["plan_date"] = D(2026, 8, 1)             # due 11月1日 in 3 months
     assert "plan_review_due" in codes(tables)
-    assert "plan_review_due" not in codes(tables, settings={"plan_review_months": 6})
-    tables["plans"][0]["plan_date"] = D(2026, 5, 30)
-    assert "plan_review_due" in codes(tables, settings={"plan_review_months": 6})
+    assert "plan_review_due" in codes(tables, settings={"plan_review_months": 6})     # read as 3
+    tables["plans"][0]["plan_date"] = D(2026, 9, 5)             # due 11月5日 in 2 months, 12月5日 in 3
+    assert "plan_review_due" in codes(tables, settings={"plan_review_months": 2})
+    assert "plan_review_due" not in codes(tables)
+    tables["plans"][0]["plan_date"] = D(2026, 5, 30)            # 6 months would hide the lapse of 8月31日
+    assert "plan_missing" in codes(tables, settings={"plan_review_months": 6})
 
 
 @pytest.mark.parametrize("until, raised", [
@@ -317,7 +325,7 @@ def test_handover_due_lists_what_is_missing_and_stops_when_done():
     tables = calm(support_end=D(2027, 1, 15), needs_continuing="はい", handover_consent_on=D(2026, 9, 1))
     assert message(tables, "handover_due") == ("支援終了予定日は 2027年1月15日、引継ぎの期限は 2026年10月15日 です。"
                                                "まだ済んでいないこと: 企業との引継ぎ・関係機関・医療機関との引継ぎ。"
-                                               "期限を過ぎています（支援体制構築未実施減算の対象）")
+                                               "期限を過ぎています（事業所の支援体制構築未実施減算の対象になりえます）")
     tables["contacts"] += [dict(contact("U001", D(2026, 9, 20), "対面", "企業"), kind="引継ぎ"),
                            dict(contact("U001", D(2026, 10, 20), "電話", "関係機関"), kind="引継ぎ")]
     assert "handover_due" not in codes(tables)

@@ -1,9 +1,9 @@
 """The 就労定着実績体制加算 of a fiscal year (docs/fee-check.md) on small hand-made cases.
 
 Fiscal year 2026: the support must have ended from 2020年4月1日 to 2026年3月31日, judged on
-2026年6月30日.  Most people are hired on 2021年8月31日: their 42-month day is 2025年2月28日
-(a month after the 31st lands on the month's last day) and their planned support ends on
-2025年2月27日.  All people are synthetic.
+2026年6月30日.  Most people are hired on 2021年8月31日: 2025年2月has no 31st, so their 42 months
+of work are complete on 2025年2月28日 (the day before 3月1日); their support starts on 2022年3月1日
+and is planned to end three years later, on 2025年2月28日.  All people are synthetic.
 """
 
 from __future__ import annotations
@@ -74,6 +74,38 @@ def test_a_leaving_day_on_the_42_month_day_is_reached_the_day_before_is_not():
     assert (a.outcome, a.evidence) == (REACHED, "離職日 2025年2月28日（42か月後）")
     assert (b.outcome, b.evidence) == (NOT_REACHED, "離職日 2025年2月27日（42か月より前）")
     assert (a.label, b.label) == ("42か月以上", "42か月未満")
+
+
+@pytest.mark.parametrize("left_on, outcome", [(D(2026, 2, 28), REACHED), (D(2026, 2, 27), NOT_REACHED)])
+def test_42_months_are_complete_the_day_before_the_day_that_corresponds(left_on, outcome):
+    # hired 2022年9月1日: 42 months later is 2026年3月1日, so employed through 2月28日 is 42 months
+    a = judge([left("A", left_on, hired_on=D(2022, 9, 1))]).person("A")
+    assert (a.day_42_months, a.outcome) == (D(2026, 2, 28), outcome)
+
+
+def test_months_of_work_count_from_the_end_of_transition_support_used_after_hiring():
+    # hired 2021年8月31日, then 就労移行支援 until 2021年12月31日: 42 months complete on 2025年6月30日
+    person = left("A", D(2025, 6, 29), transition_ended_on=D(2021, 12, 31))
+    assert judge([person]).person("A").outcome == NOT_REACHED
+    assert judge([dict(person, left_on=D(2025, 6, 30))]).person("A").outcome == REACHED
+
+
+def test_a_job_change_within_a_month_is_continuous_employment():
+    changed = ended("A", left_on=D(2024, 6, 30), rehired_on=D(2024, 7, 30))
+    result = judge([changed], [check("A", D(2025, 3, 1))])
+    assert (result.person("A").outcome, result.person("A").support_ended_on) == (REACHED, D(2025, 2, 28))
+    too_late = dict(changed, rehired_on=D(2024, 7, 31), status="離職")        # a month and a day: a 離職
+    assert judge([too_late], [check("A", D(2025, 3, 1))]).person("A").outcome == NOT_REACHED
+
+
+def test_78_months_or_more_are_listed_apart_outside_the_share():
+    # hired 2019年1月10日, support ended 2022年7月9日; 78 months complete on 2025年7月9日
+    beyond = ended("A", hired_on=D(2019, 1, 10), support_end=D(2022, 7, 9))
+    result = judge([beyond, left("B", D(2025, 3, 31))], [check("A", D(2025, 7, 9))])
+    assert (result.cohort, result.beyond, result.share_on_evidence) == (["B"], ["A"], 1.0)
+    assert result.person("A").evidence == ("就労確認 2025年7月9日 継続（企業）。78か月以上のため割合に数えていません"
+                                           "（告示は42月以上78月未満）")
+    assert judge([beyond], [check("A", D(2025, 7, 8))]).person("A").outcome == REACHED
 
 
 def test_a_still_working_check_counts_from_the_42_month_day_on():
@@ -166,7 +198,7 @@ def test_someone_who_left_the_job_during_the_support_is_in_the_cohort_and_not_re
     # hired 2023年1月10日: support from 2023年7月10日, planned until 2026年7月9日 (after the window)
     result = judge([left("A", D(2024, 5, 1), hired_on=D(2023, 1, 10))])
     a = result.person("A")
-    assert (a.support_ended_on, a.day_42_months) == (D(2024, 5, 1), D(2026, 7, 10))
+    assert (a.support_ended_on, a.day_42_months) == (D(2024, 5, 1), D(2026, 7, 9))
     assert (a.outcome, a.evidence) == (NOT_REACHED, "離職日 2024年5月1日（42か月より前）")
 
 
@@ -190,11 +222,11 @@ def test_as_dict_is_json_with_english_keys_and_japanese_messages():
     result = judge([left("A", D(2025, 2, 28)), ended("B")], [check("B", D(2025, 2, 27))])
     data = json.loads(json.dumps(result.as_dict(), ensure_ascii=False))
     assert list(data) == ["office", "fiscal_year", "window_start", "window_end", "judged_on", "cohort", "reached",
-                          "not_reached", "unconfirmed", "share_claimed", "share_on_evidence", "applies_claimed",
+                          "not_reached", "unconfirmed", "beyond", "share_claimed", "share_on_evidence", "applies_claimed",
                           "applies_on_evidence", "units_claimed", "units_on_evidence", "people", "notes"]
     assert (data["fiscal_year"], data["window_start"], data["judged_on"]) == (2026, "2020-04-01", "2026-06-30")
     assert (data["share_claimed"], data["share_on_evidence"], data["units_on_evidence"]) == (1.0, 0.5, 0)
     assert data["people"][0] == {"user_id": "A", "name": "試験 A", "hired_on": "2021-08-31",
-                                 "support_ended_on": "2025-02-27", "day_42_months": "2025-02-28",
+                                 "support_ended_on": "2025-02-28", "day_42_months": "2025-02-28",
                                  "outcome": "reached", "evidence": "離職日 2025年2月28日（42か月後）"}
     assert data["people"][1]["evidence"] == "未確認（最後の就労確認 2025年2月27日 継続（企業））"

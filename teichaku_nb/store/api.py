@@ -595,17 +595,20 @@ class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
         })
 
 
-def month_billing(book, month, store: Store | None = None, *, today: dt.date | None = None):
+def month_billing(book, month, store: Store | None = None, *, today: dt.date | None = None, review=None):
     """The month's fee check (``billing.month_billing``) reading the store's 支援レポート sendings,
-    its 地域連携会議, its handover records, its 就労確認 and its finalised 個別支援計画 when there is
-    a store; the workbook alone if not."""
+    its 地域連携会議, its handover records, its 就労確認, its finalised 個別支援計画 and the
+    monitorings that kept one when there is a store; the workbook alone if not.  ``review``: the
+    month's agenda read from the same store just before (``month_review``), whose facts the
+    check reuses."""
     from ..billing import month_billing as check
 
     if store is None:
-        return check(book, month, today=today)
+        return check(book, month, today=today, review=review)
     return check(book, month, shared_reports=store.shared_reports_frame(book.office),
                  regional=store.regional_reviews_frame(book.office), handovers=store.handovers_frame(book.office),
-                 checks=store.employment_checks_frame(book.office), plans=store.plans_frame(book.office), today=today)
+                 checks=store.employment_checks_frame(book.office), plans=store.plans_frame(book.office),
+                 monitorings=store.monitorings_frame(book.office), today=today, review=review)
 
 
 def month_review(book, month, store: Store | None = None):
@@ -617,4 +620,5 @@ def month_review(book, month, store: Store | None = None):
         return agenda(book, month)
     return agenda(book, month, shared_reports=store.shared_reports_frame(book.office),
                   open_actions=store.open_actions_frame(book.office, month),
-                  handovers=store.handovers_frame(book.office), plans=store.plans_frame(book.office))
+                  handovers=store.handovers_frame(book.office), plans=store.plans_frame(book.office),
+                  monitorings=store.monitorings_frame(book.office))

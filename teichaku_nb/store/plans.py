@@ -27,7 +27,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..japanese import JST, format_date, format_month
-from ..records import (DRAFT, EVALUATIONS, FINAL, PLAN_DECISIONS, PLAN_DOMAINS, PlanMonitoring,
+from ..records import (DRAFT, EVALUATIONS, FINAL, KEEP, PLAN_DECISIONS, PLAN_DOMAINS, PlanMonitoring,
                        SupportPlan)
 from .checks import (Conflict, StoreError, by_whom, checked_date, checked_id, checked_text,
                      checked_version, month_text, to_month)
@@ -218,6 +218,16 @@ class PlanRecords:
                              table.c.month == month_text(month) if month is not None else None,
                              table.c.user_id == user_id if user_id is not None else None) if c is not None]
         return self._select(table, *where, order=(table.c.office, table.c.month, table.c.user_id))
+
+    def monitorings_frame(self, office: str) -> pd.DataFrame:
+        """The monitorings that decided to keep the plan (継続): each is a review of the plan
+        (``fees.plan_state``): user_id, monitored_on (datetime64), plan_date."""
+        records = [m for m in self.monitorings(office) if m.decision == KEEP]
+        return pd.DataFrame({
+            "user_id": pd.array([r.user_id for r in records], dtype="string"),
+            "monitored_on": pd.to_datetime(pd.Series([r.monitored_on for r in records], dtype="object")),
+            "plan_date": pd.to_datetime(pd.Series([r.plan_date for r in records], dtype="object")),
+        })
 
     # -- the support plan
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+MAX_REVIEW_MONTHS = 3          # a plan of this service is reviewed at least every 3 months
 ERROR = "error"
 WARNING = "warning"
 SEVERITY_LABELS = {ERROR: "エラー", WARNING: "警告"}
@@ -18,6 +20,7 @@ CODE_LABELS = {
     "duplicate_id": "重複", "unknown_user": "利用者シートにない利用者ID", "inconsistent": "ほかの値と合わない値",
     "future_date": "今日より後の日付", "unknown_column": "この形式にない列・項目",
     "unknown_sheet": "この形式にないシート", "control_char": "見えない制御文字",
+    "fee_rule": "算定の決まりに合わない値",
 }
 
 
@@ -49,6 +52,36 @@ class Settings:
     unit_price: float = 10.0             # 1単位の単価（円）, by the area (地域区分)
     service_manager: str = ""            # サービス管理責任者: presenting makes a 地域連携会議 type I
     handover_policy: str | None = None   # 引継ぎの指針: はい / いいえ / None (not stated)
+    # format 3: what the office filed, and the office-level reductions it has judged (docs/fee-check.md)
+    designated_on: dt.date | None = None       # 指定日
+    filed_tier: str | None = None              # 就労定着率区分（届出）: a label of fee_table.FEE_TIERS
+    track_record_filed: str | None = None      # 就労定着実績体制加算（届出）: はい / いいえ
+    job_coach_filed: str | None = None         # 職場適応援助者養成研修修了者配置体制加算（届出）
+    treatment_class: str | None = None         # 処遇改善加算の区分: I–IV
+    treatment_rate: float | None = None        # 処遇改善加算の率（%）
+    online_counts: str = "いいえ"              # オンライン面談を対面とみなす
+    plan_and_manager: str = "大きい方のみ"     # 計画未作成減算とサビ管欠如減算が重なる月
+    staff_shortage_from: pd.Period | None = None        # each office-level reduction: its first and last
+    staff_shortage_to: pd.Period | None = None          # month (None: not applicable / not ended)
+    manager_missing_from: pd.Period | None = None
+    manager_missing_to: pd.Period | None = None
+    abuse_prevention_missing_from: pd.Period | None = None
+    abuse_prevention_missing_to: pd.Period | None = None
+    continuity_plan_missing_from: pd.Period | None = None
+    continuity_plan_missing_to: pd.Period | None = None
+    information_unpublished_from: pd.Period | None = None
+    information_unpublished_to: pd.Period | None = None
+    handover_missing_from: pd.Period | str | None = None   # also なし: the office judged there are none
+    handover_missing_to: pd.Period | None = None
+
+    def months_of(self, code: str) -> tuple:
+        """The first and last month set for the office-level reduction ``code``."""
+        return getattr(self, f"{code}_from"), getattr(self, f"{code}_to")
+
+    @property
+    def review_months(self) -> int:
+        """The plan's review interval the rules use: the setting, at most 3 months."""
+        return min(self.plan_review_months, MAX_REVIEW_MONTHS)
 
 
 @dataclass
@@ -59,7 +92,8 @@ class CaseBook:
     number in the source).  Types: ID / TEXT / CHOICE columns are pandas strings
     (missing = NA), DATE columns ``datetime64`` (NaT), MONTH columns ``period[M]``,
     INT / SCORE ``Int64``, NUMBER ``Float64``.  In ``users`` the defaults are filled in:
-    ``support_start`` = 就職日 + 6 months, ``support_end`` = 就職日 + 3 years 6 months − 1 day,
+    ``support_start`` = the day six months of work have passed, ``support_end`` = 支援開始日 + 3
+    years − 1 day (``periods.fill_defaults``),
     ``employer_consent`` = いいえ.  Rows that cannot be used (a required cell empty or
     unreadable, an unknown user, a duplicate key) are left out and reported in ``problems``.
     """

@@ -4,14 +4,16 @@ The template (``template.py``), the loader (``workbook.py``), the demo data and 
 column reference in the README are all generated from the objects below; nothing
 else lists sheets, headers or choices.  See ``docs/workbook-format.md``.
 
-Format 2 adds optional columns and sheets (``since=2``) for the month's fee check; a format 1
-book loads as before, and the rules check what needs a format 2 column only where the book
-has it (``CaseBook.has``).
+Formats 2 and 3 add optional columns, sheets and settings (``since=2`` / ``since=3``) for the
+month's fee check; an earlier book loads as before, and the rules check what needs a later
+column only where the book has it (``CaseBook.has``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .fee_table import TIER_LABELS, TREATMENT_CLASSES
 
 # Column kinds.
 TEXT = "text"          # free text, NFKC-normalised and stripped
@@ -22,6 +24,8 @@ INT = "int"            # a whole number, a unit may follow (20日, 3回)
 NUMBER = "number"      # a number, a unit may follow (20.5時間)
 SCORE = "score"        # a self-rated score 1–5
 CHOICE = "choice"      # one of a fixed list
+
+YES_NO = ("はい", "いいえ")
 
 KIND_LABELS = {
     TEXT: "文字", ID: "文字（ID）", DATE: "日付", MONTH: "年月", INT: "整数",
@@ -82,8 +86,9 @@ USERS = Sheet(
         Column("職種", "job", TEXT, width=14),
         Column("雇用形態", "employment_type", CHOICE, choices=("正社員", "契約社員", "パート・アルバイト", "その他"), width=16),
         Column("週所定労働時間", "weekly_hours", NUMBER, min=0, max=60, note="0〜60（時間）", width=14),
-        Column("支援開始日", "support_start", DATE, note="空欄なら 就職日＋6か月", width=12),
-        Column("支援終了予定日", "support_end", DATE, note="空欄なら 就職日＋3年6か月−1日", width=14),
+        Column("支援開始日", "support_start", DATE,
+               note="空欄なら 就職日から6か月たった日（その日がない月は翌月1日。例: 8月31日就職 → 3月1日）", width=12),
+        Column("支援終了予定日", "support_end", DATE, note="空欄なら 支援開始日＋3年−1日", width=14),
         Column("受給者証有効期限", "certificate_until", DATE, width=16),
         Column("状況", "status", CHOICE, True, choices=("利用中", "支援終了", "離職"), width=10),
         Column("離職日", "left_on", DATE, past=True, note="状況が「離職」なら必須。就職日より前は不可。", width=12),
@@ -99,6 +104,20 @@ USERS = Sheet(
                note="支援期間の後も支援が必要か（事業所の判断）。はい なら引継ぎが必要です", width=12, since=2),
         Column("引継ぎ同意日", "handover_consent_on", DATE, past=True,
                note="引継ぎのために情報を共有することに本人が同意した日", width=12, since=2),
+        Column("就職後の移行支援等終了日", "transition_ended_on", DATE, past=True,
+               note="就職の後に就労移行支援等を使った（休職からの復職・勤務時間の延長など）ときに、その利用が終わった日。"
+                    "6か月はその翌日から数えます", width=14, since=3),
+        Column("再就職日", "rehired_on", DATE, past=True,
+               note="離職日から1か月以内に次の仕事に就いた日（転職。利用中1回まで）。支援は続き、就労は続いているとみなします",
+               width=12, since=3),
+        Column("特別地域居住", "remote_home", CHOICE, choices=YES_NO,
+               note="特別地域加算の対象地域に住んでいる（自宅訪問での支援が加算の対象）", width=10, since=3),
+        Column("勤務先特別地域", "remote_workplace", CHOICE, choices=YES_NO,
+               note="勤務先が特別地域加算の対象地域にある（職場訪問での支援が加算の対象）", width=10, since=3),
+        Column("一体的運営外からの受入れ", "from_other_office", CHOICE, choices=YES_NO,
+               note="この事業所と一体的に運営していない生活介護等の事業所を利用して就職した人（初期加算）", width=14, since=3),
+        Column("上限額管理", "cap_management", CHOICE, choices=YES_NO,
+               note="この事業所が利用者負担の上限額管理をしている（利用者負担上限額管理加算）", width=10, since=3),
     ),
 )
 
@@ -107,7 +126,8 @@ CONTACTS = Sheet(
     columns=(
         Column("利用者ID", "user_id", ID, True, note="利用者シートにあるID", width=11),
         Column("実施日", "date", DATE, True, past=True, note="就職日より前は不可", width=12),
-        Column("方法", "method", CHOICE, True, choices=("対面", "職場訪問", "電話", "オンライン", "メール・チャット"), width=14),
+        Column("方法", "method", CHOICE, True, choices=("対面", "職場訪問", "自宅訪問", "電話", "オンライン", "メール・チャット"),
+               note="自宅訪問 は形式 3 で追加（自宅での対面。特別地域加算の対象になりえます）", width=14),
         Column("相手", "party", CHOICE, True, choices=("本人", "企業", "本人・企業", "家族", "医療機関", "関係機関"), width=12),
         Column("担当者", "staff", TEXT, True, width=12),
         Column("体調", "health", SCORE, min=1, max=5, note=SCORE_NOTE, width=7),
@@ -133,6 +153,8 @@ ATTENDANCE = Sheet(
         Column("早退", "left_early", INT, min=0, max=31, default=0, width=7),
         Column("欠勤", "absent", INT, min=0, max=31, default=0, width=7),
         Column("備考", "remarks", TEXT, width=30),
+        Column("休職", "on_leave", CHOICE, choices=YES_NO, default="いいえ",
+               note="その月をすべて休職していた（算定できるかは指定権者に確認が必要です。空欄は いいえ）", width=7, since=3),
     ),
 )
 
@@ -148,7 +170,8 @@ PLANS = Sheet(
         Column("状況", "status", CHOICE, True, choices=("未着手", "取組中", "達成", "見直し"), width=10),
         Column("同意日", "consent_on", DATE, past=True, note="本人が計画に同意した日（その計画の行のどれかに）",
                width=12, since=2),
-        Column("交付日", "delivered_on", DATE, past=True, note="計画を本人に渡した日", width=12, since=2),
+        Column("交付日", "delivered_on", DATE, past=True,
+               note="計画を本人に渡した日。同意と交付の後に、その計画が支援の根拠になります", width=12, since=2),
     ),
 )
 
@@ -182,10 +205,10 @@ TABLES_BY_TITLE = {sheet.title: sheet for sheet in TABLES}
 class Setting:
     label: str      # the 項目 staff type
     name: str
-    kind: str       # TEXT, INT, NUMBER or CHOICE
+    kind: str       # TEXT, INT, NUMBER, CHOICE, DATE or MONTH
     default: object
     note: str = ""
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()   # CHOICE: the values; MONTH: words allowed besides a year-month
     since: int = 1
 
 
@@ -200,6 +223,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("サービス管理責任者", "service_manager", TEXT, "", "地域連携会議で発表すると実施加算（I）になる人", since=2),
     Setting("引継ぎの指針", "handover_policy", CHOICE, None,
             "引継ぎの指針と責任者を定めているか（はい / いいえ）", choices=("はい", "いいえ"), since=2),
+    Setting("指定日", "designated_on", DATE, None,
+            "就労定着支援の指定を受けた日。3年たっていない事業所は、就労定着率区分（届出）で算定します", since=3),
+    Setting("就労定着率区分（届出）", "filed_tier", CHOICE, None,
+            "都道府県に届け出た就労定着率の区分（基本報酬はこの区分で算定します。空欄なら計算した区分）",
+            choices=TIER_LABELS, since=3),
+    Setting("就労定着実績体制加算（届出）", "track_record_filed", CHOICE, None,
+            "就労定着実績体制加算を届け出ているか（はい なら1人1か月300単位）", choices=YES_NO, since=3),
+    Setting("職場適応援助者養成研修修了者配置体制加算（届出）", "job_coach_filed", CHOICE, None,
+            "職場適応援助者養成研修を修了した就労定着支援員を配置し届け出ているか（はい なら1人1か月120単位）",
+            choices=YES_NO, since=3),
+    Setting("処遇改善加算の区分", "treatment_class", CHOICE, None,
+            "福祉・介護職員等処遇改善加算の区分（I〜IV）。率とあわせて記入します", choices=TREATMENT_CLASSES, since=3),
+    Setting("処遇改善加算の率（%）", "treatment_rate", NUMBER, None,
+            "その区分の加算率（厚生労働省の加算率の表から。例: 10.3）。区分とあわせて記入します", since=3),
+    Setting("オンライン面談を対面とみなす", "online_counts", CHOICE, "いいえ",
+            "指定権者が書面で認めた場合だけ はい（オンラインの面談も月1回の対面の支援に数えます）", choices=YES_NO, since=3),
+    Setting("計画未作成減算とサビ管欠如減算が重なる月", "plan_and_manager", CHOICE, "大きい方のみ",
+            "同じ月に両方に当たるとき、減る単位数の大きい方だけ減算するか（平成30年Q&A）、両方か",
+            choices=("大きい方のみ", "両方"), since=3),
+    *(setting for code, label in (
+        ("staff_shortage", "人員欠如減算（就労定着支援員）"), ("manager_missing", "サービス管理責任者欠如減算"),
+        ("abuse_prevention_missing", "虐待防止措置未実施減算"), ("continuity_plan_missing", "業務継続計画未策定減算"),
+        ("information_unpublished", "情報公表未報告減算"), ("handover_missing", "支援体制構築未実施減算"))
+      for setting in (
+          Setting(f"{label}の開始月", f"{code}_from", MONTH, None,
+                  "空欄なら引継ぎの記録から月を判断します。事業所として判断したときはこの減算を受ける最初の月"
+                  "（受ける月がなければ なし）" if code == "handover_missing" else
+                  "この減算を受ける最初の月（空欄は 受けていない）",
+                  choices=("なし",) if code == "handover_missing" else (), since=3),
+          Setting(f"{label}の終了月", f"{code}_to", MONTH, None, "この減算を受ける最後の月（空欄は 続いている）",
+                  since=3))),
 )
 
 # Sheets the loader knows but does not read as data.
@@ -208,6 +262,7 @@ KNOWN_OTHER_SHEETS = ("説明",)
 # Anything choices must be typed as: these are what staff see and what the rules compare with.
 PARTY_WITH_USER = ("本人", "本人・企業")
 PARTY_WITH_EMPLOYER = ("企業", "本人・企業")
-FACE_TO_FACE = ("対面", "職場訪問")
+FACE_TO_FACE = ("対面", "職場訪問", "自宅訪問")
+HOME_VISIT, WORKPLACE_VISIT = "自宅訪問", "職場訪問"
 SCORE_COLUMNS = tuple(c.name for c in CONTACTS.columns if c.kind == SCORE)
 SCORE_LABELS = {c.name: c.header for c in CONTACTS.columns if c.kind == SCORE}

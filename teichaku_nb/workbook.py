@@ -29,7 +29,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import japanese, schema
+from . import periods
 from .casebook import CODE_LABELS, ERROR, SEVERITY_LABELS, WARNING, CaseBook, Problem, Settings
+from .fee_table import REDUCTIONS
 from .reading import SPREADSHEET_SUFFIXES, RawSheet, Unreadable, read_sheets
 
 HEADER_SEARCH_ROWS = 10
@@ -262,6 +264,7 @@ def build_casebook(sheets: list[RawSheet], *, source: Path, office: str,
         frames[sheet.name] = frame
 
     settings = _read_settings(settings_sheet, office, problems)
+    _check_settings(settings, problems)
     _check_users(frames, problems)
     _check_references(frames, problems)
     frames["attendance"] = _check_attendance(frames["attendance"], problems)
@@ -515,18 +518,26 @@ def _read_settings(raw: RawSheet | None, office: str, problems: _Problems) -> Se
     return Settings(**(defaults | {"office": office} | values))
 
 
-_SETTING_PARSERS = {schema.INT: japanese.parse_int, schema.NUMBER: japanese.parse_number}
+_SETTING_PARSERS = {schema.INT: japanese.parse_int, schema.NUMBER: japanese.parse_number,
+                    schema.DATE: japanese.parse_date, schema.MONTH: japanese.parse_month}
+_SETTING_ERRORS = {schema.INT: ("bad_number", "整数"), schema.NUMBER: ("bad_number", "数値"),
+                   schema.DATE: ("bad_date", "日付（2026/4/1 など）"), schema.MONTH: ("bad_month", "年月（2026-04 など）")}
 
 
 def _setting_value(setting: schema.Setting, value, row: int, problems: _Problems):
     """A setting's value (None: blank, or wrong and reported: its default is used)."""
     title = schema.SETTINGS_TITLE
-    expected = {schema.INT: "整数", schema.NUMBER: "数値"}.get(setting.kind)
+    if setting.kind == schema.MONTH and setting.choices and isinstance(value, str) \
+            and "".join(japanese.clean(value).split()) in setting.choices:
+        return "".join(japanese.clean(value).split())      # a word allowed instead of a month (なし)
     try:
         parsed = _SETTING_PARSERS.get(setting.kind, japanese.parse_text)(value)
     except ValueError as error:
-        problems.add(ERROR, title, row, "値", "bad_number",
-                     f"「{setting.label}」: {error}。{expected}で入力してください（既定値 {setting.default} を使います）")
+        code, expected = _SETTING_ERRORS[setting.kind]
+        instead = "空欄として扱います" if setting.default is None else f"既定値 {setting.default} を使います"
+        words = f"か {' / '.join(setting.choices)} " if setting.kind == schema.MONTH and setting.choices else ""
+        problems.add(ERROR, title, row, "値", code,
+                     f"「{setting.label}」: {error}。{expected}{words}で入力してください（{instead}）")
         return None
     if parsed is None:
         return None
@@ -535,11 +546,35 @@ def _setting_value(setting: schema.Setting, value, row: int, problems: _Problems
                      f"「{setting.label}」: {japanese.format_number(parsed)} は0より大きくしてください"
                      f"（既定値 {setting.default} を使います）")
         return None
-    if setting.choices and "".join(parsed.split()) not in setting.choices:
+    if setting.kind == schema.CHOICE and "".join(parsed.split()) not in setting.choices:
         problems.add(ERROR, title, row, "値", "bad_choice",
                      f"「{setting.label}」: 「{parsed}」は選べません。選べるのは {' / '.join(setting.choices)} です")
         return None
-    return "".join(parsed.split()) if setting.choices else parsed
+    return "".join(parsed.split()) if setting.kind == schema.CHOICE else parsed
+
+
+def _check_settings(settings: Settings, problems: _Problems) -> None:
+    """What the settings say together: a review interval the rules cannot use, a 処遇改善加算
+    half given, an office-level reduction that ends before it starts."""
+    title = schema.SETTINGS_TITLE
+    if settings.plan_review_months > settings.review_months:
+        problems.add(WARNING, title, None, None, "fee_rule",
+                     f"「計画見直し間隔（月）」: {settings.plan_review_months}か月は長すぎます。就労定着支援の個別支援計画は"
+                     f"少なくとも{settings.review_months}か月ごとに見直すため、{settings.review_months}か月として判断します")
+    if (settings.treatment_class is None) != (settings.treatment_rate is None):
+        given, missing = ("処遇改善加算の区分", "処遇改善加算の率（%）") if settings.treatment_rate is None \
+            else ("処遇改善加算の率（%）", "処遇改善加算の区分")
+        problems.add(ERROR, title, None, None, "inconsistent",
+                     f"「{given}」があるのに「{missing}」が空欄です（処遇改善加算は両方がそろったときだけ算定します）")
+    for kind in REDUCTIONS:
+        first, last = settings.months_of(kind.code) if kind.office else (None, None)
+        if isinstance(first, pd.Period) and last is not None and last < first:
+            problems.add(ERROR, title, None, None, "inconsistent",
+                         f"「{kind.label}」の終了月 {japanese.format_month(last)} が開始月 "
+                         f"{japanese.format_month(first)} より前です")
+        elif last is not None and first is None:
+            problems.add(ERROR, title, None, None, "inconsistent",
+                         f"「{kind.label}」の終了月があるのに開始月が空欄です（開始月を記入してください）")
 
 
 # --- checks across rows and sheets ------------------------------------------------------------
@@ -556,9 +591,23 @@ def _check_users(frames: dict[str, pd.DataFrame], problems: _Problems) -> None:
     users = users[~duplicate].reset_index(drop=True)
 
     hired = users["hired_on"]
-    users["support_start"] = users["support_start"].fillna(hired + pd.DateOffset(months=6))
-    users["support_end"] = users["support_end"].fillna(
-        hired + pd.DateOffset(years=3, months=6) - pd.Timedelta(days=1))
+    eligible = periods.eligible_start(users)
+    early_start = (users["support_start"] < eligible).fillna(False)
+    problems.add_each(WARNING, title, header("support_start").header, "fee_rule", users.loc[early_start, "row"],
+                      users.loc[early_start, "support_start"], eligible[early_start],
+                      detail=lambda start, may: f"支援開始日 {japanese.format_date(start)} は、働き始めて6か月たつ日"
+                                                f"（{japanese.format_date(may)}）より前です。それより前の月は算定できません")
+    users = periods.fill_defaults(users)
+
+    rehired = users["rehired_on"]
+    far = (rehired > periods.job_change_deadline(users)).fillna(False)
+    problems.add_each(WARNING, title, header("rehired_on").header, "fee_rule", users.loc[far, "row"],
+                      rehired[far], users.loc[far, "left_on"],
+                      detail=lambda day, left: f"再就職日 {japanese.format_date(day)} が離職日 {japanese.format_date(left)}"
+                                               f" から1か月を超えているため、転職（就労の継続）とはみなしません")
+    alone = (rehired.notna() & (users["left_on"].isna() | (rehired < users["left_on"]))).fillna(False)
+    problems.add_each(ERROR, title, header("rehired_on").header, "inconsistent", users.loc[alone, "row"],
+                      detail=lambda: "再就職日は離職日の後の日付です（離職日がないか、離職日より前です）")
 
     left = users["status"] == "離職"
     no_date = left & users["left_on"].isna()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from teichaku_nb import schema
 from teichaku_nb.template import FORMAT, column_reference_markdown, write_template
@@ -68,7 +69,7 @@ def test_every_choice_column_has_a_dropdown_that_rejects_other_values():
     for sheet in schema.TABLES:
         validations = _validations(workbook[sheet.title])
         for index, column in enumerate(sheet.columns):
-            letter = chr(ord("A") + index)
+            letter = get_column_letter(index + 1)
             validation = validations.get(letter)
             if column.kind == schema.CHOICE:
                 assert validation.type == "list"
@@ -127,20 +128,26 @@ def test_the_settings_sheet_has_every_setting_with_its_default_note_and_checks()
     assert unit_price.value == 10 and unit_price.number_format == "0.00"      # shown as 10.00
 
 
-def test_the_template_is_format_2_and_says_what_format_2_added():
-    assert FORMAT == 2
+def test_the_template_is_format_3_and_says_what_formats_2_and_3_added():
+    assert FORMAT == 3
     workbook = load_workbook(CHECKED_IN)
     assert "就労確認" in workbook.sheetnames
     guide = workbook["説明"]
-    assert guide["A1"].value == "就労定着支援 ケース記録（形式 2）の入力テンプレート"
-    assert any("形式 1 のファイルもそのまま使えます" in (row[0] or "") for row in guide.iter_rows(values_only=True))
+    assert guide["A1"].value == "就労定着支援 ケース記録（形式 3）の入力テンプレート"
+    assert any("「形式 2 で追加」「形式 3 で追加」とある列" in (row[0] or "") and "形式 1 のファイルもそのまま使えます"
+               in (row[0] or "") for row in guide.iter_rows(values_only=True))
     notes = {(r[0], r[1]): r[5] or "" for r in guide.iter_rows(values_only=True)}
     for sheet in schema.TABLES:
         for column in sheet.columns:
-            added = max(sheet.since, column.since) == 2
-            assert ("（形式 2 で追加）" in notes[(sheet.title, column.header)]) == added, column.header
+            added = max(sheet.since, column.since)
+            for since in (2, 3):
+                assert (f"（形式 {since} で追加）" in notes[(sheet.title, column.header)]) == (added == since), \
+                    column.header
+    assert notes[("利用者", "再就職日")].endswith("（形式 3 で追加）")
+    settings = {r[0]: r[2] or "" for r in workbook["設定"].iter_rows(min_row=2, values_only=True)}
+    assert settings["就労定着率区分（届出）"].endswith("（形式 3 で追加）")
     readme = column_reference_markdown()
-    assert "#### 就労確認（任意のシート）\n\n支援が終わった後に" in readme and "| 区分 |" in readme
+    assert "#### 就労確認（任意のシート）\n\n支援が終わった後に" in readme and "| 区分 |" in readme and "自宅訪問" in readme
 
 
 def test_the_template_without_format_2_is_a_format_1_book_that_loads_cleanly(tmp_path):

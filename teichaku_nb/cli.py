@@ -107,7 +107,7 @@ def _add_file_commands(commands) -> None:
                             description="架空の人物によるデモデータを作ります（実在の人物は含みません）。\n"
                                         "OUT が .xlsx ならブック1つ、そうでなければ事業所ごとのブックを入れたフォルダです。")
     p.add_argument("out", metavar="OUT", type=Path, help="書き出すファイル（.xlsx）またはフォルダ")
-    p.add_argument("--users", type=int, default=30, help="利用者の総数（既定 30）")
+    p.add_argument("--users", type=int, default=36, help="利用者の総数（既定 36）")
     p.add_argument("--months", type=int, default=12, help="記録の月数（既定 12）")
     p.add_argument("--offices", type=int, default=1, help="事業所の数（既定 1）")
     p.add_argument("--seed", type=int, default=1, help="乱数の種。同じ種なら同じデータ（既定 1）")

@@ -1,6 +1,6 @@
 """Demo data: fictional offices whose case workbooks look like real ones.
 
-``make_demo`` writes one workbook per office in format 2 (``schema.py``,
+``make_demo`` writes one workbook per office in format 3 (``schema.py``,
 ``docs/workbook-format.md``): the 設定 sheet, then 利用者, 面談記録, 勤怠, 支援計画, 支援レポート
 and 就労確認, headers in row 1.  Everyone in it is made up: people's names come from short
 lists of common surnames and given names (with フリガナ), the employers are invented
@@ -13,9 +13,10 @@ An ordinary month of a person in support: one 対面 面談 or 職場訪問 with
 (体調 睡眠 気分 人間関係 業務, mostly 3–5) and a short note; usually a call or mail to the
 employer; sometimes an extra 電話 / メール・チャット with the person; now and then a call with
 the family, the clinic or another agency; one 勤怠 row; a 支援レポート sent in the last days
-of the month (so nothing is dated after the last month: demo data never lies in the future); and a 個別支援計画 (2–4 goals over 職場・生活・心身) every 3 months.  Most people are
-利用中; a few of the ordinary ones ended their support (支援終了) or left the job (離職)
-during the period.  Ordinary people stay 安定 in the last month.
+of the month (so nothing is dated after the last month: demo data never lies in the future);
+and a 個別支援計画 (2–4 goals over 職場・生活・心身) every 3 months.  Most people are 利用中; a
+few of the ordinary ones ended their support (支援終了) or left the job (離職) during the
+period.  Ordinary people stay 安定 in the last month.
 
 Format 2's cells come from a second generator (seeded alike), so everything format 1 had keeps
 its random sequence: 利用契約日 3–20 days before 支援開始日; 支給決定開始日 = 受給者証有効期限 − 1
@@ -30,19 +31,39 @@ months left, half have just given the 引継ぎ同意日.  Every plan gets 同�
 計画作成日 and 交付日 0–3 days after that (a few 交付日 are blank, and a few old plans have
 neither).  People whose support ended get a 就労確認 (継続, mostly 企業 or 本人) every few months.
 Before M, about one 支援レポート in 50 of the ordinary people is recorded for 企業 only (not
-billable: the fee needs the report to reach 本人).
-設定: 1単位の単価 10.00 or 11.20, one of the staff as サービス管理責任者, 引継ぎの指針 はい.
+billable: the fee needs the report to reach 本人).  Format 3's columns (再就職日, 特別地域居住 …
+上限額管理, 休職) are blank for everyone but the format 3 people below.
+
+設定 (every office): 1単位の単価 10.00 or 11.20, one of the staff as サービス管理責任者, 引継ぎの指針
+はい; and format 3's (``FILED_SETTINGS``): 指定日 2018-04-01, 就労定着率区分（届出）
+90%以上95%未満, 就労定着実績体制加算（届出） いいえ, 職場適応援助者養成研修修了者配置体制加算（届出）
+はい, 処遇改善加算 区分 I and 率 10.3 % (an example value), オンライン面談を対面とみなす いいえ,
+計画未作成減算とサビ管欠如減算が重なる月 大きい方のみ; and one past episode of each office-level
+reduction (``PAST_REDUCTIONS``, months as text YYYY-MM): 業務継続計画未策定減算 M−11..M−10,
+虐待防止措置未実施減算 M−9..M−7, 情報公表未報告減算 M−6..M−5, サービス管理責任者欠如減算
+M−4..M−3, 人員欠如減算（就労定着支援員） M−2, none in M; 支援体制構築未実施減算 is left blank (the
+fee check judges it from the handover records).
 
 The last month M (= ``end``) has one person per situation below in every office of at
 least ``SCENARIO_MIN_PEOPLE`` people: an office of n people gets k = min(21, n − n // 4) of
 them (all from 27 people on).  The review's situations (001–016) go to the first people, the
-fee check's (``FEE_SCENARIOS``, the last five rows) to the last k − 16 people of the office
-(n−4 … n when all fit), and the people between are ordinary, so that adding the fee check's
-situations left every earlier person's cells as they were.  The flags are those of
-docs/review-rules.md (all but overdue_action, which needs the review store); the situations
-hold with ``months`` ≥ 5.  In any office, the M notes of 001–003 carry a line break, a
-``<script>`` and an ``<img onerror>`` (for the escaping tests).  In the bundled demo (30
-people) the fee check's situations are 026–030.
+fee check's (``FEE_SCENARIOS``) to the last k − 16 people of the office (n−4 … n when all fit),
+and the people between are ordinary, so that adding the fee check's situations left every
+earlier person's cells as they were.  The flags are those of docs/review-rules.md (all but
+overdue_action, which needs the review store); the situations hold with ``months`` ≥ 5.  In any
+office, the M notes of 001–003 carry a line break, a ``<script>`` and an ``<img onerror>`` (for
+the escaping tests).
+
+An office of at least ``V3_MIN_PEOPLE`` (36) people gets the situations of the rules of version 3
+(``V3_SCENARIOS``, the table's last six rows) as its last six people, after all the others:
+its first n − 6 people are cell for cell those of an office of n − 6 people (the same names,
+dates and rows; in the table, n counts those people only), and every random choice for the six
+(their names too, none of them another person's) comes from a third generator.  They are
+ordinary people in service in M (contacts, 勤怠, 支援レポート), and a plan from the month the
+support starts and every 3
+months after, agreed 1–4 days after it is made and handed over within its month (so no month
+lacks a plan in force).  The bundled demo (36 people, ``make demo``): the review's situations
+001–016, the fee check's 026–030, version 3's 031–036.
 
 ===  ===========================  =====================================================
 ID   flag / situation             how
@@ -54,8 +75,11 @@ ID   flag / situation             how
 004  low_condition_score          気分 2 in M (2–3 before, so not condition_declining)
 005  report_not_shared            no 支援レポート row for M
 006  no_employer_contact          M: a 対面 with 本人 only
-007  plan_review_due              latest plan 4 months before M
-008  plan_review_due              no plan at all (support began in M−1)
+007  plan_review_due              latest plan made on the last day of M−3 (drawn as one of
+                                  M−4, so the draws stay those of before), agreed early in
+                                  M−2: its review falls due early in M+1
+008  plan_missing                 no plan at all (support began in M−1): 個別支援計画未作成
+                                  減算 from the start
 009  certificate_expiring         受給者証 ends on the last day of M
 010  handover (引継ぎ) soon        支援終了予定日 (blank: the default) in M+2; 要継続支援 はい,
                                   handed over in M−4 … M−2, before the deadline (M−1)
@@ -79,7 +103,30 @@ n−2  handover (引継ぎ) done       要継続支援 はい, 支援終了予�
 n−1  report to 企業 only          M's 支援レポート row has 送付先 企業: not to 本人, so M cannot
                                   be billed for this person
 n    就労確認 after the end       支援終了 in M−6 (利用終了日); 就労確認 継続 in M−3 and in M
++1   report_employer_missing      企業共有同意 はい; reports to 本人・企業 before M, M's to 本人
+                                  only (要確認)
++2   on_leave                     M's 勤怠: 休職 はい, 出勤 0, 欠勤 0, 備考 休職中（主治医の指示）;
+                                  M's 自宅訪問 with 本人 (a home visit), a call with the
+                                  employer; 欠勤 3 in M−1 (要確認)
++3   job_change_pending           離職日 the 9th of M, 離職理由 filled, still 利用中, no 再就職日;
+                                  M's only 対面 (本人) on the 20th: a new job starts in M+1;
+                                  the employer last heard from on or before 離職日; 勤怠 to
+                                  the 9th; M's report to 本人 (企業共有同意 いいえ) (要確認)
++4   started_early                hired the 10th of M−5 (six months of work complete only in
+     (before_eligible_start)      M+1) but 支援開始日 typed as the 1st of M; 利用契約日 at a
+                                  meeting in M−1; a 対面, a plan and the report in M
+                                  (算定不可; ``validate`` warns, fee_rule, on this row only)
++5   job_changed                  離職日 the 15th of M−3, 再就職日 the 29th of M−3, 企業名 the
+                                  new employer, 利用中; contacts go on (a job change is
+                                  continuous service: billable in M)
++6   additions                    hired the 1st of M−6, 支援開始日 the 1st of M; 一体的運営外
+                                  からの受入れ, 勤務先特別地域 and 上限額管理 はい; in M a 職場訪問
+                                  with 本人・企業, a plan made at it, agreed and
+                                  handed over in M, the report (初期加算, 特別地域加算,
+                                  利用者負担上限額管理加算)
 ===  ===========================  =====================================================
+
+(+1 … +6: the people after the n − 6 others, 031–036 in the bundled demo.)
 """
 
 from __future__ import annotations
@@ -100,11 +147,11 @@ from openpyxl.writer.excel import ExcelWriter
 
 from . import schema
 from .demo_calendar import add_months, date_in, days_in, last_day, month_of, month_text, weekdays, weighted
-from .demo_situations import SITUATIONS
-from .demo_words import (CONSENT, DISABILITIES, EMPLOYERS, EMPLOYMENT, EMPLOYMENT_CHECKS, GIVEN_NAMES, GOALS,
+from .demo_situations import SITUATIONS, add_format_3, before_start, chained_plans, employment_checks
+from .demo_words import (CONSENT, DISABILITIES, EMPLOYERS, EMPLOYMENT, FILED_SETTINGS, GIVEN_NAMES, GOALS,
                          LEFT_REASONS, NOTES_EMPLOYER, NOTES_EXTRA, NOTES_HANDOVER_AGENCY, NOTES_HANDOVER_EMPLOYER,
-                         NOTES_INTERVIEW, NOTES_OTHERS, NOTES_VISIT, SCORE_NOISE, STAFF_NAMES, SURNAMES,
-                         UNIT_PRICES, WEEKLY_HOURS)
+                         NOTES_INTERVIEW, NOTES_OTHERS, NOTES_VISIT, PAST_REDUCTIONS, SCORE_NOISE, STAFF_NAMES,
+                         SURNAMES, UNIT_PRICES, WEEKLY_HOURS)
 from .files import replacing
 
 DATE_FORMAT = "yyyy/mm/dd"
@@ -121,6 +168,13 @@ SCENARIOS: tuple[str, ...] = (
 FEE_SCENARIOS: tuple[str, ...] = (
     "plan_not_agreed", "handover_overdue", "handover_done", "report_to_employer_only", "employment_checked",
 )
+
+# Format 3 (the rules of version 3): the last people of an office of at least V3_MIN_PEOPLE, after
+# everyone else, each from a generator of their own, so that the people before them keep their cells.
+V3_SCENARIOS: tuple[str, ...] = (
+    "report_employer_missing", "on_leave", "job_change_pending", "started_early", "job_changed", "additions",
+)
+V3_MIN_PEOPLE = 30 + len(V3_SCENARIOS)
 
 # Before M, now and then an ordinary person's 支援レポート is recorded as given to 企業 only.
 EMPLOYER_ONLY_REPORTS = 0.02
@@ -151,6 +205,7 @@ class _Person:
     planned_end: dt.date | None = None           # effective 支援終了予定日
     handover: tuple = ()            # months of the 引継ぎ contacts: (with 企業, with 関係機関/医療機関)
     plan_on: dt.date | None = None  # the day of the latest plan, when a situation sets it
+    previous_employer: str | None = None     # before a job change (format 3)
 
 
 @dataclass
@@ -167,11 +222,14 @@ class _Office:
     """One office's people and their records (rows by internal column name, per table)."""
 
     def __init__(self, people: int, *, name: str, rng: random.Random, end: int, months: int,
-                 extra: random.Random | None = None):
+                 extra: random.Random | None = None, third: random.Random | None = None):
         self.rng = rng
         # Format 2's cells come from a generator of their own, so that everything format 1 had
-        # keeps its random sequence (and its cells).
+        # keeps its random sequence (and its cells); format 3's people from a third one.
         self.extra = extra or random.Random(f"{name}:format-2")
+        self.third = third or random.Random(f"{name}:format-3")
+        v3 = V3_SCENARIOS if people >= V3_MIN_PEOPLE else ()
+        people -= len(v3)               # the office made as before; the format 3 people come after it
         self.name = name
         self.number = f"99{rng.randrange(10 ** 8):08d}"
         self.M = end
@@ -197,8 +255,13 @@ class _Office:
         self.settings = {
             "office": self.name, "office_number": self.number, "plan_review_months": 3, "contact_gap_days": 30,
             "unit_price": self.extra.choice(UNIT_PRICES), "service_manager": self.extra.choice(self.staff)[0],
-            "handover_policy": "はい",
+            "handover_policy": "はい", **FILED_SETTINGS,
         }
+        for code, first, last in PAST_REDUCTIONS:
+            self.settings[f"{code}_from"] = month_text(end - first)
+            self.settings[f"{code}_to"] = month_text(end - last)
+        if v3:
+            add_format_3(self, people, v3, {name for name, _ in names})
         for name, key in (("contacts", "date"), ("attendance", "month"), ("plans", "plan_date"),
                           ("reports", "month"), ("employment_checks", "checked_on")):
             self.rows[name].sort(key=itemgetter(key))
@@ -292,7 +355,7 @@ class _Office:
         self._format_2(person)
 
         if scenario == "starting_next_month":
-            self._before_start(person)
+            before_start(self, person)
             return
         self._add_months(index, person)
 
@@ -360,30 +423,6 @@ class _Office:
                                          "party": party, "staff": person.user["staff"], "notes": notes,
                                          "kind": "引継ぎ"})
 
-    def _employment_checks(self, person: _Person) -> None:
-        """就労確認 after the support ended: every few months up to M, mostly 継続."""
-        if person.user["status"] != "支援終了":
-            return
-        x, M = self.extra, self.M
-        if person.scenario == "employment_checked":
-            checked = [M - 3, M]
-        elif person.scenario == "support_ended":
-            checked = [M - 2, M]                    # the last one: 離職
-        else:
-            checked, month = [], month_of(person.end) + x.randint(1, 3)
-            while month <= M:
-                checked.append(month)
-                month += x.choice((2, 3, 3, 4))
-        for month in checked:
-            method, remarks = weighted(x, [((m, r), w) for m, r, w in EMPLOYMENT_CHECKS])
-            employment = "継続"
-            if person.scenario == "support_ended" and month == M:
-                employment, method = "離職", "本人"
-                remarks = "本人から電話。先月末で退職し、次の仕事を探しているとのこと。"
-            self.rows["employment_checks"].append({
-                "user_id": person.user["user_id"], "checked_on": date_in(month, x.randint(5, 25)),
-                "employment": employment, "method": method, "remarks": remarks})
-
     def _plan_signed(self, person: _Person, plan_date: dt.date, *, latest: bool) -> tuple:
         """A plan's 同意日 and 交付日: a few days after it was made, on almost every plan."""
         x = self.extra
@@ -414,8 +453,11 @@ class _Office:
                 self.rows["attendance"].append(records.attendance)
             if records.report is not None:
                 self.rows["reports"].append(records.report)
-        self._plans(person, last)
-        self._employment_checks(person)
+        if person.scenario in V3_SCENARIOS:
+            chained_plans(self, person, last)
+        else:
+            self._plans(person, last)
+        employment_checks(self, person)
 
     def _bounds(self, person: _Person, month: int) -> tuple[int, int]:
         """The days of a month on which the person was in support."""
@@ -510,32 +552,25 @@ class _Office:
             if month == latest and person.plan_on is not None:
                 plan_date = person.plan_on
             consent, delivered = self._plan_signed(person, plan_date, latest=month == latest)
-            domains = ["職場"] + rng.sample(("生活", "心身", "職場"), rng.choice((1, 2, 2, 3)))
-            used = set()
-            for domain in domains:
-                goal, support = rng.choice([g for g in GOALS[domain] if g[0] not in used])
-                used.add(goal)
-                if month == latest:
-                    status = rng.choice(("取組中", "取組中", "未着手")) if month >= self.M - 1 else "取組中"
-                else:
-                    status = rng.choice(("達成", "達成", "取組中", "見直し"))
-                self.rows["plans"].append({
-                    "user_id": person.user["user_id"], "plan_date": plan_date, "domain": domain,
-                    "goal": goal, "support": support, "due_on": add_months(plan_date, rng.choice((3, 6))),
-                    "status": status, "consent_on": consent, "delivered_on": delivered})
+            self._plan_rows(person, plan_date, consent, delivered, latest=month == latest, month=month)
 
-    def _before_start(self, person: _Person) -> None:
-        """Someone whose support starts in M+1: the handover call and a first meeting."""
-        M, rng = self.M, self.rng
-        rows = self.rows["contacts"]
-        if M - 1 >= self.W0:
-            rows.append(self._contact(person, date_in(M - 1, rng.randint(10, 25)), "電話", "関係機関",
-                                      "就労移行支援事業所から引き継ぎの連絡。支援開始に向けて情報を共有した。"))
-            rows[-1]["kind"] = "その他"      # not the handover at the end of support
-        rows.append(self._contact(person, date_in(M, rng.randint(5, 20)), "対面", "本人",
-                                  "支援開始前の面談。就労定着支援の内容と契約について説明した。",
-                                  self._scores(person, M), person.start))
-        person.user["contract_on"] = rows[-1]["date"]      # signed at that meeting
+    def _plan_rows(self, person: _Person, plan_date: dt.date, consent, delivered, *, latest: bool,
+                   month: int) -> None:
+        """One plan's rows: 2–4 goals over 職場・生活・心身."""
+        rng = self.rng
+        domains = ["職場"] + rng.sample(("生活", "心身", "職場"), rng.choice((1, 2, 2, 3)))
+        used = set()
+        for domain in domains:
+            goal, support = rng.choice([g for g in GOALS[domain] if g[0] not in used])
+            used.add(goal)
+            if latest:
+                status = rng.choice(("取組中", "取組中", "未着手")) if month >= self.M - 1 else "取組中"
+            else:
+                status = rng.choice(("達成", "達成", "取組中", "見直し"))
+            self.rows["plans"].append({
+                "user_id": person.user["user_id"], "plan_date": plan_date, "domain": domain,
+                "goal": goal, "support": support, "due_on": add_months(plan_date, rng.choice((3, 6))),
+                "status": status, "consent_on": consent, "delivered_on": delivered})
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -591,9 +626,12 @@ def _write_office(path: Path, office: _Office, when: dt.datetime) -> Path:
     settings.append(list(schema.SETTINGS_HEADERS))
     for setting in schema.SETTINGS:
         value = office.settings.get(setting.name, setting.default)
-        if setting.kind == schema.NUMBER:
+        if setting.kind == schema.NUMBER and value is not None:
             value = WriteOnlyCell(settings, value=value)
             value.number_format = "0.00"
+        elif setting.kind == schema.DATE and value is not None:
+            value = WriteOnlyCell(settings, value=value)
+            value.number_format = DATE_FORMAT
         settings.append([setting.label, value])
     for sheet in schema.TABLES:
         _write_table(workbook, sheet, office.rows[sheet.name])
@@ -614,7 +652,7 @@ def demo_paths(out: Path, offices: int = 1) -> list[Path]:
     return [out / f"事業所{k:0{width}d}.xlsx" for k in range(1, offices + 1)]
 
 
-def make_demo(out: Path, *, users: int = 30, months: int = 12, offices: int = 1, seed: int = 1,
+def make_demo(out: Path, *, users: int = 36, months: int = 12, offices: int = 1, seed: int = 1,
               end: pd.Period | None = None) -> list[Path]:
     """Write demo workbooks of fictional people and return their paths.
 
@@ -642,6 +680,7 @@ def make_demo(out: Path, *, users: int = 30, months: int = 12, offices: int = 1,
         people = users // offices + (1 if k <= users % offices else 0)
         name = OFFICE_NAME if single else f"{OFFICE_NAME}{k:0{max(2, len(str(offices)))}d}"
         office = _Office(people, name=name, rng=random.Random(f"teichaku-demo:{seed}:{k}"),
-                         extra=random.Random(f"teichaku-demo:{seed}:{k}:format-2"), end=last, months=months)
+                         extra=random.Random(f"teichaku-demo:{seed}:{k}:format-2"),
+                         third=random.Random(f"teichaku-demo:{seed}:{k}:format-3"), end=last, months=months)
         written.append(_write_office(path, office, when))
     return written

@@ -2,7 +2,9 @@
 
 Each gets the office, the person and their ordinary months (month -> ``_Month``) and changes
 them; ``SITUATIONS`` maps a situation to its function (a situation without one needs only
-what ``demo.py`` does when it makes the person).
+what ``demo.py`` does when it makes the person).  The people of format 3 (``V3_SCENARIOS``),
+made after everyone else from the office's third generator, are made here too
+(``add_format_3``), with their plans (``chained_plans``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from . import schema
-from .demo_calendar import last_day, month_of
-from .demo_words import NOTES_EMPLOYER, NOTES_INTERVIEW
+from .demo_calendar import add_months, date_in, last_day, month_of, weighted
+from .demo_words import (CONSENT, DISABILITIES, EMPLOYMENT, EMPLOYMENT_CHECKS, GIVEN_NAMES, LEAVE_REMARKS,
+                         LEFT_REASON_CHANGED, LEFT_REASON_PENDING, NOTE_ADDITIONS, NOTE_AFTER_CHANGE,
+                         NOTE_JOB_CHANGED, NOTE_JOB_PENDING, NOTE_LEAVE_BEFORE, NOTE_LEAVE_EMPLOYER, NOTE_LEAVE_VISIT,
+                         NOTE_LEFT_EMPLOYER, NOTE_NEW_EMPLOYER, NOTE_REPORT_EMPLOYER, NOTE_STARTED, NOTES_BEFORE_START,
+                         NOTES_EMPLOYER, NOTES_INTERVIEW, NOTES_REFERRAL, SURNAMES, WEEKLY_HOURS)
 
 if TYPE_CHECKING:
     from .demo import _Office, _Person
@@ -57,6 +63,12 @@ def _no_employer_contact(office: _Office, person: _Person, months: dict) -> None
     records.main.update(method="対面", party="本人", notes=office.rng.choice(NOTES_INTERVIEW))
     records.employer = None
     records.extras = [c for c in records.extras if c["party"] not in schema.PARTY_WITH_EMPLOYER]
+
+
+def _plan_review_due(office: _Office, person: _Person, months: dict) -> None:
+    # The latest plan (drawn as one of M−4, so the random draws stay those of before) is made on
+    # the last day of M−3 and agreed a few days later: its review falls due early in M+1.
+    person.plan_on = last_day(office.M - 3)
 
 
 def _certificate(office: _Office, person: _Person, months: dict) -> None:
@@ -147,6 +159,138 @@ def _report_to_employer_only(office: _Office, person: _Person, months: dict) -> 
         records.report["recipient"] = "企業"
 
 
+# --- format 3: the last people of an office of at least V3_MIN_PEOPLE (demo.V3_SCENARIOS) ---------
+
+def _workdays(month: int, skipped: range = range(0)) -> int:
+    """Weekdays of a month, leaving out the days in ``skipped``."""
+    return sum(1 for day in range(1, last_day(month).day + 1)
+               if date_in(month, day).weekday() < 5 and day not in skipped)
+
+
+def _report_employer_missing(office: _Office, person: _Person, months: dict) -> None:
+    records = months.get(office.M)
+    if records is None:
+        return
+    records.main["notes"] = NOTE_REPORT_EMPLOYER
+    if records.report is not None:
+        records.report["recipient"] = "本人"     # 企業共有同意 はい, but the employer's copy is not recorded
+
+
+def _on_leave(office: _Office, person: _Person, months: dict) -> None:
+    M = office.M
+    if M - 1 in months:
+        before = months[M - 1]
+        before.main.update(method="対面", party="本人", notes=NOTE_LEAVE_BEFORE, health=2)
+        if before.attendance is not None:
+            scheduled = before.attendance["scheduled_days"]
+            before.attendance.update(worked_days=scheduled - 3, absent=3, remarks="体調不良で欠勤（3日）")
+    records = months.get(M)
+    if records is None:
+        return
+    records.main.update(method="自宅訪問", party="本人", notes=NOTE_LEAVE_VISIT, health=3)
+    records.employer = office._contact(person, date_in(M, office.rng.randint(3, 12)), "電話", "企業",
+                                       NOTE_LEAVE_EMPLOYER)
+    if records.attendance is not None:
+        records.attendance.update(worked_days=0, absent=0, late=0, left_early=0, on_leave="はい",
+                                  remarks=LEAVE_REMARKS)
+
+
+def _job_change_pending(office: _Office, person: _Person, months: dict) -> None:
+    M, left = office.M, person.user["left_on"]
+    records = months.get(M)
+    if records is None:
+        return
+    # the only 対面 of M is after 離職日; the employer was last heard from on or before it
+    records.main.update(date=date_in(M, 20), method="対面", party="本人",
+                        notes=NOTE_JOB_PENDING.format(day=left.day), next_on=date_in(M + 1, 18))
+    records.employer = office._contact(person, date_in(M, office.rng.randint(2, left.day)), "電話", "企業",
+                                       NOTE_LEFT_EMPLOYER.format(day=left.day))
+    records.extras = [c for c in records.extras if c["date"] <= left and c["method"] not in schema.FACE_TO_FACE]
+    if records.attendance is not None:
+        worked = _workdays(M, range(left.day + 1, 32))
+        records.attendance.update(scheduled_days=worked, worked_days=worked, absent=0, late=0, left_early=0,
+                                  remarks=f"{left.day}日付で退職")
+    if records.report is not None:
+        records.report["recipient"] = "本人"
+
+
+def _job_changed(office: _Office, person: _Person, months: dict) -> None:
+    left, rehired = person.user["left_on"], person.user["rehired_on"]
+    month = month_of(left)
+    records = months.get(month)
+    if records is not None:
+        between = date_in(month, office.rng.randint(left.day + 2, rehired.day - 2))
+        records.main.update(date=between, method="対面", party="本人",
+                            notes=NOTE_JOB_CHANGED.format(left=left.day, old=person.previous_employer,
+                                                          rehired=rehired.day, new=person.user["employer"]))
+        records.employer = office._contact(person, last_day(month), "電話", "企業", NOTE_NEW_EMPLOYER)
+        records.extras = [c for c in records.extras if c["party"] not in schema.PARTY_WITH_EMPLOYER]
+        if records.attendance is not None:
+            scheduled = _workdays(month, range(left.day + 1, rehired.day))
+            absent = records.attendance["absent"]
+            records.attendance.update(scheduled_days=scheduled, worked_days=scheduled - absent, late=0, left_early=0,
+                                      remarks=f"{left.day}日で退職、{rehired.day}日から新しい職場")
+    if month + 1 in months:
+        after = months[month + 1]
+        if after.main is not None:
+            after.main["notes"] = NOTE_AFTER_CHANGE
+
+
+def _started_early(office: _Office, person: _Person, months: dict) -> None:
+    records = months.get(office.M)
+    if records is not None:
+        records.main.update(method="対面", party="本人", notes=NOTE_STARTED)
+
+
+def _additions(office: _Office, person: _Person, months: dict) -> None:
+    records = months.get(office.M)
+    if records is None:
+        return
+    visit = date_in(office.M, office.rng.randint(5, 12))
+    records.main.update(date=visit, method="職場訪問", party="本人・企業", notes=NOTE_ADDITIONS)
+    records.employer = None
+    person.plan_on = visit                      # the plan is made at the visit, agreed a few days later
+
+
+def before_start(office: _Office, person: _Person) -> None:
+    """Someone whose support starts in M+1: the handover call and a first meeting."""
+    M, rng = office.M, office.rng
+    rows = office.rows["contacts"]
+    if M - 1 >= office.W0:
+        rows.append(office._contact(person, date_in(M - 1, rng.randint(10, 25)), "電話", "関係機関",
+                                    "就労移行支援事業所から引き継ぎの連絡。支援開始に向けて情報を共有した。"))
+        rows[-1]["kind"] = "その他"      # not the handover at the end of support
+    rows.append(office._contact(person, date_in(M, rng.randint(5, 20)), "対面", "本人",
+                                "支援開始前の面談。就労定着支援の内容と契約について説明した。",
+                                office._scores(person, M), person.start))
+    person.user["contract_on"] = rows[-1]["date"]      # signed at that meeting
+
+
+def employment_checks(office: _Office, person: _Person) -> None:
+    """就労確認 after the support ended: every few months up to M, mostly 継続."""
+    if person.user["status"] != "支援終了":
+        return
+    x, M = office.extra, office.M
+    if person.scenario == "employment_checked":
+        checked = [M - 3, M]
+    elif person.scenario == "support_ended":
+        checked = [M - 2, M]                    # the last one: 離職
+    else:
+        checked, month = [], month_of(person.end) + x.randint(1, 3)
+        while month <= M:
+            checked.append(month)
+            month += x.choice((2, 3, 3, 4))
+    for month in checked:
+        method, remarks = weighted(x, [((m, r), w) for m, r, w in EMPLOYMENT_CHECKS])
+        employment = "継続"
+        if person.scenario == "support_ended" and month == M:
+            employment, method = "離職", "本人"
+            remarks = "本人から電話。先月末で退職し、次の仕事を探しているとのこと。"
+        office.rows["employment_checks"].append({
+            "user_id": person.user["user_id"], "checked_on": date_in(month, x.randint(5, 25)),
+            "employment": employment, "method": method, "remarks": remarks})
+
+
 SITUATIONS = {
     "no_face_to_face": _no_face_to_face,
     "certificate_expired": _certificate,
@@ -154,6 +298,7 @@ SITUATIONS = {
     "low_condition_score": _low_condition_score,
     "report_not_shared": _report_not_shared,
     "no_employer_contact": _no_employer_contact,
+    "plan_review_due": _plan_review_due,
     "certificate_expiring": _certificate,
     "handover_soon": _handover_soon,
     "contact_gap": _contact_gap,
@@ -166,4 +311,107 @@ SITUATIONS = {
     "handover_done": _handover_done,
     "report_to_employer_only": _report_to_employer_only,
     "employment_checked": _support_ended,
+    "report_employer_missing": _report_employer_missing,
+    "on_leave": _on_leave,
+    "job_change_pending": _job_change_pending,
+    "started_early": _started_early,
+    "job_changed": _job_changed,
+    "additions": _additions,
 }
+
+
+# --- format 3: the people after everyone else (demo.V3_SCENARIOS) ---------------------------------
+
+def add_format_3(office: _Office, first: int, scenarios: tuple[str, ...], taken: set[str]) -> None:
+    """The people of ``V3_SCENARIOS`` after the ``first`` others: every random choice for them
+    (their names too, none of them taken) from the office's third generator, none from ``rng``
+    or ``extra`` (which stand for it while they are made)."""
+    pairs = [(f"{s}\u3000{g}", f"{sk}\u3000{gk}") for s, sk in SURNAMES for g, gk in GIVEN_NAMES]
+    names = office.third.sample([pair for pair in pairs if pair[0] not in taken], len(scenarios))
+    saved = office.rng, office.extra
+    office.rng = office.extra = office.third
+    try:
+        for offset, scenario in enumerate(scenarios):
+            _add_v3(office, first + offset, scenario, names[offset])
+    finally:
+        office.rng, office.extra = saved
+
+
+def _add_v3(office: _Office, index: int, scenario: str, name: tuple[str, str]) -> None:
+    """One person of ``V3_SCENARIOS``: the 利用者 row, then the months as for anyone."""
+    from .demo import _Person          # (demo imports this module)
+    rng, M = office.rng, office.M
+    staff, team = rng.choice(office.staff)
+    (employer, jobs), (other, _) = rng.sample(office.employers, 2)
+    employment = weighted(rng, EMPLOYMENT)
+    hours = rng.choice(WEEKLY_HOURS[employment])
+    hired = date_in(rng.randint(M - 26, M - 10), rng.choice((1, 1, 16, rng.randint(2, 28))))
+    start_cell = None
+    if scenario == "started_early":      # 支援開始日 typed before six months of work are complete
+        hired, start_cell = date_in(M - 5, 10), date_in(M, 1)
+    elif scenario == "additions":        # six months of work complete on the last day of M−1
+        hired, start_cell = date_in(M - 6, 1), date_in(M, 1)
+    start = start_cell or add_months(hired, 6)
+    consent = {"report_employer_missing": "はい", "job_change_pending": "いいえ"}.get(scenario) \
+        or weighted(rng, CONSENT[:2])
+    user = {
+        "user_id": f"{index + 1:0{office.id_width}d}", "name": name[0], "kana": name[1],
+        "staff": staff, "team": team, "disability": weighted(rng, DISABILITIES),
+        "hired_on": hired, "employer": employer, "job": rng.choice(jobs),
+        "employment_type": employment, "weekly_hours": hours,
+        "support_start": start_cell, "support_end": None, "certificate_until": last_day(M + rng.randint(2, 12)),
+        "status": "利用中", "left_on": None, "left_reason": None, "employer_consent": consent,
+    }
+    if scenario == "additions":
+        user.update(from_other_office="はい", remote_workplace="はい", cap_management="はい")
+    office.rows["users"].append(user)
+    planned_end = add_months(start, 36) - dt.timedelta(days=1)
+    person = _Person(
+        scenario=scenario, user=user, start=start, end=planned_end,
+        days_per_week=5 if hours >= 25 else rng.choice((4, 5)),
+        baseline={axis: rng.choice((3, 4, 4, 4, 5, 5)) for axis in schema.SCORE_COLUMNS},
+        planned_end=planned_end,
+    )
+    office._format_2(person)
+    # A 離職日 of someone still 利用中: a job change (再就職日 within a month), or one not recorded yet.
+    if scenario == "job_change_pending":
+        user.update(left_on=date_in(M, 9), left_reason=LEFT_REASON_PENDING)
+    elif scenario == "job_changed":
+        person.previous_employer = other     # 企業名 is the new employer
+        user.update(left_on=date_in(M - 3, 15), rehired_on=date_in(M - 3, 29), left_reason=LEFT_REASON_CHANGED)
+    if scenario in ("started_early", "additions"):
+        _first_meeting(office, person)
+    office._add_months(index, person)
+
+
+def _first_meeting(office: _Office, person: _Person) -> None:
+    """Before the support starts: the referral (for someone from another office) and the
+    meeting at which the contract was signed (利用契約日), when in the months of the records."""
+    rows, day = office.rows["contacts"], person.user["contract_on"]
+    if person.user.get("from_other_office") == "はい":
+        referral = day - dt.timedelta(days=office.rng.randint(5, 10))
+        if month_of(referral) >= office.W0:
+            rows.append(office._contact(person, referral, "電話", "関係機関", NOTES_REFERRAL))
+            rows[-1]["kind"] = "その他"      # not the handover at the end of support
+    if month_of(day) >= office.W0:
+        rows.append(office._contact(person, day, "対面", "本人", NOTES_BEFORE_START, next_on=person.start))
+
+
+def chained_plans(office: _Office, person: _Person, last: int) -> None:
+    """A format 3 person's plans: one in the month the support starts, then one every 3 months,
+    each agreed 1–4 days after it was made and handed over the same day or a little later,
+    within its month: a plan is always agreed in the month its predecessor's review falls due,
+    so no month is left without one.  The one in force when the records begin is kept too."""
+    rng, first = office.rng, month_of(person.start)
+    months = list(range(first, last + 1, 3))
+    kept = [m for m in months if m < office.W0][-1:] + [m for m in months if m >= office.W0]
+    limit = min(person.end, last_day(office.M))
+    for month in kept:
+        low, high = office._bounds(person, month)
+        plan_date = date_in(month, rng.randint(low, max(low, min(high, 20))))
+        if month == months[-1] and person.plan_on is not None:
+            plan_date = person.plan_on
+        end_of_month = min(last_day(month), limit)
+        consent = min(plan_date + dt.timedelta(days=rng.randint(1, 4)), end_of_month)
+        delivered = min(consent + dt.timedelta(days=rng.choice((0, 0, 1, 2))), end_of_month)
+        office._plan_rows(person, plan_date, consent, delivered, latest=month == months[-1], month=month)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 SURNAMES = (
     ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"), ("伊藤", "イトウ"),
     ("渡辺", "ワタナベ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("加藤", "カトウ"),
@@ -136,3 +138,33 @@ EMPLOYMENT_CHECKS = (
     ("その他", "障害者就業・生活支援センターから、勤務を続けていると聞いた。", 10),
 )
 UNIT_PRICES = (10.0, 10.0, 11.2)        # 1単位の単価: an area of 10.00 yen, or of 11.20
+
+# Format 3: the situations of the last people of a large office (demo.py, V3_SCENARIOS).
+NOTES_BEFORE_START = "支援開始前の面談。就労定着支援の内容と契約について説明した。"
+NOTES_REFERRAL = "就労移行支援事業所（他法人）から引き継ぎの連絡。支援開始に向けて情報を共有した。"
+NOTE_STARTED = "支援開始後の初回面談。職場の様子と生活リズムを確認した。"
+NOTE_REPORT_EMPLOYER = "今月の支援レポートは月末に本人に渡す。企業用は担当者と日程が合わず、来月渡す予定。"
+NOTE_LEAVE_BEFORE = "体調を崩して欠勤が続いている。主治医から休職を勧められたとのこと。企業と相談するよう伝えた。"
+NOTE_LEAVE_VISIT = "自宅を訪問。主治医の指示で今月は休職中。睡眠はとれている。復職に向けた生活リズムについて話した。"
+NOTE_LEAVE_EMPLOYER = "人事担当者に電話。休職中の連絡方法と、復職の手続きの流れを確認した。"
+LEAVE_REMARKS = "休職中（主治医の指示）"
+NOTE_LEFT_EMPLOYER = "人事担当者より、本人が{day}日付で退職すると連絡あり。退職の手続きについて確認した。"
+NOTE_JOB_PENDING = ("{day}日付で前の職場を退職。知人の紹介で、来月1日から新しい職場（倉庫の軽作業）で働き始める予定。"
+                    "再就職日が決まったら記録する。")
+LEFT_REASON_PENDING = "業務が合わず本人の希望で退職（次の仕事は来月から）"
+NOTE_JOB_CHANGED = "{left}日で{old}を退職。{rehired}日から{new}で働き始める予定。新しい職場で伝える配慮事項を一緒に整理した。"
+NOTE_NEW_EMPLOYER = "新しい職場の人事担当者に電話。就労定着支援の内容を説明し、今後の連絡方法を確認した。"
+NOTE_AFTER_CHANGE = "新しい職場での仕事の流れを少しずつ覚えてきた。通勤が楽になったと話していた。"
+LEFT_REASON_CHANGED = "通勤の負担が大きく、本人の希望で転職"
+NOTE_ADDITIONS = "支援開始の月の職場訪問。上司と本人と3人で、職場での配慮事項と今後の支援の進め方を確認した。個別支援計画の案を説明した。"
+
+# The office's 設定 of format 3 (every demo office): what it filed, and one past episode of each
+# office-level reduction, as months before M (first, last); none in M.  支援体制構築未実施減算 stays
+# blank: the fee check reads the handover records.
+FILED_SETTINGS = {
+    "designated_on": dt.date(2018, 4, 1), "filed_tier": "90%以上95%未満", "track_record_filed": "いいえ",
+    "job_coach_filed": "はい", "treatment_class": "I", "treatment_rate": 10.3, "online_counts": "いいえ",
+    "plan_and_manager": "大きい方のみ",
+}
+PAST_REDUCTIONS = (("continuity_plan_missing", 11, 10), ("abuse_prevention_missing", 9, 7),
+                   ("information_unpublished", 6, 5), ("manager_missing", 4, 3), ("staff_shortage", 2, 2))

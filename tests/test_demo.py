@@ -1,8 +1,9 @@
-"""The demo data: format-2 workbooks of fictional people, reproducible from a seed.
+"""The demo data: format-3 workbooks of fictional people, reproducible from a seed.
 
 Read back with openpyxl only (not the package's loader), as a user opening the file would.
 Whether the review rules raise each flag on the demo is tested with the rules; the fee check's
-situations are checked here on the cells themselves.
+situations are checked here on the cells themselves (what the fee check makes of them is tested
+with the fee check).
 """
 
 import datetime as dt
@@ -24,6 +25,13 @@ M0, M1 = dt.datetime(2026, 10, 1), dt.datetime(2026, 10, 31)
 PEOPLE = 28                  # from 27 people on, an office has every situation of the last month
 FEE_SITUATIONS = ("plan_not_agreed", "handover_overdue", "handover_done", "report_to_employer_only",
                   "employment_checked")
+V3_PEOPLE = 36               # from 36 people on, the last six are the situations of the rules of version 3
+V3_SITUATIONS = ("report_employer_missing", "on_leave", "job_change_pending", "started_early", "job_changed",
+                 "additions")
+FORMAT_3 = {sheet.title: [c.header for c in sheet.columns if c.since == 3] for sheet in schema.TABLES}
+# The office-level reductions of 設定: one past episode each (months before END), none in END.
+PAST_REDUCTIONS = {"業務継続計画未策定減算": (11, 10), "虐待防止措置未実施減算": (9, 7), "情報公表未報告減算": (6, 5),
+                   "サービス管理責任者欠如減算": (4, 3), "人員欠如減算（就労定着支援員）": (2, 2)}
 
 
 def cells(path: Path) -> dict[str, list[list]]:
@@ -65,10 +73,27 @@ def test_sheets_and_headers_are_those_of_the_schema(book):
     assert values["サービス管理責任者"] in staff
 
 
-def test_the_unit_price_shows_two_decimals(demo):
+def test_the_settings_of_format_3_are_those_of_a_filed_office(book):
+    values = dict(row for row in book[schema.SETTINGS_TITLE][1:])
+    assert values["指定日"] == dt.datetime(2018, 4, 1)
+    assert values["就労定着率区分（届出）"] == "90%以上95%未満"
+    assert values["就労定着実績体制加算（届出）"] == "いいえ"
+    assert values["職場適応援助者養成研修修了者配置体制加算（届出）"] == "はい"
+    assert values["処遇改善加算の区分"] == "I" and values["処遇改善加算の率（%）"] == 10.3
+    assert values["オンライン面談を対面とみなす"] == "いいえ"
+    assert values["計画未作成減算とサビ管欠如減算が重なる月"] == "大きい方のみ"
+    for label, (first, last) in PAST_REDUCTIONS.items():
+        assert (values[f"{label}の開始月"], values[f"{label}の終了月"]) == (str(END - first), str(END - last)), label
+    assert values["支援体制構築未実施減算の開始月"] is None and values["支援体制構築未実施減算の終了月"] is None
+    months = [v for k, v in values.items() if k.endswith(("の開始月", "の終了月")) and v is not None]
+    assert all(re.fullmatch(r"\d{4}-\d{2}", m) and m < str(END) for m in months), "text YYYY-MM, none in M"
+
+
+def test_the_settings_cells_show_their_kind(demo):
     ws = load_workbook(demo)[schema.SETTINGS_TITLE]
-    (cell,) = [row[1] for row in ws.iter_rows(min_row=2) if row[0].value == "1単位の単価（円）"]
-    assert cell.number_format == "0.00"
+    found = {row[0].value: row[1] for row in ws.iter_rows(min_row=2)}
+    assert found["1単位の単価（円）"].number_format == "0.00"
+    assert found["指定日"].is_date and found["指定日"].number_format == "yyyy/mm/dd"
 
 
 def test_ids_are_unique_text_and_every_record_names_a_user(book):
@@ -80,8 +105,9 @@ def test_ids_are_unique_text_and_every_record_names_a_user(book):
         assert {row["利用者ID"] for row in records(book, sheet.title)} <= set(ids), sheet.title
 
 
-def test_cells_have_the_types_of_the_schema(demo):
-    workbook = load_workbook(demo)
+@pytest.mark.parametrize("which", ["demo", "v3_demo"])
+def test_cells_have_the_types_of_the_schema(which, request):
+    workbook = load_workbook(request.getfixturevalue(which))
     for sheet in schema.TABLES:
         ws = workbook[sheet.title]
         for column_index, column in enumerate(sheet.columns):
@@ -368,20 +394,176 @@ def test_the_fee_checks_situations_go_to_the_last_people_of_a_large_enough_offic
     assert {r["利用者ID"] for r in records(some, "支援計画") if r["同意日"] is None and r["計画作成日"] >= M0} == {last}
 
 
+# --- format 3: the situations of the rules of version 3, after everyone else ------------------------
+
+@pytest.fixture(scope="module")
+def v3_demo(tmp_path_factory) -> Path:
+    """One office of 36 people over 8 months: the last six are the version 3 situations."""
+    return make_demo(tmp_path_factory.mktemp("v3") / "demo.xlsx", users=V3_PEOPLE, months=8, seed=1, end=END)[0]
+
+
+@pytest.fixture(scope="module")
+def v3_book(v3_demo) -> dict:
+    return cells(v3_demo)
+
+
+@pytest.fixture(scope="module")
+def v3(v3_book) -> dict[str, dict]:
+    """The version 3 situations: the office's last six people, in V3_SITUATIONS order."""
+    return dict(zip(V3_SITUATIONS, records(v3_book, "利用者")[-len(V3_SITUATIONS):]))
+
+
+def theirs(book: dict, title: str, person: dict) -> list[dict]:
+    return [row for row in records(book, title) if row["利用者ID"] == person["利用者ID"]]
+
+
+def faces_in_m(book: dict, person: dict) -> list[dict]:
+    """The person's 対面 / 職場訪問 with 本人 in the last month."""
+    return [c for c in theirs(book, "面談記録", person) if M0 <= c["実施日"] <= M1
+            and c["方法"] in schema.FACE_TO_FACE and c["相手"] in schema.PARTY_WITH_USER]
+
+
+def report_of_m(book: dict, person: dict) -> list[str]:
+    return [r["送付先"] for r in theirs(book, "支援レポート", person) if r["対象年月"] == str(END)]
+
+
+def test_the_first_people_of_a_36_person_office_are_those_of_a_30_person_office(v3_book, tmp_path):
+    small = cells(make_demo(tmp_path / "small.xlsx", users=V3_PEOPLE - len(V3_SITUATIONS), months=8, seed=1,
+                            end=END)[0])
+    assert v3_book[schema.SETTINGS_TITLE] == small[schema.SETTINGS_TITLE]
+    ids = {u["利用者ID"] for u in records(small, "利用者")}
+    for sheet in schema.TABLES:
+        header, *rows = v3_book[sheet.title]
+        assert [header] + [row for row in rows if row[0] in ids] == small[sheet.title], sheet.title
+    users = records(v3_book, "利用者")
+    assert [u["利用者ID"] for u in users[-len(V3_SITUATIONS):]] == [f"{i:03d}" for i in range(31, 37)]
+    assert len({u["氏名"] for u in users}) == len(users), "the six have names of their own"
+
+
+def test_a_smaller_office_has_no_version_3_people(tmp_path):
+    book = cells(make_demo(tmp_path / "35.xlsx", users=V3_PEOPLE - 1, months=4, seed=1, end=END)[0])
+    for title, headers in FORMAT_3.items():
+        assert all(row[h] is None for row in records(book, title) for h in headers), title
+
+
+def test_format_3_columns_are_filled_for_the_version_3_people_only(v3_book, v3):
+    six = {person["利用者ID"] for person in v3.values()}
+    for title, headers in FORMAT_3.items():
+        others = [row for row in records(v3_book, title) if row["利用者ID"] not in six]
+        assert others and all(row[h] is None for row in others for h in headers), title
+    home = [c for c in records(v3_book, "面談記録") if c["方法"] == "自宅訪問"]
+    assert {c["利用者ID"] for c in home} == {v3["on_leave"]["利用者ID"]}
+    leave = [a for a in records(v3_book, "勤怠") if a["休職"] is not None]
+    assert [(a["利用者ID"], a["年月"]) for a in leave] == [(v3["on_leave"]["利用者ID"], str(END))]
+
+
+def test_version_3_people_are_in_service_with_records_up_to_the_last_month_only(v3_book, v3):
+    window = dt.datetime(2026, 3, 1)
+    for situation, person in v3.items():
+        assert in_service(person) and person["受給者証有効期限"] > M1, situation
+        assert person["利用契約日"] < support_start(person) and person["支給決定開始日"] <= M0, situation
+        assert person["要継続支援"] is None and person["利用終了日"] is None, situation
+        assert faces_in_m(v3_book, person) and report_of_m(v3_book, person), situation
+        assert [a["年月"] for a in theirs(v3_book, "勤怠", person)][-1] == str(END), situation
+        dated = [c["実施日"] for c in theirs(v3_book, "面談記録", person)] \
+            + [r["送付日"] for r in theirs(v3_book, "支援レポート", person)]
+        assert min(dated) >= window and max(dated) <= M1, situation
+        # (the plan in force when the records begin is kept, as for everyone)
+        assert max(d for p in theirs(v3_book, "支援計画", person) for d in (p["計画作成日"], p["同意日"], p["交付日"])) <= M1
+        # a plan from the month the support starts and every 3 months, each agreed and handed over in its month
+        plans = {p["計画作成日"]: (p["同意日"], p["交付日"]) for p in theirs(v3_book, "支援計画", person)}
+        assert plans, situation
+        for made, (consent, delivered) in plans.items():
+            assert made < consent <= made + dt.timedelta(days=4) and consent <= delivered, (situation, made)
+            assert (delivered.year, delivered.month) == (made.year, made.month), (situation, made)
+        months = [d.year * 12 + d.month for d in sorted(plans)]
+        assert all(b - a == 3 for a, b in zip(months, months[1:])), situation
+        start = support_start(person)
+        assert (months[0] - start.year * 12 - start.month) % 3 == 0 and months[-1] >= 2026 * 12 + 10 - 2, situation
+
+
+def test_the_report_of_the_last_month_did_not_reach_the_employer(v3_book, v3):
+    person = v3["report_employer_missing"]
+    assert person["企業共有同意"] == "はい"
+    sent = {r["対象年月"]: r["送付先"] for r in theirs(v3_book, "支援レポート", person)}
+    assert sent.pop(str(END)) == "本人"
+    assert sent and set(sent.values()) == {"本人・企業"}
+
+
+def test_a_month_on_leave(v3_book, v3):
+    person = v3["on_leave"]
+    (row,) = [a for a in theirs(v3_book, "勤怠", person) if a["年月"] == str(END)]
+    assert row["休職"] == "はい" and row["出勤日数"] == 0 and row["欠勤"] == 0 and row["所定日数"] > 0
+    assert "休職中" in row["備考"]
+    (visit,) = faces_in_m(v3_book, person)
+    assert (visit["方法"], visit["相手"]) == ("自宅訪問", "本人") and "休職" in visit["内容"]
+
+
+def test_a_job_change_not_recorded_yet(v3_book, v3):
+    person = v3["job_change_pending"]
+    left = person["離職日"]
+    assert left == dt.datetime(2026, 10, 9) and person["状況"] == "利用中" and person["再就職日"] is None
+    assert person["離職理由"]
+    faces = faces_in_m(v3_book, person)
+    assert faces and all(c["実施日"] > left for c in faces) and any("来月" in c["内容"] for c in faces)
+    employer = [c for c in theirs(v3_book, "面談記録", person) if c["相手"] in schema.PARTY_WITH_EMPLOYER]
+    assert employer and all(c["実施日"] <= left for c in employer), "no contact with the employer after 離職日"
+    assert report_of_m(v3_book, person) == ["本人"] and person["企業共有同意"] != "はい"
+
+
+def test_support_started_before_six_months_of_work(v3_book, v3):
+    person = v3["started_early"]
+    assert person["就職日"] == dt.datetime(2026, 5, 10) and person["支援開始日"] == M0
+    six_months = pd.Timestamp(person["就職日"]) + pd.DateOffset(months=6)
+    assert six_months > pd.Timestamp(M1), "six months of work are complete only in the next month"
+    assert person["利用契約日"] < person["支援開始日"]
+    assert faces_in_m(v3_book, person) and report_of_m(v3_book, person)
+
+
+def test_a_job_change_within_a_month(v3_book, v3):
+    person = v3["job_changed"]
+    left, rehired = person["離職日"], person["再就職日"]
+    assert (left, rehired) == (dt.datetime(2026, 7, 15), dt.datetime(2026, 7, 29)) and person["状況"] == "利用中"
+    assert rehired <= pd.Timestamp(left) + pd.DateOffset(months=1) and person["離職理由"]
+    contacts = theirs(v3_book, "面談記録", person)
+    assert any(person["企業名"] in (c["内容"] or "") for c in contacts if c["実施日"].month == 7), "the new employer"
+    for month in range(7, 11):                               # contacts and reports go on after the change
+        assert any(c["実施日"].month == month and c["方法"] in schema.FACE_TO_FACE for c in contacts), month
+        assert any(r["対象年月"] == f"2026-{month:02d}" for r in theirs(v3_book, "支援レポート", person)), month
+
+
+def test_additions_in_the_month_the_support_starts(v3_book, v3):
+    person = v3["additions"]
+    assert person["就職日"] == dt.datetime(2026, 4, 1) and support_start(person) == M0
+    assert (person["一体的運営外からの受入れ"], person["勤務先特別地域"], person["上限額管理"]) == ("はい",) * 3
+    assert person["特別地域居住"] is None
+    visits = [c for c in faces_in_m(v3_book, person) if c["方法"] == "職場訪問"]
+    assert visits and all(c["相手"] == "本人・企業" for c in visits)
+    plans = {(p["計画作成日"], p["同意日"], p["交付日"]) for p in theirs(v3_book, "支援計画", person)}
+    assert len(plans) == 1 and all(M0 <= day <= M1 for day in next(iter(plans)))
+    assert report_of_m(v3_book, person)
+
+
 def test_the_bundled_demo_is_up_to_date(tmp_path):
-    fresh = make_demo(tmp_path / "demo.xlsx", users=30, months=12, seed=1, end=END)[0]
+    fresh = make_demo(tmp_path / "demo.xlsx", users=36, months=12, seed=1, end=END)[0]
     assert cells(BUNDLED) == cells(fresh), \
-        "data/demo.xlsx is out of date: run `teichaku demo data/demo.xlsx --users 30 --months 12 --seed 1 --end 2026-10 --force`"
+        "data/demo.xlsx is out of date: run `make demo` " \
+        "(teichaku demo data/demo.xlsx --users 36 --months 12 --seed 1 --end 2026-10 --force)"
+    users = records(cells(BUNDLED), "利用者")
+    assert [u["利用者ID"] for u in users] == [f"{i:03d}" for i in range(1, 37)]
 
 
-def test_a_fresh_demo_validates_with_no_problems_and_nothing_after_today(tmp_path, capsys):
+def test_a_fresh_demo_validates_with_only_its_intended_warning_and_nothing_after_today(tmp_path, capsys):
     from teichaku_nb import cli
 
     out = tmp_path / "demo.xlsx"
-    assert cli.main(["demo", str(out)]) == 0                       # default: up to last month
+    assert cli.main(["demo", str(out)]) == 0      # the default: 36 people, up to last month
     assert cli.main(["validate", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out.split("\n", 1)[1])
-    assert report["ok"] and report["problems"] == []
+    # the one intended warning: the started_early person's 支援開始日 (row 35: the 34th person)
+    row = V3_PEOPLE - len(V3_SITUATIONS) + V3_SITUATIONS.index("started_early") + 2
+    found = [(p["severity"], p["sheet"], p["row"], p["column"], p["code"]) for p in report["problems"]]
+    assert report["ok"] and found == [("warning", "利用者", row, "支援開始日", "fee_rule")]
     sent = pd.read_excel(out, sheet_name="支援レポート", engine="calamine")["送付日"]
     assert pd.to_datetime(sent).max().date() <= dt.date.today()
     # a last month that is not over yet would put dates in the future: refused

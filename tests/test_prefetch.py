@@ -48,7 +48,7 @@ def names(source) -> list[str]:
 def test_the_reading_saved_ahead_is_the_workbooks_reading(book, ahead):
     taken = prefetch.take(book, TODAY)
     fresh = read_source(book, today=TODAY)
-    assert names(taken) == names(fresh) and len(names(fresh)) == 30
+    assert names(taken) == names(fresh) and len(names(fresh)) == 36
     assert [(p.sheet, p.row, p.column, p.code) for p in taken.books[0].problems] == \
            [(p.sheet, p.row, p.column, p.code) for p in fresh.books[0].problems]
     for sheet in ("users", "contacts", "attendance", "plans"):
@@ -75,7 +75,7 @@ def test_the_kernel_takes_the_reading_when_the_workbook_is_unchanged(tmp_path, b
     monkeypatch.setattr("teichaku_nb.workbook.read_source", not_again)
     model = ConferenceModel(book, str(tmp_path / "records.sqlite"), demo=False, today=TODAY)
     model.load()
-    assert model.header.fatal == "" and len(model.book.users) == 30 and model.agenda.rows
+    assert model.header.fatal == "" and len(model.book.users) == 36 and model.agenda.rows
 
 
 def test_another_day_another_workbook_or_no_reading_is_not_taken(tmp_path, book, ahead, monkeypatch):

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import casefile, money, retention, rules, track_record
+from . import billing, casefile, money, retention, rules, track_record
 from .casebook import ERROR, SEVERITY_LABELS, CaseBook
 from .errors import StaffError
 from .japanese import as_month, format_date, format_month, format_number, format_percent, format_time
@@ -359,16 +359,35 @@ def _retention_context(book: CaseBook, result, names: dict, heading: str) -> dic
 
 
 def _billing_context(bill) -> dict:
-    """The 算定 section of the summary: totals, who cannot be billed and why, 減算 and 加算."""
+    """The 算定 section of the summary: the claim, who cannot be billed and why, 減算 and 加算.
+    A reduction or addition the office gives everyone billed is one row with the people and the
+    units it made; a person's own, one row a person."""
     totals = bill.totals
-    facts = [("算定可", f"{totals['billable']}人"), ("要確認", f"{totals['to_check']}人"),
-             ("算定不可", f"{totals['not_billable']}人"),
-             ("算定可の人の単位数", f"{totals['units']:,}単位（{totals['yen']:,}円、1単位 {bill.unit_price:.2f}円）")]
+    facts = [("基本報酬の区分", billing.tier_text(bill)), ("算定可", f"{totals['billable']}人"),
+             ("要確認", f"{totals['to_check']}人"), ("算定不可", f"{totals['not_billable']}人"),
+             ("請求の合計", billing.claim_sentence(totals, bill.unit_price))]
     blocked = [(p.user_id, p.name, p.status, "\n".join(r.message for r in p.reasons))
-               for p in bill.people if p.status != "算定可"]
-    reductions = [(p.user_id, p.name, r.message, format_percent(r.rate)) for p in bill.people for r in p.reductions]
-    additions = [(p.user_id, p.name, a.message, f"{a.units}単位" if a.units else "算定しない")
-                 for p in bill.people for a in p.additions + p.not_counted]
+               for p in bill.people if p.status != billing.BILLABLE]
+    counted = [p for p in bill.people if p.status != billing.NOT_BILLABLE]
+
+    def rows(items_of, office_wide, cells) -> list[tuple]:
+        found, grouped = [], {}
+        for person in counted:
+            for item in items_of(person):
+                if item.code in office_wide:
+                    units, people = grouped.get(item.code, (0, 0))
+                    grouped[item.code] = (units + item.units, people + 1)
+                    continue
+                found.append(cells(person.user_id, person.name, item))
+        return [("全員", f"{people}人", label, f"{units:,}単位") for code, (units, people) in grouped.items()
+                for label in [office_wide[code]]] + found
+
+    office_reductions = {k.code: k.label for k in billing.REDUCTIONS if k.office}
+    reductions = rows(lambda p: p.reductions, office_reductions,
+                      lambda u, n, r: (u, n, billing.reduction_text(r), f"{r.units:,}単位"))
+    additions = rows(lambda p: p.additions, billing.OFFICE_ADDITIONS,
+                     lambda u, n, a: (u, n, a.message, f"{a.units:,}単位"))
+    additions += [(p.user_id, p.name, a.message, "算定しない") for p in counted for a in p.not_counted]
     return {"facts": facts, "blocked": blocked, "reductions": reductions, "additions": additions,
             "notes": list(bill.office_notes)}
 
@@ -415,7 +434,8 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     handovers = [(c.user_id, c.name, c.staff, c.support_end, f.level, f.message)
                  for c in sorted(cases, key=lambda c: (c.support_end or dt.date.max, c.user_id))
                  for f in c.flags if f.code == "handover_due"]
-    billing = _billing_context(month_billing(book, month, store, today=today or min(dt.date.today(), m1.date())))
+    claim = _billing_context(month_billing(book, month, store, today=today or min(dt.date.today(), m1.date()),
+                                           review=review))
     outlook = money.outlook(book, month, review=review, today=today)
     at_risk = [(sentence.removeprefix("この方が"), [(a.user_id, a.name, a.level) for a in people])
                for sentence, people in money.by_effect(outlook.at_risk)]
@@ -433,7 +453,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
         people=people, compliance=compliance, flags=flags, charts=chart_list,
         current=_retention_context(book, result, names, f"{fy}年度の基本報酬（基準日 {format_date(result.reference_day)}）"),
         projection=_retention_context(book, p, names, f"翌年度（{p.fiscal_year}年度）の見込み"),
-        retention_notes=list(dict.fromkeys(result.notes + p.notes)), handovers=handovers, billing=billing,
+        retention_notes=list(dict.fromkeys(result.notes + p.notes)), handovers=handovers, billing=claim,
         outlook=outlook, at_risk=at_risk, track_record=record,
         track_people=[(p.user_id, p.name, p.label, p.evidence) for p in record.people],
         overdue_heading=f"期限を過ぎた対応（{format_date(m1)}時点）", overdue=overdue, overdue_empty=overdue_empty,

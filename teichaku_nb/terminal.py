@@ -113,30 +113,36 @@ def _billing_counts(totals: dict) -> str:
 
 
 def billing_block(book: CaseBook, bill) -> str:
-    """The month's fee check: a row a person (status, units, and why), then the totals."""
+    """The month's fee check: a row a person (status, units, and why), then the office's claim."""
+    from .billing import addition_text, claim_sentence, is_office_wide, office_wide, reduction_text, tier_text
     lines = _problem_lines(book)
     totals = bill.totals
     lines.append(f"■ {bill.office}　{japanese.format_month(bill.month)}の算定チェック"
                  f"（{totals['people']}人: {_billing_counts(totals)}）")
+    lines.append(f"基本報酬の区分: {tier_text(bill)}")
+    everyone = office_wide(bill)
+    if everyone:
+        lines.append(f"算定する全員に: {'、'.join(everyone)}（各行の単位数に含みます）")
     if bill.people:
         lines += _message_table(("状態", "利用者ID", "氏名", "単位数", "理由・減算・加算"), [
             (p.status, p.user_id, _clip(p.name, 16), "—" if p.units is None else f"{p.units:,}",
-             [r.message for r in p.reasons] + [f"{r.message}（{r.rate:.0%}）" for r in p.reductions]
-             + [f"{a.message}（{a.units}単位）" for a in p.additions] + [a.message for a in p.not_counted] or ["—"])
+             [r.message for r in p.reasons] + [reduction_text(r) for r in p.reductions if not is_office_wide(r)]
+             + [addition_text(a) for a in p.additions if not is_office_wide(a)]
+             + [a.message for a in p.not_counted] or ["—"])
             for p in bill.people])
     else:
         lines.append("この月に支援中の利用者はいません。")
-    lines.append(f"算定可の人の合計: {totals['units']:,}単位（{totals['yen']:,}円、1単位 {bill.unit_price:.2f}円）")
+    lines.append(f"請求の合計　{claim_sentence(totals, bill.unit_price)}")
     lines += [f"※ {note}" for note in bill.office_notes]
-    lines.append("※ 利用者負担、国保連への請求ファイル、人員配置の加算はこの確認に含まれません")
+    lines.append("※ 利用者負担額（給付費との分け方）と国保連への請求ファイルはこの確認に含まれません")
     return "\n".join(line.rstrip() for line in lines)
 
 
 def billing_total(bills: list) -> str:
-    totals = {key: sum(b.totals[key] for b in bills) for key in ("people", "billable", "to_check", "not_billable",
-                                                                 "units", "yen")}
+    from .billing import summed
+    totals = summed(bills)
     return (f"■ 全事業所（{len(bills)}か所）: {_billing_counts(totals)}（計 {totals['people']}人）、"
-            f"{totals['units']:,}単位（{totals['yen']:,}円）")
+            f"{totals['units']:,}単位（総費用額 {totals['yen']:,}円）")
 
 
 def review_total(reviews: list) -> str:

@@ -2,10 +2,11 @@
 employment must be confirmed, and the 就労確認 recorded there.  Driven the way the view drives
 the model, on the demo workbook with a review store in tmp_path (synthetic people only).
 
-On the demo, judged on TODAY (2026年11月26日): FY 2026 (R = 2026年3月31日) counts 24 of 26
-employed, all on evidence; the projection for FY 2027 counts 27 of 30, but three have no
-就労確認 継続 from 2026年10月26日 on (015: latest check 2026年10月17日 離職; 020: 2026年7月9日
-継続; 030: 2026年10月9日 継続), so on evidence 24 of 30.
+On the demo, judged on TODAY (2026年11月26日): FY 2026 (R = 2026年3月31日) counts 27 of 29
+employed, all on evidence; the projection for FY 2027 counts 32 of 36 (033 left on 2026年10月9日
+with no new job recorded), but three have no 就労確認 継続 from 2026年10月26日 on (015: latest
+check 2026年10月17日 離職; 020: 2026年7月9日 継続; 030: 2026年10月9日 継続), so on evidence 29
+of 36.
 """
 
 from __future__ import annotations
@@ -53,10 +54,10 @@ def people(app) -> str:
 def test_the_panel_shows_both_rates_with_tiers_and_whom_to_confirm(app):
     assert app.view.checks.get_title(0) == "就労定着率と就労確認"
     shown = rates(app)
-    assert ("2026年度の基本報酬 2026年3月31日 92.3% （就労中 24人 / 対象 26人） 90%以上95%未満・3,348単位 "
-            "92.3% （就労中 24人 / 対象 26人） 90%以上95%未満・3,348単位") in shown
-    assert ("翌年度（2027年度）の見込み 2027年3月31日 2026年11月26日の状況で 90.0% （就労中 27人 / 対象 30人） "
-            "90%以上95%未満・3,348単位 80.0% （就労中 24人 / 対象 30人） 80%以上90%未満・2,768単位 確認が要る人 3人") in shown
+    assert ("2026年度の基本報酬 2026年3月31日 93.1% （就労中 27人 / 対象 29人） 90%以上95%未満・3,348単位 "
+            "93.1% （就労中 27人 / 対象 29人） 90%以上95%未満・3,348単位") in shown
+    assert ("翌年度（2027年度）の見込み 2027年3月31日 2026年11月26日の状況で 88.9% （就労中 32人 / 対象 36人） "
+            "80%以上90%未満・2,768単位 80.6% （就労中 29人 / 対象 36人） 80%以上90%未満・2,768単位 確認が要る人 3人") in shown
     listed = people(app)
     assert "就労の確認が要る人（3人）" in listed
     assert "020 木村 浩二 2025年12月3日 2026年7月9日 継続 2027年度の見込み 2026年10月26日" in listed
@@ -72,10 +73,14 @@ def test_the_panel_says_what_the_rate_means_in_yen_and_who_is_at_risk(app):
     view = app.view.checks.children[0]
     shown = text(view.money.value)
     assert "基本報酬の金額の見込み（2026年10月時点・職員向けの見込み）" in shown
-    # October's 要対応 and 注意 people still employed: one leaving takes the projection from
-    # 27/30 to 26/30, 3,348 → 2,768 units: 580 × 10円 × 22 people a month × 12 = 1,531,200円
-    assert ("離職すると、見込みの就労定着率は 90.0% → 86.7%、区分は 90%以上95%未満 → 80%以上90%未満 になり、"
-            "基本報酬は年間およそ 1,531,200円 減る見込みです") in shown
+    # the projection: 2,768 units × 10円 × 25.75 people a month (309 person-months over the 12
+    # months to October) × 12 = 8,553,120円; October's 要対応 and 注意 people still employed: one
+    # leaving takes it from 32/36 to 31/36, the same tier; four leavings would drop it
+    assert "2027年度（就労定着率 88.9%、区分 80%以上90%未満）: 1人1か月 2,768単位 = 27,680円、事業所で月およそ 712,760円、" \
+        "年間およそ 8,553,120円" in shown
+    assert ("離職すると、見込みの就労定着率は 88.9% → 86.1% になりますが、区分（80%以上90%未満）は変わらず、"
+            "基本報酬は変わらない見込みです") in shown
+    assert "見込みの区分（80%以上90%未満）は、就労中の方があと 4人 離職すると 70%以上80%未満 に下がります" in shown
     assert "要対応 001 青木 蓮" in shown and "注意 029 山田 誠" in shown and "010 後藤 翔太" not in shown
     assert "見込みの前提" in shown and "金額はすべて見込みです" in shown
 
@@ -87,7 +92,7 @@ def test_recording_a_check_confirms_the_person_and_a_withdrawal_undoes_it(app, d
     assert ("020 木村 浩二 の就労確認（2026年11月20日・継続）を記録しました（記録者 山田 花子）。"
             "確認が要る人の一覧から外れました") in text(view.message.value)
     assert "就労の確認が要る人（2人）" in people(app) and "木村 浩二" not in people(app)
-    assert "83.3% （就労中 25人 / 対象 30人） 80%以上90%未満・2,768単位 確認が要る人 2人" in rates(app)
+    assert "83.3% （就労中 30人 / 対象 36人） 80%以上90%未満・2,768単位 確認が要る人 2人" in rates(app)
     assert "020 木村 浩二 2026年11月20日 継続 企業 人事の担当に電話 山田 花子" in text(view.listing.value)
     assert [value for _, value in view.user_id.options] == ["", "015", "030"] and view.user_id.value == ""
     with open_store(db) as store:
@@ -101,7 +106,7 @@ def test_recording_a_check_confirms_the_person_and_a_withdrawal_undoes_it(app, d
     assert app.model.guard.error == ""
     assert "取り消しました" in text(view.message.value)
     assert "就労の確認が要る人（3人）" in people(app) and "020 木村 浩二" in people(app)
-    assert "80.0% （就労中 24人 / 対象 30人）" in rates(app)
+    assert "80.6% （就労中 29人 / 対象 36人）" in rates(app)
     listing = text(view.listing.value)
     assert "取消（山田 花子" in listing and "別の人の確認だった）" in listing and "teichaku-withdrawn" in view.listing.value
 
@@ -157,7 +162,7 @@ def test_the_folded_panel_is_computed_when_staff_open_it(db):
     made = make_app(db)
     assert made.model.checks.rates == []                   # the first page does not wait for it
     made.view.checks.selected_index = 0
-    assert "2026年度の基本報酬 2026年3月31日 92.3%" in rates(made)
+    assert "2026年度の基本報酬 2026年3月31日 93.1%" in rates(made)
     made.view.checks.selected_index = None
     made.view.header.month.value = "2026-09"
     made.view.checks.selected_index = 0

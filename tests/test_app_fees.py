@@ -11,13 +11,15 @@ import re
 import pytest
 
 from teichaku_nb.app.conference import ConferenceApp, ConferenceModel
-from teichaku_nb.billing import BILLABLE, NOT_BILLABLE, TO_CHECK
+from teichaku_nb.billing import BILLABLE, NOT_BILLABLE, TO_CHECK, reduction_text
 from teichaku_nb.store import month_billing, open_store
 
 from test_app_models import DEMO, MONTH, TODAY, make_app, open_case
 
 ENDING = "027"          # the demo's person whose support ends 2026-12-24: the handover was due 2026-09-24,
-                        # with consent and the employer, but no outside body (支援体制構築未実施減算)
+                        # with consent and the employer, but no outside body: October is a month of the
+                        # office's 支援体制構築未実施減算 (everyone billed, 10 %)
+LATE = "027 清水 結衣（期限 2026年9月24日までに 関係機関・医療機関との引継ぎ がありません）"
 
 
 def text(html: str) -> str:
@@ -48,6 +50,9 @@ def test_the_header_counts_the_months_statuses_for_the_office_and_for_a_team(app
     assert shown.startswith("2026年10月の算定チェック（事業所全体）")
     for status in (BILLABLE, TO_CHECK, NOT_BILLABLE):
         assert f"{status} {sum(p.status == status for p in people)}人" in shown
+    billed = [p for p in people if p.status == BILLABLE]
+    assert f"請求 {sum(p.units for p in billed):,}単位（総費用額 {sum(p.yen for p in billed):,}円）" in shown
+    assert "基本報酬の区分 90%以上95%未満（届け出た区分）" in shown
 
     app.view.header.team.value = "A"
     shown = text(app.view.header.billing.value)
@@ -89,8 +94,9 @@ def test_a_case_shows_its_status_and_why(app, db):
     reduced = next(p for p in bills.values() if p.reductions and p.status == BILLABLE)
     open_case(app, reduced.user_id)
     shown = text(app.view.case.billing.value)
-    assert "算定可" in shown and f"単位数: {reduced.units:,}単位" in shown
-    assert all(f"減算 {r.message}（基本報酬の{round(r.rate * 100)}%）" in shown for r in reduced.reductions)
+    assert "算定可" in shown and f"単位数: {reduced.units:,}単位（総費用額 {reduced.yen:,}円）" in shown
+    assert all(f"減算 {reduction_text(r)}" in shown for r in reduced.reductions)
+    assert "根拠: 対面: " in shown and "支援レポート: 本人" in shown
 
 
 def record(view, **values) -> None:
@@ -105,14 +111,15 @@ def test_recording_the_handover_updates_the_fee_check_and_a_withdrawal_undoes_it
     open_case(app, ENDING)
     view = app.view.handover
     assert "要継続支援 はい（ケース記録の要継続支援）" in text(view.status.value)
-    shown = text(app.view.case.billing.value)
-    assert "支援体制構築未実施減算" in shown and "関係機関・医療機関との引継ぎ" in shown
+    assert "支援体制構築未実施減算（事業所全体）" in text(app.view.case.billing.value)
+    assert LATE in text(app.view.header.billing.value)
 
     record(view, party="関係機関", with_whom="就業・生活支援センター 高橋", shared_on=dt.date(2026, 9, 20),
            press="record_shared")
     assert app.model.guard.error == ""
     assert "記録しました（記録者 山田 花子）" in text(view.message.value)
-    assert "減算" not in text(app.view.case.billing.value)                       # refreshed at once
+    assert "支援体制構築未実施減算" not in text(app.view.case.billing.value)       # refreshed at once
+    assert LATE not in text(app.view.header.billing.value)
     assert "引継ぎは期限までに済んでいます" in text(view.status.value)
     assert "就業・生活支援センター 高橋" in text(view.listing.value)
     assert "handover_due" not in [f["code"] for f in app.model.case.flags]
@@ -126,7 +133,7 @@ def test_recording_the_handover_updates_the_fee_check_and_a_withdrawal_undoes_it
     assert "取消（山田 花子" in text(view.listing.value) and "teichaku-withdrawn" in view.listing.value
 
     record(view, needs="いいえ", needs_on=dt.date(2026, 10, 5), press="record_needs")
-    assert "減算" not in text(app.view.case.billing.value)
+    assert "支援体制構築未実施減算" not in text(app.view.case.billing.value)
     with open_store(db) as store:
         kept = store.handovers(app.model.book.office, ENDING, include_withdrawn=True)
     assert [(h.kind, h.created_by, h.is_withdrawn) for h in kept] == [("shared", "山田 花子", True), ("needs", "山田 花子", False)]

@@ -226,11 +226,13 @@ def test_retention_on_the_demo_prints_both_rates_the_names_to_confirm_and_who_is
     for line in ("015 後藤 麻衣（支援終了 2026年7月14日、最後の確認 2026年10月17日 離職（利用者シートの状況・離職日を確かめてください））",
                  "020 木村 浩二（支援終了 2025年12月3日、最後の確認 2026年7月9日 継続）"):
         assert line in out
-    # October's 要対応 and 注意 people still employed: one leaving takes the projection from 27/30
-    # to 26/30 (90.0% → 86.7%), 3,348 → 2,768 units: 580 × 10円 × 22 people a month × 12
+    # the projection: 32 of 36 (88.9%), 2,768 units × 10円 × 25.75 people a month × 12 = 8,553,120円;
+    # October's 要対応 and 注意 people still employed: one leaving takes it to 31/36, the same tier
+    assert "2027年度（就労定着率 88.9%、区分 80%以上90%未満）: 1人1か月 2,768単位 = 27,680円、事業所で月およそ 712,760円、" \
+        "年間およそ 8,553,120円" in out
     assert "離職されると見込みが変わる人（2026年10月に要対応・注意の人、影響の大きい順）:" in out
     assert "    001 青木 蓮（要対応）" in out and "    029 山田 誠（注意）" in out
-    assert "基本報酬は年間およそ 1,531,200円 減る見込みです" in out
+    assert "区分（80%以上90%未満）は変わらず、基本報酬は変わらない見込みです" in out
     assert "010 後藤 翔太" not in out.split("離職されると")[1]         # 安定 in October: not listed
 
 

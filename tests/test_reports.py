@@ -42,6 +42,12 @@ WITH_CONSENT = "004"    # はい
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+def _copies(paths) -> list[Path]:
+    """The 支援レポート of a batch, without its staff-only 確認事項 (the demo has one deliberate
+    data problem, 034's 支援開始日, so every batch of it carries a 確認事項)."""
+    return [p for p in paths if "_確認事項_" not in p.name]
+
+
 def _copy_demo(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     book = folder / "demo.xlsx"
@@ -254,8 +260,9 @@ def test_copies_never_carry_data_problems_and_the_staff_documents_do(tmp_path):
     assert f"{NO_CONSENT} 池田 誠 2 0 本人用・企業用" in checks            # whose copies lacked what
     for staff in (views.minutes_html(casebook, MONTH), views.summary_html(casebook, MONTH)):
         text = _plain(staff)
-        assert text.index("ケース記録に確認事項が 3件あります") < 200       # one line at the top
-        assert text.index("データの確認事項（事業所内用・3件）") > len(text) // 2   # the list after the content
+        # the two errors made here, and the demo's own warning (034's 支援開始日) and error rows
+        assert text.index("ケース記録に確認事項が 4件あります") < 200       # one line at the top
+        assert text.index("データの確認事項（事業所内用・4件）") > len(text) // 2   # the list after the content
         assert all(w in text for w in HEALTH_WORDS)
 
 
@@ -304,7 +311,7 @@ def store_month_case(casebook, store, user_id):
 def test_minutes_without_a_store_say_so(seeded_book):
     text = views.minutes_html(seeded_book, MONTH, store=None, store_note="会議記録のデータベースがありません（テスト）")
     assert "会議記録のデータベースがありません（テスト）" in text
-    assert "検討の記録がない対象者（23人）" in text
+    assert "検討の記録がない対象者（29人）" in text
 
 
 def test_summary_shows_compliance_flags_retention_handovers_and_overdue(seeded_book, store):
@@ -322,7 +329,7 @@ def test_summary_shows_compliance_flags_retention_handovers_and_overdue(seeded_b
     assert "2027年度）の見込み" in text
     assert ["027", "清水 結衣", "河野 聡", "2026年12月24日", "要対応",
             "支援終了予定日は 2026年12月24日、引継ぎの期限は 2026年9月24日 です。まだ済んでいないこと: "
-            "関係機関・医療機関との引継ぎ。期限を過ぎています（支援体制構築未実施減算の対象）"] in rows
+            "関係機関・医療機関との引継ぎ。期限を過ぎています（事業所の支援体制構築未実施減算の対象になりえます）"] in rows
     assert "主治医と連絡をとる" in text                          # overdue at the month's end
     assert ["引継ぎの準備", "要対応", "1人", "027"] in rows          # the level it was raised at
     assert markup.count('<svg class="bar-chart"') == 2          # levels and flags charts, drawn in the document
@@ -339,10 +346,15 @@ def test_summary_has_the_fee_check_who_cannot_be_billed_and_why_the_reductions(s
     assert totals["billable"] + totals["to_check"] + totals["not_billable"] == len(bill.people) > 0
     # 029's report went to the employer only: the month cannot be billed, and the summary says why
     assert ["029", "山田 誠", "算定不可", "2026年10月の支援レポートを企業にだけ渡した記録です（本人に渡した記録がありません）"] in rows
-    assert ["027", "清水 結衣", "支援体制構築未実施減算: 期限 2026年9月24日 までに 関係機関・医療機関との引継ぎ がありません",
-            "10%"] in rows
-    assert any(r[0] == "007" and r[-1] == "30%" and "個別支援計画未作成減算（1か月目）" in r[2] for r in rows)
-    assert "利用者負担、国保連への請求ファイル、人員配置の加算はこの確認に含まれません" in text
+    # 027's handover was late: the office's 10 % for everyone billed, one row with the units it took off
+    counted = [p for p in bill.people if p.status != billing.NOT_BILLABLE]
+    taken = sum(r.units for p in counted for r in p.reductions if r.code == "handover_missing")
+    assert ["全員", f"{len(counted)}人", "支援体制構築未実施減算", f"{taken:,}単位"] in rows
+    assert "027 清水 結衣（期限 2026年9月24日までに 関係機関・医療機関との引継ぎ がありません）" in text
+    (lapse,) = [p.reductions[0] for p in bill.people if p.user_id == "026"]
+    assert ["026", "吉田 大輔", billing.reduction_text(lapse), f"{lapse.units:,}単位"] in rows
+    assert f"請求の合計 {billing.claim_sentence(totals, bill.unit_price)}" in text
+    assert "利用者負担額（給付費との分け方）と国保連への請求ファイルはこの確認に含まれません" in text
     assert "plan_missing" not in markup and "handover_missing" not in markup
 
 
@@ -379,13 +391,14 @@ def test_making_support_reports_writes_both_copies_and_records_nothing(tmp_path)
     batch = make_reports("support", book, "2026-10", user="005", out_dir=out,
                          progress=lambda done, total: calls.append((done, total)))
     assert sorted(p.name for p in batch.paths) == sorted(
-        f"{casebook.office}_支援レポート_2026-10_005_{label}.html" for label in ("本人用", "企業用"))
+        [f"{casebook.office}_支援レポート_2026-10_005_{label}.html" for label in ("本人用", "企業用")]
+        + [f"{casebook.office}_確認事項_2026-10.html"])
     own = _text(out / f"{casebook.office}_支援レポート_2026-10_005_本人用.html")
     assert "長谷川 翔太 様" in own and "<header class=\"doc-header\">" in own
     assert "2026年10月" in own and casebook.office in own
     assert "import" not in _without_images(own)                # no code in the document
     assert "<script" not in own                                # nothing executable either
-    assert calls[-1] == (2, 2)
+    assert calls[-1] == (3, 3)                                 # the two copies and the 確認事項
     assert not default_path(book).exists()                     # nothing recorded, no store made
 
 
@@ -410,10 +423,10 @@ def test_cli_support_batch_is_for_the_reviewed_people_and_a_small_one_runs_in_on
     out = tmp_path / "out"
     assert cli.main(["report", "support", str(book), "--month", "2026-10", "--out", str(out)]) == 0
     assert len(starts) == 1                                          # one kernel for the batch
-    assert sorted(p.name.split("_", 3)[3] for p in out.glob("*.html")) == [
+    assert sorted(p.name.split("_", 3)[3] for p in _copies(out.glob("*.html"))) == [
         f"{u}_{label}.html" for u in (NO_CONSENT, WITH_CONSENT) for label in ("企業用", "本人用")]
     captured = capsys.readouterr()
-    assert "4/4" in captured.err                                       # the progress bar
+    assert "5/5" in captured.err                       # the progress bar: four copies and the 確認事項
     people = rules.agenda(casebook, MONTH).cases
     assert f"その月に検討の記録がない {len(people) - 2}人の支援レポートは作っていません" in captured.err
     assert "--all" in captured.err and "teichaku sent" in captured.err
@@ -421,7 +434,7 @@ def test_cli_support_batch_is_for_the_reviewed_people_and_a_small_one_runs_in_on
 
     assert cli.main(["report", "support", str(book), "--month", "2026-10", "--all", "--for", "本人",
                      "--out", str(tmp_path / "all")]) == 0
-    assert len(list((tmp_path / "all").glob("*.html"))) == len(people)
+    assert len(_copies((tmp_path / "all").glob("*.html"))) == len(people)
     from teichaku_nb.reports import KERNELS, RUN_SIZE
     runs = -(-len(people) // RUN_SIZE)                                  # a larger batch: kernels side by side
     assert len(starts) == 1 + min(KERNELS, os.cpu_count(), runs) and runs > 1
@@ -447,7 +460,7 @@ def test_a_report_batch_reads_the_workbook_once(tmp_path, monkeypatch):
     out = tmp_path / "out"
     assert cli.main(["report", "support", str(book), "--month", "2026-10", "--user", "003",
                      "--out", str(out)]) == 0
-    assert len(reads) == 1 and len(list(out.glob("*.html"))) == 2
+    assert len(reads) == 1 and len(_copies(out.glob("*.html"))) == 2
 
 
 @pytest.mark.slow
@@ -554,7 +567,8 @@ def test_pdf_has_the_japanese_headings_and_page_numbers(tmp_path):
     book = _copy_demo(tmp_path / "office")
     _seed_store(book, office=load_casebook(book).office)
     out = tmp_path / "out"
-    (pdf,) = make_reports("support", book, "2026-10", user="003", audience="本人", fmt="pdf", out_dir=out).paths
+    (pdf,) = _copies(make_reports("support", book, "2026-10", user="003", audience="本人", fmt="pdf",
+                                  out_dir=out).paths)
     assert pdf.suffix == ".pdf" and pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
@@ -578,12 +592,14 @@ def test_the_summary_pdf_says_the_rate_on_evidence_whom_to_confirm_and_who_is_at
                                               check=True).stdout)
     # the projection judged on 2026年10月31日: a 継続 check from 9月30日 on confirms; 030's of 10月9日
     # does, 015's latest says 離職 and 020's is from July
-    assert "就労確認のある人だけで 83.3%（就労中 25人 / 対象 30人）→ 80%以上90%未満・2,768単位" in text
+    assert "就労確認のある人だけで 83.3%（就労中 30人 / 対象 36人）→ 80%以上90%未満・2,768単位" in text
     assert "就労の確認が要る人（2人）" in text and "後藤 麻衣" in text and "木村 浩二" in text
     assert "2026年10月17日 離職" in text
-    # one leaving: 90.0% → 86.7%, (3,348 − 2,768) units × 10円 × 22 people a month × 12 = 1,531,200円
+    # the projection: 2,768 units × 10円 × 25.75 people a month × 12 = 8,553,120円; one leaving:
+    # 88.9% → 86.1%, the same tier
+    assert "年間およそ8,553,120円" in "".join(text.split())
     assert "離職されると見込みが変わる人（2026年10月に要対応・注意の人）" in text
-    assert "基本報酬は年間およそ 1,531,200円 減る見込みです" in text
+    assert "区分（80%以上90%未満）は変わらず、基本報酬は変わらない見込みです" in "".join(text.split())
     assert "金額はすべて見込みです" in text                       # stated as an estimate, with its assumptions
 
 
@@ -643,7 +659,8 @@ def test_a_pdf_batch_gives_each_copy_its_own_file_header_and_page_numbers(tmp_pa
     loaded = load_casebook(book)
     names = dict(zip(loaded.users["user_id"], loaded.users["name"]))
     agenda = sorted(c.user_id for c in rules.agenda(loaded, MONTH).cases)
-    paths = make_reports("support", book, MONTH, fmt="pdf", out_dir=tmp_path / "out", include_unreviewed=True).paths
+    paths = _copies(make_reports("support", book, MONTH, fmt="pdf", out_dir=tmp_path / "out",
+                                 include_unreviewed=True).paths)
 
     def squeeze(text: str) -> str:
         return re.sub(r"\s+", " ", text)

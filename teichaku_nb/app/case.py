@@ -8,7 +8,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
-from .. import casefile, charts
+from .. import billing, casefile, charts
 from ..markup import render
 from ..schema import SCORE_COLUMNS, SCORE_LABELS
 from ..errors import FormError
@@ -61,13 +61,13 @@ def score_text(contact: dict) -> str:
     return " ".join(f"{SCORE_LABELS[a]}{contact[a]}" for a in SCORE_COLUMNS if contact.get(a) is not None)
 
 
-def bill_view(person, unit_price: float) -> dict:
+def bill_view(person) -> dict:
     """A ``billing.PersonBill`` as the case panel shows it (texts in Japanese)."""
     return {"status": person.status, "reasons": [r.message for r in person.reasons],
-            "reductions": [{"message": r.message, "percent": round(r.rate * 100)} for r in person.reductions],
-            "additions": [{"message": a.message, "units": a.units} for a in person.additions],
+            "reductions": [billing.reduction_text(r) for r in person.reductions],
+            "additions": [billing.addition_text(a) for a in person.additions],
             "not_counted": [a.message for a in person.not_counted], "base_units": person.base_units,
-            "units": person.units, "yen": None if person.units is None else int(person.units * unit_price)}
+            "units": person.units, "yen": person.yen, "evidence": list(person.evidence)}
 
 
 class CaseModel(t.HasTraits):

@@ -240,7 +240,9 @@ class ConferenceModel(t.HasTraits):
         check that fails is shown as an error and leaves the agenda usable."""
         h = self.header
         try:
-            billing = month_billing(self.book, month, self.store, today=self.today)
+            review = self.month_review if self.month_review is not None and str(self.month_review.month) == month \
+                else None
+            billing = month_billing(self.book, month, self.store, today=self.today, review=review)
         except Exception as error:   # the agenda is still read without it
             self.guard.report(error, "算定チェック")
             h.billing = {}
@@ -252,7 +254,7 @@ class ConferenceModel(t.HasTraits):
     def _bill_of(self, user_id: str) -> dict:
         self.fee_check()
         person = next((p for p in self.billing.people if p.user_id == user_id), None) if self.billing else None
-        return bill_view(person, self.billing.unit_price) if person else {}
+        return bill_view(person) if person else {}
 
     def _show_case_state(self, user_id: str) -> None:
         """The open case's level, flags and fee check as read now (the form keeps what is typed)."""

@@ -9,7 +9,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
-from ..billing import BILLABLE, NOT_BILLABLE, TO_CHECK
+from ..billing import BILLABLE, NOT_BILLABLE, TO_CHECK, tier_text
 from ..casebook import ERROR, SEVERITY_LABELS, CaseBook
 from ..markup import render
 from ..rules import default_month, latest_data_month
@@ -43,9 +43,12 @@ def billing_counts(billing, month: str, team: str, teams: dict[str, str]) -> dic
     """How many people of the team (``ALL_TEAMS``: the office) each status of the month's fee
     check has; ``teams``: 利用者ID → チーム."""
     people = [p for p in billing.people if team == ALL_TEAMS or teams.get(p.user_id) == team]
+    billable = [p for p in people if p.status == BILLABLE]
     return {"month_label": month_label(month), "scope": "事業所全体" if team == ALL_TEAMS else f"チーム {team}",
-            "billable": sum(p.status == BILLABLE for p in people), "to_check": sum(p.status == TO_CHECK for p in people),
-            "not_billable": sum(p.status == NOT_BILLABLE for p in people), "notes": list(billing.office_notes)}
+            "billable": len(billable), "to_check": sum(p.status == TO_CHECK for p in people),
+            "not_billable": sum(p.status == NOT_BILLABLE for p in people), "notes": list(billing.office_notes),
+            "units": sum(p.units or 0 for p in billable), "yen": sum(p.yen or 0 for p in billable),
+            "tier": tier_text(billing)}
 
 
 class HeaderModel(t.HasTraits):

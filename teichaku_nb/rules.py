@@ -30,6 +30,7 @@ import pandas as pd
 
 from . import fees, periods
 from .casebook import CaseBook
+from .fee_table import PLAN_MISSING
 from .japanese import as_month, format_date, format_number, format_percent
 from .records import CLOSED_STATES
 from .periods import in_service
@@ -277,8 +278,8 @@ def _last_contact(m: _Month, chosen: pd.Series) -> pd.Series:
 
 @flag("no_face_to_face", ACTION, "対面の面談なし")
 def _flag_no_face_to_face(m: _Month) -> pd.Series:
-    """要対応: no 対面 with 本人 (対面, or 職場訪問 with 本人 or 本人・企業) on a day in service in M
-    (``fees.face_to_face``): M cannot be billed without it."""
+    """要対応: no 対面 with 本人 (対面, 職場訪問 or 自宅訪問, with 本人 or 本人・企業) on a day in
+    service in M (``fees.face_to_face``): M cannot be billed without it."""
     face = m.face
     flagged = face[face["met_on"].isna() & face["pending_met_on"].isna() & face["serving"]]
     return _messages(flagged.index, flagged["why"])
@@ -337,7 +338,7 @@ def _flag_plan_missing(m: _Month) -> pd.Series:
     """要対応: 個別支援計画未作成減算 applies in M (``fees.plan_state``): the message names the
     day the lapse began, its month and the rate."""
     missing = m.plan[m.plan["missing"]]
-    return _messages(missing.index, (f"{why}。{fees.PLAN_MISSING.label}（{n}か月目・{rate:.0%}減算）の対象です"
+    return _messages(missing.index, (f"{why}。{PLAN_MISSING.label}（{n}か月目・{rate:.0%}減算）の対象です"
                                      for why, n, rate in zip(missing["why"], missing["lapse_month"], missing["rate"])))
 
 

@@ -594,10 +594,15 @@ def claim_sentence(totals: dict, unit_price: float | None = None) -> str:
     return text
 
 
+def office_wide_label(code: str) -> str | None:
+    """The name of a 減算 or 加算 the office gives everyone billed (None: a person's own)."""
+    kind = fee_table.REDUCTIONS_BY_CODE.get(code)
+    return (kind.label if kind.office else None) if kind is not None else OFFICE_ADDITIONS.get(code)
+
+
 def is_office_wide(item: Reduction | Addition) -> bool:
     """Whether a row's 減算 or 加算 is one the office gives everyone billed."""
-    kind = fee_table.REDUCTIONS_BY_CODE.get(item.code)
-    return kind.office if kind is not None else item.code in OFFICE_ADDITIONS
+    return office_wide_label(item.code) is not None
 
 
 def office_wide(bill: Billing) -> list[str]:

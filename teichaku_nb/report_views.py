@@ -370,23 +370,20 @@ def _billing_context(bill) -> dict:
                for p in bill.people if p.status != billing.BILLABLE]
     counted = [p for p in bill.people if p.status != billing.NOT_BILLABLE]
 
-    def rows(items_of, office_wide, cells) -> list[tuple]:
+    def rows(items_of, text) -> list[tuple]:
         found, grouped = [], {}
         for person in counted:
             for item in items_of(person):
-                if item.code in office_wide:
+                if billing.is_office_wide(item):
                     units, people = grouped.get(item.code, (0, 0))
                     grouped[item.code] = (units + item.units, people + 1)
-                    continue
-                found.append(cells(person.user_id, person.name, item))
-        return [("全員", f"{people}人", label, f"{units:,}単位") for code, (units, people) in grouped.items()
-                for label in [office_wide[code]]] + found
+                else:
+                    found.append((person.user_id, person.name, text(item), f"{item.units:,}単位"))
+        return [("全員", f"{people}人", billing.office_wide_label(code), f"{units:,}単位")
+                for code, (units, people) in grouped.items()] + found
 
-    office_reductions = {k.code: k.label for k in billing.REDUCTIONS if k.office}
-    reductions = rows(lambda p: p.reductions, office_reductions,
-                      lambda u, n, r: (u, n, billing.reduction_text(r), f"{r.units:,}単位"))
-    additions = rows(lambda p: p.additions, billing.OFFICE_ADDITIONS,
-                     lambda u, n, a: (u, n, a.message, f"{a.units:,}単位"))
+    reductions = rows(lambda p: p.reductions, billing.reduction_text)
+    additions = rows(lambda p: p.additions, lambda a: a.message)
     additions += [(p.user_id, p.name, a.message, "算定しない") for p in counted for a in p.not_counted]
     return {"facts": facts, "blocked": blocked, "reductions": reductions, "additions": additions,
             "notes": list(bill.office_notes)}

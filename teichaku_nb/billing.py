@@ -34,7 +34,7 @@ import pandas as pd
 from . import fee_table, fees, money, retention, track_record
 from .casebook import CaseBook
 from .fee_table import REDUCTIONS, ReductionKind
-from .japanese import as_month, format_date, format_month
+from .japanese import as_month, format_date, format_fiscal_year, format_month
 from .rules import in_service
 from .schema import HOME_VISIT, WORKPLACE_VISIT
 
@@ -279,8 +279,8 @@ def _tier(book: CaseBook, month: pd.Period, today: dt.date, checks) -> tuple[str
     else:
         label, units, source = result.tier, result.units, "計算"
         if label is not None:
-            notes.append(f"基本報酬は、ケース記録から計算した{fiscal_year}年度の就労定着率（{retention.format_rate(result.rate)}、"
-                         f"区分 {label}）で算定しています。届け出た区分があれば設定「就労定着率区分（届出）」に記入してください")
+            notes.append(f"基本報酬は、ケース記録から計算した{format_fiscal_year(fiscal_year)}の就労定着率"
+                         f"（{retention.format_rate(result.rate)}、区分 {label}）で算定しています。届け出た区分があれば設定「就労定着率区分（届出）」に記入してください")
     evidence_label, evidence_units = result.tier_on_evidence
     if units is not None and not new_office and evidence_units is not None and evidence_units < units:
         people, _, _ = money.billed_per_month(book, month)
@@ -449,8 +449,9 @@ def _office_additions(book: CaseBook, month: pd.Period, today: dt.date, checks) 
     share = track_record.format_share(record.share_on_evidence)
     if filed:
         additions.append(Addition("track_record", fee_table.TRACK_RECORD_UNITS,
-                                  f"就労定着実績体制加算（届出。{fiscal_year}年度の記録: 支援を終えた{len(record.cohort)}人のうち"
-                                  f"{track_record.TRACK_RECORD_MONTHS}か月以上働いた人 {share}）"))
+                                  f"就労定着実績体制加算（届出。{format_fiscal_year(fiscal_year)}の記録: "
+                                  f"支援を終えた{len(record.cohort)}人のうち{track_record.TRACK_RECORD_MONTHS}か月以上働いた人 "
+                                  f"{share}）"))
         if not record.applies_on_evidence:
             monthly = money.yen(fee_table.TRACK_RECORD_UNITS, exact(book.settings.unit_price),
                                 money.billed_per_month(book, month)[0], 12)

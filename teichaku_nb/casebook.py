@@ -61,6 +61,7 @@ class Settings:
     treatment_rate: float | None = None        # 処遇改善加算の率（%）
     online_counts: str = "いいえ"              # オンライン面談を対面とみなす
     plan_and_manager: str = "大きい方のみ"     # 計画未作成減算とサビ管欠如減算が重なる月
+    date_style: str = "西暦"                   # 日付の表記 of the documents: 西暦 / 和暦 (japanese.dates_in)
     staff_shortage_from: pd.Period | None = None        # each office-level reduction: its first and last
     staff_shortage_to: pd.Period | None = None          # month (None: not applicable / not ended)
     manager_missing_from: pd.Period | None = None
@@ -112,7 +113,20 @@ class CaseBook:
 
     @property
     def office(self) -> str:
+        """The office's name, as its documents print it."""
         return self.settings.office
+
+    @property
+    def key(self) -> str:
+        """What tells this office apart from any other: its 事業所番号, or its name when 設定
+        has none.  The store keeps records under it, and batches name files with it."""
+        return self.settings.office_number.strip() or self.settings.office
+
+    def shares_with_employer(self, user_id: str) -> bool:
+        """Whether the person agreed that the employer may receive their 支援レポート
+        (企業共有同意 はい): without it no 企業用 copy is made."""
+        rows = self.users.loc[self.users["user_id"] == str(user_id), "employer_consent"]
+        return bool(len(rows)) and rows.iloc[0] == "はい"
 
     @property
     def errors(self) -> list[Problem]:
@@ -149,3 +163,9 @@ class CaseBook:
     def problems_of(self, user_id: str) -> list[Problem]:
         """The problems in rows about this person (what a copy made for them had to leave out)."""
         return [p for p in self.problems if p.user_id == str(user_id)]
+
+
+def offices_called(books: list[CaseBook], office: str) -> list[CaseBook]:
+    """The offices ``office`` names: by 事業所番号 (the key), else by name (two offices of one
+    name are both returned: the caller asks for the number)."""
+    return [b for b in books if b.key == office] or [b for b in books if b.office == office]

@@ -17,13 +17,14 @@ import math
 
 import pandas as pd
 
+from .japanese import format_month
 from .schema import SCORE_COLUMNS, SCORE_LABELS
 
 SCORE_COLORS = ("#d1495b", "#edae49", "#00798c", "#30638e", "#6a4c93")
 
 
 def _month_labels(index: pd.PeriodIndex) -> list[str]:
-    return [f"{p.month}月" if i and p.month != 1 else f"{p.year}年{p.month}月" for i, p in enumerate(index)]
+    return [f"{p.month}月" if i and p.month != 1 else format_month(p) for i, p in enumerate(index)]
 
 
 # --- counts of people, as bars ------------------------------------------------------------------

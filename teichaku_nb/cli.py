@@ -203,7 +203,7 @@ def _add_document_commands(commands) -> None:
                    help="出力形式（既定 html。pdf には Chromium が必要）")
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="出力先フォルダ（既定 reports/YYYY-MM）")
     p.add_argument("--office", metavar="事業所名", default=None,
-                   help="事業所ごとのブックのフォルダから1つの事業所だけ作ります（省略時はすべての事業所）")
+                   help="事業所ごとのブックのフォルダから1つの事業所だけ作ります（事業所名か事業所番号。省略時はすべての事業所）")
     p.set_defaults(handler=cmd_report)
 
     p = commands.add_parser("sent", help="支援レポートの送付を記録します（一覧・取消も）",
@@ -222,7 +222,8 @@ def _add_document_commands(commands) -> None:
     p.add_argument("--reason", default="", metavar="理由", help="取り消す理由")
     p.add_argument("--db", metavar="URL", default=None,
                    help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite）")
-    p.add_argument("--office", metavar="事業所名", default=None, help="事業所ごとのブックのフォルダでは事業所を指定します")
+    p.add_argument("--office", metavar="事業所名", default=None,
+                   help="事業所ごとのブックのフォルダでは事業所を指定します（事業所名か事業所番号）")
     p.set_defaults(handler=_cmd_sent)
 
 
@@ -437,7 +438,7 @@ def cmd_retention(args) -> int:
     from .rules import default_month
 
     def compute(book, fiscal_year, store):
-        checks = store.employment_checks_frame(book.office) if store is not None else None
+        checks = store.employment_checks_frame(book.key) if store is not None else None
         month = args.month or default_month(book, dt.date.today())
         in_year = retention.fiscal_year_of(month) == fiscal_year
         return (retention.of_fiscal_year(book, fiscal_year, checks=checks),
@@ -512,7 +513,7 @@ def _store(args, books: list[CaseBook]):
     """
     from .store import open_existing
     store = open_existing(args.db, book_path=args.book,
-                          known_users={b.office: b.users["user_id"] for b in books})
+                          known_users={b.key: b.users["user_id"] for b in books})
     if store is not None:
         print(store.describe(), file=sys.stderr)
     return store
@@ -541,7 +542,7 @@ def cmd_export(args) -> int:
     from .files import replacing
     with store, replacing(args.out) as temporary:
         # One office's book exports that office; a folder of offices exports every office.
-        office = None if is_offices else readable[0].office
+        office = None if is_offices else readable[0].key
         written = export_workbook(store, office, temporary)
     summary = "、".join(f"{sheet} {n}件" for sheet, n in written.items())
     print(f"会議記録を書き出しました: {args.out}（{summary}）")
@@ -662,6 +663,9 @@ def _batch_notes(batch, args) -> list[str]:
     if batch.affected:
         lines.append(f"※ 次の {len(batch.affected)}人の支援レポートは、その人の行にエラーがあるため読める値だけで作りました: "
                      f"{_names(batch.affected)}")
+    if batch.no_employer:
+        lines.append(f"※ 企業共有同意が「はい」でない {len(batch.no_employer)}人は、企業用の支援レポートを作っていません"
+                     f"（本人用だけです）: {_names(batch.no_employer)}")
     for path in batch.checks:
         lines.append(f"※ 確認事項（事業所内用。渡さないでください）: {path}")
     if batch.unreviewed and not args.include_unreviewed:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import sys
 
 from . import japanese
-from .casebook import CaseBook
+from .casebook import CaseBook, offices_called
+from .records import EMPLOYER, RECIPIENT_PARTS
 from .cli import EXIT_INPUT, EXIT_OK, _load, _readable
 
 def _login_name() -> str:
@@ -20,9 +21,13 @@ def _login_name() -> str:
 
 def _sent_book(args, books: list[CaseBook]) -> CaseBook | None:
     if args.office is not None:
-        chosen = [b for b in books if b.office == args.office]
+        chosen = offices_called(books, args.office)
         if not chosen:
             print(f"エラー: 事業所「{args.office}」のケース記録が {args.book} にありません", file=sys.stderr)
+            return None
+        if len(chosen) > 1:
+            print(f"エラー: 事業所名「{args.office}」の事業所が {len(chosen)} か所あります。事業所番号"
+                  f"（{'、'.join(b.key for b in chosen)}）で指定してください", file=sys.stderr)
             return None
         return chosen[0]
     if len(books) > 1:
@@ -47,11 +52,12 @@ def cmd_sent(args) -> int:
     book = _sent_book(args, books) if books else None
     if book is None:
         return EXIT_INPUT
-    known = {book.office: book.users["user_id"]}
+    known = {book.key: book.users["user_id"]}
     names = book.names
     try:
         if args.recipient or args.withdraw is not None:
-            store = open_store(args.db, book_path=args.book, known_users=known)    # recording is on purpose
+            store = open_store(args.db, book_path=args.book, known_users=known,   # recording is on purpose
+                               books=books)
         else:
             store = open_existing(args.db, book_path=args.book, known_users=known)
             if store is None:
@@ -62,7 +68,7 @@ def cmd_sent(args) -> int:
             by = args.by or _login_name()
             if args.withdraw is not None:
                 found = store.issued_report(args.withdraw)
-                if found is None or found.office != book.office:
+                if found is None or found.office != book.key:
                     print(f"エラー: 送付記録ID {args.withdraw} は {book.office} の記録にありません", file=sys.stderr)
                     return EXIT_INPUT
                 done = store.withdraw_report(found.id, by=by, expected_version=found.version, reason=args.reason)
@@ -80,13 +86,20 @@ def cmd_sent(args) -> int:
 
 def _record_sent(args, store, book: CaseBook, names: dict, by: str) -> int:
     if args.reviewed:
-        users = sorted(r.user_id for r in store.reviews(book.office, args.month))
+        users = sorted(r.user_id for r in store.reviews(book.key, args.month))
         if not users:
             print(f"エラー: {japanese.format_month(args.month)}に検討の記録がある人はいません", file=sys.stderr)
             return EXIT_INPUT
     else:
         users = list(dict.fromkeys(args.user))
-    recorded, already = store.record_sending(book.office, users, args.month, args.recipient, by=by, sent_on=args.date)
+    if EMPLOYER in RECIPIENT_PARTS[args.recipient]:
+        refused = [u for u in users if u in names and not book.shares_with_employer(u)]
+        if refused:
+            print(f"エラー: 企業共有同意が「はい」でない人の支援レポートは企業に渡せないため、記録しません: "
+                  f"{'、'.join(f'{u} {names[u]}' for u in refused)}。本人に渡したときは --to 本人 で記録してください",
+                  file=sys.stderr)
+            return EXIT_INPUT
+    recorded, already = store.record_sending(book.key, users, args.month, args.recipient, by=by, sent_on=args.date)
     for record in recorded:
         print(f"送付を記録しました: {_sent_line(record, names)}")
     for record in already:
@@ -105,7 +118,7 @@ def _sent_line(record, names: dict) -> str:
 
 
 def _print_sent(store, book: CaseBook, month, names: dict) -> None:
-    records = store.issued_reports(book.office, month, include_withdrawn=True)
+    records = store.issued_reports(book.key, month, include_withdrawn=True)
     label = japanese.format_month(month)
     if not records:
         print(f"{label}の支援レポートの送付の記録はありません")

@@ -12,12 +12,22 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import pandas as pd
 
 # Era letters and names → the Gregorian year before the era's first year.
 ERAS = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018,
         "M": 1867, "T": 1911, "S": 1925, "H": 1988, "R": 2018}
+# Each era's first day, newest first: a date is written in the era it falls in (明治 from the day
+# its first year began, 慶応4年1月1日, as the era was declared to apply).
+ERA_STARTS = (("令和", dt.date(2019, 5, 1)), ("平成", dt.date(1989, 1, 8)), ("昭和", dt.date(1926, 12, 25)),
+              ("大正", dt.date(1912, 7, 30)), ("明治", dt.date(1868, 1, 25)))
+WESTERN, WAREKI = "西暦", "和暦"          # how documents write dates (設定 日付の表記)
+DATE_STYLES = (WESTERN, WAREKI)
+_style: ContextVar[str] = ContextVar("date_style", default=WESTERN)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MIN_YEAR, MAX_YEAR = 1868, 2200   # 明治 onwards; beyond that it is a typing error
 
@@ -166,11 +176,49 @@ def parse_text(value) -> str | None:
     return clean(value)
 
 
+@contextmanager
+def dates_in(style: str) -> Iterator[None]:
+    """Within the block, ``format_date`` and ``format_month`` write years as ``style`` says
+    (西暦: 2026年, 和暦: 令和8年): a document of an office that chose 和暦 is made inside one."""
+    token = _style.set(WAREKI if style == WAREKI else WESTERN)
+    try:
+        yield
+    finally:
+        _style.reset(token)
+
+
+def era_year(date: dt.date) -> str:
+    """The year of ``date`` in its era: 令和8年, 令和元年, 平成31年; 西暦 before 明治 (1868年)."""
+    if isinstance(date, dt.datetime):              # a pd.Timestamp too
+        date = date.date()
+    for era, first in ERA_STARTS:
+        if date >= first:
+            number = date.year - first.year + 1
+            return f"{era}{'元' if number == 1 else number}年"
+    return f"{date.year}年"
+
+
+def _year_text(date) -> str:
+    return era_year(date) if _style.get() == WAREKI else f"{date.year}年"
+
+
 def format_date(date, *, year: bool = True) -> str:
-    """2026年9月10日 (or 9月10日 with year=False)."""
+    """2026年9月10日 (or 9月10日 with year=False); 令和8年9月10日 inside ``dates_in(和暦)``."""
     if date is None or date is pd.NaT:
         return "—"
-    return f"{date.year}年{date.month}月{date.day}日" if year else f"{date.month}月{date.day}日"
+    return f"{_year_text(date)}{date.month}月{date.day}日" if year else f"{date.month}月{date.day}日"
+
+
+def format_as_of(day) -> str:
+    """What a figure is judged as of: 2026年10月末時点 on a month's last day, else 2026年12月6日時点."""
+    if (day + dt.timedelta(days=1)).month != day.month:
+        return f"{format_month(pd.Period(day, freq='M'))}末時点"
+    return f"{format_date(day)}時点"
+
+
+def format_fiscal_year(fiscal_year: int) -> str:
+    """2026年度 (April 2026 to March 2027); 令和8年度 inside ``dates_in(和暦)``."""
+    return f"{_year_text(dt.date(fiscal_year, 4, 1))[:-1]}年度"
 
 
 def format_number(value) -> str:
@@ -189,7 +237,8 @@ def format_percent(fraction) -> str:
 
 
 def format_month(month: pd.Period) -> str:
-    return f"{month.year}年{month.month}月"
+    """2026年10月; 令和8年10月 inside ``dates_in(和暦)`` (the era of the month's first day)."""
+    return f"{_year_text(dt.date(month.year, month.month, 1))}{month.month}月"
 
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")      # Japan has no daylight saving time

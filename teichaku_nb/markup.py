@@ -6,7 +6,8 @@ HTML the package makes comes from a Jinja2 template in ``templates/html`` render
 filters give values as staff read them:
 
 - ``show``: dates as 2026年10月3日, months as 2026年10月, lists joined with 、, missing or
-  blank as — (or the text given);
+  blank as — (or the text given); in a document of an office whose 日付の表記 is 和暦
+  (``in_office_dates``) as 令和8年10月3日 and 令和8年10月;
 - ``lines``: ``show`` with line breaks kept (escaped, then ``<br>``);
 - ``percent`` (25%, 12.5%), ``number`` (3, 1.3), ``flag_label`` (a flag's Japanese name).
 """
@@ -22,7 +23,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .japanese import format_date, format_month, format_number, format_percent
+from .japanese import dates_in, format_date, format_month, format_number, format_percent
 
 NO_VALUE = "—"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "html"
@@ -74,6 +75,16 @@ def flag_label(code: str) -> str:
     from .rules import FLAGS
     kind = FLAGS.get(code)
     return kind.label if kind else code
+
+
+def in_office_dates(make):
+    """A document maker ``make(book, ...)`` whose every date and month (in its templates and in
+    the sentences it builds) is written as the book's 設定 日付の表記 says: 西暦 or 和暦."""
+    @functools.wraps(make)
+    def made(book, *args, **kwargs):
+        with dates_in(book.settings.date_style):
+            return make(book, *args, **kwargs)
+    return made
 
 
 @functools.cache

@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import retention, rules
 from .casebook import CaseBook
-from .japanese import as_month, format_date, format_month
+from .japanese import as_month, format_as_of, format_date, format_fiscal_year, format_month
 from .retention import fee_tier, format_rate
 
 MONTHS_AVERAGED = 12
@@ -126,7 +126,7 @@ def billed_per_month(book: CaseBook, month: pd.Period) -> tuple[Fraction, int, p
 
 
 def _fee_yen(result: retention.Retention, price: Fraction, people: Fraction) -> FeeYen:
-    label = f"{result.fiscal_year}年度"
+    label = format_fiscal_year(result.fiscal_year)
     if result.units is None:
         return FeeYen(result.fiscal_year, None, None, None, None, None, None,
                       f"{label}: 就労定着率が出せないため、基本報酬の区分がわかりません")
@@ -191,7 +191,7 @@ def _assumptions(month: pd.Period, first: pd.Period, months: int, people: Fracti
     if 0 < months < MONTHS_AVERAGED:
         notes.append(f"{format_month(first)}より前は支援期間中の人がいないため、平均に含めていません。")
     if projection is not None:
-        notes.append(f"{projection.fiscal_year}年度の見込みは、今日（{format_date(today)}）就労している人が"
+        notes.append(f"{format_fiscal_year(projection.fiscal_year)}の見込みは、{format_as_of(today)}で就労している人が"
                      f"基準日（{format_date(projection.reference_day)}）まで就労を続けるとして数えています。")
     notes += [
         "離職した場合の見込みは、その方だけが離職し、ほかの方は就労を続けるとして計算しています（分母は変わりません）。",
@@ -215,7 +215,7 @@ def outlook(book: CaseBook, month, *, review: rules.MonthReview | None = None,
             today: dt.date | None = None) -> MoneyOutlook:
     """The money outlook of ``month`` (``review``: M's agenda when already computed)."""
     month = as_month(month)
-    today = today or min(dt.date.today(), month.end_time.date())
+    today = retention.judged_on(month, today)
     review = review if review is not None else rules.agenda(book, month)
     fiscal_year = retention.fiscal_year_of(month)
     result = retention.of_fiscal_year(book, fiscal_year, today=today)

@@ -89,12 +89,12 @@ def current_plan(book: CaseBook, user_id: str, month, store=None) -> CurrentPlan
     users = book.users[book.users["user_id"] == user_id].set_index("user_id", drop=False)
     if users.empty:
         return None
-    stored = store.plans_frame(book.office) if store is not None else None
+    stored = store.plans_frame(book.key) if store is not None else None
     state = fees.plan_state(book, month, users, stored).loc[user_id]
     if pd.isna(state["plan_date"]):
         return None
     if state["source"] == STORE:
-        return _store_plan(store, book.office, user_id, state["plan_date"])
+        return _store_plan(store, book.key, user_id, state["plan_date"])
     return _workbook_plan(book, user_id, state["plan_date"])
 
 
@@ -129,7 +129,7 @@ def monitoring_form(book: CaseBook, user_id: str, month, store) -> MonitoringFor
     month = as_month(month)
     user_id = str(user_id)
     plan = current_plan(book, user_id, month, store)
-    saved = store.monitoring(book.office, user_id, month) if store is not None else None
+    saved = store.monitoring(book.key, user_id, month) if store is not None else None
     same_plan = saved is not None and plan is not None and saved.plan_date == plan.plan_date
     by_index = {e["index"]: e for e in saved.evaluations} if same_plan else {}
     goals = tuple(goal | {"evaluation": by_index.get(goal["index"], {}).get("evaluation", ""),
@@ -148,7 +148,7 @@ def monitoring_record(book: CaseBook, form: MonitoringForm, answers: Mapping[int
         evaluation, comment = answers.get(goal["index"], (goal["evaluation"], goal["comment"]))
         evaluations.append({"index": goal["index"], "domain": goal["domain"], "goal": goal["goal"],
                             "evaluation": evaluation, "comment": comment})
-    return PlanMonitoring(office=book.office, user_id=form.user_id, month=form.month, monitored_on=monitored_on,
+    return PlanMonitoring(office=book.key, user_id=form.user_id, month=form.month, monitored_on=monitored_on,
                           plan_date=form.plan.plan_date if form.plan is not None else None,
                           evaluations=tuple(evaluations), decision=decision)
 
@@ -160,17 +160,17 @@ def draft_from_review(book: CaseBook, store, user_id: str, month, *, by: str) ->
     module's docstring); the existing draft when there is one (nothing is written then)."""
     month = as_month(month)
     user_id = str(user_id)
-    existing = store.plan_draft(book.office, user_id)
+    existing = store.plan_draft(book.key, user_id)
     if existing is not None:
         return existing
     form = monitoring_form(book, user_id, month, store)
-    review = store.review(book.office, user_id, month)
+    review = store.review(book.key, user_id, month)
     goals = [{"domain": g["domain"], "goal": g["goal"], "support": g["support"], "due_on": g["due_on"],
               **({"evaluation": g["evaluation"]} if g["evaluation"] else {})} for g in form.goals]
     start = (month + 1).start_time.date()
     end = (pd.Timestamp(start) + pd.DateOffset(months=book.settings.plan_review_months)).date() - dt.timedelta(days=1)
     return store.create_plan_draft(
-        book.office, user_id, by=by, based_on=form.plan.plan_date if form.plan is not None else None,
+        book.key, user_id, by=by, based_on=form.plan.plan_date if form.plan is not None else None,
         review_month=month, period_start=start, period_end=end,
         wishes=review.wishes if review is not None else "", overall_policy=review.policy if review is not None else "",
         goals=goals, service_manager=book.settings.service_manager or "")

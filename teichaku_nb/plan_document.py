@@ -27,7 +27,7 @@ from . import casefile
 from .casebook import CaseBook
 from .errors import StaffError
 from .japanese import as_month, format_date
-from .markup import render, shown
+from .markup import in_office_dates, render, shown
 from .plan_cycle import CurrentPlan, current_plan
 
 TITLE = "個別支援計画書"
@@ -68,7 +68,7 @@ def _period_end(start: dt.date, book: CaseBook) -> dt.date:
 
 def _from_workbook(current: CurrentPlan, book: CaseBook, user_id: str, month: pd.Period, store) -> PrintedPlan:
     """A workbook plan: 本人の意向 and the 方針 from the month's review when there is one."""
-    review = store.review(book.office, user_id, month) if store is not None else None
+    review = store.review(book.key, user_id, month) if store is not None else None
     plans = book.plans
     earlier = plans[(plans["user_id"] == user_id) & (plans["plan_date"] < pd.Timestamp(current.plan_date))]
     previous = earlier["plan_date"].max().date() if len(earlier) else None
@@ -81,7 +81,7 @@ def _from_workbook(current: CurrentPlan, book: CaseBook, user_id: str, month: pd
 def printed_plan(book: CaseBook, user_id: str, month, store=None) -> PrintedPlan:
     """The plan the 個別支援計画書 of ``user_id`` shows (see the module's docstring)."""
     month = as_month(month)
-    stored = store.support_plans(book.office, user_id) if store is not None else []
+    stored = store.support_plans(book.key, user_id) if store is not None else []
     latest = stored[-1] if stored else None
     current = current_plan(book, user_id, month, None)
     if latest is not None and not (latest.is_final and current is not None and current.plan_date > latest.plan_date):
@@ -96,7 +96,7 @@ def _monitoring(store, book: CaseBook, user_id: str, previous: dt.date | None) -
     """The latest monitoring of the plan made on ``previous``: (its day, [(目標, 評価, コメント)])."""
     if store is None or previous is None:
         return None, []
-    found = [m for m in store.monitorings(book.office, user_id=user_id) if m.plan_date == previous]
+    found = [m for m in store.monitorings(book.key, user_id=user_id) if m.plan_date == previous]
     if not found:
         return None, []
     latest = found[-1]
@@ -104,6 +104,7 @@ def _monitoring(store, book: CaseBook, user_id: str, previous: dt.date | None) -
                                  for e in latest.evaluations]
 
 
+@in_office_dates
 def plan_html(book: CaseBook, month, user_id: str, *, store=None) -> str:
     """The 個別支援計画書 of ``user_id`` (HTML, for the report template)."""
     month = as_month(month)

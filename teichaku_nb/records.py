@@ -6,7 +6,8 @@ the store (``store/``), the app, the documents and the Excel export alike:
 - a conference (会議): office, the month whose cases it reviews, date, kind, attendees, and
   for a 地域連携会議 the outside participants and who presented;
 - a case review (ケース検討): one per person and month, its text fields (``REVIEW_FIELDS``:
-  their labels, and which copy of the 支援レポート may carry each), the conference's own
+  their labels, and where each appears: the review's own fields stay in the office, the
+  two written for the 支援レポート's readers go on the person's and the employer's copy), the conference's own
   judgement (one of the rules' levels) and the level and flags shown when it was saved;
 - an action (役割分担): 内容, 担当, 期限, 状態 (``ACTION_STATES``), 結果; open until 完了 or 中止;
 - a sending (支援レポート送付): the month's 支援レポート given to 本人 / 企業 / both on a day,
@@ -71,9 +72,13 @@ GOAL_KEYS = ("domain", "goal", "support", "due_on")   # a plan's goal; a draft's
 
 # --- the review's text fields ------------------------------------------------------------------
 
-STAFF = "staff"                      # never leaves the office
-PERSON = "person"                    # the person's copy; the employer's only with 企業共有同意
-EVERYONE = "everyone"                # both copies
+# Where a field's text appears.  The review's own fields stay inside the office; the 支援レポート
+# carries only the two fields written for its readers, each on its own copy.
+STAFF = "staff"                      # 事業所内のみ: the 会議録 and the app
+TO_PERSON = "to_person"              # the person's copy (本人用)
+TO_EMPLOYER = "to_employer"          # the employer's copy (企業用), made only with 企業共有同意
+REACH_LABELS = {STAFF: "事業所内のみ", TO_PERSON: "本人用の支援レポートに載ります",
+                TO_EMPLOYER: "企業用の支援レポートに載ります"}
 
 
 @dataclass(frozen=True)
@@ -81,31 +86,45 @@ class ReviewField:
     name: str                        # the Review attribute and the store's column
     label: str                       # in the app's form, the history and the export
     short: str                       # in the 会議録
-    shared_as: str | None            # its heading in the 支援レポート (None: staff only)
-    reach: str                       # STAFF / PERSON / EVERYONE: which copies may carry it
+    reach: str                       # STAFF / TO_PERSON / TO_EMPLOYER: where its text appears
+    heading: str | None = None       # its heading in the 支援レポート (reader fields only)
     always: bool = False             # shown in the 会議録 even when blank
 
 
 REVIEW_FIELDS = (
-    ReviewField("workplace", "職場の現状", "職場", "職場での様子", EVERYONE, always=True),
-    ReviewField("life", "生活の現状", "生活", "生活の様子", PERSON, always=True),
-    ReviewField("health", "心身の現状", "心身", "心身の様子", PERSON, always=True),
-    ReviewField("issues", "課題", "課題", None, STAFF, always=True),
-    ReviewField("discussion", "検討内容", "検討内容", None, STAFF),
-    ReviewField("policy", "方針", "方針", "来月の支援方針", EVERYONE, always=True),
-    ReviewField("wishes", "本人の意向", "本人の意向", "本人の意向", PERSON),
-    ReviewField("next_check", "次回確認事項", "次回確認事項", "次回確認すること", PERSON),
+    ReviewField("workplace", "職場の現状", "職場", STAFF, always=True),
+    ReviewField("life", "生活の現状", "生活", STAFF, always=True),
+    ReviewField("health", "心身の現状", "心身", STAFF, always=True),
+    ReviewField("issues", "課題", "課題", STAFF, always=True),
+    ReviewField("discussion", "検討内容", "検討内容", STAFF),
+    ReviewField("policy", "方針", "方針", STAFF, always=True),
+    ReviewField("wishes", "本人の意向", "本人の意向", STAFF),
+    ReviewField("next_check", "次回確認事項", "次回確認事項", STAFF),
+    ReviewField("to_person", "本人へ：今月の様子と来月の予定", "本人へ", TO_PERSON, "今月の様子と来月の予定"),
+    ReviewField("to_employer", "企業へ：共有事項", "企業へ", TO_EMPLOYER, "企業と共有すること"),
 )
 REVIEW_TEXTS = tuple(f.name for f in REVIEW_FIELDS)
-# The order the 支援レポート shows them in (its own: what happened, then what comes next).
-SHARED_ORDER = ("workplace", "life", "health", "wishes", "policy", "next_check")
+READER_FIELDS = {f.reach: f for f in REVIEW_FIELDS if f.reach != STAFF}     # TO_PERSON / TO_EMPLOYER → field
+
+# A reader field's suggestion, made on request from the review's own fields (staff edit it
+# before the copy is made): the person hears about work, life, health and what comes next;
+# the employer only about work and the next month's support at work.
+SUGGESTED_FROM = {TO_PERSON: ("workplace", "life", "health", "policy", "next_check"),
+                  TO_EMPLOYER: ("workplace",)}
 
 
-def shared_fields(full: bool) -> list[ReviewField]:
-    """The review fields a 支援レポート carries: all shareable ones for the person (and for an
-    employer the person allowed to see them: ``full``), else those about work only."""
-    by_name = {f.name: f for f in REVIEW_FIELDS}
-    return [by_name[n] for n in SHARED_ORDER if by_name[n].reach == EVERYONE or (full and by_name[n].reach == PERSON)]
+def reader_field(audience: str) -> ReviewField:
+    """The one review field a copy of the 支援レポート carries (本人 → to_person, 企業 → to_employer)."""
+    return READER_FIELDS[TO_PERSON if audience == SELF else TO_EMPLOYER]
+
+
+def suggestion(values: dict[str, str], reach: str) -> str:
+    """A first text for a reader field, from the review's own fields: each non-blank one under
+    its label.  Only a suggestion: staff read and edit it, and it is theirs to send."""
+    labels = {f.name: f.label for f in REVIEW_FIELDS}
+    parts = [f"【{labels[name]}】\n{values[name].strip()}" for name in SUGGESTED_FROM[reach]
+             if (values.get(name) or "").strip()]
+    return "\n".join(parts)
 
 
 # --- labels for the history and the export -----------------------------------------------------
@@ -114,7 +133,8 @@ KIND_LABELS = {"conferences": "会議", "reviews": "ケース検討", "actions":
                "issued_reports": "支援レポート送付", "handovers": "引継ぎ",
                "employment_checks": "就労確認", "plan_monitorings": "モニタリング",
                "support_plans": "個別支援計画"}
-OPERATION_LABELS = {"create": "作成", "update": "更新"}
+NOT_KEPT = "not_kept"          # a history entry of text typed into a record that was not kept (typed, kept)
+OPERATION_LABELS = {"create": "作成", "update": "更新", NOT_KEPT: "採用しなかった入力"}
 FIELD_LABELS = {
     "office": "事業所", "user_id": "利用者ID", "month": "対象年月", "conference_id": "会議ID",
     "held_on": "開催日", "kind": "種別", "attendees": "出席者", "outside_participants": "外部参加者",
@@ -175,6 +195,8 @@ class Review(_Saved):
     policy: str = ""                       # 方針
     wishes: str = ""                       # 本人の意向
     next_check: str = ""                   # 次回確認事項
+    to_person: str = ""                    # 本人へ: the person's copy of the 支援レポート
+    to_employer: str = ""                  # 企業へ: the employer's copy (with 企業共有同意 only)
     judgement: str | None = None           # 会議の判断 (安定/注意/要対応), kept beside the computed level
     conference_id: int | None = None
     saved_level: str | None = None         # the computed level the conference saw when saving
@@ -275,10 +297,10 @@ class HistoryEntry:
     user_id: str | None
     record_kind: str                       # the table's name (KIND_LABELS)
     record_id: int
-    operation: str                         # create / update
+    operation: str                         # create / update / not_kept (NOT_KEPT)
     changed_by: str
     changed_at: dt.datetime
-    changes: dict[str, tuple]              # field -> (old, new); dates as ISO text
+    changes: dict[str, tuple]              # field -> (old, new), for not_kept (typed, kept); dates as ISO text
     id: int | None = None                  # the history row's id
 
     @property

@@ -10,11 +10,13 @@ documents with the project's nbconvert template.
 Who reads what:
 
 - the 支援レポート leaves the office.  It carries the person's month (contacts without their
-  internal 内容 notes, attendance, the plan's goals, the review's shareable fields) and
-  nothing internal: no data problems, no flags, no sheet or row, no staff-only note.  The
-  企業用 copy carries 生活・心身 (those review fields, 本人の意向, 次回確認事項, the
-  self-rated condition and its chart, 生活・心身 goals, contacts with 家族・医療機関・関係機関)
-  only when 企業共有同意 is はい.
+  internal 内容 notes, attendance, the plan's goals; for the person also the self-rated
+  condition) and, as its words, only the review's field written for its reader (本人へ on
+  the 本人用 copy, 企業へ on the 企業用 copy); the review's own fields (職場・生活・心身・課題・
+  方針 …) stay in the office.  Nothing internal: no data problems, no flags, no sheet or row.
+  A 企業用 copy is made only for a person whose 企業共有同意 is はい, and carries the month
+  at work (contacts with the person or the employer, attendance, 職場 goals): anything
+  about life or health reaches the employer only as staff wrote it for them.
 - the 会議録, the 月次サマリー and the 確認事項 are for staff.  The workbook's problems go
   there: counted in one line at the top, listed in an appendix after the content.  The
   会議録 prints each case's level and flags as the conference saw them when it saved, and
@@ -34,15 +36,15 @@ import pandas as pd
 from . import billing, casefile, money, retention, rules, track_record
 from .casebook import ERROR, SEVERITY_LABELS, CaseBook
 from .errors import StaffError
-from .japanese import as_month, format_date, format_month, format_number, format_percent, format_time
-from .markup import is_blank, render, shown
-from .records import EMPLOYER, REGIONAL, REVIEW_FIELDS, SELF, shared_fields
+from .japanese import (as_month, format_as_of, format_date, format_fiscal_year, format_month, format_number,
+                       format_percent, format_time)
+from .markup import in_office_dates, is_blank, render, shown
+from .records import EMPLOYER, REGIONAL, REVIEW_FIELDS, SELF, reader_field
 from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
 from .store import month_billing, month_review
 
 AUDIENCES = (SELF, EMPLOYER)
 AUDIENCE_LABELS = {SELF: "本人用", EMPLOYER: "企業用"}
-CONSENT_YES = "はい"
 WORK_DOMAIN = "職場"
 
 KIND_TITLES = {"minutes": "ケース会議 会議録", "support": "支援レポート", "summary": "月次サマリー",
@@ -95,7 +97,7 @@ def load_book(book, office: str | None = None, snapshot: str | None = None) -> C
     books = _SOURCES[key]
     path = Path(book).expanduser().absolute()
     if office is not None:
-        chosen = [b for b in books if b.office == office]
+        chosen = [b for b in books if b.key == office]
         if not chosen:
             raise ReportDataError(f"事業所「{office}」のケース記録が {path} にありません")
     elif len(books) > 1:
@@ -178,21 +180,27 @@ def _attendance(book: CaseBook, user_id: str, month: pd.Period) -> dict | None:
     if row.empty:
         return None
     r = row.iloc[0]
-    count = lambda name: 0 if pd.isna(r[name]) else int(r[name])      # blank 欠勤・遅刻・早退 is 0
+    # None: a value that was not read (unreadable, or a blank 所定日数・出勤日数), printed 未確認, never 0;
+    # a blank 欠勤・遅刻・早退 is 0 as the workbook's contract says (the loader's default)
+    count = lambda name: None if pd.isna(r[name]) else int(r[name])
     return {"scheduled": count("scheduled_days"), "worked": count("worked_days"), "absent": count("absent"),
             "late": count("late"), "left_early": count("left_early")}
 
 
-def _review_parts(review, full: bool) -> list[tuple[str, str]]:
-    """The review's fields a copy may carry (``records.shared_fields``), leaving out blank ones."""
-    if review is None:
-        return []
-    parts = [(f.shared_as, getattr(review, f.name)) for f in shared_fields(full)]
-    return [(label, text) for label, text in parts if not is_blank(text)]
+def no_employer_copy(name: str) -> str:
+    """Why a person has no 企業用 copy (for the CLI, the app and a batch alike)."""
+    return (f"{name} さんは企業共有同意が「はい」ではないため、企業用の支援レポートは作りません"
+            "（本人用だけを作ります）")
 
 
-def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, store=None) -> str:
-    """One person's 支援レポート for ``month``, 本人用 or 企業用."""
+@in_office_dates
+def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, store=None,
+                        texts: dict[str, str] | None = None) -> str:
+    """One person's 支援レポート for ``month``, 本人用 or 企業用.
+
+    Its words are the review's one field written for this reader (``records.reader_field``:
+    本人へ or 企業へ), never the review's own fields.  An employer copy is made only with the
+    person's 企業共有同意.  ``texts`` (field → text) previews a form not yet saved."""
     from . import charts
 
     month = as_month(month)
@@ -203,24 +211,30 @@ def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, s
     if profile is None:
         raise ReportDataError(f"利用者ID {user_id} は {book.office} のケース記録にありません")
     for_person = audience == SELF
-    consent = profile.get("employer_consent") == CONSENT_YES
-    full = for_person or consent                    # 生活・心身 details and the self-rated condition
-    month_label = format_month(month)
     name = shown(profile["name"], "")
+    if not for_person and not book.shares_with_employer(user_id):
+        raise ReportDataError(no_employer_copy(name))
+    month_label = format_month(month)
 
     facts = [] if for_person else [("氏名", f"{name} さん")]
     facts += [("勤務先", profile["employer"]), ("就職日", profile["hired_on"])]
     if profile["left_on"] is not None:
         facts.append(("離職日", profile["left_on"]))
     facts += [("支援期間", _period_text(profile)), ("担当支援員", profile["staff"]), ("事業所", book.office)]
-    if not full:
+    if not for_person:            # the employer's copy: the month at work; the rest only as written for it
         contacts = contacts[contacts["party"].isin(set(PARTY_WITH_USER) | set(PARTY_WITH_EMPLOYER))]
         plan = plan[plan["domain"] == WORK_DOMAIN]
     latest = trend.iloc[-1]
-    scores = [(SCORE_LABELS[c], format_number(latest[c])) for c in SCORE_COLUMNS if not pd.isna(latest[c])] if full else None
-    has_trend = not trend[["attendance_rate", "late_early"] + (list(SCORE_COLUMNS) if full else [])].isna().all().all()
-    alt = "直近6か月の出勤率と遅刻・早退" + ("、体調などの自己評価の推移" if full else "の推移")
-    review = store.review(book.office, user_id, month) if store is not None else None
+    scores = [(SCORE_LABELS[c], format_number(latest[c])) for c in SCORE_COLUMNS if not pd.isna(latest[c])] \
+        if for_person else None
+    has_trend = not trend[["attendance_rate", "late_early", *(SCORE_COLUMNS if for_person else ())]].isna().all().all()
+    alt = "直近6か月の出勤率と遅刻・早退" + ("、体調などの自己評価の推移" if for_person else "の推移")
+    field = reader_field(audience)
+    if texts is None:
+        review = store.review(book.key, user_id, month) if store is not None else None
+        words = getattr(review, field.name) if review is not None else ""
+    else:
+        words = texts.get(field.name, "")
 
     return render(
         "documents/support.html.j2", for_person=for_person, month_label=month_label,
@@ -230,14 +244,15 @@ def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, s
               else f"{name} さんへの{month_label}の就労定着支援の内容をお知らせします。"),
         facts=facts,
         audience_note=None if for_person else (
-            "ご本人の同意を得て、生活や体調の様子も記載しています。" if consent else
-            "このレポートには、職場での様子、勤怠、職場に関わる目標と支援を記載しています。"),
+            "ご本人の同意を得てお送りしています。職場での様子、勤怠、職場に関わる目標と支援を記載しています。"),
         contacts=[(r["date"], r["method"], r["party"], r["staff"]) for r in contacts.to_dict("records")],
         attendance=_attendance(book, user_id, month), scores=scores,
-        chart_uri=charts.svg_data_uri(charts.trend_svg(trend, scores=full)) if has_trend else None, chart_alt=alt,
+        chart_uri=charts.svg_data_uri(charts.trend_svg(trend, scores=for_person)) if has_trend else None,
+        chart_alt=alt,
         goals=plan.to_dict("records"), plan_date=plan["plan_date"].iloc[0] if len(plan) else None,
-        no_goals="個別支援計画の目標の記録はありません。" if full else "職場に関わる計画の目標の記録はありません。",
-        review=_review_parts(review, full), office=book.office, staff=profile["staff"])
+        no_goals="個別支援計画の目標の記録はありません。" if for_person else "職場に関わる計画の目標の記録はありません。",
+        words_heading=field.heading, words=None if is_blank(words) else words,
+        office=book.office, staff=profile["staff"])
 
 
 # --- 会議録 ----------------------------------------------------------------------------------
@@ -301,10 +316,11 @@ def _conference_fields(c) -> list[tuple[str, object]]:
     return pairs + [("記録者", _recorded(c))]
 
 
+@in_office_dates
 def minutes_html(book: CaseBook, month, *, store=None, store_note: str | None = None) -> str:
     """The conference minutes of ``month``: conferences, then each case reviewed."""
     month = as_month(month)
-    office = book.office
+    office = book.key
     review = month_review(book, month, store)
     cases = {c.user_id: c for c in review.cases}
     names = book.names
@@ -328,13 +344,13 @@ def minutes_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     unreviewed = [(c.level, c.user_id, c.name, c.staff, "、".join(rules.FLAGS[f.code].label for f in c.flags) or "なし")
                   for c in review.cases if c.user_id not in reviewed]
     return render("documents/minutes.html.j2", title=f"{format_month(month)} ケース会議 会議録",
-                  facts=[("事業所", office), ("対象月", month)], notes=notes, conferences=conferences,
+                  facts=[("事業所", book.office), ("対象月", month)], notes=notes, conferences=conferences,
                   cases=entries, unreviewed=unreviewed, book_name=book.source.name, **problem_context(book))
 
 
 # --- 月次サマリー ---------------------------------------------------------------------------
 
-def _retention_context(book: CaseBook, result, names: dict, heading: str) -> dict:
+def _retention_context(book: CaseBook, result, names: dict, heading: str, as_of: str) -> dict:
     facts = None
     if result.rate is not None:
         facts = [("基準日", result.reference_day), ("対象期間", f"{format_date(result.window_start)}〜"
@@ -354,7 +370,7 @@ def _retention_context(book: CaseBook, result, names: dict, heading: str) -> dic
     to_confirm = [(u["user_id"], u["name"], u["support_end"],
                    "なし" if u["last_check"] is None else f"{format_date(u['last_check'])} {u['last_employment']}")
                   for u in result.unconfirmed]
-    return {"heading": heading, "facts": facts, "people": people, "to_confirm": to_confirm,
+    return {"heading": heading, "facts": facts, "people": people, "to_confirm": to_confirm, "as_of": as_of,
             "checks_from": result.checks_from}
 
 
@@ -389,6 +405,7 @@ def _billing_context(bill) -> dict:
             "notes": list(bill.office_notes)}
 
 
+@in_office_dates
 def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = None,
                  today: dt.date | None = None) -> str:
     """The supervisor's summary of ``month``."""
@@ -424,23 +441,24 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
         chart_list.append(charts.bar_chart(used, title="フラグごとの人数", colour="#d1495b"))
 
     fy = retention.fiscal_year_of(month)
-    checks = store.employment_checks_frame(book.office) if store is not None else None
-    result = retention.of_fiscal_year(book, fy, today=today or min(dt.date.today(), m1.date()), checks=checks)
-    record = track_record.of_fiscal_year(book, fy, today=today or min(dt.date.today(), m1.date()), checks=checks)
+    checks = store.employment_checks_frame(book.key) if store is not None else None
+    day = retention.judged_on(month, today)          # as the app: the month's end, or today while it runs
+    as_of = format_as_of(day)
+    result = retention.of_month(book, month, today=day, checks=checks)
+    record = track_record.of_fiscal_year(book, fy, today=day, checks=checks)
     p = result.projection
     handovers = [(c.user_id, c.name, c.staff, c.support_end, f.level, f.message)
                  for c in sorted(cases, key=lambda c: (c.support_end or dt.date.max, c.user_id))
                  for f in c.flags if f.code == "handover_due"]
-    claim = _billing_context(month_billing(book, month, store, today=today or min(dt.date.today(), m1.date()),
-                                           review=review))
-    outlook = money.outlook(book, month, review=review, today=today)
+    claim = _billing_context(month_billing(book, month, store, today=day, review=review))
+    outlook = money.outlook(book, month, review=review, today=day)
     at_risk = [(sentence.removeprefix("この方が"), [(a.user_id, a.name, a.level) for a in people])
                for sentence, people in money.by_effect(outlook.at_risk)]
     overdue, overdue_empty = [], "期限を過ぎた対応はありません。"
     if store is None:
         overdue_empty = "会議記録のデータベースがないため、期限を過ぎた対応は確認できません。"
     else:
-        frame = rules.overdue_actions(store.open_actions_frame(book.office, month), month, [c.user_id for c in cases])
+        frame = rules.overdue_actions(store.open_actions_frame(book.key, month), month, [c.user_id for c in cases])
         overdue = [(r.user_id, names.get(r.user_id, ""), r.content, r.owner, r.due_on, r.status, r.month)
                    for r in frame.itertuples()]
     return render(
@@ -448,12 +466,15 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
         facts=[("事業所", book.office), ("対象月", month)],
         notes=[] if store is not None else [store_note or "会議記録のデータベースがありません。"],
         people=people, compliance=compliance, flags=flags, charts=chart_list,
-        current=_retention_context(book, result, names, f"{fy}年度の基本報酬（基準日 {format_date(result.reference_day)}）"),
-        projection=_retention_context(book, p, names, f"翌年度（{p.fiscal_year}年度）の見込み"),
+        current=_retention_context(book, result, names,
+                                   f"{format_fiscal_year(fy)}の基本報酬（基準日 {format_date(result.reference_day)}）",
+                                   as_of),
+        projection=_retention_context(book, p, names, f"翌年度（{format_fiscal_year(p.fiscal_year)}）の見込み（{as_of}）",
+                                      as_of),
         retention_notes=list(dict.fromkeys(result.notes + p.notes)), handovers=handovers, billing=claim,
         outlook=outlook, at_risk=at_risk, track_record=record,
         track_people=[(p.user_id, p.name, p.label, p.evidence) for p in record.people],
-        overdue_heading=f"期限を過ぎた対応（{format_date(m1)}時点）", overdue=overdue, overdue_empty=overdue_empty,
+        overdue_heading=f"期限を過ぎた対応（{format_as_of(m1.date())}）", overdue=overdue, overdue_empty=overdue_empty,
         book_name=book.source.name, **problem_context(book))
 
 
@@ -473,6 +494,7 @@ def affected_people(book: CaseBook, user_ids) -> list[dict]:
     return found
 
 
+@in_office_dates
 def checks_html(book: CaseBook, month, copies: dict[str, list[str]]) -> str:
     """What staff must know about a batch of 支援レポート: whose copies lacked unreadable rows,
     and the workbook's problems.  ``copies``: 利用者ID → the copies made (本人用, 企業用)."""

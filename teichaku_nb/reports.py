@@ -52,9 +52,11 @@ import pandas as pd
 from . import pdf
 from .errors import StaffError
 from .files import write_text
-from .japanese import as_month, format_month
+from .japanese import as_month, dates_in, format_date, format_month
 from .paths import report_notebook_dir
-from .report_views import AUDIENCE_LABELS, AUDIENCES, KIND_TITLES
+from .casebook import offices_called
+from .records import EMPLOYER
+from .report_views import AUDIENCE_LABELS, AUDIENCES, KIND_TITLES, no_employer_copy
 
 KINDS = ("minutes", "support", "summary", "plan")
 FORMATS = ("html", "pdf")
@@ -108,6 +110,18 @@ def _safe(text: str) -> str:
     return safe
 
 
+def namesakes(books) -> frozenset[str]:
+    """The office names that more than one office of a source has."""
+    names = [b.office for b in books]
+    return frozenset(n for n in names if names.count(n) > 1)
+
+
+def _office_part(book, namesakes: frozenset[str]) -> str:
+    """The office in a file name: its name, and its 事業所番号 too when another office of the
+    source has the same name (two offices never write to one file name)."""
+    return f"{_safe(book.office)}_{_safe(book.key)}" if book.office in namesakes else _safe(book.office)
+
+
 # --- the plan ------------------------------------------------------------------------------------
 
 @dataclass
@@ -115,10 +129,11 @@ class Job:
     """One document: the notebook's parameters and where the result goes."""
 
     kind: str
-    office: str
+    office: str                    # the office's key (CaseBook.key)
     params: dict
     stem: str                      # file name without suffix
     title: str                     # the document kind as shown in the header
+    office_name: str = ""          # the office as the header prints it
     user_id: str | None = None
     audience: str | None = None
     html: str | None = None
@@ -137,6 +152,8 @@ class Batch:
     unreviewed: list[dict] = field(default_factory=list)   # office, user_id, name: on the agenda, no review,
     #                                                        so no 支援レポート (unless asked for)
     people: list[dict] = field(default_factory=list)       # office, user_id: whose 支援レポート were made
+    no_employer: list[dict] = field(default_factory=list)  # office, user_id, name: no 企業共有同意, so no
+    #                                                        企業用 copy
 
     @property
     def documents(self) -> list[Path]:
@@ -156,23 +173,27 @@ def _reviewed(store, office: str, month: pd.Period) -> set[str]:
 
 def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period, *, db: str | None,
           user: str | None, audiences: tuple[str, ...], store, include_unreviewed: bool,
-          batch: Batch) -> list[Job]:
+          batch: Batch, same_names: frozenset[str] = frozenset()) -> list[Job]:
     from . import rules
 
     jobs = []
     ym = month.strftime("%Y-%m")
     for book in books:
         base = {"book": str(book_path), "month": ym, "db": db,
-                "office": book.office if is_offices else None, "documents": None}
-        prefix = f"{_safe(book.office)}_{KIND_FILE_LABELS[kind]}_{ym}"
+                "office": book.key if is_offices else None, "documents": None}
+        prefix = f"{_office_part(book, same_names)}_{KIND_FILE_LABELS[kind]}_{ym}"
+
+        def job(stem: str, title: str, **more) -> Job:
+            return Job(kind, book.key, base, stem, title, office_name=book.office, **more)
+
         if kind == "plan":
             if str(user) in set(book.users["user_id"]):
-                jobs.append(Job(kind, book.office, base, f"{prefix}_{_safe(user)}", KIND_TITLES[kind], user_id=str(user)))
+                jobs.append(job(f"{prefix}_{_safe(user)}", KIND_TITLES[kind], user_id=str(user)))
             elif not is_offices:
                 raise ReportError(f"利用者ID {user} は {book.office} のケース記録にありません")
             continue
         if kind != "support":
-            jobs.append(Job(kind, book.office, base, prefix, KIND_TITLES[kind]))
+            jobs.append(job(prefix, KIND_TITLES[kind]))
             continue
         if user is not None:
             if str(user) not in set(book.users["user_id"]):
@@ -180,19 +201,29 @@ def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period,
                     continue
                 raise ReportError(f"利用者ID {user} は {book.office} のケース記録にありません")
             people = [str(user)]
+            if audiences == (EMPLOYER,) and not book.shares_with_employer(str(user)):
+                raise ReportError(no_employer_copy(book.names.get(str(user)) or str(user)))
         else:
             cases = rules.agenda(book, month).cases
-            reviewed = _reviewed(store, book.office, month)
-            batch.unreviewed += [{"office": book.office, "user_id": c.user_id, "name": c.name}
+            reviewed = _reviewed(store, book.key, month)
+            batch.unreviewed += [{"office": book.key, "user_id": c.user_id, "name": c.name}
                                  for c in cases if c.user_id not in reviewed]
             people = sorted(c.user_id for c in cases if include_unreviewed or c.user_id in reviewed)
         for user_id in people:
             for audience in audiences:
+                if audience == EMPLOYER and not book.shares_with_employer(user_id):
+                    batch.no_employer.append({"office": book.key, "user_id": user_id,
+                                              "name": book.names.get(user_id) or ""})
+                    continue
                 label = AUDIENCE_LABELS[audience]
-                jobs.append(Job(kind, book.office, base, f"{prefix}_{_safe(user_id)}_{label}",
-                                f"{KIND_TITLES[kind]}（{label}）", user_id=user_id, audience=audience))
+                jobs.append(job(f"{prefix}_{_safe(user_id)}_{label}", f"{KIND_TITLES[kind]}（{label}）",
+                                user_id=user_id, audience=audience))
     if user is not None and not jobs:
         raise ReportError(f"利用者ID {user} はどの事業所のケース記録にもありません")
+    stems = [j.stem for j in jobs]
+    if len(set(stems)) != len(stems):          # never two documents in one file
+        twice = sorted({s for s in stems if stems.count(s) > 1})
+        raise ReportError(f"同じファイル名の書類が2つできてしまうため作りません: {twice[0]}")
     return jobs
 
 
@@ -370,16 +401,17 @@ def html_exporter():
                           exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 
 
-def _resources(job: Job, month: pd.Period) -> dict:
+def _resources(job: Job, month: pd.Period, date_style: str) -> dict:
+    """The header of a document: its dates as its office's 日付の表記 says (西暦 / 和暦)."""
     now = dt.datetime.now(dt.timezone(dt.timedelta(hours=9)))          # 日本時間
-    made = f"{now.year}年{now.month}月{now.day}日 {now:%H:%M}"
-    return {"teichaku": {"office": job.office, "month_label": format_month(month), "title": job.title,
-                         "made": f"作成 {made}"}}
+    with dates_in(date_style):
+        return {"teichaku": {"office": job.office_name, "month_label": format_month(month), "title": job.title,
+                             "made": f"作成 {format_date(now)} {now:%H:%M}"}}
 
 
 # --- the staff-only 確認事項 of a batch of 支援レポート ---------------------------------------------
 
-def _checks(books, jobs: list[Job], month: pd.Period, batch: Batch) -> list[Job]:
+def _checks(books, jobs: list[Job], month: pd.Period, batch: Batch, same_names: frozenset[str]) -> list[Job]:
     """One 確認事項 per office whose workbook has problems (the copies never carry them)."""
     from .report_views import affected_people, checks_html
 
@@ -388,13 +420,13 @@ def _checks(books, jobs: list[Job], month: pd.Period, batch: Batch) -> list[Job]
     for book in books:
         copies: dict[str, list[str]] = {}
         for job in jobs:
-            if job.office == book.office and job.user_id is not None:
+            if job.office == book.key and job.user_id is not None:
                 copies.setdefault(job.user_id, []).append(AUDIENCE_LABELS[job.audience])
         if not copies or not book.problems:
             continue
-        batch.affected += [{"office": book.office, **p} for p in affected_people(book, copies)]
-        made.append(Job("checks", book.office, {}, f"{_safe(book.office)}_{KIND_FILE_LABELS['checks']}_{ym}",
-                        KIND_TITLES["checks"], markup=checks_html(book, month, copies)))
+        batch.affected += [{"office": book.key, **p} for p in affected_people(book, copies)]
+        made.append(Job("checks", book.key, {}, f"{_office_part(book, same_names)}_{KIND_FILE_LABELS['checks']}_{ym}",
+                        KIND_TITLES["checks"], office_name=book.office, markup=checks_html(book, month, copies)))
     return made
 
 
@@ -439,10 +471,10 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
     books = _books(source, book_path, office, user)
     batch = Batch()
     jobs = _planned(kind, books, source.is_offices, book_path, month, db=db, user=user, audience=audience,
-                    include_unreviewed=include_unreviewed, batch=batch)
+                    include_unreviewed=include_unreviewed, batch=batch, same_names=namesakes(source.books))
     if not jobs:
         return batch
-    extra = _checks(books, jobs, month, batch) if kind == "support" else []
+    extra = _checks(books, jobs, month, batch, namesakes(source.books)) if kind == "support" else []
     out = Path(out_dir) if out_dir is not None else default_out_dir(month)
     out.mkdir(parents=True, exist_ok=True)
     _make(notebook_path(kind), jobs, extra, month, fmt, out, source, executable, progress)
@@ -503,20 +535,24 @@ def _books(source, book_path: Path, office: str | None, user) -> list:
         raise ReportError(source.unreadable[0].message)
     books = source.books
     if office is not None:
-        books = [b for b in books if b.office == office]
+        books = offices_called(books, office)
         if not books:
             raise ReportError(f"事業所「{office}」のケース記録が {book_path} にありません")
+        if len(books) > 1:
+            raise ReportError(f"事業所名「{office}」の事業所が {len(books)} か所あります。事業所番号"
+                              f"（{'、'.join(b.key for b in books)}）で指定してください")
     if user is not None and source.is_offices and office is None:
         # IDs are unique within an office only: never make a namesake's report
-        having = [b.office for b in books if str(user) in set(b.users["user_id"])]
+        having = [f"{b.office}（{b.key}）" if b.key != b.office else b.office
+                  for b in books if str(user) in set(b.users["user_id"])]
         if len(having) > 1:
             raise ReportError(f"利用者ID {user} は複数の事業所（{'、'.join(having)}）にあります。"
-                              "事業所を指定してください（--office 事業所名）")
+                              "事業所を指定してください（--office 事業所名か事業所番号）")
     return books
 
 
 def _planned(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period, *, db, user, audience,
-             include_unreviewed: bool, batch: Batch) -> list[Job]:
+             include_unreviewed: bool, batch: Batch, same_names: frozenset[str]) -> list[Job]:
     """``_plan`` with the store read for who was reviewed (only read: a --db that names
     nothing is an error, not an empty store)."""
     from .store import StoreError, open_existing
@@ -528,7 +564,7 @@ def _planned(kind: str, books, is_offices: bool, book_path: Path, month: pd.Peri
     try:
         return _plan(kind, books, is_offices, book_path, month, db=db, user=None if user is None else str(user),
                      audiences=(audience,) if audience else AUDIENCES, store=store,
-                     include_unreviewed=include_unreviewed, batch=batch)
+                     include_unreviewed=include_unreviewed, batch=batch, same_names=same_names)
     finally:
         if store is not None:
             store.close()
@@ -554,9 +590,10 @@ def _make(path: Path, jobs: list[Job], extra: list[Job], month: pd.Period, fmt: 
     snapshot = str(source.save(staging / "source.pickle"))
     for job in jobs:
         job.params = job.params | {"snapshot": snapshot}
+    styles = {b.key: b.settings.date_style for b in source.books}       # each office's 日付の表記
     try:
         def exported(job: Job, nb) -> None:
-            body, _ = exporter.from_notebook_node(nb, resources=_resources(job, month))
+            body, _ = exporter.from_notebook_node(nb, resources=_resources(job, month, styles.get(job.office, "")))
             target = (staging if fmt == "pdf" else out) / f"{job.stem}.html"
             write_text(target, body)              # renamed into place when complete
             if fmt == "pdf":
@@ -569,8 +606,11 @@ def _make(path: Path, jobs: list[Job], extra: list[Job], month: pd.Period, fmt: 
         for job in extra:
             exported(job, _static_notebook(job.markup))
         if fmt == "pdf":
-            documents = [pdf.Document(Path(j.html), out / f"{j.stem}.pdf",
-                                      f"{j.office}　{format_month(month)}　{j.title}") for j in everything]
+            documents = []
+            for j in everything:
+                with dates_in(styles.get(j.office, "")):
+                    documents.append(pdf.Document(Path(j.html), out / f"{j.stem}.pdf",
+                                                  f"{j.office_name}　{format_month(month)}　{j.title}"))
             try:
                 _run(lambda: pdf.print_pdfs(documents, executable=executable, staging=staging, progress=step))
             except pdf.NoChromium as error:

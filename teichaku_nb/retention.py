@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .casebook import CaseBook
-from .japanese import format_date
+from .japanese import format_as_of, format_date
 from . import periods
 from .fee_table import FEE_TIERS
 
@@ -31,6 +31,19 @@ from .fee_table import FEE_TIERS
 def fiscal_year_of(month: pd.Period) -> int:
     """The fiscal year (April to March) a month belongs to: 2027-03 is in FY 2026."""
     return month.year if month.month >= 4 else month.year - 1
+
+
+def judged_on(month: pd.Period, today: dt.date | None = None) -> dt.date:
+    """The day a month's figures are judged on: the month's last day, or today while the month
+    runs.  The app and the 月次サマリー both judge a month's 就労定着率, its people to confirm and
+    its money outlook on this day (``of_month``, ``money.outlook``)."""
+    return min(today or dt.date.today(), month.end_time.date())
+
+
+def of_month(book: CaseBook, month: pd.Period, *, today: dt.date | None = None,
+             checks: pd.DataFrame | None = None) -> Retention:
+    """The 就労定着率 of ``month``'s fiscal year and its projection, as of ``judged_on(month)``."""
+    return of_fiscal_year(book, fiscal_year_of(month), today=judged_on(month, today), checks=checks)
 
 
 def format_rate(rate: float | None) -> str:
@@ -209,13 +222,13 @@ def of_fiscal_year(book: CaseBook, fiscal_year: int, *, today: dt.date | None = 
     result = _retention(book, fiscal_year, checks=checks)
     if result.reference_day > today:
         result.notes.append(f"基準日（{format_date(result.reference_day)}）はまだ来ていないため、"
-                            f"今日の状況で計算した見込みです。")
+                            f"{format_as_of(today)}の状況で計算した見込みです。")
     if not projection:
         return result
     next_reference = dt.date(fiscal_year + 1, 3, 31)
     result.projection = _retention(book, fiscal_year + 1, employed_on=min(today, next_reference), checks=checks)
     if next_reference > today:
-        result.projection.notes.append(f"見込み: 今日（{format_date(today)}）就労している人は、"
+        result.projection.notes.append(f"見込み: {format_as_of(today)}で就労している人は、"
                                        f"基準日（{format_date(next_reference)}）まで就労を続けるとして数えています。")
     return result
 

@@ -94,7 +94,7 @@ USERS = Sheet(
         Column("離職日", "left_on", DATE, past=True, note="状況が「離職」なら必須。就職日より前は不可。", width=12),
         Column("離職理由", "left_reason", TEXT, width=20),
         Column("企業共有同意", "employer_consent", CHOICE, choices=("はい", "いいえ"), default="いいえ",
-               note="企業用の支援レポートに生活・心身の内容を載せてよいか（空欄は いいえ）", width=12),
+               note="企業に支援レポートを渡すことに本人が同意しているか（いいえ・空欄なら企業用は作りません）", width=12),
         Column("利用契約日", "contract_on", DATE, past=True, note="就労定着支援の利用契約を結んだ日", width=12, since=2),
         Column("利用終了日", "service_end", DATE, past=True,
                note="支援が実際に終わった日（途中で終了・転居など）。空欄なら 支援終了予定日", width=12, since=2),
@@ -216,7 +216,7 @@ SETTINGS_TITLE = "設定"
 SETTINGS_HEADERS = ("項目", "値")
 SETTINGS: tuple[Setting, ...] = (
     Setting("事業所名", "office", TEXT, None, "空欄ならファイル名"),
-    Setting("事業所番号", "office_number", TEXT, ""),
+    Setting("事業所番号", "office_number", TEXT, "", "事業所を区別します。同じ名前の事業所があっても記録が混ざりません"),
     Setting("計画見直し間隔（月）", "plan_review_months", INT, 3, "多くの事業所は3か月、6か月の事業所もあります"),
     Setting("面談間隔警告（日）", "contact_gap_days", INT, 30, "本人との最後の接触からこの日数を超えると注意"),
     Setting("1単位の単価（円）", "unit_price", NUMBER, 10.0, "地域区分による1単位の単価（例: 10.00、11.20）", since=2),
@@ -242,6 +242,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("計画未作成減算とサビ管欠如減算が重なる月", "plan_and_manager", CHOICE, "大きい方のみ",
             "同じ月に両方に当たるとき、減る単位数の大きい方だけ減算するか（平成30年Q&A）、両方か",
             choices=("大きい方のみ", "両方"), since=3),
+    Setting("日付の表記", "date_style", CHOICE, "西暦",
+            "帳票（会議録・支援レポート・月次サマリー・個別支援計画書）の日付の書き方: 西暦（2026年10月15日）か"
+            " 和暦（令和8年10月15日）", choices=("西暦", "和暦"), since=3),
     *(setting for code, label in (
         ("staff_shortage", "人員欠如減算（就労定着支援員）"), ("manager_missing", "サービス管理責任者欠如減算"),
         ("abuse_prevention_missing", "虐待防止措置未実施減算"), ("continuity_plan_missing", "業務継続計画未策定減算"),

@@ -35,7 +35,7 @@ import pandas as pd
 from . import periods
 from .casebook import CaseBook
 from .fee_table import TRACK_RECORD_UNITS       # units a month for every person billed
-from .japanese import format_date
+from .japanese import format_date, format_fiscal_year
 from .retention import all_checks
 
 TRACK_RECORD_SHARE = 70         # percent of the cohort, at least
@@ -105,7 +105,7 @@ class TrackRecord:
     @property
     def sentence(self) -> str:
         """The answer in one Japanese sentence, for staff."""
-        head = (f"就労定着実績体制加算（{self.fiscal_year}年度）: {format_date(self.window_start)}〜"
+        head = (f"就労定着実績体制加算（{format_fiscal_year(self.fiscal_year)}）: {format_date(self.window_start)}〜"
                 f"{format_date(self.window_end)}に支援を終えた {len(self.cohort)}人")
         if not self.cohort:
             return head + "。対象者がいないため判断できません"

@@ -94,8 +94,29 @@ def read_source(path: Path, *, today: dt.date | None = None) -> Source:
     if path.is_dir() and not any(p.suffix.lower() == ".csv" for p in path.iterdir()):
         books = office_workbooks(path)
         if books:
-            return Source(path, _load_all(books, today), True)
+            return Source(path, _one_office_each(_load_all(books, today)), True)
     return Source(path, [load_casebook(path, today=today)], False)
+
+
+def _one_office_each(books: list[CaseBook]) -> list[CaseBook]:
+    """Two workbooks of a folder that claim one office (the same 事業所番号, or the same name
+    when 設定 has no number) would share its records: both are refused, each naming the
+    other, until one is corrected."""
+    claims: dict[str, list[CaseBook]] = {}
+    for book in books:
+        if not book.unreadable:
+            claims.setdefault(book.key, []).append(book)
+    for same in claims.values():
+        if len(same) < 2:
+            continue
+        files = "・".join(b.source.name for b in same)
+        number = same[0].settings.office_number.strip()
+        what = f"事業所番号 {number}" if number else f"事業所名「{same[0].office}」（事業所番号なし）"
+        for book in same:
+            book.problems = [Problem(ERROR, None, None, None, "unreadable",
+                                     f"{files} が同じ事業所（{what}）のケース記録になっています。記録が混ざらないよう、"
+                                     "どちらも読み込みません。設定シートの事業所名か事業所番号を直してください")] + book.problems
+    return books
 
 
 PARALLEL_FROM = 8            # workbooks in a folder: from this many they are read side by side

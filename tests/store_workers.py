@@ -15,6 +15,7 @@ import sys
 import pandas as pd
 
 from teichaku_nb.store import Action, Conflict, Review, open_store
+from teichaku_nb.store.checks import LONG_TEXT
 
 OFFICE = "テスト事業所"
 BASE_MONTH = pd.Period("2026-01", "M")
@@ -85,7 +86,7 @@ def crash_writer(url: str, run: int) -> None:
     """Save until killed; print each acknowledged save after its commit."""
     store = open_store(url)
     print("ready", flush=True)
-    note = "経過を記録します。" * 200                # a larger write: more time inside a save
+    note = ("経過を記録します。" * 200)[:LONG_TEXT]  # a larger write (as long as a text may be): more time inside a save
     i = 0
     while True:
         user_id = f"K{run:02d}-{i:04d}"

@@ -214,7 +214,7 @@ def test_a_whole_conference_in_the_browser(served, browser):
     shots.take(page, "agenda")
     page.locator(".teichaku-recorder input").fill("山田 花子")
 
-    # the meeting itself: 開催日 (today by default), 種別, 出席者
+    # the meeting itself: 開催日 (a day of the month under review by default), 種別, 出席者
     page.get_by_text("会議の記録（開催日・種別・出席者）").click()
     page.locator(".teichaku-meeting-attendees input").fill("山田 花子、田村 浩")
     page.locator(".teichaku-meeting-save").click()
@@ -327,6 +327,10 @@ def test_a_whole_conference_in_the_browser(served, browser):
 
     # sending is recorded on purpose, in its own panel
     page.get_by_text(re.compile(r"^支援レポートの送付の記録 — 2026年10月$")).click()
+    page.locator(".teichaku-sending-record").click()                  # 本人・企業: 003 did not consent
+    expect(page.locator(".teichaku-sending-message")).to_contain_text("企業用の支援レポートを作らないため",
+                                                                      timeout=WAIT_MS)
+    page.locator(".teichaku-sending select").first.select_option("本人")
     page.locator(".teichaku-sending-record").click()
     expect(page.locator(".teichaku-sending-message")).to_contain_text("1人の送付を記録しました", timeout=WAIT_MS)
     expect(page.locator(".teichaku-sending-list")).to_contain_text("池田 誠")
@@ -335,6 +339,101 @@ def test_a_whole_conference_in_the_browser(served, browser):
     assert xss_flag(page) is None and xss_flag(page2) is None
     assert _db.exists()                              # the records went where the app said
     other.close()
+    context.close()
+
+
+# Health words typed into every field of the review the employer must not read.
+INTERNAL_WORDS = {"workplace": "職場で涙ぐむことがあった", "life": "夜眠れず家族と口論", "health": "抑うつで服薬を増量",
+                  "issues": "主治医との連携が課題", "discussion": "入院の可能性を検討", "policy": "主治医に受診状況を確認する",
+                  "wishes": "病気のことは会社に言わないでほしい", "next_check": "気分2。要確認"}
+TO_PERSON_WORDS = "今月もよく働きました。来月も一緒に振り返りましょう"
+TO_EMPLOYER_WORDS = "作業手順書の更新をお願いします"
+
+
+def _made(page, audience: str, fmt: str) -> dict[str, bytes]:
+    """Make the open case's 支援レポート in the export panel and download them: name → bytes."""
+    import io
+    import zipfile
+
+    from playwright.sync_api import expect
+    selects = page.locator(".teichaku-export select")
+    selects.nth(0).select_option(label="支援レポート")
+    selects.nth(1).select_option(label=audience)
+    selects.nth(2).select_option(label="開いているケースの人")
+    page.locator(".teichaku-export").get_by_role("button", name=fmt, exact=True).click()
+    page.locator(".teichaku-export-make").click()
+    link = page.locator(".teichaku-export-link a:not(.teichaku-checks)")
+    # this batch's link (the callers alternate formats, so an earlier batch's link never matches)
+    ext = fmt.lower()
+    expect(link).to_have_attribute("download", re.compile(rf"(_{ext}\.zip|\.{ext})$"), timeout=WAIT_MS)
+    expect(page.locator(".teichaku-export-status")).to_contain_text("件を作成しました", timeout=WAIT_MS)
+    with page.expect_download() as download:
+        link.click()
+    data = Path(download.value.path()).read_bytes()
+    name = download.value.suggested_filename
+    if not name.endswith(".zip"):
+        return {name: data}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {n: archive.read(n) for n in archive.namelist()}
+
+
+def _pdf_text(data: bytes, folder: Path, name: str) -> str:
+    path = folder / name
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_what_leaves_the_office_is_what_was_written_for_its_reader(served, browser, tmp_path):
+    from playwright.sync_api import expect
+    url, _base, _db, _pid = served
+    shots = Shots("readers")
+    context, page = open_app(browser, url)
+    page.locator(".teichaku-recorder input").fill("山田 花子")
+    open_case(page, "004")                                       # 企業共有同意 はい
+
+    # the form says where each field goes
+    expect(page.locator(".teichaku-review")).to_contain_text("会議の記録（事業所内のみ。支援レポートには載りません）")
+    expect(page.locator(".teichaku-reach-note-to_person")).to_contain_text("本人用の支援レポートに載ります")
+    expect(page.locator(".teichaku-reach-note-to_employer")).to_contain_text("企業用の支援レポートに載ります")
+    for name, words in INTERNAL_WORDS.items():
+        field(page, name).fill(words)
+    field(page, "to_person").fill(TO_PERSON_WORDS)
+    field(page, "to_employer").fill(TO_EMPLOYER_WORDS)
+    page.locator(".teichaku-save").click()
+    expect(page.locator(".teichaku-review-message")).to_contain_text("保存しました", timeout=WAIT_MS)
+
+    # the preview shows the employer's copy as it will be made
+    page.locator(".teichaku-preview-employer").click()
+    preview = page.frame_locator(".teichaku-preview-frame")
+    expect(preview.locator("body")).to_contain_text(TO_EMPLOYER_WORDS, timeout=WAIT_MS)
+    preview_text = preview.locator("body").inner_text()
+    assert not [w for w in INTERNAL_WORDS.values() if w in preview_text]
+    shots.take(page, "preview", part=".teichaku-review")
+    page.locator(".teichaku-preview-close").click()
+
+    page.get_by_text("帳票の出力（会議録・支援レポート・月次サマリー）").click()
+    for fmt in ("HTML", "PDF"):
+        made = _made(page, "本人用と企業用", fmt)
+        texts = {name: (_pdf_text(data, tmp_path, name) if name.endswith(".pdf") else data.decode("utf-8"))
+                 for name, data in made.items() if "_確認事項_" not in name}
+        own = next(t for n, t in texts.items() if "_004_本人用" in n)
+        employer = next(t for n, t in texts.items() if "_004_企業用" in n)
+        compact = lambda text: re.sub(r"\s+", "", text)          # PDF text breaks lines where it likes
+        assert compact(TO_EMPLOYER_WORDS) in compact(employer) and compact(TO_PERSON_WORDS) in compact(own), fmt
+        for words in INTERNAL_WORDS.values():
+            assert compact(words) not in compact(employer) and compact(words) not in compact(own), (fmt, words)
+        assert compact(TO_PERSON_WORDS) not in compact(employer) and compact(TO_EMPLOYER_WORDS) not in compact(own)
+
+    # without consent there is no employer copy to write for, and none is made
+    open_case(page, "003")                                       # 企業共有同意 いいえ
+    expect(page.locator(".teichaku-reach-note-to_employer")).to_contain_text("企業用の支援レポートは作りません")
+    expect(field(page, "to_employer")).to_be_disabled()
+    expect(page.locator(".teichaku-preview-employer")).to_be_disabled()
+    made = _made(page, "本人用と企業用", "HTML")
+    assert [n for n in made if "_確認事項_" not in n] == [n for n in made if n.endswith("_003_本人用.html")]
+    expect(page.locator(".teichaku-export-status")).to_contain_text("企業用の支援レポートを作っていません")
+    shots.take(page, "no-employer-copy", part=".teichaku-export")
     context.close()
 
 
@@ -361,6 +460,54 @@ def test_two_people_changing_different_fields_of_a_case_both_keep_their_changes(
     finally:
         second.close()
         first.close()
+
+
+def test_the_text_not_chosen_in_a_conflict_is_kept_in_the_history_and_the_export(served, browser, tmp_path):
+    """Two people write the same field of a case; the second keeps the saved text
+    (「保存されている内容」): their own text is not in the review, but the history and the Excel
+    export keep it, with who typed it and when."""
+    import openpyxl
+    from playwright.sync_api import expect
+
+    from teichaku_nb.japanese import JST
+    from teichaku_nb.store import open_store
+    from teichaku_nb.store.export import export_workbook
+    url, _base, db, _pid = served
+    first, page = open_app(browser, url)
+    second, page2 = open_app(browser, url)
+    try:
+        for p, name in ((page, "丙野 三"), (page2, "丁村 四")):
+            p.locator(".teichaku-recorder input").fill(name)
+            open_case(p, "006")
+        field(page, "policy").fill("丙野の方針: 月2回訪問する")
+        page.locator(".teichaku-save").click()
+        expect(page.locator(".teichaku-review-message")).to_contain_text("保存しました", timeout=WAIT_MS)
+        field(page2, "policy").fill("丁村の方針: 電話だけにする")
+        page2.locator(".teichaku-save").click()
+        conflict = page2.locator(".teichaku-conflict-box")
+        expect(conflict).to_contain_text("丙野の方針: 月2回訪問する", timeout=WAIT_MS)
+        page2.locator(".teichaku-merge-policy").get_by_label("保存されている内容").check()
+        page2.locator(".teichaku-save-merge").click()
+        expect(page2.locator(".teichaku-review-message")).to_contain_text("保存しました", timeout=WAIT_MS)
+        expect(field(page2, "policy")).to_have_value("丙野の方針: 月2回訪問する")
+        expect(conflict).to_be_hidden()
+    finally:
+        second.close()
+        first.close()
+
+    out = tmp_path / "records.xlsx"
+    with open_store(str(db), readonly=True) as store:
+        (review,) = store.reviews(month="2026-10", user_id="006")
+        set_aside = [h for h in store.history(user_id="006") if h.operation == "not_kept"]
+        export_workbook(store, None, out)
+    assert review.policy == "丙野の方針: 月2回訪問する"
+    assert [(h.changed_by, h.changes) for h in set_aside] == [
+        ("丁村 四", {"policy": ("丁村の方針: 電話だけにする", "丙野の方針: 月2回訪問する")})]
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(out)["変更履歴"].iter_rows(min_row=2)]
+    kept = [r for r in rows if r[6] == "採用しなかった入力"]
+    assert [(r[1], r[3], r[4], r[7], r[8]) for r in kept] == [
+        ("丁村 四", "006", "ケース検討", "方針", "丁村の方針: 電話だけにする")]
+    assert kept[0][0].date() == review.updated_at.astimezone(JST).date()           # when, in 日本時間
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -135,7 +135,7 @@ def test_recording_the_handover_updates_the_fee_check_and_a_withdrawal_undoes_it
     record(view, needs="いいえ", needs_on=dt.date(2026, 10, 5), press="record_needs")
     assert "支援体制構築未実施減算" not in text(app.view.case.billing.value)
     with open_store(db) as store:
-        kept = store.handovers(app.model.book.office, ENDING, include_withdrawn=True)
+        kept = store.handovers(app.model.book.key, ENDING, include_withdrawn=True)
     assert [(h.kind, h.created_by, h.is_withdrawn) for h in kept] == [("shared", "山田 花子", True), ("needs", "山田 花子", False)]
 
 
@@ -146,7 +146,7 @@ def test_recording_is_an_act_of_its_own_never_part_of_saving_the_review(app, db)
     app.view.review.save_button.click()
     assert app.model.guard.error == ""
     with open_store(db) as store:
-        assert store.handovers(app.model.book.office) == []
+        assert store.handovers(app.model.book.key) == []
 
     app.view.review.texts["issues"].value = "まだ保存していない課題"
     record(app.view.handover, needs="いいえ", needs_on=dt.date(2026, 10, 5), press="record_needs")
@@ -159,7 +159,7 @@ def test_a_record_dated_after_the_month_says_from_which_month_it_counts(app):
     open_case(app, ENDING)
     record(app.view.handover, needs="いいえ", needs_on=dt.date(2026, 11, 4), press="record_needs")
     assert "2026年11月4日は2026年10月より後のため、2026年10月の算定チェックには数えず、2026年11月から数えます" \
-        in text(app.view.handover.message.value)
+        in text(app.view.handover.needs_message.value)                          # below 判断を記録
     assert "要継続支援 はい（ケース記録の要継続支援）" in text(app.view.handover.status.value)
     assert "支援体制構築未実施減算" in text(app.view.case.billing.value)
 
@@ -168,19 +168,20 @@ def test_the_handover_section_says_what_is_missing_in_japanese(app):
     open_case(app, ENDING)
     view = app.view.handover
     record(view, needs="", press="record_needs")
-    assert "要継続支援を はい か いいえ から選んでから記録してください" in app.model.guard.error
+    assert "要継続支援を はい か いいえ から選んでから記録してください" in text(view.needs_message.value)
     app.model.guard.clear()
     record(view, party="医療機関", with_whom=" ", press="record_shared")
-    assert "相手の名前" in app.model.guard.error
+    assert "相手の名前" in text(view.message.value) and view.needs_message.value == ""
     app.model.guard.clear()
     app.view.header.recorder.value = ""
     record(view, press="record_consent")
-    assert "記録者（画面上部）" in app.model.guard.error
+    assert "記録者（画面上部）" in text(view.consent_message.value)
     assert app.model.handover.records == []
 
 
 def test_typed_text_in_a_handover_record_is_escaped(app):
     open_case(app, ENDING)
-    record(app.view.handover, party="企業", with_whom="<script>window.__xss=1</script>", press="record_shared")
+    record(app.view.handover, party="企業", with_whom="<script>window.__xss=1</script>", shared_on=dt.date(2026, 10, 20),
+           press="record_shared")
     html = app.view.handover.listing.value
     assert "&lt;script&gt;" in html and "<script>" not in html

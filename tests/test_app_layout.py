@@ -114,9 +114,10 @@ def test_the_form_names_the_person_and_a_save_clears_an_earlier_failure(served, 
     page.locator(".teichaku-recorder input").fill("")          # saving without a recorder fails
     field(page, "next_check").fill("次回は家族同席")
     page.locator(".teichaku-save").click()
-    error = page.locator(".teichaku-case-head .teichaku-error-banner")
+    error = page.locator(".teichaku-save-bar .teichaku-review-message")        # beside 保存, in the pinned bar
     expect(error).to_contain_text("記録者（画面上部）に名前を入力してから保存してください", timeout=WAIT_MS)
     assert_on_screen(error)
+    expect(page.locator(".teichaku-error-banner")).to_have_count(0)            # not at the top as well
     page.screenshot(path=str(LOOK / "layout-error.png"))
 
     page.locator(".teichaku-recorder input").fill("山田 花子")

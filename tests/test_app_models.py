@@ -25,6 +25,7 @@ from teichaku_nb.rules import LEVELS
 from teichaku_nb.store import Action, open_store
 
 from helpers_rules import contact, make_book, user
+from helpers_demo import DEMO_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo.xlsx"
@@ -151,7 +152,7 @@ def test_a_store_that_cannot_be_opened_leaves_the_agenda_readable(tmp_path):
     app.view.header.recorder.value = "山田"
     app.view.review.texts["workplace"].value = "記入"
     app.view.review.save_button.click()
-    assert "データベースが開けていない" in app.model.guard.error
+    assert "データベースが開けていない" in app.view.review.message.value      # beside 保存
 
 
 def test_a_folder_of_offices_offers_an_office_choice(tmp_path, db):
@@ -162,7 +163,7 @@ def test_a_folder_of_offices_offers_an_office_choice(tmp_path, db):
     assert len(h.office_options) == 2 and app.view.header.office.layout.display == ""
     first = h.office_name
     app.view.header.office.value = "1"
-    assert h.office_name != first and app.model.book.office == h.office_name
+    assert h.office_name != first and app.model.book.office == h.office_name and app.model.book.key == h.office_key
     assert app.model.agenda.rows and app.model.month_review.office == h.office_name
 
 
@@ -305,15 +306,15 @@ def test_saving_without_a_recorder_says_so_in_japanese(app):
     open_case(app, "004")
     fill_review(app, workplace="記入")
     app.view.review.save_button.click()
-    assert "記録者" in app.model.guard.error
-    assert "エラー" in app.view.error.value and app.view.error_box.layout.display == ""
+    assert "記録者" in app.view.review.message.value and message_kind(app.view.review.message) == "error"
+    assert app.model.guard.error == "" and app.view.error_box.layout.display == "none"     # beside 保存, not at the top
 
 
 def test_an_action_needs_content_and_owner(app):
     open_case(app, "004")
     app.view.review.action_content.value = "内容だけ"
     app.view.review.add_button.click()
-    assert "担当" in app.model.guard.error
+    assert "担当" in app.view.review.action_message.value and app.view.review.message.value == ""
     assert app.model.review.pending_actions == []
 
 
@@ -338,7 +339,7 @@ def test_changes_to_different_fields_of_one_case_are_merged_without_asking(db):
     assert 'data-kind="merged"' in message
     assert review.texts["workplace"].value == "甲の職場の記録" and not second.model.review.dirty
     with open_store(db) as store:
-        saved = store.review("デモ就労定着支援センター", "005", MONTH)
+        saved = store.review(DEMO_KEY, "005", MONTH)
         assert (saved.workplace, saved.issues, saved.policy) == ("甲の職場の記録", "乙の課題", "乙の方針")
         changes = [(h.changed_by, set(h.changes)) for h in store.history(user_id="005") if h.record_kind == "reviews"]
     assert changes[-1] == ("乙川", {"issues", "policy"})               # 乙's save changed only 乙's fields
@@ -357,13 +358,13 @@ def test_the_same_field_changed_by_both_is_shown_side_by_side_and_the_choice_is_
     table = review.merge_rows.children[0].children[0].value
     assert "先の内容 &lt;b&gt;太字&lt;/b&gt;" in table and "後の内容" in table and "<b>太字" not in table
     button(review, "選んだ内容で保存").click()
-    assert "職場の現状はどちらを残すか選んでください" in second.model.guard.error
+    assert "職場の現状はどちらを残すか選んでください" in review.merge_message.value
     review.choices["workplace"].value = "mine"
     button(review, "選んだ内容で保存").click()
     assert review.conflict_box.layout.display == "none" and second.model.review.version == 2
     assert "先に保存した人 さんが" in review.message.value and "本人の意向を取り込み" in review.message.value
     with open_store(db) as store:
-        saved = store.review("デモ就労定着支援センター", "006", MONTH)
+        saved = store.review(DEMO_KEY, "006", MONTH)
         assert (saved.workplace, saved.issues, saved.wishes) == ("後の内容", "後の課題", "先の意向")
         olds = [h.changes["workplace"][0] for h in store.history(user_id="006") if "workplace" in h.changes]
     assert olds[-1] == "先の内容 <b>太字</b>"                          # theirs stays in the history
@@ -385,7 +386,7 @@ def test_a_conflict_can_keep_theirs_or_a_text_edited_from_both(db):
     review.combined["policy"].value = "甲と乙の方針"
     button(review, "選んだ内容で保存").click()
     with open_store(db) as store:
-        saved = store.review("デモ就労定着支援センター", "007", MONTH)
+        saved = store.review(DEMO_KEY, "007", MONTH)
     assert (saved.issues, saved.policy, saved.judgement, saved.updated_by) == ("甲の課題", "甲と乙の方針", "要対応", "乙")
     assert review.texts["issues"].value == "甲の課題" and not second.model.review.dirty
 
@@ -445,7 +446,7 @@ def test_changing_the_month_with_unsaved_edits_asks_first(app):
 # --- actions carried over ----------------------------------------------------------------------
 
 def test_open_actions_carry_over_and_can_be_closed_or_continued(db):
-    office = "デモ就労定着支援センター"
+    office = DEMO_KEY
     with open_store(db) as store:
         for content in ("企業と面談日程を調整", "家族に連絡"):
             store.add_action(Action(office=office, user_id="009", month="2026-09", content=content,
@@ -468,7 +469,7 @@ def test_open_actions_carry_over_and_can_be_closed_or_continued(db):
 
 
 def test_an_action_changed_by_someone_else_first_is_merged_unless_both_changed_its_status(db):
-    office = "デモ就労定着支援センター"
+    office = DEMO_KEY
     with open_store(db) as store:
         for content in ("職場訪問の日程を決める", "主治医の意見を聞く"):
             store.add_action(Action(office=office, user_id="009", month="2026-09", content=content,
@@ -503,7 +504,7 @@ def test_an_action_changed_by_someone_else_first_is_merged_unless_both_changed_i
 
 
 def test_an_action_both_closed_the_same_way_is_closed_once(db):
-    office = "デモ就労定着支援センター"
+    office = DEMO_KEY
     with open_store(db) as store:
         store.add_action(Action(office=office, user_id="011", month="2026-09", content="面談の記録を共有",
                                 owner="安藤"), by="前回の記録者")
@@ -522,14 +523,14 @@ def test_an_action_both_closed_the_same_way_is_closed_once(db):
 
 
 def test_closing_an_action_without_a_recorder_is_an_error_shown(db):
-    office = "デモ就労定着支援センター"
+    office = DEMO_KEY
     with open_store(db) as store:
         store.add_action(Action(office=office, user_id="010", month="2026-09", content="引き継ぎ先を探す",
                                 owner="安藤"), by="前回の記録者")
     app = make_app(db)
     open_case(app, "010")
     button(app.view.case.actions_box.children[0], "完了").click()
-    assert "記録者" in app.model.guard.error
+    assert "記録者" in app.view.case.message.value and message_kind(app.view.case.message) == "error"
     assert len(app.model.case.open_actions) == 1
 
 
@@ -715,7 +716,7 @@ def test_sending_is_recorded_on_purpose_and_a_withdrawal_is_kept(app, db):
     sending.scope.value, sending.recipient.value = "case", "本人・企業"
     sending.sent_on.value = dt.date(2026, 11, 5)
     sending.record.click()
-    assert "記録者（画面上部）" in app.model.guard.error              # who records it is required
+    assert "記録者（画面上部）" in sending.message.value              # who records it is required (said below 記録)
     app.model.guard.clear()
     app.view.header.recorder.value = "田村 浩"
     sending.record.click()
@@ -753,7 +754,7 @@ def test_a_saved_review_keeps_the_level_and_flags_shown(app, db):
     app.model.review.issues = "支援レポート未送付"
     assert app.model.review.save()
     with open_store(db) as store:
-        saved = store.review(app.model.book.office, "005", MONTH)
+        saved = store.review(app.model.book.key, "005", MONTH)
     assert saved.saved_level == app.model.case.level and list(saved.saved_flags) == shown
 
 
@@ -779,9 +780,12 @@ def test_export_of_the_months_pdfs_under_a_running_event_loop_offers_one_zip(app
     asyncio.run(press())
     model = app.model.exports
     assert app.model.guard.error == ""
-    agenda = sorted(c.user_id for c in app.model.month_review.cases)
-    # executed and printed, each, and the staff-only 確認事項 (the demo has one data problem)
+    book = app.model.book
+    agenda = sorted(c.user_id for c in app.model.month_review.cases if book.shares_with_employer(c.user_id))
+    # executed and printed, each, and the staff-only 確認事項 (the demo has one data problem); only
+    # for the people who agreed to share with their employer
     assert model.progress == (2 * (len(agenda) + 1), 2 * (len(agenda) + 1))
+    assert "企業共有同意が「はい」でない" in " ".join(model.notes)
     with zipfile.ZipFile(io.BytesIO(base64.b64decode(model.link_uri.split(",", 1)[1]))) as archive:
         names = sorted(archive.namelist())
         assert [re.search(r"_([^_]+)_企業用\.pdf$", n).group(1) for n in names] == agenda      # the copies only
@@ -814,7 +818,7 @@ def test_a_regional_meeting_is_recorded_linked_to_the_reviews_and_printed_in_the
     assert panel.regional.layout.display == ""
     panel.attendees.value = "山田 花子、田村 浩,安藤 理恵"
     panel.save.click()                                              # no outside participants yet
-    assert "外部の参加者" in app.model.guard.error and app.model.meeting.conference_id == 0
+    assert "外部の参加者" in panel.status.value and app.model.meeting.conference_id == 0
     app.model.guard.clear()
     panel.outside.value = "架空市障害者就業・生活支援センター 田中、<b>架空</b>病院 鈴木"
     panel.presenter.value = "田村 浩"
@@ -837,3 +841,45 @@ def test_a_regional_meeting_is_recorded_linked_to_the_reviews_and_printed_in_the
     again = make_app(db)                                            # a reload reads the saved meeting
     assert again.model.meeting.held_on == dt.date(2026, 11, 5) and again.model.meeting.kind == "地域連携会議"
     assert "記録済み: 山田 花子 さん" in open_panel(again.view.meeting, 0).status.value
+
+
+def test_the_words_for_each_reader_are_suggested_from_the_review_and_never_sent_as_a_side_effect(app, db):
+    open_case(app, "004")                                            # 企業共有同意 はい
+    review, view = app.model.review, app.view.review
+    assert "本人用の支援レポートに載ります" in view.reach_notes["to_person"].value
+    assert "企業用の支援レポートに載ります" in view.reach_notes["to_employer"].value
+    fill_review(app, workplace="新しい作業に慣れた", health="服薬を調整中", policy="来月も職場訪問")
+    view.suggest_buttons["to_employer"].click()
+    assert review.to_employer == "【職場の現状】\n新しい作業に慣れた"        # work only: no health words
+    view.suggest_buttons["to_person"].click()
+    assert "新しい作業に慣れた" in review.to_person and "来月も職場訪問" in review.to_person
+    review.to_person = "本人に向けて書き直した文"
+    view.suggest_buttons["to_person"].click()                           # typed text is never replaced
+    assert review.to_person == "本人に向けて書き直した文" and "先に消してください" in review.reader_message
+    view.preview_buttons["企業"].click()
+    assert "新しい作業に慣れた" in review.preview and "服薬を調整中" not in review.preview
+    with open_store(db) as store:                                        # a suggestion or preview saves nothing
+        assert store.review(DEMO_KEY, "004", MONTH) is None
+
+    other = make_app(db)                                                 # this page has unsaved edits
+    open_case(other, "003")                                              # 企業共有同意 いいえ
+    view = other.view.review
+    assert view.texts["to_employer"].disabled and view.suggest_buttons["to_employer"].disabled
+    assert view.preview_buttons["企業"].disabled
+    assert "企業用の支援レポートは作りません" in view.reach_notes["to_employer"].value
+
+
+def test_sending_to_the_employer_is_not_recorded_for_someone_who_did_not_consent(app, db):
+    from teichaku_nb.errors import FormError
+
+    open_case(app, "003")                                                # 企業共有同意 いいえ
+    sending = app.model.sending
+    sending.recorder, sending.scope = "田村", "case"
+    for recipient in ("企業", "本人・企業"):
+        sending.recipient = recipient
+        with pytest.raises(FormError, match="003 池田 誠.*企業用の支援レポートを作らないため"):
+            sending.record()
+    sending.recipient = "本人"
+    sending.record()
+    with open_store(db) as store:
+        assert [(r.user_id, r.recipient) for r in store.issued_reports(DEMO_KEY)] == [("003", "本人")]

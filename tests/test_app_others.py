@@ -10,8 +10,9 @@ import datetime as dt
 from teichaku_nb.store import open_store
 
 from test_app_models import MONTH, button, db, fill_review, make_app, open_case  # noqa: F401 (db: fixture)
+from helpers_demo import DEMO_KEY
 
-OFFICE = "デモ就労定着支援センター"
+OFFICE = DEMO_KEY                      # the store keeps the demo office's records under its 事業所番号
 
 
 def two_pages(db, user_id: str | None = None):
@@ -68,8 +69,11 @@ def test_taking_in_a_field_both_changed_shows_both_texts_to_choose(db):
     button(review, "選んだ内容で保存").click()
     with open_store(db) as store:
         saved = store.review(OFFICE, "006", MONTH)
-        olds = [h.changes["policy"][0] for h in store.history(user_id="006") if "policy" in h.changes]
+        history = store.history(user_id="006")
+    olds = [h.changes["policy"][0] for h in history if "policy" in h.changes and h.operation == "update"]
     assert (saved.policy, saved.wishes) == ("乙と甲の方針", "乙の聞いた意向") and olds[-1] == "乙の方針"
+    assert history[-1].operation == "not_kept" and history[-1].changed_by == "甲野"    # 甲's text, edited away
+    assert history[-1].changes == {"policy": ("甲の方針", "乙と甲の方針")}
 
 
 def test_a_page_does_not_report_its_own_saves(db):
@@ -129,6 +133,25 @@ def test_the_meeting_saved_elsewhere_is_announced_and_taken_in_keeping_typed_fie
     with open_store(db) as store:
         (saved,) = store.conferences(OFFICE, MONTH)
     assert saved.attendees == ("甲野", "丁村") and saved.held_on == dt.date(2026, 11, 6) and saved.version == 2
+
+
+def test_meeting_names_typed_then_given_up_for_the_recorded_ones_stay_in_the_history(db):
+    mine, theirs = two_pages(db)
+    mine_panel, their_panel = mine.view.meeting.panel(0), theirs.view.meeting.panel(0)
+    their_panel.attendees.value = "乙川、丙田"
+    their_panel.save.click()
+    mine.view.reload.click()                                        # both pages show version 1
+    their_panel.attendees.value = "乙川"
+    their_panel.save.click()
+    mine_panel.attendees.value = "甲野、丁村"
+    mine_panel.save.click()                                         # both changed 出席者: nothing recorded
+    assert "出席者はあなたの入力を残しました" in mine_panel.status.value
+    mine_panel.attendees.value = "乙川"                               # 甲 keeps the recorded names after all
+    mine_panel.save.click()
+    with open_store(db) as store:
+        entries = [h for h in store.history() if h.record_kind == "conferences"]
+    assert entries[-1].operation == "not_kept" and entries[-1].changed_by == "甲野"
+    assert entries[-1].changes == {"attendees": (["甲野", "丁村"], ["乙川"])}
 
 
 def test_recording_the_meeting_over_a_colleagues_record_merges_instead_of_discarding(db):

@@ -13,8 +13,9 @@ from teichaku_nb.server.page import UNSAVED_CLASS
 from teichaku_nb.store import open_store
 
 from test_app_models import MONTH, db, make_app, open_case  # noqa: F401 (db: fixture)
+from helpers_demo import DEMO_KEY
 
-OFFICE = "デモ就労定着支援センター"
+OFFICE = DEMO_KEY                      # the store keeps the demo office's records under its 事業所番号
 NO_PLAN = "008"                      # the demo's person without a 個別支援計画
 
 
@@ -174,10 +175,15 @@ def test_the_saved_text_can_be_taken_instead_after_a_conflict(db):
     view = second.view.plan
     view.use_theirs.click()
     assert [(e.value, c.value) for e, c in view.rows[:2]] == [("達成", "甲の評価"), ("継続", "乙だけの評価")]
+    (set_aside,) = [h for h in history(db, user_id, "plan_monitorings") if h.operation == "not_kept"]
+    typed, kept = set_aside.changes["evaluations"]                 # 乙's words, set aside, are in the history
+    assert set_aside.changed_by == "乙川" and (typed[0]["evaluation"], typed[0]["comment"]) == ("継続", "乙の評価")
+    assert kept[0]["comment"] == "甲の評価"
     view.save_button.click()
     with open_store(db) as store:
         saved = store.monitoring(OFFICE, user_id, MONTH)
     assert [e["comment"] for e in saved.evaluations[:2]] == ["甲の評価", "乙だけの評価"]
+    assert len([h for h in history(db, user_id, "plan_monitorings") if h.operation == "not_kept"]) == 1
 
 
 def test_take_in_reads_a_colleagues_monitoring_keeping_what_is_typed(db):
@@ -209,7 +215,7 @@ def test_a_draft_is_written_over_days_finalised_and_agreed_then_the_plan_flags_c
     assert draft.create.layout.display == "none"                            # only after 「見直し」
     monitor(app, user_id, {1: ("達成", "報告ができた")}, "見直し", by="田村 浩")
     draft.create.click()
-    assert "モニタリングを保存" in app.model.guard.error                        # the decision is not saved yet
+    assert "モニタリングを保存" in draft.message.value                          # the decision is not saved yet
     app.view.plan.save_button.click()
     draft.create.click()
     assert app.model.guard.error == "" and app.model.draft.status == "draft"
@@ -225,7 +231,7 @@ def test_a_draft_is_written_over_days_finalised_and_agreed_then_the_plan_flags_c
     draft.remove_buttons[-1].click()                                        # the blank one added by mistake
     assert len(draft.rows) == carried + 1
     draft.save_button.click()
-    assert app.model.guard.error == "" and "計画案を保存しました" in draft.message.value
+    assert "計画案を保存しました" in draft.save_message.value and draft.message.value == ""   # below 案を保存
     assert not app.model.has_unsaved_edits()
 
     later = make_app(db)                                                    # another day: the draft is reopened
@@ -237,18 +243,21 @@ def test_a_draft_is_written_over_days_finalised_and_agreed_then_the_plan_flags_c
     draft.wishes.value = "事務の仕事を続けたい。残業は少なめに"
     draft.plan_date.text.value = "2026/11/20"
     draft.finalise.click()
-    assert "保存していない変更" in later.model.guard.error                       # 確定 takes what is saved
+    assert "保存していない変更" in draft.finalise_message.value                 # 確定 takes what is saved
+    assert draft.confirm.layout.display == "none"                            # refused before it is asked
     draft.save_button.click()
     draft.finalise.click()
-    assert later.model.guard.error == "" and later.model.draft.status == "final"
-    assert "計画を確定しました" in draft.message.value and draft.final.layout.display == ""
+    assert later.model.draft.status == "draft" and draft.confirm.layout.display == ""   # asked first
+    draft.finalise_yes.click()
+    assert later.model.draft.status == "final" and draft.confirm.layout.display == "none"
+    assert "計画を確定しました" in draft.consent_message.value and draft.final.layout.display == ""
     with open_store(db) as store:
         plan = store.support_plans(OFFICE, user_id)[-1]
     assert (plan.plan_date, plan.consent_on, plan.delivered_on) == (dt.date(2026, 11, 20), None, None)
 
     draft.consent_on.text.value, draft.delivered_on.text.value = "2026/11/22", "2026/11/24"
     draft.record_consent.click()
-    assert later.model.guard.error == "" and "同意日 2026年11月22日・交付日 2026年11月24日 を記録しました" in draft.message.value
+    assert "同意日 2026年11月22日・交付日 2026年11月24日 を記録しました" in draft.consent_message.value
     for month in ("2026-11", "2026-12"):                                   # the new plan is in force, agreed
         assert plan_flags(later_month(db, month), user_id) == set()
 
@@ -266,13 +275,44 @@ def test_saving_a_draft_someone_else_changed_keeps_the_typed_text_and_names_them
     mine.save_button.click()
     theirs.wishes.value, theirs.service_manager.value = "乙の聞いた意向", "乙の名前"
     theirs.save_button.click()
-    assert "甲野 さん" in theirs.message.value and "甲の聞いた意向" in theirs.conflict.value
+    assert "甲野 さん" in theirs.save_message.value and "甲の聞いた意向" in theirs.conflict.value
     assert theirs.wishes.value == "乙の聞いた意向" and theirs.overall_policy.value == "甲の方針"
     assert second.model.has_unsaved_edits()
     theirs.save_button.click()
     with open_store(db) as store:
         plan = store.plan_draft(OFFICE, NO_PLAN)
     assert (plan.wishes, plan.overall_policy, plan.service_manager) == ("乙の聞いた意向", "甲の方針", "乙の名前")
+    assert [h for h in history(db, NO_PLAN, "support_plans") if h.operation == "not_kept"] == []   # all kept
+
+
+def test_a_draft_text_given_up_after_a_conflict_or_replaced_is_kept_in_the_history(db):
+    first, second = make_app(db), make_app(db)
+    open_case(first, NO_PLAN)
+    first.view.header.recorder.value = "甲野"
+    draft_view(first).create.click()
+    second.view.header.recorder.value = "乙川"
+    open_case(second, NO_PLAN)
+    mine, theirs = draft_view(first), draft_view(second)
+    mine.wishes.value = "甲の聞いた意向"
+    mine.save_button.click()
+    theirs.wishes.value = "乙の聞いた意向"
+    theirs.save_button.click()                                     # both changed 本人の意向
+    theirs.wishes.value, theirs.overall_policy.value = "甲の聞いた意向", "乙の方針"     # 乙 takes 甲's words
+    theirs.save_button.click()
+    assert "計画案を保存しました" in second.model.draft.message
+    (given_up,) = [h for h in history(db, NO_PLAN, "support_plans") if h.operation == "not_kept"]
+    assert given_up.changed_by == "乙川" and given_up.changes == {"wishes": ("乙の聞いた意向", "甲の聞いた意向")}
+
+    theirs.service_manager.value = "乙が入力中の名前"                    # typed, not saved
+    with open_store(db) as store:                                  # meanwhile 甲 finalises the plan
+        plan = store.plan_draft(OFFICE, NO_PLAN)
+        plan = store.update_plan(plan.id, {"goals": [{"domain": "職場", "goal": "遅刻しない"}]}, by="甲野",
+                                 expected_version=plan.version)
+        store.finalise_plan(plan.id, by="甲野", expected_version=plan.version, plan_date=dt.date(2026, 11, 20))
+    second.model.draft.take_in()                                   # 乙's typed draft is replaced by the plan
+    assert "入力中の案は保存されずに置き換わりました" in second.model.draft.message
+    replaced = [h for h in history(db, NO_PLAN, "support_plans") if h.operation == "not_kept"][-1]
+    assert replaced.changed_by == "乙川" and replaced.changes["service_manager"][0] == "乙が入力中の名前"
 
 
 def test_finalising_without_a_goal_is_refused_in_japanese(db):
@@ -282,7 +322,8 @@ def test_finalising_without_a_goal_is_refused_in_japanese(db):
     draft = draft_view(app)
     draft.create.click()
     draft.finalise.click()
-    assert "目標が1つもありません" in app.model.guard.error and app.model.draft.status == "draft"
+    assert "目標が1つもありません" in draft.finalise_message.value and app.model.draft.status == "draft"
+    assert draft.confirm.layout.display == "none"                            # refused, not asked
 
 
 # --- the 個別支援計画書 ----------------------------------------------------------------------------------
@@ -299,10 +340,35 @@ def test_the_plan_document_is_offered_for_download_and_records_nothing(db):
     view.doc_button.click()
     d = app.model.plan_document
     assert app.model.guard.error == "" and d.link_name.endswith(f"_個別支援計画書_{MONTH}_{user_id}.{fmt}")
-    assert f'download="{d.link_name}"' in view.doc_link.value and "交付の記録になりません" in view.doc_status.value
+    assert f'download="{d.link_name}"' in view.doc_link.value
+    assert "同意日 2026年8月7日・交付日 2026年8月7日 は記録済みです" in view.doc_status.value   # the plan in force's
     page = base64.b64decode(d.link_uri.split(",", 1)[1]).decode("utf-8")
     assert "個別支援計画書" in page and app.model.plan.goals[0]["goal"] in page and "フラグ" not in page
     with open_store(db) as store:
         assert store.history(OFFICE) == before and store.support_plans(OFFICE, user_id) == []
     open_case(app, "003")
     assert d.link_uri == "" and "ダウンロード" not in view.doc_link.value       # another person's link is gone
+
+
+def test_the_plan_document_asks_for_the_consent_only_while_it_is_not_recorded(db):
+    with open_store(db) as store:                                   # 008's plan, finalised in the app
+        plan = store.create_plan_draft(OFFICE, NO_PLAN, by="甲野", goals=[{"domain": "職場", "goal": "遅刻しない"}])
+        plan = store.finalise_plan(plan.id, by="甲野", expected_version=plan.version, plan_date=dt.date(2026, 11, 2))
+    app = make_app(db)
+    open_case(app, NO_PLAN)
+    view, d = app.view.plan, app.model.plan_document
+    view.doc_fmt.value = "html"
+    view.doc_button.click()
+    assert "本人に渡したら「同意日・交付日を記録」で記録してください" in d.status            # nothing recorded yet
+
+    with open_store(db) as store:
+        plan = store.record_plan_consent(plan.id, by="甲野", expected_version=plan.version,
+                                         consent_on=dt.date(2026, 11, 4))
+    view.doc_button.click()
+    assert "同意日 2026年11月4日 は記録済みです" in d.status and "で交付日を記録してください" in d.status
+    assert "「同意日・交付日を記録」で記録してください" not in d.status
+
+    with open_store(db) as store:
+        store.record_plan_consent(plan.id, by="甲野", expected_version=plan.version, delivered_on=dt.date(2026, 11, 5))
+    view.doc_button.click()
+    assert "同意日 2026年11月4日・交付日 2026年11月5日 は記録済みです" in d.status and "記録してください" not in d.status

@@ -16,8 +16,9 @@ import pytest
 from teichaku_nb.store import open_store
 from test_app_browser import CHROMIUM, WAIT_MS, browser, open_case, served  # noqa: F401 (fixtures)
 from test_app_layout import LOOK, open_laptop
+from helpers_demo import DEMO_KEY
 
-OFFICE = "デモ就労定着支援センター"
+OFFICE = DEMO_KEY                      # the store keeps the demo office's records under its 事業所番号
 
 pytestmark = [
     pytest.mark.slow,
@@ -68,7 +69,7 @@ def test_monitoring_a_due_plan_revising_it_and_making_its_document(served, brows
     draft.locator(".teichaku-draft-goal-goal-2 input").fill("給料日に1か月の使い道を決める")
     draft.locator(".teichaku-draft-wishes textarea").fill("事務の仕事を長く続けたい")
     draft.locator(".teichaku-draft-save").click()
-    expect(draft.locator(".teichaku-draft-message")).to_contain_text("計画案を保存しました", timeout=WAIT_MS)
+    expect(draft.locator(".teichaku-draft-save-message")).to_contain_text("計画案を保存しました", timeout=WAIT_MS)
     draft.screenshot(path=str(LOOK / "plan-draft.png"))
     page.screenshot(path=str(LOOK / "plan-draft-screen.png"))
     results = Axe().run(page, context={"include": [[".teichaku-plan"]]})

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from test_app_browser import CHROMIUM, browser  # noqa: F401 (fixture)
-from test_reports import MONTH, NO_CONSENT, _book_with_private_errors, _seed_store
+from test_reports import MONTH, NO_CONSENT, WITH_CONSENT, _book_with_private_errors, _seed_store
 
 pytestmark = [
     pytest.mark.slow,
@@ -34,12 +34,11 @@ def documents(tmp_path_factory) -> dict[str, Path]:
 
     folder = tmp_path_factory.mktemp("documents")
     book = _book_with_private_errors(folder / "office")
-    _seed_store(book, office=load_casebook(book).office)
+    _seed_store(book, office=load_casebook(book).key)
     out = folder / "out"
-    support = make_reports("support", book, MONTH, user=NO_CONSENT, out_dir=out)
-    made = {"確認事項": support.checks}
-    for label in ("本人用", "企業用"):
-        made[f"支援レポート_{label}"] = [p for p in support.documents if p.stem.endswith(f"_{label}")]
+    support = make_reports("support", book, MONTH, user=NO_CONSENT, out_dir=out)     # 本人用 only
+    employer = make_reports("support", book, MONTH, user=WITH_CONSENT, audience="企業", out_dir=out)
+    made = {"確認事項": support.checks, "支援レポート_本人用": support.documents, "支援レポート_企業用": employer.documents}
     for kind, label in (("minutes", "会議録"), ("summary", "月次サマリー")):
         made[label] = make_reports(kind, book, MONTH, out_dir=out).paths
     assert {label: len(paths) for label, paths in made.items()} == dict.fromkeys(DOCUMENTS.values(), 1)

@@ -107,3 +107,31 @@ def test_parsers_never_raise_anything_but_a_japanese_value_error(value):
             parse(value)
         except ValueError as error:
             assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in str(error))
+
+
+@pytest.mark.parametrize("day, written", [
+    (dt.date(2019, 4, 30), "平成31年4月30日"), (dt.date(2019, 5, 1), "令和元年5月1日"),
+    (dt.date(1989, 1, 7), "昭和64年1月7日"), (dt.date(1989, 1, 8), "平成元年1月8日"),
+    (dt.date(1926, 12, 25), "昭和元年12月25日"), (dt.date(1912, 7, 30), "大正元年7月30日"),
+    (dt.date(2026, 10, 15), "令和8年10月15日"), (pd.Timestamp("2020-02-29"), "令和2年2月29日"),
+])
+def test_dates_written_in_wareki_at_the_eras_boundaries(day, written):
+    with japanese.dates_in("和暦"):
+        assert japanese.format_date(day) == written
+    assert japanese.parse_date(written) == pd.Timestamp(day).date()       # read back as typed
+    assert japanese.format_date(day) == f"{day.year}年{day.month}月{day.day}日"      # 西暦 outside the block
+
+
+def test_wareki_months_times_and_the_month_end():
+    with japanese.dates_in("和暦"):
+        assert japanese.format_month(pd.Period("2019-04", "M")) == "平成31年4月"
+        assert japanese.format_month(pd.Period("2019-05", "M")) == "令和元年5月"
+        assert japanese.format_as_of(dt.date(2026, 10, 31)) == "令和8年10月末時点"
+        assert (japanese.format_fiscal_year(2018), japanese.format_fiscal_year(2019)) == ("平成30年度", "平成31年度")
+        assert japanese.format_fiscal_year(2026) == "令和8年度"
+        assert japanese.format_time(dt.datetime(2026, 10, 31, 1, 5, tzinfo=dt.timezone.utc)) == "令和8年10月31日 10:05"
+        with japanese.dates_in("西暦"):
+            assert japanese.format_date(dt.date(2026, 10, 15)) == "2026年10月15日"
+        assert japanese.format_date(dt.date(2026, 10, 15)) == "令和8年10月15日"
+    assert japanese.format_as_of(dt.date(2026, 12, 6)) == "2026年12月6日時点"
+    assert japanese.format_fiscal_year(2026) == "2026年度"

@@ -143,7 +143,7 @@ def test_the_assumptions_say_it_is_an_estimate_and_what_is_left_out():
     text = "\n".join(outlook_of(ten_people()).assumptions)
     assert "見込み" in text and "職員向け" in text
     assert "2025年11月〜2026年10月の12か月の平均（9.2人）" in text
-    assert "今日（2026年10月31日）就労している人が基準日（2027年3月31日）まで就労を続ける" in text
+    assert "2026年10月末時点で就労している人が基準日（2027年3月31日）まで就労を続ける" in text
     assert "減算" in text and "加算" in text and "含みません" in text
     assert "支援期間中だった人数で数えています" in text
 

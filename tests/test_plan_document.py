@@ -41,7 +41,7 @@ def _seed(book_path: Path, *, finalise: bool = False) -> None:
     """The review of October (with internal notes), its monitoring (見直し) and the next plan's draft."""
     book = load_casebook(book_path)
     with open_store(book_path=book_path) as store:
-        store.save_review(Review(book.office, PERSON, MONTH, workplace=INTERNAL[0], issues=INTERNAL[1],
+        store.save_review(Review(book.key, PERSON, MONTH, workplace=INTERNAL[0], issues=INTERNAL[1],
                                  discussion=INTERNAL[2], wishes=WISHES, policy=POLICY, judgement="要対応"),
                           by="安藤 理恵", expected_version=None)
         form = plan_cycle.monitoring_form(book, PERSON, MONTH, store)
@@ -142,14 +142,14 @@ def test_cli_report_plan_makes_the_document_and_records_nothing(tmp_path, capsys
     book = _demo(tmp_path)
     _seed(book, finalise=True)
     with open_store(book_path=book) as store:
-        before = (store.counts(), store.support_plans(load_casebook(book).office, PERSON))
+        before = (store.counts(), store.support_plans(load_casebook(book).key, PERSON))
     out = tmp_path / "out"
     assert cli.main(["report", "plan", str(book), "--user", PERSON, "--month", "2026-10", "--out", str(out)]) == 0
     (made,) = out.glob("*.html")
     assert made.name == "デモ就労定着支援センター_個別支援計画書_2026-10_003.html"
     assert NEW_GOAL in made.read_text(encoding="utf-8")
     with open_store(book_path=book) as store:                    # no 交付日, nothing else either
-        assert (store.counts(), store.support_plans(load_casebook(book).office, PERSON)) == before
+        assert (store.counts(), store.support_plans(load_casebook(book).key, PERSON)) == before
 
 
 @pytest.mark.slow

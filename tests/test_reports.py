@@ -36,6 +36,8 @@ HEALTH = "心身: 服薬の調整で通院している"
 WORKPLACE = "職場: 新しい作業にも慣れてきた😊"          # an emoji, as staff type them
 WISHES = "本人の意向: 週5日勤務を続けたい"
 POLICY = "方針: 来月も職場訪問で作業手順を確認する"
+TO_PERSON = "本人へ: 今月もよく頑張りました😊 来月も面談でお会いします"      # an emoji, as staff type them
+TO_EMPLOYER = "企業へ: 作業手順書の更新をお願いします"
 NO_CONSENT = "003"      # 企業共有同意 いいえ in the demo
 WITH_CONSENT = "004"    # はい
 
@@ -86,6 +88,7 @@ def _seed_store(book: Path, *, office: str) -> None:
                 office=office, user_id=user_id, month=MONTH, conference_id=conference.id,
                 workplace=f"{WORKPLACE}（{user_id}）", life=f"{LIFE}（{user_id}）", health=f"{HEALTH}（{user_id}）",
                 issues=f"課題: 欠勤の増加 {SCRIPT}", policy=f"{POLICY}（{user_id}）", wishes=WISHES,
+                to_person=f"{TO_PERSON}（{user_id}）", to_employer=f"{TO_EMPLOYER}（{user_id}）",
                 judgement="要対応", saved_level=shown.case(user_id).level,
                 saved_flags=tuple(f.as_dict() for f in shown.case(user_id).flags)), by="テスト", expected_version=None)
         store.add_action(Action(office=office, user_id=NO_CONSENT, month=MONTH - 1, content="主治医と連絡をとる",
@@ -122,7 +125,7 @@ def seeded(tmp_path_factory) -> Path:
     book = _copy_demo(tmp_path_factory.mktemp("seeded"))
     _set_cells(book, "利用者", {"利用者ID": "002"}, {"氏名": f"長谷川 {SCRIPT}"})
     _set_cells(book, "利用者", {"利用者ID": "002"}, {"企業名": f"東和 {IMG}"})
-    _seed_store(book, office=load_casebook(book).office)
+    _seed_store(book, office=load_casebook(book).key)
     return book
 
 
@@ -151,8 +154,10 @@ def test_support_report_shows_the_person_month_contacts_attendance_and_plan(seed
     assert "休憩を適切に取って集中を保つ" in text
     assert "data:image/svg+xml;base64," in markup              # the chart, embedded
     assert "担当支援員 田村 浩" in text
-    assert f"{WORKPLACE}（003）" in text and f"{POLICY}（003）" in text
-    assert "課題" not in text                                   # the conference's 課題 stays with staff
+    assert f"{TO_PERSON}（003）" in text                        # the words written for the person
+    for internal in (WORKPLACE, LIFE, HEALTH, POLICY, WISHES, "課題"):
+        assert internal not in text                           # the review's own fields stay with staff
+    assert TO_EMPLOYER not in text
 
 
 def test_support_report_never_shows_the_internal_contact_notes(seeded_book, store):
@@ -192,28 +197,25 @@ def test_without_autoescape_the_escaping_tests_would_fail(seeded_book, store, mo
     assert markup.environment().autoescape is True
 
 
-def test_employer_copy_without_consent_leaves_out_life_and_health(seeded_book, store):
-    own = views.support_report_html(seeded_book, MONTH, NO_CONSENT, "本人", store=store)
-    employer = views.support_report_html(seeded_book, MONTH, NO_CONSENT, "企業", store=store)
-    for text in (LIFE, HEALTH, WISHES):
-        assert text in own
-        assert text not in employer
-    assert f"{WORKPLACE}（{NO_CONSENT}）" in employer and f"{POLICY}（{NO_CONSENT}）" in employer
-    # the self-rated condition: the sentence and the chart's scores
-    assert "ご自身の評価" in own and "ご自身の評価" not in employer
-    assert "体調などの自己評価" in own and "体調などの自己評価" not in employer
-    # 心身 goals of the plan stay in the person's copy
-    assert "睡眠を6時間以上とる" in own and "睡眠を6時間以上とる" not in employer
-    # a neutral note, not an announcement that the person did not consent
-    assert "職場での様子、勤怠、職場に関わる目標と支援を記載しています" in employer
-    assert "同意" not in _plain(employer) and "warning" not in employer
+def test_no_employer_copy_is_made_without_consent(seeded_book, store):
+    with pytest.raises(views.ReportDataError, match="企業共有同意が「はい」ではないため、企業用の支援レポートは作りません"):
+        views.support_report_html(seeded_book, MONTH, NO_CONSENT, "企業", store=store)
 
 
-def test_employer_copy_with_consent_carries_life_and_health(seeded_book, store):
+def test_the_employer_copy_carries_only_what_was_written_for_the_employer(seeded_book, store):
     employer = views.support_report_html(seeded_book, MONTH, WITH_CONSENT, "企業", store=store)
-    assert f"{LIFE}（{WITH_CONSENT}）" in employer and f"{HEALTH}（{WITH_CONSENT}）" in employer
-    assert "体調などの自己評価" in employer
-    assert "ご本人の同意を得て" in employer
+    text = _plain(employer)
+    assert f"{TO_EMPLOYER}（{WITH_CONSENT}）" in text and "企業と共有すること" in text
+    for internal in (WORKPLACE, LIFE, HEALTH, POLICY, WISHES, TO_PERSON, "課題"):
+        assert internal not in text
+    assert "ご本人の同意を得て" in text
+    assert "ご自身の評価" not in text and "体調などの自己評価" not in text      # the month at work only
+
+
+def test_a_preview_shows_the_form_not_yet_saved(seeded_book, store):
+    typed = {"to_person": "まだ保存していない本人への文", "health": "服薬の相談"}
+    text = _plain(views.support_report_html(seeded_book, MONTH, WITH_CONSENT, "本人", store=store, texts=typed))
+    assert "まだ保存していない本人への文" in text and "服薬の相談" not in text and TO_PERSON not in text
 
 
 def test_a_copy_for_a_person_without_a_review_leaves_that_part_out_without_a_word(seeded_book, store):
@@ -246,18 +248,57 @@ def _leaks(text: str) -> list[str]:
     return found
 
 
+def test_an_attendance_count_that_was_not_read_is_printed_as_unconfirmed_never_as_0(tmp_path):
+    """004's October: 欠勤 typed as words (unreadable) and 早退 out of range; 遅刻 left blank is 0 (the
+    workbook's contract: a blank 遅刻・早退・欠勤 is 0)."""
+    book = _copy_demo(tmp_path)
+    _set_cells(book, "勤怠", {"利用者ID": WITH_CONSENT, "年月": "2026-10"}, {"欠勤": "なし?", "早退": 40, "遅刻": ""})
+    casebook = load_casebook(book)
+    assert {p.column for p in casebook.problems if p.sheet == "勤怠"} >= {"欠勤", "早退"}
+    for audience in ("本人", "企業"):
+        text = _plain(views.support_report_html(casebook, MONTH, WITH_CONSENT, audience))
+        assert "2026年10月の出勤: 所定 21日のうち 20日 （欠勤 未確認・遅刻 0回・早退 未確認）" in text
+        assert "欠勤 0日" not in text and "早退 0回" not in text
+
+
+def test_an_office_that_writes_dates_in_wareki_gets_documents_in_wareki(tmp_path):
+    """設定 日付の表記 和暦: every date and month of the documents (header, body, chart) is 令和;
+    the app and the file names keep 西暦."""
+    from teichaku_nb.reports import make_reports
+
+    book = _copy_demo(tmp_path / "office")
+    wb = openpyxl.load_workbook(book)
+    wb["設定"].append(["日付の表記", "和暦"])
+    wb.save(book)
+    casebook = load_casebook(book)
+    assert casebook.settings.date_style == "和暦" and load_casebook(DEMO).settings.date_style == "西暦"
+    markup = views.support_report_html(casebook, MONTH, NO_CONSENT, "本人")
+    text = _plain(markup)
+    assert "令和8年10月の支援レポート（本人用）" in text
+    assert ["令和8年10月25日", "職場訪問", "本人・企業", "田村 浩"] in _rows(markup)
+    assert "令和7年1月1日〜令和9年12月31日" in text                   # the support period, built in Python
+    assert not re.search(r"20\d\d年", text), re.findall(r".{10}20\d\d年.{10}", text)
+    summary = _plain(views.summary_html(casebook, MONTH, today=dt.date(2026, 12, 6)))
+    body = summary.rsplit("データの確認事項", 1)[0]          # the workbook's problems are quoted as they were read
+    assert "令和8年10月末時点" in body and not re.search(r"20\d\d年", body)
+    (made,) = _copies(make_reports("support", book, MONTH, user=NO_CONSENT, fmt="html",
+                                   out_dir=tmp_path / "out").paths)
+    assert made.name.endswith("_2026-10_003_本人用.html")
+    header = _plain(re.search(r'<header class="doc-header">.*?</header>', _text(made), re.S).group(0))
+    assert "令和8年10月" in header and "作成 令和" in header
+
+
 def test_copies_never_carry_data_problems_and_the_staff_documents_do(tmp_path):
     book = _book_with_private_errors(tmp_path)
     casebook = load_casebook(book)
     mine = casebook.problems_of(NO_CONSENT)
     assert {p.column for p in mine} >= {"体調", "次回予定日"} and all(p.severity == "error" for p in mine)
-    for audience in ("本人", "企業"):
-        copy = views.support_report_html(casebook, MONTH, NO_CONSENT, audience)
-        assert _leaks(_plain(copy)) == [], audience
-        assert "池田 誠" in _plain(copy)                     # made from the readable values
-    checks = _plain(views.checks_html(casebook, MONTH, {NO_CONSENT: ["本人用", "企業用"]}))
+    copy = views.support_report_html(casebook, MONTH, NO_CONSENT, "本人")      # no employer copy: no consent
+    assert _leaks(_plain(copy)) == []
+    assert "池田 誠" in _plain(copy)                         # made from the readable values
+    checks = _plain(views.checks_html(casebook, MONTH, {NO_CONSENT: ["本人用"]}))
     assert all(w in checks for w in HEALTH_WORDS) and "行目" in checks and "teichaku validate" in checks
-    assert f"{NO_CONSENT} 池田 誠 2 0 本人用・企業用" in checks            # whose copies lacked what
+    assert f"{NO_CONSENT} 池田 誠 2 0 本人用" in checks                     # whose copies lacked what
     for staff in (views.minutes_html(casebook, MONTH), views.summary_html(casebook, MONTH)):
         text = _plain(staff)
         # the two errors made here, and the demo's own warning (034's 支援開始日) and error rows
@@ -291,10 +332,10 @@ def test_minutes_print_the_flags_the_conference_saw_after_they_clear(tmp_path):
     with open_store(book_path=book) as store:
         case = store_month_case(casebook, store, not_shared)
         assert "report_not_shared" in case.codes
-        store.save_review(Review(office=casebook.office, user_id=not_shared, month=MONTH, issues="支援レポート未送付",
+        store.save_review(Review(office=casebook.key, user_id=not_shared, month=MONTH, issues="支援レポート未送付",
                                  saved_level=case.level, saved_flags=tuple(f.as_dict() for f in case.flags)),
                           by="安藤 理恵", expected_version=None)
-        store.record_report(casebook.office, not_shared, MONTH, "本人・企業", by="田村 浩", sent_on=dt.date(2026, 11, 2))
+        store.record_report(casebook.key, not_shared, MONTH, "本人・企業", by="田村 浩", sent_on=dt.date(2026, 11, 2))
         assert "report_not_shared" not in store_month_case(casebook, store, not_shared).codes
         text = _plain(views.minutes_html(casebook, MONTH, store=store))
     assert f"{case.level} 【支援レポート未送付】" in text              # as the conference saw it
@@ -317,8 +358,8 @@ def test_minutes_without_a_store_say_so(seeded_book):
 def test_summary_shows_compliance_flags_retention_handovers_and_overdue(seeded_book, store):
     markup = views.summary_html(seeded_book, MONTH, store=store, today=dt.date(2026, 10, 31))
     text, rows = _plain(markup), _rows(markup)
-    review = rules.agenda(seeded_book, MONTH, shared_reports=store.shared_reports_frame(seeded_book.office),
-                          open_actions=store.open_actions_frame(seeded_book.office, MONTH))
+    review = rules.agenda(seeded_book, MONTH, shared_reports=store.shared_reports_frame(seeded_book.key),
+                          open_actions=store.open_actions_frame(seeded_book.key, MONTH))
     assert f"支援中の利用者 {len(review.cases)}人" in text
     assert "本人との対面の面談（毎月）" in text and "支援レポートの送付" in text and "個別支援計画（作成・見直し・同意）" in text
     for kind in rules.FLAG_KINDS:                              # Japanese names, never the codes
@@ -339,8 +380,8 @@ def test_summary_shows_compliance_flags_retention_handovers_and_overdue(seeded_b
 def test_summary_has_the_fee_check_who_cannot_be_billed_and_why_the_reductions(seeded_book, store):
     markup = views.summary_html(seeded_book, MONTH, store=store, today=dt.date(2026, 10, 31))
     text, rows = _plain(markup), _rows(markup)
-    bill = billing.month_billing(seeded_book, MONTH, shared_reports=store.shared_reports_frame(seeded_book.office),
-                                 regional=store.regional_reviews_frame(seeded_book.office), today=dt.date(2026, 10, 31))
+    bill = billing.month_billing(seeded_book, MONTH, shared_reports=store.shared_reports_frame(seeded_book.key),
+                                 regional=store.regional_reviews_frame(seeded_book.key), today=dt.date(2026, 10, 31))
     totals = bill.totals
     assert f"算定可 {totals['billable']}人 要確認 {totals['to_check']}人 算定不可 {totals['not_billable']}人" in text
     assert totals["billable"] + totals["to_check"] + totals["not_billable"] == len(bill.people) > 0
@@ -418,15 +459,17 @@ def test_cli_support_batch_is_for_the_reviewed_people_and_a_small_one_runs_in_on
     monkeypatch.setattr(NotebookClient, "async_start_new_kernel", counted)
     book = _copy_demo(tmp_path / "office")
     casebook = load_casebook(book)
-    _seed_store(book, office=casebook.office)                       # 003 and 004 are reviewed
+    _seed_store(book, office=casebook.key)                       # 003 and 004 are reviewed
     before = default_path(book).read_bytes()
     out = tmp_path / "out"
     assert cli.main(["report", "support", str(book), "--month", "2026-10", "--out", str(out)]) == 0
     assert len(starts) == 1                                          # one kernel for the batch
     assert sorted(p.name.split("_", 3)[3] for p in _copies(out.glob("*.html"))) == [
-        f"{u}_{label}.html" for u in (NO_CONSENT, WITH_CONSENT) for label in ("企業用", "本人用")]
+        f"{NO_CONSENT}_本人用.html", f"{WITH_CONSENT}_企業用.html", f"{WITH_CONSENT}_本人用.html"]
     captured = capsys.readouterr()
-    assert "5/5" in captured.err                       # the progress bar: four copies and the 確認事項
+    assert "4/4" in captured.err                       # the progress bar: three copies and the 確認事項
+    assert (f"企業共有同意が「はい」でない 1人は、企業用の支援レポートを作っていません（本人用だけです）: "
+            f"{NO_CONSENT} 池田 誠") in captured.err
     people = rules.agenda(casebook, MONTH).cases
     assert f"その月に検討の記録がない {len(people) - 2}人の支援レポートは作っていません" in captured.err
     assert "--all" in captured.err and "teichaku sent" in captured.err
@@ -458,7 +501,7 @@ def test_a_report_batch_reads_the_workbook_once(tmp_path, monkeypatch):
 
     monkeypatch.setattr(reports, "_execute", without_the_book)
     out = tmp_path / "out"
-    assert cli.main(["report", "support", str(book), "--month", "2026-10", "--user", "003",
+    assert cli.main(["report", "support", str(book), "--month", "2026-10", "--user", WITH_CONSENT,
                      "--out", str(out)]) == 0
     assert len(reads) == 1 and len(_copies(out.glob("*.html"))) == 2
 
@@ -469,7 +512,7 @@ def test_cli_sent_records_lists_and_withdraws_and_the_history_keeps_both(tmp_pat
 
     book = _copy_demo(tmp_path / "office")
     casebook = load_casebook(book)
-    _seed_store(book, office=casebook.office)
+    _seed_store(book, office=casebook.key)
     flagged = lambda: [c.user_id for c in store_review(book, casebook).cases if "report_not_shared" in c.codes]
     assert "005" in flagged()
     assert cli.main(["sent", str(book), "--month", "2026-10", "--to", "本人・企業", "--user", "005",
@@ -487,7 +530,7 @@ def test_cli_sent_records_lists_and_withdraws_and_the_history_keeps_both(tmp_pat
     listing = capsys.readouterr().out
     assert "（取消 山田 花子" in listing and "理由 企業には未送付" in listing and "3件" in listing
     with open_store(book_path=book) as store:
-        entries = [e for e in store.history(casebook.office, "005") if e.record_kind == "issued_reports"]
+        entries = [e for e in store.history(casebook.key, "005") if e.record_kind == "issued_reports"]
     assert [(e.operation, e.changed_by) for e in entries] == [("create", "田村 浩"), ("update", "山田 花子")]
     # a day after today, or a recipient without people, is refused and records nothing
     assert cli.main(["sent", str(book), "--month", "2026-10", "--to", "本人", "--user", "006",
@@ -495,7 +538,7 @@ def test_cli_sent_records_lists_and_withdraws_and_the_history_keeps_both(tmp_pat
     assert cli.main(["sent", str(book), "--month", "2026-10", "--to", "本人"]) == 2
     assert "今日より後" in capsys.readouterr().err
     with open_store(book_path=book) as store:
-        assert len(store.issued_reports(casebook.office, MONTH, include_withdrawn=True)) == 3
+        assert len(store.issued_reports(casebook.key, MONTH, include_withdrawn=True)) == 3
 
 
 def store_review(book: Path, casebook):
@@ -542,6 +585,25 @@ def test_cli_report_argument_errors(tmp_path, capsys):
     assert "エラー" in capsys.readouterr().err
 
 
+def test_no_employer_copy_and_no_employer_sending_without_consent_from_the_command_line(tmp_path, capsys):
+    from teichaku_nb import cli
+
+    book = _copy_demo(tmp_path / "office")
+    out = tmp_path / "out"
+    assert cli.main(["report", "support", str(book), "--month", "2026-10", "--user", NO_CONSENT, "--for", "企業",
+                     "--out", str(out)]) == 2
+    assert "池田 誠 さんは企業共有同意が「はい」ではないため、企業用の支援レポートは作りません" in capsys.readouterr().err
+    assert not out.exists() or not list(out.iterdir())
+    for to in ("企業", "本人・企業"):
+        assert cli.main(["sent", str(book), "--month", "2026-10", "--to", to, "--user", NO_CONSENT,
+                         "--user", WITH_CONSENT]) == 2
+        err = capsys.readouterr().err
+        assert f"企業共有同意が「はい」でない人の支援レポートは企業に渡せないため、記録しません: {NO_CONSENT} 池田 誠" in err
+    assert cli.main(["sent", str(book), "--month", "2026-10", "--to", "本人", "--user", NO_CONSENT]) == 0
+    with open_store(book_path=book) as store:                       # nothing of the refused ones was recorded
+        assert [(r.user_id, r.recipient) for r in store.issued_reports()] == [(NO_CONSENT, "本人")]
+
+
 def test_pdf_without_chromium_says_how_to_install_it(tmp_path, monkeypatch, capsys):
     from teichaku_nb import cli
     from teichaku_nb.reports import NoBrowser, make_reports
@@ -565,7 +627,7 @@ def test_pdf_has_the_japanese_headings_and_page_numbers(tmp_path):
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is not installed (apt install poppler-utils)")
     book = _copy_demo(tmp_path / "office")
-    _seed_store(book, office=load_casebook(book).office)
+    _seed_store(book, office=load_casebook(book).key)
     out = tmp_path / "out"
     (pdf,) = _copies(make_reports("support", book, "2026-10", user="003", audience="本人", fmt="pdf",
                                   out_dir=out).paths)
@@ -593,7 +655,7 @@ def test_the_summary_pdf_says_the_rate_on_evidence_whom_to_confirm_and_who_is_at
     # the projection judged on 2026年10月31日: a 継続 check from 9月30日 on confirms; 030's of 10月9日
     # does, 015's latest says 離職 and 020's is from July
     assert "就労確認のある人だけで 83.3%（就労中 30人 / 対象 36人）→ 80%以上90%未満・2,768単位" in text
-    assert "就労の確認が要る人（2人）" in text and "後藤 麻衣" in text and "木村 浩二" in text
+    assert "就労の確認が要る人（2026年10月末時点・2人）" in text and "後藤 麻衣" in text and "木村 浩二" in text
     assert "2026年10月17日 離職" in text
     # the projection: 2,768 units × 10円 × 25.75 people a month × 12 = 8,553,120円; one leaving:
     # 88.9% → 86.1%, the same tier
@@ -665,7 +727,9 @@ def test_a_pdf_batch_gives_each_copy_its_own_file_header_and_page_numbers(tmp_pa
     def squeeze(text: str) -> str:
         return re.sub(r"\s+", " ", text)
 
-    assert len(paths) == 2 * len(agenda) and len(agenda) > 10
+    consenting = [u for u in agenda if loaded.shares_with_employer(u)]
+    assert len(paths) == len(agenda) + len(consenting) and len(agenda) > 10 and 0 < len(consenting) < len(agenda)
+    assert {re.search(r"_(\w+?)_企業用\.pdf$", p.name).group(1) for p in paths if "企業用" in p.name} == set(consenting)
     for path in paths:
         user_id, label = re.search(r"_(\w+?)_(本人用|企業用)\.pdf$", path.name).groups()
         pages = _pdf_pages(path)
@@ -685,6 +749,40 @@ def test_a_pdf_batch_gives_each_copy_its_own_file_header_and_page_numbers(tmp_pa
             assert str(document.docinfo["/Title"]).endswith(f"支援レポート（{label}）")
 
 
+@pytest.mark.slow
+def test_the_signature_of_a_copy_never_stands_alone_on_its_last_page(tmp_path, seeded_book, store):
+    """A 支援レポート whose words end at a page's foot: the signature goes over with the last lines
+    (report.css), never alone.  The copies are laid out as the template lays one out: a block,
+    an unbreakable one (勤怠と体調) pushed to the next page, the words, the signature; the words
+    grow a line at a time, so one of them ends at the foot of the page whatever the fonts."""
+    import asyncio
+
+    from teichaku_nb.pdf import Document, find_chromium, print_pdfs
+    from teichaku_nb.reports import TEMPLATE_DIR, TEMPLATE_NAME
+
+    if find_chromium() is None or shutil.which("pdftotext") is None:
+        pytest.skip("Chromium and pdftotext are needed (apt install chromium poppler-utils)")
+    real = views.support_report_html(seeded_book, MONTH, NO_CONSENT, "本人", store=store)
+    signature = re.search(r'<p class="signature">[^<]*</p>\s*</article>', real).group(0)   # the copy's last line
+    css = (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
+    documents = []
+    for n in range(1, 25):
+        words = "<br>".join(f"{i}. 来月も面談で一緒に確認しましょう。" for i in range(1, n + 1))
+        body = ('<article class="doc support for-person"><h1 class="doc-title">支援レポート</h1>'
+                '<section><h2>今月の支援</h2><div style="height: 140mm"></div></section>'
+                '<section class="keep"><h2>勤怠と体調</h2><div style="height: 150mm"></div></section>'
+                f'<section class="words"><h2>今月の様子と来月の予定</h2><p>{words}</p></section>{signature}')
+        page = tmp_path / f"copy-{n}.html"
+        page.write_text(f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><style>{css}</style></head>'
+                        f"<body><main>{body}</main></body></html>", encoding="utf-8")
+        documents.append(Document(page, tmp_path / f"copy-{n}.pdf", "デモ 2026年10月 支援レポート（本人用）"))
+    asyncio.run(print_pdfs(documents, executable=find_chromium(), staging=tmp_path))
+    signed = _plain(signature)
+    for n, document in enumerate(documents, 1):
+        last = _body_lines(_pdf_pages(document.pdf)[-1])
+        assert last[-1].strip() == signed and len(last) > 1, (n, last)
+
+
 def _body_lines(page: str) -> list[str]:
     """A printed page's lines without the header line (top margin) and the page number."""
     lines = [line for line in page.splitlines() if line.strip()]
@@ -702,7 +800,7 @@ def test_printed_copies_carry_nothing_internal_and_the_staff_checks_do(tmp_path,
         pytest.skip("Chromium and pdftotext are needed (apt install chromium poppler-utils)")
     book = _book_with_private_errors(tmp_path / "office")
     batch = make_reports("support", book, MONTH, user=NO_CONSENT, fmt="pdf", out_dir=tmp_path / "out")
-    assert len(batch.documents) == 2 and len(batch.checks) == 1
+    assert len(batch.documents) == 1 and len(batch.checks) == 1             # 本人用 only: no consent
     for copy in batch.documents:
         text = "\n".join(_pdf_pages(copy))
         assert "池田 誠" in text and _leaks(text) == [], copy.name
@@ -728,12 +826,12 @@ def test_the_printed_documents_read_well(tmp_path):
     if find_chromium() is None or shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None:
         pytest.skip("Chromium and poppler-utils are needed (apt install chromium poppler-utils)")
     book = _book_with_private_errors(tmp_path / "office")
-    _seed_store(book, office=load_casebook(book).office)
+    _seed_store(book, office=load_casebook(book).key)
     out = tmp_path / "out"
     support = make_reports("support", book, MONTH, fmt="pdf", out_dir=out)
     documents = {"support": support.documents, "checks": support.checks,
                  **{kind: make_reports(kind, book, MONTH, fmt="pdf", out_dir=out).paths for kind in ("minutes", "summary")}}
-    assert len(documents["support"]) == 4                            # 003 and 004 are reviewed
+    assert len(documents["support"]) == 3          # 003 and 004 are reviewed; 003 has no employer copy
     artifacts = REPO / "reports" / "test-artifacts" / "documents"
     shutil.rmtree(artifacts, ignore_errors=True)
     artifacts.mkdir(parents=True)
@@ -794,7 +892,7 @@ def test_one_office_of_a_folder_gets_only_its_own_persons_report(tmp_path):
     shared = sorted(set(first.users["user_id"]) & set(second.users["user_id"]))
     assert shared, "the demo offices should share some IDs"
     user = shared[0]
-    with pytest.raises(ReportError, match=f"利用者ID {user} は複数の事業所.*{first.office}.*--office"):
+    with pytest.raises(ReportError, match=f"利用者ID {user} は複数の事業所.*{first.office}（{first.key}）.*--office"):
         make_reports("support", folder, "2026-10", user=user, out_dir=tmp_path / "out")
     assert not (tmp_path / "out").exists()
     paths = make_reports("support", folder, "2026-10", user=user, audience="本人", office=first.office,

@@ -140,7 +140,30 @@ def test_the_monthly_summary_reads_the_checks_recorded_in_the_app(store):
     book = make_book({"users": [user("A01", hired_on=D(2024, 1, 10)), ended("B01", name="確認 一郎")],
                       "employment_checks": []})
     before = summary_html(book, "2026-10", store=store, today=TODAY)
-    assert "就労の確認が要る人（1人）" in before and "確認 一郎" in before
+    assert "就労の確認が要る人（2026年10月末時点・1人）" in before and "確認 一郎" in before
     store.record_employment_check(book.office, "B01", by="佐藤", checked_on=D(2026, 11, 2), employment="継続")
     after = summary_html(book, "2026-10", store=store, today=TODAY)
     assert "就労の確認が要る人" not in after
+
+
+def test_the_app_and_the_monthly_summary_judge_a_past_month_as_of_its_end(tmp_path):
+    """October looked at on 6 December: the app's panel and the 月次サマリー both say 2026年10月末時点
+    (not today) and list the same people whose employment must be confirmed."""
+    import re
+
+    from teichaku_nb.report_views import summary_html
+
+    from test_app_fees import text
+    from test_app_models import make_app
+    app = make_app(str(tmp_path / "records.teichaku.sqlite"), today=D(2026, 12, 6))
+    app.view.checks.selected_index = 0
+    panel = app.view.checks.children[0]
+    shown = text(panel.rates.value) + text(panel.people.value) + text(panel.money.value)
+    summary = text(summary_html(app.model.book, "2026-10", store=app.model.store, today=D(2026, 12, 6)))
+    for said in (shown, summary):
+        assert "2026年10月末時点" in said and "今日" not in said and "12月6日" not in said
+        assert "見込み: 2026年10月末時点で就労している人は" in said
+    in_app = re.findall(r"(\d{3}) \S+ \S+ \d{4}年\d+月\d+日", text(panel.people.value))
+    projection = summary[summary.index("翌年度（2027年度）の見込み（2026年10月末時点）"):]
+    in_summary = re.findall(r"(\d{3}) \S+ \S+ \d{4}年\d+月\d+日", projection[:projection.index("対象者（")])
+    assert in_app == in_summary == ["015", "020"]

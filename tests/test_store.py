@@ -335,8 +335,9 @@ BAD_INPUT = [
                                             expected_version=None), "本人の意向に使えない制御文字"),
     ("lone surrogate", lambda s: s.save_review(Review(OFFICE, "U001", OCT, life="\ud800"), by="佐藤",
                                                expected_version=None), "保存できない文字"),
-    ("too long", lambda s: s.save_review(Review(OFFICE, "U001", OCT, discussion="あ" * 30_001), by="佐藤",
-                                         expected_version=None), "30,000文字以内"),
+    ("too long", lambda s: s.save_review(Review(OFFICE, "U001", OCT, discussion="あ" * 1_001), by="佐藤",
+                                         expected_version=None), "検討内容が長すぎます（1,001文字）。1,000文字以内"),
+    ("too long, one line", lambda s: s.add_action(action(content="あ" * 401), by="佐藤"), "400文字以内"),
     ("no attendees", lambda s: s.save_conference(conference(attendees=()), by="佐藤"), "出席者を1人以上"),
     ("attendees as one string", lambda s: s.save_conference(conference(attendees="佐藤"), by="佐藤"), "名前の一覧"),
     ("regional without outsiders", lambda s: s.save_conference(conference(kind="地域連携会議", presenter="佐藤"), by="佐藤"),
@@ -398,8 +399,8 @@ def test_bad_input_gets_a_japanese_error_and_writes_nothing(store, call, message
 
 
 def test_long_text_markup_and_formulas_are_stored_and_exported_verbatim(store, tmp_path):
-    note = ("職場では問題なし。\n" + "あいうえお" * 800)[:4_000]
-    assert len(note) == 4_000
+    note = ("職場では問題なし。\n" + "あいうえお" * 800)[:1_000]       # as long as a review's text may be
+    assert len(note) == 1_000
     script = '<script>alert("x")</script> & <b>太字</b>'
     formula = "=HYPERLINK(\"http://example.invalid\")"
     r = store.save_review(Review(OFFICE, "U001", OCT, discussion=note, workplace=script, wishes=formula,
@@ -470,7 +471,7 @@ def _make_v1_database(url: str) -> None:
 def test_a_version_1_database_opens_and_is_migrated(db_url):
     _make_v1_database(db_url)
     with open_store(db_url) as opened:
-        assert opened.schema_version() == store_module.SCHEMA_VERSION == 6
+        assert opened.schema_version() == store_module.SCHEMA_VERSION == 7
         old = opened.conferences(OFFICE, OCT)[0]
         assert (old.attendees, old.outside_participants, old.presenter) == (("佐藤", "鈴木"), (), None)
         assert old.created_at == dt.datetime(2026, 10, 20, 5, 0, tzinfo=dt.timezone.utc)
@@ -478,12 +479,13 @@ def test_a_version_1_database_opens_and_is_migrated(db_url):
         assert (review.workplace, review.policy, review.judgement, review.conference_id) == (
             "残業が続いている", "企業と面談する", "注意", 1)
         assert (review.saved_level, review.saved_flags) == (None, None)      # not known for old reviews
+        assert (review.to_person, review.to_employer) == ("", "")   # schema 7: nothing written for readers yet
         assert [a.content for a in opened.open_actions(OFFICE, "U001", as_of_month=NOV)] == ["人事担当に連絡"]
         # the fields schema 2 added work on old and new records
         updated = opened.save_conference(dataclasses.replace(old, kind="地域連携会議", outside_participants=(
             "就業・生活支援センター 高橋",), presenter="佐藤"), by="鈴木", expected_version=1)
         assert (updated.version, updated.presenter) == (2, "佐藤")
-        opened.save_review(dataclasses.replace(review, policy="通院の継続", saved_level="注意", saved_flags=(
+        opened.save_review(dataclasses.replace(review, policy="通院の継続", to_person="来月も面談します", saved_level="注意", saved_flags=(
             {"code": "contact_gap", "level": "注意", "message": "本人との最後の接触は9月10日"},)),
             by="鈴木", expected_version=1)
         sent = opened.record_report(OFFICE, "U001", OCT, "本人", by="鈴木", sent_on=D(2026, 11, 2))
@@ -492,7 +494,8 @@ def test_a_version_1_database_opens_and_is_migrated(db_url):
         opened.record_employment_check(OFFICE, "U001", by="鈴木", checked_on=D(2026, 11, 2), employment="継続",
                                        method="企業")                                           # schema 5's
     with open_store(db_url) as again:                  # opening again changes nothing
-        assert again.schema_version() == 6
+        assert again.schema_version() == 7
+        assert again.review(OFFICE, "U001", OCT).to_person == "来月も面談します"
         assert [h.label for h in again.handovers(OFFICE, "U001")] == ["引継ぎの同意"]
         assert [(c.checked_on, c.employment, c.method) for c in again.employment_checks(OFFICE, "U001")] == [
             (D(2026, 11, 2), "継続", "企業")]
@@ -704,6 +707,47 @@ def test_export_writes_one_sheet_per_record_kind_with_japanese_headers(store, tm
 
     everyone = export_workbook(store, None, tmp_path / "all.xlsx")
     assert everyone["ケース検討"] == 2
+
+
+def test_text_typed_and_not_kept_is_in_the_history_and_the_export(store, db_url, tmp_path):
+    """A conflict settled for the saved text: the text set aside is an entry of its own (who
+    typed it, when, the field, the text typed and the text kept), saved with the record; a draft
+    replaced is kept the same way; nothing blank or kept is logged, and others are not told of it."""
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    first = store.save_review(Review(OFFICE, "U001", OCT, policy="甲の方針"), by="甲野", expected_version=None)
+    # 乙川 typed 方針 and 課題, met 甲野's save, kept 甲野's 方針 and their own 課題
+    saved = store.save_review(dataclasses.replace(first, issues="乙の課題"), by="乙川", expected_version=1,
+                              not_kept={"policy": "乙の方針", "issues": "乙の課題", "wishes": "  "})
+    assert (saved.policy, saved.issues, saved.version) == ("甲の方針", "乙の課題", 2)
+    entries = store.history(OFFICE, "U001")
+    assert [e.operation for e in entries] == ["create", "update", "not_kept"]
+    set_aside = entries[-1]
+    assert set_aside.changed_by == "乙川" and set_aside.record_kind == "reviews" and set_aside.record_id == saved.id
+    assert set_aside.changes == {"policy": ("乙の方針", "甲の方針")}     # the issues were kept, the blank is nothing
+    assert set_aside.label == "ケース検討の採用しなかった入力"
+    assert set_aside.changed_at >= entries[-2].changed_at
+
+    # a draft replaced by someone's newer plan; a goal's date typed as a date
+    draft = store.create_plan_draft(OFFICE, "U002", by="甲野", wishes="続けたい")
+    entry = store.record_not_kept(draft, {"wishes": "乙が書いた意向", "goals": [
+        {"domain": "仕事", "goal": "遅刻しない", "support": "", "due_on": D(2027, 3, 31)}]}, by="乙川")
+    assert entry.changes["wishes"] == ("乙が書いた意向", "続けたい")
+    assert entry.changes["goals"][0] == [{"domain": "仕事", "goal": "遅刻しない", "support": "", "due_on": "2027-03-31"}]
+    assert store.record_not_kept(draft, {"wishes": "続けたい"}, by="乙川") is None        # stored: nothing to keep
+    with pytest.raises(StoreError, match="入力の項目ではありません"):
+        store.record_not_kept(draft, {"office": "別"}, by="乙川")
+
+    with open_store(db_url) as elsewhere:                  # a change of nothing: no news for other pages
+        others = elsewhere.changes_by_others(OFFICE, since)
+    assert "not_kept" not in [e.operation for e in others] and len(others) == 3
+
+    out = tmp_path / "records.xlsx"
+    export_workbook(store, OFFICE, out)
+    rows = [[c.value for c in row][1:] for row in openpyxl.load_workbook(out)["変更履歴"].iter_rows(min_row=2)]
+    assert ["乙川", OFFICE, "U001", "ケース検討", saved.id, "採用しなかった入力", "方針", "乙の方針", "甲の方針"] in rows
+    plan_row = next(r for r in rows if r[5] == "採用しなかった入力" and r[6] == "目標")
+    assert plan_row[:4] == ["乙川", OFFICE, "U002", "個別支援計画"] and "遅刻しない" in plan_row[7]
+    assert "2027年3月31日" in plan_row[7]
 
 
 # --- concurrency and crashes ---------------------------------------------------------------

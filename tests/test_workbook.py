@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -330,13 +331,38 @@ def test_an_unreadable_source_is_one_clear_problem(tmp_path, make, fragment):
 
 # --- a folder of offices ------------------------------------------------------------------------
 
+def messy_office(target: Path, office: str) -> Path:
+    """The messy workbook with another 事業所名 in 設定 (changed in the file's XML, so that the
+    copy is the same workbook in every other respect)."""
+    with zipfile.ZipFile(FIXTURES / "messy.xlsx") as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace("テスト事業所".encode(), office.encode())
+            out.writestr(item, data)
+    return target
+
+
 def test_a_folder_of_office_workbooks_gives_one_casebook_per_office(tmp_path):
     for name in ("東", "西"):
-        shutil.copy(FIXTURES / "messy.xlsx", tmp_path / f"{name}.xlsx")
+        messy_office(tmp_path / f"{name}.xlsx", f"{name}事業所")
     (tmp_path / "~$東.xlsx").write_bytes(b"lock")          # Excel's lock file is not an office
     books, is_offices = load_source(tmp_path, today=TODAY)
     assert is_offices and [b.source.name for b in books] == ["東.xlsx", "西.xlsx"]
     assert all(located(b) == MESSY_PROBLEMS for b in books)
+    assert [b.key for b in books] == ["東事業所", "西事業所"]        # no 事業所番号: the name tells them apart
+
+
+def test_two_workbooks_of_a_folder_claiming_one_office_are_both_refused_naming_both(tmp_path):
+    shutil.copy(FIXTURES / "messy.xlsx", tmp_path / "本店.xlsx")
+    shutil.copy(FIXTURES / "messy.xlsx", tmp_path / "本店のコピー.xlsx")
+    messy_office(tmp_path / "別の事業所.xlsx", "別の事業所")
+    books, _ = load_source(tmp_path, today=TODAY)
+    refused = {b.source.name: b.unreadable[0].message for b in books if b.unreadable}
+    assert set(refused) == {"本店.xlsx", "本店のコピー.xlsx"}
+    for message in refused.values():
+        assert "本店.xlsx・本店のコピー.xlsx が同じ事業所（事業所名「テスト事業所」（事業所番号なし）" in message
+    assert not next(b for b in books if b.source.name == "別の事業所.xlsx").unreadable
 
 
 def test_a_large_folder_read_side_by_side_gives_the_same_casebooks_in_order(tmp_path, monkeypatch):
@@ -345,7 +371,7 @@ def test_a_large_folder_read_side_by_side_gives_the_same_casebooks_in_order(tmp_
     monkeypatch.setattr(workbook.os, "cpu_count", lambda: 2)          # two workers, whatever the machine
     names = [f"事業所{k:02d}.xlsx" for k in range(workbook.PARALLEL_FROM)]
     for name in names:
-        shutil.copy(FIXTURES / "messy.xlsx", tmp_path / name)
+        messy_office(tmp_path / name, name.removesuffix(".xlsx"))
     source = workbook.read_source(tmp_path, today=TODAY)
     assert source.is_offices and [b.source.name for b in source.books] == names
     alone = workbook.load_casebook(tmp_path / names[-1], today=TODAY)

@@ -16,7 +16,7 @@ from ..japanese import format_time
 from ..merging import merge_fields
 from ..records import CANCELLED, DONE, FIELD_LABELS, IN_PROGRESS
 from ..store import Conflict, StoreError
-from .common import Guard, button, day, month_label, who_records
+from .common import Guard, Results, day, month_label, who_records
 
 CLOSE, CANCEL, CONTINUE = DONE, CANCELLED, IN_PROGRESS
 ACTION_OTHERS = ("content", "owner", "due_on")           # what else another's change may have touched
@@ -239,8 +239,8 @@ class CaseView(w.VBox):
         self.billing.add_class("teichaku-case-billing")
         self.body = w.HTML()            # the rest in one piece: facts, chart, contacts, plan
         self.actions_box = w.VBox()
-        self.message = w.HTML()
-        self.message.add_class("teichaku-case-message")
+        self.results = Results(model, guard)         # what 完了 / 継続 / 中止 did, right below the list
+        self.message = self.results.line("actions", "case-message")
         model.observe(guard.wrap(self._render, "ケースの表示"),
                       names=["loaded", "user_id", "profile", "contacts", "plan", "chart_svg", "flags", "bill"])
         model.observe(guard.wrap(self._render_actions, "役割分担の表示"), names=["open_actions", "message", "message_kind"])
@@ -277,10 +277,10 @@ class CaseView(w.VBox):
             for label, css, method, what in (("完了", "close", m.close_action, "完了にする操作"),
                                              ("継続", "continue", m.continue_action, "継続にする操作"),
                                              ("中止", "cancel", m.cancel_action, "中止にする操作")):
-                buttons.append(button(self.guard, label, f"action-{css}", lambda f=method, i=action["id"]: f(i),
-                                      what, width="4.5em"))
+                buttons.append(self.results.button(label, f"action-{css}", lambda f=method, i=action["id"]: f(i),
+                                                   what, line="actions", width="4.5em"))
             rows.append(w.HBox([text, *buttons]))
         if not rows:
             rows = [w.HTML(render("app/muted.html.j2", text="継続中の役割分担はありません"))]
         self.actions_box.children = rows
-        self.message.value = render("app/review_message.html.j2", message=m.message, kind=m.message_kind)
+        self.results.show()

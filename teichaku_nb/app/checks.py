@@ -24,11 +24,12 @@ import traitlets as t
 
 from .. import money, retention
 from ..errors import FormError
-from ..japanese import format_date, format_time
+from ..japanese import format_as_of, format_date, format_time
 from ..markup import render
 from ..records import CHECK_METHODS, EMPLOYMENT_STATES
-from .common import Guard, WithdrawRow, button, to_withdraw, who_records
-from .dates import DateText
+from .common import Guard, Results, WithdrawRow, to_withdraw, who_records
+from .dates import HINT as DATE_HINT
+from .dates import DateText, asked_day
 
 CONTINUING, LEFT = EMPLOYMENT_STATES          # 継続 / 離職
 
@@ -41,6 +42,7 @@ def _rate_row(result: retention.Retention, heading: str) -> dict:
     """One line of the rates table: the rate claimed and the rate on evidence, with tiers."""
     tier, units = result.tier_on_evidence
     return {"heading": heading, "reference_day": result.reference_day, "employed_as_of": result.employed_as_of,
+            "as_of": format_as_of(result.employed_as_of) if result.employed_as_of else "",
             "denominator": result.denominator, "numerator": result.numerator,
             "rate": retention.format_rate(result.rate), "tier": result.tier,
             "units": retention.format_units(result.units),
@@ -54,10 +56,11 @@ class ChecksModel(t.HasTraits):
     recorder = t.Unicode("")
     rates = t.List()                       # the year's and the projection's (``_rate_row``)
     people = t.List()                      # whose employment must be confirmed, in either result
+    as_of = t.Unicode("")                  # what the figures are judged as of: 2026年10月末時点
     notes = t.List()                       # retention's notes (the job change caveat, ...)
     outlook = t.Any(None)                  # money.MoneyOutlook of the month: yen, and who is at risk
     user_id = t.Unicode("")                # the form: whose check
-    checked_on = t.Any(None)               # datetime.date (today unless changed)
+    checked_on = t.Any(None)               # datetime.date (today while the month runs, else blank), None or text
     employment = t.Unicode(CONTINUING)
     method = t.Unicode(CHECK_METHODS[0])
     note = t.Unicode("")
@@ -65,6 +68,7 @@ class ChecksModel(t.HasTraits):
     withdraw_id = t.Int(0)
     withdraw_reason = t.Unicode("")
     message = t.Unicode("")
+    message_kind = t.Unicode("ok")         # ok (green) / warning (amber: more to do) / error (red: not recorded)
     recorded = t.Int(0)                    # counts records and withdrawals
     shown = t.Bool(True)                   # the panel is on screen: its results are computed
 
@@ -82,7 +86,7 @@ class ChecksModel(t.HasTraits):
     def load(self, month: str) -> None:
         with self.hold_trait_notifications():
             self.month = month
-            self.checked_on = self.today
+            self.checked_on = asked_day(month, self.today)     # blank once the month is over: the day it was done
             self.employment, self.method, self.note = CONTINUING, CHECK_METHODS[0], ""
             self.withdraw_id, self.withdraw_reason, self.message = 0, "", ""
             self._computed = ""
@@ -107,16 +111,18 @@ class ChecksModel(t.HasTraits):
         if self.book is None or not self.month:
             self.rates, self.people, self.notes, self.outlook = [], [], [], None
             return
-        year = retention.fiscal_year_of(pd.Period(self.month, freq="M"))
+        month = pd.Period(self.month, freq="M")
+        year = retention.fiscal_year_of(month)
         checks = self.store.employment_checks_frame(self.office) if self.store else None
-        result = retention.of_fiscal_year(self.book, year, today=self.today, checks=checks)
+        day = retention.judged_on(month, self.today)      # as the 月次サマリー: the month's end, or today
+        result = retention.of_month(self.book, month, today=day, checks=checks)
         projection = result.projection
+        self.as_of = format_as_of(day)
         self.rates = [_rate_row(result, f"{year}年度の基本報酬"),
                       _rate_row(projection, f"翌年度（{projection.fiscal_year}年度）の見込み")]
         self.notes = list(dict.fromkeys(result.notes + projection.notes))
         self.people = self._people(result, projection)
-        month = pd.Period(self.month, freq="M")
-        self.outlook = money.outlook(self.book, month, today=min(self.today, month.end_time.date()))
+        self.outlook = money.outlook(self.book, month, today=day)
         if self.user_id not in {p["user_id"] for p in self.people}:
             self.user_id = ""                       # chosen on purpose, never by default
 
@@ -143,13 +149,17 @@ class ChecksModel(t.HasTraits):
         person = next((p for p in self.people if p["user_id"] == self.user_id), None)
         if person is None:
             raise FormError("就労確認を記録する人を選んでください")
-        day = self.checked_on or self.today
+        day = self.checked_on
+        if day is None:
+            raise FormError(f"確認日（就労を確かめた日）を入力してください。{DATE_HINT}")
         saved = self.store.record_employment_check(self.office, person["user_id"], by=by, checked_on=day,
                                                    employment=self.employment, method=self.method,
                                                    note=self.note.strip())
         with self.hold_trait_notifications():
             self._reload()
             self.message = self._recorded_text(person, saved)
+            still = any(p["user_id"] == person["user_id"] for p in self.people)
+            self.message_kind = "warning" if still or saved.employment == LEFT else "ok"
             self.note, self.user_id = "", ""
         self.recorded += 1
 
@@ -170,7 +180,7 @@ class ChecksModel(t.HasTraits):
         self.store.withdraw_employment_check(chosen["id"], by=by, expected_version=chosen["version"], reason=reason)
         with self.hold_trait_notifications():
             self._reload()
-            self.withdraw_id, self.withdraw_reason = 0, ""
+            self.withdraw_id, self.withdraw_reason, self.message_kind = 0, "", "ok"
             self.message = (f"{chosen['user_id']} {chosen['name']} の就労確認（{format_date(chosen['checked_on'])}）"
                             "の記録を取り消しました（元の記録と取消は変更履歴に残ります）")
         self.recorded += 1
@@ -199,23 +209,26 @@ class ChecksView(w.VBox):
         for name in ("checked_on", "employment", "method", "note"):
             w.link((model, name), (getattr(self, name), "value"))
         self.user_id.observe(guard.wrap(self._chosen, "就労確認の人の選択"), names="value")
-        self.record = button(guard, "就労確認を記録", "checks-record", model.record, "就労確認の記録", icon="check",
-                             button_style="primary", width="11em")
+        # what each button did, right below it (common.Results)
+        self.results = Results(model, guard, draw=lambda text, how: render("app/export_status.html.j2", status=text,
+                                                                           notes=[], kind=how))
+        self.message = self.results.line("record", "checks-message")
+        self.withdraw_message = self.results.line("withdraw", "checks-withdraw-message")
+        self.record = self.results.button("就労確認を記録", "checks-record", model.record, "就労確認の記録", line="record",
+                                          icon="check", button_style="primary", width="11em")
         self.listing = w.HTML()
         withdrawing = WithdrawRow(model, guard, css="checks-withdraw", what="就労確認の記録の取消",
-                                  placeholder="例: 別の人の確認だった", width="30em")
+                                  placeholder="例: 別の人の確認だった", width="30em", results=self.results)
         self.withdraw_choice, self.withdraw_reason, self.withdraw = withdrawing.children
-        self.message = w.HTML()
-        self.message.add_class("teichaku-checks-message")
         model.observe(guard.wrap(self._render, "就労定着率と就労確認の表示"),
-                      names=["rates", "people", "notes", "records", "message", "user_id", "outlook"])
+                      names=["rates", "people", "notes", "records", "message", "message_kind", "user_id", "outlook"])
         wrap = w.Layout(flex_flow="row wrap")
         self.children = [
             self.rates, self.people,
             w.HTML(render("app/section_heading.html.j2", text="就労確認を記録する")),
             w.HBox([self.user_id, self.checked_on], layout=wrap),
             w.HBox([self.employment, self.method, self.note, self.record], layout=wrap),
-            self.message, self.listing, withdrawing, self.money]
+            self.message, self.listing, withdrawing, self.withdraw_message, self.money]
         self._render()
 
     def _chosen(self, change) -> None:
@@ -224,7 +237,7 @@ class ChecksView(w.VBox):
     def _render(self, _change=None) -> None:
         m = self.model
         self.rates.value = render("app/checks_rates.html.j2", rates=m.rates, notes=m.notes)
-        self.people.value = render("app/checks_people.html.j2", people=m.people)
+        self.people.value = render("app/checks_people.html.j2", people=m.people, as_of=m.as_of)
         o = m.outlook
         self.money.value = "" if o is None else render(
             "app/checks_money.html.j2", outlook=o, at_risk=[(sentence.removeprefix("この方が"), people)
@@ -239,4 +252,4 @@ class ChecksView(w.VBox):
             for r in m.records if not r["withdrawn"]]
         self.withdraw_choice.options = choices
         self.withdraw_choice.value = m.withdraw_id if m.withdraw_id in {v for _, v in choices} else 0
-        self.message.value = render("app/export_status.html.j2", status=m.message, notes=[])
+        self.results.show()

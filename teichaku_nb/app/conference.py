@@ -36,7 +36,7 @@ from .plan import MonitoringModel, PlanDocumentModel, PlanView
 from .plan_draft import DraftModel, DraftView
 from .review import ReviewModel, ReviewView
 from .sending import SendingModel, SendingView
-from .watch import OthersModel, Poller
+from .watch import SHOWN, OthersModel, Poller
 
 MEETING_TITLE = "会議の記録（開催日・種別・出席者）"
 EXPORT_TITLE = "帳票の出力（会議録・支援レポート・月次サマリー）"
@@ -93,13 +93,14 @@ class ConferenceModel(t.HasTraits):
         t.dlink((self.plan, "dirty"), (self.draft, "monitoring_dirty"))
         t.dlink((self.plan, "plan"), (self.draft, "has_plan"), transform=bool)
         t.dlink((self.header, "month"), (self.plan_document, "month"))
-        t.dlink((self.header, "office_name"), (self.plan_document, "office"))
+        t.dlink((self.header, "office_key"), (self.plan_document, "office"))
         t.dlink((self.agenda, "selected"), (self.plan_document, "user_id"))
         t.dlink((self.agenda, "selected"), (self.sending, "user_id"))
         t.dlink((self.exports, "made_users"), (self.sending, "made_users"))
         t.dlink((self.meeting, "conference_id"), (self.review, "conference_id"))
         t.dlink((self.header, "month"), (self.exports, "month"))
-        t.dlink((self.header, "office_name"), (self.exports, "office"))
+        t.dlink((self.header, "office_key"), (self.exports, "office"))
+        t.dlink((self.header, "office_name"), (self.exports, "office_name"))
         t.dlink((self.agenda, "selected"), (self.exports, "user_id"))
         g = self.guard.wrap
         self.header.observe(g(self._on_office, "事業所の切り替え"), names="office")
@@ -162,9 +163,9 @@ class ConferenceModel(t.HasTraits):
     def _open_store(self) -> None:
         from ..store import StoreError, open_store
         url = self.db_url
-        known = {b.office: b.users["user_id"].tolist() for b in self.books}
+        known = {b.key: b.users["user_id"].tolist() for b in self.books}
         try:
-            self.store = open_store(url, book_path=self.book_path, known_users=known)
+            self.store = open_store(url, book_path=self.book_path, known_users=known, books=self.books)
         except Exception as error:   # the agenda can still be read without the records
             self.store = None
             shown = error if isinstance(error, StoreError) else f"{type(error).__name__}: {error}"
@@ -177,20 +178,20 @@ class ConferenceModel(t.HasTraits):
 
     def _use_book(self, index: int) -> None:
         self.book = self.books[index]
-        self.case.set_context(self.book, self.store, self.book.office)
-        self.review.set_context(self.store, self.book.office, self.today)
-        self.meeting.set_context(self.store, self.book.office, self.today)
+        self.case.set_context(self.book, self.store, self.book.key)
+        self.review.set_context(self.store, self.book.key, self.today, book=self.book)
+        self.meeting.set_context(self.store, self.book.key, self.today)
         self.meeting.month = ""                      # read afresh for this office
-        self.sending.set_context(self.store, self.book.office,
-                                 self.book.names, self.today)
+        self.sending.set_context(self.store, self.book.key, self.book.names, self.today,
+                                 frozenset(u for u in self.book.names if self.book.shares_with_employer(u)))
         self.sending.month = ""
-        self.handover.set_context(self.book, self.store, self.book.office, self.today)
-        self.plan.set_context(self.book, self.store, self.book.office, self.today)
-        self.draft.set_context(self.book, self.store, self.book.office, self.today)
-        self.checks.set_context(self.book, self.store, self.book.office, self.today)
+        self.handover.set_context(self.book, self.store, self.book.key, self.today)
+        self.plan.set_context(self.book, self.store, self.book.key, self.today)
+        self.draft.set_context(self.book, self.store, self.book.key, self.today)
+        self.checks.set_context(self.book, self.store, self.book.key, self.today)
         self.checks.month = ""                       # read afresh for this office
-        self.others.start(self.store, self.book.office)
-        self.read_change = self.store.change_mark(self.book.office) if self.store else None   # before reading
+        self.others.start(self.store, self.book.key)
+        self.read_change = self.store.change_mark(self.book.key) if self.store else None   # before reading
         self._reverting = True
         try:
             self.header.set_book(self.book, self.today)
@@ -204,6 +205,7 @@ class ConferenceModel(t.HasTraits):
         read the open case again unless ``reload_case`` is false)."""
         if self.book is None:
             return
+        self.others.page_read()                      # first: what is saved up to now is read below
         month = self.header.month
         if self.meeting.month != month:
             self.meeting.load(month)
@@ -214,7 +216,7 @@ class ConferenceModel(t.HasTraits):
         reviewed: set[str] = set()
         counts: dict[str, int] = {}
         if self.store is not None:
-            office = self.book.office
+            office = self.book.key
             opens = self.store.open_actions_frame(office, month)
             counts = opens["user_id"].value_counts().to_dict() if len(opens) else {}
             reviewed = {r.user_id for r in self.store.reviews(office, month)}
@@ -319,8 +321,8 @@ class ConferenceModel(t.HasTraits):
         prepared before they were saved; one that nobody saved since needs no second read)."""
         try:
             if self.book is not None:                # first: what is saved from now on is news
-                self.others.start(self.store, self.book.office)
-            if self.store is not None and self.store.change_mark(self.book.office) != self.read_change:
+                self.others.start(self.store, self.book.key)
+            if self.store is not None and self.store.change_mark(self.book.key) != self.read_change:
                 self.meeting.month = self.sending.month = self.checks.month = ""     # read again
                 self.refresh()
         except Exception as error:
@@ -411,6 +413,7 @@ class ConferenceModel(t.HasTraits):
         level, flags = (case.level, [f.as_dict() for f in case.flags]) if case else ("", [])
         self.case.load(user_id, month, level=level, flags=flags, bill=self._bill_of(user_id))
         self.review.person = f"{user_id} {self.case.profile.get('name') or ''}".strip()
+        self.review.employer_consent = self.book.shares_with_employer(user_id)
         self.review.load(user_id, month)
         self.handover.load(user_id, month)
         self.plan.load(user_id, month, person=self.review.person, due=case is not None and plan_due(case))
@@ -431,7 +434,7 @@ class ConferenceModel(t.HasTraits):
     def _open_count(self, user_id: str) -> int:
         if self.store is None:
             return 0
-        return len(self.store.open_actions(self.book.office, user_id, as_of_month=self.header.month))
+        return len(self.store.open_actions(self.book.key, user_id, as_of_month=self.header.month))
 
     def _on_saved(self, _change) -> None:
         self.guard.clear()                           # an earlier failure is no longer true once saved
@@ -471,10 +474,11 @@ class ConferenceView(w.VBox):
         t.dlink((self.checks, "selected_index"), (model.checks, "shown"), transform=lambda index: index is not None)
         self.placeholder = w.HTML(render("app/placeholder.html.j2"))
         self.leave_text = w.HTML()
-        self.leave_yes = button(g, "変更を破棄して移動", "leave-discard", model.confirm_leave, "移動",
-                                button_style="warning")
-        self.leave_no = button(g, "戻って保存する", "leave-stay", model.cancel_leave, "移動の取りやめ")
-        self.leave_box = w.VBox([self.leave_text, w.HBox([self.leave_yes, self.leave_no])])
+        # the safe answer is the primary button, first; the one that loses the text is plain, outlined in red
+        self.leave_yes = button(g, "変更を破棄して移動", "leave-discard", model.confirm_leave, "移動")
+        self.leave_no = button(g, "このまま編集を続ける", "leave-stay", model.cancel_leave, "移動の取りやめ",
+                               button_style="primary")
+        self.leave_box = w.VBox([self.leave_text, w.HBox([self.leave_no, self.leave_yes])])
         self.leave_box.add_class("teichaku-leave")
         model.observe(g.wrap(self._render_leave, "確認の表示"), names="pending_leave")
         model.agenda.observe(g.wrap(self._render_case_area, "ケースの表示"), names="selected")
@@ -491,7 +495,7 @@ class ConferenceView(w.VBox):
         self.notice = w.HTML()
         self.notice.add_class("teichaku-notice")
         self.others.add_class("teichaku-others")
-        model.others.observe(g.wrap(self._render_others, "ほかの人の保存の表示"), names=["case", "page"])
+        model.others.observe(g.wrap(self._render_others, "ほかの人の保存の表示"), names=["case", "page", "entries"])
         model.observe(g.wrap(self._render_others, "移動の取りやめの表示"), names="notice")
         self.reload = button(g, "最新の状態に更新", "reload", model.reload, "最新の状態への更新", icon="refresh",
                              tooltip="ほかの人が保存した検討記録を読み直します（入力中の内容は残ります）")
@@ -558,7 +562,7 @@ class ConferenceView(w.VBox):
 
     def _render_others(self, _change=None) -> None:
         m = self.model
-        self.others.value = render("app/others_notice.html.j2", case=m.others.case, page=m.others.page)
+        self.others.value = render("app/others_notice.html.j2", entries=m.others.entries, shown=SHOWN)
         shown = bool(m.others.case or m.others.page)
         opened = bool(m.agenda.selected)
         self.others_box.layout.display = "" if shown and not opened else "none"

@@ -23,7 +23,7 @@ import traitlets as t
 from ..errors import FormError
 from ..markup import render
 from ..paths import data_dir, is_demo_book
-from .common import Guard, button
+from .common import Guard, Results
 
 KINDS = (("支援レポート", "support"), ("会議録", "minutes"), ("月次サマリー", "summary"))
 KIND_LABELS = {value: label for label, value in KINDS}
@@ -78,7 +78,8 @@ class ExportModel(t.HasTraits):
     scope = t.Unicode("reviewed")        # reviewed / all (the month's agenda) / case (the open case)
     fmt = t.Unicode("html")
     user_id = t.Unicode("")              # the open case
-    office = t.Unicode("")               # the office on screen (a folder of offices has several)
+    office = t.Unicode("")               # the office on screen, its key (a folder of offices has several)
+    office_name = t.Unicode("")          # and its name, for the file names
     month = t.Unicode("")                # YYYY-MM
     progress = t.Tuple((0, 0))           # (done, total) while making
     status = t.Unicode("")
@@ -88,13 +89,21 @@ class ExportModel(t.HasTraits):
     link_uri = t.Unicode("")
     checks_name = t.Unicode("")          # the staff-only 確認事項 of a 支援レポート batch
     checks_uri = t.Unicode("")
-    made_users = t.List()                # 利用者ID of the 支援レポート just made (the sending panel offers them)
+    made_users = t.List()                # 利用者ID of the month's latest 支援レポート batch (the sending panel offers them)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.book_path: Path | None = None
         self.db_url: str | None = None
         self.source = None                       # the workbook as the page read it (workbook.Source)
+        # the people of the latest 支援レポート batch of each month and office: kept while other
+        # documents are made (making everything, then recording the sending, is the usual order)
+        self._made: dict[tuple[str, str], list[str]] = {}
+
+    @t.observe("month", "office")
+    def _other_month(self, _change) -> None:
+        """Another month or office: its own latest 支援レポート batch (none yet: nobody)."""
+        self.made_users = self._made.get((self.month, self.office), [])
 
     def set_context(self, book_path: Path, db_url: str | None, source=None) -> None:
         self.book_path, self.db_url, self.source = Path(book_path), db_url, source
@@ -126,6 +135,9 @@ class ExportModel(t.HasTraits):
         if batch.unreviewed and support and self.scope == "reviewed":
             notes.append(f"検討の記録がない {len(batch.unreviewed)}人（{_people(batch.unreviewed)}）の支援レポートは"
                          "作っていません。作るときは対象で「この月の全員」か「開いているケースの人」を選んでください。")
+        if batch.no_employer and support:
+            notes.append(f"企業共有同意が「はい」でない {len(batch.no_employer)}人（{_people(batch.no_employer)}）は、"
+                         "企業用の支援レポートを作っていません（本人用だけです）。")
         self.notes = notes
         if not documents:
             self.status_kind = "warning"
@@ -134,10 +146,13 @@ class ExportModel(t.HasTraits):
                            "作成する帳票はありません（この月の検討対象の人がいません）")
             return documents
         self.link_name, self.link_uri = download(
-            documents, zip_name(self.office, KIND_LABELS[self.kind], self.month, self.fmt))
+            documents, zip_name(self.office_name, KIND_LABELS[self.kind], self.month, self.fmt))
         if batch.checks:
-            self.checks_name, self.checks_uri = download(batch.checks, zip_name(self.office, "確認事項", self.month))
-        self.made_users = [p["user_id"] for p in batch.people if p["office"] == self.office or not self.office]
+            self.checks_name, self.checks_uri = download(batch.checks, zip_name(self.office_name, "確認事項", self.month))
+        if support:
+            self._made[(self.month, self.office)] = [p["user_id"] for p in batch.people
+                                                     if p["office"] == self.office or not self.office]
+            self.made_users = self._made[(self.month, self.office)]
         sending = "（作っただけでは送付の記録になりません。渡したら「支援レポートの送付の記録」で記録してください）" if support else ""
         self.status = f"{len(documents)}件を作成しました{sending}。保存先: {out}"
         return documents
@@ -157,11 +172,14 @@ class ExportView(w.VBox):
                                    style={"button_width": "5em"})
         for name in ("kind", "audience", "scope", "fmt"):
             w.link((model, name), (getattr(self, name), "value"))
-        self.button = button(guard, "作成", "export-make", self._make, "帳票の作成", width="8em",
-                             icon="file", button_style="info")
+        # what 作成 did, right below it (common.Results): its error too, not at the top of the page
+        self.results = Results(model, guard, message="status", kind="status_kind",
+                               draw=lambda text, how: render("app/export_status.html.j2", status=text,
+                                                             notes=model.notes, kind=how))
+        self.status = self.results.line("make", "export-status")
+        self.button = self.results.button("作成", "export-make", self._make, "帳票の作成", line="make", width="8em",
+                                          icon="file", button_style="info")
         self.bar = w.IntProgress(min=0, max=1, value=0, layout=w.Layout(width="16em", display="none"))
-        self.status = w.HTML()
-        self.status.add_class("teichaku-export-status")
         self.link = w.HTML()
         self.link.add_class("teichaku-export-link")
         model.observe(guard.wrap(self._render, "帳票の表示"),
@@ -177,8 +195,8 @@ class ExportView(w.VBox):
         try:
             self.model.make()
         except Exception:
-            self.model.status = ""
-            raise                       # the guard logs it and shows it in Japanese
+            self.model.status, self.model.notes = "", []
+            raise                       # logged, and shown in Japanese below the button (Results)
         finally:
             self.button.disabled = False
 
@@ -189,6 +207,6 @@ class ExportView(w.VBox):
         done, total = m.progress
         self.bar.layout.display = "" if total and done < total else "none"
         self.bar.max, self.bar.value = max(total, 1), done
-        self.status.value = render("app/export_status.html.j2", status=m.status, notes=m.notes, kind=m.status_kind)
+        self.results.show()
         self.link.value = render("app/export_links.html.j2", name=m.link_name, uri=m.link_uri,
                                  checks_name=m.checks_name, checks_uri=m.checks_uri)

@@ -21,10 +21,12 @@ from ..errors import FormError
 from ..japanese import format_date, format_time
 from ..markup import render
 from ..records import CONSENT, HANDOVER_PARTIES, NEEDS, NEEDS_VALUES, SHARED
-from .common import Guard, WithdrawRow, button, month_label, to_withdraw, who_records
-from .dates import DateText
+from .common import Guard, Results, WithdrawRow, month_label, to_withdraw, who_records
+from .dates import HINT as DATE_HINT
+from .dates import DateText, asked_day, day_in_month
 
 UNDECIDED = ""                 # 要継続支援 not judged yet
+DAY_LABELS = {NEEDS: "判断日", CONSENT: "同意日", SHARED: "引継ぎの日付"}
 NEEDS_OPTIONS = (("（未判断）", UNDECIDED), *((v, v) for v in NEEDS_VALUES))
 
 
@@ -37,7 +39,7 @@ class HandoverModel(t.HasTraits):
     month = t.Unicode("")                 # YYYY-MM
     recorder = t.Unicode("")
     needs = t.Unicode(UNDECIDED)          # the form: the judgement to record
-    needs_on = t.Any(None)                # datetime.date (today unless changed)
+    needs_on = t.Any(None)                # datetime.date (within the month: dates.day_in_month), None or text
     consent_on = t.Any(None)
     party = t.Unicode(HANDOVER_PARTIES[0])
     with_whom = t.Unicode("")
@@ -47,6 +49,7 @@ class HandoverModel(t.HasTraits):
     withdraw_id = t.Int(0)
     withdraw_reason = t.Unicode("")
     message = t.Unicode("")
+    message_kind = t.Unicode("ok")        # ok (green) / warning (amber: not counted this month) / error (red)
     recorded = t.Int(0)                   # counts records and withdrawals: the conference refreshes the fee check
 
     def __init__(self, **kwargs):
@@ -81,7 +84,8 @@ class HandoverModel(t.HasTraits):
     def load(self, user_id: str, month: str) -> None:
         with self.hold_trait_notifications():
             self.user_id, self.month = user_id, month
-            self.needs_on = self.consent_on = self.shared_on = self.today
+            self.needs_on = day_in_month(month, self.today)              # decided at the month's conference
+            self.consent_on = self.shared_on = asked_day(month, self.today)  # done on a day of their own
             self.party, self.with_whom = HANDOVER_PARTIES[0], ""
             self.withdraw_id, self.withdraw_reason, self.message = 0, "", ""
             self._reload()
@@ -126,7 +130,8 @@ class HandoverModel(t.HasTraits):
 
     def _record(self, kind: str, day, **values) -> None:
         by = self._by()
-        day = day or self.today
+        if day is None:
+            raise FormError(f"{DAY_LABELS[kind]}を入力してください。{DATE_HINT}")
         saved = self.store.record_handover(self.office, self.user_id, kind, by=by, done_on=day, **values)
         month = pd.Period(self.month, freq="M")
         later = (f"。{format_date(saved.done_on)}は{month_label(self.month)}より後のため、{month_label(self.month)}の"
@@ -135,6 +140,7 @@ class HandoverModel(t.HasTraits):
         with self.hold_trait_notifications():
             self._reload()
             self.message = f"{saved.label}（{format_date(saved.done_on)}）を記録しました（記録者 {by}）{later}"
+            self.message_kind = "warning" if later else "ok"
         self.recorded += 1
 
     def record_needs(self) -> None:
@@ -158,7 +164,7 @@ class HandoverModel(t.HasTraits):
         self.store.withdraw_handover(chosen["id"], by=by, expected_version=chosen["version"], reason=reason)
         with self.hold_trait_notifications():
             self._reload()
-            self.withdraw_id, self.withdraw_reason = 0, ""
+            self.withdraw_id, self.withdraw_reason, self.message_kind = 0, "", "ok"
             self.message = f"{chosen['label']}（{format_date(chosen['done_on'])}）の記録を取り消しました（元の記録と取消は変更履歴に残ります）"
         self.recorded += 1
 
@@ -180,24 +186,32 @@ class HandoverView(w.VBox):
         self.shared_on = DateText("日付", width="15em", description_width="5em")
         for name in ("needs", "needs_on", "consent_on", "party", "with_whom", "shared_on"):
             w.link((model, name), (getattr(self, name), "value"))
-        self.record_needs = button(guard, "判断を記録", "handover-needs", model.record_needs, "要継続支援の記録")
-        self.record_consent = button(guard, "同意を記録", "handover-consent", model.record_consent, "引継ぎの同意の記録")
-        self.record_shared = button(guard, "引継ぎを記録", "handover-shared", model.record_shared, "引継ぎの記録")
+        # what each button did, right below its row (common.Results)
+        self.results = r = Results(model, guard, draw=lambda text, how: render("app/export_status.html.j2",
+                                                                               status=text, notes=[], kind=how))
+        self.needs_message = r.line("needs", "handover-needs-message")
+        self.consent_message = r.line("consent", "handover-consent-message")
+        self.message = r.line("shared", "handover-message")
+        self.withdraw_message = r.line("withdraw", "handover-withdraw-message")
+        self.record_needs = r.button("判断を記録", "handover-needs", model.record_needs, "要継続支援の記録", line="needs")
+        self.record_consent = r.button("同意を記録", "handover-consent", model.record_consent, "引継ぎの同意の記録",
+                                       line="consent")
+        self.record_shared = r.button("引継ぎを記録", "handover-shared", model.record_shared, "引継ぎの記録",
+                                      line="shared")
         self.listing = w.HTML()
         withdrawing = WithdrawRow(model, guard, css="handover-withdraw", what="引継ぎの記録の取消",
-                                  placeholder="例: 日付を誤って記録した")
+                                  placeholder="例: 日付を誤って記録した", results=r)
         self.withdraw_choice, self.withdraw_reason, self.withdraw = withdrawing.children
-        self.message = w.HTML()
-        self.message.add_class("teichaku-handover-message")
-        model.observe(guard.wrap(self._render, "引継ぎの表示"), names=["user_id", "state", "records", "message"])
+        model.observe(guard.wrap(self._render, "引継ぎの表示"),
+                      names=["user_id", "state", "records", "message", "message_kind"])
         wrap = w.Layout(flex_flow="row wrap")
         self.children = [
             w.HTML(render("app/section_heading.html.j2", text="引継ぎ（支援体制構築）")), self.status,
-            w.HBox([self.needs, self.needs_on, self.record_needs], layout=wrap),
-            w.HBox([self.consent_on, self.record_consent], layout=wrap),
+            w.HBox([self.needs, self.needs_on, self.record_needs], layout=wrap), self.needs_message,
+            w.HBox([self.consent_on, self.record_consent], layout=wrap), self.consent_message,
             w.HBox([self.party, self.with_whom, self.shared_on, self.record_shared], layout=wrap),
             self.message, self.listing,
-            withdrawing]
+            withdrawing, self.withdraw_message]
         self._render()
 
     def _render(self, _change=None) -> None:
@@ -209,4 +223,4 @@ class HandoverView(w.VBox):
                                                 for r in m.records if not r["withdrawn"]]
         self.withdraw_choice.options = options
         self.withdraw_choice.value = m.withdraw_id if m.withdraw_id in {v for _, v in options} else 0
-        self.message.value = render("app/export_status.html.j2", status=m.message, notes=[])
+        self.results.show()

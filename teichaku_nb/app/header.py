@@ -20,12 +20,16 @@ MONTHS_SHOWN = 36         # how far back the month list goes
 
 
 def month_options(book: CaseBook, today: dt.date) -> list[tuple[str, str]]:
-    """(label, YYYY-MM), newest first: from the latest month with data or last month back."""
+    """(label, YYYY-MM): from the latest month with data back, newest first (last month and back
+    when there is none); the months after it up to last month, which have no data, come last and
+    say so, so that the list never opens on an empty month."""
     last = pd.Period(today, freq="M") - 1
     latest = latest_data_month(book)
-    newest = max(last, latest) if latest is not None else last
+    newest = latest if latest is not None else last
     months = pd.period_range(end=newest, periods=MONTHS_SHOWN, freq="M")[::-1]
-    return [(month_label(m), m.strftime("%Y-%m")) for m in months]
+    empty = pd.period_range(start=newest + 1, end=last, freq="M")[::-1] if newest < last else []
+    return ([(month_label(m), m.strftime("%Y-%m")) for m in months]
+            + [(f"{month_label(m)}（データなし）", m.strftime("%Y-%m")) for m in empty])
 
 
 def team_options(book: CaseBook) -> list[tuple[str, str]]:
@@ -57,6 +61,7 @@ class HeaderModel(t.HasTraits):
     office_options = t.List()            # [(label, index as str)]
     office = t.Unicode("")               # index into the books, as text
     office_name = t.Unicode("")
+    office_key = t.Unicode("")           # what the store and the documents know the office by (CaseBook.key)
     month_options = t.List()             # [(label, YYYY-MM)]
     month = t.Unicode("")                # YYYY-MM
     team_options = t.List()
@@ -69,13 +74,15 @@ class HeaderModel(t.HasTraits):
     billing = t.Dict()                   # the month's fee check counts (billing_counts); {} when unknown
 
     def set_books(self, books: list[CaseBook]) -> None:
-        self.office_options = [(b.office, str(i)) for i, b in enumerate(books)]
+        names = [b.office for b in books]
+        self.office_options = [(b.office if names.count(b.office) == 1 else f"{b.office}（{b.key}）", str(i))
+                               for i, b in enumerate(books)]
         if self.office not in {v for _, v in self.office_options}:
             self.office = "0" if books else ""
 
     def set_book(self, book: CaseBook, today: dt.date) -> None:
         """Options and defaults for one office's book (month and team chosen afresh)."""
-        self.office_name = book.office
+        self.office_name, self.office_key = book.office, book.key
         self.problems = problem_rows(book)
         options = month_options(book, today)
         chosen = default_month(book, today).strftime("%Y-%m")

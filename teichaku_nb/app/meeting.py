@@ -19,8 +19,8 @@ from ..japanese import format_time
 from ..records import CONFERENCE_KINDS, REGIONAL, REGULAR, Conference
 from ..merging import changed_fields, merge_fields
 from ..store import Conflict, StoreError
-from .common import Guard, button, month_label, who_records
-from .dates import DateText
+from .common import Guard, Results, month_label, who_records
+from .dates import DateText, day_in_month
 
 _NAME_SEPARATORS = re.compile(r"[、,，;；\n]+")
 MEETING_LABELS = {"held_on": "開催日", "kind": "種別", "attendees": "出席者", "outside": "外部参加者", "presenter": "発表者"}
@@ -58,6 +58,8 @@ class MeetingModel(t.HasTraits):
         self.today = dt.date.today()
         self._base = self.values()          # the form as read from the store: what a merge starts from
         self._taken = ""                    # who recorded what that the form took in (for the message)
+        self._typed: dict = {}              # fields both changed: what was typed here (the history keeps
+                                            # it when the next record does not)
 
     def set_context(self, store, office: str, today: dt.date) -> None:
         self.store, self.office, self.today = store, office, today
@@ -68,6 +70,7 @@ class MeetingModel(t.HasTraits):
 
     def load(self, month: str) -> None:
         """The month's conference as saved (the latest, if several), or an empty form."""
+        self._typed = {}
         self._fill(month, self._saved(month))
 
     def values(self) -> dict:
@@ -96,6 +99,7 @@ class MeetingModel(t.HasTraits):
         merged, conflicts = merge_fields(self._base, mine, theirs, MERGED)
         taken = [MEETING_LABELS[n] for n in changed_fields(self._base, mine, theirs)]
         self._fill(self.month, saved)                    # the saved version, then what is typed here
+        self._typed |= {c.name: c.mine for c in conflicts}
         with self.hold_trait_notifications():
             for name, value in merged.items():
                 setattr(self, name, value)
@@ -113,7 +117,7 @@ class MeetingModel(t.HasTraits):
             self.message = ""
             if conference is None:
                 self.conference_id = self.version = 0
-                self.held_on, self.kind = self.today, REGULAR
+                self.held_on, self.kind = day_in_month(month, self.today), REGULAR
                 self.attendees = self.outside = self.presenter = ""
                 self.saved_note = "この月の会議はまだ記録されていません"
                 self._base = self.values()
@@ -137,15 +141,25 @@ class MeetingModel(t.HasTraits):
             attendees=names(self.attendees), outside_participants=names(self.outside) if regional else (),
             presenter=(self.presenter.strip() or None) if regional else None, id=self.conference_id or None)
 
+    def _not_kept(self) -> dict:
+        """What was typed into fields both changed, as the conference keeps it: the store's
+        history keeps each one the record does not hold."""
+        stored = {"held_on": "held_on", "kind": "kind", "attendees": "attendees", "outside": "outside_participants",
+                  "presenter": "presenter"}
+        return {stored[name]: names(value) if name in ("attendees", "outside") else value
+                for name, value in self._typed.items()}
+
     def save(self) -> None:
         """Record the form.  If someone recorded the month's conference meanwhile, what only they
         changed is kept and recorded with this form's changes; a field both changed stops the
-        save and shows both (``take_in``)."""
+        save and shows both (``take_in``).  What was typed into such a field and is not recorded
+        now goes to the history."""
         by = who_records(self.store, self.recorder, "会議", "保存")
         taken = ""
         for _attempt in range(MAX_MERGES):
             try:
-                saved = self.store.save_conference(self._conference(), by=by, expected_version=self.version or None)
+                saved = self.store.save_conference(self._conference(), by=by, expected_version=self.version or None,
+                                                   not_kept=self._not_kept())
                 break
             except Conflict:
                 if self.take_in():
@@ -153,6 +167,7 @@ class MeetingModel(t.HasTraits):
                 taken = self._taken
         else:
             raise StoreError("ほかの人の記録が続いたため記録できませんでした。もう一度「会議を記録」を押してください")
+        self._typed = {}
         self._fill(self.month, saved)
         self.message_kind = "warning" if taken else "ok"
         self.message = (f"{taken}を取り込み、あなたの変更と合わせて" if taken else "") + \
@@ -173,9 +188,11 @@ class MeetingView(w.VBox):
         for name in ("held_on", "kind", "attendees", "outside", "presenter"):
             w.link((model, name), (getattr(self, name), "value"))
             getattr(self, name).add_class(f"teichaku-meeting-{name.replace('_', '-')}")
-        self.save = button(guard, "会議を記録", "meeting-save", model.save, "会議の記録", icon="save")
-        self.status = w.HTML()
-        self.status.add_class("teichaku-meeting-status")
+        # what 会議を記録 did, right below it (common.Results), under who recorded the meeting last
+        self.results = Results(model, guard, draw=lambda text, how: render(
+            "app/meeting_status.html.j2", saved_note=model.saved_note, message=text, kind=how))
+        self.status = self.results.line("save", "meeting-status")
+        self.save = self.results.button("会議を記録", "meeting-save", model.save, "会議の記録", line="save", icon="save")
         self.heading = w.HTML()                 # which month's conference the form is for
         self.heading.add_class("teichaku-meeting-heading")
         self.regional = w.HBox([self.outside, self.presenter], layout=w.Layout(flex_flow="row wrap"))
@@ -190,5 +207,4 @@ class MeetingView(w.VBox):
         self.regional.layout.display = "" if m.kind == REGIONAL else "none"
         self.heading.value = render("app/section_heading.html.j2",
                                     text=f"{month_label(m.month)}の会議" if m.month else "会議")
-        self.status.value = render("app/meeting_status.html.j2", saved_note=m.saved_note, message=m.message,
-                                   kind=m.message_kind)
+        self.results.show()

@@ -33,8 +33,9 @@ from ..markup import render
 from ..merging import FieldConflict, changed_fields, merge_fields
 from ..records import EVALUATIONS, PLAN_DECISIONS
 from ..store import Conflict, StoreError
-from .common import Guard, button, month_label, who_records
-from .dates import DateText
+from ..store.checks import LONG_TEXT
+from .common import Guard, Results, check_lengths, month_label, who_records
+from .dates import DateText, day_in_month
 from .exports import FORMATS, download, out_dir_for
 
 MAX_MERGES = 5                  # saves by others met in a row before giving up (each one merged)
@@ -119,7 +120,7 @@ class MonitoringModel(t.HasTraits):
     goals = t.List()                     # [{index, domain, goal, support, due_on}]: read only
     answers = t.List()                   # per goal, in order: {evaluation, comment}
     decision = t.Unicode(NOT_YET)        # 継続 / 見直し / "" (not yet)
-    monitored_on = t.Any(None)           # datetime.date (today unless saved), None or typed text
+    monitored_on = t.Any(None)           # datetime.date (within the month unless saved), None or typed text
     version = t.Int(0)                   # the stored version the form was read from (0: none yet)
     saved_note = t.Unicode("")
     dirty = t.Bool(False)
@@ -137,6 +138,8 @@ class MonitoringModel(t.HasTraits):
         self._form: plan_cycle.MonitoringForm | None = None
         self._base: dict = {}            # the stored values the form was read from: what a save merges from
         self._theirs: dict = {}          # after a conflict: the values stored now
+        self._typed: dict = {}           # fields both changed: what was typed here (kept in the history
+                                         # when the saved text is chosen over it)
         self.observe(self._update_dirty, names=["answers", "decision", "monitored_on"])
 
     def set_context(self, book, store, office: str, today: dt.date) -> None:
@@ -175,7 +178,7 @@ class MonitoringModel(t.HasTraits):
         same = saved is not None and plan is not None and saved.plan_date == plan.plan_date
         by_index = {e["index"]: e for e in saved.evaluations} if same else {}
         found = {"decision": saved.decision if saved is not None else NOT_YET,
-                 "monitored_on": saved.monitored_on if saved is not None else self.today}
+                 "monitored_on": saved.monitored_on if saved is not None else day_in_month(self.month, self.today)}
         for goal in self.goals:
             evaluation, comment = _keys(goal["index"])
             found[evaluation] = by_index.get(goal["index"], {}).get("evaluation", NOT_YET)
@@ -199,7 +202,7 @@ class MonitoringModel(t.HasTraits):
                 "consent_on": plan.consent_on, "delivered_on": plan.delivered_on}
             self.goals = [{k: g[k] for k in ("index", "domain", "goal", "support", "due_on")} for g in form.goals]
             self.message = self.message_kind = ""
-            self.conflict, self._theirs = {}, {}
+            self.conflict, self._theirs, self._typed = {}, {}, {}
             self._set_saved(form.monitoring)
             self._base = self._values_of(form.monitoring)
             self._fill(self._base)
@@ -210,7 +213,7 @@ class MonitoringModel(t.HasTraits):
             self.user_id, self.person, self.message, self.message_kind = "", "", "", ""
             self.plan, self.goals, self.answers, self.conflict = {}, [], [], {}
             self.decision, self.monitored_on, self.version, self.saved_note = NOT_YET, None, 0, ""
-            self._form, self._base, self._theirs = None, {}, {}
+            self._form, self._base, self._theirs, self._typed = None, {}, {}, {}
         self._update_dirty()
 
     def set_answer(self, position: int, name: str, value: str) -> None:
@@ -234,20 +237,34 @@ class MonitoringModel(t.HasTraits):
             answers = {g["index"]: (values[_keys(g["index"])[0]], values[_keys(g["index"])[1]]) for g in self.goals}
             record = plan_cycle.monitoring_record(self.book, self._form, answers, monitored_on=values["monitored_on"],
                                                   decision=values["decision"])
-            return self.store.save_monitoring(record, by=by, expected_version=expected)
+            return self.store.save_monitoring(record, by=by, expected_version=expected,
+                                              not_kept=self._not_kept(values, self._typed))
         return save
+
+    def _not_kept(self, values: Mapping, typed: Mapping) -> dict:
+        """What was typed into fields both changed (``typed``: form names), as a monitoring keeps
+        it: the goals' evaluations are the form's (``values``) with the typed ones in."""
+        found = {name: typed[name] for name in ("decision", "monitored_on") if name in typed}
+        if any(name.startswith(("evaluation_", "comment_")) for name in typed):
+            shown = dict(values) | dict(typed)
+            found["evaluations"] = [
+                {"index": g["index"], "domain": g["domain"] or "", "goal": g["goal"] or "",
+                 "evaluation": shown.get(_keys(g["index"])[0]) or "", "comment": shown.get(_keys(g["index"])[1]) or ""}
+                for g in self.goals]
+        return found
 
     def save(self) -> bool:
         """Save the monitoring; True when saved.  Someone else's newer save is merged (see the
         module's docstring); fields both changed stop the save and are shown."""
         by = self._by()
+        check_lengths((f"目標{n}のコメント", a.get("comment"), LONG_TEXT) for n, a in enumerate(self.answers, 1))
         result = save_merged(self._store_save(by), self._values_of, self._base, self.values(), self.version or None)
         if result.saved is None:
             self._show_conflict(result)
             return False
         saved = result.saved
         with self.hold_trait_notifications():
-            self.conflict, self._theirs = {}, {}
+            self.conflict, self._theirs, self._typed = {}, {}, {}
             self._set_saved(saved)
             self._base = self._values_of(saved)
             self._fill(self._base)
@@ -263,6 +280,7 @@ class MonitoringModel(t.HasTraits):
         """Both changed the same fields: the form keeps the typed text (their other changes come
         in); both texts are shown; saving again saves the form over their version."""
         conflict = result.conflict
+        self._typed |= {c.name: c.mine for c in result.conflicts}
         with self.hold_trait_notifications():
             self._fill(result.values)
             self._base, self._theirs = result.theirs, result.theirs
@@ -277,10 +295,17 @@ class MonitoringModel(t.HasTraits):
         self._update_dirty()
 
     def use_theirs(self) -> None:
-        """After a conflict: the fields both changed take the saved text (the rest stays typed)."""
+        """After a conflict: the fields both changed take the saved text (the rest stays typed).
+        What was typed into them goes to the history now (``Store.record_not_kept``)."""
         if not self.conflict:
             raise FormError("競合はありません")
-        values = self.values() | {name: self._theirs.get(name) for name in self.conflict["names"]}
+        names = self.conflict["names"]
+        typed = {name: self._typed[name] for name in names if name in self._typed}
+        stored = self.store.monitoring(self.office, self.user_id, self.month) if self.store is not None else None
+        if typed and stored is not None:
+            self.store.record_not_kept(stored, self._not_kept(self.values(), typed), by=self._by())
+        self._typed = {name: value for name, value in self._typed.items() if name not in names}
+        values = self.values() | {name: self._theirs.get(name) for name in names}
         with self.hold_trait_notifications():
             self._fill(values)
             self.conflict = {}
@@ -332,6 +357,7 @@ class PlanDocumentModel(t.HasTraits):
     office = t.Unicode("")
     fmt = t.Unicode("pdf")
     status = t.Unicode("")
+    status_kind = t.Unicode("ok")        # ok (green) / error (red: not made)
     link_name = t.Unicode("")
     link_uri = t.Unicode("")
 
@@ -360,9 +386,31 @@ class PlanDocumentModel(t.HasTraits):
         path = make_plan_document(self.book_path, self.user_id, month=self.month, db=self.db_url, fmt=self.fmt,
                                   out_dir=out, office=self.office or None, source=self.source)
         self.link_name, self.link_uri = download([path], path.name)
-        self.status = (f"個別支援計画書を作成しました（作っただけでは交付の記録になりません。本人に渡したら"
-                       f"「同意日・交付日を記録」で記録してください）。保存先: {out}")
+        self.status = f"個別支援計画書を作成しました（{self._still_to_record()}）。保存先: {out}"
         return path
+
+    def _still_to_record(self) -> str:
+        """What the plan printed still lacks (``plan_document.printed_plan``, as the document read
+        it): 同意日 and 交付日 are asked for only while they are not recorded."""
+        from ..plan_document import printed_plan
+        from ..store import open_existing
+        from ..workbook import read_source
+
+        books = (self.source or read_source(self.book_path)).books
+        books = [b for b in books if not self.office or self.office in (b.key, b.office)] or books
+        book = next((b for b in books if self.user_id in set(b.users["user_id"])), books[0])
+        store = open_existing(self.db_url, book_path=self.book_path)
+        try:
+            plan = printed_plan(book, self.user_id, self.month, store)
+        finally:
+            if store is not None:
+                store.close()
+        if plan.consent_on is None:
+            return "作っただけでは交付の記録になりません。本人に渡したら「同意日・交付日を記録」で記録してください"
+        if plan.delivered_on is None:
+            return (f"同意日 {format_date(plan.consent_on)} は記録済みです。作っただけでは交付の記録になりません。"
+                    "本人に渡したら「同意日・交付日を記録」で交付日を記録してください")
+        return f"同意日 {format_date(plan.consent_on)}・交付日 {format_date(plan.delivered_on)} は記録済みです"
 
 
 # --- the view --------------------------------------------------------------------------------------
@@ -388,24 +436,29 @@ class PlanView(w.VBox):
         self.decision.add_class("teichaku-plan-decision")
         for name in ("monitored_on", "decision"):
             w.link((model, name), (getattr(self, name), "value"))
-        self.save_button = button(guard, "モニタリングを保存", "plan-save", model.save, "モニタリングの保存",
-                                  icon="save", button_style="primary")
+        # what each button did, right below it (common.Results); the document's button has its own
+        self.results = Results(model, guard)
+        self.message = self.results.line("save", "plan-message")
+        self.use_theirs_message = self.results.line("use_theirs", "plan-use-theirs-message",
+                                                    shown=lambda: bool(model.conflict))
+        self.save_button = self.results.button("モニタリングを保存", "plan-save", model.save, "モニタリングの保存",
+                                               line="save", icon="save", button_style="primary")
         self.form_row = w.HBox([self.monitored_on, self.decision, self.save_button],
                                layout=w.Layout(flex_flow="row wrap", align_items="center"))
-        self.message = w.HTML()
-        self.message.add_class("teichaku-plan-message")
         self.conflict = w.HTML()
-        self.use_theirs = button(guard, "保存されている内容にする", "plan-use-theirs", model.use_theirs,
-                                 "保存されている内容への置き換え", button_style="warning")
-        self.conflict_box = w.VBox([self.conflict, self.use_theirs])
+        self.use_theirs = self.results.button("保存されている内容にする", "plan-use-theirs", model.use_theirs,
+                                              "保存されている内容への置き換え", line="use_theirs", button_style="warning")
+        self.conflict_box = w.VBox([self.conflict, self.use_theirs, self.use_theirs_message])
         self.conflict_box.add_class("teichaku-plan-conflict-box")
         self.doc_fmt = w.ToggleButtons(options=FORMATS, value="pdf", style={"button_width": "5em"},
                                        layout=w.Layout(width="auto"), tooltips=("HTML で作る", "PDF で作る"))
         w.link((document, "fmt"), (self.doc_fmt, "value"))
-        self.doc_button = button(guard, "個別支援計画書を作る", "plan-document", self._make_document,
-                                 "個別支援計画書の作成", icon="file", button_style="info")
-        self.doc_status = w.HTML()
-        self.doc_status.add_class("teichaku-plan-document-status")
+        self.doc_results = Results(document, guard, message="status", kind="status_kind",
+                                   draw=lambda text, how: render("app/export_status.html.j2", status=text, notes=[],
+                                                                 kind=how))
+        self.doc_status = self.doc_results.line("document", "plan-document-status")
+        self.doc_button = self.doc_results.button("個別支援計画書を作る", "plan-document", self._make_document,
+                                                  "個別支援計画書の作成", line="document", icon="file", button_style="info")
         self.doc_link = w.HTML()
         self.doc_link.add_class("teichaku-plan-document-link")
         model.observe(guard.wrap(self._build_rows, "目標の表示"), names="goals")
@@ -414,7 +467,7 @@ class PlanView(w.VBox):
                       names=["user_id", "person", "month", "due", "plan", "dirty", "saved_note", "message",
                              "message_kind", "conflict"])
         document.observe(guard.wrap(self._render_document, "個別支援計画書の表示"),
-                         names=["status", "link_uri"])
+                         names=["status", "status_kind", "link_uri"])
         self.children = [self.heading, self.status, self.goals_box, self.form_row, self.message, self.conflict_box,
                          *parts,
                          w.HTML(render("app/section_heading.html.j2", text="個別支援計画書（説明・同意・交付に使う書面）")),
@@ -476,7 +529,7 @@ class PlanView(w.VBox):
                                     has_plan=bool(m.goals))
         self.status.value = render("app/plan_status.html.j2", plan=m.plan, due=m.due, has_goals=bool(m.goals))
         self.form_row.layout.display = "" if m.goals else "none"
-        self.message.value = render("app/review_message.html.j2", message=m.message, kind=m.message_kind)
+        self.results.show()
         self.conflict.value = render("app/plan_conflict.html.j2", conflict=m.conflict)
         self.conflict_box.layout.display = "" if m.conflict else "none"
 
@@ -489,6 +542,6 @@ class PlanView(w.VBox):
 
     def _render_document(self, _change=None) -> None:
         d = self.document
-        self.doc_status.value = render("app/export_status.html.j2", status=d.status, notes=[])
+        self.doc_results.show()
         self.doc_link.value = render("app/export_links.html.j2", name=d.link_name, uri=d.link_uri,
                                      checks_name="", checks_uri="")

@@ -6,7 +6,9 @@ the draft (``plan_cycle.draft_from_review``: the goals carried over with their e
 several days (計画期間, 本人の意向, 総合的な方針, サービス管理責任者, goals added and removed) and saved with
 「案を保存」; a save that meets someone else's newer one is merged field by field (``plan.save_merged``),
 fields both changed keep the typed text and show the saved one with who saved it.  「計画を確定」
-makes it the plan with its 計画作成日; the person's 同意日 and the 交付日 are then recorded on purpose
+makes it the plan with its 計画作成日, once staff answer 「確定する」 to the question it asks first (a
+plan finalised cannot go back to a draft); a goal whose 期限 is outside the 計画期間 is said
+beside the goal and in that question, never refused.  The person's 同意日 and the 交付日 are then recorded on purpose
 (「同意日・交付日を記録」): nothing else records them, making the document included.  The draft a
 person has is reopened whenever the case is opened; a finalised plan stays shown until both
 dates are recorded.
@@ -26,12 +28,14 @@ from ..japanese import format_date, format_time
 from ..markup import render
 from ..merging import merge_fields
 from ..records import DRAFT, FINAL, PLAN_DOMAINS, PLAN_STATUSES
-from .common import Guard, button, month_label, who_records
+from ..store.checks import LONG_TEXT, SHORT_TEXT
+from .common import Counted, Guard, Results, check_lengths, month_label, who_records
 from .dates import HINT as DATE_HINT
 from .dates import DateText
 from .plan import REVISE, conflict_rows, save_merged, taken_text
 
 GOAL_FIELDS = ("domain", "goal", "support", "due_on")
+UNNAMED = "（記録者の入力なし）"        # who typed a replaced draft, when no 記録者 was typed
 DOMAIN_OPTIONS = (("（選択）", ""), *((d, d) for d in PLAN_DOMAINS))
 LABELS = {"period_start": "計画期間の開始", "period_end": "計画期間の終了", "wishes": "本人の意向",
           "overall_policy": "総合的な方針", "goals": "目標", "service_manager": "サービス管理責任者"}
@@ -51,6 +55,23 @@ def _goals_text(goals) -> str:
     return "\n".join(f"{n}. 【{g.get('domain') or '領域なし'}】{g.get('goal') or '（目標なし）'} / 支援内容: "
                      f"{g.get('support') or '—'} / 期限: {due(g.get('due_on'))}" for n, g in enumerate(goals, 1)) \
         or "（目標なし）"
+
+
+def due_outside(goals, start, end) -> dict[int, str]:
+    """Goal position → a warning, for each goal whose 期限 is outside the 計画期間 (a date before
+    its start or after its end); a period or 期限 not given (or not a date) warns of nothing."""
+    found = {}
+    for position, goal in enumerate(goals):
+        due = goal.get("due_on")
+        if not isinstance(due, dt.date):
+            continue
+        if isinstance(start, dt.date) and due < start:
+            found[position] = (f"目標{position + 1}の期限（{format_date(due)}）が計画期間の開始"
+                               f"（{format_date(start)}）より前です")
+        elif isinstance(end, dt.date) and due > end:
+            found[position] = (f"目標{position + 1}の期限（{format_date(due)}）が計画期間の終了"
+                               f"（{format_date(end)}）より後です")
+    return found
 
 
 def _shown(name: str, value) -> str:
@@ -89,6 +110,8 @@ class DraftModel(t.HasTraits):
     message = t.Unicode("")
     message_kind = t.Unicode("")
     conflict = t.Dict()                  # {saved_by, saved_at, rows}
+    asking = t.Unicode("")               # the question before 確定 (it cannot be undone); "" when not asked
+    due_warnings = t.Dict()              # goal position → its 期限 is outside the 計画期間 (``due_outside``)
     recorded = t.Int(0)                  # counts finalising and 同意日・交付日: the fee check is read again
     saves = t.Int(0)                     # counts every step done (an earlier failure shown is no longer true)
 
@@ -99,7 +122,18 @@ class DraftModel(t.HasTraits):
         self.office = ""
         self.today = dt.date.today()
         self._base: dict = {}
+        self._typed: dict = {}           # fields both changed: what was typed here (the history keeps it
+                                         # when the next save does not)
         self.observe(self._update_dirty, names=[*LABELS, "status"])
+        self.observe(self._check_dues, names=["goals", "period_start", "period_end"])
+        # a question asked before 確定 is about the draft as it was: any change withdraws it
+        self.observe(self._unask, names=[*LABELS, "plan_date", "plan_id", "status", "dirty", "user_id"])
+
+    def _check_dues(self, _change=None) -> None:
+        self.due_warnings = due_outside(self.goals, self.period_start, self.period_end)
+
+    def _unask(self, _change=None) -> None:
+        self.asking = ""
 
     def set_context(self, book, store, office: str, today: dt.date) -> None:
         self.book, self.store, self.office, self.today = book, store, office, today
@@ -156,6 +190,7 @@ class DraftModel(t.HasTraits):
                 "saved": f"{plan.updated_by} さん（{format_time(plan.updated_at)}、版 {plan.version}）",
                 "summary": self._values_of(plan)}
             if not same:
+                self._typed = {}
                 self.plan_date = self.today
                 self.consent_on = plan.consent_on if plan is not None else None
                 self.delivered_on = plan.delivered_on if plan is not None else None
@@ -220,13 +255,15 @@ class DraftModel(t.HasTraits):
         """「案を保存」: save the draft; someone's newer save is merged (see the module's docstring)."""
         by = self._by("保存")
         self._draft_only()
+        self._check_lengths()
         plan_id = self.plan_id
 
         def save(values: dict, expected: int | None):
-            return self.store.update_plan(plan_id, values, by=by, expected_version=expected)
+            return self.store.update_plan(plan_id, values, by=by, expected_version=expected, not_kept=self._typed)
         result = save_merged(save, self._values_of, self._base, self.values(), self.version)
         if result.saved is None:
             conflict = result.conflict
+            self._typed |= {c.name: c.mine for c in result.conflicts}
             with self.hold_trait_notifications():
                 self._base, self.version = result.theirs, conflict.current.version
                 self._fill(result.values)
@@ -237,6 +274,7 @@ class DraftModel(t.HasTraits):
                                 "押してください")
                 self.message_kind = "conflict"
             return False
+        self._typed = {}
         self._show(result.saved)
         merged = taken_text(result.taken, LABELS)
         self.message = (f"{merged}{'あなたの変更と合わせて' if result.taken else ''}計画案を保存しました"
@@ -245,19 +283,53 @@ class DraftModel(t.HasTraits):
         self.saves += 1
         return True
 
-    def finalise(self) -> None:
-        """「計画を確定」 with the 計画作成日: the draft becomes the plan (not yet agreed)."""
+    def _check_lengths(self) -> None:
+        check_lengths([("本人の意向", self.wishes, LONG_TEXT), ("総合的な方針", self.overall_policy, LONG_TEXT),
+                       ("サービス管理責任者", self.service_manager, SHORT_TEXT),
+                       *((f"目標{n}の目標", g.get("goal"), SHORT_TEXT) for n, g in enumerate(self.goals, 1)),
+                       *((f"目標{n}の支援内容", g.get("support"), LONG_TEXT) for n, g in enumerate(self.goals, 1))])
+
+    def _can_finalise(self) -> str:
         by = self._by("確定")
         self._draft_only()
         if self.dirty:
             raise FormError("計画案に保存していない変更があります。先に「案を保存」を押してから確定してください")
         if not isinstance(self.plan_date, dt.date):
             raise FormError(f"計画作成日を入力してください。{DATE_HINT}")
-        plan = self.store.finalise_plan(self.plan_id, by=by, expected_version=self.version, plan_date=self.plan_date)
+        if not any((g.get("goal") or "").strip() for g in self.goals):      # as the store says (asked for nothing)
+            raise FormError("目標が1つもありません。目標を1つ以上入れてから確定してください")
+        return by
+
+    def ask_finalise(self) -> None:
+        """「計画を確定」: what can be checked here is checked, then the question (``asking``):
+        「確定する」 (``finalise``) or 「やめる」 (``cancel_finalise``)."""
+        self._can_finalise()
+        warnings = "".join(f"{text}。" for text in self.due_warnings.values())
+        self.asking = (f"{self.person or 'この人'} さんの計画を、計画作成日 {format_date(self.plan_date)} で確定しますか。"
+                       "確定すると案には戻せません（直すときは、次の見直しで新しい案を作ります）。"
+                       + (f"ご注意: {warnings}このままでよければ確定してください。" if warnings else ""))
+
+    def cancel_finalise(self) -> None:
+        """「やめる」: nothing is finalised; the draft stays as it is."""
+        self.asking = ""
+        self.message, self.message_kind = "確定はしていません（計画案はそのままです）", "ok"
+
+    def finalise(self) -> None:
+        """「確定する」, after the question: the draft becomes the plan with its 計画作成日 (not yet agreed)."""
+        if not self.asking:
+            raise FormError("確定する前に「計画を確定」を押して、確認に答えてください")
+        try:
+            by = self._can_finalise()
+            plan = self.store.finalise_plan(self.plan_id, by=by, expected_version=self.version,
+                                            plan_date=self.plan_date)
+        except Exception:
+            self.asking = ""                         # refused: the question is over, the reason is shown
+            raise
         self._show(plan)
         self.message = (f"計画を確定しました（計画作成日 {format_date(plan.plan_date)}、記録者 {by}）。本人に説明して"
                         "同意を得て、計画書を渡したら、同意日・交付日を記録してください")
         self.message_kind = "ok"
+        self.asking = ""
         self.saves += 1
         self.recorded += 1
 
@@ -288,6 +360,8 @@ class DraftModel(t.HasTraits):
             return
         if not self.dirty or theirs.id != self.plan_id or theirs.status != DRAFT:
             typed = self.dirty
+            if typed:
+                self._keep_replaced()
             self._show(theirs if theirs.withdrawn_at is None else self._current())
             self.message = (f"{theirs.updated_by} さんが {format_time(theirs.updated_at)} に保存した計画を読み込みました"
                             + ("（入力中の案は保存されずに置き換わりました）" if typed else ""))
@@ -295,6 +369,7 @@ class DraftModel(t.HasTraits):
             return
         values = self._values_of(theirs)
         merged, conflicts = merge_fields(self._base, self.values(), values, names=list(LABELS))
+        self._typed |= {c.name: c.mine for c in conflicts}
         with self.hold_trait_notifications():
             self._base, self.version = values, theirs.version
             self._fill(merged)
@@ -306,16 +381,36 @@ class DraftModel(t.HasTraits):
             self.message_kind = "merged"
 
 
+    def _keep_replaced(self) -> None:
+        """The draft typed here is replaced by someone's newer plan: what was typed and not saved
+        goes to the history (``Store.record_not_kept``), under the 記録者 (or, without one, as
+        typed by an unnamed person)."""
+        plan = self.store.support_plan(self.plan_id) if self.plan_id else None
+        if plan is None:
+            return
+        typed = {name: value for name, value in self.values().items() if value != self._base.get(name)}
+        self.store.record_not_kept(plan, typed, by=self.recorder.strip() or UNNAMED)
+
+
 class DraftView(w.VBox):
-    """The draft editor, its 確定, and the 同意日・交付日 of a finalised plan."""
+    """The draft editor, its 確定 (asked first), and the 同意日・交付日 of a finalised plan; what
+    each button did right below it (``common.Results``)."""
 
     def __init__(self, model: DraftModel, guard: Guard, **kwargs):
         super().__init__(**kwargs)
         self.model, self.guard = model, guard
         self.add_class("teichaku-draft")
+        # the first line, below 「次の計画の案を作る」 at the top of the editor, is always there: a
+        # message no button caused goes to it (another page's plan taken in)
+        self.results = r = Results(model, guard)
+        drafting, final = (lambda: model.status == DRAFT), (lambda: model.status == FINAL)
+        self.message = r.line("top", "draft-message")
+        self.save_message = r.line("save", "draft-save-message", shown=drafting)
+        self.finalise_message = r.line("finalise", "draft-finalise-message", shown=drafting, instead="consent")
+        self.consent_message = r.line("consent", "draft-consent-message", shown=final)
         self.heading = w.HTML()
-        self.create = button(guard, "次の計画の案を作る", "draft-create", model.create, "次の計画の案の作成",
-                             icon="plus", button_style="info")
+        self.create = r.button("次の計画の案を作る", "draft-create", model.create, "次の計画の案の作成", line="top",
+                               icon="plus", button_style="info")
         self.create.layout.align_self = "flex-start"
         self.hint = w.HTML()
         wide = {"description_width": "9em"}
@@ -329,42 +424,53 @@ class DraftView(w.VBox):
             w.link((model, name), (getattr(self, name), "value"))
         self.goals_box = w.VBox()
         self.rows: list[dict] = []
+        self.warnings: list[w.HTML] = []          # beside each goal: its 期限 outside the 計画期間
         self.remove_buttons: list[w.Button] = []
-        self.add_goal = button(guard, "目標を追加", "draft-add-goal", model.add_goal, "目標の追加", icon="plus")
-        self.save_button = button(guard, "案を保存", "draft-save", model.save, "計画案の保存", icon="save",
-                                  button_style="primary")
+        self.add_goal = r.button("目標を追加", "draft-add-goal", model.add_goal, "目標の追加", line="save", icon="plus")
+        self.save_button = r.button("案を保存", "draft-save", model.save, "計画案の保存", line="save", icon="save",
+                                    button_style="primary")
         self.plan_date = DateText("計画作成日", width="16em", description_width="6em")
-        self.finalise = button(guard, "計画を確定", "draft-finalise", model.finalise, "計画の確定", button_style="warning")
+        self.finalise = r.button("計画を確定", "draft-finalise", model.ask_finalise, "計画の確定", line="finalise",
+                                 button_style="warning")
+        # the question before 確定 (it cannot be undone): the safe answer is the primary button
+        self.confirm_text = w.HTML()
+        self.finalise_yes = r.button("確定する", "draft-finalise-yes", model.finalise, "計画の確定", line="finalise")
+        self.finalise_no = r.button("やめる", "draft-finalise-no", model.cancel_finalise, "確定の取りやめ",
+                                    line="finalise", button_style="primary")
+        self.confirm = w.VBox([self.confirm_text, w.HBox([self.finalise_no, self.finalise_yes])])
+        self.confirm.add_class("teichaku-confirm")
         self.editor = w.VBox([
             w.HBox([self.period_start, self.period_end, self.service_manager], layout=w.Layout(flex_flow="row wrap")),
-            self.wishes, self.overall_policy, self.goals_box,
-            w.HBox([self.add_goal, self.save_button], layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([self.plan_date, self.finalise], layout=w.Layout(flex_flow="row wrap", align_items="center"))])
+            Counted(self.wishes, LONG_TEXT), Counted(self.overall_policy, LONG_TEXT), self.goals_box,
+            w.HBox([self.add_goal, self.save_button], layout=w.Layout(flex_flow="row wrap")), self.save_message,
+            w.HBox([self.plan_date, self.finalise], layout=w.Layout(flex_flow="row wrap", align_items="center")),
+            self.confirm, self.finalise_message])
         self.summary = w.HTML()
         self.consent_on = DateText("同意日", width="15em", description_width="4em")
         self.delivered_on = DateText("交付日", width="15em", description_width="4em")
         for name in ("plan_date", "consent_on", "delivered_on"):
             getattr(self, name).add_class(f"teichaku-draft-{name.replace('_', '-')}")
             w.link((model, name), (getattr(self, name), "value"))
-        self.record_consent = button(guard, "同意日・交付日を記録", "draft-consent", model.record_consent,
-                                     "同意日・交付日の記録", button_style="warning")
+        self.record_consent = r.button("同意日・交付日を記録", "draft-consent", model.record_consent,
+                                       "同意日・交付日の記録", line="consent", button_style="warning")
         self.final = w.VBox([self.summary, w.HBox([self.consent_on, self.delivered_on, self.record_consent],
-                                                  layout=w.Layout(flex_flow="row wrap", align_items="center"))])
-        self.message = w.HTML()
-        self.message.add_class("teichaku-draft-message")
+                                                  layout=w.Layout(flex_flow="row wrap", align_items="center")),
+                             self.consent_message])
         self.conflict = w.HTML()
         model.observe(guard.wrap(self._build_rows, "目標の表示"), names="goal_rows")
         model.observe(guard.wrap(self._sync_rows, "目標の表示"), names="goals")
+        model.observe(guard.wrap(self._render_warnings, "目標の期限の表示"), names="due_warnings")
         model.observe(guard.wrap(self._render, "計画案の表示"),
                       names=["user_id", "person", "status", "info", "dirty", "decision", "has_plan", "message",
-                             "message_kind", "conflict"])
-        self.children = [self.heading, self.hint, self.create, self.editor, self.final, self.message, self.conflict]
+                             "message_kind", "conflict", "asking"])
+        self.children = [self.heading, self.hint, self.create, self.message, self.editor, self.final,
+                         self.conflict]
         self._build_rows()
         self._render()
 
     def _build_rows(self, _change=None) -> None:
         m, g = self.model, self.guard
-        rows, self.rows, self.remove_buttons = [], [], []
+        rows, self.rows, self.warnings, self.remove_buttons = [], [], [], []
         for position, goal in enumerate(m.goals):
             n = position + 1
             row = {"domain": w.Dropdown(options=DOMAIN_OPTIONS, description=f"目標{n} 領域",
@@ -377,19 +483,23 @@ class DraftView(w.VBox):
                 widget.add_class(f"teichaku-draft-goal-{name.replace('_', '-')}-{n}")
                 widget.observe(g.wrap(lambda change, p=position, k=name: m.set_goal(p, k, change["new"]), "目標の入力"),
                                names="value")
-            remove = button(g, "この目標を削除", f"draft-remove-goal-{n}", lambda p=position: m.remove_goal(p),
-                            "目標の削除", icon="trash")
+            remove = self.results.button("この目標を削除", f"draft-remove-goal-{n}", lambda p=position: m.remove_goal(p),
+                                         "目標の削除", line="save", icon="trash")
             carried = w.HTML(render("app/muted.html.j2", text=f"前回の評価: {goal['evaluation']}"
                                     if goal.get("evaluation") else ""))
+            warning = w.HTML()
+            warning.add_class(f"teichaku-draft-goal-warning-{n}")
             self.rows.append(row)
+            self.warnings.append(warning)
             self.remove_buttons.append(remove)
             box = w.VBox([w.HBox([row["domain"], row["due_on"], carried, remove],
                                  layout=w.Layout(flex_flow="row wrap", align_items="center")),
-                          row["goal"], row["support"]])
+                          warning, row["goal"], Counted(row["support"], LONG_TEXT)])
             box.add_class("teichaku-draft-goal")
             rows.append(box)
         self.goals_box.children = rows
         self._sync_rows()
+        self._render_warnings()
 
     def _sync_rows(self, _change=None) -> None:
         for row, goal in zip(self.rows, self.model.goals):
@@ -399,6 +509,14 @@ class DraftView(w.VBox):
                     value = value or ""
                 if widget.value != value:
                     widget.value = value
+
+    def _render_warnings(self, _change=None) -> None:
+        """A goal whose 期限 is outside the 計画期間 says so beside it (a warning, not a refusal)."""
+        found = self.model.due_warnings
+        for position, warning in enumerate(self.warnings):
+            value = render("app/notice.html.j2", text=found.get(position, ""))
+            if warning.value != value:
+                warning.value = value
 
     def _render(self, _change=None) -> None:
         m = self.model
@@ -412,5 +530,8 @@ class DraftView(w.VBox):
         self.editor.layout.display = "" if m.status == DRAFT else "none"
         self.final.layout.display = "" if m.status == FINAL else "none"
         self.summary.value = render("app/plan_draft_summary.html.j2", info=m.info) if m.status == FINAL else ""
-        self.message.value = render("app/review_message.html.j2", message=m.message, kind=m.message_kind)
+        self.confirm_text.value = render("app/confirm_question.html.j2", text=m.asking)
+        self.confirm.layout.display = "" if m.asking else "none"
+        self.finalise.disabled = bool(m.asking)         # answer the question first
+        self.results.show()
         self.conflict.value = render("app/plan_conflict.html.j2", conflict=m.conflict)

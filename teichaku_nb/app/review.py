@@ -11,18 +11,24 @@ saving the review never records them.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import ipywidgets as w
 import traitlets as t
+
+from markupsafe import Markup
 
 from ..markup import render
 from ..errors import FormError
 from ..japanese import format_date, format_time
 from ..merging import MERGE_LABELS, SNAPSHOT, changed_fields, merge_review, review_fields, with_fields
-from ..records import REVIEW_FIELDS, Action, Review
+from ..records import (EMPLOYER, READER_FIELDS, REACH_LABELS, REVIEW_FIELDS, SELF, STAFF, TO_EMPLOYER, TO_PERSON,
+                       Action, Review, suggestion)
+from ..report_views import AUDIENCE_LABELS
 from ..rules import LEVELS
 from ..store import Conflict, StoreError
-from .common import Guard, button, month_label, who_records
+from ..store.checks import LONG_TEXT, SHORT_TEXT
+from .common import Counted, Guard, Results, button, check_lengths, month_label, who_records
 from .dates import HINT as DATE_HINT
 from .dates import DateText
 
@@ -44,7 +50,13 @@ class ReviewModel(t.HasTraits):
     policy = t.Unicode("")
     wishes = t.Unicode("")
     next_check = t.Unicode("")
+    to_person = t.Unicode("")                # 本人へ: the words of the person's 支援レポート
+    to_employer = t.Unicode("")              # 企業へ: the words of the employer's (with consent only)
     judgement = t.Unicode(NO_JUDGEMENT)      # "" or 要対応 / 注意 / 安定
+    employer_consent = t.Bool(False)         # 企業共有同意 はい: an employer copy is made
+    preview = t.Unicode("")                  # a copy of the 支援レポート as it would be made now (HTML)
+    reader_message = t.Unicode("")           # the result of a suggestion or preview, beside its buttons
+    reader_kind = t.Unicode("")              # ok / warning / error (common.Results)
 
     # the next action being typed, and the ones added but not yet saved
     action_content = t.Unicode("")
@@ -83,8 +95,47 @@ class ReviewModel(t.HasTraits):
         self.observe(self._update_dirty, names=[*FIELDS, "pending_actions", "action_content", "action_owner",
                                                 "action_due"])
 
-    def set_context(self, store, office: str, today: dt.date | None = None) -> None:
-        self.store, self.office, self.today = store, office, today or dt.date.today()
+    def set_context(self, store, office: str, today: dt.date | None = None, book=None) -> None:
+        self.store, self.office, self.today, self.book = store, office, today or dt.date.today(), book
+
+    # -- the 支援レポート's words, written for its readers
+
+    def suggest(self, reach: str) -> None:
+        """Fill a blank reader field with a first text from the review's own fields, to edit."""
+        field = READER_FIELDS[reach]
+        if reach == TO_EMPLOYER and not self.employer_consent:
+            raise FormError("企業共有同意が「はい」ではないため、企業用の支援レポートは作りません")
+        if getattr(self, field.name).strip():
+            self.reader_message, self.reader_kind = (f"「{field.label}」には入力があります。下書きを入れるときは、"
+                                                     "先に消してください"), "warning"
+            return
+        text = suggestion(self.values(), reach)
+        if not text:
+            self.reader_message, self.reader_kind = "下書きのもとになるケース検討の記入がありません", "warning"
+            return
+        setattr(self, field.name, text)
+        self.reader_kind = "ok"
+        self.reader_message = (f"「{field.label}」に下書きを入れました。読み手に向けて書き直してから保存してください"
+                               "（事業所内の言葉が残っていないか確かめてください）")
+
+    def show_preview(self, audience: str) -> None:
+        """The 支援レポート of the open case as it would be made from the form now (not saved)."""
+        from ..report_views import support_report_html
+
+        if self.book is None or not self.user_id:
+            raise FormError("利用者を選んでください")
+        if audience == EMPLOYER and not self.employer_consent:
+            raise FormError("企業共有同意が「はい」ではないため、企業用の支援レポートは作りません")
+        article = support_report_html(self.book, self.month, self.user_id, audience, store=self.store,
+                                      texts=self.values())
+        self.preview = render("app/review_preview.html.j2", article=Markup(article), css=Markup(_report_css()),
+                              label=f"{AUDIENCE_LABELS[audience]}のプレビュー")
+        self.reader_kind = "ok"
+        self.reader_message = (f"{AUDIENCE_LABELS[audience]}の支援レポートを、いま入力されている内容で表示しています"
+                               "（まだ保存も作成もしていません）")
+
+    def hide_preview(self) -> None:
+        self.preview, self.reader_message = "", ""
 
     # -- state
 
@@ -118,6 +169,7 @@ class ReviewModel(t.HasTraits):
             self.action_due = None
             self.conflict, self._merge = {}, None
             self.message = self.message_kind = ""
+            self.preview = self.reader_message = ""
             self._base = review
             self._set_saved(review)
             self._fill(self._review_values(review))
@@ -131,6 +183,7 @@ class ReviewModel(t.HasTraits):
             self.action_due = None
             self.conflict, self._merge, self._base = {}, None, None
             self.message = self.message_kind = ""
+            self.preview = self.reader_message = ""
             self.version, self.saved_note = 0, ""
             self._fill({})
 
@@ -193,6 +246,7 @@ class ReviewModel(t.HasTraits):
             raise FormError("役割分担の内容を入力してください")
         if not owner:
             raise FormError("役割分担の担当を入力してください")
+        check_lengths([("役割分担の内容", content, SHORT_TEXT), ("役割分担の担当", owner, SHORT_TEXT)], "追加")
         due = self.action_due
         if due is not None and not isinstance(due, dt.date):
             raise FormError(f"期限「{due}」は日付として読めません。{DATE_HINT}")
@@ -218,6 +272,7 @@ class ReviewModel(t.HasTraits):
         by = who_records(self.store, self.recorder, "ケース検討", "保存", user_id=self.user_id)
         if self.action_content.strip():
             raise FormError("入力中の役割分担があります。「役割分担を追加」を押すか、内容を消してから保存してください")
+        check_lengths((label, getattr(self, name), LONG_TEXT) for name, label in TEXT_FIELDS)
         return by
 
     def _form_review(self) -> Review:
@@ -233,11 +288,14 @@ class ReviewModel(t.HasTraits):
         by = self._check_can_save()
         return self._save(by, self._base, self._form_review(), self.version or None)
 
-    def _save(self, by: str, base: Review | None, mine: Review, expected: int | None, taken=()) -> bool:
+    def _save(self, by: str, base: Review | None, mine: Review, expected: int | None, taken=(),
+              typed: dict | None = None) -> bool:
+        """``typed``: the texts typed into fields both changed; those the save does not keep go
+        to the history with it (``Store.save_review(not_kept=...)``)."""
         taken = list(taken)                          # (who, when, [labels]) merged in from others
         for _attempt in range(MAX_MERGES):
             try:
-                saved = self.store.save_review(mine, by=by, expected_version=expected)
+                saved = self.store.save_review(mine, by=by, expected_version=expected, not_kept=typed)
                 break
             except Conflict as conflict:
                 theirs = conflict.current
@@ -321,8 +379,16 @@ class ReviewModel(t.HasTraits):
             elif choice == "edit":
                 values[name] = self.combined.get(name, row["combined"])
         fields_taken = changed_fields(review_fields(self._base), review_fields(mine), stored)
+        typed = {row["name"]: getattr(mine, row["name"]) for row in self.conflict["fields"] if row["name"] in LABELS}
         return self._save(by, theirs, with_fields(merged, values), theirs.version,
-                          [_taken(conflict, fields_taken)] if fields_taken else ())
+                          [_taken(conflict, fields_taken)] if fields_taken else (), typed=typed)
+
+
+def _report_css() -> str:
+    """The documents' style sheet, so that a preview looks as the copy will."""
+    from ..reports import TEMPLATE_DIR, TEMPLATE_NAME
+
+    return (TEMPLATE_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
 
 
 def _taken(conflict: Conflict, names: list[str]) -> tuple[str, str, list[str]]:
@@ -353,11 +419,16 @@ class ReviewView(w.VBox):
         style = {"description_width": "7em"}
         self.heading = w.HTML()
         self.texts = {}
-        for name, label in TEXT_FIELDS:
-            area = w.Textarea(description=label, style=style, layout=w.Layout(width="98%", height="4.2em"))
-            area.add_class(f"teichaku-field-{name}")
-            w.link((model, name), (area, "value"))
-            self.texts[name] = area
+        self.counted: dict[str, Counted] = {}
+        for field in REVIEW_FIELDS:
+            area = w.Textarea(description=field.label if field.reach == STAFF else "", style=style,
+                              layout=w.Layout(width="98%", height="4.2em" if field.reach == STAFF else "7em"))
+            area.add_class(f"teichaku-field-{field.name}")
+            area.add_class(f"teichaku-reach-{field.reach}")
+            w.link((model, field.name), (area, "value"))
+            self.texts[field.name] = area
+            self.counted[field.name] = Counted(area, LONG_TEXT)     # 「123 / 1000字」 under it
+        self.readers = self._reader_section()
         self.judgement = w.Dropdown(description="会議の判断", style=style,
                                     options=[("（未選択）", NO_JUDGEMENT)] + [(x, x) for x in LEVELS])
         self.judgement.add_class("teichaku-field-judgement")
@@ -373,23 +444,27 @@ class ReviewView(w.VBox):
         self.action_due.add_class("teichaku-action-due")
         for name in ("action_content", "action_owner", "action_due"):
             w.link((model, name), (getattr(self, name), "value"))
-        self.add_button = button(guard, "役割分担を追加", "add-action", model.add_action, "役割分担の追加", icon="plus")
+        # what each button did, right below it (common.Results): 保存's in the save bar, kept in view
+        self.results = Results(model, guard)
+        self.message = self.results.line("save", "review-message")
+        self.action_message = self.results.line("action", "action-message")
+        self.merge_message = self.results.line("merge", "merge-message", shown=lambda: bool(model.conflict))
+        self.add_button = self.results.button("役割分担を追加", "add-action", model.add_action, "役割分担の追加",
+                                              line="action", icon="plus")
         self.pending_box = w.VBox()
         self.month_actions = w.HTML()
 
-        self.save_button = button(guard, "保存", "save", model.save, "保存", width=None,
-                                  button_style="primary", icon="save")
-        self.message = w.HTML()
-        self.message.add_class("teichaku-review-message")
+        self.save_button = self.results.button("保存", "save", model.save, "保存", line="save", width=None,
+                                               button_style="primary", icon="save")
         self.conflict = w.HTML()
         self.conflict.add_class("teichaku-conflict")
         self.merge_rows = w.VBox()
         self.choices: dict[str, w.RadioButtons] = {}      # after a conflict: field → mine / theirs / edit
         self.combined: dict[str, w.Textarea] = {}         # field → the text edited from both
-        self.save_merge = button(guard, "選んだ内容で保存", "save-merge", model.save_merge, "選んだ内容の保存",
-                                 button_style="warning", icon="save")
+        self.save_merge = self.results.button("選んだ内容で保存", "save-merge", model.save_merge, "選んだ内容の保存",
+                                              line="merge", button_style="warning", icon="save")
         self.save_merge.layout.align_self = "flex-start"
-        self.conflict_box = w.VBox([self.conflict, self.merge_rows, self.save_merge])
+        self.conflict_box = w.VBox([self.conflict, self.merge_rows, self.save_merge, self.merge_message])
         self.conflict_box.add_class("teichaku-conflict-box")
         model.observe(guard.wrap(self._render_merge, "競合の表示"), names=["conflict"])
         model.observe(guard.wrap(self._render, "検討記録の表示"),
@@ -398,12 +473,68 @@ class ReviewView(w.VBox):
         self.save_bar = w.HBox([self.save_button, self.message])
         self.save_bar.add_class("teichaku-save-bar")       # kept in view while the form is edited (app.css)
         self._render()
-        self.children = [self.heading, *self.texts.values(), self.judgement,
+        staff = [self.counted[f.name] for f in REVIEW_FIELDS if f.reach == STAFF]
+        self.children = [self.heading,
+                         w.HTML(render("app/section_heading.html.j2",
+                                       text=f"会議の記録（{REACH_LABELS[STAFF]}。支援レポートには載りません）")),
+                         *staff, self.judgement, self.readers,
                          w.HTML(render("app/section_heading.html.j2", text="役割分担（この会議で決めたこと）")),
                          self.month_actions, self.pending_box,
                          w.HBox([self.action_content, self.action_owner, self.action_due, self.add_button],
                                 layout=w.Layout(flex_flow="row wrap")),
-                         self.save_bar, self.conflict_box, *sections]
+                         self.action_message, self.save_bar, self.conflict_box, *sections]
+
+    def _reader_section(self) -> w.VBox:
+        """The 支援レポート's words: one field for each reader, with where it goes, a suggestion
+        from the review and a preview of the copy; each button's result right below it."""
+        m, guard = self.model, self.guard
+        self.reader_results = Results(m, guard, message="reader_message", kind="reader_kind")
+        self.reach_notes: dict[str, w.HTML] = {}
+        self.suggest_buttons: dict[str, w.Button] = {}
+        rows = []
+        for reach in (TO_PERSON, TO_EMPLOYER):
+            field = READER_FIELDS[reach]
+            note = w.HTML()
+            note.add_class(f"teichaku-reach-note-{reach}")
+            self.reach_notes[reach] = note
+            line = self.reader_results.line(reach, f"suggest-message-{reach}")
+            suggest = self.reader_results.button("ケース検討から下書き", f"suggest-{reach}", lambda r=reach: m.suggest(r),
+                                                 "下書きの作成", line=reach, width="auto", icon="pencil")
+            self.suggest_buttons[reach] = suggest
+            rows += [w.HBox([note, suggest], layout=w.Layout(align_items="center", justify_content="space-between",
+                                                             width="98%")),
+                     line, self.counted[field.name]]
+        preview = partial(self.reader_results.button, line="preview", width=None)
+        self.preview_buttons = {
+            SELF: preview("本人用を確認", "preview-person", lambda: m.show_preview(SELF), "プレビュー", icon="eye"),
+            EMPLOYER: preview("企業用を確認", "preview-employer", lambda: m.show_preview(EMPLOYER), "プレビュー",
+                              icon="eye")}
+        self.hide_preview = preview("プレビューを閉じる", "preview-close", m.hide_preview, "プレビュー")
+        self.reader_message = self.reader_results.line("preview", "reader-message")
+        self.preview = w.HTML()
+        self.preview.add_class("teichaku-preview")
+        m.observe(guard.wrap(self._render_readers, "支援レポートの欄の表示"),
+                  names=["employer_consent", "preview", "reader_message", "reader_kind", "user_id"])
+        self._render_readers()
+        return w.VBox([w.HTML(render("app/section_heading.html.j2", text="支援レポートに載せる文（読み手に向けて書きます）")),
+                       *rows, w.HBox([*self.preview_buttons.values(), self.hide_preview],
+                                     layout=w.Layout(flex_flow="row wrap", align_items="center")),
+                       self.reader_message, self.preview])
+
+    def _render_readers(self, _change=None) -> None:
+        m = self.model
+        for reach, note in self.reach_notes.items():
+            field = READER_FIELDS[reach]
+            closed = reach == TO_EMPLOYER and not m.employer_consent
+            note.value = render("app/review_reach.html.j2", label=field.label, closed=closed,
+                                where=REACH_LABELS[reach])
+            self.texts[field.name].disabled = closed
+            self.suggest_buttons[reach].disabled = closed
+            self.suggest_buttons[reach].layout.display = "none" if closed else ""
+        self.preview_buttons[EMPLOYER].disabled = not m.employer_consent
+        self.hide_preview.layout.display = "" if m.preview else "none"
+        self.reader_results.show()
+        self.preview.value = m.preview
 
     def _render(self, _change=None) -> None:
         m = self.model
@@ -411,7 +542,7 @@ class ReviewView(w.VBox):
         self.heading.value = render("app/review_heading.html.j2", person=m.person,
                                     month_label=month_label(m.month) if m.month else "",
                                     dirty=m.dirty, saved_note=m.saved_note)
-        self.message.value = render("app/review_message.html.j2", message=m.message, kind=m.message_kind)
+        self.results.show()
         self.month_actions.value = render("app/review_month_actions.html.j2", actions=m.month_actions)
         pending = []
         for i, item in enumerate(m.pending_actions):

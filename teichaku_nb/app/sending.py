@@ -18,8 +18,8 @@ from ..japanese import format_date
 from ..markup import render
 from ..errors import FormError
 from ..japanese import JST, format_time
-from ..records import RECIPIENTS
-from .common import Guard, WithdrawRow, button, to_withdraw, who_records
+from ..records import EMPLOYER, RECIPIENT_PARTS, RECIPIENTS
+from .common import Guard, Results, WithdrawRow, month_label, to_withdraw, who_records
 from .dates import DateText
 
 SCOPES = (("開いているケースの人", "case"), ("作成した支援レポートの人", "made"), ("検討済の全員", "reviewed"))
@@ -32,7 +32,7 @@ class SendingModel(t.HasTraits):
     recorder = t.Unicode("")
     month = t.Unicode("")                       # YYYY-MM
     user_id = t.Unicode("")                     # the open case
-    made_users = t.List()                       # the people of the latest 支援レポート batch
+    made_users = t.List()                       # the people of the latest 支援レポート batch of the month (exports)
     records = t.List()                          # the month's sending records, withdrawn ones too
     withdraw_id = t.Int(0)                      # the record chosen to withdraw (0: none)
     withdraw_reason = t.Unicode("")
@@ -45,9 +45,12 @@ class SendingModel(t.HasTraits):
         self.store = None
         self.office = ""
         self.names: dict[str, str] = {}
+        self.sharing: frozenset[str] = frozenset()
 
-    def set_context(self, store, office: str, names: dict[str, str], today: dt.date) -> None:
-        self.store, self.office, self.names = store, office, names
+    def set_context(self, store, office: str, names: dict[str, str], today: dt.date,
+                    sharing: frozenset[str] = frozenset()) -> None:
+        """``sharing``: the people whose 企業共有同意 is はい (only they have an employer copy)."""
+        self.store, self.office, self.names, self.sharing = store, office, names, sharing
         if self.sent_on is None:
             self.sent_on = today
 
@@ -77,7 +80,8 @@ class SendingModel(t.HasTraits):
             return [self.user_id]
         if self.scope == "made":
             if not self.made_users:
-                raise FormError("この画面でまだ支援レポートを作成していません（「帳票の出力」で作成してから選んでください）")
+                raise FormError(f"この画面では{month_label(self.month) if self.month else 'この月'}の支援レポートをまだ作成していません"
+                                "（「帳票の出力」で作成してから選んでください）")
             return list(self.made_users)
         reviewed = sorted(r.user_id for r in self.store.reviews(self.office, self.month)) if self.store else []
         if not reviewed:
@@ -87,7 +91,14 @@ class SendingModel(t.HasTraits):
     def record(self) -> None:
         by = self._by()
         sent_on = self.sent_on or dt.datetime.now(JST).date()
-        recorded, already = self.store.record_sending(self.office, self.targets(), self.month, self.recipient,
+        targets = self.targets()
+        if EMPLOYER in RECIPIENT_PARTS[self.recipient]:
+            refused = [u for u in targets if u not in self.sharing]
+            if refused:
+                who = "、".join(f"{u} {self.names.get(u, '')}".strip() for u in refused)
+                raise FormError(f"企業共有同意が「はい」でない人（{who}）には企業用の支援レポートを作らないため、"
+                                f"「{self.recipient}」への送付は記録できません。本人に渡したときは送付先を「本人」にしてください")
+        recorded, already = self.store.record_sending(self.office, targets, self.month, self.recipient,
                                                       by=by, sent_on=sent_on)
         self._reload()
         parts = [f"{len(recorded)}人の送付を記録しました（{self.recipient}・{format_date(sent_on)}・記録者 {by}）"] \
@@ -121,22 +132,25 @@ class SendingView(w.VBox):
         self.scope = w.Dropdown(options=SCOPES, description="対象", layout=w.Layout(width="24em"))
         for name in ("recipient", "sent_on", "scope"):
             w.link((model, name), (getattr(self, name), "value"))
-        self.record = button(guard, "送付を記録", "sending-record", model.record, "送付の記録", icon="check",
-                             button_style="primary", width="9em")
+        # what each button did, right below it (common.Results), never under the open case's name
+        self.results = Results(model, guard, draw=lambda text, how: render("app/export_status.html.j2", status=text,
+                                                                           notes=[], kind=how))
+        self.message = self.results.line("record", "sending-message")
+        self.withdraw_message = self.results.line("withdraw", "sending-withdraw-message")
+        self.record = self.results.button("送付を記録", "sending-record", model.record, "送付の記録", line="record",
+                                          icon="check", button_style="primary", width="9em")
         self.listing = w.HTML()
         self.listing.add_class("teichaku-sending-list")
         withdrawing = WithdrawRow(model, guard, css="sending-withdraw", what="送付の記録の取消",
-                                  placeholder="例: 送付先を取り違えた", width="28em")
+                                  placeholder="例: 送付先を取り違えた", width="28em", results=self.results)
         self.withdraw_choice, self.withdraw_reason, self.withdraw = withdrawing.children
-        self.message = w.HTML()
-        self.message.add_class("teichaku-sending-message")
         model.observe(guard.wrap(self._render, "送付の記録の表示"), names=["records", "message", "message_kind", "month"])
         self._render()
         self.children = [
             w.HTML(render("app/sending_intro.html.j2")),
             w.HBox([self.recipient, self.sent_on, self.scope, self.record], layout=w.Layout(flex_flow="row wrap")),
             self.message, self.listing,
-            withdrawing]
+            withdrawing, self.withdraw_message]
 
     def _render(self, _change=None) -> None:
         m = self.model
@@ -146,4 +160,4 @@ class SendingView(w.VBox):
             for r in m.records if not r["withdrawn"]]
         self.withdraw_choice.options = options
         self.withdraw_choice.value = m.withdraw_id if m.withdraw_id in {v for _, v in options} else 0
-        self.message.value = render("app/export_status.html.j2", status=m.message, notes=[], kind=m.message_kind)
+        self.results.show()

@@ -21,14 +21,15 @@ import sqlalchemy as sa
 
 from .. import paths
 from ..japanese import JST, format_date, format_month
-from ..records import (CLOSED_STATES, FIELD_LABELS, RECIPIENT_PARTS, RECIPIENTS, RECORD_CLASSES, REGIONAL, Action,
-                       Conference, HistoryEntry, IssuedReport, Review)
+from ..records import (CLOSED_STATES, FIELD_LABELS, NOT_KEPT, RECIPIENT_PARTS, RECIPIENTS, RECORD_CLASSES, REGIONAL,
+                       Action, Conference, HistoryEntry, IssuedReport, Review)
 from ..rules import agenda
 from .checks import (ACTION_CHECKS, Conflict, StoreError, action_values, by_whom, checked_choice, checked_date,
                      checked_id, checked_text, checked_version, conference_values, month_text, review_values, to_month)
 from .engine import PG_LOCK_KEY, WRITE, default_path, sqlite_engine, sqlite_file
 from .employment_checks import EmploymentCheckRecords
 from .handovers import HandoverRecords
+from .not_kept import NotKeptRecords, history_entry
 from .plans import PlanRecords, stored_goal
 from .tables import (JSON_COLUMNS, LIST_COLUMNS, MIGRATIONS, MONTH_COLUMNS, RECORD_TABLES, SCHEMA_VERSION, metadata,
                      t_actions, t_conferences, t_history, t_issued_reports, t_reviews, t_schema_version)
@@ -52,21 +53,19 @@ def _where(table: sa.Table, *, office: str | None = None, month=None, user_id: s
     return where
 
 
-def _history_entry(row) -> HistoryEntry:
-    return HistoryEntry(
-        office=row.office, user_id=row.user_id, record_kind=row.record_kind, record_id=row.record_id,
-        operation=row.operation, changed_by=row.changed_by, changed_at=row.changed_at,
-        changes={k: tuple(v) for k, v in json.loads(row.changes).items()}, id=row.id)
-
-
 def open_store(url: str | None = None, *, book_path: Path | str | None = None,
-               known_users: Mapping[str, Iterable[str]] | None = None, readonly: bool = False) -> Store:
+               known_users: Mapping[str, Iterable[str]] | None = None, readonly: bool = False,
+               books: Iterable = ()) -> Store:
     """Open (and create or migrate) the store at ``url``.
 
     ``url`` is a SQLAlchemy URL (``sqlite:///path``, ``postgresql+psycopg://user:pw@host/db``)
     or a plain file path (a SQLite file); without one, the SQLite file beside ``book_path``
-    (``default_path``).  ``known_users`` (office → 利用者ID) makes saves for a user who is
+    (``default_path``).  ``known_users`` (office key → 利用者ID) makes saves for a user who is
     not in that office's workbook an error.
+
+    Records are kept under the office's key (``CaseBook.key``: its 事業所番号, or its name
+    without one).  When opened for writing with the ``books`` of the source, records an
+    earlier version kept under an office's name move to its 事業所番号 (``adopt_office``).
 
     A SQLite file that holds anything but a teichaku store (another program's tables, or not
     a database at all) is refused before anything is written to it.  ``readonly`` is for
@@ -99,6 +98,9 @@ def open_store(url: str | None = None, *, book_path: Path | str | None = None,
     store = Store(engine, known_users=known_users)
     try:
         store._prepare(readonly=readonly)
+        if not readonly:
+            for name, key in renamed_offices(books).items():
+                store.adopt_office(name, key)
     except sa.exc.DBAPIError as error:
         engine.dispose()
         raise StoreError(f"会議記録のデータベース（{store.location}）を開けません: {error.orig}") from error
@@ -130,10 +132,19 @@ def open_existing(url: str | None = None, *, book_path: Path | str | None = None
     return open_store(url, book_path=book_path, known_users=known_users, readonly=True)
 
 
-class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
+def renamed_offices(books: Iterable) -> dict[str, str]:
+    """Office name → 事業所番号 for the offices whose records an earlier version may have kept
+    under their name: only a name that one office of the source has (two offices of one name
+    cannot tell which records were whose)."""
+    books = list(books)
+    names = [b.office for b in books]
+    return {b.office: b.key for b in books if b.key != b.office and names.count(b.office) == 1}
+
+
+class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords, NotKeptRecords):
     """Conference records on one database.  Open with ``open_store``.  The handover records'
     methods are in ``handovers``, the 就労確認's in ``employment_checks``, the monitorings' and
-    the support plans' in ``plans``."""
+    the support plans' in ``plans``, what was typed and not kept in ``not_kept``."""
 
     def __init__(self, engine: sa.Engine, *, known_users: Mapping[str, Iterable[str]] | None = None):
         self.engine = engine
@@ -171,6 +182,17 @@ class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
     def register_users(self, office: str, user_ids: Iterable[str]) -> None:
         """Make saves for ``office`` accept only these 利用者ID (from its CaseBook)."""
         self.known_users[office] = frozenset(str(u) for u in user_ids)
+
+    def adopt_office(self, name: str, key: str) -> int:
+        """Move the records kept under an office's ``name`` to its ``key`` (its 事業所番号), once:
+        only while nothing is kept under the key yet.  Returns how many rows moved."""
+        tables = (*RECORD_TABLES, t_history)
+        with self._write() as conn:
+            if any(conn.execute(sa.select(table.c.id).where(table.c.office == key).limit(1)).first()
+                   for table in tables):
+                return 0
+            return sum(conn.execute(sa.update(table).where(table.c.office == name).values(office=key)).rowcount
+                       for table in tables)
 
     def _check_user(self, office: str, user_id: str) -> None:
         known = self.known_users.get(office)
@@ -267,13 +289,21 @@ class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
         return value
 
     def _log(self, conn, table: sa.Table, record_id: int, operation: str, changes: dict,
-             *, office: str, user_id: str | None, by: str, now: dt.datetime) -> None:
+             *, office: str, user_id: str | None, by: str, now: dt.datetime) -> int:
         payload = {k: [self._plain(k, old), self._plain(k, new)] for k, (old, new) in changes.items()}
+        return self._add_history(conn, table, record_id, operation, payload, office=office, user_id=user_id,
+                                 by=by, now=now)
+
+    @staticmethod
+    def _add_history(conn, table: sa.Table, record_id: int, operation: str, payload: dict,
+                     *, office: str, user_id: str | None, by: str, now: dt.datetime) -> int:
         result = conn.execute(t_history.insert().values(
             office=office, user_id=user_id, record_kind=table.name, record_id=record_id,
             operation=operation, changed_by=by, changed_at=now,
             changes=json.dumps(payload, ensure_ascii=False)))
-        conn.info.setdefault(OWN_HISTORY, set()).add(result.inserted_primary_key[0])
+        entry_id = result.inserted_primary_key[0]
+        conn.info.setdefault(OWN_HISTORY, set()).add(entry_id)
+        return entry_id
 
     def _insert(self, conn, table: sa.Table, values: dict, *, by: str):
         now = _now()
@@ -323,9 +353,11 @@ class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
 
     # -- conferences
 
-    def save_conference(self, conference: Conference, *, by: str,
-                        expected_version: int | None = None) -> Conference:
-        """Create (``conference.id`` None) or update a conference; returns it as saved."""
+    def save_conference(self, conference: Conference, *, by: str, expected_version: int | None = None,
+                        not_kept: Mapping[str, object] | None = None) -> Conference:
+        """Create (``conference.id`` None) or update a conference; returns it as saved.
+        ``not_kept``: what ``by`` typed into fields and chose not to keep (``record_not_kept``),
+        kept in the history with the save."""
         by = by_whom(by)
         values = conference_values(conference)
         conference_id = checked_id(conference.id, "会議ID")
@@ -342,6 +374,7 @@ class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
                 if current.office != values["office"]:
                     raise StoreError("会議記録の事業所は変更できません")
                 row = self._update(conn, t_conferences, current, values, expected, by=by, label="会議記録")
+            self._log_not_kept(conn, t_conferences, row, not_kept, by=by)
         return self._record(t_conferences, row)
 
     def conference(self, conference_id: int) -> Conference | None:
@@ -354,11 +387,14 @@ class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
 
     # -- case reviews
 
-    def save_review(self, review: Review, *, by: str, expected_version: int | None) -> Review:
+    def save_review(self, review: Review, *, by: str, expected_version: int | None,
+                    not_kept: Mapping[str, object] | None = None) -> Review:
         """Save the review of (office, user_id, month).
 
         ``expected_version`` is the version the caller read, or None for a review that
         must be new.  If someone saved in between, ``Conflict`` is raised and nothing changes.
+        ``not_kept``: what ``by`` typed into fields and chose not to keep (a conflict settled
+        for the saved text, ``record_not_kept``), kept in the history with the save.
         """
         by = by_whom(by)
         values = review_values(review)
@@ -377,6 +413,7 @@ class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
                     row = self._insert(conn, t_reviews, values, by=by)
                 else:
                     row = self._update(conn, t_reviews, current, values, expected, by=by, label="ケース検討")
+                self._log_not_kept(conn, t_reviews, row, not_kept, by=by)
         except sa.exc.IntegrityError:
             # Another writer created the same review between our look and our insert
             # (PostgreSQL, read committed): theirs stands, and the caller is told.
@@ -530,7 +567,7 @@ class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
         where = _where(t_history, office=office, user_id=user_id)
         with self._read() as conn:
             rows = conn.execute(sa.select(t_history).where(*where).order_by(t_history.c.id)).all()
-        return [_history_entry(r) for r in rows]
+        return [history_entry(r) for r in rows]
 
     def change_mark(self, office: str) -> tuple[int, int]:
         """(how many, the last id) of the office's changes: it moves whenever anyone saves (a
@@ -547,7 +584,8 @@ class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords):
             rows = conn.execute(sa.select(t_history).where(t_history.c.office == office,
                                                            t_history.c.changed_at >= since)
                                 .order_by(t_history.c.id)).all()
-        return [_history_entry(r) for r in rows if r.id not in self._written]
+        # a not-kept entry changes no record: nothing to take in
+        return [history_entry(r) for r in rows if r.id not in self._written and r.operation != NOT_KEPT]
 
     # -- frames for the rules (rules.agenda(shared_reports=..., open_actions=...))
 
@@ -605,10 +643,10 @@ def month_billing(book, month, store: Store | None = None, *, today: dt.date | N
 
     if store is None:
         return check(book, month, today=today, review=review)
-    return check(book, month, shared_reports=store.shared_reports_frame(book.office),
-                 regional=store.regional_reviews_frame(book.office), handovers=store.handovers_frame(book.office),
-                 checks=store.employment_checks_frame(book.office), plans=store.plans_frame(book.office),
-                 monitorings=store.monitorings_frame(book.office), today=today, review=review)
+    return check(book, month, shared_reports=store.shared_reports_frame(book.key),
+                 regional=store.regional_reviews_frame(book.key), handovers=store.handovers_frame(book.key),
+                 checks=store.employment_checks_frame(book.key), plans=store.plans_frame(book.key),
+                 monitorings=store.monitorings_frame(book.key), today=today, review=review)
 
 
 def month_review(book, month, store: Store | None = None):
@@ -618,7 +656,7 @@ def month_review(book, month, store: Store | None = None):
     alone if not."""
     if store is None:
         return agenda(book, month)
-    return agenda(book, month, shared_reports=store.shared_reports_frame(book.office),
-                  open_actions=store.open_actions_frame(book.office, month),
-                  handovers=store.handovers_frame(book.office), plans=store.plans_frame(book.office),
-                  monitorings=store.monitorings_frame(book.office))
+    return agenda(book, month, shared_reports=store.shared_reports_frame(book.key),
+                  open_actions=store.open_actions_frame(book.key, month),
+                  handovers=store.handovers_frame(book.key), plans=store.plans_frame(book.key),
+                  monitorings=store.monitorings_frame(book.key))

@@ -17,6 +17,12 @@ from ..records import (ACTION_STATES, CONFERENCE_KINDS, FIELD_LABELS, REGIONAL, 
 from ..rules import LEVELS
 
 MAX_TEXT = 30_000                  # characters: far above any real note, below a workbook cell's 32,767
+# The limits of what staff type in the app (the app counts up to them and refuses beyond, the
+# store refuses beyond them too): a field of several lines (a review's text, 本人の意向, 総合的な方針, a
+# monitoring comment) and a one-line field (a 役割分担's 内容 and 担当, a goal, a name).  A 10,000-
+# character note would make a 会議録 of nine pages.
+LONG_TEXT = 1_000
+SHORT_TEXT = 400
 # Control characters a workbook cannot hold (and PostgreSQL refuses NUL); tab and newlines are fine.
 _ILLEGAL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _MONTH_TEXT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -44,15 +50,15 @@ class Conflict(StaffError):
 
 
 
-def checked_text(value, label: str, *, required: bool = False) -> str:
+def checked_text(value, label: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise StoreError(f"{label}は文字で入力してください（{type(value).__name__} が渡されました）")
     if required and not value.strip():
         raise StoreError(f"{label}は必須です")
-    if len(value) > MAX_TEXT:
-        raise StoreError(f"{label}が長すぎます（{len(value):,}文字）。{MAX_TEXT:,}文字以内にしてください")
+    if len(value) > limit:
+        raise StoreError(f"{label}が長すぎます（{len(value):,}文字）。{limit:,}文字以内にしてください")
     if _ILLEGAL_CHARS.search(value):
         raise StoreError(f"{label}に使えない制御文字が含まれています")
     try:
@@ -159,7 +165,7 @@ def review_values(r: Review) -> dict:
         "conference_id": checked_id(r.conference_id, "会議ID"),
     }
     for name in REVIEW_TEXTS:
-        values[name] = checked_text(getattr(r, name), FIELD_LABELS[name])
+        values[name] = checked_text(getattr(r, name), FIELD_LABELS[name], limit=LONG_TEXT)
     values["judgement"] = checked_choice(r.judgement, LEVELS, "会議の判断", required=False)
     values["saved_level"] = checked_choice(r.saved_level, LEVELS, "保存時の区分", required=False)
     values["saved_flags"] = flags_json(r.saved_flags)
@@ -182,8 +188,8 @@ def flags_json(value) -> str | None:
 
 # The action fields a later save may change, each with its check.
 ACTION_CHECKS = {
-    "content": lambda v: checked_text(v, "内容", required=True),
-    "owner": lambda v: checked_text(v, "担当", required=True),
+    "content": lambda v: checked_text(v, "内容", required=True, limit=SHORT_TEXT),
+    "owner": lambda v: checked_text(v, "担当", required=True, limit=SHORT_TEXT),
     "due_on": lambda v: checked_date(v, "期限", required=False),
     "status": lambda v: checked_choice(v, ACTION_STATES, "状態"),
     "result": lambda v: checked_text(v, "結果"),

@@ -100,7 +100,9 @@ def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str
 
     One sheet per record kind (会議, ケース検討, 役割分担, 支援レポート送付, 引継ぎ, 就労確認,
     モニタリング, 個別支援計画, 変更履歴)
-    with Japanese headers.  Returns the rows written per sheet.
+    with Japanese headers.  変更履歴 has a row per field changed, and per text typed and not kept
+    (操作 採用しなかった入力: 変更前 the text typed, 変更後 the text kept).  Returns the rows written
+    per sheet.
     """
     from openpyxl import Workbook
 

@@ -29,13 +29,13 @@ import sqlalchemy as sa
 from ..japanese import JST, format_date, format_month
 from ..records import (DRAFT, EVALUATIONS, FINAL, KEEP, PLAN_DECISIONS, PLAN_DOMAINS, PlanMonitoring,
                        SupportPlan)
-from .checks import (Conflict, StoreError, by_whom, checked_date, checked_id, checked_text,
+from .checks import (LONG_TEXT, Conflict, StoreError, by_whom, checked_date, checked_id, checked_text,
                      checked_version, month_text, to_month)
 from .tables import t_plan_monitorings, t_support_plans
 
 __all__ = ["PLAN_EDITS", "PlanRecords", "monitoring_values", "stored_goal"]
 
-MAX_COMMENT = 1_000                 # characters: a monitoring comment is a short one
+MAX_COMMENT = LONG_TEXT             # characters: a monitoring comment (the app's limit too)
 PLAN_EDITS = ("period_start", "period_end", "wishes", "overall_policy", "goals", "service_manager")
 _GOAL_LABELS = {"domain": "領域", "goal": "目標", "support": "支援内容", "due_on": "期限", "evaluation": "評価"}
 
@@ -140,8 +140,8 @@ def goals_json(value) -> str:
 _PLAN_CHECKS = {
     "period_start": lambda v: checked_date(v, "計画期間の開始", required=False),
     "period_end": lambda v: checked_date(v, "計画期間の終了", required=False),
-    "wishes": lambda v: checked_text(v, "本人の意向"),
-    "overall_policy": lambda v: checked_text(v, "総合的な方針"),
+    "wishes": lambda v: checked_text(v, "本人の意向", limit=LONG_TEXT),
+    "overall_policy": lambda v: checked_text(v, "総合的な方針", limit=LONG_TEXT),
     "goals": goals_json,
     "service_manager": lambda v: checked_text(v, "サービス管理責任者"),
 }
@@ -174,13 +174,15 @@ def _final_goals(goals: str) -> None:
 
 class PlanRecords:
     """Mixed into ``Store``: it gives ``_write``, ``_insert``, ``_update``, ``_locked``,
-    ``_withdraw``, ``_select``, ``_record`` and ``_check_user``."""
+    ``_withdraw``, ``_select``, ``_record``, ``_log_not_kept`` and ``_check_user``."""
 
     # -- the monitoring
 
-    def save_monitoring(self, monitoring: PlanMonitoring, *, by: str, expected_version: int | None) -> PlanMonitoring:
+    def save_monitoring(self, monitoring: PlanMonitoring, *, by: str, expected_version: int | None,
+                        not_kept: Mapping[str, object] | None = None) -> PlanMonitoring:
         """Save the monitoring of (office, user_id, month), like ``save_review``:
-        ``expected_version`` None for a new one; a stale version raises ``Conflict``."""
+        ``expected_version`` None for a new one; a stale version raises ``Conflict``;
+        ``not_kept`` (what was typed and not kept) goes to the history with the save."""
         by = by_whom(by)
         values = monitoring_values(monitoring)
         expected = checked_version(expected_version, required=False)
@@ -198,6 +200,7 @@ class PlanRecords:
                     row = self._insert(conn, table, values, by=by)
                 else:
                     row = self._update(conn, table, current, values, expected, by=by, label="モニタリング")
+                self._log_not_kept(conn, table, row, not_kept, by=by)
         except sa.exc.IntegrityError:
             current = self.monitoring(office, user_id, month)
             if current is None:
@@ -254,9 +257,10 @@ class PlanRecords:
             row = self._insert(conn, table, values, by=by)
         return self._record(table, row)
 
-    def _plan_change(self, plan_id: int, values_of, *, by: str, expected_version: int, final: bool) -> SupportPlan:
+    def _plan_change(self, plan_id: int, values_of, *, by: str, expected_version: int, final: bool,
+                     not_kept: Mapping[str, object] | None = None) -> SupportPlan:
         """Change a plan that stands and is a draft (``final`` False) or finalised (True):
-        ``values_of(current row)`` gives the new values."""
+        ``values_of(current row)`` gives the new values; ``not_kept`` goes to the history."""
         by = by_whom(by)
         plan_id = checked_id(plan_id, "計画ID")
         expected = checked_version(expected_version, required=True)
@@ -274,18 +278,20 @@ class PlanRecords:
             if not final and current.status != DRAFT:
                 raise StoreError("確定した計画は変更できません。見直すときは新しい計画案を作ってください")
             row = self._update(conn, table, current, values_of(current), expected, by=by, label="計画")
+            self._log_not_kept(conn, table, row, not_kept, by=by)
         return self._record(table, row)
 
     def update_plan(self, plan_id: int, changes: Mapping[str, object], *, by: str,
-                    expected_version: int) -> SupportPlan:
+                    expected_version: int, not_kept: Mapping[str, object] | None = None) -> SupportPlan:
         """Change some of a draft's ``PLAN_EDITS`` (計画期間, 本人の意向, 総合的な方針, 目標,
-        サービス管理責任者)."""
+        サービス管理責任者); ``not_kept`` (what was typed and not kept) goes to the history."""
         values = plan_edits(changes)
 
         def new_values(current) -> dict:
             _check_period(values.get("period_start", current.period_start), values.get("period_end", current.period_end))
             return values
-        return self._plan_change(plan_id, new_values, by=by, expected_version=expected_version, final=False)
+        return self._plan_change(plan_id, new_values, by=by, expected_version=expected_version, final=False,
+                                 not_kept=not_kept)
 
     def finalise_plan(self, plan_id: int, *, by: str, expected_version: int, plan_date: dt.date) -> SupportPlan:
         """Make a draft the plan (確定) with its 計画作成日 (never after today, after the plan it

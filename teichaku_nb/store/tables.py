@@ -11,7 +11,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 6                 # the schema this code writes; see MIGRATIONS below
+SCHEMA_VERSION = 7                 # the schema this code writes; see MIGRATIONS below
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -87,6 +87,8 @@ t_reviews = sa.Table(
     # Schema 3: the level and flags (JSON list) shown to the conference when it saved.
     sa.Column("saved_level", sa.Text),
     sa.Column("saved_flags", sa.Text),
+    # Schema 7: the texts written for the 支援レポート's readers (本人へ, 企業へ).
+    _text_column("to_person"), _text_column("to_employer"),
     *_stamps(),
     sa.UniqueConstraint("office", "user_id", "month", name="uq_reviews_case_month"),
 )
@@ -209,7 +211,7 @@ t_history = sa.Table(
     sa.Column("user_id", sa.Text),                                     # None for a conference
     sa.Column("record_kind", sa.Text, nullable=False),                 # the table's name
     sa.Column("record_id", sa.Integer, nullable=False),
-    sa.Column("operation", sa.Text, nullable=False),                   # create / update
+    sa.Column("operation", sa.Text, nullable=False),                   # create / update / not_kept
     sa.Column("changed_by", sa.Text, nullable=False),
     sa.Column("changed_at", UTCDateTime, nullable=False),
     sa.Column("changes", sa.Text, nullable=False),                     # JSON {field: [old, new]}
@@ -326,7 +328,14 @@ def _migrate_to_6(conn: sa.Connection) -> None:
     frozen.create_all(conn)
 
 
-MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5, 6: _migrate_to_6}
+def _migrate_to_7(conn: sa.Connection) -> None:
+    """Reviews keep the texts written for the 支援レポート's readers apart from their own fields."""
+    conn.execute(sa.text("ALTER TABLE reviews ADD COLUMN to_person TEXT NOT NULL DEFAULT ''"))
+    conn.execute(sa.text("ALTER TABLE reviews ADD COLUMN to_employer TEXT NOT NULL DEFAULT ''"))
+
+
+MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5, 6: _migrate_to_6,
+              7: _migrate_to_7}
 assert sorted(MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1)), "one step per version"
 
 

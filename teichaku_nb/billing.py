@@ -660,13 +660,11 @@ def total_row(bill: Billing) -> tuple:
 def write_excel(bills: list[Billing], path) -> None:
     """The fee check of one office or several: a sheet 算定チェック (one row a person) and a
     sheet 合計 (per office: counts, units, yen and the office's notes)."""
-    people = pd.DataFrame([row for bill in bills for row in table_rows(bill)], columns=list(EXCEL_HEADERS))
-    totals = pd.DataFrame([total_row(b) for b in bills], columns=list(TOTAL_HEADERS))
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        people.to_excel(writer, sheet_name="算定チェック", index=False)
-        totals.to_excel(writer, sheet_name="合計", index=False)
-        for sheet, widths in (("算定チェック", (18, 10, 9, 14, 8, 40, 10, 40, 40, 8, 10, 40)),
-                              ("合計", (18, 10, 6, 7, 7, 7, 14, 12, 10, 10, 10, 12, 10, 12, 12, 12, 60))):
-            ws = writer.sheets[sheet]
-            for index, width in enumerate(widths, start=1):
-                ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
+    from .excel import new_workbook, write_sheet
+
+    book = new_workbook()
+    write_sheet(book, "算定チェック", EXCEL_HEADERS, (row for bill in bills for row in table_rows(bill)),
+                widths=(18, 10, 9, 14, 8, 40, 10, 40, 40, 8, 10, 40))
+    write_sheet(book, "合計", TOTAL_HEADERS, (total_row(b) for b in bills),
+                widths=(18, 10, 6, 7, 7, 7, 14, 12, 10, 10, 10, 12, 10, 12, 12, 12, 60))
+    book.save(path)

@@ -78,23 +78,6 @@ def _flag_text(flag: dict) -> str:
     return f"【{kind.label if kind else flag['code']}】{flag['message']}"
 
 
-def _write_sheet(sheet, headers, rows) -> None:
-    sheet.append(list(headers))
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        sheet.append([_cell_value(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":          # text that starts with "=" is data, never a formula
-                cell.data_type = "s"
-            elif isinstance(cell.value, dt.datetime):
-                cell.number_format = "yyyy/mm/dd hh:mm"
-            elif isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy/mm/dd"
-    for index, header in enumerate(headers, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = max(10, min(40, 2 * len(header) + 4))
-
-
 def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str, int]:
     """Write the conference records of ``office`` (None: all offices) to a workbook.
 
@@ -104,7 +87,7 @@ def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str
     (操作 採用しなかった入力: 変更前 the text typed, 変更後 the text kept).  Returns the rows written
     per sheet.
     """
-    from openpyxl import Workbook
+    from ..excel import new_workbook, write_sheet
 
     listings = {
         "会議": store.conferences(office),
@@ -116,22 +99,19 @@ def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str
         "モニタリング": store.monitorings(office),
         "個別支援計画": store.support_plans(office, include_withdrawn=True),
     }
-    book = Workbook()
-    book.remove(book.active)
+    book = new_workbook()
     written = {}
     for title, names in _EXPORT_COLUMNS.items():
         columns = (*names, *_STAMP_COLUMNS)
         headers = [_EXPORT_HEADER_OVERRIDES.get(n, FIELD_LABELS[n]) for n in columns]
         records = listings[title]
-        _write_sheet(book.create_sheet(title), headers,
-                     ([_shown_field(n, getattr(r, n)) for n in columns] for r in records))
-        written[title] = len(records)
+        written[title] = write_sheet(book, title, headers,
+                                     ([_cell_value(_shown_field(n, getattr(r, n))) for n in columns] for r in records))
     entries = store.history(office)
     rows = [(e.changed_at, e.changed_by, e.office, e.user_id, KIND_LABELS.get(e.record_kind, e.record_kind),
              e.record_id, OPERATION_LABELS.get(e.operation, e.operation), FIELD_LABELS.get(name, name),
-             _cell_value(_shown_field(name, old)), _cell_value(_shown_field(name, new)))
+             _shown_field(name, old), _shown_field(name, new))
             for e in entries for name, (old, new) in e.changes.items()]
-    _write_sheet(book.create_sheet("変更履歴"), _HISTORY_HEADERS, rows)
-    written["変更履歴"] = len(rows)
+    written["変更履歴"] = write_sheet(book, "変更履歴", _HISTORY_HEADERS, ([_cell_value(v) for v in row] for row in rows))
     book.save(out_path)
     return written

@@ -283,7 +283,8 @@ def _writable(path: Path, *, folder: bool = False) -> bool:
             while not where.exists():          # the nearest folder that exists must take files
                 where = where.parent
         else:
-            where.mkdir(parents=True, exist_ok=True)
+            from .files import private_folder
+            private_folder(where)
         with tempfile.TemporaryFile(dir=where):
             pass
     except OSError as error:

@@ -152,7 +152,7 @@ from .demo_words import (CONSENT, DISABILITIES, EMPLOYERS, EMPLOYMENT, FILED_SET
                          LEFT_REASONS, NOTES_EMPLOYER, NOTES_EXTRA, NOTES_HANDOVER_AGENCY, NOTES_HANDOVER_EMPLOYER,
                          NOTES_INTERVIEW, NOTES_OTHERS, NOTES_VISIT, PAST_REDUCTIONS, SCORE_NOISE, STAFF_NAMES,
                          SURNAMES, UNIT_PRICES, WEEKLY_HOURS)
-from .files import replacing
+from .files import private_folder, replacing
 
 DATE_FORMAT = "yyyy/mm/dd"
 OFFICE_NAME = "デモ就労定着支援センター"
@@ -673,7 +673,7 @@ def make_demo(out: Path, *, users: int = 36, months: int = 12, offices: int = 1,
         raise ValueError("the last month must be before this month (demo data has no dates after today)")
     last = end.year * 12 + end.month - 1
     when = dt.datetime.combine(date_in(last + 1, 1), dt.time())
-    (out.parent if single else out).mkdir(parents=True, exist_ok=True)
+    private_folder(out.parent if single else out)
     paths = demo_paths(out, offices)
     written = []
     for k, path in enumerate(paths, start=1):

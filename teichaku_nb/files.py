@@ -1,7 +1,9 @@
 """Writing files: never over an input, never over an existing file unless asked, never half.
 
 Every file the package writes for people (the template, demo workbooks, the records export,
-report documents) goes through ``replacing``: the content is written to a hidden temporary
+report documents) goes through ``replacing``, as a file only its owner may read, in folders
+the package makes only its owner may enter (``private_folder``): the content is written to a
+hidden temporary
 file in the same folder and renamed over the target only when it is complete, so an error or
 Ctrl-C leaves either the old file or the new one, never a torn one.  A rename also replaces a
 symbolic link itself, never the file it points to.
@@ -65,12 +67,12 @@ def check_output(path: Path | str, *, inputs: Iterable[Path | str] = (), force: 
 
 
 def _temporary_beside(path: Path) -> Path:
-    """A new empty hidden file in ``path``'s folder, with the permissions ``open`` would give."""
+    """A new empty hidden file in ``path``'s folder that only its owner may read (0600)."""
     stem = path.name if len(path.name.encode()) <= 200 else "teichaku"     # names stay under 255 bytes
     for _ in range(100):
         candidate = path.with_name(f".{stem}.{secrets.token_hex(4)}.tmp")
         try:
-            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            os.close(os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         except FileExistsError:
             continue
         return candidate
@@ -80,8 +82,9 @@ def _temporary_beside(path: Path) -> Path:
 @contextmanager
 def replacing(path: Path | str) -> Iterator[Path]:
     """A temporary path beside ``path`` to write to; renamed over ``path`` when the block ends
-    without an exception, removed otherwise (KeyboardInterrupt included).  The new file has
-    the permissions ``open(path, "w")`` would leave: the old file's, or the umask's."""
+    without an exception, removed otherwise (KeyboardInterrupt included).  A new file only its
+    owner may read (0600: documents, exports and workbooks hold people's data); a file
+    replaced keeps the permissions it had (the office chose them)."""
     path = Path(path)
     temporary = None
     try:
@@ -120,3 +123,13 @@ def write_text(path: Path | str, text: str, *, encoding: str = "utf-8") -> Path:
     with replacing(path) as temporary:
         temporary.write_text(text, encoding=encoding)
     return Path(path)
+
+
+def private_folder(path: Path | str) -> Path:
+    """``path`` as a folder, made (with its parents) only its owner may enter (0700) when it
+    does not exist yet; an existing folder is left as it is."""
+    path = Path(path)
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)                 # mkdir's mode is filtered by the umask
+    return path

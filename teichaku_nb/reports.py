@@ -51,7 +51,7 @@ import pandas as pd
 
 from . import pdf
 from .errors import StaffError
-from .files import write_text
+from .files import private_folder, write_text
 from .japanese import as_month, dates_in, format_date, format_month
 from .paths import report_notebook_dir
 from .casebook import offices_called
@@ -476,7 +476,7 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
         return batch
     extra = _checks(books, jobs, month, batch, namesakes(source.books)) if kind == "support" else []
     out = Path(out_dir) if out_dir is not None else default_out_dir(month)
-    out.mkdir(parents=True, exist_ok=True)
+    private_folder(out)
     _make(notebook_path(kind), jobs, extra, month, fmt, out, source, executable, progress)
     batch.people = [{"office": o, "user_id": u} for o, u in dict.fromkeys((j.office, j.user_id) for j in jobs
                                                                            if j.user_id is not None)]

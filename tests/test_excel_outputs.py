@@ -6,6 +6,7 @@ export`), the template and the demo."""
 from __future__ import annotations
 
 import shutil
+import stat
 
 import openpyxl
 import pandas as pd
@@ -57,6 +58,7 @@ def test_no_excel_file_we_write_turns_text_into_a_formula(tmp_path, capsys):
     capsys.readouterr()
     for what, path in made.items():
         assert _formulas(path) == [], what
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, what          # people's data: the owner's only
     # the hostile text is there, as text (the workbook's reading trims the leading blanks)
     assert {text.strip() for text in HOSTILE.values()} <= _texts(made["billing"])
     assert {"=SUM(A1:A9)", "@SUM(1+1)", "+田村"} <= _texts(made["export"])

@@ -170,3 +170,18 @@ def test_a_report_for_a_long_or_nul_office_name_is_written_and_replaced_by_its_n
         assert len(written) == 1 and written[0].suffix == ".html", written
         assert len(written[0].name.encode()) < 255 and "\x00" not in written[0].name
         assert "</html>" in written[0].read_text(encoding="utf-8")
+
+
+def test_documents_are_the_owners_only_in_a_folder_the_tool_makes_the_owners_only(tmp_path):
+    import stat
+
+    from teichaku_nb import cli
+
+    book = tmp_path / "office.xlsx"
+    shutil.copy(Path(__file__).resolve().parents[1] / "data" / "demo.xlsx", book)
+    out = tmp_path / "made" / "2026-10"
+    assert cli.main(["report", "minutes", str(book), "--month", "2026-10", "--out", str(out)]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    assert [stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()] == [0o600]
+    files.write_text(tmp_path / "new.html", "x")
+    assert stat.S_IMODE((tmp_path / "new.html").stat().st_mode) == 0o600

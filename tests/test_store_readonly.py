@@ -112,3 +112,40 @@ def test_a_store_of_an_earlier_version_is_not_migrated_by_a_reader(book, capsys)
     err = capsys.readouterr().err
     assert f"前の版の teichaku_nb（スキーマ {version - 1}）" in err and "teichaku app" in err
     assert digest(path) == before
+
+
+def test_a_database_server_that_never_answers_is_given_up_with_a_japanese_message(monkeypatch):
+    """A server that accepts the connection and then says nothing must not hang a command."""
+    import socket
+    import threading
+
+    from teichaku_nb.store import api, engine
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])        # accepted, never answered
+            except OSError:
+                continue
+
+    threading.Thread(target=accept, daemon=True).start()
+    monkeypatch.setattr(engine, "CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr(api, "CONNECT_TIMEOUT_S", 2)
+    url = f"postgresql+psycopg://teichaku@127.0.0.1:{server.getsockname()[1]}/teichaku"
+    try:
+        for readonly in (False, True):
+            with pytest.raises(StoreError, match="2秒待っても応答がありません"):
+                open_store(url, readonly=readonly)
+        assert held                                     # it did connect: the wait was for an answer
+    finally:
+        stop.set()
+        for conn in held:
+            conn.close()
+        server.close()

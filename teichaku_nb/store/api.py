@@ -26,7 +26,7 @@ from ..records import (CLOSED_STATES, FIELD_LABELS, NOT_KEPT, RECIPIENT_PARTS, R
 from ..rules import agenda
 from .checks import (ACTION_CHECKS, Conflict, StoreError, action_values, by_whom, checked_choice, checked_date,
                      checked_id, checked_text, checked_version, conference_values, month_text, review_values, to_month)
-from .engine import PG_LOCK_KEY, WRITE, default_path, sqlite_engine, sqlite_file
+from .engine import CONNECT_TIMEOUT_S, PG_LOCK_KEY, WRITE, default_path, postgresql_engine, sqlite_engine, sqlite_file
 from .employment_checks import EmploymentCheckRecords
 from .handovers import HandoverRecords
 from .not_kept import NotKeptRecords, history_entry
@@ -89,10 +89,8 @@ def open_store(url: str | None = None, *, book_path: Path | str | None = None,
     try:
         if parsed.get_backend_name() == "sqlite":
             engine = sqlite_engine(parsed, readonly=readonly)
-        elif readonly:
-            engine = sa.create_engine(parsed).execution_options(postgresql_readonly=True)
         else:
-            engine = sa.create_engine(parsed)
+            engine = postgresql_engine(parsed, readonly=readonly)
     except (ImportError, sa.exc.NoSuchModuleError) as error:
         raise StoreError(f"データベースの URL に使えない種類です（{parsed.drivername}）: {error}") from None
     store = Store(engine, known_users=known_users)
@@ -103,7 +101,9 @@ def open_store(url: str | None = None, *, book_path: Path | str | None = None,
                 store.adopt_office(name, key)
     except sa.exc.DBAPIError as error:
         engine.dispose()
-        raise StoreError(f"会議記録のデータベース（{store.location}）を開けません: {error.orig}") from error
+        why = (f"{CONNECT_TIMEOUT_S}秒待っても応答がありません（サーバーの場所とネットワークを確かめてください）"
+               if "timeout" in str(error.orig).lower() else error.orig)
+        raise StoreError(f"会議記録のデータベース（{store.location}）を開けません: {why}") from error
     except BaseException:
         engine.dispose()
         raise

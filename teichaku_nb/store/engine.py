@@ -16,6 +16,7 @@ from .checks import StoreError
 DEFAULT_FILE_NAME = "teichaku.sqlite"
 SQLITE_SUFFIX = ".teichaku.sqlite"
 BUSY_TIMEOUT_S = 10                # SQLite: wait this long for another writer's lock
+CONNECT_TIMEOUT_S = 10             # PostgreSQL: give up on a server that does not answer after this long
 WRITE = "teichaku_write"           # execution option: this connection is about to write
 PG_LOCK_KEY = 0x7465696368616B75   # "teichaku": serialises schema set-up on PostgreSQL
 
@@ -171,3 +172,11 @@ def _readonly_engine(url: sa.engine.URL) -> sa.Engine:
         connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def postgresql_engine(url: sa.engine.URL, *, readonly: bool = False) -> sa.Engine:
+    """An engine on PostgreSQL that gives up on a server that does not answer
+    (``CONNECT_TIMEOUT_S``) instead of hanging the command; read-only transactions when
+    ``readonly``."""
+    engine = sa.create_engine(url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+    return engine.execution_options(postgresql_readonly=True) if readonly else engine

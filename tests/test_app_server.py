@@ -130,14 +130,14 @@ def free_port() -> int:
 class App:
     """``teichaku app`` on the demo data, as staff start it."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *args: str, **env_extra: str):
         self.port = free_port()
         self.log = folder / "voila.log"
         env = dict(os.environ, XDG_DATA_HOME=str(folder / "xdg"),
-                   TEICHAKU_APP_UNOPENED_TIMEOUT=str(UNOPENED), TEICHAKU_APP_LEFT_TIMEOUT=str(LEFT))
+                   TEICHAKU_APP_UNOPENED_TIMEOUT=str(UNOPENED), TEICHAKU_APP_LEFT_TIMEOUT=str(LEFT), **env_extra)
         env.pop("TEICHAKU_BOOK", None)
         env.pop("TEICHAKU_DB", None)
-        self.process = subprocess.Popen([sys.executable, "-m", "teichaku_nb", "app", "--port", str(self.port)],
+        self.process = subprocess.Popen([sys.executable, "-m", "teichaku_nb", "app", "--port", str(self.port), *args],
                                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=open(self.log, "w"),
                                         text=True, start_new_session=True)
         lines: queue.Queue = queue.Queue()
@@ -682,3 +682,41 @@ def test_the_page_handler_forgets_the_token_before_the_kernel_hears_of_the_reque
     asked = request("/?token=secret")
     web.forget_token(asked)
     assert asked.uri == "/" and asked.full_url() == "http://127.0.0.1:8866/"
+
+
+@slow
+def test_no_process_shows_the_database_password_while_the_app_runs_on_postgresql(tmp_path):
+    """The password is given as libpq reads it (PGPASSWORD here; ~/.pgpass works the same), so
+    the URL on the command line holds none, and nothing the app starts puts it there."""
+    import sqlalchemy as sa
+
+    url = os.environ.get("TEICHAKU_TEST_PG_URL")
+    if not url:
+        pytest.skip("TEICHAKU_TEST_PG_URL が設定されていないため PostgreSQL のテストは省略")
+    parsed = sa.engine.make_url(url)
+    assert parsed.password, "the test server's URL has a password"
+    bare = sa.engine.URL.create(parsed.drivername, username=parsed.username, host=parsed.host, port=parsed.port,
+                                database=parsed.database).render_as_string(hide_password=False)
+    app = App(tmp_path, "--db", bare, PGPASSWORD=parsed.password)
+    try:
+        app.open_without_browser()
+
+        def tree() -> set[int]:                         # the app and every process it started
+            found, todo = set(), [app.process.pid]
+            while todo:
+                pid = todo.pop()
+                found.add(pid)
+                todo += _children(pid)
+            return found
+
+        # a kernel of the app holds a connection to the server: the store opened without a password typed
+        wait_until(lambda: any(_holds_connection_to(pid, parsed.port) for pid in tree()), "the store's connection")
+        tree = tree()
+        shown = {pid: _cmdline(pid) for pid in tree}
+        assert len(shown) >= 3                          # teichaku, Voila, a kernel
+        leaks = {pid: line for pid, line in shown.items()
+                 if f":{parsed.password}@" in line or "PGPASSWORD" in line}
+        assert leaks == {}
+        assert any(bare in line for line in shown.values())          # the app runs on that server
+    finally:
+        app.stop()

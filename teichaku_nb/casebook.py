@@ -169,3 +169,10 @@ def offices_called(books: list[CaseBook], office: str) -> list[CaseBook]:
     """The offices ``office`` names: by 事業所番号 (the key), else by name (two offices of one
     name are both returned: the caller asks for the number)."""
     return [b for b in books if b.key == office] or [b for b in books if b.office == office]
+
+
+def namesakes(books: list[CaseBook]) -> frozenset[str]:
+    """The office names more than one office of a source has: those offices are told apart by
+    their 事業所番号 wherever a name alone would mix them (the app's office list, file names)."""
+    names = [b.office for b in books]
+    return frozenset(n for n in names if names.count(n) > 1)

@@ -54,7 +54,7 @@ from .errors import StaffError
 from .files import private_folder, write_text
 from .japanese import as_month, dates_in, format_date, format_month
 from .paths import report_notebook_dir
-from .casebook import offices_called
+from .casebook import namesakes, offices_called
 from .records import EMPLOYER
 from .report_views import AUDIENCE_LABELS, AUDIENCES, KIND_TITLES, no_employer_copy
 
@@ -108,12 +108,6 @@ def _safe(text: str) -> str:
         cut = safe.encode()[:SAFE_NAME_BYTES - 10].decode("utf-8", "ignore")
         safe = f"{cut}_{digest}"
     return safe
-
-
-def namesakes(books) -> frozenset[str]:
-    """The office names that more than one office of a source has."""
-    names = [b.office for b in books]
-    return frozenset(n for n in names if names.count(n) > 1)
 
 
 def _office_part(book, namesakes: frozenset[str]) -> str:

@@ -27,7 +27,7 @@ from ..errors import FormError
 from ..japanese import format_as_of, format_date, format_time
 from ..markup import render
 from ..records import CHECK_METHODS, EMPLOYMENT_STATES
-from .common import Guard, Results, WithdrawRow, to_withdraw, who_records
+from .common import Guard, Results, WithdrawRow, status_line, to_withdraw, who_records
 from .dates import HINT as DATE_HINT
 from .dates import DateText, asked_day
 
@@ -210,8 +210,7 @@ class ChecksView(w.VBox):
             w.link((model, name), (getattr(self, name), "value"))
         self.user_id.observe(guard.wrap(self._chosen, "就労確認の人の選択"), names="value")
         # what each button did, right below it (common.Results)
-        self.results = Results(model, guard, draw=lambda text, how: render("app/export_status.html.j2", status=text,
-                                                                           notes=[], kind=how))
+        self.results = Results(model, guard, draw=status_line)
         self.message = self.results.line("record", "checks-message")
         self.withdraw_message = self.results.line("withdraw", "checks-withdraw-message")
         self.record = self.results.button("就労確認を記録", "checks-record", model.record, "就労確認の記録", line="record",

@@ -172,6 +172,12 @@ def to_withdraw(records: list[dict], withdraw_id: int, reason: str, what: str, *
     return chosen, reason
 
 
+def status_line(text: str, kind: str) -> str:
+    """A result as a plain status line (green, amber or red by ``kind``): ``Results``' ``draw``
+    for panels whose lines carry nothing else."""
+    return render("app/export_status.html.j2", status=text, notes=[], kind=kind)
+
+
 class Results:
     """Where a panel says what its buttons did: in a status line right below the button (or the
     row of buttons) pressed, where the hand is, never at the top of the page.

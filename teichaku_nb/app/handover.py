@@ -21,7 +21,7 @@ from ..errors import FormError
 from ..japanese import format_date, format_time
 from ..markup import render
 from ..records import CONSENT, HANDOVER_PARTIES, NEEDS, NEEDS_VALUES, SHARED
-from .common import Guard, Results, WithdrawRow, month_label, to_withdraw, who_records
+from .common import Guard, Results, WithdrawRow, month_label, status_line, to_withdraw, who_records
 from .dates import HINT as DATE_HINT
 from .dates import DateText, asked_day, day_in_month
 
@@ -187,8 +187,7 @@ class HandoverView(w.VBox):
         for name in ("needs", "needs_on", "consent_on", "party", "with_whom", "shared_on"):
             w.link((model, name), (getattr(self, name), "value"))
         # what each button did, right below its row (common.Results)
-        self.results = r = Results(model, guard, draw=lambda text, how: render("app/export_status.html.j2",
-                                                                               status=text, notes=[], kind=how))
+        self.results = r = Results(model, guard, draw=status_line)
         self.needs_message = r.line("needs", "handover-needs-message")
         self.consent_message = r.line("consent", "handover-consent-message")
         self.message = r.line("shared", "handover-message")

@@ -10,7 +10,7 @@ import pandas as pd
 import traitlets as t
 
 from ..billing import BILLABLE, NOT_BILLABLE, TO_CHECK, tier_text
-from ..casebook import ERROR, SEVERITY_LABELS, CaseBook
+from ..casebook import ERROR, SEVERITY_LABELS, CaseBook, namesakes
 from ..markup import render
 from ..rules import default_month, latest_data_month
 from .common import Guard, month_label
@@ -74,8 +74,8 @@ class HeaderModel(t.HasTraits):
     billing = t.Dict()                   # the month's fee check counts (billing_counts); {} when unknown
 
     def set_books(self, books: list[CaseBook]) -> None:
-        names = [b.office for b in books]
-        self.office_options = [(b.office if names.count(b.office) == 1 else f"{b.office}（{b.key}）", str(i))
+        shared = namesakes(books)
+        self.office_options = [(f"{b.office}（{b.key}）" if b.office in shared else b.office, str(i))
                                for i, b in enumerate(books)]
         if self.office not in {v for _, v in self.office_options}:
             self.office = "0" if books else ""

@@ -34,7 +34,7 @@ from ..merging import FieldConflict, changed_fields, merge_fields
 from ..records import EVALUATIONS, PLAN_DECISIONS
 from ..store import Conflict, StoreError
 from ..store.checks import LONG_TEXT
-from .common import Guard, Results, check_lengths, month_label, who_records
+from .common import Guard, Results, check_lengths, month_label, status_line, who_records
 from .dates import DateText, day_in_month
 from .exports import FORMATS, download, out_dir_for
 
@@ -453,9 +453,7 @@ class PlanView(w.VBox):
         self.doc_fmt = w.ToggleButtons(options=FORMATS, value="pdf", style={"button_width": "5em"},
                                        layout=w.Layout(width="auto"), tooltips=("HTML で作る", "PDF で作る"))
         w.link((document, "fmt"), (self.doc_fmt, "value"))
-        self.doc_results = Results(document, guard, message="status", kind="status_kind",
-                                   draw=lambda text, how: render("app/export_status.html.j2", status=text, notes=[],
-                                                                 kind=how))
+        self.doc_results = Results(document, guard, message="status", kind="status_kind", draw=status_line)
         self.doc_status = self.doc_results.line("document", "plan-document-status")
         self.doc_button = self.doc_results.button("個別支援計画書を作る", "plan-document", self._make_document,
                                                   "個別支援計画書の作成", line="document", icon="file", button_style="info")

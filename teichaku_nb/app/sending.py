@@ -19,7 +19,7 @@ from ..markup import render
 from ..errors import FormError
 from ..japanese import JST, format_time
 from ..records import EMPLOYER, RECIPIENT_PARTS, RECIPIENTS
-from .common import Guard, Results, WithdrawRow, month_label, to_withdraw, who_records
+from .common import Guard, Results, WithdrawRow, month_label, status_line, to_withdraw, who_records
 from .dates import DateText
 
 SCOPES = (("開いているケースの人", "case"), ("作成した支援レポートの人", "made"), ("検討済の全員", "reviewed"))
@@ -133,8 +133,7 @@ class SendingView(w.VBox):
         for name in ("recipient", "sent_on", "scope"):
             w.link((model, name), (getattr(self, name), "value"))
         # what each button did, right below it (common.Results), never under the open case's name
-        self.results = Results(model, guard, draw=lambda text, how: render("app/export_status.html.j2", status=text,
-                                                                           notes=[], kind=how))
+        self.results = Results(model, guard, draw=status_line)
         self.message = self.results.line("record", "sending-message")
         self.withdraw_message = self.results.line("withdraw", "sending-withdraw-message")
         self.record = self.results.button("送付を記録", "sending-record", model.record, "送付の記録", line="record",

@@ -20,6 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from .. import paths
+from ..casebook import namesakes
 from ..japanese import JST, format_date, format_month
 from ..records import (CLOSED_STATES, FIELD_LABELS, NOT_KEPT, RECIPIENT_PARTS, RECIPIENTS, RECORD_CLASSES, REGIONAL,
                        Action, Conference, HistoryEntry, IssuedReport, Review)
@@ -137,8 +138,8 @@ def renamed_offices(books: Iterable) -> dict[str, str]:
     under their name: only a name that one office of the source has (two offices of one name
     cannot tell which records were whose)."""
     books = list(books)
-    names = [b.office for b in books]
-    return {b.office: b.key for b in books if b.key != b.office and names.count(b.office) == 1}
+    shared = namesakes(books)
+    return {b.office: b.key for b in books if b.key != b.office and b.office not in shared}
 
 
 class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords, NotKeptRecords):

@@ -9,6 +9,10 @@ Writes, straight as xlsx XML (tests/helpers_books.py):
   aborted asking for 512 GiB; 1.2 GiB);
 - ``worst``: the largest sheet the limits allow, at its most expensive (README, 形式):
   12 columns down to row 1,048,576 and 2.25 million cells, every one a distinct Japanese text.
+- the small hostile files (tests/helpers_books.py ``hostile_books``): a few megabytes that
+  unpack to gigabytes (one shared text of 3 GB, 20 million shared texts, 4 GB of spaces, a
+  short text used by 300,000 cells, an ods cell repeated 20,000 times, …), each to be refused
+  (exit 2) in under 10 s and 512 MiB, against validating the two-row workbook they are built on.
 Each runs ``teichaku validate BOOK --json`` in a fresh process (peak memory is its own,
 VmHWM, the high-water mark of its own memory: ``getrusage``'s ru_maxrss would start from
 the parent's size, which Linux carries over fork and exec); the baseline is ``pandas.read_excel(sheet_name=None, engine="calamine")``
@@ -26,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from helpers_books import bad_contact_rows, minimal_sheets, row_xml, write_xlsx  # noqa: E402
+from helpers_books import bad_contact_rows, hostile_books, minimal_sheets, row_xml, write_xlsx  # noqa: E402
 
 WORKER = r"""
 import contextlib, io, json, sys, time
@@ -69,11 +73,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-worst", action="store_true", help="leave out the largest sheet allowed")
+    parser.add_argument("--only-hostile", action="store_true", help="only the small hostile files")
     args = parser.parse_args()
 
     from teichaku_nb import schema
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
+        hostile = {name: path for name, (path, _words) in hostile_books(folder).items()}
+        hostile_results = {name: measure("ours", path) for name, path in hostile.items()}
+        floor = measure("ours", write_xlsx(folder / "two_rows.xlsx", minimal_sheets()))
+        print(f"{'hostile file':<26} {'file MiB':>8} {'exit':>4} {'seconds':>8} {'peak MiB':>9} {'× two rows':>10}")
+        for name, result in hostile_results.items():
+            print(f"{name:<26} {hostile[name].stat().st_size / 2**20:8.1f} {result['code']:4d} "
+                  f"{result['seconds']:8.2f} {result['peak_mib']:9.0f} {result['peak_mib'] / floor['peak_mib']:10.2f}")
+        print(f"{'two rows (baseline)':<26} {'':8} {floor['code']:4d} {floor['seconds']:8.2f} {floor['peak_mib']:9.0f}")
+        hostile_ok = all(r["code"] == 2 and r["seconds"] < 10 and r["peak_mib"] < 512 for r in hostile_results.values())
+        print(f"{'every hostile file':>26}: exit 2, < 10 s, < 512 MiB  {'ok' if hostile_ok else 'MISSED'}\n")
+        if args.only_hostile:
+            return 0 if hostile_ok else 1
         books = {
             "million": write_xlsx(folder / "million.xlsx", minimal_sheets(
                 {schema.CONTACTS.title: bad_contact_rows(args.rows, first=3)})),
@@ -99,7 +116,7 @@ def main() -> int:
     checks += [(f"{name} refused in (s)", results[name]["seconds"], "≤ 10, exit 2",
                 results[name]["code"] == 2 and results[name]["seconds"] <= 10) for name in ("XFD1048576", "Z1048576")]
     checks.append(("million vs calamine peak", results["million"]["peak_mib"] / baseline["peak_mib"], "—", True))
-    failed = False
+    failed = not hostile_ok
     for label, value, goal, ok in checks:
         failed |= not ok
         print(f"{label:>26}: {value:6.2f}  (goal {goal})  {'ok' if ok else 'MISSED'}")

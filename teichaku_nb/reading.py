@@ -66,26 +66,34 @@ def read_sheets(path: Path) -> list[RawSheet]:
         raise Unreadable(f"{path.name} は表計算のファイルではありません（.xlsx、.xlsm、.xls、.ods を指定してください）")
     if path.stat().st_size == 0:
         raise Unreadable(f"{path.name} は空のファイルです")
-    measured = None
-    if path.suffix.lower() in (".ods", ".xls"):          # calamine parses every sheet when it opens these
-        try:
+    measured = shared = None
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):     # calamine reads the shared texts when it opens these
+            shared = sheetsize.measure_parts(path)
+        elif path.suffix.lower() in (".ods", ".xls"):      # and every sheet of these
             measured = sheetsize.extents(path)
-        except Exception as error:
-            raise Unreadable(_unreadable_reason(path, error)) from error
-        for name, extent in measured.items():
-            _check_size(path, name, extent)
+    except Exception as error:
+        raise Unreadable(_unreadable_reason(path, error)) from error
+    for name, extent in (measured or {}).items():
+        _check_size(path, name, extent)
+    text = 0                                              # bytes of text held by the sheets read so far
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names
     except Exception as error:  # calamine raises several error types for bad files
         raise Unreadable(_unreadable_reason(path, error)) from error
     sheets = []
-    with _Measuring(path, [name for name in names if _is_read(name)], measured) as extents:
+    with _Measuring(path, [name for name in names if _is_read(name)], measured, shared) as extents:
         for name in names:
             if not _is_read(name):
                 sheets.append(RawSheet(name, []))
                 continue
-            _check_size(path, name, extents.get(name))            # before calamine builds the grid
+            extent = extents.get(name)
+            _check_size(path, name, extent)                       # before calamine builds the grid
+            text += extent.text or 0 if extent is not None else 0
+            if text > sheetsize.MAX_TEXT_BYTES:                   # the sheets read so far, together
+                raise Unreadable(_too_large(path, sheetsize.TooLarge(
+                    "text", f"シート「{japanese.clean(name)}」まで", text, sheetsize.MAX_TEXT_BYTES)))
             try:
                 sheet = workbook.get_sheet_by_name(name)
             except Exception as error:
@@ -103,8 +111,9 @@ class _Measuring:
     lets go of the GIL while it parses, so measuring costs little time), or given measured.
     ``get(name)`` waits for that sheet's extent (None when it could not be measured)."""
 
-    def __init__(self, path: Path, names: list[str], measured: dict[str, sheetsize.Extent] | None = None):
-        self.path, self.names = path, names
+    def __init__(self, path: Path, names: list[str], measured: dict[str, sheetsize.Extent] | None = None,
+                 shared=None):
+        self.path, self.names, self.shared = path, names, shared
         self.found: dict[str, sheetsize.Extent] = dict(measured or {})
         self.done = threading.Condition()
         self.finished = measured is not None             # measured already: nothing to wait for
@@ -114,7 +123,7 @@ class _Measuring:
 
     def _measure(self) -> None:
         try:
-            for name, extent in sheetsize.each_extent(self.path, set(self.names)):
+            for name, extent in sheetsize.each_extent(self.path, set(self.names), self.shared):
                 with self.done:
                     self.found[name] = extent
                     self.done.notify_all()
@@ -188,7 +197,31 @@ def _check_size(path: Path, sheet: str, extent: sheetsize.Extent | None) -> None
                          "シートを分けて保存し直してください")
 
 
+_TOO_LARGE = {
+    "part": "{part}が展開すると {amount} あります（1つの部品は {limit} まで）",
+    "file": "中の部品が展開すると合計 {amount} あります（{limit} まで）",
+    "run": "{part}に、1つのセルの文字、または空白などが {amount} 以上続くところがあります（{limit} まで）",
+    "shared_texts": "{part}に文字列が {amount}個以上あります（{limit}個まで）",
+    "text": "{part}のセルの文字が {amount} 以上あります（読み込むシート全体で {limit} まで。"
+            "同じ文字列を使うセルは、その数だけ数えます）",
+}
+
+
+def _too_large(path: Path, error: sheetsize.TooLarge) -> str:
+    """The Japanese message for a file beyond the limits of its parts (README, 形式)."""
+    size = (lambda n: f"{n:,}") if error.what == "shared_texts" else _mib
+    reason = _TOO_LARGE[error.what].format(part=error.part, amount=size(error.amount), limit=size(error.limit))
+    return (f"{path.name} は大きすぎるため読み込みません: {reason}。ファイルが壊れているか、表計算ソフト以外で"
+            "作られたおそれがあります。表計算ソフトで開いて、要らない部分を消して保存し直してください")
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB" if n >= 2**20 else f"{n / 2**10:,.0f} KB"
+
+
 def _unreadable_reason(path: Path, error: Exception) -> str:
+    if isinstance(error, sheetsize.TooLarge):
+        return _too_large(path, error)
     with path.open("rb") as f:
         head = f.read(8)
     if path.suffix.lower() in (".xlsx", ".xlsm") and head.startswith(b"\xd0\xcf\x11\xe0"):

@@ -17,35 +17,73 @@ calamine touches it.
 - ods: ``content.xml`` is walked tag by tag, counting ``number-rows-repeated`` and
   ``number-columns-repeated`` the way calamine expands them.
 - xls: the compound file's Workbook stream is read (a small reader of its sectors) and
-  the row and column of every BIFF cell record holding a value are taken.  A file this
+  the row and column of every BIFF cell record holding a value are taken, with the length
+  of each shared text (SST) for the cells that use one.  A file this
   reader does not understand is measured by calamine after loading, before any cell is
   converted to Python (at most 65,536 × 256 cells by the format's own limits).
+
+A small file can also hide a great deal: a zip part compressed a thousand to one, one shared
+text of a gigabyte, twenty million tiny ones, a short text that a million cells use (calamine
+copies a shared text into every cell that uses it).  So before calamine opens an xlsx or ods
+file, ``measure_parts`` checks the uncompressed size every part declares (calamine's zip reader
+stops at the declared size, so the declaration binds it) and counts and measures the shared
+texts; while a sheet is measured, the text its cells will hold is added up (``Extent.text``).
+Every scan reads its part once, in chunks, and never holds more than a chunk and one text:
+a stretch longer than ``MAX_RUN_BYTES`` without a tag ends the scan (``TooLarge``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import struct
 import zipfile
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from array import array
+from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
+import numpy as np
+
 CHUNK = 2 << 20                  # bytes of XML searched at a time
+
+# What the parts of an xlsx / ods file may hold (README, 形式): beyond it the file is refused
+# before calamine opens it.  The largest sheet the other limits allow (2.25 million distinct
+# texts) is about 180 MiB of XML; Excel's longest cell (32,767 characters) about 260 KiB even
+# written as character references.
+MAX_PART_BYTES = 256 * 2**20     # one part (a sheet, the shared texts, content.xml), uncompressed
+MAX_FILE_BYTES = 1024 * 2**20    # all parts together, uncompressed
+MAX_RUN_BYTES = 2**20            # one shared text, or a stretch of XML without a tag
+MAX_SHARED_TEXTS = 2_250_000     # texts in the shared-strings part
+MAX_TEXT_BYTES = 256 * 2**20     # the sheets read: their XML, plus a shared text each time a cell uses it
+
+
+class TooLarge(Exception):
+    """Part of a file is larger than the reader takes.  ``what`` is one of "part", "file",
+    "run", "shared_texts", "text"; ``amount`` and ``limit`` are bytes (a count for
+    "shared_texts"); ``part`` names the zip member or sheet."""
+
+    def __init__(self, what: str, part: str, amount: int, limit: int):
+        super().__init__(f"{what} {part}: {amount} > {limit}")
+        self.what, self.part, self.amount, self.limit = what, part, amount, limit
+
+
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _DIGITS = "0123456789"
 
 
 @dataclass(frozen=True)
 class Extent:
-    """A sheet's used range: the last row and column holding a value (1-based; 0 when empty)
-    and how many cells hold a value (None when not counted)."""
+    """A sheet's used range: the last row and column holding a value (1-based; 0 when empty),
+    how many cells hold a value and how many bytes of text they hold at most (None when not
+    counted)."""
 
     rows: int
     columns: int
     filled: int | None = None
+    text: int | None = field(default=None, compare=False)     # bytes of text its cells hold, at most
 
     @property
     def area(self) -> int:
@@ -77,21 +115,27 @@ def column_index(letters: bytes | str) -> int:
 
 def extents(path) -> dict[str, Extent]:
     """The extent of every sheet of an xlsx / xlsm / ods file, by sheet name ({} for other
-    formats).  Raises ``zipfile.BadZipFile`` / ``KeyError`` / ``ElementTree.ParseError`` for a
-    file that is not what its name says (the caller reports it as unreadable)."""
+    formats).  Raises ``TooLarge`` for a file beyond the limits, and ``zipfile.BadZipFile`` /
+    ``KeyError`` / ``ElementTree.ParseError`` for a file that is not what its name says (the
+    caller reports both in Japanese)."""
     return dict(each_extent(path))
 
 
-def each_extent(path, names: Collection[str] | None = None) -> Iterator[tuple[str, Extent]]:
+def each_extent(path, names: Collection[str] | None = None,
+                shared: np.ndarray | None = None) -> Iterator[tuple[str, Extent]]:
     """(sheet name, extent) of the sheets named (default: all), one at a time in the file's
-    order, so a reader can start on the first while the next is measured."""
+    order, so a reader can start on the first while the next is measured.  ``shared`` is
+    what ``measure_parts`` found (measured here when not given)."""
     suffix = str(path).lower().rsplit(".", 1)[-1]
     if suffix in ("xlsx", "xlsm"):
+        if shared is None:
+            shared = measure_parts(path)
         with zipfile.ZipFile(path) as archive:
             for name, member in _xlsx_sheets(archive).items():
                 if names is None or name in names:
-                    yield name, _xlsx_sheet(archive, member)
+                    yield name, _xlsx_sheet(archive, member, shared, f"シート「{name}」")
     elif suffix == "ods":
+        measure_parts(path)
         with zipfile.ZipFile(path) as archive, archive.open("content.xml") as content:
             for name, extent in _ods(content).items():
                 if names is None or name in names:
@@ -100,6 +144,62 @@ def each_extent(path, names: Collection[str] | None = None) -> Iterator[tuple[st
         for name, extent in _xls(path).items():
             if names is None or name in names:
                 yield name, extent
+
+
+def measure_parts(path) -> np.ndarray:
+    """Check an xlsx / ods file before calamine opens it: every part's declared size, their
+    total, no part named twice (which copy would calamine read?), and for an xlsx the shared
+    texts, counted and measured.  Returns the XML bytes of each shared text by index (empty
+    for an ods), or raises ``TooLarge`` / ``zipfile.BadZipFile``."""
+    suffix = str(path).lower().rsplit(".", 1)[-1]
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+        if len({part.filename for part in parts}) != len(parts):
+            raise zipfile.BadZipFile("a part is named twice")
+        for part in parts:
+            if part.file_size > MAX_PART_BYTES:
+                raise TooLarge("part", _part_label(archive, part.filename), part.file_size, MAX_PART_BYTES)
+        total = sum(part.file_size for part in parts)
+        if total > MAX_FILE_BYTES:
+            raise TooLarge("file", Path(path).name, total, MAX_FILE_BYTES)
+        return _shared_lengths(archive) if suffix in ("xlsx", "xlsm") else np.zeros(0, np.int64)
+
+
+def _part_label(archive: zipfile.ZipFile, member: str) -> str:
+    """A part as staff can find it: the sheet it holds, the shared texts, or its name."""
+    if member in _shared_members(archive):
+        return f"共有文字列（{member}）"
+    workbook_parts = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    try:
+        if all(archive.getinfo(name).file_size <= MAX_PART_BYTES for name in workbook_parts):
+            for name, sheet in _xlsx_sheets(archive).items():
+                if sheet == member:
+                    return f"シート「{name}」"
+    except (KeyError, ElementTree.ParseError):
+        pass
+    return f"部品「{member}」"
+
+
+def _whole_tags(stream, part: str) -> Iterator[tuple[bytes, int]]:
+    """A part's XML in chunks that end just after a ``>`` (the rest waits for the next chunk),
+    each with its offset in the part.  What waits stays under ``MAX_RUN_BYTES``: a longer
+    stretch without a tag (one huge text, gigabytes of spaces) raises ``TooLarge`` instead of
+    being copied again with every chunk."""
+    tail, offset, size = b"", 0, 0
+    while chunk := stream.read(CHUNK):
+        size += len(chunk)
+        if size > MAX_PART_BYTES:
+            raise TooLarge("part", part, size, MAX_PART_BYTES)
+        data = tail + chunk
+        end = data.rfind(b">") + 1
+        if len(data) - end > MAX_RUN_BYTES:
+            raise TooLarge("run", part, len(data) - end, MAX_RUN_BYTES)
+        tail = data[end:]
+        if end:
+            yield data[:end], offset
+            offset += end
+    if tail:
+        yield tail, offset
 
 
 # --- xlsx ------------------------------------------------------------------------------------
@@ -127,6 +227,64 @@ def _xlsx_sheets(archive: zipfile.ZipFile) -> dict[str, str]:
         if member in members:
             sheets[sheet.get("name", "")] = member
     return sheets
+
+
+_SHARED_TEXT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?si[\s/>]")
+_SHARED_REF = re.compile(rb't="s"><v>([0-9]{1,10})</v>')      # a cell of a shared text, as Excel, LibreOffice
+#                                                               and openpyxl write it
+_SHARED_TYPE = re.compile(rb't\s*=\s*(?:"s"|\'s\')')             # ... and as XML allows writing it
+
+
+def _shared_members(archive: zipfile.ZipFile) -> list[str]:
+    """The shared-strings part the workbook names, and the usual one if it exists."""
+    members = set(archive.namelist())
+    found = {"xl/sharedStrings.xml"} & members
+    rels = []
+    with contextlib.suppress(KeyError):
+        if archive.getinfo("xl/_rels/workbook.xml.rels").file_size <= MAX_PART_BYTES:     # else refused anyway
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels:
+        if rel.get("Type", "").endswith("/sharedStrings"):
+            target = rel.get("Target", "")
+            member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+            found |= {str(PurePosixPath(member))} & members
+    return sorted(found)
+
+
+def _shared_lengths(archive: zipfile.ZipFile) -> np.ndarray:
+    """The XML bytes of each shared text by index: at least the text calamine makes of it.
+    Refuses too many texts, or one too long, as soon as the scan meets them."""
+    lengths = np.zeros(0, np.int64)
+    for member in _shared_members(archive):
+        label = f"共有文字列（{member}）"
+        starts, size = array("q"), 0
+        with archive.open(member) as stream:
+            for data, offset in _whole_tags(stream, label):
+                starts.extend(offset + found.start() for found in _SHARED_TEXT.finditer(data))
+                if len(starts) > MAX_SHARED_TEXTS:
+                    raise TooLarge("shared_texts", label, len(starts), MAX_SHARED_TEXTS)
+                size = offset + len(data)
+        each = np.diff(np.append(np.asarray(starts, np.int64), size))
+        if len(each) and each.max() > MAX_RUN_BYTES:
+            raise TooLarge("run", label, int(each.max()), MAX_RUN_BYTES)
+        if len(each) > len(lengths):
+            lengths = np.pad(lengths, (0, len(each) - len(lengths)))
+        lengths[:len(each)] = np.maximum(lengths[:len(each)], each)
+    return lengths
+
+
+def _shared_bytes(data: bytes, shared: np.ndarray) -> int:
+    """The bytes of the shared texts the cells of ``data`` use, once per cell; a cell written
+    in another way than the usual one counts as the longest text."""
+    if not len(shared):
+        return 0
+    refs = _SHARED_REF.findall(data)
+    unusual = len(_SHARED_TYPE.findall(data)) - len(refs)
+    used = int(shared.max()) * unusual if unusual > 0 else 0
+    if refs:
+        index = np.fromiter(map(int, refs), np.int64, len(refs))
+        used += int(shared[index[index < len(shared)]].sum())
+    return used
 
 
 def _greater(text: str, alphabet: str) -> list[str]:
@@ -183,19 +341,23 @@ def _last_row(data: bytes, end: int) -> int:
         window *= 8
 
 
-def _xlsx_sheet(archive: zipfile.ZipFile, member: str) -> Extent:
+def _xlsx_sheet(archive: zipfile.ZipFile, member: str, shared: np.ndarray, label: str) -> Extent:
     rows = columns = filled = 0
+    size = used = 0                 # the sheet's XML; the shared texts its cells use
+    by_count = False                # cells placed by counting: placed again exactly below
     with archive.open(member) as stream:
-        tail = b""
-        while True:
-            chunk = stream.read(CHUNK)
-            data = tail + chunk
-            end = data.rfind(b">") + 1 if chunk else len(data)     # whole tags; the rest waits
-            tail = data[end:]
-            placed = data.count(b'<c r="', 0, end)
-            if placed != data.count(b"<c ", 0, end) or b"<c>" in data or _PREFIXED.search(data, 0, end):
-                return _xlsx_sheet_exact(archive, member)       # cells placed by counting
-            filled += data.count(b"</c>", 0, end)
+        for data, offset in _whole_tags(stream, label):
+            size = offset + len(data)
+            used += _shared_bytes(data, shared)
+            if size + used > MAX_TEXT_BYTES:
+                raise TooLarge("text", label, size + used, MAX_TEXT_BYTES)
+            if by_count:
+                continue
+            end = len(data)
+            if data.count(b'<c r="') != data.count(b"<c ") or b"<c>" in data or _PREFIXED.search(data):
+                by_count = True
+                continue
+            filled += data.count(b"</c>")
             rows = max(rows, _last_row(data, end))
             position = 0                              # before it: nothing beyond the old furthest
             while found := _beyond_column(columns).search(data, position, end):
@@ -203,14 +365,15 @@ def _xlsx_sheet(archive: zipfile.ZipFile, member: str) -> Extent:
             position = 0
             while found := _beyond_row(rows).search(data, position, end):
                 rows, position = int(found.group(1)), found.start() + 1
-            if not chunk:
-                break
-    return Extent(rows, columns, filled)
+    if by_count:
+        rows, columns, filled = _xlsx_sheet_exact(archive, member)
+    return Extent(rows, columns, filled, size + used)
 
 
-def _xlsx_sheet_exact(archive: zipfile.ZipFile, member: str) -> Extent:
-    """Every cell placed as calamine places it: by its ``r``, or after the previous cell (and
-    in the row after the previous row) when it has none."""
+def _xlsx_sheet_exact(archive: zipfile.ZipFile, member: str) -> tuple[int, int, int]:
+    """(rows, columns, cells holding a value) with every cell placed as calamine places it:
+    by its ``r``, or after the previous cell (and in the row after the previous row) when it
+    has none.  Run after the scan above, which has bounded every text."""
     rows = columns = filled = 0
     row = 0
     with archive.open(member) as stream:
@@ -237,7 +400,7 @@ def _xlsx_sheet_exact(archive: zipfile.ZipFile, member: str) -> Extent:
                 element.clear()
             elif name == "row":
                 element.clear()
-    return Extent(rows, columns, filled)
+    return rows, columns, filled
 
 
 # --- ods --------------------------------------------------------------------------------------
@@ -252,7 +415,9 @@ _ODS_VALUE = re.compile(rb"office:value-type=")
 
 def _ods(content) -> dict[str, Extent]:
     """Extents of the tables of ``content.xml``, cells expanded as calamine expands them: a
-    cell counts when it has a value type or any text."""
+    cell counts when it has a value type or any text.  A table's text is its XML plus a copy
+    of a cell's content for every repeat (calamine fills each repeated cell); as calamine
+    parses every table on opening, their texts together are held to ``MAX_TEXT_BYTES``."""
     from xml.sax.saxutils import unescape
 
     sheets: dict[str, Extent] = {}
@@ -261,23 +426,23 @@ def _ods(content) -> dict[str, Extent]:
     row_repeat = 1
     column = 0                    # cells before the current one in the row
     row_has_value = 0             # furthest column holding a value in the current row
-    cell_start = None             # (column, repeat, has value type) of an open cell
-    tail = b""
-    while True:
-        chunk = content.read(CHUNK)
-        data = tail + chunk
-        if chunk:
-            cut = data.rfind(b">") + 1
-            data, tail = data[:cut], data[cut:]
+    cell_start = None             # (column, repeat, has value type, where its content begins) of an open cell
+    table_start = 0               # where the current table begins in content.xml
+    copies = 0                    # bytes of the current table's repeated cells beyond the first
+    total = 0                     # text of the tables before the current one
+    for data, offset in _whole_tags(content, "content.xml"):
         for tag in _ODS_TAG.finditer(data):
             closing, kind, attributes, empty = tag.groups()
             if kind == b"table":
                 if not closing:
                     found = _ODS_NAME.search(attributes)
                     name = unescape(found.group(1).decode("utf-8")) if found else ""
-                    rows = columns = filled = row = 0
+                    rows = columns = filled = row = copies = 0
+                    table_start = offset + tag.start()
                 else:
-                    sheets[name or ""] = Extent(rows, columns, filled)
+                    text = offset + tag.end() - table_start + copies
+                    sheets[name or ""] = Extent(rows, columns, filled, text)
+                    total += text
                 continue
             if kind == b"table-row":
                 if not closing:
@@ -300,17 +465,19 @@ def _ods(content) -> dict[str, Extent]:
                         filled += repeat * row_repeat
                     column += repeat
                 else:
-                    cell_start = (column, repeat, bool(_ODS_VALUE.search(attributes)), tag.end())
+                    cell_start = (column, repeat, bool(_ODS_VALUE.search(attributes)), offset + tag.end())
                     column += repeat
             elif cell_start is not None:
                 start_column, repeat, typed, opened = cell_start
-                has_text = typed or tag.start() > opened      # any content between the tags
-                if has_text:
+                content_bytes = offset + tag.start() - opened
+                if typed or content_bytes:                     # a value type, or any content
                     row_has_value = start_column + repeat
                     filled += repeat * row_repeat
+                    copies += content_bytes * (repeat * row_repeat - 1)
+                    if total + offset - table_start + copies > MAX_TEXT_BYTES:
+                        raise TooLarge("text", f"シート「{name}」", total + offset - table_start + copies,
+                                       MAX_TEXT_BYTES)
                 cell_start = None
-        if not chunk:
-            break
     return sheets
 
 
@@ -321,6 +488,7 @@ _END_OF_CHAIN = 0xFFFFFFFE
 # BIFF records that hold a cell value: (row u16, column u16) first.  MULRK holds several.
 _BIFF_CELLS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x00D6, 0x0205, 0x0006}
 _BIFF_MULRK, _BIFF_BOUNDSHEET, _BIFF_EOF, _BIFF_FILEPASS = 0x00BD, 0x0085, 0x000A, 0x002F
+_BIFF_SST, _BIFF_CONTINUE, _BIFF_LABELSST = 0x00FC, 0x003C, 0x00FD
 
 
 class _NotUnderstood(Exception):
@@ -407,12 +575,67 @@ def _biff_records(stream: bytes, position: int) -> Iterator[tuple[int, bytes]]:
         position += 4 + length
 
 
+def _sst_characters(segments: list[bytes]) -> list[int]:
+    """The characters of each shared text of an SST record (``segments``: its data, then its
+    CONTINUE records').  A text split over records resumes with a new option byte."""
+    unique = struct.unpack_from("<I", segments[0], 4)[0]
+    found: list[int] = []
+    data, index, position = segments[0], 0, 8
+    while len(found) < unique:
+        if position >= len(data):                        # the next text starts in the next record
+            index += 1
+            if index >= len(segments):
+                break
+            data, position = segments[index], 0
+        characters, options = struct.unpack_from("<HB", data, position)
+        position += 3
+        runs = extra = 0
+        if options & 0x08:
+            runs = struct.unpack_from("<H", data, position)[0]
+            position += 2
+        if options & 0x04:
+            extra = struct.unpack_from("<I", data, position)[0]
+            position += 4
+        got = 0
+        while True:
+            width = 2 if options & 0x01 else 1
+            taken = min((len(data) - position) // width, characters - got)
+            position += taken * width
+            got += taken
+            if got == characters:
+                break
+            index += 1
+            if index >= len(segments):
+                raise _NotUnderstood("a shared text runs past its records")
+            data = segments[index]
+            options, position = data[0], 1
+        position += 4 * runs + extra                      # formatting runs and phonetic text
+        while position > len(data) and index + 1 < len(segments):
+            position -= len(data)
+            index += 1
+            data = segments[index]
+        found.append(characters)
+    return found
+
+
 def _biff_extents(stream: bytes) -> dict[str, Extent]:
+    """Every sheet's extent; its text is the cell records' bytes plus, for each cell that
+    uses a shared text, that text (3 bytes a character, as calamine makes UTF-8 of it) —
+    calamine parses every sheet on opening, so their texts together are held to
+    ``MAX_TEXT_BYTES``."""
     sheets = {}
+    shared: list[int] = []
+    sst: list[bytes] | None = None
     for kind, record in _biff_records(stream, 0):
         if kind == _BIFF_FILEPASS:
             raise _NotUnderstood("encrypted")
-        if kind == _BIFF_BOUNDSHEET:
+        if sst is not None and kind != _BIFF_CONTINUE:
+            shared, sst = _sst_characters(sst), None
+        if kind == _BIFF_SST and len(record) >= 8:
+            sst = [record]
+        elif kind == _BIFF_CONTINUE and sst is not None:
+            sst.append(record)
+        elif kind == _BIFF_BOUNDSHEET:
             offset, count, flags = struct.unpack_from("<IxxBB", record)
             raw = record[8:]
             if len(record) > 8 and flags & 1:           # BIFF8, UTF-16
@@ -425,12 +648,19 @@ def _biff_extents(stream: bytes) -> dict[str, Extent]:
         elif kind == _BIFF_EOF:
             break
     found = {}
+    total = 0
     for offset, name in sheets.items():
-        rows = columns = filled = 0
+        rows = columns = filled = text = 0
         for kind, record in _biff_records(stream, offset):
             if kind in _BIFF_CELLS and len(record) >= 4:
                 row, column = struct.unpack_from("<HH", record)
                 rows, columns, filled = max(rows, row + 1), max(columns, column + 1), filled + 1
+                text += len(record)
+                if kind == _BIFF_LABELSST and len(record) >= 10:
+                    which = struct.unpack_from("<I", record, 6)[0]
+                    text += 3 * shared[which] if which < len(shared) else 0
+                    if total + text > MAX_TEXT_BYTES:
+                        raise TooLarge("text", f"シート「{name}」", total + text, MAX_TEXT_BYTES)
             elif kind == _BIFF_MULRK and len(record) >= 6:
                 row, first = struct.unpack_from("<HH", record)
                 last = struct.unpack_from("<H", record, len(record) - 2)[0]
@@ -438,5 +668,6 @@ def _biff_extents(stream: bytes) -> dict[str, Extent]:
                 filled += max(0, last - first + 1)
             elif kind == _BIFF_EOF:
                 break
-        found[name] = Extent(rows, columns, filled)
+        found[name] = Extent(rows, columns, filled, text)
+        total += text
     return found

@@ -18,7 +18,8 @@ from teichaku_nb import schema, sheetsize
 from teichaku_nb.workbook import MAX_PROBLEMS, casebook_from_records, load_casebook
 
 sys.path.insert(0, str(Path(__file__).parent))
-from helpers_books import bad_contact_rows, minimal_sheets, row_xml, write_xlsx  # noqa: E402
+from helpers_books import (Repeated, bad_contact_rows, hostile_books, minimal_sheets, row_xml,  # noqa: E402
+                           write_ods, write_xlsx)
 
 TODAY = dt.date(2026, 11, 26)
 GIB = 2**30
@@ -102,26 +103,12 @@ def test_the_extent_counts_only_cells_holding_values_and_places_cells_without_a_
 
 
 def test_an_ods_sheet_is_measured_with_its_repeated_rows_and_cells(tmp_path):
-    import zipfile
     cell = '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
-    body = ('<table:table table:name="利用者"><table:table-row>' + cell + '</table:table-row>'
-            '<table:table-row table:number-rows-repeated="1048574"><table:table-cell '
-            'table:number-columns-repeated="16384"/></table:table-row><table:table-row>'
-            '<table:table-cell table:number-columns-repeated="25"/>' + cell + '</table:table-row></table:table>')
-    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
-               f'{body}</office:spreadsheet></office:body></office:document-content>')
-    path = tmp_path / "far.ods"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
-                         'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                         '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                         '</manifest:manifest>')
-        archive.writestr("content.xml", content)
+    path = write_ods(tmp_path / "far.ods", (
+        '<table:table table:name="利用者"><table:table-row>' + cell + '</table:table-row>'
+        '<table:table-row table:number-rows-repeated="1048574"><table:table-cell '
+        'table:number-columns-repeated="16384"/></table:table-row><table:table-row>'
+        '<table:table-cell table:number-columns-repeated="25"/>' + cell + '</table:table-row></table:table>'))
     assert sheetsize.extents(path)["利用者"] == sheetsize.Extent(1048576, 26, 2)
     done, peak, seconds = teichaku_measured("validate", path)     # calamine parses an ods whole on opening
     assert done.returncode == 2 and "1,048,576行 × 26列" in done.stdout
@@ -143,12 +130,84 @@ def test_an_xls_workbook_with_a_value_in_its_last_cell_is_refused_before_it_is_o
     assert seconds < 10 and peak < GIB / 4
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_an_xls_whose_cells_share_one_long_text_is_refused_before_it_is_opened(tmp_path):
+    """40,000 cells of an xls name one shared text of 8 KiB: calamine would copy it into each
+    (330 MB); its length is read from the SST and counted once per cell."""
+    cells = "<row>" + '<c t="s"><v>0</v></c>' * 10 + "</row>"
+    write_xlsx(tmp_path / "reused.xlsx", minimal_sheets({schema.CONTACTS.title: Repeated("", cells, 4_000)}),
+               shared=Repeated("<si><t>", "記録", 1_400, "</t></si>"))
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to",
+                    "xls", "--outdir", str(tmp_path), str(tmp_path / "reused.xlsx")],
+                   capture_output=True, timeout=180, check=True)
+    book = tmp_path / "reused.xls"
+    assert book.stat().st_size < 2**20
+    done, peak, _ = teichaku_measured("validate", book)
+    assert done.returncode == 2, done.stdout
+    assert "reused.xls は大きすぎるため読み込みません: シート「面談記録」のセルの文字が" in done.stdout
+    assert peak < GIB / 4
+
+
 def test_a_large_sheet_the_format_does_not_know_is_not_read(tmp_path):
     """Only the format's sheets are read cell by cell: a big sheet of notes beside them costs nothing."""
     path = write_xlsx(tmp_path / "notes.xlsx", minimal_sheets(
         {"メモ": [row_xml(1048576, ["x"], first_column=16384)]}))
     book = load_casebook(path, today=TODAY)
     assert [p.code for p in book.problems] == ["unknown_sheet"] and len(book.users) == 1
+
+
+# --- a small file that unpacks to too much -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    return hostile_books(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.mark.parametrize("name", ["shared text of 3 GB", "shared text of 1 GB", "20 million shared texts",
+                                  "3 million shared texts", "inline text of 1 GB", "4 GB of spaces",
+                                  "inline text of 200 MB", "200 MB of spaces", "one text in 300,000 cells",
+                                  "two sheets together", "ods text repeated"])
+def test_a_small_file_that_unpacks_to_too_much_is_refused_before_calamine_reads_it(hostile, name):
+    """Each file is a few megabytes at most; what it would unpack to is measured first and
+    refused with the part and the limit (peak memory and time: benchmarks/validate_memory.py)."""
+    path, words = hostile[name]
+    assert path.stat().st_size < 5 * 2**20
+    done = subprocess.run([sys.executable, "-m", "teichaku_nb", "validate", str(path)], capture_output=True, text=True)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{path.name} は大きすぎるため読み込みません" in done.stdout and words in done.stdout, done.stdout
+    assert "Traceback" not in done.stderr and "panicked" not in done.stderr
+
+
+def test_the_text_of_a_sheet_counts_a_shared_text_once_for_every_cell_that_uses_it(tmp_path):
+    cells = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c><c r="B{n}" t="s"><v>1</v></c></row>'
+                    for n in range(1, 1001))
+    path = write_xlsx(tmp_path / "shared.xlsx", {"A": [cells]},
+                      shared=["<si><t>" + "a" * 1000 + "</t></si>", "<si><t>b</t></si>"])
+    extent = sheetsize.extents(path)["A"]
+    assert (extent.rows, extent.columns, extent.filled) == (1000, 2, 2000)
+    markup = 30                                         # <si><t></t></si>, and </sst> after the last
+    assert len(cells) + 1000 * 1001 <= extent.text <= len(cells) + 500 + 1000 * (1000 + markup) + 1000 * (1 + markup)
+
+
+def test_a_workbook_with_two_parts_of_one_name_is_not_opened(tmp_path):
+    import warnings
+    import zipfile
+    path = write_xlsx(tmp_path / "twice.xlsx", minimal_sheets(), shared=["<si><t>a</t></si>"])
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "a") as archive:
+        warnings.simplefilter("ignore")                       # zipfile warns of the duplicate name
+        archive.writestr("xl/sharedStrings.xml", "<sst><si><t>" + "b" * 100 + "</t></si></sst>")
+    book = load_casebook(path, today=TODAY)
+    assert [p.code for p in book.problems] == ["unreadable"]
+    assert "開けません" in book.problems[0].message
+
+
+def test_a_workbook_within_the_limits_reads_its_shared_texts(tmp_path):
+    path = write_xlsx(tmp_path / "fine.xlsx", minimal_sheets({schema.CONTACTS.title: Repeated(
+        "", '<row><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row>', 3)}),
+        shared=Repeated("<si><t>", "架空", 5, "</t></si><si><t>対面</t></si>"))
+    book = load_casebook(path, today=TODAY)
+    assert not [p for p in book.problems if p.code == "unreadable"]
 
 
 # --- a million wrong rows ----------------------------------------------------------------------

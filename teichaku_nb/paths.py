@@ -13,6 +13,7 @@ BOOK_ENV = "TEICHAKU_BOOK"      # the workbook (or folder) the app's kernel open
 DB_ENV = "TEICHAKU_DB"          # the review store's URL or file
 DEMO_ENV = "TEICHAKU_DEMO"      # "1": the bundled demo data
 PREFETCH_ENV = "TEICHAKU_PREFETCH"   # the file where the app's workbook is read ahead (app.prefetch)
+RUN_FOLDER_ENV = "TEICHAKU_APP_RUN_FOLDER"   # that file's folder, removed by the app's server when it ends
 
 ROOT = Path(__file__).resolve().parents[1]
 

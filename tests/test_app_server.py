@@ -16,6 +16,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -500,6 +501,51 @@ def test_a_page_that_connects_after_its_kernel_ended_says_so_in_japanese_and_rel
     fresh = kernel_of(page)
     assert fresh != held[0] and app.running(fresh)
     context.close()
+
+
+# --- when teichaku app dies ----------------------------------------------------------------------------
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (a zombie has: nobody may be there to reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    except OSError:
+        return False
+    return True
+
+
+@slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux: the children are told of their parent's death")
+def test_killed_without_a_chance_to_clean_up_the_app_takes_its_server_kernels_and_read_ahead_along(tmp_path):
+    """``kill -9`` of ``teichaku app``: its server and kernels end (nothing keeps serving with its
+    token) and the folder of the workbook read ahead is removed."""
+    app = App(tmp_path)
+    kernels, folder = [], None
+    try:
+        kernels = wait_until(lambda: list(app.kernels().values()), "the preheated kernel")
+        environ = Path(f"/proc/{app.voila}/environ").read_bytes().split(b"\0")
+        folder = Path(next(v for v in environ if v.startswith(b"TEICHAKU_PREFETCH=")).split(b"=", 1)[1].decode()).parent
+        assert folder.is_dir() and _answers(app.port)
+        app.process.kill()
+        app.process.wait(30)
+        wait_until(lambda: all(_gone(pid) for pid in [app.voila, *kernels]), "the server and its kernels to end")
+        wait_until(lambda: not _answers(app.port), "the port to close")
+        wait_until(lambda: not folder.exists(), "the read ahead's folder to go")
+    finally:
+        for pid in [app.voila, *kernels]:             # only if the app could not take them along
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if folder is not None and folder.name.startswith("teichaku-app-"):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- where to open it -------------------------------------------------------------------------------

@@ -11,11 +11,14 @@
   and how to stop; Voila's and its kernels' output (library warnings, Jupyter's log lines,
   tracebacks) goes to the app's log file (``paths.app_log_path``) with the app's own log:
   through a pipe, each line written by the launcher (``applog``), so a rotation of the log
-  never leaves Voila writing into the old file.
+  never leaves Voila writing into the old file;
+- Voila, its kernels and the read ahead end when ``teichaku app`` ends, however it ends
+  (``kill -9`` included): see ``_ends_with_this_process``.
 """
 
 from __future__ import annotations
 
+import ctypes
 import ipaddress
 import logging
 import os
@@ -35,7 +38,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import StaffError
-from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, PREFETCH_ENV, app_log_path, app_notebook_path, demo_book_path
+from ..paths import (BOOK_ENV, DB_ENV, DEMO_ENV, PREFETCH_ENV, RUN_FOLDER_ENV, app_log_path, app_notebook_path,
+                     demo_book_path)
 from .applog import AppLogHandler
 
 DEFAULT_HOST = "127.0.0.1"
@@ -265,16 +269,48 @@ def _relay(pipe: int, log: AppLogHandler) -> None:
         log.close()
 
 
+PR_SET_PDEATHSIG = 1          # linux/prctl.h
+
+
+def _ends_with_this_process() -> Callable[[], None] | None:
+    """For ``Popen(preexec_fn=...)``: the child is sent SIGTERM when this process ends, however
+    it ends (``kill -9`` included, when no ``finally`` runs); None where that cannot be had.
+
+    Linux's parent-death signal (``PR_SET_PDEATHSIG``), set in the child before it runs its
+    program.  The signal comes when the *thread* that started the child ends: only the main
+    thread lives as long as the process, so a child started from another thread is not bound.
+    A parent that died before the child set it would never send it: then the child has
+    another parent already, and ends at once.  On SIGTERM Voila stops its kernels (which also
+    end by themselves once Voila is gone: ipykernel watches its parent) and removes the
+    run's folder (``teichaku_nb.server.__main__``); the read ahead just ends."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def in_child() -> None:
+        prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+    return in_child
+
+
 def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
     """Start Voila for the plan (the caller stops it: ``stop``), and beside it the read ahead
     of the workbook for the first page's kernel (``app.prefetch``), in a folder of this run
-    that only its user can open."""
+    that only its user can open.  Both end when this process ends, and Voila removes the
+    folder when it ends (``_ends_with_this_process``)."""
     folder = Path(tempfile.mkdtemp(prefix="teichaku-app-"))        # mode 0700
     env = p.env()
     env[PREFETCH_ENV] = str(folder / "workbook.pickle")
+    env[RUN_FOLDER_ENV] = str(folder)
+    bound = _ends_with_this_process()
     try:
         process = subprocess.Popen(voila_command(notebook or app_notebook_path(), host=p.host, port=p.port),
-                                   env=env, start_new_session=True, **popen)
+                                   env=env, start_new_session=True, preexec_fn=bound, **popen)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -282,7 +318,8 @@ def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
     try:        # silent: when there is no reading ahead, a kernel reads the workbook itself
         process.prefetch = subprocess.Popen(
             [sys.executable, "-m", "teichaku_nb.app.prefetch", str(p.book), env[PREFETCH_ENV]], env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=bound)
     except OSError:
         process.prefetch = None
     return process

@@ -66,7 +66,7 @@ def check_output(path: Path | str, *, inputs: Iterable[Path | str] = (), force: 
         raise OutputRefused(f"{path} はすでにあります。上書きするときは --force を付けてください")
 
 
-def _temporary_beside(path: Path) -> Path:
+def temporary_beside(path: Path) -> Path:
     """A new empty hidden file in ``path``'s folder that only its owner may read (0600)."""
     stem = path.name if len(path.name.encode()) <= 200 else "teichaku"     # names stay under 255 bytes
     for _ in range(100):
@@ -89,7 +89,7 @@ def replacing(path: Path | str) -> Iterator[Path]:
     temporary = None
     try:
         with _ctrl_c_held():         # no Ctrl-C between making the file and knowing its name
-            temporary = _temporary_beside(path)
+            temporary = temporary_beside(path)
         yield temporary
         try:
             os.chmod(temporary, path.stat().st_mode & 0o7777)

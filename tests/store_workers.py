@@ -82,6 +82,21 @@ def editor(url: str, name: str, user_id: str, rounds: int, create: bool, barrier
         results.put((name, outcomes, repr(error)))
 
 
+def creator(folder: str, name: str, rounds: int, barrier, results) -> None:
+    """Open ``store{i}.sqlite`` in ``folder``, which no one has made yet, at the same moment as
+    another process, and save a review in it, ``rounds`` times."""
+    try:
+        for i in range(rounds):
+            barrier.wait(timeout=60)                # both open the same new store at once
+            with open_store(f"{folder}/store{i}.sqlite") as store:
+                store.save_review(Review(OFFICE, name, "2026-10", policy=f"{name} の方針"),
+                                  by=name, expected_version=None)
+        results.put((name, None))
+    except BaseException as error:
+        barrier.abort()
+        results.put((name, repr(error)))
+
+
 def crash_writer(url: str, run: int) -> None:
     """Save until killed; print each acknowledged save after its commit."""
     store = open_store(url)

@@ -17,6 +17,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 
@@ -817,6 +818,46 @@ def test_two_editors_of_one_review_get_one_success_and_one_conflict_per_round(db
             final = opened.review(OFFICE, "U001", OCT)
             assert final.version == 1 + rounds
             assert len(opened.history(OFFICE, "U001")) == 1 + rounds
+
+
+@pytest.mark.slow
+def test_two_processes_making_the_same_new_store_make_one_and_it_is_never_an_empty_file(tmp_path):
+    """The app and a command (or two commands) saving first at once: both succeed, in one
+    store, and the file is a database from its first moment (a 0-byte file is refused)."""
+    rounds = 8
+    paths = [tmp_path / f"store{i}.sqlite" for i in range(rounds)]
+    seen_empty, stop = set(), threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            for path in paths:
+                try:
+                    if path.stat().st_size == 0:
+                        seen_empty.add(path.name)
+                except FileNotFoundError:
+                    pass
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    processes = [ctx.Process(target=store_workers.creator, args=(str(tmp_path), name, rounds, barrier, results))
+                 for name in ("U001", "U002")]
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    for p in processes:
+        p.start()
+    try:
+        reports = dict(results.get(timeout=240) for _ in processes)
+    finally:
+        stop.set()
+        for p in processes:
+            p.join(timeout=60)
+    assert reports == {"U001": None, "U002": None}
+    assert seen_empty == set()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)   # no temporary file left
+    for path in paths:
+        with open_store(str(path)) as opened:
+            assert {opened.review(OFFICE, u, OCT).policy for u in ("U001", "U002")} == {"U001 の方針", "U002 の方針"}
+            assert opened.counts()["reviews"] == 2
 
 
 def _read_acks(stream, acks: list[str], stop_after: int | None = None) -> None:

@@ -3,6 +3,7 @@ store read-only: they never create, migrate or alter a database, and a file that
 teichaku store is refused before anything is written to it, by readers and writers alike."""
 
 import hashlib
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -31,11 +32,12 @@ def book(tmp_path):
     return copy
 
 
-@pytest.fixture
-def foreign(tmp_path):
-    """Another program's SQLite file (rollback journal, one table of its own)."""
+@pytest.fixture(params=["delete", "wal"])
+def foreign(tmp_path, request):
+    """Another program's SQLite file (a rollback journal or WAL, one table of its own), closed."""
     path = tmp_path / "accounts.sqlite"
     connection = sqlite3.connect(path)
+    connection.execute(f"PRAGMA journal_mode = {request.param}")
     connection.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount INTEGER)")
     connection.execute("INSERT INTO invoices (amount) VALUES (1200)")
     connection.commit()
@@ -61,8 +63,7 @@ def test_a_foreign_sqlite_file_is_refused_and_left_byte_for_byte(book, foreign, 
     assert f"{foreign} は teichaku の会議記録ではありません" in done.stderr and "Traceback" not in done.stderr
     assert digest(foreign) == before
     assert folder_listing(foreign) == listing                     # no -wal, -shm or journal left beside it
-    connection = sqlite3.connect(f"file:{foreign}?mode=ro", uri=True)
-    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    connection = sqlite3.connect(f"file:{foreign}?immutable=1", uri=True)
     assert [r[0] for r in connection.execute("SELECT name FROM sqlite_master")] == ["invoices"]
     connection.close()
 
@@ -74,29 +75,53 @@ def test_the_app_and_saving_refuse_a_foreign_file_before_writing_to_it(foreign):
     assert digest(foreign) == before and folder_listing(foreign) == ["accounts.sqlite"]
 
 
-def test_an_empty_file_is_no_store_to_a_reader_and_a_new_store_to_a_writer(book, tmp_path, capsys):
+def test_an_empty_file_is_no_store_to_a_reader_nor_to_a_writer(book, tmp_path, capsys):
+    """A new store is a database from its first moment at its path: a 0-byte file there is
+    someone else's (or a copy that failed), and is not turned into a store."""
     empty = tmp_path / "new.sqlite"
     empty.touch()
     assert main(["review", str(book), "--month", MONTH, "--db", str(empty)]) == 2
     assert f"{empty} は空のファイルです" in capsys.readouterr().err
+    assert main(["sent", str(book), "--month", MONTH, "--to", "本人", "--user", "005", "--db", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert f"エラー: {empty} は空のファイルです" in err and "この空のファイルを削除するか、別のファイル名を指定してください" in err
+    with pytest.raises(StoreError, match="空のファイルです"):   # the app, saving records
+        open_store(str(empty))
     assert empty.stat().st_size == 0 and folder_listing(empty) == ["new.sqlite", "office.xlsx"]
-    with open_store(str(empty)) as store:                       # the app, saving records: on purpose
-        assert store.schema_version() >= 2
 
 
-def test_reading_a_store_changes_nothing_in_it(book, capsys):
+def test_reading_a_store_changes_nothing_in_it_nor_beside_it(book, capsys):
     with open_store(book_path=book) as store:
         store.record_report(OFFICE, "005", MONTH, "本人", by="田村")
     path = default_path(book)
-    before = digest(path)
+    assert path.read_bytes()[18:20] == b"\x02\x02"                 # WAL mode, and no one has it open
+    before, listing = digest(path), folder_listing(path)
     assert main(["review", str(book), "--month", MONTH]) == 0
+    assert main(["sent", str(book), "--month", MONTH]) == 0
+    assert "005" in capsys.readouterr().out
     assert main(["export", str(book), str(book.with_name("records.xlsx"))]) == 0
     assert digest(path) == before
+    assert folder_listing(path) == sorted([*listing, "records.xlsx"])    # no -wal or -shm left beside it
     with open_existing(book_path=book) as store:
         assert len(store.issued_reports(OFFICE)) == 1
         with pytest.raises(Exception, match="readonly|read-only"):
             store.record_report(OFFICE, "006", MONTH, "本人", by="田村")
+        assert folder_listing(path) == sorted([*listing, "records.xlsx"])
     assert digest(path) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write in any folder")
+def test_a_store_in_a_folder_that_may_not_be_written_to_is_still_read(book, tmp_path, capsys):
+    with open_store(book_path=book) as store:
+        store.record_report(OFFICE, "005", MONTH, "本人", by="田村")
+    listing = folder_listing(default_path(book))
+    tmp_path.chmod(0o500)
+    try:
+        assert main(["sent", str(book), "--month", MONTH]) == 0
+        assert "005" in capsys.readouterr().out
+        assert folder_listing(default_path(book)) == listing
+    finally:
+        tmp_path.chmod(0o700)
 
 
 def test_a_store_of_an_earlier_version_is_not_migrated_by_a_reader(book, capsys):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import japanese
+from . import documents, japanese
 from .casebook import CaseBook
 from .terminal import (billing_block, billing_total, format_problems, money_block, problem_line, retention_block,
                        retention_total, review_block, review_total, track_record_block)
@@ -181,12 +181,13 @@ def _add_month_commands(commands) -> None:
 
 def _add_document_commands(commands) -> None:
     """report, sent: the documents and their sending."""
-    p = commands.add_parser("report", help="会議録・支援レポート・月次サマリー・個別支援計画書を HTML / PDF で作ります",
-                            description="会議録（minutes）、支援レポート（support: 本人用・企業用）、月次サマリー（summary）、\n"
-                                        "個別支援計画書（plan: --user の1人分）を作ります。\n"
-                                        "作るだけで、送付・交付は記録しません。支援レポートを渡したら teichaku sent で記録してください。")
-    p.add_argument("kind", choices=("minutes", "support", "summary", "plan"), metavar="{minutes|support|summary|plan}",
-                   help="minutes: 会議録 / support: 支援レポート / summary: 月次サマリー / plan: 個別支援計画書")
+    asked = [documents.kind(name) for name in documents.ASKED]
+    p = commands.add_parser("report", help=f"{'・'.join(k.file_label for k in asked)}を HTML / PDF で作ります",
+                            description="\n".join(f"{k.name}: {k.file_label} — {k.help}" for k in asked) + "\n"
+                                        "作るだけで、送付・交付は記録しません。"
+                                        f"{'・'.join(k.title for k in asked if k.sent)}を渡したら teichaku sent で記録してください。")
+    p.add_argument("kind", choices=documents.ASKED, metavar="{" + "|".join(documents.ASKED) + "}",
+                   help=" / ".join(f"{k.name}: {k.file_label}" for k in asked))
     p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
     p.add_argument("--month", type=_month, default=None, metavar="YYYY-MM",
                    help="対象の年月（plan では省略でき、そのときは先月、またはデータのある最後の月）")
@@ -197,7 +198,7 @@ def _add_document_commands(commands) -> None:
                         "事業所のフォルダでは --office も）")
     p.add_argument("--all", dest="include_unreviewed", action="store_true",
                    help="支援レポートを、検討の記録がない人も含めてその月の対象者全員に作ります")
-    p.add_argument("--for", dest="audience", choices=("本人", "企業"), default=None,
+    p.add_argument("--for", dest="audience", choices=tuple(documents.COPY_LABELS), default=None,
                    help="支援レポートの宛先: 本人用 / 企業用（省略時は両方）")
     p.add_argument("--format", dest="fmt", choices=("html", "pdf"), default="html",
                    help="出力形式（既定 html。pdf には Chromium が必要）")
@@ -593,13 +594,11 @@ def _progress_bar(done: int, total: int, *, width: int = 30) -> None:
 
 def _report_arguments(args) -> str | None:
     """What is wrong with ``teichaku report``'s arguments (Japanese), or None."""
-    if args.kind != "support" and (args.audience is not None or args.include_unreviewed):
-        return "--for・--all は支援レポート（support）だけに指定できます"
-    if args.kind not in ("support", "plan") and args.user is not None:
-        return "--user は支援レポート（support）と個別支援計画書（plan）だけに指定できます"
-    if args.kind == "plan" and args.user is None:
-        return "個別支援計画書（plan）には --user で利用者IDを指定してください"
-    if args.kind != "plan" and args.month is None:
+    wrong = documents.asking_problem(args.kind, user=args.user, audience=args.audience,
+                                     include_unreviewed=args.include_unreviewed)
+    if wrong:
+        return wrong
+    if not documents.kind(args.kind).needs_user and args.month is None:
         return "--month で対象の年月を指定してください（例: --month 2026-10）"
     return None
 
@@ -640,14 +639,14 @@ def cmd_report(args) -> int:
         print(f"会議記録のデータベース: {shown_location(db)}", file=sys.stderr)
     for line in _batch_notes(batch, args):
         print(line, file=sys.stderr)
-    documents = batch.documents
-    if not documents:
+    made = batch.documents
+    if not made:
         print("作る文書はありませんでした")
         return _exit_code(books)
-    print(f"{len(documents)}件を書き出しました: {out}")
-    for path in documents:
+    print(f"{len(made)}件を書き出しました: {out}")
+    for path in made:
         print(f"  {path.name}")
-    if args.kind == "support" and documents:
+    if documents.kind(args.kind).sent:
         print("※ 作っただけでは送付の記録になりません。渡したら teichaku sent で記録してください。", file=sys.stderr)
     return _exit_code(books)
 

@@ -33,8 +33,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import billing, casefile, money, retention, rules, track_record
+from . import billing, casefile, documents, money, retention, rules, track_record
 from .casebook import ERROR, SEVERITY_LABELS, CaseBook
+from .documents import COPY_LABELS
 from .errors import StaffError
 from .japanese import (as_month, format_as_of, format_date, format_fiscal_year, format_month, format_number,
                        format_percent, format_time)
@@ -43,12 +44,7 @@ from .records import EMPLOYER, REGIONAL, REVIEW_FIELDS, SELF, reader_field
 from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
 from .store import month_billing, month_review
 
-AUDIENCES = (SELF, EMPLOYER)
-AUDIENCE_LABELS = {SELF: "本人用", EMPLOYER: "企業用"}
 WORK_DOMAIN = "職場"
-
-KIND_TITLES = {"minutes": "ケース会議 会議録", "support": "支援レポート", "summary": "月次サマリー",
-               "plan": "個別支援計画書", "checks": "データの確認事項（事業所内用）"}
 
 
 class ReportDataError(StaffError, ValueError):
@@ -204,7 +200,7 @@ def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, s
     from . import charts
 
     month = as_month(month)
-    if audience not in AUDIENCES:
+    if audience not in documents.SUPPORT.readers:
         raise ReportDataError(f"支援レポートの宛先は 本人 か 企業 にしてください（{audience!r} は使えません）")
     user_id = str(user_id)
     profile, contacts, trend, plan = _person(book, user_id, month)
@@ -238,7 +234,7 @@ def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, s
 
     return render(
         "documents/support.html.j2", for_person=for_person, month_label=month_label,
-        title=f"{month_label}の支援レポート（{AUDIENCE_LABELS[audience]}）",
+        title=f"{month_label}の支援レポート（{COPY_LABELS[audience]}）",
         addressee=f"{name} 様" if for_person else f"{shown(profile['employer'], 'ご担当者')} 御中",
         lead=(f"{month_label}の就労定着支援の内容をお知らせします。" if for_person
               else f"{name} さんへの{month_label}の就労定着支援の内容をお知らせします。"),
@@ -501,7 +497,7 @@ def checks_html(book: CaseBook, month, copies: dict[str, list[str]]) -> str:
     month = as_month(month)
     affected = [(p["user_id"], p["name"], p["errors"], p["warnings"], "・".join(copies[p["user_id"]]))
                 for p in affected_people(book, copies)]
-    return render("documents/checks.html.j2", title=f"{format_month(month)} {KIND_TITLES['checks']}",
+    return render("documents/checks.html.j2", title=f"{format_month(month)} {documents.CHECKS.title}",
                   facts=[("事業所", book.office), ("対象月", month), ("支援レポート", f"{len(copies)}人分")],
                   affected=affected, book_name=book.source.name, **problem_context(book))
 

@@ -3,10 +3,11 @@
 ``make_reports(kind, book, month, ...)`` is the one entry point (the ``teichaku report``
 command and the app's export panel call it):
 
-1. plan the documents (``Job``): one 会議録 or 月次サマリー per office; for 支援レポート one
-   per person and copy (本人用 / 企業用): the one ``user``, else the people whose case was
-   reviewed that month (a saved review in the store), or with ``include_unreviewed`` everyone
-   on the month's agenda; one 個別支援計画書 for the ``user`` (``make_plan_document``);
+1. plan the documents (``Job``) as their kind is declared (``documents``): one per office
+   (会議録, 月次サマリー); or one per person and copy (支援レポート: 本人用 / 企業用): the one
+   ``user``, else the people whose case was reviewed that month (a saved review in the
+   store), or with ``include_unreviewed`` everyone on the month's agenda; or one for the
+   ``user`` named (個別支援計画書, ``make_plan_document``);
 2. execute ``notebooks/reports/<kind>.ipynb`` with nbclient in ONE kernel for the whole
    batch: the notebook is re-run with its parameters in place of the ``parameters`` cell's
    defaults (tagged ``injected-parameters``, as papermill does), once per run of up to
@@ -49,19 +50,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import pdf
+from . import documents, pdf
+from .documents import COPY_LABELS
 from .errors import StaffError
 from .files import private_folder, write_text
 from .japanese import as_month, dates_in, format_date, format_month
 from .paths import report_notebook_dir
 from .casebook import namesakes, offices_called
 from .records import EMPLOYER
-from .report_views import AUDIENCE_LABELS, AUDIENCES, KIND_TITLES, no_employer_copy
+from .report_views import no_employer_copy
 
-KINDS = ("minutes", "support", "summary", "plan")
 FORMATS = ("html", "pdf")
-KIND_FILE_LABELS = {"minutes": "会議録", "support": "支援レポート", "summary": "月次サマリー", "plan": "個別支援計画書",
-                    "checks": "確認事項"}
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "teichaku_report"
@@ -170,24 +169,19 @@ def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period,
           batch: Batch, same_names: frozenset[str] = frozenset()) -> list[Job]:
     from . import rules
 
+    declared = documents.kind(kind)
     jobs = []
     ym = month.strftime("%Y-%m")
     for book in books:
         base = {"book": str(book_path), "month": ym, "db": db,
                 "office": book.key if is_offices else None, "documents": None}
-        prefix = f"{_office_part(book, same_names)}_{KIND_FILE_LABELS[kind]}_{ym}"
+        prefix = f"{_office_part(book, same_names)}_{declared.file_label}_{ym}"
 
         def job(stem: str, title: str, **more) -> Job:
             return Job(kind, book.key, base, stem, title, office_name=book.office, **more)
 
-        if kind == "plan":
-            if str(user) in set(book.users["user_id"]):
-                jobs.append(job(f"{prefix}_{_safe(user)}", KIND_TITLES[kind], user_id=str(user)))
-            elif not is_offices:
-                raise ReportError(f"利用者ID {user} は {book.office} のケース記録にありません")
-            continue
-        if kind != "support":
-            jobs.append(job(prefix, KIND_TITLES[kind]))
+        if declared.per == documents.OFFICE:
+            jobs.append(job(prefix, declared.title))
             continue
         if user is not None:
             if str(user) not in set(book.users["user_id"]):
@@ -204,13 +198,15 @@ def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period,
                                  for c in cases if c.user_id not in reviewed]
             people = sorted(c.user_id for c in cases if include_unreviewed or c.user_id in reviewed)
         for user_id in people:
+            if not declared.copies:
+                jobs.append(job(f"{prefix}_{_safe(user_id)}", declared.title, user_id=user_id))
+                continue
             for audience in audiences:
                 if audience == EMPLOYER and not book.shares_with_employer(user_id):
                     batch.no_employer.append({"office": book.key, "user_id": user_id,
                                               "name": book.names.get(user_id) or ""})
                     continue
-                label = AUDIENCE_LABELS[audience]
-                jobs.append(job(f"{prefix}_{_safe(user_id)}_{label}", f"{KIND_TITLES[kind]}（{label}）",
+                jobs.append(job(f"{prefix}_{_safe(user_id)}_{COPY_LABELS[audience]}", declared.copy_title(audience),
                                 user_id=user_id, audience=audience))
     if user is not None and not jobs:
         raise ReportError(f"利用者ID {user} はどの事業所のケース記録にもありません")
@@ -415,12 +411,13 @@ def _checks(books, jobs: list[Job], month: pd.Period, batch: Batch, same_names: 
         copies: dict[str, list[str]] = {}
         for job in jobs:
             if job.office == book.key and job.user_id is not None:
-                copies.setdefault(job.user_id, []).append(AUDIENCE_LABELS[job.audience])
+                copies.setdefault(job.user_id, []).append(COPY_LABELS[job.audience])
         if not copies or not book.problems:
             continue
         batch.affected += [{"office": book.key, **p} for p in affected_people(book, copies)]
-        made.append(Job("checks", book.key, {}, f"{_office_part(book, same_names)}_{KIND_FILE_LABELS['checks']}_{ym}",
-                        KIND_TITLES["checks"], office_name=book.office, markup=checks_html(book, month, copies)))
+        checks = documents.CHECKS
+        made.append(Job(checks.name, book.key, {}, f"{_office_part(book, same_names)}_{checks.file_label}_{ym}",
+                        checks.title, office_name=book.office, markup=checks_html(book, month, copies)))
     return made
 
 
@@ -468,7 +465,7 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
                     include_unreviewed=include_unreviewed, batch=batch, same_names=namesakes(source.books))
     if not jobs:
         return batch
-    extra = _checks(books, jobs, month, batch, namesakes(source.books)) if kind == "support" else []
+    extra = _checks(books, jobs, month, batch, namesakes(source.books)) if documents.kind(kind).with_checks else []
     out = Path(out_dir) if out_dir is not None else default_out_dir(month)
     private_folder(out)
     _make(notebook_path(kind), jobs, extra, month, fmt, out, source, executable, progress)
@@ -500,18 +497,11 @@ def make_plan_document(book, user_id: str, *, month=None, db: str | None = None,
 
 def _checked(kind: str, book, fmt: str, user, audience, include_unreviewed: bool) -> tuple[Path, str | None]:
     """The book's path and, for PDF, the browser; a ``ReportError`` for what cannot be asked."""
-    if kind not in KINDS:
-        raise ReportError(f"レポートの種類は {'・'.join(KINDS)} のどれかにしてください（{kind!r}）")
+    wrong = documents.asking_problem(kind, user=user, audience=audience, include_unreviewed=include_unreviewed)
+    if wrong:
+        raise ReportError(wrong)
     if fmt not in FORMATS:
         raise ReportError(f"形式は html か pdf にしてください（{fmt!r}）")
-    if audience is not None and audience not in AUDIENCES:
-        raise ReportError(f"宛先は 本人 か 企業 にしてください（{audience!r}）")
-    if kind == "plan" and user is None:
-        raise ReportError("個別支援計画書（plan）には利用者ID（--user）を指定してください")
-    if kind not in ("support", "plan") and user is not None:
-        raise ReportError("利用者（--user）は支援レポート（support）と個別支援計画書（plan）だけに指定できます")
-    if kind != "support" and (audience is not None or include_unreviewed):
-        raise ReportError("宛先（--for）・全員（--all）は支援レポート（support）だけに指定できます")
     book_path = Path(book).expanduser().absolute()
     if not book_path.exists():
         raise ReportError(f"ケース記録 {book_path} が見つかりません")
@@ -557,7 +547,7 @@ def _planned(kind: str, books, is_offices: bool, book_path: Path, month: pd.Peri
         raise ReportError(str(error)) from error
     try:
         return _plan(kind, books, is_offices, book_path, month, db=db, user=None if user is None else str(user),
-                     audiences=(audience,) if audience else AUDIENCES, store=store,
+                     audiences=(audience,) if audience else documents.kind(kind).readers, store=store,
                      include_unreviewed=include_unreviewed, batch=batch, same_names=same_names)
     finally:
         if store is not None:

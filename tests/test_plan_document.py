@@ -127,7 +127,7 @@ def test_cli_report_plan_needs_a_known_user(tmp_path, capsys):
 
     book = _demo(tmp_path)
     assert cli.main(["report", "plan", str(book), "--month", "2026-10"]) == 2
-    assert "--user で利用者ID" in capsys.readouterr().err
+    assert "個別支援計画書（plan）には利用者ID（--user）を指定してください" in capsys.readouterr().err
     assert cli.main(["report", "plan", str(book), "--user", "999", "--out", str(tmp_path / "out")]) == 2
     assert "エラー: 利用者ID 999 は デモ就労定着支援センター のケース記録にありません" in capsys.readouterr().err
     assert cli.main(["report", "minutes", str(book)]) == 2

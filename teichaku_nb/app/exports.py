@@ -1,4 +1,5 @@
-"""Export panel: the month's 会議録, 支援レポート and 月次サマリー from the app, with download links.
+"""Export panel: the month's documents from the app (those ``documents`` offers in the app:
+支援レポート, 会議録, 月次サマリー), with download links.
 
 The documents are made by ``reports.make_reports`` (the same call as ``teichaku report``),
 written to a folder the screen names, and offered as download links (one file, or a zip
@@ -20,14 +21,16 @@ from pathlib import Path
 import ipywidgets as w
 import traitlets as t
 
+from .. import documents
+from ..documents import COPY_LABELS
 from ..errors import FormError
 from ..markup import render
 from ..paths import data_dir, is_demo_book
+from ..records import EMPLOYER, SELF
 from .common import Guard, Results
 
-KINDS = (("支援レポート", "support"), ("会議録", "minutes"), ("月次サマリー", "summary"))
-KIND_LABELS = {value: label for label, value in KINDS}
-AUDIENCES = (("本人用と企業用", ""), ("本人用", "本人"), ("企業用", "企業"))
+KINDS = tuple((kind.file_label, kind.name) for kind in documents.KINDS.values() if kind.in_app)
+COPIES = (("と".join(COPY_LABELS.values()), ""), *((label, reader) for reader, label in COPY_LABELS.items()))
 SCOPES = (("検討済の人", "reviewed"), ("この月の全員", "all"), ("開いているケースの人", "case"))
 FORMATS = (("HTML", "html"), ("PDF", "pdf"))
 MIME = {".html": "text/html", ".pdf": "application/pdf", ".zip": "application/zip"}
@@ -74,7 +77,7 @@ class ExportModel(t.HasTraits):
     """What to make, and what was made."""
 
     kind = t.Unicode("support")
-    audience = t.Unicode("")             # "" both copies, 本人, 企業 (支援レポート only)
+    audience = t.Unicode("")             # "" both copies, 本人, 企業 (a kind with copies)
     scope = t.Unicode("reviewed")        # reviewed / all (the month's agenda) / case (the open case)
     fmt = t.Unicode("html")
     user_id = t.Unicode("")              # the open case
@@ -112,9 +115,9 @@ class ExportModel(t.HasTraits):
         from ..reports import make_reports
         if self.book_path is None or not self.month:
             raise FormError("ケース記録が読み込まれていません")
-        support = self.kind == "support"
+        asked = documents.kind(self.kind)
         user = None
-        if support and self.scope == "case":
+        if asked.of_people and self.scope == "case":
             if not self.user_id:
                 raise FormError("ケースを開いてから「開いているケースの人」を選んでください")
             user = self.user_id
@@ -124,38 +127,39 @@ class ExportModel(t.HasTraits):
         out = out_dir_for(self.book_path, self.month)
         batch = make_reports(
             self.kind, self.book_path, self.month, db=self.db_url, user=user,
-            audience=(self.audience or None) if support else None, fmt=self.fmt, out_dir=out,
-            office=self.office or None, include_unreviewed=support and self.scope == "all", source=self.source,
+            audience=(self.audience or None) if asked.copies else None, fmt=self.fmt, out_dir=out,
+            office=self.office or None, include_unreviewed=asked.of_people and self.scope == "all", source=self.source,
             progress=lambda done, total: setattr(self, "progress", (done, total)))
-        documents = batch.documents
+        made = batch.documents
         notes = []
         if batch.affected:
-            notes.append(f"{_people(batch.affected)} の支援レポートは、その人の行にエラーがあるため読める値だけで作りました"
-                         "（確認事項に一覧があります）。")
-        if batch.unreviewed and support and self.scope == "reviewed":
-            notes.append(f"検討の記録がない {len(batch.unreviewed)}人（{_people(batch.unreviewed)}）の支援レポートは"
+            notes.append(f"{_people(batch.affected)} の{asked.title}は、その人の行にエラーがあるため読める値だけで作りました"
+                         f"（{documents.CHECKS.file_label}に一覧があります）。")
+        if batch.unreviewed and asked.of_people and self.scope == "reviewed":
+            notes.append(f"検討の記録がない {len(batch.unreviewed)}人（{_people(batch.unreviewed)}）の{asked.title}は"
                          "作っていません。作るときは対象で「この月の全員」か「開いているケースの人」を選んでください。")
-        if batch.no_employer and support:
+        if batch.no_employer:
             notes.append(f"企業共有同意が「はい」でない {len(batch.no_employer)}人（{_people(batch.no_employer)}）は、"
-                         "企業用の支援レポートを作っていません（本人用だけです）。")
+                         f"{COPY_LABELS[EMPLOYER]}の{asked.title}を作っていません（{COPY_LABELS[SELF]}だけです）。")
         self.notes = notes
-        if not documents:
+        if not made:
             self.status_kind = "warning"
-            self.status = ("作成する支援レポートはありません（この月に検討の記録がある人がいません）"
-                           if support and self.scope == "reviewed" else
+            self.status = (f"作成する{asked.title}はありません（この月に検討の記録がある人がいません）"
+                           if asked.of_people and self.scope == "reviewed" else
                            "作成する帳票はありません（この月の検討対象の人がいません）")
-            return documents
-        self.link_name, self.link_uri = download(
-            documents, zip_name(self.office_name, KIND_LABELS[self.kind], self.month, self.fmt))
+            return made
+        self.link_name, self.link_uri = download(made, zip_name(self.office_name, asked.file_label, self.month, self.fmt))
         if batch.checks:
-            self.checks_name, self.checks_uri = download(batch.checks, zip_name(self.office_name, "確認事項", self.month))
-        if support:
+            self.checks_name, self.checks_uri = download(
+                batch.checks, zip_name(self.office_name, documents.CHECKS.file_label, self.month))
+        if asked.sent:
             self._made[(self.month, self.office)] = [p["user_id"] for p in batch.people
                                                      if p["office"] == self.office or not self.office]
             self.made_users = self._made[(self.month, self.office)]
-        sending = "（作っただけでは送付の記録になりません。渡したら「支援レポートの送付の記録」で記録してください）" if support else ""
-        self.status = f"{len(documents)}件を作成しました{sending}。保存先: {out}"
-        return documents
+        sending = (f"（作っただけでは送付の記録になりません。渡したら「{asked.title}の送付の記録」で記録してください）"
+                   if asked.sent else "")
+        self.status = f"{len(made)}件を作成しました{sending}。保存先: {out}"
+        return made
 
 
 class ExportView(w.VBox):
@@ -166,7 +170,7 @@ class ExportView(w.VBox):
         self.model = model
         self.add_class("teichaku-export")
         self.kind = w.Dropdown(options=KINDS, description="帳票", layout=w.Layout(width="16em"))
-        self.audience = w.Dropdown(options=AUDIENCES, description="宛先", layout=w.Layout(width="16em"))
+        self.audience = w.Dropdown(options=COPIES, description="宛先", layout=w.Layout(width="16em"))
         self.scope = w.Dropdown(options=SCOPES, description="対象", layout=w.Layout(width="22em"))
         self.fmt = w.ToggleButtons(options=FORMATS, layout=w.Layout(width="auto"),
                                    style={"button_width": "5em"})
@@ -202,8 +206,9 @@ class ExportView(w.VBox):
 
     def _render(self, _change=None) -> None:
         m = self.model
-        support = m.kind == "support"
-        self.audience.layout.display = self.scope.layout.display = "" if support else "none"
+        asked = documents.kind(m.kind)
+        self.audience.layout.display = "" if asked.copies else "none"
+        self.scope.layout.display = "" if asked.of_people else "none"
         done, total = m.progress
         self.bar.layout.display = "" if total and done < total else "none"
         self.bar.max, self.bar.value = max(total, 1), done

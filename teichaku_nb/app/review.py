@@ -24,7 +24,7 @@ from ..japanese import format_date, format_time
 from ..merging import MERGE_LABELS, SNAPSHOT, changed_fields, merge_review, review_fields, with_fields
 from ..records import (EMPLOYER, READER_FIELDS, REACH_LABELS, REVIEW_FIELDS, SELF, STAFF, TO_EMPLOYER, TO_PERSON,
                        Action, Review, suggestion)
-from ..report_views import AUDIENCE_LABELS
+from ..documents import COPY_LABELS
 from ..rules import LEVELS
 from ..store import Conflict, StoreError
 from ..store.checks import LONG_TEXT, SHORT_TEXT
@@ -129,9 +129,9 @@ class ReviewModel(t.HasTraits):
         article = support_report_html(self.book, self.month, self.user_id, audience, store=self.store,
                                       texts=self.values())
         self.preview = render("app/review_preview.html.j2", article=Markup(article), css=Markup(_report_css()),
-                              label=f"{AUDIENCE_LABELS[audience]}のプレビュー")
+                              label=f"{COPY_LABELS[audience]}のプレビュー")
         self.reader_kind = "ok"
-        self.reader_message = (f"{AUDIENCE_LABELS[audience]}の支援レポートを、いま入力されている内容で表示しています"
+        self.reader_message = (f"{COPY_LABELS[audience]}の支援レポートを、いま入力されている内容で表示しています"
                                "（まだ保存も作成もしていません）")
 
     def hide_preview(self) -> None:

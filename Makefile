@@ -45,7 +45,7 @@ template: setup
 	$(BIN)/teichaku template data/templates/teichaku_template.xlsx --force
 
 demo: setup
-	$(BIN)/teichaku demo data/demo.xlsx --users 36 --months 12 --seed 1 --end 2026-10 --force
+	$(BIN)/teichaku demo teichaku_nb/demo/demo.xlsx --users 36 --months 12 --seed 1 --end 2026-10 --force
 
 bench: bytecode
 	$(BIN)/python benchmarks/load.py

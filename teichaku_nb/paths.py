@@ -15,12 +15,13 @@ DEMO_ENV = "TEICHAKU_DEMO"      # "1": the bundled demo data
 PREFETCH_ENV = "TEICHAKU_PREFETCH"   # the file where the app's workbook is read ahead (app.prefetch)
 RUN_FOLDER_ENV = "TEICHAKU_APP_RUN_FOLDER"   # that file's folder, removed by the app's server when it ends
 
-ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = Path(__file__).resolve().parent
 
 
 def demo_book_path() -> Path:
-    """The bundled demo workbook (30 fictional people)."""
-    return ROOT / "data" / "demo.xlsx"
+    """The bundled demo workbook (36 fictional people): ``demo/demo.xlsx``, package data, so an
+    installed package has it too (``make demo`` writes it again)."""
+    return PACKAGE / "demo" / "demo.xlsx"
 
 
 def is_demo_book(path: Path | str) -> bool:
@@ -29,17 +30,15 @@ def is_demo_book(path: Path | str) -> bool:
 
 
 def app_notebook_path() -> Path:
-    """The conference app's notebook, in the package's ``app_notebook`` — in the checkout a
-    link to ``notebooks/app``, in an installed package a copy (package data)."""
-    return Path(__file__).resolve().parent / "app_notebook" / "conference.ipynb"
+    """The conference app's notebook, ``app_notebook/conference.ipynb`` (package data)."""
+    return PACKAGE / "app_notebook" / "conference.ipynb"
 
 
 def report_notebook_dir() -> Path:
-    """The report notebooks: ``$TEICHAKU_REPORT_NOTEBOOKS``, or the package's
-    ``report_notebooks`` — in the checkout a link to ``notebooks/reports``, in an installed
-    package a copy of them (package data)."""
+    """The report notebooks: ``$TEICHAKU_REPORT_NOTEBOOKS``, or the package's ``report_notebooks``
+    (package data)."""
     configured = os.environ.get("TEICHAKU_REPORT_NOTEBOOKS")
-    return Path(configured) if configured else Path(__file__).resolve().parent / "report_notebooks"
+    return Path(configured) if configured else PACKAGE / "report_notebooks"
 
 
 def data_dir(*, create: bool = False) -> Path:

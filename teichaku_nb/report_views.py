@@ -3,7 +3,7 @@
 
 Each document is a Jinja2 template in ``templates/html/documents`` (autoescape on) and a
 function here that gathers what it shows from the CaseBook (``rules``, ``casefile``), the
-review store and ``charts``.  The report notebooks (``notebooks/reports/*.ipynb``) call the
+review store and ``charts``.  The report notebooks (``report_notebooks/*.ipynb``) call the
 ``show_*`` functions and nothing else; ``reports.py`` executes them and exports the
 documents with the project's nbconvert template.
 
@@ -42,7 +42,7 @@ from .japanese import (as_month, format_as_of, format_date, format_fiscal_year, 
 from .markup import in_office_dates, is_blank, render, shown
 from .records import EMPLOYER, REGIONAL, REVIEW_FIELDS, SELF, reader_field
 from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
-from .store import month_billing, month_review
+from .office_month import OfficeMonth
 
 WORK_DOMAIN = "職場"
 
@@ -317,7 +317,7 @@ def minutes_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     """The conference minutes of ``month``: conferences, then each case reviewed."""
     month = as_month(month)
     office = book.key
-    review = month_review(book, month, store)
+    review = OfficeMonth(book, month, store).agenda
     cases = {c.user_id: c for c in review.cases}
     names = book.names
     notes, entries = [], []
@@ -409,7 +409,9 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
 
     month = as_month(month)
     m1 = month.end_time.normalize()
-    review = month_review(book, month, store)
+    day = retention.judged_on(month, today)          # as the app: the month's end, or today while it runs
+    office_month = OfficeMonth(book, month, store, today=day)
+    review = office_month.agenda
     cases = review.cases
     n = len(cases)
     names = book.names
@@ -437,8 +439,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
         chart_list.append(charts.bar_chart(used, title="フラグごとの人数", colour="#d1495b"))
 
     fy = retention.fiscal_year_of(month)
-    checks = store.employment_checks_frame(book.key) if store is not None else None
-    day = retention.judged_on(month, today)          # as the app: the month's end, or today while it runs
+    checks = office_month.checks
     as_of = format_as_of(day)
     result = retention.of_month(book, month, today=day, checks=checks)
     record = track_record.of_fiscal_year(book, fy, today=day, checks=checks)
@@ -446,7 +447,7 @@ def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = 
     handovers = [(c.user_id, c.name, c.staff, c.support_end, f.level, f.message)
                  for c in sorted(cases, key=lambda c: (c.support_end or dt.date.max, c.user_id))
                  for f in c.flags if f.code == "handover_due"]
-    claim = _billing_context(month_billing(book, month, store, today=day, review=review))
+    claim = _billing_context(office_month.billing)
     outlook = money.outlook(book, month, review=review, today=day)
     at_risk = [(sentence.removeprefix("この方が"), [(a.user_id, a.name, a.level) for a in people])
                for sentence, people in money.by_effect(outlook.at_risk)]

@@ -8,7 +8,7 @@ command and the app's export panel call it):
    ``user``, else the people whose case was reviewed that month (a saved review in the
    store), or with ``include_unreviewed`` everyone on the month's agenda; or one for the
    ``user`` named (個別支援計画書, ``make_plan_document``);
-2. execute ``notebooks/reports/<kind>.ipynb`` with nbclient in ONE kernel for the whole
+2. execute ``report_notebooks/<kind>.ipynb`` with nbclient in ONE kernel for the whole
    batch: the notebook is re-run with its parameters in place of the ``parameters`` cell's
    defaults (tagged ``injected-parameters``, as papermill does), once per run of up to
    ``RUN_SIZE`` 支援レポート (``documents``: one output each) or per 会議録 / 月次サマリー, so a
@@ -94,7 +94,7 @@ SAFE_NAME_BYTES = 80              # one part of a file name (the office, an ID),
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
-def _safe(text: str) -> str:
+def safe_name(text: str) -> str:
     """Text usable in a file name on every system: no separators, control characters or
     characters Windows refuses, and at most ``SAFE_NAME_BYTES`` bytes (a long name keeps its
     start and gets a short hash of the whole, so two long names stay two files)."""
@@ -112,7 +112,7 @@ def _safe(text: str) -> str:
 def _office_part(book, namesakes: frozenset[str]) -> str:
     """The office in a file name: its name, and its 事業所番号 too when another office of the
     source has the same name (two offices never write to one file name)."""
-    return f"{_safe(book.office)}_{_safe(book.key)}" if book.office in namesakes else _safe(book.office)
+    return f"{safe_name(book.office)}_{safe_name(book.key)}" if book.office in namesakes else safe_name(book.office)
 
 
 # --- the plan ------------------------------------------------------------------------------------
@@ -199,14 +199,14 @@ def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period,
             people = sorted(c.user_id for c in cases if include_unreviewed or c.user_id in reviewed)
         for user_id in people:
             if not declared.copies:
-                jobs.append(job(f"{prefix}_{_safe(user_id)}", declared.title, user_id=user_id))
+                jobs.append(job(f"{prefix}_{safe_name(user_id)}", declared.title, user_id=user_id))
                 continue
             for audience in audiences:
                 if audience == EMPLOYER and not book.shares_with_employer(user_id):
                     batch.no_employer.append({"office": book.key, "user_id": user_id,
                                               "name": book.names.get(user_id) or ""})
                     continue
-                jobs.append(job(f"{prefix}_{_safe(user_id)}_{COPY_LABELS[audience]}", declared.copy_title(audience),
+                jobs.append(job(f"{prefix}_{safe_name(user_id)}_{COPY_LABELS[audience]}", declared.copy_title(audience),
                                 user_id=user_id, audience=audience))
     if user is not None and not jobs:
         raise ReportError(f"利用者ID {user} はどの事業所のケース記録にもありません")

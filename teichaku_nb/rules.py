@@ -13,7 +13,7 @@ Nothing here reads files, opens a database or knows about widgets.  Everything i
 vectorised over the frames (groupby / merge); only flagged users are looped over, to
 write their messages.  Thresholds come from ``book.settings`` (the 設定 sheet).
 
-Two inputs belong to the review store and are optional here (``store.month_review`` passes them):
+Two inputs belong to the review store and are optional here (``office_month.OfficeMonth`` passes them):
 ``shared_reports`` (user_id, month) adds 支援レポート recorded in the store to those of the
 workbook, and ``open_actions`` (user_id, content, due_on[, status][, month]) are the
 actions still open from earlier conferences.  Without them ``report_not_shared`` reads

@@ -7,6 +7,6 @@ from pathlib import Path
 
 from teichaku_nb.workbook import load_casebook
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo.xlsx"
+DEMO = Path(__file__).resolve().parents[1] / "teichaku_nb" / "demo" / "demo.xlsx"
 DEMO_NAME = "デモ就労定着支援センター"
 DEMO_KEY = load_casebook(DEMO).key

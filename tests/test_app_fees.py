@@ -12,7 +12,8 @@ import pytest
 
 from teichaku_nb.app.conference import ConferenceApp, ConferenceModel
 from teichaku_nb.billing import BILLABLE, NOT_BILLABLE, TO_CHECK, reduction_text
-from teichaku_nb.store import month_billing, open_store
+from teichaku_nb.office_month import OfficeMonth
+from teichaku_nb.store import open_store
 
 from test_app_models import DEMO, MONTH, TODAY, make_app, open_case
 
@@ -41,7 +42,7 @@ def app(db):
 
 def expected_bill(app, db):
     with open_store(db) as store:
-        return month_billing(app.model.book, MONTH, store, today=TODAY)
+        return OfficeMonth(app.model.book, MONTH, store, today=TODAY).billing
 
 
 def test_the_header_counts_the_months_statuses_for_the_office_and_for_a_team(app, db):

@@ -17,7 +17,7 @@ import pytest
 
 from teichaku_nb.app import ConferenceApp, ConferenceModel
 from teichaku_nb import paths
-from teichaku_nb.cli import records_location
+from teichaku_nb.cli.records import records_location
 from teichaku_nb.server import launcher
 from teichaku_nb.app.case import support_text
 from teichaku_nb.app.header import default_month
@@ -28,7 +28,7 @@ from helpers_rules import contact, make_book, user
 from helpers_demo import DEMO_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo.xlsx"
+DEMO = ROOT / "teichaku_nb" / "demo" / "demo.xlsx"
 APP_CSS = (ROOT / "teichaku_nb" / "templates" / "html" / "app" / "app.css").read_text(encoding="utf-8")
 VOILA_TEMPLATE = ROOT / "teichaku_nb" / "templates" / "voila" / "voila" / "templates" / "teichaku"
 TODAY = dt.date(2026, 11, 26)       # the demo's last month (2026-10) is "last month"
@@ -620,13 +620,14 @@ def test_voila_is_locked_down_and_preheated():
     assert (root / "voila" / "templates" / launcher.TEMPLATE / "conf.json").is_file()
 
 
-def test_the_app_notebook_is_package_data_linked_to_notebooks_app():
-    """``teichaku app`` serves the notebook inside the package (an installed package carries a
-    copy: pyproject's package-data); in the checkout it is notebooks/app/conference.ipynb."""
+def test_the_app_notebook_is_package_data():
+    """``teichaku app`` serves the notebook inside the package, a file of its own (no link to a
+    folder elsewhere), which an installed package has too (pyproject's package-data)."""
     import tomllib
 
     path = paths.app_notebook_path()
-    assert path.resolve() == (ROOT / "notebooks" / "app" / "conference.ipynb").resolve()
+    assert path == ROOT / "teichaku_nb" / "app_notebook" / "conference.ipynb"
+    assert not path.is_symlink() and not path.parent.is_symlink()
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
     assert f"{path.parent.name}/*.ipynb" in package_data["teichaku_nb"]
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -874,7 +875,8 @@ def test_sending_to_the_employer_is_not_recorded_for_someone_who_did_not_consent
 
     open_case(app, "003")                                                # 企業共有同意 いいえ
     sending = app.model.sending
-    sending.recorder, sending.scope = "田村", "case"
+    app.model.header.recorder = "田村"
+    sending.scope = "case"
     for recipient in ("企業", "本人・企業"):
         sending.recipient = recipient
         with pytest.raises(FormError, match="003 池田 誠.*企業用の支援レポートを作らないため"):

@@ -18,7 +18,7 @@ def test_the_notebook_runs_headless_with_nbval_lax(tmp_path):
     env = dict(os.environ, TEICHAKU_DB=str(tmp_path / "nb.sqlite"))
     env.pop("TEICHAKU_BOOK", None)
     result = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
-                             str(ROOT / "notebooks" / "app" / "conference.ipynb")],
+                             str(ROOT / "teichaku_nb" / "app_notebook" / "conference.ipynb")],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout

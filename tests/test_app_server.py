@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from helpers_proc import open_files
-from teichaku_nb.cli import records_location
+from teichaku_nb.cli.records import records_location
 from teichaku_nb.paths import app_notebook_path
 from teichaku_nb.server import launcher, web
 

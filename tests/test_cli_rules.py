@@ -81,13 +81,13 @@ def test_review_for_people_is_a_table_in_japanese(book, capsys):
     assert "欠勤率 25%（所定20日・欠勤5日）" in out
     assert "来月から支援開始: U004 試験 四郎" in out
     # the flag column starts at the same display column on every row
-    from teichaku_nb.terminal import display_width
+    from teichaku_nb.cli.terminal import display_width
     starts = {display_width(r[:r.index(m)]) for r, m in ((rows[0], "・欠勤率"), (rows[1], "10月の支援"))}
     assert len(starts) == 1
 
 
 def test_review_lines_fit_the_terminal(book, capsys, monkeypatch):
-    from teichaku_nb.terminal import display_width
+    from teichaku_nb.cli.terminal import display_width
     monkeypatch.setenv("COLUMNS", "80")
     _, out, _ = run(capsys, "review", book, "--month", "2026-10")
     assert max(display_width(line) for line in out.splitlines() if not line.startswith("※")) <= 80
@@ -217,7 +217,7 @@ def test_review_and_retention_through_the_console_entry_point(book):
 
 def test_retention_on_the_demo_prints_both_rates_the_names_to_confirm_and_who_is_at_risk(capsys, monkeypatch):
     from pathlib import Path
-    demo = Path(__file__).resolve().parents[1] / "data" / "demo.xlsx"
+    demo = Path(__file__).resolve().parents[1] / "teichaku_nb" / "demo" / "demo.xlsx"
     monkeypatch.setenv("COLUMNS", "200")
     code, out, _ = run(capsys, "retention", demo, "--fiscal-year", "2026", "--month", "2026-10")
     assert code == 0
@@ -238,7 +238,7 @@ def test_retention_on_the_demo_prints_both_rates_the_names_to_confirm_and_who_is
 
 def test_retention_gives_the_track_record_of_the_year_with_its_evidence(capsys, monkeypatch):
     from pathlib import Path
-    demo = Path(__file__).resolve().parents[1] / "data" / "demo.xlsx"
+    demo = Path(__file__).resolve().parents[1] / "teichaku_nb" / "demo" / "demo.xlsx"
     monkeypatch.setenv("COLUMNS", "200")
     # FY 2026: support ended from 2020年4月1日 to 2026年3月31日 for 020 (a 継続 check after his
     # 42-month day), 021 and 025 (left before theirs): 1 of 3, under 70 %

@@ -15,7 +15,7 @@ from teichaku_nb.cli import main
 from teichaku_nb.store import Action, Review, default_path, open_store
 from helpers_demo import DEMO_KEY
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo.xlsx"
+DEMO = Path(__file__).resolve().parents[1] / "teichaku_nb" / "demo" / "demo.xlsx"
 OFFICE = DEMO_KEY                      # the store keeps the demo office's records under its 事業所番号
 MONTH = "2026-10"
 NOT_SHARED = "005"          # the demo's person whose October 支援レポート is not in the workbook

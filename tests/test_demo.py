@@ -19,7 +19,7 @@ from teichaku_nb import schema
 from teichaku_nb.demo import make_demo
 
 ROOT = Path(__file__).parent.parent
-BUNDLED = ROOT / "data" / "demo.xlsx"
+BUNDLED = ROOT / "teichaku_nb" / "demo" / "demo.xlsx"
 END = pd.Period("2026-10", "M")
 M0, M1 = dt.datetime(2026, 10, 1), dt.datetime(2026, 10, 31)
 PEOPLE = 28                  # from 27 people on, an office has every situation of the last month
@@ -547,10 +547,22 @@ def test_additions_in_the_month_the_support_starts(v3_book, v3):
 def test_the_bundled_demo_is_up_to_date(tmp_path):
     fresh = make_demo(tmp_path / "demo.xlsx", users=36, months=12, seed=1, end=END)[0]
     assert cells(BUNDLED) == cells(fresh), \
-        "data/demo.xlsx is out of date: run `make demo` " \
-        "(teichaku demo data/demo.xlsx --users 36 --months 12 --seed 1 --end 2026-10 --force)"
+        "teichaku_nb/demo/demo.xlsx is out of date: run `make demo` " \
+        "(teichaku demo teichaku_nb/demo/demo.xlsx --users 36 --months 12 --seed 1 --end 2026-10 --force)"
     users = records(cells(BUNDLED), "利用者")
     assert [u["利用者ID"] for u in users] == [f"{i:03d}" for i in range(1, 37)]
+
+
+def test_the_bundled_demo_is_package_data():
+    """``teichaku app`` without BOOK opens the demo of the package, which an installed package has
+    too (pyproject's package-data), not a file of the checkout."""
+    import tomllib
+
+    from teichaku_nb.paths import demo_book_path
+
+    assert demo_book_path() == BUNDLED.resolve() and BUNDLED.is_file() and not BUNDLED.is_symlink()
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    assert BUNDLED.relative_to(ROOT / "teichaku_nb").as_posix() in package_data["teichaku_nb"]
 
 
 def test_a_fresh_demo_validates_with_only_its_intended_warning_and_nothing_after_today(tmp_path, capsys):

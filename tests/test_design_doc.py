@@ -36,7 +36,7 @@ VOILA_TEMPLATE = PACKAGE / "templates" / "voila" / "voila" / "templates" / "teic
 #   `server/preheat.PageRequest`) is the file `folder/module.py` and a word `name` in it;
 # - a bare file name (`tables.py`, `report.css`) is named in its context (the app's panels, the
 #   store's modules): it must be the name of some file of the repository;
-# - a pattern (`app/*`, `notebooks/reports/<kind>.ipynb`) needs only its folder to exist;
+# - a pattern (`app/*`, `report_notebooks/<kind>.ipynb`) needs only its folder to exist;
 # - URLs (`://`) are no paths; NOT_PATHS lists the other tokens that look like paths but are not
 #   in the repository.
 PATH_SUFFIXES = (".py", ".ipynb", ".j2", ".md", ".css", ".js", ".sh", ".html", ".toml")

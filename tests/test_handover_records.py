@@ -14,7 +14,8 @@ import datetime as dt
 import pytest
 
 from teichaku_nb import billing
-from teichaku_nb.store import month_billing, month_review, open_store
+from teichaku_nb.office_month import OfficeMonth
+from teichaku_nb.store import open_store
 
 from helpers_rules import MONTH, calm, combine, contact, make_book
 
@@ -37,7 +38,7 @@ def store(tmp_path):
 
 
 def bill(book, store, month=MONTH) -> billing.PersonBill:
-    (person,) = month_billing(book, month, store, today=D(2026, 11, 30)).people
+    (person,) = OfficeMonth(book, month, store, today=D(2026, 11, 30)).billing.people
     return person
 
 
@@ -47,13 +48,13 @@ def reductions(book, store, month=MONTH) -> list[str]:
 
 def late(book, store, month=MONTH) -> str | None:
     """What the office note says was missing from U001's handover (None: nothing late)."""
-    notes = month_billing(book, month, store, today=D(2026, 11, 30)).office_notes
+    notes = OfficeMonth(book, month, store, today=D(2026, 11, 30)).billing.office_notes
     found = [n for n in notes if "間に合わなかった人: U001" in n]
     return found[0].split("間に合わなかった人: ")[1].split("。")[0] if found else None
 
 
 def handover_flag(book, store, month=MONTH) -> str | None:
-    flags = {f.code: f.message for f in month_review(book, month, store).case("U001").flags}
+    flags = {f.code: f.message for f in OfficeMonth(book, month, store).agenda.case("U001").flags}
     return flags.get("handover_due")
 
 

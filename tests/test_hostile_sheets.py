@@ -235,7 +235,7 @@ def test_a_million_wrong_rows_give_a_capped_report_quickly_in_bounded_memory(tmp
 
 
 def test_problems_past_the_first_of_their_kind_are_counted_in_one_line(capsys):
-    from teichaku_nb.cli import format_problems
+    from teichaku_nb.cli.terminal import format_problems
     contacts = [{"user_id": f"U{i}", "date": "2025/4/1", "method": "対面", "party": "本人", "staff": "A"}
                 for i in range(MAX_PROBLEMS + 150)]
     book = casebook_from_records({"users": [], "contacts": contacts}, today=TODAY)

@@ -20,7 +20,7 @@ from helpers_proc import open_files  # noqa: E402
 
 from teichaku_nb import schema  # noqa: E402
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo.xlsx"
+DEMO = Path(__file__).resolve().parents[1] / "teichaku_nb" / "demo" / "demo.xlsx"
 
 
 def start(*args) -> subprocess.Popen:

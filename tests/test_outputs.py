@@ -13,11 +13,11 @@ import pytest
 
 from teichaku_nb import files
 from teichaku_nb.cli import main
-from teichaku_nb.reports import SAFE_NAME_BYTES, _safe
+from teichaku_nb.reports import SAFE_NAME_BYTES, safe_name
 from teichaku_nb.store import default_path, open_store
 
 TEMPLATE = Path(__file__).parent.parent / "data" / "templates" / "teichaku_template.xlsx"
-DEMO = Path(__file__).parent.parent / "data" / "demo.xlsx"
+DEMO = Path(__file__).parent.parent / "teichaku_nb" / "demo" / "demo.xlsx"
 
 
 def digest(path: Path) -> str:
@@ -131,13 +131,13 @@ def test_a_replaced_file_keeps_its_permissions_and_a_link_is_replaced_not_follow
 
 @pytest.mark.parametrize("name", ["あ" * 100, "事業所\x00名", "a/b\\c:d*e?f\"g<h>i|j", "CON", "..", "ＡＢＣ　事業所\n"])
 def test_report_file_names_are_safe_for_any_office_name(name):
-    safe = _safe(name)
+    safe = safe_name(name)
     assert safe and len(safe.encode()) <= SAFE_NAME_BYTES
     assert not any(c in safe for c in '/\\:*?"<>|\x00\n') and safe not in (".", "..", "CON")
 
 
 def test_two_long_office_names_that_share_a_start_stay_two_files():
-    assert _safe("東" * 60 + "一") != _safe("東" * 60 + "二")
+    assert safe_name("東" * 60 + "一") != safe_name("東" * 60 + "二")
 
 
 @pytest.mark.slow
@@ -178,7 +178,7 @@ def test_documents_are_the_owners_only_in_a_folder_the_tool_makes_the_owners_onl
     from teichaku_nb import cli
 
     book = tmp_path / "office.xlsx"
-    shutil.copy(Path(__file__).resolve().parents[1] / "data" / "demo.xlsx", book)
+    shutil.copy(Path(__file__).resolve().parents[1] / "teichaku_nb" / "demo" / "demo.xlsx", book)
     out = tmp_path / "made" / "2026-10"
     assert cli.main(["report", "minutes", str(book), "--month", "2026-10", "--out", str(out)]) == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o700

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from teichaku_nb import billing, plan_cycle, rules
 from teichaku_nb import store as store_module
-from teichaku_nb.store import Conflict, Review, StoreError, export_workbook, month_review, open_store
+from teichaku_nb.office_month import OfficeMonth
+from teichaku_nb.store import Conflict, Review, StoreError, export_workbook, open_store
 
 from helpers_rules import MONTH, calm, contact, make_book
 
@@ -53,7 +54,7 @@ def store(url, book):
 
 
 def _codes(book, month, store=None) -> set[str]:
-    return {"plan_missing", "plan_review_due"} & set(month_review(book, month, store).case("U001").codes)
+    return {"plan_missing", "plan_review_due"} & set(OfficeMonth(book, month, store).agenda.case("U001").codes)
 
 
 def _monitor(book, store, *, decision="見直し", comment="9月は遅刻なし", version=None):
@@ -66,7 +67,7 @@ def _monitor(book, store, *, decision="見直し", comment="9月は遅刻なし"
 # --- the monitoring ----------------------------------------------------------------------------------
 
 def test_a_plan_due_this_month_is_on_the_agenda_with_its_goals_to_monitor(book, store):
-    case = month_review(book, MONTH, store).case("U001")
+    case = OfficeMonth(book, MONTH, store).agenda.case("U001")
     assert "plan_review_due" in case.codes and plan_cycle.plan_due(case)
     form = plan_cycle.monitoring_form(book, "U001", MONTH, store)
     assert form.plan.plan_date == D(2026, 7, 1) and form.monitoring is None
@@ -194,7 +195,7 @@ def test_a_finalised_and_agreed_plan_clears_plan_missing_and_plan_review_due_for
     assert _codes(book, DEC, store) == {"plan_review_due"}
     assert _codes(book, JAN, store) == {"plan_missing"}
     assert _codes(book, NOV) == {"plan_missing"}                           # the workbook alone: unchanged
-    bill = store_module.month_billing(book, NOV, store, today=D(2026, 11, 30))
+    bill = OfficeMonth(book, NOV, store, today=D(2026, 11, 30)).billing
     assert [r.code for r in bill.people[0].reductions] == []
     assert [r.code for r in billing.month_billing(book, NOV, today=D(2026, 11, 30)).people[0].reductions] == [
         "plan_missing"]

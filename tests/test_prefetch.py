@@ -22,7 +22,7 @@ from teichaku_nb.paths import PREFETCH_ENV
 from teichaku_nb.workbook import read_source
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "data" / "demo.xlsx"
+DEMO = ROOT / "teichaku_nb" / "demo" / "demo.xlsx"
 TODAY = dt.date(2026, 11, 26)
 
 

@@ -27,7 +27,7 @@ from teichaku_nb.store import Action, Conference, Review, default_path, open_sto
 from teichaku_nb.workbook import load_casebook
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "data" / "demo.xlsx"
+DEMO = REPO / "teichaku_nb" / "demo" / "demo.xlsx"
 MONTH = pd.Period("2026-10", freq="M")
 SCRIPT = "<script>window.__pwned=1</script>"
 IMG = '<img src=x onerror="window.__pwned=1">'
@@ -75,10 +75,10 @@ def _set_cells(book: Path, sheet: str, match: dict, values: dict) -> None:
 def _seed_store(book: Path, *, office: str) -> None:
     """A conference for M with reviews of 003 (no consent) and 004 (consent), saved with the
     level and flags the conference saw, and actions."""
-    from teichaku_nb.store import month_review
+    from teichaku_nb.office_month import OfficeMonth
 
     with open_store(book_path=book) as store:
-        shown = month_review(load_casebook(book), MONTH, store)
+        shown = OfficeMonth(load_casebook(book), MONTH, store).agenda
         conference = store.save_conference(Conference(
             office=office, month=MONTH, held_on=dt.date(2026, 11, 5), kind="地域連携会議",
             attendees=("安藤 理恵", "田村 浩"), outside_participants=("ハローワーク 山田", "主治医 佐々木"),
@@ -345,8 +345,8 @@ def test_minutes_print_the_flags_the_conference_saw_after_they_clear(tmp_path):
 
 
 def store_month_case(casebook, store, user_id):
-    from teichaku_nb.store import month_review
-    return month_review(casebook, MONTH, store).case(user_id)
+    from teichaku_nb.office_month import OfficeMonth
+    return OfficeMonth(casebook, MONTH, store).agenda.case(user_id)
 
 
 def test_minutes_without_a_store_say_so(seeded_book):
@@ -542,9 +542,9 @@ def test_cli_sent_records_lists_and_withdraws_and_the_history_keeps_both(tmp_pat
 
 
 def store_review(book: Path, casebook):
-    from teichaku_nb.store import month_review
+    from teichaku_nb.office_month import OfficeMonth
     with open_store(book_path=book) as store:
-        return month_review(casebook, MONTH, store)
+        return OfficeMonth(casebook, MONTH, store).agenda
 
 
 @pytest.mark.slow
@@ -869,7 +869,7 @@ def test_report_notebooks_pass_nbval_lax(tmp_path):
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
-         "--rootdir", str(tmp_path), str(REPO / "notebooks" / "reports")],
+         "--rootdir", str(tmp_path), str(REPO / "teichaku_nb" / "report_notebooks")],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert re.search(r"\b8 passed\b", result.stdout), result.stdout[-2000:]   # 4 notebooks × 2 code cells
@@ -932,15 +932,15 @@ def test_minutes_with_a_db_that_names_nothing_is_an_argument_error(tmp_path, cap
     assert not typo.exists() and not (tmp_path / "out").exists()
 
 
-def test_the_report_notebooks_are_package_data_linked_to_notebooks_reports():
-    """make_reports finds the notebooks inside the package (an installed package carries a
-    copy: pyproject's package-data); in the checkout they are notebooks/reports themselves."""
+def test_the_report_notebooks_are_package_data():
+    """make_reports finds the notebooks inside the package, where they are files of their own
+    (no link to a folder elsewhere), and an installed package has them (pyproject's package-data)."""
     import tomllib
 
     from teichaku_nb.paths import report_notebook_dir
 
     folder = report_notebook_dir()
-    assert folder.resolve() == (REPO / "notebooks" / "reports").resolve()
+    assert folder == REPO / "teichaku_nb" / "report_notebooks" and not folder.is_symlink()
     assert sorted(p.name for p in folder.glob("*.ipynb")) == ["minutes.ipynb", "plan.ipynb", "summary.ipynb",
                                                                  "support.ipynb"]
     package_data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]

@@ -11,14 +11,23 @@ from __future__ import annotations
 
 from importlib import import_module
 
-_HOMES = {
-    "AgendaModel": "agenda", "AgendaView": "agenda", "CaseModel": "case", "CaseView": "case",
-    "ChecksModel": "checks", "ChecksView": "checks", "Guard": "common", "ConferenceApp": "conference",
-    "ConferenceModel": "conference", "ConferenceView": "conference", "ExportModel": "exports",
-    "ExportView": "exports", "HandoverModel": "handover", "HandoverView": "handover", "HeaderModel": "header",
-    "HeaderView": "header", "MeetingModel": "meeting", "MeetingView": "meeting", "ReviewModel": "review",
-    "ReviewView": "review", "SendingModel": "sending", "SendingView": "sending",
-}
+_HOMES = {name: module for module, names in {
+    "agenda": ["AgendaModel", "AgendaView"],
+    "case": ["CaseModel", "CaseView"],
+    "checks": ["ChecksModel", "ChecksView"],
+    "common": ["Guard"],
+    "conference": ["ConferenceApp", "ConferenceModel", "ConferenceView"],
+    "exports": ["ExportModel", "ExportView"],
+    "handover": ["HandoverModel", "HandoverView"],
+    "header": ["HeaderModel", "HeaderView"],
+    "meeting": ["MeetingModel", "MeetingView"],
+    "panel": ["Case", "Context", "Panel"],
+    "plan": ["MonitoringModel", "PlanDocumentModel", "PlanView"],
+    "plan_draft": ["DraftModel", "DraftView"],
+    "review": ["ReviewModel", "ReviewView"],
+    "sending": ["SendingModel", "SendingView"],
+    "watch": ["OthersModel"],
+}.items() for name in names}
 
 
 def __getattr__(name: str):
@@ -28,8 +37,4 @@ def __getattr__(name: str):
     return getattr(import_module(f".{_HOMES[name]}", __name__), name)
 
 
-__all__ = [
-    "AgendaModel", "AgendaView", "CaseModel", "CaseView", "ChecksModel", "ChecksView", "ConferenceApp", "ConferenceModel",
-    "ConferenceView", "ExportModel", "ExportView", "Guard", "HandoverModel", "HandoverView", "HeaderModel", "HeaderView",
-    "MeetingModel", "MeetingView", "ReviewModel", "ReviewView", "SendingModel", "SendingView",
-]
+__all__ = sorted(_HOMES)

@@ -17,6 +17,7 @@ from ..merging import merge_fields
 from ..records import CANCELLED, DONE, FIELD_LABELS, IN_PROGRESS
 from ..store import Conflict, StoreError
 from .common import Guard, Results, day, month_label, who_records
+from .panel import Case, Context, Panel, moved
 
 CLOSE, CANCEL, CONTINUE = DONE, CANCELLED, IN_PROGRESS
 ACTION_OTHERS = ("content", "owner", "due_on")           # what else another's change may have touched
@@ -70,13 +71,12 @@ def bill_view(person) -> dict:
             "units": person.units, "yen": person.yen, "evidence": list(person.evidence)}
 
 
-class CaseModel(t.HasTraits):
+class CaseModel(Panel):
     """The open case's facts (read from the workbook through ``casefile``) and its carried-over
     actions (from the review store)."""
 
     user_id = t.Unicode("")
     month = t.Unicode("")              # YYYY-MM
-    recorder = t.Unicode("")
     level = t.Unicode("")
     flags = t.List()                   # [{code, level, message}]
     bill = t.Dict()                    # the month's fee check for the case (bill_view); {} when unknown
@@ -95,14 +95,20 @@ class CaseModel(t.HasTraits):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._loading = False
-        self.book = None
-        self.store = None
-        self.office = ""
         self._facts: dict[str, tuple[dict, dict]] = {}
 
-    def set_context(self, book, store, office: str) -> None:
-        self.book, self.store, self.office = book, store, office
-        self._facts = {}
+    def context_changed(self, old: Context, new: Context) -> None:
+        if moved(old, new):
+            self._facts = {}
+
+    def open_case(self, case: Case) -> None:
+        self.load(case.user_id, case.month, level=case.level, flags=list(case.flags), bill=case.bill)
+
+    def close_case(self) -> None:
+        self.clear()
+
+    def reload_case(self) -> None:
+        self.reload_actions()
 
     def month_facts(self, month: str) -> tuple[dict, dict]:
         """Everyone's profile and 6-month trend at ``month`` (``casefile.profiles``, ``trends``),

@@ -30,6 +30,7 @@ from ..records import CHECK_METHODS, EMPLOYMENT_STATES
 from .common import Guard, Results, WithdrawRow, status_line, to_withdraw, who_records
 from .dates import HINT as DATE_HINT
 from .dates import DateText, asked_day
+from .panel import Context, Panel, moved
 
 CONTINUING, LEFT = EMPLOYMENT_STATES          # 継続 / 離職
 
@@ -51,9 +52,8 @@ def _rate_row(result: retention.Retention, heading: str) -> dict:
             "units_on_evidence": retention.format_units(units), "to_confirm": len(result.unconfirmed)}
 
 
-class ChecksModel(t.HasTraits):
+class ChecksModel(Panel):
     month = t.Unicode("")                  # YYYY-MM: its fiscal year is shown
-    recorder = t.Unicode("")
     rates = t.List()                       # the year's and the projection's (``_rate_row``)
     people = t.List()                      # whose employment must be confirmed, in either result
     as_of = t.Unicode("")                  # what the figures are judged as of: 2026年10月末時点
@@ -74,14 +74,11 @@ class ChecksModel(t.HasTraits):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.book = None
-        self.store = None
-        self.office = ""
-        self.today = dt.date.today()
         self._computed = ""                         # the month the results are for
 
-    def set_context(self, book, store, office: str, today: dt.date) -> None:
-        self.book, self.store, self.office, self.today = book, store, office, today
+    def context_changed(self, old: Context, new: Context) -> None:
+        if moved(old, new):
+            self.month = ""                         # read afresh for this office
 
     def load(self, month: str) -> None:
         with self.hold_trait_notifications():

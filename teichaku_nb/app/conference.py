@@ -21,7 +21,7 @@ from ..casebook import CaseBook
 from ..plan_cycle import plan_due
 from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, data_dir, demo_book_path
 from ..server.page import UNSAVED_CLASS
-from ..store import month_billing, month_review
+from ..office_month import OfficeMonth
 from .agenda import AgendaModel, AgendaView
 from .case import CaseModel, CaseView, bill_view
 from .checks import ChecksModel, ChecksView
@@ -32,6 +32,7 @@ from .folded import Folded
 from .handover import HandoverModel, HandoverView
 from .header import ALL_TEAMS, HeaderModel, HeaderView, billing_counts
 from .meeting import MeetingModel, MeetingView
+from .panel import Case, Context
 from .plan import MonitoringModel, PlanDocumentModel, PlanView
 from .plan_draft import DraftModel, DraftView
 from .review import ReviewModel, ReviewView
@@ -76,33 +77,29 @@ class ConferenceModel(t.HasTraits):
         self.books: list[CaseBook] = []
         self.book: CaseBook | None = None
         self.store = None
+        self.office_month: OfficeMonth | None = None     # the month on screen: agenda and fee check
         self.month_review = None
         self.billing = None                          # the month's fee check (billing.Billing)
         self._fee_month = None                       # the month whose fee check is not computed yet
         self.read_change = None                      # the store's change_mark when the office was read
         self._reverting = False
-        t.dlink((self.header, "recorder"), (self.case, "recorder"))
-        t.dlink((self.header, "recorder"), (self.review, "recorder"))
-        t.dlink((self.header, "recorder"), (self.meeting, "recorder"))
-        t.dlink((self.header, "recorder"), (self.sending, "recorder"))
-        t.dlink((self.header, "recorder"), (self.handover, "recorder"))
-        t.dlink((self.header, "recorder"), (self.checks, "recorder"))
-        t.dlink((self.header, "recorder"), (self.plan, "recorder"))
-        t.dlink((self.header, "recorder"), (self.draft, "recorder"))
+        # the panels that work in the page's context (office, month, day, 記録者): each gets it
+        # whenever it changes (``_set_context``)
+        self.panels = (self.case, self.review, self.exports, self.meeting, self.sending, self.handover,
+                       self.plan, self.draft, self.plan_document, self.checks)
+        self.context = Context(today=self.today, book_path=self.book_path, db_url=db_url)
+        self._set_context()
+        # what one panel tells another
         t.dlink((self.plan, "decision"), (self.draft, "decision"))
         t.dlink((self.plan, "dirty"), (self.draft, "monitoring_dirty"))
         t.dlink((self.plan, "plan"), (self.draft, "has_plan"), transform=bool)
-        t.dlink((self.header, "month"), (self.plan_document, "month"))
-        t.dlink((self.header, "office_key"), (self.plan_document, "office"))
-        t.dlink((self.agenda, "selected"), (self.plan_document, "user_id"))
-        t.dlink((self.agenda, "selected"), (self.sending, "user_id"))
-        t.dlink((self.exports, "made_users"), (self.sending, "made_users"))
         t.dlink((self.meeting, "conference_id"), (self.review, "conference_id"))
-        t.dlink((self.header, "month"), (self.exports, "month"))
-        t.dlink((self.header, "office_key"), (self.exports, "office"))
-        t.dlink((self.header, "office_name"), (self.exports, "office_name"))
-        t.dlink((self.agenda, "selected"), (self.exports, "user_id"))
+        t.dlink((self.exports, "made_users"), (self.sending, "made_users"))
+        for panel in (self.plan_document, self.sending, self.exports):      # the open case's person
+            t.dlink((self.agenda, "selected"), (panel, "user_id"))
         g = self.guard.wrap
+        self.header.observe(lambda _change: self._set_context(month=self.header.month, recorder=self.header.recorder),
+                            names=["month", "recorder"])     # first: the month's panels read it below
         self.header.observe(g(self._on_office, "事業所の切り替え"), names="office")
         self.header.observe(g(self._on_month_or_team, "対象月・チームの切り替え"), names=["month", "team"])
         self.agenda.observe(g(self._on_request, "ケースを開く操作"), names="requested")
@@ -113,6 +110,12 @@ class ConferenceModel(t.HasTraits):
         self.draft.observe(g(self._after_plan, "個別支援計画の記録後の更新"), names="recorded")
         for saver in (self.plan, self.draft):        # an earlier failure is no longer true once saved
             saver.observe(g(lambda _change: self.guard.clear(), "エラー表示の更新"), names="saves")
+
+    def _set_context(self, **changes) -> None:
+        """A new context for every panel: another office, month or 記録者 (``panel.Context``)."""
+        self.context = self.context.but(**changes)
+        for panel in self.panels:
+            panel.context = self.context
 
     @classmethod
     def from_environment(cls, **kwargs) -> ConferenceModel:
@@ -151,8 +154,7 @@ class ConferenceModel(t.HasTraits):
             return
         self.books = books
         self._open_store()
-        self.exports.set_context(self.book_path, self.db_url, source)
-        self.plan_document.set_context(self.book_path, self.db_url, source)
+        self._set_context(source=source)
         self._reverting = True
         try:
             h.set_books(books)
@@ -178,18 +180,7 @@ class ConferenceModel(t.HasTraits):
 
     def _use_book(self, index: int) -> None:
         self.book = self.books[index]
-        self.case.set_context(self.book, self.store, self.book.key)
-        self.review.set_context(self.store, self.book.key, self.today, book=self.book)
-        self.meeting.set_context(self.store, self.book.key, self.today)
-        self.meeting.month = ""                      # read afresh for this office
-        self.sending.set_context(self.store, self.book.key, self.book.names, self.today,
-                                 frozenset(u for u in self.book.names if self.book.shares_with_employer(u)))
-        self.sending.month = ""
-        self.handover.set_context(self.book, self.store, self.book.key, self.today)
-        self.plan.set_context(self.book, self.store, self.book.key, self.today)
-        self.draft.set_context(self.book, self.store, self.book.key, self.today)
-        self.checks.set_context(self.book, self.store, self.book.key, self.today)
-        self.checks.month = ""                       # read afresh for this office
+        self._set_context(book=self.book, store=self.store, office=self.book.key)   # each panel forgets the last
         self.others.start(self.store, self.book.key)
         self.read_change = self.store.change_mark(self.book.key) if self.store else None   # before reading
         self._reverting = True
@@ -220,7 +211,8 @@ class ConferenceModel(t.HasTraits):
             opens = self.store.open_actions_frame(office, month)
             counts = opens["user_id"].value_counts().to_dict() if len(opens) else {}
             reviewed = {r.user_id for r in self.store.reviews(office, month)}
-        self.month_review = month_review(self.book, month, self.store)
+        self.office_month = OfficeMonth(self.book, month, self.store, today=self.today)
+        self.month_review = self.office_month.agenda
         self.billing, self._fee_month = None, month
         if self.ready:                   # while ``load`` reads, ``load`` decides
             self.fee_check()
@@ -242,9 +234,8 @@ class ConferenceModel(t.HasTraits):
         check that fails is shown as an error and leaves the agenda usable."""
         h = self.header
         try:
-            review = self.month_review if self.month_review is not None and str(self.month_review.month) == month \
-                else None
-            billing = month_billing(self.book, month, self.store, today=self.today, review=review)
+            billing = self.office_month.billing if str(self.office_month.month) == month else \
+                OfficeMonth(self.book, month, self.store, today=self.today).billing
         except Exception as error:   # the agenda is still read without it
             self.guard.report(error, "算定チェック")
             h.billing = {}
@@ -292,11 +283,8 @@ class ConferenceModel(t.HasTraits):
         user_id = self.agenda.selected
         if user_id:
             self._show_case_state(user_id)
-            self.case.reload_actions()
-            self.handover.reload_records()
-            self.review.take_in()
-            self.plan.take_in()
-            self.draft.take_in()
+            for panel in self.panels:
+                panel.reload_case()
 
     def warm_up(self) -> None:
         """What the month's first case switch would otherwise wait for, done while staff look at
@@ -332,7 +320,7 @@ class ConferenceModel(t.HasTraits):
 
     def has_unsaved_edits(self) -> bool:
         """The open case's form holds text that is not saved."""
-        return bool(self.agenda.selected) and (self.review.dirty or self.plan.dirty or self.draft.dirty)
+        return bool(self.agenda.selected) and any(panel.unsaved for panel in self.panels)
 
     def _on_office(self, change) -> None:
         if self._reverting or not self.books or change["new"] == "":
@@ -410,25 +398,19 @@ class ConferenceModel(t.HasTraits):
         self.guard.clear()
         self.notice = ""
         self.others.read_case(user_id)
-        level, flags = (case.level, [f.as_dict() for f in case.flags]) if case else ("", [])
-        self.case.load(user_id, month, level=level, flags=flags, bill=self._bill_of(user_id))
-        self.review.person = f"{user_id} {self.case.profile.get('name') or ''}".strip()
-        self.review.employer_consent = self.book.shares_with_employer(user_id)
-        self.review.load(user_id, month)
-        self.handover.load(user_id, month)
-        self.plan.load(user_id, month, person=self.review.person, due=case is not None and plan_due(case))
-        self.draft.load(user_id, month, person=self.review.person)
-        self.review.shown_level, self.review.shown_flags = level, flags     # what a save keeps
+        name = self.book.names.get(user_id)
+        opened = Case(user_id, month, person=f"{user_id} {name if isinstance(name, str) else ''}".strip(),
+                      level=case.level if case else "", flags=tuple(f.as_dict() for f in case.flags) if case else (),
+                      bill=self._bill_of(user_id), due=case is not None and plan_due(case))
+        for panel in self.panels:
+            panel.open_case(opened)
         self.agenda.selected = user_id
         self.pending_leave = {}
 
     def _close_case(self) -> None:
         self.agenda.selected = ""
-        self.case.clear()
-        self.review.clear()
-        self.handover.clear()
-        self.plan.clear()
-        self.draft.clear()
+        for panel in self.panels:
+            panel.close_case()
         self.pending_leave = {}
 
     def _open_count(self, user_id: str) -> int:

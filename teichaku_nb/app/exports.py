@@ -28,6 +28,7 @@ from ..markup import render
 from ..paths import data_dir, is_demo_book
 from ..records import EMPLOYER, SELF
 from .common import Guard, Results
+from .panel import Context, Panel, moved
 
 KINDS = tuple((kind.file_label, kind.name) for kind in documents.KINDS.values() if kind.in_app)
 COPIES = (("と".join(COPY_LABELS.values()), ""), *((label, reader) for reader, label in COPY_LABELS.items()))
@@ -63,8 +64,8 @@ def download(paths: list[Path], zip_name: str) -> tuple[str, str]:
 def zip_name(office: str, what: str, month: str, fmt: str | None = None) -> str:
     """A batch's zip name that says what is inside: office, kind, month and format, e.g.
     ``デモ事業所_支援レポート_2026-10_pdf.zip`` (parts made safe as the documents' names are)."""
-    from ..reports import _safe
-    parts = [_safe(office) if office else "全事業所", _safe(what), _safe(month), *([fmt] if fmt else [])]
+    from ..reports import safe_name
+    parts = [safe_name(office) if office else "全事業所", safe_name(what), safe_name(month), *([fmt] if fmt else [])]
     return "_".join(parts) + ".zip"
 
 
@@ -73,7 +74,7 @@ def _people(found: list[dict], limit: int = 8) -> str:
     return "、".join(names) + (f" ほか{len(found) - limit}人" if len(found) > limit else "")
 
 
-class ExportModel(t.HasTraits):
+class ExportModel(Panel):
     """What to make, and what was made."""
 
     kind = t.Unicode("support")
@@ -81,9 +82,6 @@ class ExportModel(t.HasTraits):
     scope = t.Unicode("reviewed")        # reviewed / all (the month's agenda) / case (the open case)
     fmt = t.Unicode("html")
     user_id = t.Unicode("")              # the open case
-    office = t.Unicode("")               # the office on screen, its key (a folder of offices has several)
-    office_name = t.Unicode("")          # and its name, for the file names
-    month = t.Unicode("")                # YYYY-MM
     progress = t.Tuple((0, 0))           # (done, total) while making
     status = t.Unicode("")
     status_kind = t.Unicode("ok")          # ok (green) / warning (amber): app.css colours the status
@@ -96,24 +94,27 @@ class ExportModel(t.HasTraits):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.book_path: Path | None = None
-        self.db_url: str | None = None
-        self.source = None                       # the workbook as the page read it (workbook.Source)
         # the people of the latest 支援レポート batch of each month and office: kept while other
         # documents are made (making everything, then recording the sending, is the usual order)
         self._made: dict[tuple[str, str], list[str]] = {}
 
-    @t.observe("month", "office")
-    def _other_month(self, _change) -> None:
+    def context_changed(self, old: Context, new: Context) -> None:
         """Another month or office: its own latest 支援レポート batch (none yet: nobody)."""
-        self.made_users = self._made.get((self.month, self.office), [])
+        if moved(old, new, "month", "office"):
+            self.made_users = self._made.get((new.month, new.office), [])
 
-    def set_context(self, book_path: Path, db_url: str | None, source=None) -> None:
-        self.book_path, self.db_url, self.source = Path(book_path), db_url, source
+    @property
+    def month(self) -> str:
+        return self.context.month
+
+    @property
+    def office_name(self) -> str:
+        return self.book.office if self.book is not None else ""
 
     def make(self) -> list[Path]:
         from ..reports import make_reports
-        if self.book_path is None or not self.month:
+        c = self.context
+        if c.book_path is None or not self.month:
             raise FormError("ケース記録が読み込まれていません")
         asked = documents.kind(self.kind)
         user = None
@@ -124,11 +125,11 @@ class ExportModel(t.HasTraits):
         self.link_name = self.link_uri = self.checks_name = self.checks_uri = ""
         self.notes = []
         self.status, self.status_kind = "作成中です…", "ok"
-        out = out_dir_for(self.book_path, self.month)
+        out = out_dir_for(c.book_path, self.month)
         batch = make_reports(
-            self.kind, self.book_path, self.month, db=self.db_url, user=user,
+            self.kind, c.book_path, self.month, db=c.db_url, user=user,
             audience=(self.audience or None) if asked.copies else None, fmt=self.fmt, out_dir=out,
-            office=self.office or None, include_unreviewed=asked.of_people and self.scope == "all", source=self.source,
+            office=self.office or None, include_unreviewed=asked.of_people and self.scope == "all", source=c.source,
             progress=lambda done, total: setattr(self, "progress", (done, total)))
         made = batch.documents
         notes = []

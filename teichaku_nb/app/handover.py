@@ -24,6 +24,7 @@ from ..records import CONSENT, HANDOVER_PARTIES, NEEDS, NEEDS_VALUES, SHARED
 from .common import Guard, Results, WithdrawRow, month_label, status_line, to_withdraw, who_records
 from .dates import HINT as DATE_HINT
 from .dates import DateText, asked_day, day_in_month
+from .panel import Case, Context, Panel, moved
 
 UNDECIDED = ""                 # 要継続支援 not judged yet
 DAY_LABELS = {NEEDS: "判断日", CONSENT: "同意日", SHARED: "引継ぎの日付"}
@@ -34,10 +35,9 @@ def _day(value) -> dt.date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
-class HandoverModel(t.HasTraits):
+class HandoverModel(Panel):
     user_id = t.Unicode("")
     month = t.Unicode("")                 # YYYY-MM
-    recorder = t.Unicode("")
     needs = t.Unicode(UNDECIDED)          # the form: the judgement to record
     needs_on = t.Any(None)                # datetime.date (within the month: dates.day_in_month), None or text
     consent_on = t.Any(None)
@@ -54,15 +54,20 @@ class HandoverModel(t.HasTraits):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.book = None
-        self.store = None
-        self.office = ""
-        self.today = dt.date.today()
         self._everyone = (None, None)            # ((month, store's last change), fees.handover of everyone)
 
-    def set_context(self, book, store, office: str, today: dt.date) -> None:
-        self.book, self.store, self.office, self.today = book, store, office, today
-        self._everyone = (None, None)
+    def context_changed(self, old: Context, new: Context) -> None:
+        if moved(old, new):
+            self._everyone = (None, None)
+
+    def open_case(self, case: Case) -> None:
+        self.load(case.user_id, case.month)
+
+    def close_case(self) -> None:
+        self.clear()
+
+    def reload_case(self) -> None:
+        self.reload_records()
 
     def _handovers(self, month: pd.Period) -> pd.DataFrame:
         """Everyone's handover at the end of ``month`` (``fees.handover``), computed again only

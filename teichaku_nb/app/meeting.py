@@ -21,6 +21,7 @@ from ..merging import changed_fields, merge_fields
 from ..store import Conflict, StoreError
 from .common import Guard, Results, month_label, who_records
 from .dates import DateText, day_in_month
+from .panel import Context, Panel, moved
 
 _NAME_SEPARATORS = re.compile(r"[、,，;；\n]+")
 MEETING_LABELS = {"held_on": "開催日", "kind": "種別", "attendees": "出席者", "outside": "外部参加者", "presenter": "発表者"}
@@ -37,13 +38,12 @@ def names(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in _NAME_SEPARATORS.split(text or "") if part.strip())
 
 
-class MeetingModel(t.HasTraits):
+class MeetingModel(Panel):
     held_on = t.Any(None)                # datetime.date
     kind = t.Unicode(REGULAR)
     attendees = t.Unicode("")            # names separated by 、
     outside = t.Unicode("")              # 外部参加者 (地域連携会議)
     presenter = t.Unicode("")            # 発表者 (地域連携会議)
-    recorder = t.Unicode("")
     month = t.Unicode("")                # YYYY-MM: the month whose cases are reviewed
     conference_id = t.Int(0)             # 0: not saved yet
     version = t.Int(0)
@@ -53,16 +53,14 @@ class MeetingModel(t.HasTraits):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.store = None
-        self.office = ""
-        self.today = dt.date.today()
         self._base = self.values()          # the form as read from the store: what a merge starts from
         self._taken = ""                    # who recorded what that the form took in (for the message)
         self._typed: dict = {}              # fields both changed: what was typed here (the history keeps
                                             # it when the next record does not)
 
-    def set_context(self, store, office: str, today: dt.date) -> None:
-        self.store, self.office, self.today = store, office, today
+    def context_changed(self, old: Context, new: Context) -> None:
+        if moved(old, new):
+            self.month = ""                          # read afresh for this office
 
     def _saved(self, month: str) -> Conference | None:
         saved = self.store.conferences(self.office, month) if self.store is not None and self.office else []

@@ -1,6 +1,6 @@
 """The app's page as its notebook shows it.
 
-The notebook (``notebooks/app/conference.ipynb``) shows ``AppPage``.  This module imports
+The notebook (``app_notebook/conference.ipynb``) shows ``AppPage``.  This module imports
 nothing heavy: the records are read first, and the app, pandas and the store are imported by
 that read.  A failure while reading or building is shown in Japanese on the page and logged.
 

@@ -37,6 +37,7 @@ from ..store.checks import LONG_TEXT
 from .common import Guard, Results, check_lengths, month_label, status_line, who_records
 from .dates import DateText, day_in_month
 from .exports import FORMATS, download, out_dir_for
+from .panel import Case, CaseForm, Context, Panel, moved
 
 MAX_MERGES = 5                  # saves by others met in a row before giving up (each one merged)
 NOT_YET = ""
@@ -108,13 +109,12 @@ def _keys(index: int) -> tuple[str, str]:
     return f"evaluation_{index}", f"comment_{index}"
 
 
-class MonitoringModel(t.HasTraits):
+class MonitoringModel(CaseForm):
     """The monitoring of the open case's plan for the month (``plan_cycle.monitoring_form``)."""
 
     user_id = t.Unicode("")
     month = t.Unicode("")                # YYYY-MM
     person = t.Unicode("")               # 011 佐藤 愛: the heading names them
-    recorder = t.Unicode("")
     due = t.Bool(False)                  # the plan is due for review this month (plan_cycle.plan_due)
     plan = t.Dict()                      # the plan in force: {source, plan_date, consent_on, delivered_on}; {} none
     goals = t.List()                     # [{index, domain, goal, support, due_on}]: read only
@@ -131,19 +131,12 @@ class MonitoringModel(t.HasTraits):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.book = None
-        self.store = None
-        self.office = ""
-        self.today = dt.date.today()
         self._form: plan_cycle.MonitoringForm | None = None
         self._base: dict = {}            # the stored values the form was read from: what a save merges from
         self._theirs: dict = {}          # after a conflict: the values stored now
         self._typed: dict = {}           # fields both changed: what was typed here (kept in the history
                                          # when the saved text is chosen over it)
         self.observe(self._update_dirty, names=["answers", "decision", "monitored_on"])
-
-    def set_context(self, book, store, office: str, today: dt.date) -> None:
-        self.book, self.store, self.office, self.today = book, store, office, today
 
     # -- state
 
@@ -189,6 +182,9 @@ class MonitoringModel(t.HasTraits):
         self.version = saved.version if saved is not None else 0
         self.saved_note = (f"最終保存: {saved.updated_by} さん（{format_time(saved.updated_at)}、版 {saved.version}）"
                            if saved is not None else "まだ保存されていません")
+
+    def open_case(self, case: Case) -> None:
+        self.load(case.user_id, case.month, person=case.person, due=case.due)
 
     def load(self, user_id: str, month: str, *, person: str = "", due: bool = False) -> None:
         """Read the plan in force and the month's saved monitoring (or an empty form)."""
@@ -349,42 +345,36 @@ def _shown(name: str, value) -> str:
 
 # --- the 個別支援計画書 ---------------------------------------------------------------------------------
 
-class PlanDocumentModel(t.HasTraits):
+class PlanDocumentModel(Panel):
     """Makes the open case's 個別支援計画書 (HTML or PDF) and offers it as a download link."""
 
     user_id = t.Unicode("")
-    month = t.Unicode("")
-    office = t.Unicode("")
     fmt = t.Unicode("pdf")
     status = t.Unicode("")
     status_kind = t.Unicode("ok")        # ok (green) / error (red: not made)
     link_name = t.Unicode("")
     link_uri = t.Unicode("")
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.book_path: Path | None = None
-        self.db_url: str | None = None
-        self.source = None
+    def context_changed(self, old: Context, new: Context) -> None:
+        if moved(old, new, "month", "office"):
+            self._forget()
 
-    def set_context(self, book_path: Path, db_url: str | None, source=None) -> None:
-        self.book_path, self.db_url, self.source = Path(book_path), db_url, source
-
-    @t.observe("user_id", "month", "office")
-    def _forget(self, _change) -> None:
+    @t.observe("user_id")
+    def _forget(self, _change=None) -> None:
         self.status = self.link_name = self.link_uri = ""
 
     def make(self) -> Path:
         """The document, from the person's draft or the plan in force; records nothing."""
         from ..reports import make_plan_document
-        if self.book_path is None or not self.month:
+        c = self.context
+        if c.book_path is None or not c.month:
             raise FormError("ケース記録が読み込まれていません")
         if not self.user_id:
             raise FormError("ケースを開いてから作ってください")
         self.status = self.link_name = self.link_uri = ""
-        out = out_dir_for(self.book_path, self.month)
-        path = make_plan_document(self.book_path, self.user_id, month=self.month, db=self.db_url, fmt=self.fmt,
-                                  out_dir=out, office=self.office or None, source=self.source)
+        out = out_dir_for(c.book_path, c.month)
+        path = make_plan_document(c.book_path, self.user_id, month=c.month, db=c.db_url, fmt=self.fmt,
+                                  out_dir=out, office=self.office or None, source=c.source)
         self.link_name, self.link_uri = download([path], path.name)
         self.status = f"個別支援計画書を作成しました（{self._still_to_record()}）。保存先: {out}"
         return path
@@ -393,18 +383,8 @@ class PlanDocumentModel(t.HasTraits):
         """What the plan printed still lacks (``plan_document.printed_plan``, as the document read
         it): 同意日 and 交付日 are asked for only while they are not recorded."""
         from ..plan_document import printed_plan
-        from ..store import open_existing
-        from ..workbook import read_source
 
-        books = (self.source or read_source(self.book_path)).books
-        books = [b for b in books if not self.office or self.office in (b.key, b.office)] or books
-        book = next((b for b in books if self.user_id in set(b.users["user_id"])), books[0])
-        store = open_existing(self.db_url, book_path=self.book_path)
-        try:
-            plan = printed_plan(book, self.user_id, self.month, store)
-        finally:
-            if store is not None:
-                store.close()
+        plan = printed_plan(self.book, self.user_id, self.context.month, self.store)
         if plan.consent_on is None:
             return "作っただけでは交付の記録になりません。本人に渡したら「同意日・交付日を記録」で記録してください"
         if plan.delivered_on is None:

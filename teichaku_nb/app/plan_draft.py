@@ -33,6 +33,7 @@ from .common import Counted, Guard, Results, check_lengths, month_label, who_rec
 from .dates import HINT as DATE_HINT
 from .dates import DateText
 from .plan import REVISE, conflict_rows, save_merged, taken_text
+from .panel import Case, CaseForm
 
 GOAL_FIELDS = ("domain", "goal", "support", "due_on")
 UNNAMED = "（記録者の入力なし）"        # who typed a replaced draft, when no 記録者 was typed
@@ -82,13 +83,12 @@ def _shown(name: str, value) -> str:
     return value or "（空欄）"
 
 
-class DraftModel(t.HasTraits):
+class DraftModel(CaseForm):
     """The person's draft (or the plan finalised but not yet agreed and handed over)."""
 
     user_id = t.Unicode("")
     month = t.Unicode("")
     person = t.Unicode("")
-    recorder = t.Unicode("")
     decision = t.Unicode("")             # the monitoring form's decision (linked by the conference)
     monitoring_dirty = t.Bool(False)     # the monitoring has unsaved edits (linked)
     has_plan = t.Bool(True)              # the person has a plan in force (linked)
@@ -117,10 +117,6 @@ class DraftModel(t.HasTraits):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.book = None
-        self.store = None
-        self.office = ""
-        self.today = dt.date.today()
         self._base: dict = {}
         self._typed: dict = {}           # fields both changed: what was typed here (the history keeps it
                                          # when the next save does not)
@@ -134,9 +130,6 @@ class DraftModel(t.HasTraits):
 
     def _unask(self, _change=None) -> None:
         self.asking = ""
-
-    def set_context(self, book, store, office: str, today: dt.date) -> None:
-        self.book, self.store, self.office, self.today = book, store, office, today
 
     # -- state
 
@@ -196,6 +189,9 @@ class DraftModel(t.HasTraits):
                 self.delivered_on = plan.delivered_on if plan is not None else None
             self._base = self._values_of(plan) if plan is not None else {}
             self._fill(self._base or {name: None for name in LABELS} | {"goals": []})
+
+    def open_case(self, case: Case) -> None:
+        self.load(case.user_id, case.month, person=case.person)
 
     def load(self, user_id: str, month: str, *, person: str = "") -> None:
         with self.hold_trait_notifications():

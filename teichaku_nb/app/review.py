@@ -31,6 +31,7 @@ from ..store.checks import LONG_TEXT, SHORT_TEXT
 from .common import Counted, Guard, Results, button, check_lengths, month_label, who_records
 from .dates import HINT as DATE_HINT
 from .dates import DateText
+from .panel import Case, CaseForm
 
 # The form's text fields, in the order shown (store field, label).
 TEXT_FIELDS = tuple((f.name, f.label) for f in REVIEW_FIELDS)
@@ -41,7 +42,7 @@ MAX_MERGES = 5               # saves by others met in a row before giving up (ea
 NO_JUDGEMENT = ""
 
 
-class ReviewModel(t.HasTraits):
+class ReviewModel(CaseForm):
     workplace = t.Unicode("")
     life = t.Unicode("")
     health = t.Unicode("")
@@ -68,7 +69,6 @@ class ReviewModel(t.HasTraits):
     user_id = t.Unicode("")
     person = t.Unicode("")                   # who the form is about, as the heading names them: 003 池田 誠
     month = t.Unicode("")
-    recorder = t.Unicode("")
     version = t.Int(0)                       # the stored version the form was read from (0: none yet)
     saved_note = t.Unicode("")               # who saved it last, when
     dirty = t.Bool(False)
@@ -84,19 +84,13 @@ class ReviewModel(t.HasTraits):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.store = None
-        self.office = ""
         self._snapshot = dict.fromkeys(FIELDS, "")
         self._base: Review | None = None     # the review the form was read from: what a save merges from
         self._merge = None                   # after a conflict: their review, stored now
         self._past_due_asked = None          # a 期限 before today, asked about once
-        self.today = dt.date.today()
         self._merge_conflict = None
         self.observe(self._update_dirty, names=[*FIELDS, "pending_actions", "action_content", "action_owner",
                                                 "action_due"])
-
-    def set_context(self, store, office: str, today: dt.date | None = None, book=None) -> None:
-        self.store, self.office, self.today, self.book = store, office, today or dt.date.today(), book
 
     # -- the 支援レポート's words, written for its readers
 
@@ -158,6 +152,12 @@ class ReviewModel(t.HasTraits):
         if review is None:
             return dict.fromkeys(FIELDS, "")
         return {name: getattr(review, name) or "" for name in FIELDS}
+
+    def open_case(self, case: Case) -> None:
+        self.person = case.person
+        self.employer_consent = self.book.shares_with_employer(case.user_id)
+        self.load(case.user_id, case.month)
+        self.shown_level, self.shown_flags = case.level, list(case.flags)     # what a save keeps
 
     def load(self, user_id: str, month: str) -> None:
         """Read the saved review of the case (or an empty form) and this month's actions."""

@@ -21,15 +21,15 @@ from ..japanese import JST, format_time
 from ..records import EMPLOYER, RECIPIENT_PARTS, RECIPIENTS
 from .common import Guard, Results, WithdrawRow, month_label, status_line, to_withdraw, who_records
 from .dates import DateText
+from .panel import Context, Panel, moved
 
 SCOPES = (("開いているケースの人", "case"), ("作成した支援レポートの人", "made"), ("検討済の全員", "reviewed"))
 
 
-class SendingModel(t.HasTraits):
+class SendingModel(Panel):
     recipient = t.Unicode(RECIPIENTS[-1])       # 本人・企業
     sent_on = t.Any(None)                       # datetime.date (today unless changed)
     scope = t.Unicode("case")
-    recorder = t.Unicode("")
     month = t.Unicode("")                       # YYYY-MM
     user_id = t.Unicode("")                     # the open case
     made_users = t.List()                       # the people of the latest 支援レポート batch of the month (exports)
@@ -42,17 +42,21 @@ class SendingModel(t.HasTraits):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.store = None
-        self.office = ""
-        self.names: dict[str, str] = {}
-        self.sharing: frozenset[str] = frozenset()
 
-    def set_context(self, store, office: str, names: dict[str, str], today: dt.date,
-                    sharing: frozenset[str] = frozenset()) -> None:
-        """``sharing``: the people whose 企業共有同意 is はい (only they have an employer copy)."""
-        self.store, self.office, self.names, self.sharing = store, office, names, sharing
+    def context_changed(self, old: Context, new: Context) -> None:
         if self.sent_on is None:
-            self.sent_on = today
+            self.sent_on = new.today
+        if moved(old, new):
+            self.month = ""                          # read afresh for this office
+
+    @property
+    def names(self) -> dict[str, str]:
+        return self.book.names if self.book is not None else {}
+
+    @property
+    def sharing(self) -> frozenset[str]:
+        """The people whose 企業共有同意 is はい (only they have an employer copy)."""
+        return frozenset(u for u in self.names if self.book.shares_with_employer(u))
 
     def load(self, month: str) -> None:
         with self.hold_trait_notifications():

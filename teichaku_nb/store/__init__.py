@@ -11,7 +11,7 @@ monitorings and support plans, and the history of every change).
   untouched, and commands that only read open it read-only;
 - ``tables``: the tables and the schema's migrations (a writer migrates an older store);
 - ``checks``: every input checked before anything is written, and the store's errors;
-- ``api``: ``Store``, ``open_store`` / ``open_existing`` and ``month_review``;
+- ``api``: ``Store``, ``open_store`` / ``open_existing`` (the store decides nothing: ``office_month`` reads it for the rules);
 - ``handovers``: the Store's methods for the handover records (引継ぎ);
 - ``employment_checks``: the Store's methods for the 就労確認;
 - ``plans``: the Store's methods for the monitorings and the support plans (個別支援計画);
@@ -25,7 +25,7 @@ from ..japanese import JST, format_time
 from ..records import (ACTION_STATES, CLOSED_STATES, CONFERENCE_KINDS, EVALUATIONS, HANDOVER_PARTIES, PLAN_DECISIONS,
                        RECIPIENTS, REGIONAL, REGULAR, Action, Conference, EmploymentCheck, Handover, HistoryEntry,
                        IssuedReport, PlanMonitoring, Review, SupportPlan)
-from .api import Store, month_billing, month_review, open_existing, open_store
+from .api import Store, open_existing, open_store
 from .checks import Conflict, StoreError, to_month
 from .engine import default_path, default_url, shown_location, sqlite_file
 from .export import export_workbook
@@ -34,5 +34,5 @@ from .tables import SCHEMA_VERSION, metadata
 __all__ = ["ACTION_STATES", "CLOSED_STATES", "CONFERENCE_KINDS", "EVALUATIONS", "PLAN_DECISIONS", "PlanMonitoring",
            "SupportPlan", "HANDOVER_PARTIES", "EmploymentCheck", "Handover", "JST", "RECIPIENTS", "REGIONAL", "REGULAR",
            "SCHEMA_VERSION", "Action", "Conference", "Conflict", "HistoryEntry", "IssuedReport", "Review", "Store",
-           "StoreError", "default_path", "default_url", "export_workbook", "format_time", "metadata", "month_billing", "month_review",
+           "StoreError", "default_path", "default_url", "export_workbook", "format_time", "metadata",
            "open_existing", "open_store", "shown_location", "sqlite_file", "to_month"]

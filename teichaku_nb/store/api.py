@@ -24,7 +24,6 @@ from ..casebook import namesakes
 from ..japanese import JST, format_date, format_month
 from ..records import (CLOSED_STATES, FIELD_LABELS, NOT_KEPT, RECIPIENT_PARTS, RECIPIENTS, RECORD_CLASSES, REGIONAL,
                        Action, Conference, HistoryEntry, IssuedReport, Review)
-from ..rules import agenda
 from .checks import (ACTION_CHECKS, Conflict, StoreError, action_values, by_whom, checked_choice, checked_date,
                      checked_id, checked_text, checked_version, conference_values, month_text, review_values, to_month)
 from .engine import CONNECT_TIMEOUT_S, PG_LOCK_KEY, WRITE, default_path, postgresql_engine, sqlite_engine, sqlite_file
@@ -632,32 +631,3 @@ class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords, NotKeptRecords
             "due_on": pd.to_datetime(pd.Series([r.due_on for r in records], dtype="object")),
             "status": pd.array([r.status for r in records], dtype="string"),
         })
-
-
-def month_billing(book, month, store: Store | None = None, *, today: dt.date | None = None, review=None):
-    """The month's fee check (``billing.month_billing``) reading the store's 支援レポート sendings,
-    its 地域連携会議, its handover records, its 就労確認, its finalised 個別支援計画 and the
-    monitorings that kept one when there is a store; the workbook alone if not.  ``review``: the
-    month's agenda read from the same store just before (``month_review``), whose facts the
-    check reuses."""
-    from ..billing import month_billing as check
-
-    if store is None:
-        return check(book, month, today=today, review=review)
-    return check(book, month, shared_reports=store.shared_reports_frame(book.key),
-                 regional=store.regional_reviews_frame(book.key), handovers=store.handovers_frame(book.key),
-                 checks=store.employment_checks_frame(book.key), plans=store.plans_frame(book.key),
-                 monitorings=store.monitorings_frame(book.key), today=today, review=review)
-
-
-def month_review(book, month, store: Store | None = None):
-    """The month's agenda (``rules.agenda``) reading the store's 支援レポート, open actions,
-    handover records and finalised 個別支援計画 when there is a store (``report_not_shared``,
-    ``overdue_action``, ``handover_due``, ``plan_missing`` / ``plan_review_due``); the workbook
-    alone if not."""
-    if store is None:
-        return agenda(book, month)
-    return agenda(book, month, shared_reports=store.shared_reports_frame(book.key),
-                  open_actions=store.open_actions_frame(book.key, month),
-                  handovers=store.handovers_frame(book.key), plans=store.plans_frame(book.key),
-                  monitorings=store.monitorings_frame(book.key))

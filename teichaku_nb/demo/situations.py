@@ -1,40 +1,58 @@
-"""The situations of the demo's last month (the table at the top of ``demo.py``).
+"""The situations of the demo's last month (the table in the package's docstring,
+``demo/__init__.py``): which ones an office gets (``SCENARIOS``, ``FEE_SCENARIOS``,
+``V3_SCENARIOS``) and what each does to a person.
 
-Each gets the office, the person and their ordinary months (month -> ``_Month``) and changes
+Each gets the office, the person and their ordinary months (month -> ``Month``) and changes
 them; ``SITUATIONS`` maps a situation to its function (a situation without one needs only
-what ``demo.py`` does when it makes the person).  The people of format 3 (``V3_SCENARIOS``),
-made after everyone else from the office's third generator, are made here too
-(``add_format_3``), with their plans (``chained_plans``).
+what ``people`` does when it makes the person).  Someone whose support starts next month gets
+``before_start`` instead of months; the format 3 people (``V3_SCENARIOS``) get their first
+meeting (``first_meeting``) and plans of their own (``chained_plans``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
-from . import schema
-from .demo_calendar import add_months, date_in, last_day, month_of, weighted
-from .demo_words import (CONSENT, DISABILITIES, EMPLOYMENT, EMPLOYMENT_CHECKS, GIVEN_NAMES, LEAVE_REMARKS,
-                         LEFT_REASON_CHANGED, LEFT_REASON_PENDING, NOTE_ADDITIONS, NOTE_AFTER_CHANGE,
-                         NOTE_JOB_CHANGED, NOTE_JOB_PENDING, NOTE_LEAVE_BEFORE, NOTE_LEAVE_EMPLOYER, NOTE_LEAVE_VISIT,
-                         NOTE_LEFT_EMPLOYER, NOTE_NEW_EMPLOYER, NOTE_REPORT_EMPLOYER, NOTE_STARTED, NOTES_BEFORE_START,
-                         NOTES_EMPLOYER, NOTES_INTERVIEW, NOTES_REFERRAL, SURNAMES, WEEKLY_HOURS)
+from .. import schema
+from .months import date_in, last_day, month_of, weighted
+from .office import Office, Person
+from .words import (EMPLOYMENT_CHECKS, LEAVE_REMARKS, NOTE_ADDITIONS, NOTE_AFTER_CHANGE, NOTE_JOB_CHANGED,
+                    NOTE_JOB_PENDING, NOTE_LEAVE_BEFORE, NOTE_LEAVE_EMPLOYER, NOTE_LEAVE_VISIT, NOTE_LEFT_EMPLOYER,
+                    NOTE_NEW_EMPLOYER, NOTE_REPORT_EMPLOYER, NOTE_STARTED, NOTES_BEFORE_START, NOTES_EMPLOYER,
+                    NOTES_INTERVIEW, NOTES_REFERRAL)
 
-if TYPE_CHECKING:
-    from .demo import _Office, _Person
+SCENARIO_MIN_PEOPLE = 12
+
+SCENARIOS: tuple[str, ...] = (
+    "no_face_to_face", "certificate_expired", "high_absence", "low_condition_score",
+    "report_not_shared", "no_employer_contact", "plan_review_due", "no_plan",
+    "certificate_expiring", "handover_soon", "contact_gap", "attendance_worsening",
+    "condition_declining", "left_job", "support_ended", "starting_next_month",
+)
+# The month's fee check (format 2): given to the last people of an office, after the ordinary ones.
+FEE_SCENARIOS: tuple[str, ...] = (
+    "plan_not_agreed", "handover_overdue", "handover_done", "report_to_employer_only", "employment_checked",
+)
+
+# Format 3 (the rules of version 3): the last people of an office of at least V3_MIN_PEOPLE, after
+# everyone else, each from a generator of their own, so that the people before them keep their cells.
+V3_SCENARIOS: tuple[str, ...] = (
+    "report_employer_missing", "on_leave", "job_change_pending", "started_early", "job_changed", "additions",
+)
+V3_MIN_PEOPLE = 30 + len(V3_SCENARIOS)
 
 
-def _no_face_to_face(office: _Office, person: _Person, months: dict) -> None:
+def _no_face_to_face(office: Office, person: Person, months: dict) -> None:
     records = months.get(office.M)
     if records is None:
         return
     main = records.main
     main.update(method="電話", party="本人", notes="電話で近況を確認。繁忙期で面談の日程が合わなかった。")
     if records.employer is None:
-        records.employer = office._contact(person, main["date"], "電話", "企業", office.rng.choice(NOTES_EMPLOYER))
+        records.employer = office.contact(person, main["date"], "電話", "企業", office.rng.choice(NOTES_EMPLOYER))
 
 
-def _high_absence(office: _Office, person: _Person, months: dict) -> None:
+def _high_absence(office: Office, person: Person, months: dict) -> None:
     records = months.get(office.M)
     if records is None:
         return
@@ -43,7 +61,7 @@ def _high_absence(office: _Office, person: _Person, months: dict) -> None:
     records.main["notes"] = "今月は体調を崩して5日欠勤。主治医に相談するよう勧めた。"
 
 
-def _low_condition_score(office: _Office, person: _Person, months: dict) -> None:
+def _low_condition_score(office: Office, person: Person, months: dict) -> None:
     for month, mood in ((office.M - 3, 2), (office.M - 2, 3), (office.M - 1, 2), (office.M, 2)):
         if month in months and months[month].main is not None:
             months[month].main["mood"] = mood
@@ -51,12 +69,12 @@ def _low_condition_score(office: _Office, person: _Person, months: dict) -> None
         months[office.M].main["notes"] = "気分の落ち込みが続いている。主治医への相談を勧め、来週もう一度会うことにした。"
 
 
-def _report_not_shared(office: _Office, person: _Person, months: dict) -> None:
+def _report_not_shared(office: Office, person: Person, months: dict) -> None:
     if office.M in months:
         months[office.M].report = None
 
 
-def _no_employer_contact(office: _Office, person: _Person, months: dict) -> None:
+def _no_employer_contact(office: Office, person: Person, months: dict) -> None:
     records = months.get(office.M)
     if records is None:
         return
@@ -65,23 +83,23 @@ def _no_employer_contact(office: _Office, person: _Person, months: dict) -> None
     records.extras = [c for c in records.extras if c["party"] not in schema.PARTY_WITH_EMPLOYER]
 
 
-def _plan_review_due(office: _Office, person: _Person, months: dict) -> None:
+def _plan_review_due(office: Office, person: Person, months: dict) -> None:
     # The latest plan (drawn as one of M−4, so the random draws stay those of before) is made on
     # the last day of M−3 and agreed a few days later: its review falls due early in M+1.
     person.plan_on = last_day(office.M - 3)
 
 
-def _certificate(office: _Office, person: _Person, months: dict) -> None:
+def _certificate(office: Office, person: Person, months: dict) -> None:
     if office.M in months:
         months[office.M].main["notes"] = "受給者証の有効期限を確認。更新の手続きについて本人と話した。"
 
 
-def _handover_soon(office: _Office, person: _Person, months: dict) -> None:
+def _handover_soon(office: Office, person: Person, months: dict) -> None:
     if office.M in months:
         months[office.M].main["notes"] = "支援期間が残りわずか。引き継ぎ先（障害者就業・生活支援センター）について相談した。"
 
 
-def _contact_gap(office: _Office, person: _Person, months: dict) -> None:
+def _contact_gap(office: Office, person: Person, months: dict) -> None:
     M = office.M
     m1 = last_day(M)
     if M - 1 in months:
@@ -94,11 +112,11 @@ def _contact_gap(office: _Office, person: _Person, months: dict) -> None:
         day = records.main["date"]
         records.main = None
         records.extras = [c for c in records.extras if c["party"] not in schema.PARTY_WITH_USER]
-        records.employer = office._contact(person, day, "電話", "企業",
+        records.employer = office.contact(person, day, "電話", "企業",
                                            "本人と連絡が取れていないため、職場での様子を確認。出勤はしているとのこと。")
 
 
-def _attendance_worsening(office: _Office, person: _Person, months: dict) -> None:
+def _attendance_worsening(office: Office, person: Person, months: dict) -> None:
     records = months.get(office.M)
     if records is None:
         return
@@ -106,7 +124,7 @@ def _attendance_worsening(office: _Office, person: _Person, months: dict) -> Non
     records.main["notes"] = "朝起きられず遅刻が増えていると本人。睡眠の状況を確認した。"
 
 
-def _condition_declining(office: _Office, person: _Person, months: dict) -> None:
+def _condition_declining(office: Office, person: Person, months: dict) -> None:
     for month in range(office.M - 3, office.M + 1):
         if month in months and months[month].main is not None:
             months[month].main["sleep"] = 3 if month == office.M else 5
@@ -114,7 +132,7 @@ def _condition_declining(office: _Office, person: _Person, months: dict) -> None
         months[office.M].main["notes"] = "最近寝つきが悪いとのこと。生活リズムを一緒に振り返った。"
 
 
-def _left_job(office: _Office, person: _Person, months: dict) -> None:
+def _left_job(office: Office, person: Person, months: dict) -> None:
     left = month_of(person.end)
     for month in (left - 1, left):
         if month in months:
@@ -126,7 +144,7 @@ def _left_job(office: _Office, person: _Person, months: dict) -> None:
         records.employer, records.extras = None, []
 
 
-def _support_ended(office: _Office, person: _Person, months: dict) -> None:
+def _support_ended(office: Office, person: Person, months: dict) -> None:
     ended = month_of(person.end)
     if ended in months:
         months[ended].main.update(
@@ -134,32 +152,32 @@ def _support_ended(office: _Office, person: _Person, months: dict) -> None:
             notes="支援期間の最終面談。今後は障害者就業・生活支援センターが相談先となることを確認した。")
 
 
-def _plan_not_agreed(office: _Office, person: _Person, months: dict) -> None:
+def _plan_not_agreed(office: Office, person: Person, months: dict) -> None:
     if office.M in months:     # the plan is made at M's interview; its 同意日 stays blank
         main = months[office.M].main
         main["notes"] = "個別支援計画を見直して内容を説明した。同意の署名は次回の面談でもらうことにした。"
         person.plan_on = main["date"]
 
 
-def _handover_overdue(office: _Office, person: _Person, months: dict) -> None:
+def _handover_overdue(office: Office, person: Person, months: dict) -> None:
     if office.M in months:
         months[office.M].main["notes"] = \
             "支援終了まで残り2か月。引継ぎ先の障害者就業・生活支援センターとは、まだ打ち合わせができていない。"
 
 
-def _handover_done(office: _Office, person: _Person, months: dict) -> None:
+def _handover_done(office: Office, person: Person, months: dict) -> None:
     if office.M in months:
         months[office.M].main["notes"] = \
             "支援終了後は障害者就業・生活支援センターに相談することを本人と確認した。引継ぎは済んでいる。"
 
 
-def _report_to_employer_only(office: _Office, person: _Person, months: dict) -> None:
+def _report_to_employer_only(office: Office, person: Person, months: dict) -> None:
     records = months.get(office.M)
     if records is not None and records.report is not None:
         records.report["recipient"] = "企業"
 
 
-# --- format 3: the last people of an office of at least V3_MIN_PEOPLE (demo.V3_SCENARIOS) ---------
+# --- format 3: the last people of an office of at least V3_MIN_PEOPLE (V3_SCENARIOS) --------------
 
 def _workdays(month: int, skipped: range = range(0)) -> int:
     """Weekdays of a month, leaving out the days in ``skipped``."""
@@ -167,7 +185,7 @@ def _workdays(month: int, skipped: range = range(0)) -> int:
                if date_in(month, day).weekday() < 5 and day not in skipped)
 
 
-def _report_employer_missing(office: _Office, person: _Person, months: dict) -> None:
+def _report_employer_missing(office: Office, person: Person, months: dict) -> None:
     records = months.get(office.M)
     if records is None:
         return
@@ -176,7 +194,7 @@ def _report_employer_missing(office: _Office, person: _Person, months: dict) -> 
         records.report["recipient"] = "本人"     # 企業共有同意 はい, but the employer's copy is not recorded
 
 
-def _on_leave(office: _Office, person: _Person, months: dict) -> None:
+def _on_leave(office: Office, person: Person, months: dict) -> None:
     M = office.M
     if M - 1 in months:
         before = months[M - 1]
@@ -188,14 +206,14 @@ def _on_leave(office: _Office, person: _Person, months: dict) -> None:
     if records is None:
         return
     records.main.update(method="自宅訪問", party="本人", notes=NOTE_LEAVE_VISIT, health=3)
-    records.employer = office._contact(person, date_in(M, office.rng.randint(3, 12)), "電話", "企業",
+    records.employer = office.contact(person, date_in(M, office.rng.randint(3, 12)), "電話", "企業",
                                        NOTE_LEAVE_EMPLOYER)
     if records.attendance is not None:
         records.attendance.update(worked_days=0, absent=0, late=0, left_early=0, on_leave="はい",
                                   remarks=LEAVE_REMARKS)
 
 
-def _job_change_pending(office: _Office, person: _Person, months: dict) -> None:
+def _job_change_pending(office: Office, person: Person, months: dict) -> None:
     M, left = office.M, person.user["left_on"]
     records = months.get(M)
     if records is None:
@@ -203,7 +221,7 @@ def _job_change_pending(office: _Office, person: _Person, months: dict) -> None:
     # the only 対面 of M is after 離職日; the employer was last heard from on or before it
     records.main.update(date=date_in(M, 20), method="対面", party="本人",
                         notes=NOTE_JOB_PENDING.format(day=left.day), next_on=date_in(M + 1, 18))
-    records.employer = office._contact(person, date_in(M, office.rng.randint(2, left.day)), "電話", "企業",
+    records.employer = office.contact(person, date_in(M, office.rng.randint(2, left.day)), "電話", "企業",
                                        NOTE_LEFT_EMPLOYER.format(day=left.day))
     records.extras = [c for c in records.extras if c["date"] <= left and c["method"] not in schema.FACE_TO_FACE]
     if records.attendance is not None:
@@ -214,7 +232,7 @@ def _job_change_pending(office: _Office, person: _Person, months: dict) -> None:
         records.report["recipient"] = "本人"
 
 
-def _job_changed(office: _Office, person: _Person, months: dict) -> None:
+def _job_changed(office: Office, person: Person, months: dict) -> None:
     left, rehired = person.user["left_on"], person.user["rehired_on"]
     month = month_of(left)
     records = months.get(month)
@@ -223,7 +241,7 @@ def _job_changed(office: _Office, person: _Person, months: dict) -> None:
         records.main.update(date=between, method="対面", party="本人",
                             notes=NOTE_JOB_CHANGED.format(left=left.day, old=person.previous_employer,
                                                           rehired=rehired.day, new=person.user["employer"]))
-        records.employer = office._contact(person, last_day(month), "電話", "企業", NOTE_NEW_EMPLOYER)
+        records.employer = office.contact(person, last_day(month), "電話", "企業", NOTE_NEW_EMPLOYER)
         records.extras = [c for c in records.extras if c["party"] not in schema.PARTY_WITH_EMPLOYER]
         if records.attendance is not None:
             scheduled = _workdays(month, range(left.day + 1, rehired.day))
@@ -236,13 +254,13 @@ def _job_changed(office: _Office, person: _Person, months: dict) -> None:
             after.main["notes"] = NOTE_AFTER_CHANGE
 
 
-def _started_early(office: _Office, person: _Person, months: dict) -> None:
+def _started_early(office: Office, person: Person, months: dict) -> None:
     records = months.get(office.M)
     if records is not None:
         records.main.update(method="対面", party="本人", notes=NOTE_STARTED)
 
 
-def _additions(office: _Office, person: _Person, months: dict) -> None:
+def _additions(office: Office, person: Person, months: dict) -> None:
     records = months.get(office.M)
     if records is None:
         return
@@ -252,21 +270,21 @@ def _additions(office: _Office, person: _Person, months: dict) -> None:
     person.plan_on = visit                      # the plan is made at the visit, agreed a few days later
 
 
-def before_start(office: _Office, person: _Person) -> None:
+def before_start(office: Office, person: Person) -> None:
     """Someone whose support starts in M+1: the handover call and a first meeting."""
     M, rng = office.M, office.rng
     rows = office.rows["contacts"]
     if M - 1 >= office.W0:
-        rows.append(office._contact(person, date_in(M - 1, rng.randint(10, 25)), "電話", "関係機関",
+        rows.append(office.contact(person, date_in(M - 1, rng.randint(10, 25)), "電話", "関係機関",
                                     "就労移行支援事業所から引き継ぎの連絡。支援開始に向けて情報を共有した。"))
         rows[-1]["kind"] = "その他"      # not the handover at the end of support
-    rows.append(office._contact(person, date_in(M, rng.randint(5, 20)), "対面", "本人",
+    rows.append(office.contact(person, date_in(M, rng.randint(5, 20)), "対面", "本人",
                                 "支援開始前の面談。就労定着支援の内容と契約について説明した。",
-                                office._scores(person, M), person.start))
+                                office.scores(person, M), person.start))
     person.user["contract_on"] = rows[-1]["date"]      # signed at that meeting
 
 
-def employment_checks(office: _Office, person: _Person) -> None:
+def employment_checks(office: Office, person: Person) -> None:
     """就労確認 after the support ended: every few months up to M, mostly 継続."""
     if person.user["status"] != "支援終了":
         return
@@ -320,84 +338,22 @@ SITUATIONS = {
 }
 
 
-# --- format 3: the people after everyone else (demo.V3_SCENARIOS) ---------------------------------
+# --- format 3: before the support starts, and the plans ---------------------------------------------
 
-def add_format_3(office: _Office, first: int, scenarios: tuple[str, ...], taken: set[str]) -> None:
-    """The people of ``V3_SCENARIOS`` after the ``first`` others: every random choice for them
-    (their names too, none of them taken) from the office's third generator, none from ``rng``
-    or ``extra`` (which stand for it while they are made)."""
-    pairs = [(f"{s}\u3000{g}", f"{sk}\u3000{gk}") for s, sk in SURNAMES for g, gk in GIVEN_NAMES]
-    names = office.third.sample([pair for pair in pairs if pair[0] not in taken], len(scenarios))
-    saved = office.rng, office.extra
-    office.rng = office.extra = office.third
-    try:
-        for offset, scenario in enumerate(scenarios):
-            _add_v3(office, first + offset, scenario, names[offset])
-    finally:
-        office.rng, office.extra = saved
-
-
-def _add_v3(office: _Office, index: int, scenario: str, name: tuple[str, str]) -> None:
-    """One person of ``V3_SCENARIOS``: the 利用者 row, then the months as for anyone."""
-    from .demo import _Person          # (demo imports this module)
-    rng, M = office.rng, office.M
-    staff, team = rng.choice(office.staff)
-    (employer, jobs), (other, _) = rng.sample(office.employers, 2)
-    employment = weighted(rng, EMPLOYMENT)
-    hours = rng.choice(WEEKLY_HOURS[employment])
-    hired = date_in(rng.randint(M - 26, M - 10), rng.choice((1, 1, 16, rng.randint(2, 28))))
-    start_cell = None
-    if scenario == "started_early":      # 支援開始日 typed before six months of work are complete
-        hired, start_cell = date_in(M - 5, 10), date_in(M, 1)
-    elif scenario == "additions":        # six months of work complete on the last day of M−1
-        hired, start_cell = date_in(M - 6, 1), date_in(M, 1)
-    start = start_cell or add_months(hired, 6)
-    consent = {"report_employer_missing": "はい", "job_change_pending": "いいえ"}.get(scenario) \
-        or weighted(rng, CONSENT[:2])
-    user = {
-        "user_id": f"{index + 1:0{office.id_width}d}", "name": name[0], "kana": name[1],
-        "staff": staff, "team": team, "disability": weighted(rng, DISABILITIES),
-        "hired_on": hired, "employer": employer, "job": rng.choice(jobs),
-        "employment_type": employment, "weekly_hours": hours,
-        "support_start": start_cell, "support_end": None, "certificate_until": last_day(M + rng.randint(2, 12)),
-        "status": "利用中", "left_on": None, "left_reason": None, "employer_consent": consent,
-    }
-    if scenario == "additions":
-        user.update(from_other_office="はい", remote_workplace="はい", cap_management="はい")
-    office.rows["users"].append(user)
-    planned_end = add_months(start, 36) - dt.timedelta(days=1)
-    person = _Person(
-        scenario=scenario, user=user, start=start, end=planned_end,
-        days_per_week=5 if hours >= 25 else rng.choice((4, 5)),
-        baseline={axis: rng.choice((3, 4, 4, 4, 5, 5)) for axis in schema.SCORE_COLUMNS},
-        planned_end=planned_end,
-    )
-    office._format_2(person)
-    # A 離職日 of someone still 利用中: a job change (再就職日 within a month), or one not recorded yet.
-    if scenario == "job_change_pending":
-        user.update(left_on=date_in(M, 9), left_reason=LEFT_REASON_PENDING)
-    elif scenario == "job_changed":
-        person.previous_employer = other     # 企業名 is the new employer
-        user.update(left_on=date_in(M - 3, 15), rehired_on=date_in(M - 3, 29), left_reason=LEFT_REASON_CHANGED)
-    if scenario in ("started_early", "additions"):
-        _first_meeting(office, person)
-    office._add_months(index, person)
-
-
-def _first_meeting(office: _Office, person: _Person) -> None:
+def first_meeting(office: Office, person: Person) -> None:
     """Before the support starts: the referral (for someone from another office) and the
     meeting at which the contract was signed (利用契約日), when in the months of the records."""
     rows, day = office.rows["contacts"], person.user["contract_on"]
     if person.user.get("from_other_office") == "はい":
         referral = day - dt.timedelta(days=office.rng.randint(5, 10))
         if month_of(referral) >= office.W0:
-            rows.append(office._contact(person, referral, "電話", "関係機関", NOTES_REFERRAL))
+            rows.append(office.contact(person, referral, "電話", "関係機関", NOTES_REFERRAL))
             rows[-1]["kind"] = "その他"      # not the handover at the end of support
     if month_of(day) >= office.W0:
-        rows.append(office._contact(person, day, "対面", "本人", NOTES_BEFORE_START, next_on=person.start))
+        rows.append(office.contact(person, day, "対面", "本人", NOTES_BEFORE_START, next_on=person.start))
 
 
-def chained_plans(office: _Office, person: _Person, last: int) -> None:
+def chained_plans(office: Office, person: Person, last: int) -> None:
     """A format 3 person's plans: one in the month the support starts, then one every 3 months,
     each agreed 1–4 days after it was made and handed over the same day or a little later,
     within its month: a plan is always agreed in the month its predecessor's review falls due,
@@ -407,11 +363,11 @@ def chained_plans(office: _Office, person: _Person, last: int) -> None:
     kept = [m for m in months if m < office.W0][-1:] + [m for m in months if m >= office.W0]
     limit = min(person.end, last_day(office.M))
     for month in kept:
-        low, high = office._bounds(person, month)
+        low, high = office.bounds(person, month)
         plan_date = date_in(month, rng.randint(low, max(low, min(high, 20))))
         if month == months[-1] and person.plan_on is not None:
             plan_date = person.plan_on
         end_of_month = min(last_day(month), limit)
         consent = min(plan_date + dt.timedelta(days=rng.randint(1, 4)), end_of_month)
         delivered = min(consent + dt.timedelta(days=rng.choice((0, 0, 1, 2))), end_of_month)
-        office._plan_rows(person, plan_date, consent, delivered, latest=month == months[-1], month=month)
+        office.plan_rows(person, plan_date, consent, delivered, latest=month == months[-1], month=month)

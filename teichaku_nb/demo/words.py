@@ -139,7 +139,7 @@ EMPLOYMENT_CHECKS = (
 )
 UNIT_PRICES = (10.0, 10.0, 11.2)        # 1単位の単価: an area of 10.00 yen, or of 11.20
 
-# Format 3: the situations of the last people of a large office (demo.py, V3_SCENARIOS).
+# Format 3: the situations of the last people of a large office (situations.V3_SCENARIOS).
 NOTES_BEFORE_START = "支援開始前の面談。就労定着支援の内容と契約について説明した。"
 NOTES_REFERRAL = "就労移行支援事業所（他法人）から引き継ぎの連絡。支援開始に向けて情報を共有した。"
 NOTE_STARTED = "支援開始後の初回面談。職場の様子と生活リズムを確認した。"

@@ -1,15 +1,70 @@
-"""``teichaku sent``: record that a 支援レポート was handed over, list the month's records, or
-withdraw a wrong one (the record stays in the history).  Recording is the only way a
-sending enters the store: making a document records nothing."""
+"""The conference's records: ``teichaku app`` (where they are made; which store it opens),
+``teichaku export`` (all of them to Excel) and ``teichaku sent``: record that a 支援レポート was
+handed over, list the month's records, or withdraw a wrong one (the record stays in the
+history).  Recording is the only way a sending enters the store: making a document records
+nothing."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from . import japanese
-from .casebook import CaseBook, offices_called
-from .records import EMPLOYER, RECIPIENT_PARTS
-from .cli import EXIT_INPUT, EXIT_OK, _load, _readable
+from .. import japanese
+from ..casebook import CaseBook, offices_called
+from ..records import EMPLOYER, RECIPIENT_PARTS
+from .common import EXIT_INPUT, EXIT_OK, files_read, load, open_store, readable_books, refused, writable
+
+
+# --- app ---------------------------------------------------------------------------
+
+def records_location(book: Path, db: str | None) -> tuple[str, str]:
+    """The conference records for ``book``: ``db`` (``--db``) or the store's default for the
+    workbook, and the same for people (a URL's password hidden)."""
+    from ..store import default_path, shown_location
+    db = db or str(default_path(book))
+    return db, shown_location(db)
+
+
+def cmd_app(args) -> int:
+    from ..server.launcher import run
+    return run(args.book, args.db, args.host, args.port, locate_records=records_location,
+               out=lambda text: print(text, flush=True),
+               err=lambda text: print(text, file=sys.stderr, flush=True))
+
+
+# --- export --------------------------------------------------------------------------
+
+def cmd_export(args) -> int:
+    from ..store import StoreError, default_path, export_workbook
+    if args.out.suffix.lower() != ".xlsx":
+        print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
+        return EXIT_INPUT
+    if refused(args.out, force=args.force, inputs=files_read(args.book, args.db)) or not writable(args.out):
+        return EXIT_INPUT
+    books, is_offices = load(args.book)
+    opened = readable_books(books)
+    if not opened:
+        return EXIT_INPUT
+    try:
+        store = open_store(args, opened)
+    except StoreError as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    if store is None:
+        print(f"エラー: 会議記録のデータベースがありません（{default_path(args.book)}）。"
+              "会議の記録を保存したデータベースを --db で指定してください。", file=sys.stderr)
+        return EXIT_INPUT
+    from ..files import replacing
+    with store, replacing(args.out) as temporary:
+        # One office's book exports that office; a folder of offices exports every office.
+        office = None if is_offices else opened[0].key
+        written = export_workbook(store, office, temporary)
+    summary = "、".join(f"{sheet} {n}件" for sheet, n in written.items())
+    print(f"会議記録を書き出しました: {args.out}（{summary}）")
+    return EXIT_OK
+
+
+# --- sent ----------------------------------------------------------------------------
 
 def _login_name() -> str:
     import getpass
@@ -37,7 +92,7 @@ def _sent_book(args, books: list[CaseBook]) -> CaseBook | None:
 
 
 def cmd_sent(args) -> int:
-    from .store import StoreError, open_existing, open_store
+    from ..store import StoreError, open_existing, open_store
     if args.withdraw is not None and (args.recipient or args.user or args.reviewed):
         print("エラー: --withdraw は --to・--user・--reviewed と一緒には使えません", file=sys.stderr)
         return EXIT_INPUT
@@ -48,7 +103,7 @@ def cmd_sent(args) -> int:
     if not args.recipient and (args.user or args.reviewed or args.date):
         print("エラー: 送付を記録するには送付先を --to で指定してください（本人 / 企業 / 本人・企業）", file=sys.stderr)
         return EXIT_INPUT
-    books = _readable(_load(args.book)[0])
+    books = readable_books(load(args.book)[0])
     book = _sent_book(args, books) if books else None
     if book is None:
         return EXIT_INPUT
@@ -108,7 +163,7 @@ def _record_sent(args, store, book: CaseBook, names: dict, by: str) -> int:
 
 
 def _sent_line(record, names: dict) -> str:
-    from .store import format_time
+    from ..store import format_time
     text = (f"[{record.id}] {record.user_id} {names.get(record.user_id, '')}　{japanese.format_month(record.month)}分　"
             f"{record.recipient}　送付日 {japanese.format_date(record.sent_on)}　記録 {record.created_by}")
     if record.is_withdrawn:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import shutil
 
-from . import japanese
-from .casebook import SEVERITY_LABELS, CaseBook
+from .. import japanese
+from ..casebook import SEVERITY_LABELS, CaseBook
 
 
 def format_problems(book: CaseBook) -> str:
@@ -114,7 +114,7 @@ def _billing_counts(totals: dict) -> str:
 
 def billing_block(book: CaseBook, bill) -> str:
     """The month's fee check: a row a person (status, units, and why), then the office's claim."""
-    from .billing import addition_text, claim_sentence, is_office_wide, office_wide, reduction_text, tier_text
+    from ..billing import addition_text, claim_sentence, is_office_wide, office_wide, reduction_text, tier_text
     lines = _problem_lines(book)
     totals = bill.totals
     lines.append(f"■ {bill.office}　{japanese.format_month(bill.month)}の算定チェック"
@@ -139,14 +139,14 @@ def billing_block(book: CaseBook, bill) -> str:
 
 
 def billing_total(bills: list) -> str:
-    from .billing import summed
+    from ..billing import summed
     totals = summed(bills)
     return (f"■ 全事業所（{len(bills)}か所）: {_billing_counts(totals)}（計 {totals['people']}人）、"
             f"{totals['units']:,}単位（総費用額 {totals['yen']:,}円）")
 
 
 def review_total(reviews: list) -> str:
-    from .rules import LEVELS
+    from ..rules import LEVELS
     counts = dict.fromkeys(LEVELS, 0)
     for review in reviews:
         for level, n in review.level_counts().items():
@@ -169,7 +169,7 @@ def _id_list(ids: list[str], indent: str) -> list[str]:
 
 
 def _rate_lines(result, indent: str) -> list[str]:
-    from .retention import format_rate, format_units
+    from ..retention import format_rate, format_units
     if result.rate is None:
         return [f"{indent}就労定着率: 出せません（対象期間に利用者がいません）"]
     lines = [f"{indent}就労定着率: {format_rate(result.rate)}"
@@ -254,7 +254,7 @@ def money_block(outlook) -> str:
     if outlook.at_risk:
         lines.append(f"  離職されると見込みが変わる人（{japanese.format_month(outlook.month)}に要対応・注意の人、"
                      f"影響の大きい順）:")
-        from .money import by_effect
+        from ..money import by_effect
         for sentence, people in by_effect(outlook.at_risk):
             for person in people:
                 lines.append(f"    {person.user_id} {person.name}（{person.level}）")
@@ -267,7 +267,7 @@ def money_block(outlook) -> str:
 
 
 def retention_total(results: list) -> str:
-    from .retention import combined_rate, format_rate
+    from ..retention import combined_rate, format_rate
     lines = [f"■ 全事業所（{len(results)}か所）"]
     for label, items in (("", results), ("（見込み）", [r.projection for r in results])):
         numerator, denominator, rate = combined_rate(items)

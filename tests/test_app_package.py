@@ -1,0 +1,37 @@
+"""The app package names every panel's classes, and every panel model works in the page's context."""
+
+import ast
+from pathlib import Path
+
+import teichaku_nb.app as app
+
+APP = Path(app.__file__).parent
+
+
+def _classes() -> dict[str, str]:
+    found = {}
+    for path in APP.glob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and node.name.endswith(("Model", "View")):
+                found[node.name] = path.stem
+    return found
+
+
+def test_the_package_offers_every_model_and_view_of_its_panels():
+    classes = _classes()
+    assert set(classes) - {"ConferenceView", "ConferenceModel"} <= set(app.__all__)
+    for name in classes:
+        assert getattr(app, name).__module__ == f"teichaku_nb.app.{classes[name]}"
+
+
+def test_every_panel_of_the_conference_is_a_panel_and_gets_the_same_context():
+    from teichaku_nb.app.panel import Panel
+    from teichaku_nb.app.conference import ConferenceModel
+
+    model = ConferenceModel(demo=True)
+    model.load()
+    assert model.panels and all(isinstance(panel, Panel) for panel in model.panels)
+    model.header.recorder = "架空 記録者"
+    assert {panel.recorder for panel in model.panels} == {"架空 記録者"}
+    assert {panel.office for panel in model.panels} == {model.book.key}
+    assert {panel.context.month for panel in model.panels} == {model.header.month}

@@ -8,7 +8,7 @@ records of the office from the store once and hands them to both, so the store s
 the rules (it stores and reads records, and decides nothing) and every user — the app, the
 commands, the documents — asks the same object for the month.
 
-Computed when first asked and kept: ``agenda``, ``billing``, ``checks``.  Without a store both read the
+Computed when first asked and kept: ``agenda``, ``billing``, ``checks``, ``open_actions``.  Without a store both read the
 workbook alone.
 """
 
@@ -48,10 +48,14 @@ class OfficeMonth:
         return self._frame("employment_checks")
 
     @cached_property
+    def open_actions(self) -> pd.DataFrame | None:
+        """The actions still open at the month from earlier conferences."""
+        return self._frame("open_actions", self.month)
+
+    @cached_property
     def agenda(self) -> rules.MonthReview:
         """The month's case conference: who is on it, flags, levels, order (``rules.agenda``)."""
-        return rules.agenda(self.book, self.month, open_actions=self._frame("open_actions", self.month),
-                            **self._records)
+        return rules.agenda(self.book, self.month, open_actions=self.open_actions, **self._records)
 
     @cached_property
     def billing(self) -> billing.Billing:

@@ -204,15 +204,14 @@ class ConferenceModel(t.HasTraits):
             self.sending.load(month)
         if self.checks.month != month:
             self.checks.load(month)
+        self.office_month = OfficeMonth(self.book, month, self.store, today=self.today)
+        self.month_review = self.office_month.agenda
         reviewed: set[str] = set()
         counts: dict[str, int] = {}
         if self.store is not None:
-            office = self.book.key
-            opens = self.store.open_actions_frame(office, month)
+            opens = self.office_month.open_actions
             counts = opens["user_id"].value_counts().to_dict() if len(opens) else {}
-            reviewed = {r.user_id for r in self.store.reviews(office, month)}
-        self.office_month = OfficeMonth(self.book, month, self.store, today=self.today)
-        self.month_review = self.office_month.agenda
+            reviewed = {r.user_id for r in self.store.reviews(self.book.key, month)}
         self.billing, self._fee_month = None, month
         if self.ready:                   # while ``load`` reads, ``load`` decides
             self.fee_check()
@@ -234,8 +233,7 @@ class ConferenceModel(t.HasTraits):
         check that fails is shown as an error and leaves the agenda usable."""
         h = self.header
         try:
-            billing = self.office_month.billing if str(self.office_month.month) == month else \
-                OfficeMonth(self.book, month, self.store, today=self.today).billing
+            billing = self.office_month.billing
         except Exception as error:   # the agenda is still read without it
             self.guard.report(error, "算定チェック")
             h.billing = {}

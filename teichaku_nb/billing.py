@@ -34,7 +34,7 @@ import pandas as pd
 from . import fee_table, fees, money, retention, track_record
 from .casebook import CaseBook
 from .fee_table import REDUCTIONS, ReductionKind
-from .japanese import as_month, format_date, format_fiscal_year, format_month
+from .japanese import format_date, format_fiscal_year, format_month
 from .rules import in_service
 from .schema import HOME_VISIT, WORKPLACE_VISIT
 
@@ -469,7 +469,7 @@ def _office_additions(book: CaseBook, month: pd.Period, today: dt.date, checks) 
 
 # --- the month ---------------------------------------------------------------------------------------
 
-def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
+def month_billing(book: CaseBook, month: pd.Period, *, shared_reports: pd.DataFrame | None = None,
                   regional: pd.DataFrame | None = None, handovers: pd.DataFrame | None = None,
                   checks: pd.DataFrame | None = None, plans: pd.DataFrame | None = None,
                   monitorings: pd.DataFrame | None = None, today: dt.date | None = None,
@@ -479,7 +479,6 @@ def month_billing(book: CaseBook, month, *, shared_reports: pd.DataFrame | None 
     from the review store).  ``review``: M's agenda computed from the same records, when there
     is one: its facts (the days in service, face to face, the plan, the handover) are not
     computed again."""
-    month = as_month(month)
     today = today or min(dt.date.today(), month.end_time.date())
     inputs = _Inputs(_reports(book, shared_reports), plans, monitorings, handovers)
     if review is not None and review.facts is not None and review.facts.month == month:

@@ -17,7 +17,6 @@ import pandas as pd
 
 from . import fees
 from .casebook import CaseBook
-from .japanese import as_month
 from .rules import support_periods, with_user
 from .schema import SCORE_COLUMNS
 
@@ -39,7 +38,7 @@ def _none(value):
 PERIOD_FIELDS = ("month_n", "support_month", "support_months", "months_left", "support_end_effective")
 
 
-def profiles(book: CaseBook, month) -> dict[str, dict]:
+def profiles(book: CaseBook, month: pd.Period) -> dict[str, dict]:
     """Each user's row as plain values (利用者ID → dict), with the support period seen at the
     end of ``month``.
 
@@ -49,28 +48,26 @@ def profiles(book: CaseBook, month) -> dict[str, dict]:
     of support, 0 in its last month) and support_end_effective (支援終了予定日 or 離職日,
     whichever is first).
     """
-    month = as_month(month)
     periods = support_periods(book, month.end_time.normalize())
     rows = pd.concat([book.users[list(PROFILE_FIELDS)], periods[list(PERIOD_FIELDS)]], axis=1)
     return {record["user_id"]: {k: _none(v) for k, v in record.items()} for record in rows.to_dict("records")}
 
 
-def profile(book: CaseBook, user_id: str, month) -> dict | None:
+def profile(book: CaseBook, user_id: str, month: pd.Period) -> dict | None:
     """``profiles`` of one user (computing only theirs); None for an unknown 利用者ID."""
     users = book.users
     row = users[users["user_id"] == str(user_id)]
     return profiles(replace(book, users=row), month).get(str(user_id))
 
 
-def month_contacts(book: CaseBook, user_id: str, month) -> pd.DataFrame:
+def month_contacts(book: CaseBook, user_id: str, month: pd.Period) -> pd.DataFrame:
     """The user's contacts dated in ``month``, oldest first (``CONTACT_COLUMNS``)."""
-    month = as_month(month)
     c = book.contacts
     chosen = c[(c["user_id"] == str(user_id)) & (c["date"].dt.to_period("M") == month)]
     return chosen.sort_values(["date", "row"], kind="stable")[list(CONTACT_COLUMNS)].reset_index(drop=True)
 
 
-def trends(book: CaseBook, month, months: int = 6, *, user_ids=None) -> dict[str, pd.DataFrame]:
+def trends(book: CaseBook, month: pd.Period, months: int = 6, *, user_ids=None) -> dict[str, pd.DataFrame]:
     """Each user's months up to ``month`` (利用者ID → a frame of ``months`` rows, index a
     PeriodIndex named month; ``user_ids``: only these users).
 
@@ -78,7 +75,6 @@ def trends(book: CaseBook, month, months: int = 6, *, user_ids=None) -> dict[str
     遅刻 + 早退 (NA where the month has no attendance row or 所定日数 is 0); the five
     scores are the month's means over contacts with 本人 (NA where none was rated).
     """
-    month = as_month(month)
     index = pd.period_range(end=month, periods=months, freq="M", name="month")
     ids = list(book.users["user_id"]) if user_ids is None else [str(u) for u in user_ids]
     a = book.attendance
@@ -108,13 +104,23 @@ def trend(book: CaseBook, user_id: str, month, months: int = 6) -> pd.DataFrame:
     return trends(book, month, months, user_ids=[user_id])[str(user_id)]
 
 
-def current_plan(book: CaseBook, user_id: str, month) -> pd.DataFrame:
-    """The goals of the user's plan in force at the end of ``month`` in the 支援計画 sheet (its
-    同意日, and 交付日 where recorded, by then: ``fees.plan_state``)."""
-    month = as_month(month)
+def plan_dates(book: CaseBook, month: pd.Period, user_ids=None) -> dict:
+    """利用者ID → the 計画作成日 of the plan in force at the end of ``month`` in the 支援計画 sheet
+    (its 同意日, and 交付日 where recorded, by then: ``fees.plan_state``; NaT: none), for
+    ``user_ids`` (default: everyone)."""
+    users = book.users if user_ids is None else book.users[book.users["user_id"].isin([str(u) for u in user_ids])]
+    users = users.drop_duplicates("user_id").set_index("user_id", drop=False)
+    if not len(users):
+        return {}
+    return fees.plan_state(book, month, users)["plan_date"].to_dict()
+
+
+def current_plan(book: CaseBook, user_id: str, month: pd.Period, plan_date=None) -> pd.DataFrame:
+    """The goals of the user's plan in force at the end of ``month`` in the 支援計画 sheet
+    (``plan_dates``; ``plan_date``: that plan's 計画作成日, when it is known already)."""
     user_id = str(user_id)
     p = book.plans
-    users = book.users[book.users["user_id"] == user_id].set_index("user_id", drop=False)
-    plan_date = fees.plan_state(book, month, users)["plan_date"].iloc[0] if len(users) else pd.NaT
+    if plan_date is None:
+        plan_date = plan_dates(book, month, [user_id]).get(user_id, pd.NaT)
     rows = p[(p["user_id"] == user_id) & (p["plan_date"] == plan_date)]
     return rows.sort_values("row")[list(PLAN_COLUMNS)].reset_index(drop=True)

@@ -1,10 +1,15 @@
 """The documents teichaku makes, each declared once.
 
 A document kind is its declaration here, its view (``report_views``), its template
-(``templates/html/documents/``) and, for those made by a notebook, its notebook
-(``report_notebooks/<name>.ipynb``).  Everything else reads this list: the batch planner and
-file names (``reports``), the ``teichaku report`` command's choices and help (``cli``), the
-app's 出力 panel (``app/exports``) and the documents' headers.
+(``templates/html/documents/``) and its notebook (``report_notebooks/<name>.ipynb``), which
+calls the view.  Everything else reads this list: the batch planner and file names
+(``reports``), the ``teichaku report`` command's choices and help (``cli``), the app's 出力
+panel (``app/exports``) and the documents' headers.
+
+Another package adds a kind by declaring it (with its own ``notebook`` and ``templates``
+folder, which ``markup`` adds to its own) and naming it as an entry point of the group
+``teichaku_nb.documents`` (docs/design.md); it is registered when this module is first
+imported.
 
 Who reads a document decides what it may carry (README: 外に出る書類): the office's own
 documents stay with staff; a 支援レポート has a copy for the person and one for the employer
@@ -14,6 +19,8 @@ documents stay with staff; a 支援レポート has a copy for the person and on
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
 
 from .records import EMPLOYER, SELF, STAFF
 
@@ -33,9 +40,11 @@ class DocumentKind:
     help: str = ""                 # the command's help for this kind (Japanese)
     needs_user: bool = False       # made for one person named (else, per person: the month's reviewed people)
     in_app: bool = True            # offered in the app's 出力 panel
-    by_notebook: bool = True       # made by its notebook (else rendered with a batch)
+    asked: bool = True             # asked for by name (else made with a batch of another kind)
     with_checks: bool = False      # a batch from a workbook with problems comes with the 確認事項 (CHECKS)
     sent: bool = False             # handing it over is recorded as a sending (making it records nothing)
+    notebook: Path | None = None   # another package's kind: its notebook (else report_notebooks/<name>.ipynb)
+    templates: Path | None = None  # another package's kind: the folder its view's templates are in
 
     @property
     def internal(self) -> bool:
@@ -67,10 +76,23 @@ PLAN = DocumentKind("plan", "個別支援計画書", "個別支援計画書", PE
                     help="--user の1人の個別支援計画書（本人に交付する書面）", needs_user=True, in_app=False)
 CHECKS = DocumentKind("checks", "データの確認事項（事業所内用）", "確認事項", OFFICE, (STAFF,),
                       help="支援レポートのもとになったブックの問題（支援レポートといっしょに作ります）",
-                      in_app=False, by_notebook=False)
+                      in_app=False, asked=False)
 
 KINDS: dict[str, DocumentKind] = {kind.name: kind for kind in (SUPPORT, MINUTES, SUMMARY, PLAN, CHECKS)}
-ASKED = tuple(name for name, kind in KINDS.items() if kind.by_notebook)     # what a user may ask for
+ENTRY_POINTS = "teichaku_nb.documents"     # another package's kinds: entry points naming a DocumentKind
+
+
+def register(added: DocumentKind) -> None:
+    """Add a kind of document (its name must be new)."""
+    if added.name in KINDS:
+        raise ValueError(f"document kind {added.name!r} is declared twice")
+    KINDS[added.name] = added
+
+
+for _point in entry_points(group=ENTRY_POINTS):
+    register(_point.load())
+
+ASKED = tuple(name for name, kind in KINDS.items() if kind.asked)     # what a user may ask for
 
 
 def kind(name: str) -> DocumentKind:
@@ -94,7 +116,7 @@ def asking_problem(name: str, *, user, audience, include_unreviewed: bool) -> st
     if asked.needs_user and user is None:
         return f"{asked.title}（{name}）には利用者ID（--user）を指定してください"
     if asked.per != PERSON and user is not None:
-        return f"利用者（--user）は{named(k for k in KINDS.values() if k.per == PERSON and k.by_notebook)}だけに指定できます"
+        return f"利用者（--user）は{named(k for k in KINDS.values() if k.per == PERSON and k.asked)}だけに指定できます"
     if not asked.copies and audience is not None:
         return f"宛先（--for）は{named(k for k in KINDS.values() if k.copies)}だけに指定できます"
     if not asked.of_people and include_unreviewed:

@@ -89,7 +89,11 @@ def in_office_dates(make):
 
 @functools.cache
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=AUTOESCAPE,
+    """The templates: the package's own, then those of the documents other packages declare."""
+    from .documents import KINDS
+
+    folders = [str(TEMPLATE_DIR), *(str(k.templates) for k in KINDS.values() if k.templates is not None)]
+    env = Environment(loader=FileSystemLoader(folders), autoescape=AUTOESCAPE,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(show=shown, lines=esc_lines, percent=format_percent, number=format_number, flag_label=flag_label)
     env.tests.update(blank=is_blank)

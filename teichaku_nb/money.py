@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import retention, rules
 from .casebook import CaseBook
-from .japanese import as_month, format_as_of, format_date, format_fiscal_year, format_month
+from .japanese import format_as_of, format_date, format_fiscal_year, format_month
 from .retention import fee_tier, format_rate
 
 MONTHS_AVERAGED = 12
@@ -211,10 +211,9 @@ def by_effect(at_risk: list[AtRisk]) -> list[tuple[str, list[AtRisk]]]:
     return list(groups.items())
 
 
-def outlook(book: CaseBook, month, *, review: rules.MonthReview | None = None,
+def outlook(book: CaseBook, month: pd.Period, *, review: rules.MonthReview | None = None,
             today: dt.date | None = None) -> MoneyOutlook:
     """The money outlook of ``month`` (``review``: M's agenda when already computed)."""
-    month = as_month(month)
     today = retention.judged_on(month, today)
     review = review if review is not None else rules.agenda(book, month)
     fiscal_year = retention.fiscal_year_of(month)

@@ -21,7 +21,6 @@ import pandas as pd
 
 from . import billing, rules
 from .casebook import CaseBook
-from .japanese import as_month
 
 
 class OfficeMonth:
@@ -29,8 +28,8 @@ class OfficeMonth:
     or None).  ``today``: the day the fee check is made on (default: today, or the month's
     last day once it is over)."""
 
-    def __init__(self, book: CaseBook, month, store=None, *, today: dt.date | None = None):
-        self.book, self.month, self.store, self.today = book, as_month(month), store, today
+    def __init__(self, book: CaseBook, month: pd.Period, store=None, *, today: dt.date | None = None):
+        self.book, self.month, self.store, self.today = book, month, store, today
 
     def _frame(self, name: str, *args) -> pd.DataFrame | None:
         """The office's records called ``name`` from the store (None without a store)."""

@@ -9,7 +9,9 @@ printed in ONE call and cut apart again:
    with its header line (office, month, title) in the top margin of its pages (a CSS
    ``@page`` margin box on a named page) and an invisible link on its first page that marks
    where it begins;
-2. Chromium prints that page once (Playwright, the system's executable: no browser download).
+2. Chromium prints that page once (Playwright, the system's executable: no browser download;
+   started in a thread of its own as the batch begins, ``Printer``, so its start overlaps
+   the notebooks' work).
    Before it prints, each document's height is measured at the page's width: a document
    whose last page would hold only a few lines is set tighter (the ``fit-1`` / ``fit-2``
    classes of report.css: less space, a smaller chart; never a smaller font), so no page
@@ -28,8 +30,10 @@ page Chromium lays out stays a reasonable size.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,38 +146,84 @@ def combined_html(documents: list[Document]) -> str:
 
 # --- 2. one Chromium call ----------------------------------------------------------------------
 
-async def print_pdfs(documents: list[Document], *, executable: str, staging: Path,
-                     progress: Callable[[], None] | None = None) -> None:
-    """Print ``documents`` (a batch, in chunks of ``CHUNK``) with one Chromium.  ``staging``
-    is a private folder for the combined pages.  ``progress()`` is called per document."""
-    try:
-        from playwright.async_api import async_playwright
-    except ModuleNotFoundError as error:
-        raise NoChromium(f"PDF には playwright（Python パッケージ）が必要です: {error}\n{INSTALL_CHROMIUM}") from error
+class Printer:
+    """One Chromium for a batch, started as soon as the batch begins: ``with Printer(executable)
+    as printer: ... printer.print(documents, staging)``.  It starts in a thread of its own (with
+    its own event loop) and opens its page for printing, so it is ready by the time the
+    documents' HTML is: the wait for the browser overlaps the notebooks' work.  A browser that cannot start is reported by ``print``
+    (``NoChromium``)."""
 
-    args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
-    async with async_playwright() as playwright:
+    def __init__(self, executable: str):
+        self.executable = executable
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="teichaku-chromium", daemon=True)
+        self._browser = None
+
+    def __enter__(self) -> Printer:
+        self._thread.start()
+        self._started = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
+        return self
+
+    def __exit__(self, *exc) -> None:
         try:
-            browser = await playwright.chromium.launch(
-                executable_path=executable, args=args,
+            asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(timeout=60)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            if not self._thread.is_alive():
+                self._loop.close()
+
+    async def _start(self) -> None:
+        try:
+            from playwright.async_api import async_playwright
+        except ModuleNotFoundError as error:
+            raise NoChromium(f"PDF には playwright（Python パッケージ）が必要です: {error}\n{INSTALL_CHROMIUM}") from error
+        args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+        self._playwright = await async_playwright().start()
+        try:
+            self._browser = await self._playwright.chromium.launch(
+                executable_path=self.executable, args=args,
                 handle_sigint=False, handle_sigterm=False, handle_sighup=False)
         except Exception as error:
-            raise NoChromium(f"Chromium（{executable}）を起動できません: {error}\n{INSTALL_CHROMIUM}") from error
+            raise NoChromium(f"Chromium（{self.executable}）を起動できません: {error}\n{INSTALL_CHROMIUM}") from error
+        self._page = await self._browser.new_page(viewport={"width": CONTENT_WIDTH_PX,
+                                                            "height": round(CONTENT_HEIGHT_PX)})
+        await self._page.emulate_media(media="print")
+
+    async def _stop(self) -> None:
         try:
-            page = await browser.new_page(viewport={"width": CONTENT_WIDTH_PX, "height": round(CONTENT_HEIGHT_PX)})
-            await page.emulate_media(media="print")
-            for start in range(0, len(documents), CHUNK):
-                chunk = documents[start:start + CHUNK]
-                source = staging / f"print-{start}.html"
-                printed = staging / f"print-{start}.pdf"
-                source.write_text(combined_html(chunk), encoding="utf-8")
-                await page.goto(source.as_uri(), wait_until="load")
-                await page.evaluate(FIT_SCRIPT, [CONTENT_HEIGHT_PX, SHORT_LAST_PAGE])
-                await page.pdf(path=str(printed), format="A4", print_background=True,
-                               prefer_css_page_size=True)
-                split(printed, chunk, progress=progress)
-        finally:
-            await browser.close()
+            await asyncio.wrap_future(self._started)
+        except Exception:        # noqa: BLE001 - said by print, or nothing was printed
+            pass
+        if self._browser is not None:
+            await self._browser.close()
+        if getattr(self, "_playwright", None) is not None:
+            await self._playwright.stop()
+
+    def print(self, documents: list[Document], staging: Path, progress: Callable[[], None] | None = None) -> None:
+        """Print ``documents`` (in chunks of ``CHUNK``).  ``staging`` is a private folder for the
+        combined pages.  ``progress()`` is called per document."""
+        self._started.result()
+        asyncio.run_coroutine_threadsafe(self._print(documents, staging, progress), self._loop).result()
+
+    async def _print(self, documents: list[Document], staging: Path, progress) -> None:
+        page = self._page
+        for start in range(0, len(documents), CHUNK):
+            chunk = documents[start:start + CHUNK]
+            source = staging / f"print-{start}.html"
+            printed = staging / f"print-{start}.pdf"
+            source.write_text(combined_html(chunk), encoding="utf-8")
+            await page.goto(source.as_uri(), wait_until="load")
+            await page.evaluate(FIT_SCRIPT, [CONTENT_HEIGHT_PX, SHORT_LAST_PAGE])
+            await page.pdf(path=str(printed), format="A4", print_background=True, prefer_css_page_size=True)
+            split(printed, chunk, progress=progress)
+
+
+def print_pdfs(documents: list[Document], *, executable: str, staging: Path,
+               progress: Callable[[], None] | None = None) -> None:
+    """Print ``documents`` with a Chromium of their own (``Printer``)."""
+    with Printer(executable) as printer:
+        printer.print(documents, staging, progress)
 
 
 # --- 3. cut apart, page numbers ----------------------------------------------------------------

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .japanese import as_month
 
 SUPPORT_AFTER_MONTHS = 6          # months of work before the support may start
 SUPPORT_YEARS = 3                 # the longest use of 就労定着支援
@@ -139,8 +138,7 @@ def on_agenda_until(users: pd.DataFrame) -> pd.Series:
                      .min(axis=1).astype("datetime64[ns]"))
 
 
-def in_service(users: pd.DataFrame, month) -> pd.Series:
+def in_service(users: pd.DataFrame, month: pd.Period) -> pd.Series:
     """Who is in service in M (on the agenda): 支援開始日 ≤ m1 and ``on_agenda_until`` ≥ m0."""
-    month = as_month(month)
     m0, m1 = month.start_time.normalize(), month.end_time.normalize()
     return ((users["support_start"] <= m1) & (on_agenda_until(users) >= m0)).fillna(False).astype(bool)

@@ -31,7 +31,6 @@ import pandas as pd
 
 from . import fees
 from .casebook import CaseBook
-from .japanese import as_month
 from .markup import is_blank
 from .records import PlanMonitoring, SupportPlan
 
@@ -79,12 +78,11 @@ def _store_plan(store, office: str, user_id: str, plan_date: pd.Timestamp) -> Cu
     return CurrentPlan(STORE, plan.plan_date, goals, plan.consent_on, plan.delivered_on, plan)
 
 
-def current_plan(book: CaseBook, user_id: str, month, store=None) -> CurrentPlan | None:
+def current_plan(book: CaseBook, user_id: str, month: pd.Period, store=None) -> CurrentPlan | None:
     """The plan in force at the end of ``month`` (None: the person has none yet): the latest of
     the 支援計画 sheet's plans and the plans finalised in the app whose 同意日 (and 交付日, where
     recorded) is by then, as the fee check reads it (``fees.plan_state``).  A newer plan still
     waiting for consent does not replace it."""
-    month = as_month(month)
     user_id = str(user_id)
     users = book.users[book.users["user_id"] == user_id].set_index("user_id", drop=False)
     if users.empty:
@@ -122,11 +120,10 @@ class MonitoringForm:
         return self.monitoring.decision if self.monitoring is not None else ""
 
 
-def monitoring_form(book: CaseBook, user_id: str, month, store) -> MonitoringForm:
+def monitoring_form(book: CaseBook, user_id: str, month: pd.Period, store) -> MonitoringForm:
     """The goals to evaluate at the review of ``month``, with what was saved for them.  A saved
     monitoring of another plan (the plan changed since) keeps its record; its evaluations are
     not shown against the new plan's goals."""
-    month = as_month(month)
     user_id = str(user_id)
     plan = current_plan(book, user_id, month, store)
     saved = store.monitoring(book.key, user_id, month) if store is not None else None
@@ -155,10 +152,9 @@ def monitoring_record(book: CaseBook, form: MonitoringForm, answers: Mapping[int
 
 # --- revising --------------------------------------------------------------------------------------
 
-def draft_from_review(book: CaseBook, store, user_id: str, month, *, by: str) -> SupportPlan:
+def draft_from_review(book: CaseBook, store, user_id: str, month: pd.Period, *, by: str) -> SupportPlan:
     """The draft of the person's next plan, started from the review of ``month`` (see the
     module's docstring); the existing draft when there is one (nothing is written then)."""
-    month = as_month(month)
     user_id = str(user_id)
     existing = store.plan_draft(book.key, user_id)
     if existing is not None:

@@ -26,7 +26,7 @@ import pandas as pd
 from . import casefile
 from .casebook import CaseBook
 from .errors import StaffError
-from .japanese import as_month, format_date
+from .japanese import format_date
 from .markup import in_office_dates, render, shown
 from .plan_cycle import CurrentPlan, current_plan
 
@@ -78,9 +78,8 @@ def _from_workbook(current: CurrentPlan, book: CaseBook, user_id: str, month: pd
                        current.consent_on, current.delivered_on)
 
 
-def printed_plan(book: CaseBook, user_id: str, month, store=None) -> PrintedPlan:
+def printed_plan(book: CaseBook, user_id: str, month: pd.Period, store=None) -> PrintedPlan:
     """The plan the 個別支援計画書 of ``user_id`` shows (see the module's docstring)."""
-    month = as_month(month)
     stored = store.support_plans(book.key, user_id) if store is not None else []
     latest = stored[-1] if stored else None
     current = current_plan(book, user_id, month, None)
@@ -105,9 +104,8 @@ def _monitoring(store, book: CaseBook, user_id: str, previous: dt.date | None) -
 
 
 @in_office_dates
-def plan_html(book: CaseBook, month, user_id: str, *, store=None) -> str:
+def plan_html(book: CaseBook, month: pd.Period, user_id: str, *, store=None) -> str:
     """The 個別支援計画書 of ``user_id`` (HTML, for the report template)."""
-    month = as_month(month)
     user_id = str(user_id)
     profile = casefile.profile(book, user_id, month)
     if profile is None:

@@ -24,6 +24,8 @@ Who reads what:
 
 The loaded workbooks (a whole folder of offices at once) and the opened store are cached for
 the life of the process: a batch of documents runs in one kernel and loads its source once.
+A staff error (``ReportDataError``: what to fix, in Japanese) fails the notebook's cell with
+that message, which ``reports`` gives to staff as it is.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from .errors import StaffError
 from .japanese import (as_month, format_as_of, format_date, format_fiscal_year, format_month, format_number,
                        format_percent, format_time)
 from .markup import in_office_dates, is_blank, render, shown
-from .records import EMPLOYER, REGIONAL, REVIEW_FIELDS, SELF, reader_field
+from .records import REGIONAL, REVIEW_FIELDS, SELF, reader_field
 from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
 from .office_month import OfficeMonth
 
@@ -53,7 +55,7 @@ class ReportDataError(StaffError, ValueError):
 
 # --- loading, cached for a batch ------------------------------------------------------------
 
-_SOURCES: dict[tuple, list[CaseBook]] = {}
+_SOURCES: dict[str, tuple] = {}     # path → (its stamp, or None for a reading handed over; the books)
 _STORES: dict[tuple[str, str], object] = {}
 _SOURCE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
@@ -68,30 +70,23 @@ def _stamp(path: Path) -> tuple:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-def load_book(book, office: str | None = None, snapshot: str | None = None) -> CaseBook:
-    """The office's CaseBook from a workbook, CSV folder or folder of offices, or from the
-    ``snapshot`` of it that ``reports.make_reports`` wrote (the batch's caller has read the
-    book already: it is not read again).
+def load_book(book, office: str | None = None) -> CaseBook:
+    """The office's CaseBook from a workbook, CSV folder or folder of offices.
 
-    The whole source is kept while it is unchanged: the documents of every office of a folder
-    share one load."""
-    from .workbook import Source, read_source
+    The whole source is kept: the documents of every office of a folder share one load.  A
+    reading handed over by the batch's caller (``keep_source``) is used as it is; one made
+    here is used while the files are unchanged (their size and time)."""
+    from .workbook import read_source
 
-    if snapshot is not None:
-        key = ("snapshot", str(snapshot))
-        if key not in _SOURCES:
-            _SOURCES.clear()
-            _SOURCES[key] = Source.restore(Path(snapshot)).books
-    else:
-        path = Path(book).expanduser().absolute()
+    path = Path(book).expanduser().absolute()
+    stamp, books = _SOURCES.get(str(path), (None, None))
+    if books is None or stamp is not None and (not path.exists() or stamp != _stamp(path)):
         if not path.exists():
             raise ReportDataError(f"ケース記録 {path} が見つかりません")
-        key = (str(path), _stamp(path))
-        if key not in _SOURCES:
-            _SOURCES.clear()            # one source at a time is enough for a batch
-            _SOURCES[key] = read_source(path).books
-    books = _SOURCES[key]
-    path = Path(book).expanduser().absolute()
+        _SOURCES.clear()            # one source at a time is enough for a batch
+        stamp = _stamp(path)
+        books = read_source(path).books
+        _SOURCES[str(path)] = (stamp, books)
     if office is not None:
         chosen = [b for b in books if b.key == office]
         if not chosen:
@@ -104,6 +99,13 @@ def load_book(book, office: str | None = None, snapshot: str | None = None) -> C
     if found.unreadable:
         raise ReportDataError(found.unreadable[0].message)
     return found
+
+
+def keep_source(book, source) -> None:
+    """``source`` is the reading of ``book`` the next documents are made from (the batch's
+    caller has read the files: ``load_book`` does not read them again)."""
+    _SOURCES.clear()
+    _SOURCES[str(Path(book).expanduser().absolute())] = (None, source.books)
 
 
 def open_store(book, db: str | None):
@@ -143,19 +145,20 @@ _MONTH: dict[tuple, tuple] = {}
 
 
 def _person(book: CaseBook, user_id: str, month: pd.Period) -> tuple:
-    """(profile, contacts, trend, plan) of one person's month.  Everyone's profiles and trends
-    of the month are computed once for a batch; each person's are kept for the other copy."""
+    """(profile, contacts, trend, plan) of one person's month.  Everyone's profiles, trends and
+    plans in force are worked out once for a batch; each person's are kept for the other copy."""
     key = (id(book), str(month))
     cached = _MONTH.get(key)
     if cached is None or cached[0] is not book:          # the entry holds the book: its id is not reused
         _MONTH.clear()
-        cached = _MONTH[key] = (book, casefile.profiles(book, month), casefile.trends(book, month), {})
-    _, profiles, trends, people = cached
+        cached = _MONTH[key] = (book, casefile.profiles(book, month), casefile.trends(book, month),
+                                casefile.plan_dates(book, month), {})
+    _, profiles, trends, plan_dates, people = cached
     if user_id not in people:
         profile = profiles.get(user_id)
         people[user_id] = (None, None, None, None) if profile is None else (
             profile, casefile.month_contacts(book, user_id, month), trends[user_id],
-            casefile.current_plan(book, user_id, month))
+            casefile.current_plan(book, user_id, month, plan_dates.get(user_id, pd.NaT)))
     return people[user_id]
 
 
@@ -190,7 +193,7 @@ def no_employer_copy(name: str) -> str:
 
 
 @in_office_dates
-def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, store=None,
+def support_report_html(book: CaseBook, month: pd.Period, user_id: str, audience: str, *, store=None,
                         texts: dict[str, str] | None = None) -> str:
     """One person's 支援レポート for ``month``, 本人用 or 企業用.
 
@@ -199,7 +202,6 @@ def support_report_html(book: CaseBook, month, user_id: str, audience: str, *, s
     person's 企業共有同意.  ``texts`` (field → text) previews a form not yet saved."""
     from . import charts
 
-    month = as_month(month)
     if audience not in documents.SUPPORT.readers:
         raise ReportDataError(f"支援レポートの宛先は 本人 か 企業 にしてください（{audience!r} は使えません）")
     user_id = str(user_id)
@@ -313,9 +315,8 @@ def _conference_fields(c) -> list[tuple[str, object]]:
 
 
 @in_office_dates
-def minutes_html(book: CaseBook, month, *, store=None, store_note: str | None = None) -> str:
+def minutes_html(book: CaseBook, month: pd.Period, *, store=None, store_note: str | None = None) -> str:
     """The conference minutes of ``month``: conferences, then each case reviewed."""
-    month = as_month(month)
     office = book.key
     review = OfficeMonth(book, month, store).agenda
     cases = {c.user_id: c for c in review.cases}
@@ -402,12 +403,11 @@ def _billing_context(bill) -> dict:
 
 
 @in_office_dates
-def summary_html(book: CaseBook, month, *, store=None, store_note: str | None = None,
+def summary_html(book: CaseBook, month: pd.Period, *, store=None, store_note: str | None = None,
                  today: dt.date | None = None) -> str:
     """The supervisor's summary of ``month``."""
     from . import charts
 
-    month = as_month(month)
     m1 = month.end_time.normalize()
     day = retention.judged_on(month, today)          # as the app: the month's end, or today while it runs
     office_month = OfficeMonth(book, month, store, today=day)
@@ -492,10 +492,9 @@ def affected_people(book: CaseBook, user_ids) -> list[dict]:
 
 
 @in_office_dates
-def checks_html(book: CaseBook, month, copies: dict[str, list[str]]) -> str:
+def checks_html(book: CaseBook, month: pd.Period, copies: dict[str, list[str]]) -> str:
     """What staff must know about a batch of 支援レポート: whose copies lacked unreadable rows,
     and the workbook's problems.  ``copies``: 利用者ID → the copies made (本人用, 企業用)."""
-    month = as_month(month)
     affected = [(p["user_id"], p["name"], p["errors"], p["warnings"], "・".join(copies[p["user_id"]]))
                 for p in affected_people(book, copies)]
     return render("documents/checks.html.j2", title=f"{format_month(month)} {documents.CHECKS.title}",
@@ -504,75 +503,64 @@ def checks_html(book: CaseBook, month, copies: dict[str, list[str]]) -> str:
 
 
 # --- what the report notebooks call ---------------------------------------------------------
-
-STAFF_ERROR = "application/vnd.teichaku.staff-error+json"   # an output: the document cannot be made, and why
-
+#
+# The notebooks' parameters are text (``month = "2026-10"``): here, at the edge, the month is
+# read once; everything below takes a ``pd.Period``.
 
 def _display(markup: str):
     from IPython.display import HTML
     return HTML(markup)
 
 
-def _showing_staff_errors(show):
-    """``show`` that displays a staff error (``errors.StaffError``: its Japanese message says
-    what to fix) as an output ``reports`` recognises, rather than failing the cell."""
-    import functools
-
-    @functools.wraps(show)
-    def shown(*args, **kwargs):
-        try:
-            return show(*args, **kwargs)
-        except StaffError as error:
-            from IPython.display import display
-            display({STAFF_ERROR: {"message": str(error)}, "text/plain": f"エラー: {error}"}, raw=True)
-            return None
-    return shown
-
-
-@_showing_staff_errors
-def show_support(book, month, *, db: str | None = None, documents, office: str | None = None,
-                 snapshot: str | None = None) -> None:
+def show_support(book, month, *, db: str | None = None, documents, office: str | None = None) -> None:
     """The 支援レポート of ``documents`` ([利用者ID, 本人 or 企業] each), one output each, in order
     (without the store, the review's part is left out)."""
     from IPython.display import display
 
-    casebook = load_book(book, office, snapshot)
+    month, casebook = as_month(month), load_book(book, office)
     store, _note = open_store(book, db)
     for user, audience in documents:
         display(_display(support_report_html(casebook, month, user, audience, store=store)))
 
 
-@_showing_staff_errors
-def show_plan(book, month, *, db: str | None = None, documents, office: str | None = None,
-              snapshot: str | None = None) -> None:
+def show_checks(book, month, *, documents, office: str | None = None) -> None:
+    """The staff-only 確認事項 of a batch of 支援レポート: ``documents`` are the copies made
+    ([利用者ID, 本人 or 企業] each); one output."""
+    from IPython.display import display
+
+    copies: dict[str, list[str]] = {}
+    for user, audience in documents:
+        copies.setdefault(str(user), []).append(COPY_LABELS[audience])
+    display(_display(checks_html(load_book(book, office), as_month(month), copies)))
+
+
+def show_plan(book, month, *, db: str | None = None, documents, office: str | None = None) -> None:
     """The 個別支援計画書 of ``documents`` ([利用者ID, None] each: ``plan_document``), one output each."""
     from IPython.display import display
 
     from .plan_document import plan_html
 
-    casebook = load_book(book, office, snapshot)
+    month, casebook = as_month(month), load_book(book, office)
     store, _note = open_store(book, db)
     for user, _audience in documents:
         display(_display(plan_html(casebook, month, user, store=store)))
 
 
-@_showing_staff_errors
-def show_minutes(book, month, *, db: str | None = None, office: str | None = None, snapshot: str | None = None,
+def show_minutes(book, month, *, db: str | None = None, office: str | None = None,
                  documents: list[str] | None = None) -> None:
     """The 会議録 of ``office``, or of each office in ``documents`` (one output each, in order)."""
-    _show_offices(minutes_html, book, month, db, [office] if documents is None else documents, snapshot)
+    _show_offices(minutes_html, book, as_month(month), db, [office] if documents is None else documents)
 
 
-@_showing_staff_errors
-def show_summary(book, month, *, db: str | None = None, office: str | None = None, snapshot: str | None = None,
+def show_summary(book, month, *, db: str | None = None, office: str | None = None,
                  documents: list[str] | None = None) -> None:
     """The 月次サマリー of ``office``, or of each office in ``documents`` (one output each, in order)."""
-    _show_offices(summary_html, book, month, db, [office] if documents is None else documents, snapshot)
+    _show_offices(summary_html, book, as_month(month), db, [office] if documents is None else documents)
 
 
-def _show_offices(make, book, month, db: str | None, offices: list[str | None], snapshot: str | None) -> None:
+def _show_offices(make, book, month, db: str | None, offices: list[str | None]) -> None:
     from IPython.display import display
 
     store, store_note = open_store(book, db)
     for office in offices:
-        display(_display(make(load_book(book, office, snapshot), month, store=store, store_note=store_note)))
+        display(_display(make(load_book(book, office), month, store=store, store_note=store_note)))

@@ -8,18 +8,19 @@ command and the app's export panel call it):
    ``user``, else the people whose case was reviewed that month (a saved review in the
    store), or with ``include_unreviewed`` everyone on the month's agenda; or one for the
    ``user`` named (個別支援計画書, ``make_plan_document``);
-2. execute ``report_notebooks/<kind>.ipynb`` with nbclient in ONE kernel for the whole
-   batch: the notebook is re-run with its parameters in place of the ``parameters`` cell's
-   defaults (tagged ``injected-parameters``, as papermill does), once per run of up to
-   ``RUN_SIZE`` 支援レポート (``documents``: one output each) or per 会議録 / 月次サマリー, so a
-   batch pays the kernel start, the imports and the workbook load once (``report_views``
-   caches them in the kernel) and a document costs no wait of its own;
+2. execute the kind's notebook (``report_notebooks/<kind>.ipynb``) with nbclient in ONE
+   kernel for the whole batch (``kernels``: in this process; from the app, the kernel kept
+   beside its page): the notebook is re-run with its parameters in place of the
+   ``parameters`` cell's defaults (tagged ``injected-parameters``, as papermill does), once
+   per run of up to ``RUN_SIZE`` 支援レポート (``documents``: one output each) or per 会議録 /
+   月次サマリー.  The notebook's view works from the workbook this process has read
+   (``report_views.keep_source``) and a document costs no wait of its own;
 3. export each executed notebook with nbconvert and the project's template
    (``templates/teichaku_report``: no code, A4 print styles, Japanese fonts, office and
    month in the header, charts inline as data URIs: self-contained HTML);
 4. for a batch of 支援レポート from a workbook with problems, add the staff-only 確認事項
-   (``report_views.checks_html``): whose copies were made from the readable values only,
-   and the problems.  The copies themselves never carry them;
+   (``report_notebooks/checks.ipynb``, the same way): whose copies were made from the
+   readable values only, and the problems.  The copies themselves never carry them;
 5. for PDF, print the HTML with the system's Chromium (``pdf.py``: the batch laid end to
    end in one page, printed once and cut apart, with the office, month and page numbers in
    the page margins).
@@ -33,15 +34,13 @@ Messages for people are Japanese (``ReportError``).
 from __future__ import annotations
 
 import asyncio
-import atexit
 import concurrent.futures
+import contextlib
 import datetime as dt
 import hashlib
-import os
 import re
 import shutil
 import signal
-import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
@@ -50,7 +49,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import documents, pdf
+from . import documents, kernels, pdf
 from .documents import COPY_LABELS
 from .errors import StaffError
 from .files import private_folder, write_text
@@ -80,7 +79,8 @@ class NoBrowser(ReportError):
 # --- where things are ---------------------------------------------------------------------------
 
 def notebook_path(kind: str) -> Path:
-    path = report_notebook_dir() / f"{kind}.ipynb"
+    declared = documents.kind(kind)
+    path = declared.notebook or report_notebook_dir() / f"{kind}.ipynb"
     if not path.is_file():
         raise ReportError(f"レポートのノートブック {path} が見つかりません")
     return path
@@ -131,7 +131,6 @@ class Job:
     audience: str | None = None
     html: str | None = None
     paths: list[Path] = field(default_factory=list)
-    markup: str | None = None      # a document made here, not by a notebook (the 確認事項)
 
 
 @dataclass
@@ -174,7 +173,7 @@ def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period,
     ym = month.strftime("%Y-%m")
     for book in books:
         base = {"book": str(book_path), "month": ym, "db": db,
-                "office": book.key if is_offices else None, "documents": None}
+                "office": book.key if is_offices else None}
         prefix = f"{_office_part(book, same_names)}_{declared.file_label}_{ym}"
 
         def job(stem: str, title: str, **more) -> Job:
@@ -237,70 +236,54 @@ def _with_parameters(template, params: dict):
     return nb
 
 
-def _cell_error(error) -> ReportError:
-    """A notebook cell failed: not a staff error (those arrive as outputs): a bug of ours."""
-    return ReportError(f"レポートのノートブックの実行中にエラーが起きました"
-                       f"（{getattr(error, 'ename', '')}: {getattr(error, 'evalue', '')}）")
+def _failed(error: kernels.CellFailed) -> ReportError:
+    """A cell failed: a staff error's message is for staff as it is; anything else is a bug of ours."""
+    if kernels.staff_error(error):
+        return ReportError(error.evalue)
+    return ReportError(f"レポートのノートブックの実行中にエラーが起きました（{error.ename}: {error.evalue}）")
 
 
-def _staff_error(nb) -> str | None:
-    """The message of a staff error the notebook showed (``report_views.STAFF_ERROR``), if any."""
-    from .report_views import STAFF_ERROR
+def warm_up() -> None:
+    """From a page of the app: start the kernel its documents run in, and import their code in
+    it, in the background (the page calls this once its agenda is shown), so the first
+    document does not wait for them.  Elsewhere: nothing to do."""
+    kernel = kernels.for_this_process()
+    if isinstance(kernel, kernels.Kept):
+        kernel.warm("import teichaku_nb.report_views, teichaku_nb.plan_document, teichaku_nb.charts")
 
-    found = [o.data[STAFF_ERROR]["message"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
-             if STAFF_ERROR in o.get("data", {})]
-    return found[0] if found else None
 
+async def _execute(work: list[tuple[Path, list[Job]]], on_executed: Callable[[Job, object], None]) -> None:
+    """Run each notebook for its ``jobs``, a run of up to ``RUN_SIZE`` documents at a time, in
+    one kernel; ``on_executed(job, notebook)`` gets each document as its run ends."""
+    import nbformat
 
-async def _execute(path: Path, jobs: list[Job], on_executed: Callable[[Job, object], None]) -> None:
-    """Run the notebook for ``jobs``: one kernel, or for a batch of several runs up to
-    ``KERNELS`` kernels side by side (one per core), each taking every other run."""
-    runs = _runs(jobs)
-    kernels = max(1, min(KERNELS, os.cpu_count() or 1, len(runs)))
     sigint = signal.getsignal(signal.SIGINT) if threading.current_thread() is threading.main_thread() else None
     try:
-        async with asyncio.TaskGroup() as group:         # one failing stops the others
-            for k in range(kernels):
-                group.create_task(_execute_runs(path, runs[k::kernels], on_executed, sigint))
-    except ExceptionGroup as failed:
-        raise failed.exceptions[0] from None
+        async with kernels.for_this_process() as kernel:
+            _keep_sigint(sigint)
+            for path, jobs in work:
+                template = nbformat.read(path, as_version=4)
+                for params, run in _runs(jobs):
+                    nb = _with_parameters(template, params)
+                    try:
+                        await kernel.run(nb)
+                    except kernels.CellFailed as error:
+                        raise _failed(error) from None
+                    shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                             if o.output_type in ("display_data", "execute_result")]
+                    if len(shown) != len(run):
+                        raise ReportError(f"レポートのノートブックの出力が {len(shown)}件でした（{len(run)}件のはず）")
+                    for job, output in zip(run, shown):
+                        on_executed(job, _static_notebook(output, nb.metadata))
     finally:
         if sigint is not None:
             signal.signal(signal.SIGINT, sigint)
 
 
-async def _execute_runs(path: Path, runs: list[tuple[dict, list[Job]]], on_executed, sigint) -> None:
-    import nbformat
-    from nbclient import NotebookClient
-
-    template = nbformat.read(path, as_version=4)
-    client = NotebookClient(nbformat.v4.new_notebook(), timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                            allow_errors=False, resources={"metadata": {"path": str(path.parent)}})
-    # Local sockets in a private folder rather than TCP on localhost: nothing else can connect.
-    sockets = tempfile.mkdtemp(prefix="teichaku-kernel-")
-    km = client.create_kernel_manager()
-    km.transport = "ipc"
-    km.ip = os.path.join(sockets, "kernel")
-    # The kernel's own output is noise to staff (after Ctrl-C, a traceback of its closed socket).
-    quiet = {} if os.environ.get("TEICHAKU_DEBUG") else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    try:
-        async with client.async_setup_kernel(**quiet):
-            _keep_sigint(sigint)
-            await _execute_jobs(client, template, runs, on_executed)
-    except BaseException:
-        # Stopped (Ctrl-C, or the other kernel failed): nbclient has shut this kernel down; its
-        # exit-time clean-up would only fail on the kernel it no longer has.
-        atexit.unregister(client._cleanup_kernel)
-        raise
-    finally:
-        shutil.rmtree(sockets, ignore_errors=True)
-
-
 def _keep_sigint(handler) -> None:
     """Put the caller's Ctrl-C handling back.  nbclient answers SIGINT by shutting the kernel
-    down under the running batch, which then fails with an AssertionError; the caller's
-    handler (KeyboardInterrupt) ends the batch instead, and nbclient's cleanup still stops
-    the kernel."""
+    down under the running batch; the caller's handler (KeyboardInterrupt) ends the batch
+    instead, between two documents or inside one."""
     if handler is None:
         return
     asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
@@ -310,40 +293,19 @@ def _keep_sigint(handler) -> None:
 def _runs(jobs: list[Job]) -> list[tuple[dict, list[Job]]]:
     """The notebook's executions: (parameters, the documents it makes), ``RUN_SIZE`` documents
     at most: 支援レポート of one office (``documents``: [利用者ID, 本人 or 企業] each), or the
-    会議録 / 月次サマリー of several offices (``documents``: the offices)."""
+    会議録 / 月次サマリー of several offices (``documents``: the offices).  A 確認事項 is one
+    execution for its office's copies (its ``documents`` are set already)."""
     runs: list[list[Job]] = []
     for job in jobs:
         last = runs[-1] if runs else None
-        if last is not None and len(last) < RUN_SIZE and (
+        if last is not None and len(last) < RUN_SIZE and "documents" not in job.params and (
                 job.user_id is None or last[-1].office == job.office):
             last.append(job)
         else:
             runs.append([job])
-    return [(run[0].params | {"documents": [[j.user_id, j.audience] if j.user_id else j.office for j in run]}, run)
+    return [(run[0].params if "documents" in run[0].params else
+             run[0].params | {"documents": [[j.user_id, j.audience] if j.user_id else j.office for j in run]}, run)
             for run in runs]
-
-
-async def _execute_jobs(client, template, runs: list[tuple[dict, list[Job]]], on_executed) -> None:
-    from nbclient.exceptions import CellExecutionError
-
-    for params, run in runs:
-        nb = _with_parameters(template, params)
-        client.nb = nb
-        client.reset_execution_trackers()
-        try:
-            for index, cell in enumerate(nb.cells):
-                await client.async_execute_cell(cell, index)
-        except CellExecutionError as error:
-            raise _cell_error(error) from error
-        message = _staff_error(nb)
-        if message is not None:
-            raise ReportError(message)
-        shown = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                 if o.output_type in ("display_data", "execute_result")]
-        if len(shown) != len(run):
-            raise ReportError(f"レポートのノートブックの出力が {len(shown)}件でした（{len(run)}件のはず）")
-        for job, output in zip(run, shown):
-            on_executed(job, _static_notebook(output, nb.metadata))
 
 
 def _run(factory):
@@ -403,30 +365,27 @@ def _resources(job: Job, month: pd.Period, date_style: str) -> dict:
 
 def _checks(books, jobs: list[Job], month: pd.Period, batch: Batch, same_names: frozenset[str]) -> list[Job]:
     """One 確認事項 per office whose workbook has problems (the copies never carry them)."""
-    from .report_views import affected_people, checks_html
+    from .report_views import affected_people
 
     made = []
+    checks = documents.CHECKS
     ym = month.strftime("%Y-%m")
     for book in books:
-        copies: dict[str, list[str]] = {}
-        for job in jobs:
-            if job.office == book.key and job.user_id is not None:
-                copies.setdefault(job.user_id, []).append(COPY_LABELS[job.audience])
+        copies = [job for job in jobs if job.office == book.key and job.user_id is not None]
         if not copies or not book.problems:
             continue
-        batch.affected += [{"office": book.key, **p} for p in affected_people(book, copies)]
-        checks = documents.CHECKS
-        made.append(Job(checks.name, book.key, {}, f"{_office_part(book, same_names)}_{checks.file_label}_{ym}",
-                        checks.title, office_name=book.office, markup=checks_html(book, month, copies)))
+        batch.affected += [{"office": book.key, **p} for p in affected_people(book, dict.fromkeys(j.user_id for j in copies))]
+        params = {key: copies[0].params[key] for key in ("book", "month", "office")}
+        made.append(Job(checks.name, book.key, params | {"documents": [[j.user_id, j.audience] for j in copies]},
+                        f"{_office_part(book, same_names)}_{checks.file_label}_{ym}", checks.title,
+                        office_name=book.office))
     return made
 
 
 def _static_notebook(output, metadata=None):
-    """A notebook whose one output is ``output`` (or HTML ``markup``): one document to export."""
+    """A notebook whose one output is ``output``: one document to export."""
     import nbformat
 
-    if isinstance(output, str):
-        output = nbformat.v4.new_output("display_data", data={"text/html": output})
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[output])], metadata=metadata or {})
 
 
@@ -446,9 +405,9 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
     ``fmt``: html or pdf.  ``out_dir``: default ``reports/YYYY-MM``.  ``progress(done, total)``
     is called as documents are made.  ``office``: with a folder of offices, only that office
     (IDs are unique within an office only); None: every office.  ``source``: the book as the
-    caller has read it already (``workbook.Source``); the kernel gets it as a snapshot, so a
-    batch reads the workbook once (in the caller) or twice (without ``source``: here and not
-    again in the kernel).
+    caller has read it already (``workbook.Source``): the notebooks run in this process and
+    work from it, so a batch reads the workbook once (the app's kept kernel reads it once for
+    as long as the file is unchanged).
 
     Records nothing.  Returns the ``Batch`` (no kernel is started when there is nothing to
     make).  Raises ``ReportError`` (``NoBrowser`` when PDF is asked and no Chromium is found)
@@ -468,7 +427,8 @@ def make_reports(kind: str, book, month, *, db: str | None = None, user: str | N
     extra = _checks(books, jobs, month, batch, namesakes(source.books)) if documents.kind(kind).with_checks else []
     out = Path(out_dir) if out_dir is not None else default_out_dir(month)
     private_folder(out)
-    _make(notebook_path(kind), jobs, extra, month, fmt, out, source, executable, progress)
+    _make([(notebook_path(kind), jobs), (notebook_path(documents.CHECKS.name), extra)], month, fmt, out, source,
+          book_path, executable, progress)
     batch.people = [{"office": o, "user_id": u} for o, u in dict.fromkeys((j.office, j.user_id) for j in jobs
                                                                            if j.user_id is not None)]
     batch.paths = [p for job in jobs + extra for p in job.paths]
@@ -554,10 +514,13 @@ def _planned(kind: str, books, is_offices: bool, book_path: Path, month: pd.Peri
             store.close()
 
 
-def _make(path: Path, jobs: list[Job], extra: list[Job], month: pd.Period, fmt: str, out: Path, source,
+def _make(work: list[tuple[Path, list[Job]]], month: pd.Period, fmt: str, out: Path, source, book_path: Path,
           executable: str | None, progress) -> None:
-    """Execute, export and (for PDF) print the documents into ``out``; ``job.paths`` says where."""
-    everything = jobs + extra
+    """Execute, export and (for PDF) print the documents into ``out``: each notebook's jobs
+    (the asked kind's, then any 確認事項); ``job.paths`` says where each went."""
+    from .report_views import keep_source
+
+    everything = [job for _path, jobs in work for job in jobs]
     total = len(everything) * (2 if fmt == "pdf" else 1)
     done = 0
 
@@ -569,13 +532,14 @@ def _make(path: Path, jobs: list[Job], extra: list[Job], month: pd.Period, fmt: 
 
     if progress:
         progress(0, total)
-    exporter = html_exporter()
-    staging = Path(tempfile.mkdtemp(prefix="teichaku-report-"))         # ours only (0700)
-    snapshot = str(source.save(staging / "source.pickle"))
-    for job in jobs:
-        job.params = job.params | {"snapshot": snapshot}
-    styles = {b.key: b.settings.date_style for b in source.books}       # each office's 日付の表記
-    try:
+    with contextlib.ExitStack() as stack:
+        printer = stack.enter_context(pdf.Printer(executable)) if fmt == "pdf" else None   # starts now
+        staging = Path(tempfile.mkdtemp(prefix="teichaku-report-"))         # ours only (0700)
+        stack.callback(shutil.rmtree, staging, ignore_errors=True)
+        exporter = html_exporter()
+        keep_source(book_path, source)             # the notebooks, run in this process, find this reading
+        styles = {b.key: b.settings.date_style for b in source.books}       # each office's 日付の表記
+
         def exported(job: Job, nb) -> None:
             body, _ = exporter.from_notebook_node(nb, resources=_resources(job, month, styles.get(job.office, "")))
             target = (staging if fmt == "pdf" else out) / f"{job.stem}.html"
@@ -586,22 +550,19 @@ def _make(path: Path, jobs: list[Job], extra: list[Job], month: pd.Period, fmt: 
                 job.paths.append(target)
             step()
 
-        _run(lambda: _execute(path, jobs, exported))
-        for job in extra:
-            exported(job, _static_notebook(job.markup))
-        if fmt == "pdf":
-            documents = []
-            for j in everything:
-                with dates_in(styles.get(j.office, "")):
-                    documents.append(pdf.Document(Path(j.html), out / f"{j.stem}.pdf",
-                                                  f"{j.office_name}　{format_month(month)}　{j.title}"))
-            try:
-                _run(lambda: pdf.print_pdfs(documents, executable=executable, staging=staging, progress=step))
-            except pdf.NoChromium as error:
-                raise NoBrowser(str(error)) from error
-            except pdf.PrintError as error:
-                raise ReportError(str(error)) from error
-            for job, document in zip(everything, documents):
-                job.paths.append(document.pdf)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _run(lambda: _execute([(path, jobs) for path, jobs in work if jobs], exported))
+        if printer is None:
+            return
+        printed = []
+        for j in everything:
+            with dates_in(styles.get(j.office, "")):
+                printed.append(pdf.Document(Path(j.html), out / f"{j.stem}.pdf",
+                                            f"{j.office_name}　{format_month(month)}　{j.title}"))
+        try:
+            printer.print(printed, staging, progress=step)
+        except pdf.NoChromium as error:
+            raise NoBrowser(str(error)) from error
+        except pdf.PrintError as error:
+            raise ReportError(str(error)) from error
+        for job, document in zip(everything, printed):
+            job.paths.append(document.pdf)

@@ -31,7 +31,7 @@ import pandas as pd
 from . import fees, periods
 from .casebook import CaseBook
 from .fee_table import PLAN_MISSING
-from .japanese import as_month, format_date, format_number, format_percent
+from .japanese import format_date, format_number, format_percent
 from .records import CLOSED_STATES
 from .periods import in_service
 from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER, SCORE_COLUMNS, SCORE_LABELS
@@ -228,9 +228,9 @@ def default_month(book: CaseBook, today: dt.date) -> pd.Period:
     return min(last, latest) if latest is not None else last
 
 
-def starting_next_month(users: pd.DataFrame, month) -> list[str]:
+def starting_next_month(users: pd.DataFrame, month: pd.Period) -> list[str]:
     """利用者ID of users whose support starts in M+1 (and who had not left by then)."""
-    following = as_month(month) + 1
+    following = month + 1
     starts = (users["support_start"] >= _first_day(following)) & (users["support_start"] <= _last_day(following))
     chosen = users[starts.fillna(False) & _not_left_before(users, _first_day(following))]
     return sorted(chosen["user_id"].tolist())
@@ -464,14 +464,13 @@ def _flag_condition_declining(m: _Month) -> pd.Series:
     return _messages(fell.index[rows], messages)
 
 
-def overdue_actions(open_actions: pd.DataFrame | None, month, user_ids) -> pd.DataFrame:
+def overdue_actions(open_actions: pd.DataFrame | None, month: pd.Period, user_ids) -> pd.DataFrame:
     """The actions behind ``overdue_action``: open, from a conference before ``month``, with
     期限 before its last day, for ``user_ids``; sorted by user and 期限.
 
     ``open_actions`` comes from the review store: rows with user_id, content, due_on, and
     optionally status (完了 / 中止 are closed) and month (the conference's target month).
     """
-    month = as_month(month)
     if open_actions is None or open_actions.empty:
         return pd.DataFrame(columns=["user_id", "content", "due_on"])
     open_ = open_actions[open_actions["user_id"].isin(list(user_ids))].copy()
@@ -549,7 +548,7 @@ def _agenda_order(case: Case) -> tuple:
     return LEVELS.index(case.level), -len(case.flags), case.user_id
 
 
-def agenda(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
+def agenda(book: CaseBook, month: pd.Period, *, shared_reports: pd.DataFrame | None = None,
            open_actions: pd.DataFrame | None = None, handovers: pd.DataFrame | None = None,
            plans: pd.DataFrame | None = None, monitorings: pd.DataFrame | None = None) -> MonthReview:
     """The month's case conference: every user in service in M with flags, level and order.
@@ -560,7 +559,6 @@ def agenda(book: CaseBook, month, *, shared_reports: pd.DataFrame | None = None,
     ``fees.handover``), ``plans`` (its finalised 個別支援計画) and ``monitorings`` (those that kept
     a plan: ``fees.plan_state``).
     """
-    month = as_month(month)
     m = _month_context(book, month, shared_reports, open_actions, handovers, plans, monitorings)
     flags: dict[str, list[Flag]] = {user_id: [] for user_id in m.users.index}
     for kind in FLAG_KINDS:

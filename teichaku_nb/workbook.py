@@ -65,8 +65,8 @@ def office_workbooks(folder: Path) -> list[Path]:
 @dataclass
 class Source:
     """What BOOK holds, read once: its offices' casebooks, and whether BOOK is a folder of
-    offices.  A batch of documents hands it to the report kernel as a snapshot (a pickle in a
-    private folder of ours) instead of reading the workbooks again."""
+    offices.  A batch of documents works from it (``report_views.keep_source``) instead of
+    reading the workbooks again."""
 
     path: Path
     books: list[CaseBook]
@@ -75,17 +75,6 @@ class Source:
     @property
     def unreadable(self) -> list[Problem]:
         return [p for b in self.books for p in b.unreadable]
-
-    def save(self, target: Path) -> Path:
-        with open(target, "wb") as out:
-            pickle.dump(self, out, protocol=pickle.HIGHEST_PROTOCOL)
-        return target
-
-    @staticmethod
-    def restore(snapshot: Path) -> Source:
-        """A snapshot written by ``save`` (only ever one of our own: pickle runs what it reads)."""
-        with open(snapshot, "rb") as found:
-            return pickle.load(found)
 
 
 def read_source(path: Path, *, today: dt.date | None = None) -> Source:

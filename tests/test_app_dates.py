@@ -8,7 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from teichaku_nb.app.dates import DateText, asked_day, day_in_month
+from teichaku_nb.app.dates import asked_day, day_in_month
+from teichaku_nb.app.views.dates import DateText
 from teichaku_nb.store import open_store
 
 from test_app_fees import text
@@ -102,7 +103,7 @@ def test_an_october_meeting_held_in_december_starts_its_dates_in_october(tmp_pat
     db = str(tmp_path / "records.teichaku.sqlite")
     app = make_app(db, today=D(2026, 12, 6))
     assert app.model.header.month == MONTH == "2026-10"
-    assert app.view.meeting.panel(0).held_on.text.value == "2026/10/31"
+    assert app.view.meeting.sections[0].build().held_on.text.value == "2026/10/31"
     app.view.header.recorder.value = "山田 花子"
     open_case(app, "027")
     handover = app.view.handover

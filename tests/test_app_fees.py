@@ -10,12 +10,13 @@ import re
 
 import pytest
 
-from teichaku_nb.app.conference import ConferenceApp, ConferenceModel
+from teichaku_nb.app.conference import ConferenceModel
+from teichaku_nb.app.views.conference import ConferenceApp
 from teichaku_nb.billing import BILLABLE, NOT_BILLABLE, TO_CHECK, reduction_text
 from teichaku_nb.office_month import OfficeMonth
 from teichaku_nb.store import open_store
 
-from test_app_models import DEMO, MONTH, TODAY, make_app, open_case
+from test_app_models import DEMO, PERIOD, TODAY, make_app, open_case
 
 ENDING = "027"          # the demo's person whose support ends 2026-12-24: the handover was due 2026-09-24,
                         # with consent and the employer, but no outside body: October is a month of the
@@ -42,7 +43,7 @@ def app(db):
 
 def expected_bill(app, db):
     with open_store(db) as store:
-        return OfficeMonth(app.model.book, MONTH, store, today=TODAY).billing
+        return OfficeMonth(app.model.book, PERIOD, store, today=TODAY).billing
 
 
 def test_the_header_counts_the_months_statuses_for_the_office_and_for_a_team(app, db):

@@ -32,7 +32,8 @@ DEMO = ROOT / "teichaku_nb" / "demo" / "demo.xlsx"
 APP_CSS = (ROOT / "teichaku_nb" / "templates" / "html" / "app" / "app.css").read_text(encoding="utf-8")
 VOILA_TEMPLATE = ROOT / "teichaku_nb" / "templates" / "voila" / "voila" / "templates" / "teichaku"
 TODAY = dt.date(2026, 11, 26)       # the demo's last month (2026-10) is "last month"
-MONTH = "2026-10"
+MONTH = "2026-10"                       # as the page shows it (the header's choice)
+PERIOD = pd.Period(MONTH, "M")          # as the rules take it
 
 
 @pytest.fixture
@@ -234,6 +235,24 @@ def test_the_page_warm_up_builds_the_forms_before_any_case_is_opened(db):
     assert app.view.case.layout.display == "none" and app.view.placeholder.layout.display == ""
     open_case(app, "002")
     assert "002" in app.view.review.heading.value
+
+
+def test_a_hidden_view_is_built_once_when_first_needed_and_the_retention_panel_knows_when_it_is_open(db):
+    app = make_app(db)
+    view = app.view
+    hidden = [view.forms, *view.meeting.sections, *view.exports.sections, *view.checks.sections]
+    assert not any(lazy.built for lazy in hidden) and not app.model.checks.shown      # the first page
+    view.checks.selected_index = 0                                  # staff open the folded panel
+    checks = view.checks.sections[0]
+    assert checks.built and checks.shown and app.model.checks.shown
+    assert view.checks.children[0] is checks.view is checks.build()                  # built once
+    view.checks.selected_index = None
+    assert not checks.shown and not app.model.checks.shown and checks.built
+    assert not view.forms.built and not view.meeting.sections[0].built
+    app.warm_up()
+    assert view.forms.built and not view.forms.shown and view.case is view.forms.view.case
+    open_case(app, "002")
+    assert view.forms.shown
 
 
 def test_after_the_warm_up_the_first_case_opened_computes_no_handover_of_everyone(db, monkeypatch):
@@ -835,7 +854,7 @@ def test_a_regional_meeting_is_recorded_linked_to_the_reviews_and_printed_in_the
         assert conference.attendees == ("山田 花子", "田村 浩", "安藤 理恵")
         assert conference.outside_participants == ("架空市障害者就業・生活支援センター 田中", "<b>架空</b>病院 鈴木")
         assert store.review(conference.office, "003", MONTH).conference_id == conference.id
-        minutes = report_views.minutes_html(app.model.book, MONTH, store=store)
+        minutes = report_views.minutes_html(app.model.book, PERIOD, store=store)
     for text in ("2026年11月5日", "地域連携会議", "安藤 理恵", "&lt;b&gt;架空&lt;/b&gt;病院 鈴木", "田村 浩"):
         assert text in minutes
 

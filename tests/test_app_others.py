@@ -28,6 +28,11 @@ def notice(app) -> str:
     return app.view.others.value
 
 
+def meeting(app):
+    """The meeting panel's view (built as when staff open its folded section)."""
+    return app.view.meeting.sections[0].build()
+
+
 def test_a_colleagues_save_of_the_open_case_is_shown_and_taken_in_keeping_what_is_typed(db):
     mine, theirs = two_pages(db, "005")
     fill_review(mine, issues="甲の課題（入力中）")
@@ -105,17 +110,17 @@ def test_a_page_opened_after_a_meeting_was_saved_shows_the_saved_meeting(db):
     page = make_app(db)                   # a preheated kernel, prepared before the save
     other = make_app(db)
     other.view.header.recorder.value = "乙川"
-    panel = other.view.meeting.panel(0)
+    panel = meeting(other)
     panel.attendees.value = "乙川、丙田"
     panel.save.click()
     page.model.viewer_arrived()
     assert page.model.meeting.attendees == "乙川、丙田"
-    assert "記録済み: 乙川 さん" in page.view.meeting.panel(0).status.value
+    assert "記録済み: 乙川 さん" in meeting(page).status.value
 
 
 def test_the_meeting_saved_elsewhere_is_announced_and_taken_in_keeping_typed_fields(db):
     mine, theirs = two_pages(db)
-    mine_panel, their_panel = mine.view.meeting.panel(0), theirs.view.meeting.panel(0)
+    mine_panel, their_panel = meeting(mine), meeting(theirs)
     assert "2026年10月の会議" in mine_panel.heading.value and mine.view.meeting.get_title(0).endswith("— 2026年10月")
     mine_panel.attendees.value = "甲野、丁村"                         # typed, not recorded
     their_panel.held_on.value = dt.date(2026, 11, 6)
@@ -137,7 +142,7 @@ def test_the_meeting_saved_elsewhere_is_announced_and_taken_in_keeping_typed_fie
 
 def test_meeting_names_typed_then_given_up_for_the_recorded_ones_stay_in_the_history(db):
     mine, theirs = two_pages(db)
-    mine_panel, their_panel = mine.view.meeting.panel(0), theirs.view.meeting.panel(0)
+    mine_panel, their_panel = meeting(mine), meeting(theirs)
     their_panel.attendees.value = "乙川、丙田"
     their_panel.save.click()
     mine.view.reload.click()                                        # both pages show version 1
@@ -156,7 +161,7 @@ def test_meeting_names_typed_then_given_up_for_the_recorded_ones_stay_in_the_his
 
 def test_recording_the_meeting_over_a_colleagues_record_merges_instead_of_discarding(db):
     mine, theirs = two_pages(db)
-    mine_panel, their_panel = mine.view.meeting.panel(0), theirs.view.meeting.panel(0)
+    mine_panel, their_panel = meeting(mine), meeting(theirs)
     their_panel.attendees.value = "乙川、丙田"
     their_panel.save.click()
     mine.view.reload.click()                                        # both pages show version 1
@@ -183,13 +188,13 @@ def test_a_refused_month_switch_says_the_page_stays_on_its_month(db):
     app.view.leave_no.click()
     assert app.model.header.month == MONTH and app.model.meeting.month == MONTH
     assert "対象月は変えていません" in app.view.notice.value and "2026年10月" in app.view.notice.value
-    assert "2026年10月の会議" in app.view.meeting.panel(0).heading.value
+    assert "2026年10月の会議" in meeting(app).heading.value
     assert app.view.review.texts["wishes"].value == "書きかけ"
     app.view.header.recorder.value = "甲野"
     app.view.review.save_button.click()
     assert app.view.notice.value == ""                              # saved: the question is over
     app.view.header.month.value = "2026-09"                         # saved: the switch goes through
-    assert app.model.meeting.month == "2026-09" and "2026年9月の会議" in app.view.meeting.panel(0).heading.value
+    assert app.model.meeting.month == "2026-09" and "2026年9月の会議" in meeting(app).heading.value
     assert [app.view.meeting.get_title(0), app.view.exports.get_title(1)] == [
         "会議の記録（開催日・種別・出席者） — 2026年9月", "支援レポートの送付の記録 — 2026年9月"]
     assert app.view.notice.value == ""

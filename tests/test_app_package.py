@@ -9,19 +9,23 @@ APP = Path(app.__file__).parent
 
 
 def _classes() -> dict[str, str]:
+    """Every model and view class of the package, by name: its module (``views.case``)."""
     found = {}
-    for path in APP.glob("*.py"):
+    for path in APP.rglob("*.py"):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if isinstance(node, ast.ClassDef) and node.name.endswith(("Model", "View")):
-                found[node.name] = path.stem
+                found[node.name] = ".".join(path.relative_to(APP).with_suffix("").parts)
     return found
 
 
 def test_the_package_offers_every_model_and_view_of_its_panels():
     classes = _classes()
+    assert {"CaseModel", "CaseView", "ConferenceModel", "ConferenceView"} <= set(classes)    # models and views
     assert set(classes) - {"ConferenceView", "ConferenceModel"} <= set(app.__all__)
     for name in classes:
         assert getattr(app, name).__module__ == f"teichaku_nb.app.{classes[name]}"
+    for name in app.__all__:                              # and names no class where it is not
+        assert getattr(app, name).__name__ == name
 
 
 def test_every_panel_of_the_conference_is_a_panel_and_gets_the_same_context():

@@ -12,7 +12,7 @@ from teichaku_nb import plan_cycle
 from teichaku_nb.server.page import UNSAVED_CLASS
 from teichaku_nb.store import open_store
 
-from test_app_models import MONTH, db, make_app, open_case  # noqa: F401 (db: fixture)
+from test_app_models import MONTH, PERIOD, db, make_app, open_case  # noqa: F401 (db: fixture)
 from helpers_demo import DEMO_KEY
 
 OFFICE = DEMO_KEY                      # the store keeps the demo office's records under its 事業所番号
@@ -79,7 +79,7 @@ def test_a_plan_due_this_month_is_marked_in_the_agenda_and_its_section_names_the
     assert view.layout.display == "" and "teichaku-plan-due" in view._dom_classes
     assert f"個別支援計画のモニタリング — {user_id} {name} さん（2026年10月）" in view.heading.value
     assert "今月は個別支援計画の見直し月です" in view.status.value
-    plan = plan_cycle.current_plan(app.model.book, user_id, MONTH)
+    plan = plan_cycle.current_plan(app.model.book, user_id, PERIOD)
     assert [g["goal"] for g in app.model.plan.goals] == [g["goal"] for g in plan.goals]
     assert all(g["goal"] in view.goals_box.children[n].children[0].value for n, g in enumerate(plan.goals))
     assert len(view.rows) == len(plan.goals) and view.form_row.layout.display == ""

@@ -30,7 +30,7 @@ def test_profile_gives_the_support_period_at_the_end_of_the_month(book):
     assert (p["name"], p["employer"], p["month_n"], p["months_left"]) == ("試験 U001", "架空商事", 22, 21)
     # support from 2025-07-10 (就職日 + 6 months): October 2026 is its 16th month of 36
     assert (p["support_month"], p["support_months"]) == (16, 36)
-    assert casefile.profile(book, "U001", "2025-06")["support_month"] is None     # not started yet
+    assert casefile.profile(book, "U001", pd.Period("2025-06", "M"))["support_month"] is None     # not started yet
     assert p["support_end_effective"] == pd.Timestamp("2028-07-09")
     assert casefile.profile(book, "nobody", MONTH) is None
 
@@ -58,8 +58,8 @@ def test_trend_has_attendance_and_the_mean_of_scores_given_by_the_person(book):
 def test_current_plan_is_the_latest_made_by_the_end_of_the_month(book):
     plan = casefile.current_plan(book, "U001", MONTH)
     assert plan["goal"].tolist() == ["週5日の勤務を続ける", "睡眠を7時間とる"]
-    assert casefile.current_plan(book, "U001", "2026-05")["goal"].tolist() == ["古い計画の目標"]
-    assert casefile.current_plan(book, "U001", "2026-01").empty
+    assert casefile.current_plan(book, "U001", pd.Period("2026-05", "M"))["goal"].tolist() == ["古い計画の目標"]
+    assert casefile.current_plan(book, "U001", pd.Period("2026-01", "M")).empty
 
 
 def test_trend_chart_draws_known_months_and_leaves_gaps(book):

@@ -44,7 +44,7 @@ BASES = (ROOT, PACKAGE, VOILA_TEMPLATE)
 PATTERN_CHARS = set("*<>{}[]")
 NOT_PATHS = {
     "reports/YYYY-MM/": "the documents' output folder, made beside the workbook or in the current directory",
-    "application/vnd.teichaku.staff-error+json": "a MIME type of the report kernel's outputs",
+    "documents/<name>.html.j2": "a template inside another package's templates folder",
     "~/.local/share/teichaku": "the per-user data folder, on the user's machine",
     "~/.local/share/teichaku/app.log": "the app's log, in that folder",
 }

@@ -17,6 +17,7 @@ from helpers_rules import make_book, user
 
 D = dt.date
 TODAY = D(2026, 11, 26)
+MONTH = pd.Period("2026-10", "M")
 
 
 def ended(user_id: str, end=D(2025, 12, 31), **changes) -> dict:
@@ -139,10 +140,10 @@ def test_the_monthly_summary_reads_the_checks_recorded_in_the_app(store):
     from teichaku_nb.report_views import summary_html
     book = make_book({"users": [user("A01", hired_on=D(2024, 1, 10)), ended("B01", name="確認 一郎")],
                       "employment_checks": []})
-    before = summary_html(book, "2026-10", store=store, today=TODAY)
+    before = summary_html(book, MONTH, store=store, today=TODAY)
     assert "就労の確認が要る人（2026年10月末時点・1人）" in before and "確認 一郎" in before
     store.record_employment_check(book.office, "B01", by="佐藤", checked_on=D(2026, 11, 2), employment="継続")
-    after = summary_html(book, "2026-10", store=store, today=TODAY)
+    after = summary_html(book, MONTH, store=store, today=TODAY)
     assert "就労の確認が要る人" not in after
 
 
@@ -159,7 +160,7 @@ def test_the_app_and_the_monthly_summary_judge_a_past_month_as_of_its_end(tmp_pa
     app.view.checks.selected_index = 0
     panel = app.view.checks.children[0]
     shown = text(panel.rates.value) + text(panel.people.value) + text(panel.money.value)
-    summary = text(summary_html(app.model.book, "2026-10", store=app.model.store, today=D(2026, 12, 6)))
+    summary = text(summary_html(app.model.book, MONTH, store=app.model.store, today=D(2026, 12, 6)))
     for said in (shown, summary):
         assert "2026年10月末時点" in said and "今日" not in said and "12月6日" not in said
         assert "見込み: 2026年10月末時点で就労している人は" in said

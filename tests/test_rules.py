@@ -551,10 +551,6 @@ def test_agenda_of_an_office_with_nobody_in_service_is_empty():
     assert result.level_counts() == {ACTION: 0, WATCH: 0, STABLE: 0}
 
 
-def test_agenda_accepts_a_month_as_text():
-    assert review(calm(), "2026-10").month == MONTH
-
-
 def test_the_same_rows_through_the_loader_give_the_same_review():
     from teichaku_nb.workbook import casebook_from_records
     tables = combine(calm("U001"), without(calm("U002", certificate_until=D(2026, 11, 2)), "plans"))

@@ -1,8 +1,11 @@
 """The conference app (Voila): one model and one view per panel.
 
-``opening.AppPage`` (showing a ``ConferenceApp`` of the records the launcher names) is what
-the app's notebook shows; ``teichaku app`` (``teichaku_nb.server``) serves that notebook with
-Voila.  This package runs in the notebook's
+``app/<panel>.py`` is a panel's model (state and logic, traitlets only, on the base of
+``panel.py``); ``app/views/<panel>.py`` is its view (ipywidgets), which observes the model and
+draws it.  Nothing outside ``app/views/`` imports the widgets but ``opening.py``, the page the
+app's notebook shows (``AppPage``, showing a ``ConferenceApp`` of the records the launcher
+names), which imports them only once the records are being read.  ``teichaku app``
+(``teichaku_nb.server``) serves that notebook with Voila.  This package runs in the notebook's
 kernel (it loads the widgets, pandas and the store); the web server imports nothing from it.
 The classes are imported when first asked for.
 """
@@ -11,23 +14,40 @@ from __future__ import annotations
 
 from importlib import import_module
 
-_HOMES = {name: module for module, names in {
-    "agenda": ["AgendaModel", "AgendaView"],
-    "case": ["CaseModel", "CaseView"],
-    "checks": ["ChecksModel", "ChecksView"],
+_MODELS = {
+    "agenda": ["AgendaModel"],
+    "case": ["CaseModel"],
+    "checks": ["ChecksModel"],
     "common": ["Guard"],
-    "conference": ["ConferenceApp", "ConferenceModel", "ConferenceView"],
-    "exports": ["ExportModel", "ExportView"],
-    "handover": ["HandoverModel", "HandoverView"],
-    "header": ["HeaderModel", "HeaderView"],
-    "meeting": ["MeetingModel", "MeetingView"],
+    "conference": ["ConferenceModel"],
+    "exports": ["ExportModel"],
+    "handover": ["HandoverModel"],
+    "header": ["HeaderModel"],
+    "meeting": ["MeetingModel"],
     "panel": ["Case", "Context", "Panel"],
-    "plan": ["MonitoringModel", "PlanDocumentModel", "PlanView"],
-    "plan_draft": ["DraftModel", "DraftView"],
-    "review": ["ReviewModel", "ReviewView"],
-    "sending": ["SendingModel", "SendingView"],
+    "plan": ["MonitoringModel", "PlanDocumentModel"],
+    "plan_draft": ["DraftModel"],
+    "review": ["ReviewModel"],
+    "sending": ["SendingModel"],
     "watch": ["OthersModel"],
-}.items() for name in names}
+}
+_VIEWS = {
+    "agenda": ["AgendaView"],
+    "case": ["CaseView"],
+    "checks": ["ChecksView"],
+    "conference": ["ConferenceApp", "ConferenceView"],
+    "exports": ["ExportView"],
+    "handover": ["HandoverView"],
+    "header": ["HeaderView"],
+    "lazy": ["Lazy"],
+    "meeting": ["MeetingView"],
+    "plan": ["PlanView"],
+    "plan_draft": ["DraftView"],
+    "review": ["ReviewView"],
+    "sending": ["SendingView"],
+}
+_HOMES = ({name: module for module, names in _MODELS.items() for name in names}
+          | {name: f"views.{module}" for module, names in _VIEWS.items() for name in names})
 
 
 def __getattr__(name: str):

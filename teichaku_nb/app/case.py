@@ -4,19 +4,17 @@ close or continue them."""
 
 from __future__ import annotations
 
-import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
 from .. import billing, casefile, charts
-from ..markup import render
 from ..schema import SCORE_COLUMNS, SCORE_LABELS
 from ..errors import FormError
-from ..japanese import format_time
+from ..japanese import as_month, format_time
 from ..merging import merge_fields
 from ..records import CANCELLED, DONE, FIELD_LABELS, IN_PROGRESS
 from ..store import Conflict, StoreError
-from .common import Guard, Results, day, month_label, who_records
+from .common import day, who_records
 from .panel import Case, Context, Panel, moved
 
 CLOSE, CANCEL, CONTINUE = DONE, CANCELLED, IN_PROGRESS
@@ -94,7 +92,7 @@ class CaseModel(Panel):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._loading = False
+        self.loading = False             # a case is being read: its view draws it once it is all there (``loaded``)
         self._facts: dict[str, tuple[dict, dict]] = {}
 
     def context_changed(self, old: Context, new: Context) -> None:
@@ -115,7 +113,8 @@ class CaseModel(Panel):
         computed when the month's first case is opened: the workbook does not change while the
         page is open, and a switch to the next case then only looks them up."""
         if month not in self._facts:
-            self._facts[month] = (casefile.profiles(self.book, month), casefile.trends(self.book, month, months=6))
+            period = as_month(month)
+            self._facts[month] = (casefile.profiles(self.book, period), casefile.trends(self.book, period, months=6))
         return self._facts[month]
 
     def clear(self) -> None:
@@ -131,11 +130,11 @@ class CaseModel(Panel):
         profile = profiles.get(user_id)
         if profile is None:
             raise FormError(f"利用者ID {user_id} はケース記録にありません")
-        self._loading = True              # the view draws the case once, when it is all there
+        self.loading = True
         try:
             self._fill(user_id, month, level, flags, bill, profile, trends[user_id])
         finally:
-            self._loading = False
+            self.loading = False
         self.loaded += 1
 
     def _fill(self, user_id: str, month: str, level: str, flags, bill, profile, trend) -> None:
@@ -145,8 +144,8 @@ class CaseModel(Panel):
             self.user_id, self.month = user_id, month
             self.level, self.flags, self.bill = level, list(flags or []), dict(bill or {})
             self.profile = {k: _plain(v) for k, v in profile.items()}
-            self.contacts = _records(casefile.month_contacts(book, user_id, month))
-            self.plan = _records(casefile.current_plan(book, user_id, month))
+            self.contacts = _records(casefile.month_contacts(book, user_id, as_month(month)))
+            self.plan = _records(casefile.current_plan(book, user_id, as_month(month)))
             self.chart_svg = "" if no_data else charts.trend_svg(trend)
             self.chart_note = "直近6か月の勤怠と自己評価の記録がありません" if no_data else ""
             self.message = ""
@@ -223,70 +222,3 @@ class CaseModel(Panel):
 
     def continue_action(self, action_id: int) -> None:
         self.set_action_status(action_id, CONTINUE)
-
-
-PROFILE_LABELS = (("kana", "フリガナ"), ("staff", "担当支援員"), ("team", "チーム"), ("employer", "企業名"),
-                  ("job", "職種"), ("hired_on", "就職日"), ("support_start", "支援開始日"),
-                  ("support_end", "支援終了予定日"), ("certificate_until", "受給者証有効期限"),
-                  ("status", "状況"), ("left_on", "離職日"), ("employer_consent", "企業共有同意"))
-
-
-class CaseView(w.VBox):
-    def __init__(self, model: CaseModel, guard: Guard, **kwargs):
-        super().__init__(**kwargs)
-        self.model = model
-        self.guard = guard
-        self.add_class("teichaku-case")
-        self.title = w.HTML()           # who and the level: the conference keeps it in view (sticky)
-        self.title.add_class("teichaku-case-head-title")
-        self.summary = w.HTML()         # the support period and the flags, first
-        self.summary.add_class("teichaku-case-summary")
-        self.billing = w.HTML()
-        self.billing.add_class("teichaku-case-billing")
-        self.body = w.HTML()            # the rest in one piece: facts, chart, contacts, plan
-        self.actions_box = w.VBox()
-        self.results = Results(model, guard)         # what 完了 / 継続 / 中止 did, right below the list
-        self.message = self.results.line("actions", "case-message")
-        model.observe(guard.wrap(self._render, "ケースの表示"),
-                      names=["loaded", "user_id", "profile", "contacts", "plan", "chart_svg", "flags", "bill"])
-        model.observe(guard.wrap(self._render_actions, "役割分担の表示"), names=["open_actions", "message", "message_kind"])
-        self._render()
-        self._render_actions()
-        self.children = [self.summary, self.billing, self.body,
-                         w.HTML(render("app/section_heading.html.j2", text="前回までの役割分担（継続中）")),
-                         self.actions_box, self.message]
-
-    def _render(self, _change=None) -> None:
-        m = self.model
-        if m._loading:                   # drawn once when the load is done (``loaded``)
-            return
-        p = m.profile
-        if not m.user_id or not p:
-            self.layout.display = self.title.layout.display = "none"
-            return
-        self.layout.display = self.title.layout.display = ""
-        self.title.value = render("app/case_title.html.j2", user_id=m.user_id, name=p.get("name"), level=m.level)
-        self.summary.value = render("app/case_summary.html.j2", support=support_text(p), flags=m.flags)
-        self.billing.value = render("app/case_billing.html.j2", bill=m.bill, month_label=month_label(m.month))
-        self.body.value = render(
-            "app/case_body.html.j2", facts=[(label, p.get(k)) for k, label in PROFILE_LABELS], month_label=month_label(m.month),
-            uri=charts.svg_data_uri(m.chart_svg) if m.chart_svg else "", chart_note=m.chart_note,
-            contacts=[dict(c, scores=score_text(c)) for c in m.contacts], plan=m.plan)
-
-    def _render_actions(self, _change=None) -> None:
-        m = self.model
-        rows = []
-        for action in m.open_actions:
-            text = w.HTML(render("app/case_action.html.j2", action=action, month_label=month_label(action["month"])),
-                          layout=w.Layout(flex="1"))
-            buttons = []
-            for label, css, method, what in (("完了", "close", m.close_action, "完了にする操作"),
-                                             ("継続", "continue", m.continue_action, "継続にする操作"),
-                                             ("中止", "cancel", m.cancel_action, "中止にする操作")):
-                buttons.append(self.results.button(label, f"action-{css}", lambda f=method, i=action["id"]: f(i),
-                                                   what, line="actions", width="4.5em"))
-            rows.append(w.HBox([text, *buttons]))
-        if not rows:
-            rows = [w.HTML(render("app/muted.html.j2", text="継続中の役割分担はありません"))]
-        self.actions_box.children = rows
-        self.results.show()

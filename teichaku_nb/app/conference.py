@@ -1,11 +1,10 @@
-"""The conference app: the panels' models put together, and the page that shows them.
+"""The conference's model: the panels' models put together.
 
 ``ConferenceModel`` loads the workbook(s) and the review store, keeps the header, agenda,
 case, review, handover, plan (monitoring, draft, 個別支援計画書) and retention (就労確認) models in step (the
 month's fee check read again after a handover is recorded or a plan finalised or agreed), and asks before
 leaving a case with unsaved edits (the review's, the monitoring's or the plan draft's).
-``ConferenceView`` lays the panels' views out.  ``ConferenceApp`` is what the notebook
-builds and displays.
+The page that shows it is ``views/conference.py`` (``ConferenceView``, ``ConferenceApp``).
 """
 
 from __future__ import annotations
@@ -14,34 +13,28 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import ipywidgets as w
 import traitlets as t
 
 from ..casebook import CaseBook
+from ..japanese import as_month
 from ..plan_cycle import plan_due
 from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, data_dir, demo_book_path
-from ..server.page import UNSAVED_CLASS
 from ..office_month import OfficeMonth
-from .agenda import AgendaModel, AgendaView
-from .case import CaseModel, CaseView, bill_view
-from .checks import ChecksModel, ChecksView
-from ..markup import render
-from .common import Guard, button, log, month_label, setup_logging
-from .exports import ExportModel, ExportView
-from .folded import Folded
-from .handover import HandoverModel, HandoverView
-from .header import ALL_TEAMS, HeaderModel, HeaderView, billing_counts
-from .meeting import MeetingModel, MeetingView
+from .agenda import AgendaModel
+from .case import CaseModel, bill_view
+from .checks import ChecksModel
+from .common import Guard, log, month_label
+from .exports import ExportModel
+from .handover import HandoverModel
+from .header import ALL_TEAMS, HeaderModel, billing_counts
+from .meeting import MeetingModel
 from .panel import Case, Context
-from .plan import MonitoringModel, PlanDocumentModel, PlanView
-from .plan_draft import DraftModel, DraftView
-from .review import ReviewModel, ReviewView
-from .sending import SendingModel, SendingView
-from .watch import SHOWN, OthersModel, Poller
+from .plan import MonitoringModel, PlanDocumentModel
+from .plan_draft import DraftModel
+from .review import ReviewModel
+from .sending import SendingModel
+from .watch import OthersModel
 
-MEETING_TITLE = "会議の記録（開催日・種別・出席者）"
-EXPORT_TITLE = "帳票の出力（会議録・支援レポート・月次サマリー）"
-SENDING_TITLE = "支援レポートの送付の記録"
 LEAVE_LABELS = {"case": "別のケースを開く", "month": "対象月を変える", "team": "チームを変える",
                 "office": "事業所を変える"}
 
@@ -204,7 +197,7 @@ class ConferenceModel(t.HasTraits):
             self.sending.load(month)
         if self.checks.month != month:
             self.checks.load(month)
-        self.office_month = OfficeMonth(self.book, month, self.store, today=self.today)
+        self.office_month = OfficeMonth(self.book, as_month(month), self.store, today=self.today)
         self.month_review = self.office_month.agenda
         reviewed: set[str] = set()
         counts: dict[str, int] = {}
@@ -287,8 +280,12 @@ class ConferenceModel(t.HasTraits):
     def warm_up(self) -> None:
         """What the month's first case switch would otherwise wait for, done while staff look at
         the agenda: the fee check (when the first page left it for now), everyone's profile,
-        trend and handover of the month, the panels' templates compiled."""
+        trend and handover of the month, the panels' templates compiled, and the kernel the
+        page's documents run in started (in the background: ``reports.warm_up``)."""
         from ..markup import compile_templates
+        from ..reports import warm_up
+
+        warm_up()
         self.fee_check()
         compile_templates("app")
         if self.book is not None and self.header.month:
@@ -425,192 +422,3 @@ class ConferenceModel(t.HasTraits):
     def _on_actions_changed(self, _change) -> None:
         user_id = self.case.user_id
         self.agenda.set_open_actions(user_id, self._open_count(user_id))
-
-
-class ConferenceView(w.VBox):
-    """The page: header, error banner, agenda on the left, the open case and its review on the right."""
-
-    def __init__(self, model: ConferenceModel, **kwargs):
-        super().__init__(**kwargs)
-        self.model = model
-        g = model.guard
-        self.add_class("teichaku-app")
-        self.error = w.HTML()
-        self.error.add_class("teichaku-error")
-        self.dismiss = w.Button(description="閉じる", layout=w.Layout(width="5em"))
-        self.dismiss.on_click(g.wrap(lambda _b: g.clear(), "エラー表示を閉じる操作"))
-        self.error_box = w.HBox([self.error, self.dismiss])
-        self.error_box_copy = w.HBox([self.error, self.dismiss])   # the same widgets, shown in the case column's head too
-        g.observe(self._render_error, names="error")
-        self.header = HeaderView(model.header, g)
-        self.agenda = AgendaView(model.agenda, g, layout=w.Layout(width="40%", min_width="24em",
-                                                                  padding="0 12px 0 0"))
-        self.agenda.add_class("teichaku-agenda-column")       # scrolls on its own beside the case (app.css)
-        self._case = self._review = self._plan = self._handover = None   # built when first needed
-        self.exports = Folded([(EXPORT_TITLE, lambda: ExportView(model.exports, g)),
-                               (SENDING_TITLE, lambda: SendingView(model.sending, g))])
-        self.meeting = Folded([(MEETING_TITLE, lambda: MeetingView(model.meeting, g))])
-        self.checks = Folded([("就労定着率と就労確認", lambda: ChecksView(model.checks, g))])
-        t.dlink((self.checks, "selected_index"), (model.checks, "shown"), transform=lambda index: index is not None)
-        self.placeholder = w.HTML(render("app/placeholder.html.j2"))
-        self.leave_text = w.HTML()
-        # the safe answer is the primary button, first; the one that loses the text is plain, outlined in red
-        self.leave_yes = button(g, "変更を破棄して移動", "leave-discard", model.confirm_leave, "移動")
-        self.leave_no = button(g, "このまま編集を続ける", "leave-stay", model.cancel_leave, "移動の取りやめ",
-                               button_style="primary")
-        self.leave_box = w.VBox([self.leave_text, w.HBox([self.leave_no, self.leave_yes])])
-        self.leave_box.add_class("teichaku-leave")
-        model.observe(g.wrap(self._render_leave, "確認の表示"), names="pending_leave")
-        model.agenda.observe(g.wrap(self._render_case_area, "ケースの表示"), names="selected")
-        model.header.observe(g.wrap(self._render_case_area, "ケースの表示"), names="fatal")
-        for edited in (model.review, model.plan, model.draft):
-            edited.observe(g.wrap(self._render_unsaved, "未保存の確認"), names="dirty")
-        model.agenda.observe(g.wrap(self._render_unsaved, "未保存の確認"), names="selected")
-        self.others = w.HTML(layout=w.Layout(flex="1 1 auto"))
-        self.take_in = button(g, "取り込む", "take-in", model.reload, "ほかの人の保存の取り込み", icon="download",
-                              button_style="warning", width=None)
-        self.take_in.layout = w.Layout(flex="0 0 auto", min_width="7.5em", align_self="center")
-        self.others_box = w.HBox([self.others, self.take_in])       # at the top of the page, and
-        self.others_box_copy = w.HBox([self.others, self.take_in])  # the same widgets in the case's head
-        self.notice = w.HTML()
-        self.notice.add_class("teichaku-notice")
-        self.others.add_class("teichaku-others")
-        model.others.observe(g.wrap(self._render_others, "ほかの人の保存の表示"), names=["case", "page", "entries"])
-        model.observe(g.wrap(self._render_others, "移動の取りやめの表示"), names="notice")
-        self.reload = button(g, "最新の状態に更新", "reload", model.reload, "最新の状態への更新", icon="refresh",
-                             tooltip="ほかの人が保存した検討記録を読み直します（入力中の内容は残ります）")
-        # who, the level and the question before leaving stay in view at the top of the case
-        # column (sticky, app.css); the form's save bar stays at the bottom of the screen
-        self.case_head = w.VBox([self.notice, self.leave_box, self.others_box_copy,
-                                 self.error_box_copy])
-        self.case_head.add_class("teichaku-case-head")
-        self.right = w.VBox([self.case_head, self.placeholder], layout=w.Layout(width="60%"))
-        self.right.add_class("teichaku-case-column")
-        self.body = w.HBox([self.agenda, self.right], layout=w.Layout(width="100%"))
-        self.body.add_class("teichaku-body")
-        self._render_error()
-        self._render_leave()
-        self._render_case_area()
-        self._render_titles()
-        model.meeting.observe(g.wrap(self._render_titles, "会議の記録の表示"), names="month")
-        model.header.observe(g.wrap(self._render_titles, "対象月の表示"), names="month")
-        self.children = [w.HTML(render("app/style.html.j2")), self.header, self.meeting, w.HBox([self.reload]),
-                         self.others_box, self.error_box, self.body, self.exports, self.checks]
-        model.agenda.observe(g.wrap(lambda _change: self.build_forms(), "ケースの表示"), names="selected")
-
-    def build_forms(self) -> None:
-        """The open case's panel and its review form with the plan and handover sections: two
-        thirds of the page's widgets, none shown before a case is opened, so they are built
-        after the agenda is shown (the page's warm-up, ``ConferenceApp.watch``) or when a case
-        is opened first, whichever comes first."""
-        if self._review is not None:
-            return
-        m, g = self.model, self.model.guard
-        self._case = CaseView(m.case, g)
-        self._handover = HandoverView(m.handover, g)
-        self._plan = PlanView(m.plan, m.plan_document, g, parts=(DraftView(m.draft, g),))
-        self._review = ReviewView(m.review, g, sections=(self._plan, self._handover))
-        self.case_head.children = [self._case.title, *self.case_head.children]
-        self.right.children = [*self.right.children, self._case, self._review]
-
-    @property
-    def case(self) -> CaseView:
-        self.build_forms()
-        return self._case
-
-    @property
-    def review(self) -> ReviewView:
-        self.build_forms()
-        return self._review
-
-    @property
-    def plan(self) -> PlanView:
-        self.build_forms()
-        return self._plan
-
-    @property
-    def handover(self) -> HandoverView:
-        self.build_forms()
-        return self._handover
-
-    def _render_error(self, _change=None) -> None:
-        message = self.model.guard.error
-        self.error.value = render("app/error_banner.html.j2", message=message)
-        display = "" if message else "none"
-        self.error_box.layout.display = display
-        self.error_box_copy.layout.display = display if self.model.agenda.selected else "none"
-
-    def _render_others(self, _change=None) -> None:
-        m = self.model
-        self.others.value = render("app/others_notice.html.j2", entries=m.others.entries, shown=SHOWN)
-        shown = bool(m.others.case or m.others.page)
-        opened = bool(m.agenda.selected)
-        self.others_box.layout.display = "" if shown and not opened else "none"
-        self.others_box_copy.layout.display = "" if shown and opened else "none"
-        self.notice.value = render("app/notice.html.j2", text=m.notice)
-
-    def _render_titles(self, _change=None) -> None:
-        """The month each folded panel is for, in its title (it is read even while folded)."""
-        def titled(text: str, month: str) -> str:
-            return f"{text} — {month_label(month)}" if month else text
-        m = self.model
-        self.meeting.set_title(0, titled(MEETING_TITLE, m.meeting.month))
-        self.exports.set_title(0, titled(EXPORT_TITLE, m.header.month))
-        self.exports.set_title(1, titled(SENDING_TITLE, m.header.month))
-
-    def _render_leave(self, _change=None) -> None:
-        pending = self.model.pending_leave
-        if pending:
-            self.leave_text.value = render("app/leave_notice.html.j2",
-                                           what=LEAVE_LABELS.get(pending["kind"], "移動する"))
-            self.leave_box.layout.display = ""
-        else:
-            self.leave_text.value = ""
-            self.leave_box.layout.display = "none"
-
-    def _render_unsaved(self, _change=None) -> None:
-        """Mark the page while closing it would lose text (the page script asks then:
-        ``teichaku_nb.server.page``)."""
-        if self.model.has_unsaved_edits():
-            self.add_class(UNSAVED_CLASS)
-        else:
-            self.remove_class(UNSAVED_CLASS)
-
-    def _render_case_area(self, _change=None) -> None:
-        fatal = bool(self.model.header.fatal)
-        self.body.layout.display = "none" if fatal else ""
-        self.placeholder.layout.display = "none" if self.model.agenda.selected else ""
-        self._render_error()
-        self._render_others()
-
-
-class ConferenceApp:
-    """The page's models and view (``opening.AppPage`` builds it from the records it read:
-    ``ConferenceModel.from_environment()``), then ``watch()`` once the page is shown."""
-
-    def __init__(self, model: ConferenceModel):
-        setup_logging()
-        self.model = model
-        if not model.ready:                # ``opening.AppPage`` reads before it builds
-            model.load()
-        self.view = ConferenceView(model)
-        self.poller = Poller(model.check_others)
-
-    def watch(self, loop=None) -> None:
-        """From now on, look for others' saves every few seconds on the kernel's event loop
-        (``loop``: this thread's when not given), and prepare the first case switch."""
-        if self.poller.start(loop):
-            self.poller.once(self.warm_up)
-
-    def warm_up(self) -> None:
-        """While staff read the agenda: the forms built (a page built once the browser drew it
-        left them for now; a page built before the browser connected has them already: widgets
-        made while it receives the page's could reach it before their parts), the month's
-        facts prepared."""
-        self.view.build_forms()
-        self.model.warm_up()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.view)

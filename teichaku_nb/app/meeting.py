@@ -9,18 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
-from ..japanese import format_date
-from ..markup import render
-from ..japanese import format_time
-from ..records import CONFERENCE_KINDS, REGIONAL, REGULAR, Conference
+from ..japanese import format_date, format_time
+from ..records import REGIONAL, REGULAR, Conference
 from ..merging import changed_fields, merge_fields
 from ..store import Conflict, StoreError
-from .common import Guard, Results, month_label, who_records
-from .dates import DateText, day_in_month
+from .common import month_label, who_records
+from .dates import day_in_month
 from .panel import Context, Panel, moved
 
 _NAME_SEPARATORS = re.compile(r"[、,，;；\n]+")
@@ -170,39 +167,3 @@ class MeetingModel(Panel):
         self.message_kind = "warning" if taken else "ok"
         self.message = (f"{taken}を取り込み、あなたの変更と合わせて" if taken else "") + \
             f"会議を記録しました（{month_label(self.month)}分、{format_date(saved.held_on)} 開催）"
-
-
-class MeetingView(w.VBox):
-    def __init__(self, model: MeetingModel, guard: Guard, **kwargs):
-        super().__init__(**kwargs)
-        self.model = model
-        self.add_class("teichaku-meeting")
-        self.held_on = DateText("開催日")
-        self.kind = w.Dropdown(options=CONFERENCE_KINDS, description="種別", layout=w.Layout(width="18em"))
-        self.attendees = w.Text(description="出席者", placeholder="山田 花子、佐藤 一郎", layout=w.Layout(width="36em"))
-        self.outside = w.Text(description="外部参加者", placeholder="〇〇障害者就業・生活支援センター 田中 様",
-                              layout=w.Layout(width="36em"), style={"description_width": "initial"})
-        self.presenter = w.Text(description="発表者", layout=w.Layout(width="16em"))
-        for name in ("held_on", "kind", "attendees", "outside", "presenter"):
-            w.link((model, name), (getattr(self, name), "value"))
-            getattr(self, name).add_class(f"teichaku-meeting-{name.replace('_', '-')}")
-        # what 会議を記録 did, right below it (common.Results), under who recorded the meeting last
-        self.results = Results(model, guard, draw=lambda text, how: render(
-            "app/meeting_status.html.j2", saved_note=model.saved_note, message=text, kind=how))
-        self.status = self.results.line("save", "meeting-status")
-        self.save = self.results.button("会議を記録", "meeting-save", model.save, "会議の記録", line="save", icon="save")
-        self.heading = w.HTML()                 # which month's conference the form is for
-        self.heading.add_class("teichaku-meeting-heading")
-        self.regional = w.HBox([self.outside, self.presenter], layout=w.Layout(flex_flow="row wrap"))
-        model.observe(guard.wrap(self._render, "会議の記録の表示"),
-                      names=["month", "kind", "saved_note", "message", "message_kind"])
-        self._render()
-        self.children = [self.heading, w.HBox([self.held_on, self.kind], layout=w.Layout(flex_flow="row wrap")),
-                         self.attendees, self.regional, w.HBox([self.save]), self.status]
-
-    def _render(self, _change=None) -> None:
-        m = self.model
-        self.regional.layout.display = "" if m.kind == REGIONAL else "none"
-        self.heading.value = render("app/section_heading.html.j2",
-                                    text=f"{month_label(m.month)}の会議" if m.month else "会議")
-        self.results.show()

@@ -79,7 +79,7 @@ def _widgets_sent(timeout: float = 10.0) -> None:
 
 
 def _show(model):
-    from .conference import ConferenceApp
+    from .views.conference import ConferenceApp
     return ConferenceApp(model)
 
 
@@ -175,7 +175,7 @@ class AppPage:
             if ahead:       # the whole page before the browser connects: the warm-up must not build
                             # widgets while the browser may be receiving the page's
                 self.app.model.fee_check()
-                self.app.view.build_forms()
+                self.app.view.forms.build()
             self.box.children = [self.app.view]
         except Exception as error:     # never an empty page: say what failed
             import ipywidgets as w

@@ -6,8 +6,8 @@ as the page read it.  The conference builds a new context when any of them chang
 office, month or 記録者) and gives it to every registered panel at once; a panel reads
 ``self.book``, ``self.store``, ``self.recorder`` … from it and never keeps its own copy, and
 reacts to what concerns it in ``context_changed``.  A model imports no widgets: its view
-(the panel's ``…View``) draws it.  Learned from aiidalab-qe's ``common/mvc.py`` and
-``common/panel.py`` (models that hold state, views that observe them).
+(the panel's ``…View``, in ``views/``) draws it.  Learned from aiidalab-qe's ``common/mvc.py``
+and ``common/panel.py`` (models that hold state, views that observe them).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from pathlib import Path
 from .. import documents, japanese
 from .books import cmd_demo, cmd_template, cmd_validate
 from .common import EXIT_INPUT
+from .lab import DEFAULT_PORT as LAB_PORT, cmd_lab
 from .month import cmd_billing, cmd_retention, cmd_review
 from .records import cmd_app, cmd_export, cmd_sent
 from .report import cmd_report
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_file_commands(commands)
     _add_month_commands(commands)
     _add_document_commands(commands)
+    _add_lab_command(commands)
     return parser
 
 
@@ -215,3 +217,23 @@ def _add_document_commands(commands) -> None:
     p.add_argument("--office", metavar="事業所名", default=None,
                    help="事業所ごとのブックのフォルダでは事業所を指定します（事業所名か事業所番号）")
     p.set_defaults(handler=cmd_sent)
+
+
+def _add_lab_command(commands) -> None:
+    """lab: JupyterLab for a supervisor, on a folder of the office's notebooks."""
+    p = commands.add_parser("lab", help="スーパーバイザー向けに JupyterLab を開きます（分析と帳票のノートブック）",
+                            description="事業所のノートブックのフォルダに、月ごとの推移を表にする分析のノートブックと帳票のノートブックを\n"
+                                        "このブック・年月で用意し、JupyterLab で開きます。トークン付きのURLを表示し、\n"
+                                        "このパソコンの中（127.0.0.1）からだけ開けます。フォルダにすでにあるノートブックは上書きしません。\n"
+                                        "BOOK を省略するとデモデータ（架空の人物）を開きます。")
+    p.add_argument("book", metavar="BOOK", type=Path, nargs="?", default=None,
+                   help="ブック、CSVフォルダ、または事業所フォルダ（省略時はデモデータ）")
+    p.add_argument("--month", type=_month, default=None, metavar="YYYY-MM",
+                   help="ノートブックの対象の年月（省略時は先月、またはデータのある最後の月）")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite があれば使います）")
+    p.add_argument("--dir", dest="folder", type=Path, default=None, metavar="FOLDER",
+                   help="ノートブックのフォルダ（省略時はブックの隣の notebooks。なければ作ります。デモはユーザーごとのフォルダ）")
+    p.add_argument("--port", type=int, default=LAB_PORT, help=f"ポート番号（既定 {LAB_PORT}）")
+    p.add_argument("--no-browser", action="store_true", help="ブラウザを開きません（表示された URL を自分で開きます）")
+    p.set_defaults(handler=cmd_lab)

@@ -8,7 +8,7 @@ waits for the server.  jsonschema expects it may be missing and leaves those two
 
 The folder of this run of the app (``launcher.start``: the workbook read ahead) goes with the
 server, however it is stopped: by ``launcher.stop``, or by SIGTERM when ``teichaku app``
-died (``launcher._ends_with_this_process``), also while Voila still starts.
+died (``launcher.ends_with_this_process``), also while Voila still starts.
 """
 
 import os

@@ -13,7 +13,7 @@
   through a pipe, each line written by the launcher (``applog``), so a rotation of the log
   never leaves Voila writing into the old file;
 - Voila, its kernels and the read ahead end when ``teichaku app`` ends, however it ends
-  (``kill -9`` included): see ``_ends_with_this_process``.
+  (``kill -9`` included): see ``ends_with_this_process``.
 """
 
 from __future__ import annotations
@@ -272,7 +272,7 @@ def _relay(pipe: int, log: AppLogHandler) -> None:
 PR_SET_PDEATHSIG = 1          # linux/prctl.h
 
 
-def _ends_with_this_process() -> Callable[[], None] | None:
+def ends_with_this_process() -> Callable[[], None] | None:
     """For ``Popen(preexec_fn=...)``: the child is sent SIGTERM when this process ends, however
     it ends (``kill -9`` included, when no ``finally`` runs); None where that cannot be had.
 
@@ -302,12 +302,12 @@ def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
     """Start Voila for the plan (the caller stops it: ``stop``), and beside it the read ahead
     of the workbook for the first page's kernel (``app.prefetch``), in a folder of this run
     that only its user can open.  Both end when this process ends, and Voila removes the
-    folder when it ends (``_ends_with_this_process``)."""
+    folder when it ends (``ends_with_this_process``)."""
     folder = Path(tempfile.mkdtemp(prefix="teichaku-app-"))        # mode 0700
     env = p.env()
     env[PREFETCH_ENV] = str(folder / "workbook.pickle")
     env[RUN_FOLDER_ENV] = str(folder)
-    bound = _ends_with_this_process()
+    bound = ends_with_this_process()
     try:
         process = subprocess.Popen(voila_command(notebook or app_notebook_path(), host=p.host, port=p.port),
                                    env=env, start_new_session=True, preexec_fn=bound, **popen)

@@ -9,13 +9,14 @@ monitorings and support plans, and the history of every change).
 - ``engine``: where a store is (a SQLite file beside the workbook by default, PostgreSQL by
   URL; the same code for both) and how it is opened; other programs' files are refused
   untouched, and commands that only read open it read-only;
-- ``tables``: the tables and the schema's migrations (a writer migrates an older store);
+- ``tables``: the tables, built from the records' declarations in ``records.py``, and the
+  schema's migrations (a writer migrates an older store);
 - ``checks``: every input checked before anything is written, and the store's errors;
 - ``api``: ``Store``, ``open_store`` / ``open_existing`` (the store decides nothing: ``office_month`` reads it for the rules);
 - ``handovers``: the Store's methods for the handover records (引継ぎ);
 - ``employment_checks``: the Store's methods for the 就労確認;
 - ``plans``: the Store's methods for the monitorings and the support plans (個別支援計画);
-- ``export``: the records as an Excel workbook.
+- ``export``: the records as an Excel workbook (a sheet per record, its columns as declared).
 
 Months are ``pd.Period`` (freq M) at the API and ``YYYY-MM`` text in the database.  Dates
 are ``datetime.date``; timestamps are timezone-aware UTC (shown in 日本時間 to people).

@@ -10,30 +10,26 @@ from pathlib import Path
 import pandas as pd
 
 from ..japanese import JST, format_date
-from ..records import FIELD_LABELS, HANDOVER_KINDS, KIND_LABELS, OPERATION_LABELS, PLAN_STATUSES, REVIEW_TEXTS
+from ..records import (FIELD_LABELS, HANDOVER_KINDS, KIND_LABELS, OPERATION_LABELS, PLAN_STATUSES, RECORD_CLASSES,
+                       REVIEW_TEXTS, STAMPS, field_names)
 from ..rules import FLAGS
 
-_EXPORT_COLUMNS = {
-    "会議": ("id", "office", "month", "held_on", "kind", "attendees", "outside_participants", "presenter"),
-    "ケース検討": ("id", "office", "user_id", "month", "conference_id", *REVIEW_TEXTS, "judgement", "saved_level",
-                   "saved_flags"),
-    "役割分担": ("id", "office", "user_id", "month", "conference_id", "content", "owner", "due_on", "status",
-                 "result"),
-    "支援レポート送付": ("id", "office", "user_id", "month", "recipient", "sent_on", "withdrawn_by", "withdrawn_at",
-                       "withdrawn_reason"),
-    "引継ぎ": ("id", "office", "user_id", "kind", "done_on", "value", "party", "with_whom", "note", "withdrawn_by",
-              "withdrawn_at", "withdrawn_reason"),
-    "就労確認": ("id", "office", "user_id", "checked_on", "employment", "method", "note", "withdrawn_by",
-                "withdrawn_at", "withdrawn_reason"),
-    "モニタリング": ("id", "office", "user_id", "month", "monitored_on", "plan_date", "evaluations", "decision"),
-    "個別支援計画": ("id", "office", "user_id", "status", "plan_date", "based_on", "review_month", "period_start",
-                     "period_end", "wishes", "overall_policy", "goals", "service_manager", "consent_on",
-                     "delivered_on", "withdrawn_by", "withdrawn_at", "withdrawn_reason"),
-}
-_STAMP_COLUMNS = ("version", "created_by", "created_at", "updated_by", "updated_at")
+# A sheet per record (its title: KIND_LABELS): ID, the record's fields as records.py declares
+# them, the stamps; but these sheets show some fields first: a review's texts in the form's
+# order, a plan's 状態 and 計画作成日 beside who it is for.
+_SHOWN_FIRST = {"reviews": ("office", "user_id", "month", "conference_id", *REVIEW_TEXTS),
+                "support_plans": ("office", "user_id", "status", "plan_date")}
+
+
+def sheet_columns(kind: str) -> tuple[str, ...]:
+    """The fields of the sheet of ``kind`` (a table's name, as ``RECORD_CLASSES``), in order."""
+    first = _SHOWN_FIRST.get(kind, ())
+    rest = (name for name in field_names(RECORD_CLASSES[kind]) if name not in first)
+    return ("id", *first, *rest, *STAMPS)
+
+
 _HISTORY_HEADERS = ("日時", "変更者", "事業所", "利用者ID", "記録の種類", "記録ID", "操作", "項目", "変更前", "変更後")
-_EXPORT_HEADER_OVERRIDES = {"month": "対象年月", "created_at": "作成日時（日本時間）",
-                            "updated_at": "更新日時（日本時間）"}
+_EXPORT_HEADER_OVERRIDES = {"created_at": "作成日時（日本時間）", "updated_at": "更新日時（日本時間）"}
 
 
 def _cell_value(value):
@@ -90,23 +86,22 @@ def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str
     from ..excel import new_workbook, write_sheet
 
     listings = {
-        "会議": store.conferences(office),
-        "ケース検討": store.reviews(office),
-        "役割分担": store.actions(office),
-        "支援レポート送付": store.issued_reports(office, include_withdrawn=True),
-        "引継ぎ": store.handovers(office, include_withdrawn=True),
-        "就労確認": store.employment_checks(office, include_withdrawn=True),
-        "モニタリング": store.monitorings(office),
-        "個別支援計画": store.support_plans(office, include_withdrawn=True),
+        "conferences": store.conferences(office),
+        "reviews": store.reviews(office),
+        "actions": store.actions(office),
+        "issued_reports": store.issued_reports(office, include_withdrawn=True),
+        "handovers": store.handovers(office, include_withdrawn=True),
+        "employment_checks": store.employment_checks(office, include_withdrawn=True),
+        "plan_monitorings": store.monitorings(office),
+        "support_plans": store.support_plans(office, include_withdrawn=True),
     }
     book = new_workbook()
     written = {}
-    for title, names in _EXPORT_COLUMNS.items():
-        columns = (*names, *_STAMP_COLUMNS)
+    for kind in RECORD_CLASSES:
+        title, columns = KIND_LABELS[kind], sheet_columns(kind)
         headers = [_EXPORT_HEADER_OVERRIDES.get(n, FIELD_LABELS[n]) for n in columns]
-        records = listings[title]
-        written[title] = write_sheet(book, title, headers,
-                                     ([_cell_value(_shown_field(n, getattr(r, n))) for n in columns] for r in records))
+        written[title] = write_sheet(book, title, headers, ([_cell_value(_shown_field(n, getattr(r, n))) for n in columns]
+                                                            for r in listings[kind]))
     entries = store.history(office)
     rows = [(e.changed_at, e.changed_by, e.office, e.user_id, KIND_LABELS.get(e.record_kind, e.record_kind),
              e.record_id, OPERATION_LABELS.get(e.operation, e.operation), FIELD_LABELS.get(name, name),

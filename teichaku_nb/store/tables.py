@@ -1,6 +1,8 @@
 """The tables (SQLAlchemy Core) and the schema's migrations.
 
-Tables are named t_<table>; the Store's methods of the same name read them.  A database
+Tables are named t_<table>; the Store's methods of the same name read them.  A record's
+table is built from its declaration in ``records.py`` (its columns, their types, NULL or not
+and their defaults); its keys, constraints and indexes are here.  A database
 written by an earlier version of the package is migrated by a writer when opened
 (``MIGRATIONS``); readers refuse an older schema rather than change it.
 """
@@ -8,8 +10,12 @@ written by an earlier version of the package is migrated by a writer when opened
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import Field
 
 import sqlalchemy as sa
+
+from ..records import (DATE, INTEGER, JSON, LIST, MONTH, RECORD_CLASSES, SAVED_FIELDS, TEXT, TIMESTAMP,
+                       record_fields)
 
 SCHEMA_VERSION = 7                 # the schema this code writes; see MIGRATIONS below
 
@@ -36,20 +42,30 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 metadata = sa.MetaData()
 
-
-def _stamps() -> list[sa.Column]:
-    """What every saved row carries: its version and who saved it when."""
-    return [
-        sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("created_by", sa.Text, nullable=False),
-        sa.Column("created_at", UTCDateTime, nullable=False),
-        sa.Column("updated_by", sa.Text, nullable=False),
-        sa.Column("updated_at", UTCDateTime, nullable=False),
-    ]
+# The column type of each way a record's field is kept (records.py: TEXT, MONTH, ...).
+_TYPES = {TEXT: sa.Text, MONTH: sa.String(7), DATE: sa.Date, TIMESTAMP: UTCDateTime, INTEGER: sa.Integer,
+          LIST: sa.Text, JSON: sa.Text}
 
 
-def _text_column(name: str) -> sa.Column:
-    return sa.Column(name, sa.Text, nullable=False, server_default=sa.text("''"))
+def _column(f: Field) -> sa.Column:
+    """The column of a record's field, as records.py declares it (``records.column``)."""
+    blank = None
+    if f.metadata["blank_default"]:
+        blank = sa.text("'[]'" if f.metadata["kept_as"] == LIST else "''")
+    return sa.Column(f.name, _TYPES[f.metadata["kept_as"]], nullable=f.metadata["nullable"], server_default=blank)
+
+
+def _record_table(name: str, *keys_and_indexes) -> sa.Table:
+    """The table of the record ``RECORD_CLASSES[name]``: ``id``, its fields in the order
+    declared, the stamps every saved record has; then what only the table knows (foreign
+    keys, unique constraints, indexes)."""
+    return sa.Table(
+        name, metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        *(_column(f) for f in record_fields(RECORD_CLASSES[name])),
+        *(_column(f) for f in SAVED_FIELDS if f.name != "id"),
+        *keys_and_indexes,
+    )
 
 
 t_schema_version = sa.Table(
@@ -58,151 +74,31 @@ t_schema_version = sa.Table(
     sa.Column("applied_at", UTCDateTime, nullable=False),
 )
 
-t_conferences = sa.Table(
-    "conferences", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("office", sa.Text, nullable=False),
-    sa.Column("month", sa.String(7), nullable=False),                  # YYYY-MM
-    sa.Column("held_on", sa.Date, nullable=False),
-    sa.Column("kind", sa.Text, nullable=False),
-    sa.Column("attendees", sa.Text, nullable=False),                   # JSON list of names
-    # Schema 2 (地域連携会議実施加算): outside participants (JSON list) and who presented.
-    sa.Column("outside_participants", sa.Text, nullable=False, server_default=sa.text("'[]'")),
-    sa.Column("presenter", sa.Text),
-    *_stamps(),
-    sa.Index("ix_conferences_office_month", "office", "month"),
-)
-
-t_reviews = sa.Table(
-    "reviews", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("office", sa.Text, nullable=False),
-    sa.Column("user_id", sa.Text, nullable=False),
-    sa.Column("month", sa.String(7), nullable=False),
-    sa.Column("conference_id", sa.Integer, sa.ForeignKey("conferences.id")),
-    _text_column("workplace"), _text_column("life"), _text_column("health"),
-    _text_column("issues"), _text_column("discussion"), _text_column("policy"),
-    _text_column("wishes"), _text_column("next_check"),
-    sa.Column("judgement", sa.Text),
-    # Schema 3: the level and flags (JSON list) shown to the conference when it saved.
-    sa.Column("saved_level", sa.Text),
-    sa.Column("saved_flags", sa.Text),
-    # Schema 7: the texts written for the 支援レポート's readers (本人へ, 企業へ).
-    _text_column("to_person"), _text_column("to_employer"),
-    *_stamps(),
+# The records' columns and what each holds: records.py.  The columns a migration added come
+# last (schema 2: a conference's outside participants and presenter; 3: a review's saved level
+# and flags, a sending's withdrawal; 7: a review's texts for the 支援レポート's readers); the
+# tables of schema 4 (handovers), 5 (employment_checks) and 6 (plan_monitorings, support_plans)
+# were new.
+t_conferences = _record_table("conferences", sa.Index("ix_conferences_office_month", "office", "month"))
+t_reviews = _record_table(
+    "reviews",
     sa.UniqueConstraint("office", "user_id", "month", name="uq_reviews_case_month"),
+    sa.ForeignKeyConstraint(["conference_id"], ["conferences.id"]),
 )
-
-t_actions = sa.Table(
-    "actions", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("office", sa.Text, nullable=False),
-    sa.Column("user_id", sa.Text, nullable=False),
-    sa.Column("month", sa.String(7), nullable=False),                  # the month that opened it
-    sa.Column("conference_id", sa.Integer, sa.ForeignKey("conferences.id")),
-    sa.Column("content", sa.Text, nullable=False),
-    sa.Column("owner", sa.Text, nullable=False),
-    sa.Column("due_on", sa.Date),
-    sa.Column("status", sa.Text, nullable=False),
-    _text_column("result"),
-    *_stamps(),
+t_actions = _record_table(
+    "actions",
+    sa.ForeignKeyConstraint(["conference_id"], ["conferences.id"]),
     sa.Index("ix_actions_office_user", "office", "user_id"),
 )
-
-t_issued_reports = sa.Table(
-    "issued_reports", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("office", sa.Text, nullable=False),
-    sa.Column("user_id", sa.Text, nullable=False),
-    sa.Column("month", sa.String(7), nullable=False),
-    sa.Column("recipient", sa.Text, nullable=False),
-    sa.Column("sent_on", sa.Date, nullable=False),
-    # Schema 3: a mistaken record is withdrawn (kept, no longer counted).
-    sa.Column("withdrawn_by", sa.Text),
-    sa.Column("withdrawn_at", UTCDateTime),
-    _text_column("withdrawn_reason"),
-    *_stamps(),
-    sa.Index("ix_issued_reports_office_month", "office", "month"),
-)
-
-# Schema 4: the handover (引継ぎ) records: kind needs (要継続支援 はい / いいえ), consent (引継ぎ
-# の同意) or shared (shared with 企業 / 関係機関 / 医療機関), each dated done_on; append-only,
-# a mistaken one withdrawn like a sending.
-t_handovers = sa.Table(
-    "handovers", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("office", sa.Text, nullable=False),
-    sa.Column("user_id", sa.Text, nullable=False),
-    sa.Column("kind", sa.Text, nullable=False),
-    sa.Column("done_on", sa.Date, nullable=False),
-    _text_column("value"), _text_column("party"), _text_column("with_whom"), _text_column("note"),
-    sa.Column("withdrawn_by", sa.Text),
-    sa.Column("withdrawn_at", UTCDateTime),
-    _text_column("withdrawn_reason"),
-    *_stamps(),
-    sa.Index("ix_handovers_office_user", "office", "user_id"),
-)
-
-# Schema 5: the 就労確認 recorded in the app (employment 継続 / 離職 on checked_on, method 本人 /
-# 企業 / その他 or blank), read beside the workbook's sheet by the retention rate on evidence;
-# append-only, a mistaken one withdrawn like a sending.
-t_employment_checks = sa.Table(
-    "employment_checks", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("office", sa.Text, nullable=False),
-    sa.Column("user_id", sa.Text, nullable=False),
-    sa.Column("checked_on", sa.Date, nullable=False),
-    sa.Column("employment", sa.Text, nullable=False),
-    _text_column("method"), _text_column("note"),
-    sa.Column("withdrawn_by", sa.Text),
-    sa.Column("withdrawn_at", UTCDateTime),
-    _text_column("withdrawn_reason"),
-    *_stamps(),
-    sa.Index("ix_employment_checks_office_user", "office", "user_id"),
-)
-
-# Schema 6: the plan cycle.  A monitoring (モニタリング) per person and review month, kept with
-# the review: each goal of the plan in force (its 計画作成日 plan_date) evaluated 達成 / 継続 /
-# 見直し with a comment (JSON list), the day, and the decision for the plan (継続 / 見直し).
-t_plan_monitorings = sa.Table(
-    "plan_monitorings", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("office", sa.Text, nullable=False),
-    sa.Column("user_id", sa.Text, nullable=False),
-    sa.Column("month", sa.String(7), nullable=False),
-    sa.Column("monitored_on", sa.Date, nullable=False),
-    sa.Column("plan_date", sa.Date),
-    sa.Column("evaluations", sa.Text, nullable=False, server_default=sa.text("'[]'")),
-    _text_column("decision"),
-    *_stamps(),
+t_issued_reports = _record_table("issued_reports", sa.Index("ix_issued_reports_office_month", "office", "month"))
+t_handovers = _record_table("handovers", sa.Index("ix_handovers_office_user", "office", "user_id"))
+t_employment_checks = _record_table("employment_checks",
+                                    sa.Index("ix_employment_checks_office_user", "office", "user_id"))
+t_plan_monitorings = _record_table(
+    "plan_monitorings",
     sa.UniqueConstraint("office", "user_id", "month", name="uq_plan_monitorings_case_month"),
 )
-
-# Schema 6: the 個別支援計画 written in the app: a draft, edited until finalised (status final,
-# plan_date); 同意日 and 交付日 recorded on purpose; goals a JSON list of {domain, goal, support,
-# due_on[, evaluation]}; a mistaken plan withdrawn like a sending.
-t_support_plans = sa.Table(
-    "support_plans", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("office", sa.Text, nullable=False),
-    sa.Column("user_id", sa.Text, nullable=False),
-    sa.Column("based_on", sa.Date),
-    sa.Column("review_month", sa.String(7)),
-    sa.Column("period_start", sa.Date),
-    sa.Column("period_end", sa.Date),
-    _text_column("wishes"), _text_column("overall_policy"),
-    sa.Column("goals", sa.Text, nullable=False, server_default=sa.text("'[]'")),
-    _text_column("service_manager"),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("plan_date", sa.Date),
-    sa.Column("consent_on", sa.Date),
-    sa.Column("delivered_on", sa.Date),
-    sa.Column("withdrawn_by", sa.Text),
-    sa.Column("withdrawn_at", UTCDateTime),
-    _text_column("withdrawn_reason"),
-    *_stamps(),
-    sa.Index("ix_support_plans_office_user", "office", "user_id"),
-)
+t_support_plans = _record_table("support_plans", sa.Index("ix_support_plans_office_user", "office", "user_id"))
 
 t_history = sa.Table(
     "history", metadata,
@@ -220,14 +116,38 @@ t_history = sa.Table(
 
 RECORD_TABLES = (t_conferences, t_reviews, t_actions, t_issued_reports, t_handovers, t_employment_checks,
                  t_plan_monitorings, t_support_plans)
-LIST_COLUMNS = {"attendees", "outside_participants", "evaluations", "goals"}   # JSON lists in Text
-JSON_COLUMNS = {"saved_flags"}                                        # JSON (or NULL) in Text
-MONTH_COLUMNS = {"month", "review_month"}                             # YYYY-MM (or NULL) in Text
+
+
+def _names_kept_as(kept_as: str) -> set[str]:
+    return {f.name for cls in RECORD_CLASSES.values() for f in record_fields(cls) if f.metadata["kept_as"] == kept_as}
+
+
+LIST_COLUMNS = _names_kept_as(LIST)           # JSON lists in Text
+JSON_COLUMNS = _names_kept_as(JSON)           # JSON (or NULL) in Text
+MONTH_COLUMNS = _names_kept_as(MONTH)         # YYYY-MM (or NULL) in Text
 
 
 # Schema migrations: MIGRATIONS[n] takes a database at version n − 1 to version n.  Each runs
 # on open, inside one transaction with the schema_version row it adds.  Never edit a step
 # once released; add the next one and raise SCHEMA_VERSION.
+#
+# A step that makes a table writes it out as that version defined it, with the helpers below
+# (not from records.py), so that a later change to a record comes with a step of its own.
+
+def _stamps() -> list[sa.Column]:
+    """What every saved row carries: its version and who saved it when."""
+    return [
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("created_by", sa.Text, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_by", sa.Text, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    ]
+
+
+def _text_column(name: str) -> sa.Column:
+    return sa.Column(name, sa.Text, nullable=False, server_default=sa.text("''"))
+
 
 def _migrate_to_2(conn: sa.Connection) -> None:
     """Conferences record outside participants and who presented (地域連携会議実施加算)."""

@@ -37,17 +37,12 @@ MAX_MERGES = 5               # saves by others met in a row before giving up (ea
 NO_JUDGEMENT = ""
 
 
-class ReviewModel(CaseForm):
-    workplace = t.Unicode("")
-    life = t.Unicode("")
-    health = t.Unicode("")
-    issues = t.Unicode("")
-    discussion = t.Unicode("")
-    policy = t.Unicode("")
-    wishes = t.Unicode("")
-    next_check = t.Unicode("")
-    to_person = t.Unicode("")                # 本人へ: the words of the person's 支援レポート
-    to_employer = t.Unicode("")              # 企業へ: the words of the employer's (with consent only)
+# One text trait for each of the review's fields, as ``records.REVIEW_FIELDS`` declares them
+# (職場 … 次回確認事項, and 本人へ / 企業へ: the words of the person's and the employer's 支援レポート).
+ReviewTexts = type("ReviewTexts", (t.HasTraits,), {f.name: t.Unicode("") for f in REVIEW_FIELDS})
+
+
+class ReviewModel(CaseForm, ReviewTexts):
     judgement = t.Unicode(NO_JUDGEMENT)      # "" or 要対応 / 注意 / 安定
     employer_consent = t.Bool(False)         # 企業共有同意 はい: an employer copy is made
     preview = t.Unicode("")                  # a copy of the 支援レポート as it would be made now (HTML)

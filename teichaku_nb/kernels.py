@@ -87,6 +87,8 @@ async def _run_cells(client, nb) -> None:
         for index, cell in enumerate(nb.cells):
             await client.async_execute_cell(cell, index)
     except CellExecutionError as error:
+        if error.ename == "KeyboardInterrupt":      # Ctrl-C inside a cell run in this process
+            raise KeyboardInterrupt from None
         raise CellFailed(error.ename or "", error.evalue or "") from None
 
 

@@ -990,3 +990,20 @@ print(len(made), [a == b if i == 0 else a is b for i, (a, b) in enumerate(zip(be
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
                           env={k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TERM")})
     assert done.stdout.strip() == "1 [True, True, True, True, True, True]", done.stdout + done.stderr[-2000:]
+
+
+def test_ctrl_c_inside_a_cell_run_in_this_process_interrupts_the_batch_and_is_no_bug_report():
+    """IPython turns a KeyboardInterrupt inside a cell into the cell's error: the command must
+    still see Ctrl-C (and say 中断しました), not 「エラーが起きました」."""
+    import asyncio
+
+    import nbformat
+
+    from teichaku_nb import kernels
+
+    async def interrupted() -> None:
+        async with kernels.InProcess() as kernel:
+            await kernel.run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("raise KeyboardInterrupt")]))
+
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(interrupted())

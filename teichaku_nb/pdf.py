@@ -150,8 +150,8 @@ class Printer:
     """One Chromium for a batch, started as soon as the batch begins: ``with Printer(executable)
     as printer: ... printer.print(documents, staging)``.  It starts in a thread of its own (with
     its own event loop) and opens its page for printing, so it is ready by the time the
-    documents' HTML is: the wait for the browser overlaps the notebooks' work.  A browser that cannot start is reported by ``print``
-    (``NoChromium``)."""
+    documents' HTML is: the wait for the browser overlaps the notebooks' work.  A browser that
+    cannot start is reported by ``print`` (``NoChromium``)."""
 
     def __init__(self, executable: str):
         self.executable = executable

@@ -9,6 +9,7 @@ written when missing or when TEICHAKU_UPDATE_SCREENSHOT=1.  All people are synth
 
 from __future__ import annotations
 
+import getpass
 import os
 import queue
 import re
@@ -138,6 +139,12 @@ new MutationObserver(function () {
 """
 
 
+# The 記録者 of every page opened with the token: the server names the computer's user, as 管理者
+# (``server.login``); nobody types a name on the page.
+ME = getpass.getuser()
+SIGNED_IN = f"記録者: {ME}（管理者）"
+
+
 def open_app(browser, url: str):
     from playwright.sync_api import expect
     # tall enough for a whole-page screenshot (Voila's page scrolls inside, not the document)
@@ -146,6 +153,7 @@ def open_app(browser, url: str):
     page = context.new_page()
     page.goto(url)
     expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(".teichaku-recorder")).to_have_text(SIGNED_IN)      # who the server says opened it
     return context, page
 
 
@@ -212,7 +220,9 @@ def test_a_whole_conference_in_the_browser(served, browser):
     loading = page.evaluate("() => window.__loadingTexts")                # Voila's words were English
     assert loading and all(t.startswith("会議アプリを準備しています") for t in loading), loading
     shots.take(page, "agenda")
-    page.locator(".teichaku-recorder input").fill("山田 花子")
+    expect(page.locator(".teichaku-header .teichaku-recorder")).to_have_text(SIGNED_IN)   # shown, not typed
+    expect(page.locator(".teichaku-header input[type=text]")).to_have_count(0)
+    expect(page.locator(".teichaku-signout")).to_have_count(0)            # the token's computer: no サインアウト
 
     # the meeting itself: 開催日 (a day of the month under review by default), 種別, 出席者
     page.get_by_text("会議の記録（開催日・種別・出席者）").click()
@@ -257,7 +267,7 @@ def test_a_whole_conference_in_the_browser(served, browser):
     # reload the page: the review and the action are there
     page.reload()
     expect(page.locator(".teichaku-progress")).to_have_text(re.compile(r"検討済 1/\d+"), timeout=WAIT_MS)
-    page.locator(".teichaku-recorder input").fill("山田 花子")
+    expect(page.locator(".teichaku-recorder")).to_have_text(SIGNED_IN)
     open_case(page, "003")
     expect(field(page, "policy")).to_have_value("来週職場訪問し、勤務時間の調整を相談する")
     expect(page.locator(".teichaku-field-judgement select")).to_have_value("要対応")
@@ -284,7 +294,6 @@ def test_a_whole_conference_in_the_browser(served, browser):
 
     # a second person edits the same field of the case: whoever saves second chooses what stays
     other, page2 = open_app(browser, url)
-    page2.locator(".teichaku-recorder input").fill("佐藤 一郎")
     open_case(page2, "003")
     expect(field(page2, "policy")).to_have_value("来週職場訪問し、勤務時間の調整を相談する")
     field(page, "policy").fill("山田の方針: 来週訪問")
@@ -293,7 +302,7 @@ def test_a_whole_conference_in_the_browser(served, browser):
     field(page2, "policy").fill("佐藤の方針: 電話で確認")
     page2.locator(".teichaku-save").click()
     conflict = page2.locator(".teichaku-conflict-box")
-    expect(conflict).to_contain_text("山田 花子 さんが", timeout=WAIT_MS)
+    expect(conflict).to_contain_text(f"{ME} さんが", timeout=WAIT_MS)
     expect(conflict).to_contain_text("山田の方針: 来週訪問")
     expect(conflict).to_contain_text("佐藤の方針: 電話で確認")
     shots.take(page2, "conflict", part=".teichaku-review")
@@ -389,7 +398,6 @@ def test_what_leaves_the_office_is_what_was_written_for_its_reader(served, brows
     url, _base, _db, _pid = served
     shots = Shots("readers")
     context, page = open_app(browser, url)
-    page.locator(".teichaku-recorder input").fill("山田 花子")
     open_case(page, "004")                                       # 企業共有同意 はい
 
     # the form says where each field goes
@@ -443,8 +451,7 @@ def test_two_people_changing_different_fields_of_a_case_both_keep_their_changes(
     first, page = open_app(browser, url)
     second, page2 = open_app(browser, url)
     try:
-        for p, name in ((page, "甲野 一"), (page2, "乙川 二")):
-            p.locator(".teichaku-recorder input").fill(name)
+        for p in (page, page2):
             open_case(p, "004")
         field(page, "workplace").fill("甲野の記録: 職場は落ち着いている")
         page.locator(".teichaku-save").click()
@@ -452,7 +459,7 @@ def test_two_people_changing_different_fields_of_a_case_both_keep_their_changes(
         field(page2, "issues").fill("乙川の課題: 通勤の負担")
         page2.locator(".teichaku-save").click()
         message = page2.locator(".teichaku-review-message")
-        expect(message).to_contain_text("甲野 一 さんが", timeout=WAIT_MS)
+        expect(message).to_contain_text(f"{ME} さんが", timeout=WAIT_MS)
         expect(message).to_contain_text("職場の現状を取り込み")
         expect(field(page2, "workplace")).to_have_value("甲野の記録: 職場は落ち着いている")
         expect(field(page2, "issues")).to_have_value("乙川の課題: 通勤の負担")
@@ -476,8 +483,7 @@ def test_the_text_not_chosen_in_a_conflict_is_kept_in_the_history_and_the_export
     first, page = open_app(browser, url)
     second, page2 = open_app(browser, url)
     try:
-        for p, name in ((page, "丙野 三"), (page2, "丁村 四")):
-            p.locator(".teichaku-recorder input").fill(name)
+        for p in (page, page2):
             open_case(p, "006")
         field(page, "policy").fill("丙野の方針: 月2回訪問する")
         page.locator(".teichaku-save").click()
@@ -502,11 +508,11 @@ def test_the_text_not_chosen_in_a_conflict_is_kept_in_the_history_and_the_export
         export_workbook(store, None, out)
     assert review.policy == "丙野の方針: 月2回訪問する"
     assert [(h.changed_by, h.changes) for h in set_aside] == [
-        ("丁村 四", {"policy": ("丁村の方針: 電話だけにする", "丙野の方針: 月2回訪問する")})]
+        (ME, {"policy": ("丁村の方針: 電話だけにする", "丙野の方針: 月2回訪問する")})]
     rows = [[c.value for c in row] for row in openpyxl.load_workbook(out)["変更履歴"].iter_rows(min_row=2)]
     kept = [r for r in rows if r[6] == "採用しなかった入力"]
     assert [(r[1], r[3], r[4], r[7], r[8]) for r in kept] == [
-        ("丁村 四", "006", "ケース検討", "方針", "丁村の方針: 電話だけにする")]
+        (ME, "006", "ケース検討", "方針", "丁村の方針: 電話だけにする")]
     assert kept[0][0].date() == review.updated_at.astimezone(JST).date()           # when, in 日本時間
 
 
@@ -561,7 +567,6 @@ def test_a_closed_page_frees_its_kernel(served, browser):
         kernel = page.evaluate("() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
         assert _kernel_running(base, token, kernel)
         if unsaved:
-            page.locator(".teichaku-recorder input").fill("閉じる人")
             open_case(page, "005")
             field(page, "wishes").fill("閉じる前の書きかけ")
             expect(page.locator(".teichaku-app.teichaku-unsaved")).to_have_count(1)

@@ -19,7 +19,7 @@ import pytest
 from teichaku_nb.store import open_store
 
 from test_app_fees import text
-from test_app_models import make_app
+from test_app_models import make_app, sign_in, sign_out
 
 D = dt.date
 
@@ -32,7 +32,7 @@ def db(tmp_path) -> str:
 @pytest.fixture
 def app(db):
     made = make_app(db)
-    made.view.header.recorder.value = "山田 花子"
+    sign_in(made, "山田 花子")
     made.view.checks.selected_index = 0          # staff open the panel
     return made
 
@@ -125,16 +125,17 @@ def test_a_check_too_old_or_saying_left_keeps_the_person_on_the_list(app):
     assert "就労の確認が要る人（2026年10月末時点・2人）" in people(app)
 
 
-def test_recording_needs_a_person_chosen_a_recorder_and_a_withdrawal_a_reason(app, db):
+def test_recording_needs_a_person_chosen_someone_signed_in_and_a_withdrawal_a_reason(app, db):
     view = app.view.checks.children[0]
     view.record.click()
     assert "就労確認を記録する人を選んでください" in text(view.message.value)
     app.model.guard.clear()
-    app.view.header.recorder.value = " "
+    sign_out(app)
     record(view, user_id="020")
-    assert "就労確認の記録ができませんでした: 記録者（画面上部）に名前を入力してから記録してください" == text(view.message.value)
+    assert ("就労確認の記録ができませんでした: サインインした職員がわからないため、就労確認を記録できません。"
+            "ページを開き直してください") == text(view.message.value)
     app.model.guard.clear()
-    app.view.header.recorder.value = "山田 花子"
+    sign_in(app, "山田 花子")
     record(view, user_id="020")                                     # October is over: the day is asked
     assert "確認日（就労を確かめた日）を入力してください" in app.model.guard.error + text(view.message.value)
     app.model.guard.clear()

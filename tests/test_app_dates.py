@@ -13,7 +13,7 @@ from teichaku_nb.app.views.dates import DateText
 from teichaku_nb.store import open_store
 
 from test_app_fees import text
-from test_app_models import make_app
+from test_app_models import make_app, sign_in
 
 D = dt.date
 
@@ -53,7 +53,7 @@ def test_a_date_set_by_the_model_is_shown_year_first():
 
 def test_a_handover_date_that_is_not_a_date_is_refused_and_nothing_is_recorded(tmp_path):
     app = make_app(str(tmp_path / "records.teichaku.sqlite"))
-    app.view.header.recorder.value = "山田 花子"
+    sign_in(app, "山田 花子")
     from test_app_models import open_case
     open_case(app, "027")
     view = app.view.handover
@@ -104,7 +104,7 @@ def test_an_october_meeting_held_in_december_starts_its_dates_in_october(tmp_pat
     app = make_app(db, today=D(2026, 12, 6))
     assert app.model.header.month == MONTH == "2026-10"
     assert app.view.meeting.sections[0].build().held_on.text.value == "2026/10/31"
-    app.view.header.recorder.value = "山田 花子"
+    sign_in(app, "山田 花子")
     open_case(app, "027")
     handover = app.view.handover
     assert handover.needs_on.value == D(2026, 10, 31)

@@ -16,7 +16,7 @@ from teichaku_nb.billing import BILLABLE, NOT_BILLABLE, TO_CHECK, reduction_text
 from teichaku_nb.office_month import OfficeMonth
 from teichaku_nb.store import open_store
 
-from test_app_models import DEMO, PERIOD, TODAY, make_app, open_case
+from test_app_models import DEMO, PERIOD, TODAY, make_app, open_case, sign_in, sign_out
 
 ENDING = "027"          # the demo's person whose support ends 2026-12-24: the handover was due 2026-09-24,
                         # with consent and the employer, but no outside body: October is a month of the
@@ -37,7 +37,7 @@ def db(tmp_path) -> str:
 @pytest.fixture
 def app(db):
     made = make_app(db)
-    made.view.header.recorder.value = "山田 花子"
+    sign_in(made, "山田 花子")
     return made
 
 
@@ -175,9 +175,9 @@ def test_the_handover_section_says_what_is_missing_in_japanese(app):
     record(view, party="医療機関", with_whom=" ", press="record_shared")
     assert "相手の名前" in text(view.message.value) and view.needs_message.value == ""
     app.model.guard.clear()
-    app.view.header.recorder.value = ""
+    sign_out(app)
     record(view, press="record_consent")
-    assert "記録者（画面上部）" in text(view.consent_message.value)
+    assert "サインインした職員がわからないため" in text(view.consent_message.value)
     assert app.model.handover.records == []
 
 

@@ -44,7 +44,7 @@ def folded(page, title: str):
 def test_each_result_is_said_right_below_its_button(served, browser):
     from playwright.sync_api import expect
     url = served[0]
-    context, page = open_laptop(browser, url)                       # 記録者 山田 花子
+    context, page = open_laptop(browser, url)                       # 記録者: the computer's user
     LOOK.mkdir(exist_ok=True)
     try:
         # a refused 就労確認: below its button, in red, not at the top of the page
@@ -84,20 +84,19 @@ def test_each_result_is_said_right_below_its_button(served, browser):
         opened = page.locator(".teichaku-draft-message")
         expect(opened).to_contain_text("次の計画の案を開きました", timeout=WAIT_MS)
         assert_below(opened, page.locator(".teichaku-draft-heading"))
-        page.locator(".teichaku-recorder input").fill("")
-        page.locator(".teichaku-draft-wishes textarea").fill("書きかけの意向")
+        page.locator(".teichaku-draft-wishes textarea").fill("書きかけの意向" * 150)      # beyond its 1,000字
         save = page.locator(".teichaku-draft-save")
         save.scroll_into_view_if_needed()
         save.click()
         failed = page.locator(".teichaku-draft-save-message")
-        expect(failed).to_contain_text("記録者（画面上部）に名前を入力してから保存してください", timeout=WAIT_MS)
+        expect(failed).to_contain_text("長すぎる項目があります: 本人の意向", timeout=WAIT_MS)
         assert_below(failed, save)
         expect(opened).to_be_hidden()                                    # the old green message is gone
         no_error_at_the_top(page)
         page.screenshot(path=str(LOOK / "hand-draft.png"))
 
         # 計画を確定 asks first, beside the button; 「やめる」 is the primary answer
-        page.locator(".teichaku-recorder input").fill("山田 花子")
+        page.locator(".teichaku-draft-wishes textarea").fill("書きかけの意向")
         page.locator(".teichaku-draft-add-goal").click()
         expect(page.locator(".teichaku-draft-goal-goal-1 input")).to_be_visible(timeout=WAIT_MS)
         page.locator(".teichaku-draft-goal-domain-1 select").select_option("職場")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from test_app_browser import (CHROMIUM, RECORD_LOADING_TEXTS, WAIT_MS, browser, field,  # noqa: F401 (fixtures)
-                              open_case, served)
+from test_app_browser import (CHROMIUM, ME, RECORD_LOADING_TEXTS, SIGNED_IN, WAIT_MS, browser,  # noqa: F401
+                              field, open_case, served)
 
 WIDTH, HEIGHT = 1366, 800
 LOOK = Path("/tmp/look")
@@ -33,7 +33,7 @@ def open_laptop(browser, url: str):
     page = context.new_page()
     page.goto(url)
     expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT_MS)
-    page.locator(".teichaku-recorder input").fill("山田 花子")
+    expect(page.locator(".teichaku-recorder")).to_have_text(SIGNED_IN)      # who the server says opened it
     return context, page
 
 
@@ -111,16 +111,16 @@ def test_the_form_names_the_person_and_a_save_clears_an_earlier_failure(served, 
     open_case(page, "003")
     expect(page.locator(".teichaku-review-heading")).to_contain_text("003 池田 誠 さんの検討（2026年10月）")
 
-    page.locator(".teichaku-recorder input").fill("")          # saving without a recorder fails
     field(page, "next_check").fill("次回は家族同席")
+    page.locator(".teichaku-action-content input").fill("家族に連絡する")   # typed, not added: the save fails
     page.locator(".teichaku-save").click()
     error = page.locator(".teichaku-save-bar .teichaku-review-message")        # beside 保存, in the pinned bar
-    expect(error).to_contain_text("記録者（画面上部）に名前を入力してから保存してください", timeout=WAIT_MS)
+    expect(error).to_contain_text("入力中の役割分担があります", timeout=WAIT_MS)
     assert_on_screen(error)
     expect(page.locator(".teichaku-error-banner")).to_have_count(0)            # not at the top as well
     page.screenshot(path=str(LOOK / "layout-error.png"))
 
-    page.locator(".teichaku-recorder input").fill("山田 花子")
+    page.locator(".teichaku-action-content input").fill("")
     field(page, "next_check").click()
     page.locator(".teichaku-save").click()
     message = page.locator(".teichaku-review-message")
@@ -150,19 +150,22 @@ def test_no_serious_accessibility_violation_on_the_app_page(served, browser):
     context.close()
 
 
-def test_the_recorder_is_remembered_in_the_browser_and_reaches_the_kernel(served, browser):
+def test_the_recorder_is_who_the_server_says_opened_the_page_and_reaches_the_kernel(served, browser):
+    """Nobody types a name: the header shows the person the server names (with the token, the
+    computer's user as 管理者) on every page, and saves are recorded under that name."""
     from playwright.sync_api import expect
     url, _base, _db, _pid = served
-    context, page = open_laptop(browser, url)                       # types 山田 花子 as 記録者
+    context, page = open_laptop(browser, url)
     try:
         page.reload()                                                  # a new page, a new kernel
         expect(page.locator(".teichaku-agenda .teichaku-case-button").first).to_be_visible(timeout=WAIT_MS)
-        expect(page.locator(".teichaku-recorder input")).to_have_value("山田 花子", timeout=WAIT_MS)
+        expect(page.locator(".teichaku-recorder")).to_have_text(SIGNED_IN, timeout=WAIT_MS)
+        expect(page.locator(".teichaku-header input[type=text]")).to_have_count(0)   # nothing to type it into
         open_case(page, "006")
         field(page, "policy").fill("来月も職場訪問を続ける")
         page.locator(".teichaku-save").click()
-        # the kernel was told: the save is recorded under the remembered name
+        # the kernel knew: the save is recorded under the signed-in name
         expect(page.locator(".teichaku-review-message")).to_contain_text("保存しました", timeout=WAIT_MS)
-        expect(page.locator(".teichaku-review-message")).to_contain_text("山田 花子", timeout=WAIT_MS)
+        expect(page.locator(".teichaku-review-message")).to_contain_text(f"記録者 {ME}", timeout=WAIT_MS)
     finally:
         context.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from test_app_browser import CHROMIUM, WAIT_MS, browser, field, open_case, served  # noqa: F401 (fixtures)
+from test_app_browser import CHROMIUM, ME, WAIT_MS, browser, field, open_case, served  # noqa: F401 (fixtures)
 from test_app_layout import assert_on_screen, open_laptop
 
 LOOK = Path("/tmp/look")   # screenshots of what staff see, to look at
@@ -24,10 +24,10 @@ pytestmark = [
 ]
 
 
-def as_staff(browser, url: str, name: str):
-    context, page = open_laptop(browser, url)
-    page.locator(".teichaku-recorder input").fill(name)
-    return context, page
+def as_staff(browser, url: str):
+    """A page of the conference: with the token every page is the computer's user's (``ME``), so
+    two pages stand for two colleagues."""
+    return open_laptop(browser, url)
 
 
 def open_meeting(page):
@@ -38,7 +38,7 @@ def open_meeting(page):
 def test_a_page_learns_of_a_colleagues_save_of_its_case_and_takes_it_in(served, browser):
     from playwright.sync_api import expect
     url = served[0]
-    (first, a), (second, b) = as_staff(browser, url, "甲野 一"), as_staff(browser, url, "乙川 二")
+    (first, a), (second, b) = as_staff(browser, url), as_staff(browser, url)
     try:
         open_case(a, "009")
         open_case(b, "009")
@@ -48,7 +48,7 @@ def test_a_page_learns_of_a_colleagues_save_of_its_case_and_takes_it_in(served, 
         expect(b.locator(".teichaku-review-message")).to_contain_text("保存しました", timeout=WAIT_MS)
 
         news = a.locator(".teichaku-case-head .teichaku-others")
-        expect(news).to_contain_text("乙川 二 さん", timeout=NEWS_MS)
+        expect(news).to_contain_text(f"{ME} さん", timeout=NEWS_MS)
         expect(news).to_contain_text("このケース（009")
         assert_on_screen(news)                                       # in the case's pinned head
         LOOK.mkdir(exist_ok=True)
@@ -69,7 +69,7 @@ def test_a_page_learns_of_a_colleagues_save_of_its_case_and_takes_it_in(served, 
 def test_the_meeting_saved_elsewhere_reaches_open_pages_and_pages_opened_later(served, browser):
     from playwright.sync_api import expect
     url = served[0]
-    (first, a), (second, b) = as_staff(browser, url, "甲野 一"), as_staff(browser, url, "乙川 二")
+    (first, a), (second, b) = as_staff(browser, url), as_staff(browser, url)
     try:
         mine, theirs = open_meeting(a), open_meeting(b)
         expect(mine).to_contain_text("2026年10月の会議")
@@ -81,7 +81,7 @@ def test_the_meeting_saved_elsewhere_reaches_open_pages_and_pages_opened_later(s
 
         news = a.locator(".teichaku-others").first
         expect(news).to_contain_text("2026年10月の会議の記録", timeout=NEWS_MS)
-        expect(news).to_contain_text("乙川 二 さん")
+        expect(news).to_contain_text(f"{ME} さん")
         a.locator(".teichaku-take-in").first.click()
         expect(mine.locator(".teichaku-meeting-held-on input")).to_have_value("2026/11/06", timeout=WAIT_MS)
         expect(mine.locator(".teichaku-meeting-attendees input")).to_have_value("甲野 一、丁村 四")
@@ -89,11 +89,11 @@ def test_the_meeting_saved_elsewhere_reaches_open_pages_and_pages_opened_later(s
         expect(mine.locator(".teichaku-meeting-status")).to_contain_text("乙川 二、丙田 三")
         a.screenshot(path=str(LOOK / "others-meeting.png"))
 
-        third, c = as_staff(browser, url, "丙田 三")                 # a page opened after the save
+        third, c = as_staff(browser, url)                 # a page opened after the save
         try:
             later = open_meeting(c)
             expect(later.locator(".teichaku-meeting-attendees input")).to_have_value("乙川 二、丙田 三")
-            expect(later.locator(".teichaku-meeting-status")).to_contain_text("記録済み: 乙川 二 さん")
+            expect(later.locator(".teichaku-meeting-status")).to_contain_text(f"記録済み: {ME} さん")
         finally:
             third.close()
     finally:
@@ -103,7 +103,7 @@ def test_the_meeting_saved_elsewhere_reaches_open_pages_and_pages_opened_later(s
 
 def test_a_month_switch_refused_for_unsaved_edits_says_the_page_stays_on_its_month(served, browser):
     from playwright.sync_api import expect
-    context, page = as_staff(browser, served[0], "甲野 一")
+    context, page = as_staff(browser, served[0])
     try:
         open_case(page, "010")
         field(page, "wishes").fill("書きかけの意向")

@@ -22,6 +22,7 @@ from teichaku_nb.server import launcher
 from teichaku_nb.app.case import support_text
 from teichaku_nb.app.header import default_month
 from teichaku_nb.rules import LEVELS
+from teichaku_nb.staff import ENVIRONMENT, MANAGER, Staff
 from teichaku_nb.store import Action, open_store
 
 from helpers_rules import contact, make_book, user
@@ -48,6 +49,19 @@ def make_app(db: str, book: Path = DEMO, *, demo: bool = True, today: dt.date = 
 @pytest.fixture
 def app(db) -> ConferenceApp:
     return make_app(db)
+
+
+def sign_in(app: ConferenceApp, name: str = "山田 花子", role: str = MANAGER) -> Staff:
+    """The page opened by ``name`` (a サービス管理責任者 unless said): what the server writes into
+    the page's request, as the kernel's environment has it once the request arrived."""
+    staff = Staff(login=name, name=name, role=role)
+    app.model.sign_in({ENVIRONMENT: staff.to_header()})
+    return staff
+
+
+def sign_out(app: ConferenceApp) -> None:
+    """A page whose request named nobody (outside ``teichaku app``)."""
+    app.model.sign_in({})
 
 
 def open_case(app: ConferenceApp, user_id: str) -> None:
@@ -150,7 +164,7 @@ def test_a_store_that_cannot_be_opened_leaves_the_agenda_readable(tmp_path):
     assert "開けません" in app.model.header.store_note
     assert app.model.agenda.rows
     open_case(app, "001")
-    app.view.header.recorder.value = "山田"
+    sign_in(app, "山田")
     app.view.review.texts["workplace"].value = "記入"
     app.view.review.save_button.click()
     assert "データベースが開けていない" in app.view.review.message.value      # beside 保存
@@ -173,7 +187,7 @@ def test_reload_reads_what_others_saved_and_keeps_unsaved_edits(db):
     open_case(mine, "012")
     fill_review(mine, issues="入力中")
     open_case(theirs, "013")
-    theirs.view.header.recorder.value = "乙"
+    sign_in(theirs, "乙")
     fill_review(theirs, workplace="乙の記録")
     theirs.view.review.save_button.click()
     assert not mine.model.agenda.rows[[r["user_id"] for r in mine.model.agenda.rows].index("013")]["reviewed"]
@@ -188,7 +202,7 @@ def test_a_page_prepared_before_others_saved_shows_their_save_when_it_is_opened(
     assert not next(r for r in waiting.model.agenda.rows if r["user_id"] == "013")["reviewed"]
     later = make_app(db)
     open_case(theirs, "013")
-    theirs.view.header.recorder.value = "乙"
+    sign_in(theirs, "乙")
     fill_review(theirs, workplace="乙の記録")
     theirs.view.review.save_button.click()
     later.model.viewer_arrived()
@@ -295,7 +309,7 @@ def fill_review(app, **values) -> None:
 
 def test_write_add_an_action_save_and_find_them_again(app, db):
     open_case(app, "004")
-    app.view.header.recorder.value = "山田 花子"
+    sign_in(app, "山田 花子")
     fill_review(app, workplace="業務は安定", life="睡眠が浅い", health="通院継続", issues="気分の波",
                 policy="2週間後に面談", wishes="今の職場で続けたい", judgement="注意")
     view = app.view.review
@@ -321,11 +335,13 @@ def test_write_add_an_action_save_and_find_them_again(app, db):
     assert "主治医に様子を確認" in again.view.review.month_actions.value
 
 
-def test_saving_without_a_recorder_says_so_in_japanese(app):
+def test_saving_with_nobody_signed_in_says_so_in_japanese(app):
     open_case(app, "004")
     fill_review(app, workplace="記入")
     app.view.review.save_button.click()
-    assert "記録者" in app.view.review.message.value and message_kind(app.view.review.message) == "error"
+    assert ("保存ができませんでした: サインインした職員がわからないため、ケース検討を保存できません。"
+            "ページを開き直してください") in app.view.review.message.value
+    assert message_kind(app.view.review.message) == "error" and app.model.review.version == 0
     assert app.model.guard.error == "" and app.view.error_box.layout.display == "none"     # beside 保存, not at the top
 
 
@@ -341,7 +357,7 @@ def two_on_one_case(db, user_id: str, first_name: str = "先に保存した人",
     first, second = make_app(db), make_app(db)
     for a, name in ((first, first_name), (second, second_name)):
         open_case(a, user_id)
-        a.view.header.recorder.value = name
+        sign_in(a, name)
     return first, second
 
 
@@ -432,7 +448,7 @@ def test_the_page_is_marked_unsaved_only_while_the_form_holds_unsaved_text(app):
     script = (VOILA_TEMPLATE / "static" / "leaving.js").read_text(encoding="utf-8")
     assert f"config().{CONFIG_KEY}" in script and UNSAVED_CLASS not in script
     assert page_config_hook({"baseUrl": "/"}, base_url="/") == {"baseUrl": "/", CONFIG_KEY: UNSAVED_CLASS}
-    app.view.header.recorder.value = "山田"
+    sign_in(app, "山田")
     open_case(app, "007")
     assert UNSAVED_CLASS not in app.view._dom_classes
     fill_review(app, wishes="書きかけ")
@@ -476,7 +492,7 @@ def test_open_actions_carry_over_and_can_be_closed_or_continued(db):
     assert any(f["code"] == "overdue_action" for f in row["flags"])
     open_case(app, "009")
     assert [a["content"] for a in app.model.case.open_actions] == ["企業と面談日程を調整", "家族に連絡"]
-    app.view.header.recorder.value = "山田"
+    sign_in(app, "山田")
     first, second = app.view.case.actions_box.children
     button(first, "継続").click()
     assert app.model.case.open_actions[0]["status"] == "対応中"
@@ -495,7 +511,7 @@ def test_an_action_changed_by_someone_else_first_is_merged_unless_both_changed_i
                                     owner="安藤"), by="前回の記録者")
     first, second = make_app(db), make_app(db)
     for app, name in ((first, "佐藤"), (second, "鈴木")):
-        app.view.header.recorder.value = name
+        sign_in(app, name)
         open_case(app, "009")
     # 佐藤 continues the first action and closes the second; 鈴木's screen still shows them as read
     button(first.view.case.actions_box.children[0], "継続").click()
@@ -529,7 +545,7 @@ def test_an_action_both_closed_the_same_way_is_closed_once(db):
                                 owner="安藤"), by="前回の記録者")
     first, second = make_app(db), make_app(db)
     for app, name in ((first, "佐藤"), (second, "鈴木")):
-        app.view.header.recorder.value = name
+        sign_in(app, name)
         open_case(app, "011")
     button(first.view.case.actions_box.children[0], "完了").click()
     button(second.view.case.actions_box.children[0], "完了").click()
@@ -541,7 +557,7 @@ def test_an_action_both_closed_the_same_way_is_closed_once(db):
         assert (action.status, action.version, action.updated_by) == ("完了", 2, "佐藤")
 
 
-def test_closing_an_action_without_a_recorder_is_an_error_shown(db):
+def test_closing_an_action_with_nobody_signed_in_is_an_error_shown(db):
     office = DEMO_KEY
     with open_store(db) as store:
         store.add_action(Action(office=office, user_id="010", month="2026-09", content="引き継ぎ先を探す",
@@ -549,7 +565,7 @@ def test_closing_an_action_without_a_recorder_is_an_error_shown(db):
     app = make_app(db)
     open_case(app, "010")
     button(app.view.case.actions_box.children[0], "完了").click()
-    assert "記録者" in app.view.case.message.value and message_kind(app.view.case.message) == "error"
+    assert "サインインした職員がわからない" in app.view.case.message.value and message_kind(app.view.case.message) == "error"
     assert len(app.model.case.open_actions) == 1
 
 
@@ -628,7 +644,7 @@ def test_voila_is_locked_down_and_preheated():
                  "--VoilaConfiguration.allow_template_override=NO", "--VoilaConfiguration.allow_theme_override=NO",
                  "--VoilaConfiguration.show_tracebacks=False", "--VoilaConfiguration.preheat_kernel=True",
                  "--VoilaConfiguration.default_pool_size=1", "--no-browser",
-                 "--Voila.identity_provider_class=teichaku_nb.server.login.IdentityProvider"):
+                 "--Voila.identity_provider_class=teichaku_nb.server.login.TokenIdentityProvider"):   # by default
         assert flag in text
     assert cmd[cmd.index("--VoilaConfiguration.file_denylist") + 1] == ".*"
     p = plan(None, "sqlite:///:memory:", token="secret-token")
@@ -707,7 +723,7 @@ def test_making_a_support_report_in_the_app_records_nothing(app, db):
     import base64
     not_shared = "005"                      # the demo's person without a 支援レポート for 2026-10
     assert "report_not_shared" in _flag_codes(app, not_shared)
-    app.view.header.recorder.value = "田村 浩"
+    sign_in(app, "田村 浩")
     open_case(app, not_shared)
     panel = open_panel(app.view.exports, 0)
     panel.scope.value, panel.audience.value = "case", "本人"
@@ -736,9 +752,9 @@ def test_sending_is_recorded_on_purpose_and_a_withdrawal_is_kept(app, db):
     sending.scope.value, sending.recipient.value = "case", "本人・企業"
     sending.sent_on.value = dt.date(2026, 11, 5)
     sending.record.click()
-    assert "記録者（画面上部）" in sending.message.value              # who records it is required (said below 記録)
+    assert "サインインした職員がわからない" in sending.message.value              # who records it is required (said below 記録)
     app.model.guard.clear()
-    app.view.header.recorder.value = "田村 浩"
+    sign_in(app, "田村 浩")
     sending.record.click()
     assert app.model.guard.error == ""
     assert "1人の送付を記録しました" in sending.message.value
@@ -754,7 +770,7 @@ def test_sending_is_recorded_on_purpose_and_a_withdrawal_is_kept(app, db):
     (record,) = app.model.sending.records
     sending.withdraw_choice.value = record["id"]
     sending.withdraw_reason.value = "企業には渡していなかった"
-    app.view.header.recorder.value = "山田 花子"
+    sign_in(app, "山田 花子")
     sending.withdraw.click()
     assert app.model.guard.error == ""
     assert "report_not_shared" in _flag_codes(app, not_shared)
@@ -767,7 +783,7 @@ def test_sending_is_recorded_on_purpose_and_a_withdrawal_is_kept(app, db):
 
 
 def test_a_saved_review_keeps_the_level_and_flags_shown(app, db):
-    app.view.header.recorder.value = "山田"
+    sign_in(app, "山田")
     open_case(app, "005")
     shown = app.model.case.flags
     assert "report_not_shared" in [f["code"] for f in shown]
@@ -830,7 +846,7 @@ def test_a_regional_meeting_is_recorded_linked_to_the_reviews_and_printed_in_the
     from teichaku_nb import report_views
 
     panel = open_panel(app.view.meeting, 0)
-    app.view.header.recorder.value = "山田 花子"
+    sign_in(app, "山田 花子")
     assert "まだ記録されていません" in panel.status.value
     assert panel.regional.layout.display == "none"                  # only a 地域連携会議 asks for them
     panel.held_on.value = dt.date(2026, 11, 5)
@@ -894,7 +910,7 @@ def test_sending_to_the_employer_is_not_recorded_for_someone_who_did_not_consent
 
     open_case(app, "003")                                                # 企業共有同意 いいえ
     sending = app.model.sending
-    app.model.header.recorder = "田村"
+    sign_in(app, "田村")
     sending.scope = "case"
     for recipient in ("企業", "本人・企業"):
         sending.recipient = recipient

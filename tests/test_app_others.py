@@ -9,7 +9,7 @@ import datetime as dt
 
 from teichaku_nb.store import open_store
 
-from test_app_models import MONTH, button, db, fill_review, make_app, open_case  # noqa: F401 (db: fixture)
+from test_app_models import MONTH, button, db, fill_review, make_app, open_case, sign_in  # noqa: F401 (db: fixture)
 from helpers_demo import DEMO_KEY
 
 OFFICE = DEMO_KEY                      # the store keeps the demo office's records under its 事業所番号
@@ -17,7 +17,8 @@ OFFICE = DEMO_KEY                      # the store keeps the demo office's recor
 
 def two_pages(db, user_id: str | None = None):
     mine, theirs = make_app(db), make_app(db)
-    mine.view.header.recorder.value, theirs.view.header.recorder.value = "甲野", "乙川"
+    sign_in(mine, "甲野")
+    sign_in(theirs, "乙川")
     if user_id:
         open_case(mine, user_id)
         open_case(theirs, user_id)
@@ -109,7 +110,7 @@ def test_other_cases_saved_elsewhere_are_listed_and_the_agenda_takes_them_in(db)
 def test_a_page_opened_after_a_meeting_was_saved_shows_the_saved_meeting(db):
     page = make_app(db)                   # a preheated kernel, prepared before the save
     other = make_app(db)
-    other.view.header.recorder.value = "乙川"
+    sign_in(other, "乙川")
     panel = meeting(other)
     panel.attendees.value = "乙川、丙田"
     panel.save.click()
@@ -190,7 +191,7 @@ def test_a_refused_month_switch_says_the_page_stays_on_its_month(db):
     assert "対象月は変えていません" in app.view.notice.value and "2026年10月" in app.view.notice.value
     assert "2026年10月の会議" in meeting(app).heading.value
     assert app.view.review.texts["wishes"].value == "書きかけ"
-    app.view.header.recorder.value = "甲野"
+    sign_in(app, "甲野")
     app.view.review.save_button.click()
     assert app.view.notice.value == ""                              # saved: the question is over
     app.view.header.month.value = "2026-09"                         # saved: the switch goes through

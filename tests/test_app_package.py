@@ -4,6 +4,7 @@ import ast
 from pathlib import Path
 
 import teichaku_nb.app as app
+from teichaku_nb.staff import ENVIRONMENT, SUPPORT, Staff
 
 APP = Path(app.__file__).parent
 
@@ -35,7 +36,9 @@ def test_every_panel_of_the_conference_is_a_panel_and_gets_the_same_context():
     model = ConferenceModel(demo=True)
     model.load()
     assert model.panels and all(isinstance(panel, Panel) for panel in model.panels)
-    model.header.recorder = "架空 記録者"
+    staff = Staff(login="kaku", name="架空 記録者", role=SUPPORT)
+    model.sign_in({ENVIRONMENT: staff.to_header()})             # the page's request, as the server wrote it
+    assert {panel.staff for panel in model.panels} == {staff}
     assert {panel.recorder for panel in model.panels} == {"架空 記録者"}
     assert {panel.office for panel in model.panels} == {model.book.key}
     assert {panel.context.month for panel in model.panels} == {model.header.month}

@@ -12,7 +12,7 @@ from teichaku_nb import plan_cycle
 from teichaku_nb.server.page import UNSAVED_CLASS
 from teichaku_nb.store import open_store
 
-from test_app_models import MONTH, PERIOD, db, make_app, open_case  # noqa: F401 (db: fixture)
+from test_app_models import MONTH, PERIOD, db, make_app, open_case, sign_in  # noqa: F401 (db: fixture)
 from helpers_demo import DEMO_KEY
 
 OFFICE = DEMO_KEY                      # the store keeps the demo office's records under its 事業所番号
@@ -32,7 +32,7 @@ def plan_flags(app, user_id: str) -> set[str]:
 
 
 def monitor(app, user_id: str, answers: dict[int, tuple[str, str]], decision: str = "", *, by: str = "山田 花子"):
-    app.view.header.recorder.value = by
+    sign_in(app, by)
     if app.model.agenda.selected != user_id:
         open_case(app, user_id)
     view = app.view.plan
@@ -110,7 +110,7 @@ def test_the_monitoring_is_saved_reloaded_and_kept_in_history_and_marks_nothing_
     assert app.model.agenda.progress.startswith("検討済 0/")                   # the review is not saved by it
 
     again = make_app(db)                                                       # another day, another page
-    again.view.header.recorder.value = "佐藤 一郎"
+    sign_in(again, "佐藤 一郎")
     open_case(again, user_id)
     rows = again.view.plan.rows
     assert [(e.value, c.value) for e, c in rows[:2]] == [("達成", "毎朝の報告ができた"), ("継続", "家計簿は月の半分")]
@@ -209,7 +209,7 @@ def test_a_draft_is_written_over_days_finalised_and_agreed_then_the_plan_flags_c
     review = app.view.review
     open_case(app, user_id)
     review.texts["wishes"].value, review.texts["policy"].value = "事務の仕事を続けたい", "報連相を定着させる"
-    app.view.header.recorder.value = "田村 浩"
+    sign_in(app, "田村 浩")
     review.save_button.click()
     draft = draft_view(app)
     assert draft.create.layout.display == "none"                            # only after 「見直し」
@@ -235,7 +235,7 @@ def test_a_draft_is_written_over_days_finalised_and_agreed_then_the_plan_flags_c
     assert not app.model.has_unsaved_edits()
 
     later = make_app(db)                                                    # another day: the draft is reopened
-    later.view.header.recorder.value = "田村 浩"
+    sign_in(later, "田村 浩")
     open_case(later, user_id)
     draft = draft_view(later)
     assert later.model.draft.status == "draft" and len(later.model.draft.goals) == carried + 1
@@ -265,9 +265,9 @@ def test_a_draft_is_written_over_days_finalised_and_agreed_then_the_plan_flags_c
 def test_saving_a_draft_someone_else_changed_keeps_the_typed_text_and_names_them(db):
     first, second = make_app(db), make_app(db)
     open_case(first, NO_PLAN)
-    first.view.header.recorder.value = "甲野"
+    sign_in(first, "甲野")
     draft_view(first).create.click()
-    second.view.header.recorder.value = "乙川"
+    sign_in(second, "乙川")
     open_case(second, NO_PLAN)
     mine, theirs = draft_view(first), draft_view(second)
     assert second.model.draft.status == "draft"
@@ -288,9 +288,9 @@ def test_saving_a_draft_someone_else_changed_keeps_the_typed_text_and_names_them
 def test_a_draft_text_given_up_after_a_conflict_or_replaced_is_kept_in_the_history(db):
     first, second = make_app(db), make_app(db)
     open_case(first, NO_PLAN)
-    first.view.header.recorder.value = "甲野"
+    sign_in(first, "甲野")
     draft_view(first).create.click()
-    second.view.header.recorder.value = "乙川"
+    sign_in(second, "乙川")
     open_case(second, NO_PLAN)
     mine, theirs = draft_view(first), draft_view(second)
     mine.wishes.value = "甲の聞いた意向"
@@ -318,7 +318,7 @@ def test_a_draft_text_given_up_after_a_conflict_or_replaced_is_kept_in_the_histo
 def test_finalising_without_a_goal_is_refused_in_japanese(db):
     app = make_app(db)
     open_case(app, NO_PLAN)
-    app.view.header.recorder.value = "甲野"
+    sign_in(app, "甲野")
     draft = draft_view(app)
     draft.create.click()
     draft.finalise.click()

@@ -36,7 +36,7 @@ def test_monitoring_a_due_plan_revising_it_and_making_its_document(served, brows
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import expect
     url, _base, db, _pid = served
-    context, page = open_laptop(browser, url)                # 記録者 山田 花子
+    context, page = open_laptop(browser, url)                # 記録者: the computer's user, 管理者
     user_id = due_case(page)
     open_case(page, user_id)
     section = page.locator(".teichaku-plan.teichaku-plan-due")

@@ -14,7 +14,8 @@ import pytest
 from teichaku_nb.store import Review, StoreError, open_store
 from teichaku_nb.store.checks import LONG_TEXT, SHORT_TEXT
 
-from test_app_models import MONTH, db, fill_review, make_app, message_kind, open_case, open_panel  # noqa: F401
+from test_app_models import (MONTH, db, fill_review, make_app, message_kind, open_case, open_panel,  # noqa: F401
+                             sign_in, sign_out)
 
 NO_PLAN = "008"                      # the demo's person without a 個別支援計画
 
@@ -32,7 +33,7 @@ def draft_view(app):
 
 def test_a_refused_check_is_said_below_its_button_and_the_next_result_replaces_it(db):
     app = make_app(db)
-    app.view.header.recorder.value = "山田 花子"
+    sign_in(app, "山田 花子")
     checks = open_panel(app.view.checks, 0)
     checks.record.click()                                            # nobody chosen
     assert "就労確認を記録する人を選んでください" in said(checks.message)
@@ -49,7 +50,7 @@ def test_a_refused_check_is_said_below_its_button_and_the_next_result_replaces_i
 
 def test_a_sending_error_is_said_in_the_sending_panel_not_under_the_open_case(db):
     app = make_app(db)
-    app.view.header.recorder.value = "山田 花子"
+    sign_in(app, "山田 花子")
     open_case(app, "003")
     sending = open_panel(app.view.exports, 1)
     sending.scope.value = "made"                                     # no 支援レポート made on this page
@@ -63,21 +64,21 @@ def test_a_sending_error_is_said_in_the_sending_panel_not_under_the_open_case(db
 def test_a_failed_draft_save_replaces_the_green_message_of_the_draft_opened(db):
     app = make_app(db)
     open_case(app, NO_PLAN)
-    app.view.header.recorder.value = "甲野"
+    sign_in(app, "甲野")
     draft = draft_view(app)
     draft.create.click()
     assert "次の計画の案を開きました" in said(draft.message) and message_kind(draft.message) == "ok"
-    app.view.header.recorder.value = ""
+    sign_out(app)
     draft.wishes.value = "書きかけの意向"
     draft.save_button.click()
     assert draft.message.value == ""                                 # the old 「…開きました」 is gone
-    assert "記録者（画面上部）に名前を入力してから保存してください" in said(draft.save_message)
+    assert "サインインした職員がわからないため、計画を保存できません。ページを開き直してください" in said(draft.save_message)
     assert message_kind(draft.save_message) == "error" and app.model.guard.error == ""
 
 
 def test_a_bug_behind_a_button_is_logged_with_its_traceback_and_said_beside_the_button(db, caplog, monkeypatch):
     app = make_app(db)
-    app.view.header.recorder.value = "山田 花子"
+    sign_in(app, "山田 花子")
     open_case(app, "004")
     fill_review(app, workplace="記入")
 
@@ -96,7 +97,7 @@ def test_a_message_no_button_caused_goes_to_the_forms_first_line(db):
     """Another page's save taken in is said at the save bar, not beside the button pressed last."""
     mine, theirs = make_app(db), make_app(db)
     for page, name in ((mine, "甲野"), (theirs, "乙川")):
-        page.view.header.recorder.value = name
+        sign_in(page, name)
         open_case(page, "005")
     review = mine.view.review
     review.action_content.value = "内容だけ"
@@ -113,7 +114,7 @@ def test_a_message_no_button_caused_goes_to_the_forms_first_line(db):
 @pytest.mark.slow
 def test_the_support_reports_people_stay_offered_while_the_minutes_and_summary_are_made(db):
     app = make_app(db)
-    app.view.header.recorder.value = "田村 浩"
+    sign_in(app, "田村 浩")
     open_case(app, "005")
     export = open_panel(app.view.exports, 0)
     export.scope.value, export.audience.value = "case", "本人"
@@ -150,7 +151,8 @@ def _others_save(page, user_ids) -> None:
 
 def test_the_notice_lists_the_open_case_and_the_latest_and_folds_the_rest(db):
     mine, theirs = make_app(db), make_app(db)
-    mine.view.header.recorder.value, theirs.view.header.recorder.value = "甲野", "乙川"
+    sign_in(mine, "甲野")
+    sign_in(theirs, "乙川")
     open_case(mine, "005")
     _others_save(theirs, ["005", "012", "013", "022", "023", "029"])
     assert mine.model.check_others()
@@ -165,7 +167,8 @@ def test_the_notice_lists_the_open_case_and_the_latest_and_folds_the_rest(db):
 
 def test_saves_the_page_has_read_since_are_no_longer_news(db):
     mine, theirs = make_app(db), make_app(db)
-    mine.view.header.recorder.value, theirs.view.header.recorder.value = "甲野", "乙川"
+    sign_in(mine, "甲野")
+    sign_in(theirs, "乙川")
     open_case(mine, "007")
     _others_save(theirs, ["013"])
     mine.view.reload.click()                                         # read before the poll saw it
@@ -184,7 +187,7 @@ def test_saves_the_page_has_read_since_are_no_longer_news(db):
 def _a_draft_to_finalise(db):
     app = make_app(db)
     open_case(app, NO_PLAN)
-    app.view.header.recorder.value = "甲野"
+    sign_in(app, "甲野")
     draft = draft_view(app)
     draft.create.click()
     draft.add_goal.click()
@@ -265,7 +268,7 @@ def test_a_goal_due_outside_the_plan_period_is_warned_beside_the_goal_and_in_the
 
 def test_a_long_review_text_is_counted_and_refused_beside_save_and_by_the_store(db):
     app = make_app(db)
-    app.view.header.recorder.value = "山田 花子"
+    sign_in(app, "山田 花子")
     open_case(app, "006")
     review = app.view.review
     counter = review.counted["discussion"].count

@@ -562,29 +562,42 @@ class _Stopped:
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::"])
 def test_a_server_on_every_address_prints_urls_a_person_can_open(monkeypatch, host):
+    """With staff accounts: the URLs carry no token (each person signs in), and the terminal
+    warns that without HTTPS passwords cross the network in the clear."""
     monkeypatch.setattr(launcher, "port_free", lambda *args: True)
     monkeypatch.setattr(launcher, "start", lambda p, **popen: _Stopped())
-    monkeypatch.setattr(launcher, "wait_until_ready", lambda *args: True)
+    monkeypatch.setattr(launcher, "wait_until_ready", lambda *args, **kwargs: True)
     monkeypatch.setattr(socket, "gethostname", lambda: "office-pc")
     out, err = [], []
     assert launcher.run(None, "sqlite:///:memory:", host, 8866, locate_records=records_location,
-                        out=out.append, err=err.append) == 0
+                        staff_accounts=lambda *args: True, out=out.append, err=err.append) == 0
     text = "\n".join(out)
-    token = re.search(r"token=(\S+)", text).group(1)
-    assert f"このパソコンから: http://127.0.0.1:8866/?token={token}" in text
-    assert f"ほかのパソコンから: http://office-pc:8866/?token={token}" in text
+    assert "このパソコンから: http://127.0.0.1:8866/\n" in text + "\n"
+    assert "ほかのパソコンから: http://office-pc:8866/\n" in text + "\n"
+    assert "サインイン名とパスワード" in text and "token" not in text
     assert "IP アドレス" in text
     assert "0.0.0.0:" not in text and "[::]" not in text
-    assert any("同じネットワーク" in line for line in err)            # the warning about listening widely
+    assert any("暗号化されずに" in line for line in err)            # the warning about listening widely
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20"])
+def test_another_computer_may_reach_the_app_only_when_staff_have_accounts(monkeypatch, host):
+    monkeypatch.setattr(launcher, "port_free", lambda *args: True)
+    started = []
+    monkeypatch.setattr(launcher, "start", lambda p, **popen: started.append(p) or _Stopped())
+    out, err = [], []
+    assert launcher.run(None, "sqlite:///:memory:", host, 8866, locate_records=records_location,
+                        staff_accounts=lambda *args: False, out=out.append, err=err.append) == 2
+    assert started == [] and "職員ごとのアカウントが必要" in err[0] and "teichaku staff add" in err[0]
 
 
 def test_a_loopback_server_prints_its_one_url(monkeypatch):
     monkeypatch.setattr(launcher, "port_free", lambda *args: True)
     monkeypatch.setattr(launcher, "start", lambda p, **popen: _Stopped())
-    monkeypatch.setattr(launcher, "wait_until_ready", lambda *args: True)
+    monkeypatch.setattr(launcher, "wait_until_ready", lambda *args, **kwargs: True)
     out = []
     assert launcher.run(None, "sqlite:///:memory:", "127.0.0.1", 8866, locate_records=records_location,
-                        out=out.append, err=out.append) == 0
+                        staff_accounts=lambda *args: False, out=out.append, err=out.append) == 0
     urls = re.findall(r"http://\S+", "\n".join(out))
     assert len(urls) == 1 and urls[0].startswith("http://127.0.0.1:8866/?token=")
 
@@ -704,13 +717,17 @@ def _imported_modules(path: Path, package: str) -> set[str]:
     return found
 
 
-def test_the_server_package_takes_only_paths_and_errors_from_the_rest_of_teichaku_nb():
+def test_the_server_package_takes_only_paths_errors_and_staff_from_the_rest_of_teichaku_nb():
     """Not even inside a function: what the server needs of the workbook's records comes from
-    its caller (``launcher.plan(locate_records=...)``); both modules import nothing else."""
+    its caller (``launcher.plan(locate_records=...)``); the modules import nothing else, but
+    for the sign-in (``login``), which reads the staff accounts and writes the access log in
+    the store once someone signs in (the test above: not when the server starts)."""
     for path in sorted((ROOT / "teichaku_nb" / "server").glob("*.py")):
         ours = {name for name in _imported_modules(path, "teichaku_nb.server") if name.startswith("teichaku_nb")}
-        assert all(name in ("teichaku_nb.paths", "teichaku_nb.errors") or name.startswith("teichaku_nb.server")
-                   for name in ours), (path.name, ours)
+        allowed = {"teichaku_nb.paths", "teichaku_nb.errors", "teichaku_nb.staff"}
+        if path.name == "login.py":
+            allowed.add("teichaku_nb.store")
+        assert all(name in allowed or name.startswith("teichaku_nb.server") for name in ours), (path.name, ours)
 
 
 def test_the_page_handler_forgets_the_token_before_the_kernel_hears_of_the_request():

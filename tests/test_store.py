@@ -472,7 +472,7 @@ def _make_v1_database(url: str) -> None:
 def test_a_version_1_database_opens_and_is_migrated(db_url):
     _make_v1_database(db_url)
     with open_store(db_url) as opened:
-        assert opened.schema_version() == store_module.SCHEMA_VERSION == 7
+        assert opened.schema_version() == store_module.SCHEMA_VERSION == 8
         old = opened.conferences(OFFICE, OCT)[0]
         assert (old.attendees, old.outside_participants, old.presenter) == (("佐藤", "鈴木"), (), None)
         assert old.created_at == dt.datetime(2026, 10, 20, 5, 0, tzinfo=dt.timezone.utc)
@@ -495,7 +495,7 @@ def test_a_version_1_database_opens_and_is_migrated(db_url):
         opened.record_employment_check(OFFICE, "U001", by="鈴木", checked_on=D(2026, 11, 2), employment="継続",
                                        method="企業")                                           # schema 5's
     with open_store(db_url) as again:                  # opening again changes nothing
-        assert again.schema_version() == 7
+        assert again.schema_version() == 8
         assert again.review(OFFICE, "U001", OCT).to_person == "来月も面談します"
         assert [h.label for h in again.handovers(OFFICE, "U001")] == ["引継ぎの同意"]
         assert [(c.checked_on, c.employment, c.method) for c in again.employment_checks(OFFICE, "U001")] == [

@@ -12,19 +12,21 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from teichaku_nb.store.tables import metadata
+from teichaku_nb.store.tables import EXTRA_DDL, metadata
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DIALECTS = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}
 
 
 def schema_ddl(dialect) -> str:
-    """CREATE TABLE and CREATE INDEX of every table, in the order ``create_all`` uses."""
+    """CREATE TABLE and CREATE INDEX of every table, in the order ``create_all`` uses, and what
+    a table needs beyond them (``EXTRA_DDL``: the access log's append-only triggers)."""
     statements = []
     for table in metadata.sorted_tables:
         statements.append(str(sa.schema.CreateTable(table).compile(dialect=dialect)).strip() + ";")
         for index in sorted(table.indexes, key=lambda i: i.name):
             statements.append(str(sa.schema.CreateIndex(index).compile(dialect=dialect)).strip() + ";")
+        statements += EXTRA_DDL.get(table.name, {}).get(dialect.name, ())
     text = "\n\n".join(statements) + "\n"
     return "\n".join(line.rstrip() for line in text.split("\n"))
 

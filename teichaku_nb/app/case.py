@@ -162,23 +162,23 @@ class CaseModel(Panel):
 
     def set_action_status(self, action_id: int, status: str) -> None:
         """Close (完了 / 中止) or continue (対応中) a carried-over action."""
-        who_records(self.store, self.recorder, "役割分担", "更新")
+        by = who_records(self.store, self.staff, "役割分担", "更新")
         found = next((a for a in self.open_actions if a["id"] == action_id), None)
         if found is None:
             raise FormError(f"役割分担ID {action_id} はこのケースの継続中の役割分担にありません")
-        message, kind, saved = self._update_status(found, status)
+        message, kind, saved = self._update_status(found, status, by)
         self.reload_actions()
         with self.hold_trait_notifications():
             self.message, self.message_kind = message, kind
         if saved:
             self.actions_changed += 1
 
-    def _update_status(self, found: dict, status: str) -> tuple[str, str, bool]:
-        """Save the status merged with what others changed meanwhile (``merging``): their
-        other fields stay; a status they changed differently is not saved over.  Returns
-        (the message, its kind, whether it was saved): ok, merged when another's change
-        was met (kept, or the same status), error when nothing was saved."""
-        base, by, taken, who = {"status": found["status"]}, self.recorder.strip(), [], ""
+    def _update_status(self, found: dict, status: str, by: str) -> tuple[str, str, bool]:
+        """Save the status under ``by`` (the 記録者) merged with what others changed meanwhile
+        (``merging``): their other fields stay; a status they changed differently is not saved
+        over.  Returns (the message, its kind, whether it was saved): ok, merged when another's
+        change was met (kept, or the same status), error when nothing was saved."""
+        base, taken, who = {"status": found["status"]}, [], ""
         expected, current = found["version"], found
         for _attempt in range(MAX_MERGES):
             try:

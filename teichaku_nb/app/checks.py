@@ -137,7 +137,7 @@ class ChecksModel(Panel):
         return sorted(found.values(), key=lambda p: p["user_id"])
 
     def _by(self) -> str:
-        return who_records(self.store, self.recorder, "就労確認")
+        return who_records(self.store, self.staff, "就労確認")
 
     def record(self) -> None:
         by = self._by()

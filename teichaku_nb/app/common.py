@@ -1,4 +1,5 @@
-"""What the panels' models share: Japanese formatting, the 記録者 check, and the callback guard.
+"""What the panels' models share: Japanese formatting, the 記録者 check (the signed-in person:
+``who_records``), the access log (``log_access``), and the callback guard.
 
 ``Guard`` is the one place where a callback's exception is caught: it is shown to the user in
 Japanese (``Guard.error``), never lost, and logged to ``paths.app_log_path()``: a bug with its
@@ -104,19 +105,72 @@ class Guard(t.HasTraits):
         return guarded
 
 
-def who_records(store, recorder: str, what: str, doing: str = "記録", *, user_id: str | None = None) -> str:
-    """The 記録者 typed at the top of the page, for ``doing`` (記録, 保存, …) ``what``; refused
-    in Japanese when the store is not open, when a case is needed (``user_id`` given) and none
-    is open, or when no name is typed."""
+def who_records(store, staff, what: str, doing: str = "記録", *, user_id: str | None = None,
+                action: str | None = None) -> str:
+    """The 記録者 of ``doing`` (記録, 保存, …) ``what``: the signed-in person's name (``staff``, a
+    ``staff.Staff`` the server named; never a name typed on the page).  Refused in Japanese when
+    the store is not open, when a case is needed (``user_id`` given) and none is open, when
+    nobody is signed in, or when ``action`` (a key of ``staff.ALLOWED``) needs a role this
+    person does not have (``staff.Refused``)."""
     from ..store import StoreError
     if store is None:
         raise StoreError(f"会議記録のデータベースが開けていないため、{what}を{doing}できません")
     if user_id is not None and not user_id:
         raise FormError(f"ケースを開いてから{doing}してください")
-    by = recorder.strip()
+    by = staff.name.strip() if staff is not None else ""
     if not by:
-        raise FormError(f"記録者（画面上部）に名前を入力してから{doing}してください")
+        raise FormError(f"サインインした職員がわからないため、{what}を{doing}できません。ページを開き直してください")
+    if action is not None:
+        staff.check(action)
     return by
+
+
+def log_access(context, action: str, **details) -> str:
+    """Write ``action`` (case_opened, document_made, …) to the store's access log for the
+    signed-in person (``Store.log_access``, with the context's office).  Returns "" when written,
+    or when there is nothing to write it to or nobody to write it for (no store: the page shows
+    it cannot save; nobody signed in: only outside ``teichaku app``); else the Japanese message
+    staff see, logged.  It never raises: what the person did (a case opened, a document made)
+    stands, and the message says the log lacks it."""
+    store, staff = context.store, context.staff
+    if store is None or staff is None:
+        return ""
+    try:
+        store.log_access(staff, action, office=context.office or None, **details)
+    except Exception as error:  # the work is kept; the message says the log lacks it
+        log.error("access log (%s): %s", action, error, exc_info=(type(error), error, error.__traceback__))
+        shown = error if isinstance(error, StaffError) else f"{type(error).__name__}: {error}"
+        return f"アクセス記録に書き込めませんでした（{shown}）。管理者に連絡してください"
+    return ""
+
+
+def document_lists(names: Iterable[str], limit: int | None = None) -> list[str]:
+    """File names joined with commas, as few texts as hold them all within ``limit`` characters
+    (default: what an access log entry keeps of its ``document``, ``store.checks.SHORT_TEXT``: a
+    batch of 支援レポート takes several)."""
+    if limit is None:
+        from ..store.checks import SHORT_TEXT
+        limit = SHORT_TEXT
+    found: list[str] = []
+    for name in names:
+        if found and len(found[-1]) + 1 + len(name) <= limit:
+            found[-1] += "," + name
+        else:
+            found.append(name)
+    return found
+
+
+def log_documents(context, names: Iterable[str], *, user_id: str | None = None, detail: str | None = None) -> str:
+    """``document_made`` in the access log for the files ``names`` (one entry, or one per
+    ``document_lists`` text, their detail saying which of how many); as ``log_access``."""
+    lists = document_lists(names)
+    for number, document in enumerate(lists, 1):
+        part = f"（{number}/{len(lists)}）" if len(lists) > 1 else ""
+        failed = log_access(context, "document_made", user_id=user_id, document=document,
+                            detail=f"{detail or ''}{part}" or None)
+        if failed:
+            return failed
+    return ""
 
 
 def to_withdraw(records: list[dict], withdraw_id: int, reason: str, what: str, *,

@@ -23,7 +23,7 @@ from ..office_month import OfficeMonth
 from .agenda import AgendaModel
 from .case import CaseModel, bill_view
 from .checks import ChecksModel
-from .common import Guard, log, month_label
+from .common import Guard, log, log_access, month_label
 from .exports import ExportModel
 from .handover import HandoverModel
 from .header import ALL_TEAMS, HeaderModel, billing_counts
@@ -76,7 +76,7 @@ class ConferenceModel(t.HasTraits):
         self._fee_month = None                       # the month whose fee check is not computed yet
         self.read_change = None                      # the store's change_mark when the office was read
         self._reverting = False
-        # the panels that work in the page's context (office, month, day, 記録者): each gets it
+        # the panels that work in the page's context (office, month, day, who is signed in): each gets it
         # whenever it changes (``_set_context``)
         self.panels = (self.case, self.review, self.exports, self.meeting, self.sending, self.handover,
                        self.plan, self.draft, self.plan_document, self.checks)
@@ -91,8 +91,8 @@ class ConferenceModel(t.HasTraits):
         for panel in (self.plan_document, self.sending, self.exports):      # the open case's person
             t.dlink((self.agenda, "selected"), (panel, "user_id"))
         g = self.guard.wrap
-        self.header.observe(lambda _change: self._set_context(month=self.header.month, recorder=self.header.recorder),
-                            names=["month", "recorder"])     # first: the month's panels read it below
+        self.header.observe(lambda _change: self._set_context(month=self.header.month, staff=self.header.staff),
+                            names=["month", "staff"])     # first: the month's panels read it below
         self.header.observe(g(self._on_office, "事業所の切り替え"), names="office")
         self.header.observe(g(self._on_month_or_team, "対象月・チームの切り替え"), names=["month", "team"])
         self.agenda.observe(g(self._on_request, "ケースを開く操作"), names="requested")
@@ -105,7 +105,7 @@ class ConferenceModel(t.HasTraits):
             saver.observe(g(lambda _change: self.guard.clear(), "エラー表示の更新"), names="saves")
 
     def _set_context(self, **changes) -> None:
-        """A new context for every panel: another office, month or 記録者 (``panel.Context``)."""
+        """A new context for every panel: another office or month, the person signed in (``panel.Context``)."""
         self.context = self.context.but(**changes)
         for panel in self.panels:
             panel.context = self.context
@@ -299,9 +299,18 @@ class ConferenceModel(t.HasTraits):
         return self.others.check(user_id=self.agenda.selected, person=self.review.person, month=self.header.month,
                                  conference_id=self.meeting.conference_id, names=self.book.names)
 
+    def sign_in(self, environ=None) -> None:
+        """Who works on the page (the 記録者 of what is saved from it): the person the server
+        names in the page's request (``HeaderModel.sign_in``; ``environ``: the kernel's environment
+        unless given).  Called once the request has arrived (``opening.AppPage``): a preheated
+        kernel builds the page before anyone asks for it."""
+        self.header.sign_in(environ)
+
     def viewer_arrived(self) -> None:
-        """A viewer opened the page: show the latest records (a preheated kernel was
-        prepared before they were saved; one that nobody saved since needs no second read)."""
+        """A viewer opened the page: who they are (``sign_in``), and the latest records (a
+        preheated kernel was prepared before they were saved; one that nobody saved since needs
+        no second read)."""
+        self.sign_in()
         try:
             if self.book is not None:                # first: what is saved from now on is news
                 self.others.start(self.store, self.book.key)
@@ -401,6 +410,9 @@ class ConferenceModel(t.HasTraits):
             panel.open_case(opened)
         self.agenda.selected = user_id
         self.pending_leave = {}
+        failed = log_access(self.context, "case_opened", user_id=user_id, detail=month)
+        if failed:                                   # the case stays open: the log lacks it, said at the top
+            self.guard.error = f"ケースの記録を開いたことを{failed}"
 
     def _close_case(self) -> None:
         self.agenda.selected = ""

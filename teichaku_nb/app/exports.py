@@ -4,7 +4,10 @@
 The documents are made by ``reports.make_reports`` (the same call as ``teichaku report``),
 written to a folder the screen names, and offered as download links (one file, or a zip
 of a batch) that carry the file in the page itself: the app serves no files.  Making a
-document records nothing: sending a 支援レポート is recorded in the sending panel.
+document records nothing: sending a 支援レポート is recorded in the sending panel.  It is written
+to the access log (``document_made``: who made which files, of whom when it is one person); a
+log that cannot be written is said in the panel's status line, in red, and the documents made
+stay offered.
 
 A batch of 支援レポート is made for the people whose case was reviewed this month unless
 everyone (or the open case's person) is chosen; the panel names those it left out, the
@@ -25,6 +28,7 @@ from ..documents import COPY_LABELS
 from ..errors import FormError
 from ..paths import data_dir, is_demo_book
 from ..records import EMPLOYER, SELF
+from .common import log_documents
 from .panel import Context, Panel, moved
 
 KINDS = tuple((kind.file_label, kind.name) for kind in documents.KINDS.values() if kind.in_app)
@@ -81,7 +85,7 @@ class ExportModel(Panel):
     user_id = t.Unicode("")              # the open case
     progress = t.Tuple((0, 0))           # (done, total) while making
     status = t.Unicode("")
-    status_kind = t.Unicode("ok")          # ok (green) / warning (amber): app.css colours the status
+    status_kind = t.Unicode("ok")          # ok (green) / warning (amber) / error (red: made, not in the access log)
     notes = t.List()                     # what staff must know about the batch (Japanese sentences)
     link_name = t.Unicode("")
     link_uri = t.Unicode("")
@@ -157,4 +161,9 @@ class ExportModel(Panel):
         sending = (f"（作っただけでは送付の記録になりません。渡したら「{asked.title}の送付の記録」で記録してください）"
                    if asked.sent else "")
         self.status = f"{len(made)}件を作成しました{sending}。保存先: {out}"
+        people = {p["user_id"] for p in batch.people} if asked.of_people else set()
+        failed = log_documents(self.context, [p.name for p in batch.paths], detail=self.month,
+                               user_id=user or (next(iter(people)) if len(people) == 1 else None))
+        if failed:                       # the documents stay offered; the status says the log lacks them
+            self.status, self.status_kind = f"{self.status}。帳票を作ったことを{failed}", "error"
         return made

@@ -128,7 +128,7 @@ class HandoverModel(Panel):
                 "month_label": month_label(self.month)}
 
     def _by(self) -> str:
-        return who_records(self.store, self.recorder, "引継ぎ", user_id=self.user_id)
+        return who_records(self.store, self.staff, "引継ぎ", user_id=self.user_id)
 
     def _record(self, kind: str, day, **values) -> None:
         by = self._by()

@@ -1,9 +1,19 @@
 """Header panel: office, month, team filter, 記録者, the month's fee check (how many people
-are 算定可 / 要確認 / 算定不可) and the workbook's problems."""
+are 算定可 / 要確認 / 算定不可) and the workbook's problems.
+
+The 記録者 is the person signed in to ``teichaku app`` (``staff.from_environment``: the server
+writes who it is into the page's request, and the page's kernel has it in its environment),
+never a name typed on the page.  A preheated kernel runs the page before any request, so the
+page reads it only once the request has arrived (``sign_in``, called by
+``ConferenceModel.sign_in`` / ``viewer_arrived``).  The header shows 「記録者: 名前（役割）」 and,
+when the server signs people in with its own accounts (``staff.signs_out_here``), a link to
+サインアウト."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Mapping
 
 import pandas as pd
 import traitlets as t
@@ -11,10 +21,20 @@ import traitlets as t
 from ..billing import BILLABLE, NOT_BILLABLE, TO_CHECK, tier_text
 from ..casebook import ERROR, SEVERITY_LABELS, CaseBook, namesakes
 from ..rules import default_month, latest_data_month
+from ..staff import Staff, from_environment, signs_out_here
 from .common import month_label
 
 ALL_TEAMS = ""            # the team filter's value for every team
 MONTHS_SHOWN = 36         # how far back the month list goes
+LOGOUT = "logout"         # the server's サインアウト route, under its base URL
+BASE_URL = "VOILA_BASE_URL"     # the server's base URL, as Voila gives every kernel (preheated or not)
+
+
+def logout_url(environ: Mapping[str, str] = os.environ) -> str:
+    """Where サインアウト goes: the server's ``logout`` route under its base URL (``/logout`` for
+    the base ``/`` of ``teichaku app``)."""
+    base = environ.get(BASE_URL) or "/"
+    return (base if base.endswith("/") else base + "/") + LOGOUT
 
 
 def month_options(book: CaseBook, today: dt.date) -> list[tuple[str, str]]:
@@ -64,12 +84,27 @@ class HeaderModel(t.HasTraits):
     month = t.Unicode("")                # YYYY-MM
     team_options = t.List()
     team = t.Unicode(ALL_TEAMS)
-    recorder = t.Unicode("")             # 記録者: who saves the records
+    staff = t.Instance(Staff, allow_none=True)    # who is signed in (None: not known yet, or not at all)
+    logout = t.Unicode("")               # where サインアウト goes ("": the page offers none)
     problems = t.List()                  # problem_rows(book)
     source_note = t.Unicode("")          # where the workbook is (and whether it is the demo)
     store_note = t.Unicode("")           # where the records are kept
     fatal = t.Unicode("")                # the workbook cannot be used at all
     billing = t.Dict()                   # the month's fee check counts (billing_counts); {} when unknown
+
+    def sign_in(self, environ: Mapping[str, str] | None = None) -> None:
+        """Who opened the page, as the server said in its request (``environ``: the kernel's
+        environment unless given).  Only once the request has arrived: a preheated kernel
+        has it in its environment from then on."""
+        environ = os.environ if environ is None else environ
+        with self.hold_trait_notifications():
+            self.staff = from_environment(environ)
+            self.logout = logout_url(environ) if signs_out_here(environ) else ""
+
+    @property
+    def recorder(self) -> str:
+        """記録者: the signed-in person's name ("" when nobody is known)."""
+        return self.staff.name if self.staff is not None else ""
 
     def set_books(self, books: list[CaseBook]) -> None:
         shared = namesakes(books)

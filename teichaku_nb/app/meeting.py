@@ -1,7 +1,9 @@
 """Meeting panel: the conference itself — 開催日, 種別, 出席者, and for a 地域連携会議 the
 outside participants and who presented (the 地域連携会議実施加算 needs them) — kept in the
 review store.  The month's reviews and actions saved after it are linked to it, and the
-会議録 prints it.
+会議録 prints it.  Recording a 地域連携会議 (who attended from outside, who presented: the 加算
+rests on them) is a サービス管理責任者's (``staff.ALLOWED["regional_presenters"]``): a 支援員 records
+a 定例ケース会議, and is refused a save that would record or change a 地域連携会議.
 """
 
 from __future__ import annotations
@@ -144,14 +146,24 @@ class MeetingModel(Panel):
         return {stored[name]: names(value) if name in ("attendees", "outside") else value
                 for name, value in self._typed.items()}
 
+    @property
+    def regional(self) -> bool:
+        """The save would record or change a 地域連携会議 (the form says one, or the saved one was)."""
+        return REGIONAL in (self.kind, self._base.get("kind"))
+
+    def _check_regional(self) -> None:
+        if self.regional:
+            self.staff.check("regional_presenters")
+
     def save(self) -> None:
         """Record the form.  If someone recorded the month's conference meanwhile, what only they
         changed is kept and recorded with this form's changes; a field both changed stops the
         save and shows both (``take_in``).  What was typed into such a field and is not recorded
         now goes to the history."""
-        by = who_records(self.store, self.recorder, "会議", "保存")
+        by = who_records(self.store, self.staff, "会議", "保存")
         taken = ""
         for _attempt in range(MAX_MERGES):
+            self._check_regional()                   # again after a merge: it may have taken in a 地域連携会議
             try:
                 saved = self.store.save_conference(self._conference(), by=by, expected_version=self.version or None,
                                                    not_kept=self._not_kept())

@@ -16,6 +16,10 @@ for a page:
   being read, so the browser loads the page's scripts while the thread reads.  Once read, the
   widgets are built on the kernel's own thread (``build_once_read``).
 
+On every path the page learns who opened it (the 記録者: ``ConferenceModel.sign_in``) only once
+the page's request has arrived: the server writes the signed-in person into it, and a preheated
+kernel has the request's details in its environment from then on.
+
 Either way the kernel tells the server when the page is built and its widgets sent
 (``PageRequest.built``, ``_widgets_sent``), and the server lets the browser connect to the
 kernel only then: the browser receives the page whole.  Widgets made or sent while a browser
@@ -176,6 +180,8 @@ class AppPage:
                             # widgets while the browser may be receiving the page's
                 self.app.model.fee_check()
                 self.app.view.forms.build()
+            else:           # a page is waiting: its request (who signed in) has arrived
+                self.app.model.sign_in()
             self.box.children = [self.app.view]
         except Exception as error:     # never an empty page: say what failed
             import ipywidgets as w
@@ -208,8 +214,10 @@ class AppPage:
                 self.app.watch()
 
     def wait_for_viewer(self) -> None:
-        """A kernel prepared ahead: pause until a page takes it, then read the records again if
-        someone saved since; then look for others' saves (a page built once drawn already does)."""
+        """A kernel prepared ahead: pause until a page takes it, then learn who opened it (the
+        page's 記録者: ``ConferenceModel.sign_in``, never before the request arrived) and read the
+        records again if someone saved since; then look for others' saves (a page built once drawn
+        already does)."""
         if self.app is None:
             return
         if self.request is not None:
@@ -218,7 +226,9 @@ class AppPage:
             except Exception as error:  # never leave the page empty: show what we have
                 _log().error("wait_for_request: %s", error)
             self.request = None
-            self.app.model.viewer_arrived()
+            self.app.model.viewer_arrived()          # who signed in, and the records again
+        else:                                        # not preheated: the kernel started with the request
+            self.app.model.sign_in()
         self.app.watch()
 
     def shown(self) -> list:

@@ -1,13 +1,14 @@
 """What every panel of the conference works in: one context, set by the conference.
 
 A panel's model (``Panel``) holds the ``Context`` of the page: the office's casebook, the
-store, the office's key, the month on screen, the day, who records (記録者) and the workbook
-as the page read it.  The conference builds a new context when any of them changes (another
-office, month or 記録者) and gives it to every registered panel at once; a panel reads
-``self.book``, ``self.store``, ``self.recorder`` … from it and never keeps its own copy, and
-reacts to what concerns it in ``context_changed``.  A model imports no widgets: its view
-(the panel's ``…View``, in ``views/``) draws it.  Learned from aiidalab-qe's ``common/mvc.py``
-and ``common/panel.py`` (models that hold state, views that observe them).
+store, the office's key, the month on screen, the day, who works on the page (the signed-in
+``staff.Staff``: their name is the 記録者 of what they save) and the workbook as the page read
+it.  The conference builds a new context when any of them changes (another office or month,
+the person known once the page's request arrived) and gives it to every registered panel at
+once; a panel reads ``self.book``, ``self.store``, ``self.staff`` … from it and never keeps its
+own copy, and reacts to what concerns it in ``context_changed``.  A model imports no widgets:
+its view (the panel's ``…View``, in ``views/``) draws it.  Learned from aiidalab-qe's
+``common/mvc.py`` and ``common/panel.py`` (models that hold state, views that observe them).
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ from pathlib import Path
 
 import traitlets as t
 
+from ..staff import Refused, Staff
+
 
 @dataclass(frozen=True)
 class Context:
-    """Where the page works: its office, month and day, and who records."""
+    """Where the page works: its office, month and day, and who works on it (``staff``)."""
 
     book: object = None                   # the office's CaseBook (None before a workbook is read)
     store: object = None                  # the conference store (None: read only)
     office: str = ""                      # the office's key (CaseBook.key)
     month: str = ""                       # YYYY-MM on screen
     today: dt.date = field(default_factory=dt.date.today)
-    recorder: str = ""                    # 記録者: who saves what is recorded from this page
+    staff: Staff | None = None            # the signed-in person (None: not known, nothing can be saved)
     book_path: Path | None = None         # the workbook (or folder) the page read
     db_url: str | None = None             # the store as asked for (None: beside the workbook)
     source: object = None                 # the workbook as the page read it (workbook.Source)
@@ -36,6 +39,11 @@ class Context:
     def but(self, **changes) -> Context:
         """This context with some of it changed."""
         return replace(self, **changes)
+
+    @property
+    def recorder(self) -> str:
+        """記録者: the signed-in person's name ("" when nobody is known)."""
+        return self.staff.name if self.staff is not None else ""
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ class Panel(t.HasTraits):
         self.context_changed(old, change["new"])
 
     def context_changed(self, old: Context, new: Context) -> None:
-        """Called after the context changed (another office, month or 記録者)."""
+        """Called after the context changed (another office, month or person signed in)."""
 
     def open_case(self, case: Case) -> None:
         """A case was opened: read what this panel shows of it."""
@@ -99,8 +107,24 @@ class Panel(t.HasTraits):
         return self.context.today
 
     @property
+    def staff(self) -> Staff | None:
+        return self.context.staff
+
+    @property
     def recorder(self) -> str:
+        """記録者: the signed-in person's name (``Context.recorder``)."""
         return self.context.recorder
+
+    def refused(self, action: str) -> str:
+        """Why the signed-in person's role may not do ``action`` (``staff.ALLOWED``), in Japanese;
+        "" when it may, or when nobody is known (saving is refused then anyway: ``who_records``).
+        The views disable such buttons with it as their tooltip; the models check again."""
+        try:
+            if self.staff is not None:
+                self.staff.check(action)
+        except Refused as error:
+            return str(error)
+        return ""
 
 
 class CaseForm(Panel):

@@ -13,7 +13,9 @@ save with both texts shown, the typed text kept in the form.
 
 The 個別支援計画書 is made from the section (``PlanDocumentModel``) through
 ``reports.make_plan_document`` and offered as a download link, as the export panel does;
-making it records nothing (no 交付日).  The draft of the next plan is ``plan_draft``.
+making it records nothing (no 交付日) but the access log's ``document_made`` (a log that cannot
+be written is said in red below the button; the document stays offered).  The draft of the next
+plan is ``plan_draft``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from ..merging import FieldConflict, changed_fields, merge_fields
 from ..records import PLAN_DECISIONS
 from ..store import Conflict, StoreError
 from ..store.checks import LONG_TEXT
-from .common import check_lengths, who_records
+from .common import check_lengths, log_documents, who_records
 from .dates import day_in_month
 from .exports import download, out_dir_for
 from .panel import Case, CaseForm, Context, Panel, moved
@@ -219,7 +221,7 @@ class MonitoringModel(CaseForm):
     # -- saving
 
     def _by(self) -> str:
-        by = who_records(self.store, self.recorder, "モニタリング", "保存", user_id=self.user_id)
+        by = who_records(self.store, self.staff, "モニタリング", "保存", user_id=self.user_id)
         if not self.goals:
             raise FormError("今の個別支援計画がないため、モニタリングは記録できません（次の計画の案を作ってください）")
         return by
@@ -347,7 +349,7 @@ class PlanDocumentModel(Panel):
     user_id = t.Unicode("")
     fmt = t.Unicode("pdf")
     status = t.Unicode("")
-    status_kind = t.Unicode("ok")        # ok (green) / error (red: not made)
+    status_kind = t.Unicode("ok")        # ok (green) / error (red: not made, or made and not in the access log)
     link_name = t.Unicode("")
     link_uri = t.Unicode("")
 
@@ -368,11 +370,15 @@ class PlanDocumentModel(Panel):
         if not self.user_id:
             raise FormError("ケースを開いてから作ってください")
         self.status = self.link_name = self.link_uri = ""
+        self.status_kind = "ok"
         out = out_dir_for(c.book_path, c.month)
         path = make_plan_document(c.book_path, self.user_id, month=c.month, db=c.db_url, fmt=self.fmt,
                                   out_dir=out, office=self.office or None, source=c.source)
         self.link_name, self.link_uri = download([path], path.name)
         self.status = f"個別支援計画書を作成しました（{self._still_to_record()}）。保存先: {out}"
+        failed = log_documents(c, [path.name], user_id=self.user_id, detail=c.month)
+        if failed:                       # the document stays offered; the status says the log lacks it
+            self.status, self.status_kind = f"{self.status}。計画書を作ったことを{failed}", "error"
         return path
 
     def _still_to_record(self) -> str:

@@ -11,7 +11,9 @@ plan finalised cannot go back to a draft); a goal whose 期限 is outside the �
 beside the goal and in that question, never refused.  The person's 同意日 and the 交付日 are then recorded on purpose
 (「同意日・交付日を記録」): nothing else records them, making the document included.  The draft a
 person has is reopened whenever the case is opened; a finalised plan stays shown until both
-dates are recorded.
+dates are recorded.  確定 and the 同意日・交付日 are a サービス管理責任者's to record (or a 管理者's:
+``staff.ALLOWED``): a 支援員 drafts and saves, and is refused those two in Japanese (the view disables
+their buttons too, with the reason as tooltip).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from .plan import REVISE, conflict_rows, save_merged, taken_text
 from .panel import Case, CaseForm
 
 GOAL_FIELDS = ("domain", "goal", "support", "due_on")
-UNNAMED = "（記録者の入力なし）"        # who typed a replaced draft, when no 記録者 was typed
+UNNAMED = "（サインインした職員不明）"     # who typed a replaced draft, when nobody is known to be signed in
 LABELS = {"period_start": "計画期間の開始", "period_end": "計画期間の終了", "wishes": "本人の意向",
           "overall_policy": "総合的な方針", "goals": "目標", "service_manager": "サービス管理責任者"}
 
@@ -223,8 +225,10 @@ class DraftModel(CaseForm):
 
     # -- the steps
 
-    def _by(self, doing: str) -> str:
-        return who_records(self.store, self.recorder, "計画", doing, user_id=self.user_id)
+    def _by(self, doing: str, action: str | None = None) -> str:
+        """The 記録者 (the signed-in person); ``action``: a step their role must allow
+        (``staff.ALLOWED``: 確定 and the 同意日・交付日 need a サービス管理責任者)."""
+        return who_records(self.store, self.staff, "計画", doing, user_id=self.user_id, action=action)
 
     def _draft_only(self) -> None:
         if self.status != DRAFT:
@@ -282,7 +286,7 @@ class DraftModel(CaseForm):
                        *((f"目標{n}の支援内容", g.get("support"), LONG_TEXT) for n, g in enumerate(self.goals, 1))])
 
     def _can_finalise(self) -> str:
-        by = self._by("確定")
+        by = self._by("確定", "plan_finalise")
         self._draft_only()
         if self.dirty:
             raise FormError("計画案に保存していない変更があります。先に「案を保存」を押してから確定してください")
@@ -327,7 +331,7 @@ class DraftModel(CaseForm):
 
     def record_consent(self) -> None:
         """「同意日・交付日を記録」: the dates given (either or both) on the finalised plan."""
-        by = self._by("記録")
+        by = self._by("記録", "plan_consent")
         if self.status != FINAL:
             raise FormError("同意日・交付日は確定した計画に記録します。先に「計画を確定」を押してください")
         shown = self.info
@@ -375,10 +379,10 @@ class DraftModel(CaseForm):
 
     def _keep_replaced(self) -> None:
         """The draft typed here is replaced by someone's newer plan: what was typed and not saved
-        goes to the history (``Store.record_not_kept``), under the 記録者 (or, without one, as
-        typed by an unnamed person)."""
+        goes to the history (``Store.record_not_kept``), under the 記録者 (or, with nobody known to
+        be signed in, as typed by an unknown person: ``UNNAMED``)."""
         plan = self.store.support_plan(self.plan_id) if self.plan_id else None
         if plan is None:
             return
         typed = {name: value for name, value in self.values().items() if value != self._base.get(name)}
-        self.store.record_not_kept(plan, typed, by=self.recorder.strip() or UNNAMED)
+        self.store.record_not_kept(plan, typed, by=self.recorder or UNNAMED)

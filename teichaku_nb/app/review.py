@@ -259,7 +259,7 @@ class ReviewModel(CaseForm, ReviewTexts):
     # -- saving
 
     def _check_can_save(self) -> str:
-        by = who_records(self.store, self.recorder, "ケース検討", "保存", user_id=self.user_id)
+        by = who_records(self.store, self.staff, "ケース検討", "保存", user_id=self.user_id)
         if self.action_content.strip():
             raise FormError("入力中の役割分担があります。「役割分担を追加」を押すか、内容を消してから保存してください")
         check_lengths((label, getattr(self, name), LONG_TEXT) for name, label in TEXT_FIELDS)

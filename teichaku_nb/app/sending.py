@@ -70,7 +70,7 @@ class SendingModel(Panel):
                          "withdrawn_at": format_time(r.withdrawn_at) if r.withdrawn_at else ""} for r in found]
 
     def _by(self) -> str:
-        return who_records(self.store, self.recorder, "送付")
+        return who_records(self.store, self.staff, "送付")
 
     def targets(self) -> list[str]:
         """The 利用者ID the chosen scope stands for."""

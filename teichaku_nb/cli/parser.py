@@ -7,13 +7,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import documents, japanese
+from .. import documents, japanese, staff
 from .books import cmd_demo, cmd_template, cmd_validate
 from .common import EXIT_INPUT
 from .lab import DEFAULT_PORT as LAB_PORT, cmd_lab
 from .month import cmd_billing, cmd_retention, cmd_review
 from .records import cmd_app, cmd_export, cmd_sent
 from .report import cmd_report
+from .staff import cmd_log, cmd_staff_add, cmd_staff_disable, cmd_staff_list, cmd_staff_passwd
 
 RECIPIENT_CHOICES = ("本人", "企業", "本人・企業")
 
@@ -50,6 +51,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"{self.prog}: エラー: {message}\n")
 
 
+class _IntermixedParser(_Parser):
+    """Positionals and options in any order (``staff add NAME --role 管理者 BOOK``): argparse
+    otherwise takes an optional positional (BOOK) only together with the one before it."""
+
+    _mixing = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._mixing:                 # parse_known_intermixed_args calls back here
+            return super().parse_known_args(args, namespace)
+        self._mixing = True
+        usage = self.usage
+        if usage is None:                # argparse would cut its own "usage: " (7 characters) from ours
+            self.usage = self.format_usage().removeprefix("使い方: ").rstrip("\n")
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._mixing = False
+            self.usage = usage
+
+
 def _argument(parse, what: str, example: str, valid=lambda value: True):
     """An argparse type: ``parse(text)``, or a Japanese error naming ``what`` and an example."""
     def convert(text: str):
@@ -83,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_month_commands(commands)
     _add_document_commands(commands)
     _add_lab_command(commands)
+    _add_staff_commands(commands)
     return parser
 
 
@@ -159,7 +181,9 @@ def _add_month_commands(commands) -> None:
     p.set_defaults(handler=cmd_export)
 
     p = commands.add_parser("app", help="ケース会議アプリ（ブラウザの画面）を起動します",
-                            description="ケース会議アプリを Voila で起動し、トークン付きのURLを表示します。\n"
+                            description="ケース会議アプリを Voila で起動し、開く URL を表示します。\n"
+                                        "職員アカウント（teichaku staff）があれば各自がサインインし、なければこのパソコンだけで"
+                                        "トークン付きの URL から開きます。\n"
                                         "BOOK を省略するとデモデータ（架空の人物）を開きます。")
     p.add_argument("book", metavar="BOOK", type=Path, nargs="?", default=None,
                    help="ブック、CSVフォルダ、または事業所フォルダ（省略時はデモデータ）")
@@ -167,6 +191,12 @@ def _add_month_commands(commands) -> None:
                    help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite。デモはユーザーごとのフォルダ）")
     p.add_argument("--host", default="127.0.0.1", help="待ち受けるアドレス（既定 127.0.0.1）")
     p.add_argument("--port", type=int, default=8866, help="ポート番号（既定 8866）")
+    p.add_argument("--certfile", type=Path, default=None, help="HTTPS にするときのサーバー証明書（PEM）")
+    p.add_argument("--keyfile", type=Path, default=None, help="その秘密鍵（PEM。証明書と同じファイルなら省略）")
+    p.add_argument("--trusted-header", metavar="HEADER", default=None,
+                   help="組織のサインイン（リバースプロキシ）が職員のサインイン名を入れるヘッダー（例 X-Remote-User）")
+    p.add_argument("--trusted-proxy", metavar="ADDRESS", action="append", default=None,
+                   help="そのヘッダーを信用するプロキシのアドレス（複数可。既定 127.0.0.1）")
     p.set_defaults(handler=cmd_app)
 
 
@@ -237,3 +267,67 @@ def _add_lab_command(commands) -> None:
     p.add_argument("--port", type=int, default=LAB_PORT, help=f"ポート番号（既定 {LAB_PORT}）")
     p.add_argument("--no-browser", action="store_true", help="ブラウザを開きません（表示された URL を自分で開きます）")
     p.set_defaults(handler=cmd_lab)
+
+
+_STORE_BOOK = "ブック、CSVフォルダ、または事業所フォルダ。その会議記録のデータベースを使います（省略時はデモデータのもの）"
+_STORE_DB = "会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite。teichaku app と同じ）"
+
+
+def _add_staff_commands(commands) -> None:
+    """staff, log: the staff accounts that sign in to the app, and the access log."""
+    roles = "|".join(staff.ROLES)
+    p = commands.add_parser("staff", help="職員アカウント（アプリへのサインイン）を追加・一覧・パスワード変更・無効化します",
+                            description="アプリにサインインする職員のアカウントを管理します。アカウントは会議記録のデータベースに"
+                                        "法人全体で1組です。\nパスワードは画面に表示せず、データベースにはハッシュ（argon2id）だけを"
+                                        "残します。\n操作した人は「端末:ログインユーザー名」としてアクセス記録に残ります。")
+    actions = p.add_subparsers(dest="staff_command", metavar="操作", title="操作", parser_class=_IntermixedParser)
+    actions.required = True
+
+    a = actions.add_parser("add", help="アカウントを追加します（パスワードは2回たずねます）",
+                           description="アカウントを追加します。パスワード（10文字以上、ログイン名と同じものは不可）は"
+                                       "2回たずねます。\n役割: 支援員 / サービス管理責任者（計画の確定なども） / "
+                                       "管理者（アカウントの管理とアクセス記録の閲覧も）")
+    a.add_argument("name", metavar="NAME", help="記録に表示する名前（記録者）")
+    a.add_argument("--role", required=True, choices=staff.ROLES, metavar=roles, help=f"役割: {' / '.join(staff.ROLES)}")
+    a.add_argument("--login", default=None, metavar="LOGIN", help="サインインに使うログイン名（省略時は NAME）")
+    a.add_argument("book", metavar="BOOK", type=Path, nargs="?", default=None, help=_STORE_BOOK)
+    a.add_argument("--db", metavar="URL", default=None, help=_STORE_DB)
+    a.add_argument("--password-stdin", action="store_true", help="パスワードを標準入力の1行目から読みます（たずねません）")
+    a.set_defaults(handler=cmd_staff_add)
+
+    a = actions.add_parser("list", help="アカウントを一覧にします（無効にしたものも）",
+                           description="アカウントを一覧にします（無効にしたものも。パスワードは表示しません）。")
+    a.add_argument("book", metavar="BOOK", type=Path, nargs="?", default=None, help=_STORE_BOOK)
+    a.add_argument("--db", metavar="URL", default=None, help=_STORE_DB)
+    a.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
+    a.set_defaults(handler=cmd_staff_list)
+
+    a = actions.add_parser("passwd", help="アカウントのパスワードを変更します",
+                           description="アカウントのパスワードを変更します（2回たずねます）。")
+    a.add_argument("login", metavar="LOGIN", help="ログイン名")
+    a.add_argument("book", metavar="BOOK", type=Path, nargs="?", default=None, help=_STORE_BOOK)
+    a.add_argument("--db", metavar="URL", default=None, help=_STORE_DB)
+    a.add_argument("--password-stdin", action="store_true", help="パスワードを標準入力の1行目から読みます（たずねません）")
+    a.set_defaults(handler=cmd_staff_passwd)
+
+    a = actions.add_parser("disable", help="アカウントを無効にします（サインインできなくなります）",
+                           description="アカウントを無効にします。サインインできなくなりますが、一覧と記録には残ります。\n"
+                                       "最後の有効な管理者は無効にできません。")
+    a.add_argument("login", metavar="LOGIN", help="ログイン名")
+    a.add_argument("book", metavar="BOOK", type=Path, nargs="?", default=None, help=_STORE_BOOK)
+    a.add_argument("--db", metavar="URL", default=None, help=_STORE_DB)
+    a.set_defaults(handler=cmd_staff_disable)
+
+    p = commands.add_parser("log", help="アクセス記録（サインイン・ケースの閲覧・帳票・書き出し）を表示・書き出します",
+                            description="アクセス記録を古い順に表示します。日時は日本時間です。\n"
+                                        "--out で Excel に書き出すと、書き出したこともアクセス記録に残ります。")
+    p.add_argument("book", metavar="BOOK", type=Path, nargs="?", default=None, help=_STORE_BOOK)
+    p.add_argument("--db", metavar="URL", default=None, help=_STORE_DB)
+    p.add_argument("--from", dest="since", type=_date, default=None, metavar="YYYY-MM-DD", help="この日から（日本時間）")
+    p.add_argument("--to", dest="until", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="この日まで（その日を含みます）")
+    p.add_argument("--user", default=None, metavar="LOGIN", help="この職員（ログイン名）の記録だけ")
+    p.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE.xlsx", help="Excel に書き出します")
+    p.add_argument("--force", action="store_true", help="--out のファイルがすでにあるとき上書きします")
+    p.set_defaults(handler=cmd_log)

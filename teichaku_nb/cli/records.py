@@ -6,6 +6,7 @@ nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -25,9 +26,31 @@ def records_location(book: Path, db: str | None) -> tuple[str, str]:
     return db, shown_location(db)
 
 
+def staff_accounts(db: str, book: Path, offer: bool, *, first_admin=None) -> bool:
+    """Whether the records at ``db`` have a staff account; with ``offer``, at the first start
+    without one, asks at the terminal whether to create the first 管理者 now (``first_admin``:
+    ``cli.staff.offer_first_admin``), once for these records."""
+    from ..paths import data_dir
+    from ..store import open_store as open_records
+    store = open_records(db, book_path=book)
+    if store.has_accounts():
+        return True
+    if not offer:
+        return False
+    asked = data_dir(create=True) / f"first-admin-asked-{hashlib.sha256(db.encode()).hexdigest()[:16]}"
+    if asked.exists():
+        return False
+    asked.touch()
+    if first_admin is None:
+        from .staff import offer_first_admin as first_admin
+    return first_admin(store) is not None
+
+
 def cmd_app(args) -> int:
     from ..server.launcher import run
     return run(args.book, args.db, args.host, args.port, locate_records=records_location,
+               staff_accounts=staff_accounts, certfile=args.certfile, keyfile=args.keyfile,
+               trusted_header=args.trusted_header, trusted_proxies=args.trusted_proxy,
                out=lambda text: print(text, flush=True),
                err=lambda text: print(text, file=sys.stderr, flush=True))
 

@@ -40,6 +40,7 @@ from typing import Callable
 from ..errors import StaffError
 from ..paths import (BOOK_ENV, DB_ENV, DEMO_ENV, PREFETCH_ENV, RUN_FOLDER_ENV, app_log_path, app_notebook_path,
                      demo_book_path)
+from ..staff import ACCOUNTS, AUTH_ENVIRONMENT, TOKEN, TRUSTED
 from .applog import AppLogHandler
 
 DEFAULT_HOST = "127.0.0.1"
@@ -53,6 +54,7 @@ EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab
 TEMPLATE = "teichaku"
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates" / "voila"
 WILDCARDS = ("", "0.0.0.0", "::")  # hosts that listen on every address of the machine
+IDLE_MINUTES = 30.0                # a signed-in session ends after this long without activity
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,91 @@ class KernelTimeouts:
                    seconds("TEICHAKU_APP_LEFT_TIMEOUT", cls.left))
 
 
+@dataclass(frozen=True)
+class Doors:
+    """How people get in (``login``): ``mode`` is ``staff.TOKEN`` (one token, this computer
+    only), ``staff.ACCOUNTS`` (each signs in) or ``staff.TRUSTED`` (the organisation's proxy
+    names them in ``trusted_header``); HTTPS with ``certfile`` (and ``keyfile``).  The
+    ``trusted_proxies`` are believed about the browser's address and HTTPS (the access log,
+    the cookie) and, in ``TRUSTED`` mode, about who the person is."""
+
+    mode: str = TOKEN
+    certfile: Path | None = None
+    keyfile: Path | None = None
+    trusted_header: str = ""
+    trusted_proxies: tuple[str, ...] = ()
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.certfile else "http"
+
+    def arguments(self) -> list[str]:
+        """Voila's arguments for these doors."""
+        provider = "TokenIdentityProvider" if self.mode == TOKEN else "AccountsIdentityProvider"
+        args = [f"--Voila.identity_provider_class=teichaku_nb.server.login.{provider}"]
+        if self.mode != TOKEN:
+            args += [f"--{provider}.idle_minutes={idle_minutes()}"]
+        if self.mode == TRUSTED:
+            args += [f"--{provider}.trusted_header={self.trusted_header}"]
+        if self.mode != TOKEN:
+            args += [arg for proxy in self.trusted_proxies for arg in (f"--{provider}.trusted_proxies", proxy)]
+        if self.certfile:
+            args += [f"--TeichakuVoila.certfile={self.certfile}"]
+            if self.keyfile:
+                args += [f"--TeichakuVoila.keyfile={self.keyfile}"]
+        return args
+
+
+def idle_minutes(environ=os.environ) -> float:
+    """Minutes without activity that end a signed-in session (``TEICHAKU_APP_IDLE_MINUTES``
+    changes it: tests)."""
+    try:
+        return max(0.02, float(environ.get("TEICHAKU_APP_IDLE_MINUTES", IDLE_MINUTES)))
+    except ValueError:
+        return IDLE_MINUTES
+
+
+def choose_doors(host: str, has_accounts: bool, *, certfile: Path | None = None, keyfile: Path | None = None,
+                 trusted_header: str | None = None, trusted_proxies=None) -> Doors:
+    """The doors for ``teichaku app``'s arguments, or a LaunchError saying in Japanese what is
+    missing: another computer may reach the app only when staff have accounts."""
+    for path in filter(None, (certfile, keyfile)):
+        if not Path(path).is_file():
+            raise LaunchError(f"証明書のファイルが見つかりません: {path}")
+    if keyfile and not certfile:
+        raise LaunchError("--keyfile は --certfile と一緒に指定してください")
+    cert = Path(certfile).absolute() if certfile else None
+    key = Path(keyfile).absolute() if keyfile else None
+    proxies = tuple(trusted_proxies or ())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise LaunchError(f"--trusted-proxy には IP アドレスを指定してください（{proxy}）") from None
+    if trusted_header:
+        if not has_accounts:
+            raise LaunchError("組織のサインイン（--trusted-header）で開くには、職員アカウントが必要です。"
+                              "先に teichaku staff add 名前 --role 管理者 で作ってください")
+        return Doors(TRUSTED, cert, key, trusted_header.strip(), proxies or ("127.0.0.1",))
+    if has_accounts:
+        return Doors(ACCOUNTS, cert, key, trusted_proxies=proxies)
+    if proxies:
+        raise LaunchError("--trusted-proxy は、職員アカウントがあるとき（サインインするとき）に使います。"
+                          "先に teichaku staff add 名前 --role 管理者 で最初の管理者を作ってください")
+    if not is_loopback(host):
+        raise LaunchError(f"ほかのパソコンから開けるようにする（--host {host}）には、職員ごとのアカウントが必要です。"
+                          "先に teichaku staff add 名前 --role 管理者 で最初の管理者を作ってください")
+    return Doors(TOKEN, cert, key)
+
+
 def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL_SIZE,
-                  timeouts: KernelTimeouts | None = None) -> list[str]:
+                  timeouts: KernelTimeouts | None = None, doors: Doors | None = None) -> list[str]:
     """The Voila command line that serves ``notebook`` and nothing else (Voila as
     ``teichaku_nb.server.web`` adapts it).
 
     The token is not on the command line (other users can read that in ``ps``): Voila reads it
-    from ``JUPYTER_TOKEN`` in its environment (``server_env``)."""
+    from ``JUPYTER_TOKEN`` in its environment (``server_env``).  With accounts, the token only
+    lets the preheated kernels call back."""
     timeouts = timeouts or KernelTimeouts.from_environment()
     manager = "TeichakuKernelManager"
     return [
@@ -102,7 +182,7 @@ def voila_command(notebook: Path, *, host: str, port: int, pool_size: int = POOL
         f"--Voila.port={port}",
         "--Voila.port_retries=0",
         "--Voila.auto_token=True",
-        "--Voila.identity_provider_class=teichaku_nb.server.login.IdentityProvider",   # a Japanese login page
+        *(doors or Doors()).arguments(),           # token or accounts, HTTPS: pages in Japanese (login)
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
         f"--VoilaConfiguration.template={TEMPLATE}",
@@ -141,6 +221,7 @@ class Plan:
     host: str
     port: int
     token: str
+    doors: Doors = Doors()
 
     @property
     def url(self) -> str:
@@ -149,11 +230,15 @@ class Plan:
 
     def _url(self, host: str) -> str:
         host = f"[{host}]" if ":" in host else host
-        return f"http://{host}:{self.port}/?token={self.token}"
+        query = f"?token={self.token}" if self.doors.mode == TOKEN else ""
+        return f"{self.doors.scheme}://{host}:{self.port}/{query}"
 
     def where_to_open(self) -> list[str]:
         """What ``teichaku app`` prints about where to open the app (Japanese)."""
-        head = "会議アプリを起動しました。次のURLをブラウザで開いてください（トークン付き。他の人に渡さないでください）:"
+        head = {TOKEN: "会議アプリを起動しました。次のURLをブラウザで開いてください（トークン付き。他の人に渡さないでください）:",
+                ACCOUNTS: "会議アプリを起動しました。次のURLをブラウザで開き、自分のサインイン名とパスワードでサインインしてください:",
+                TRUSTED: "会議アプリを起動しました。組織のサインインの入口（プロキシ）から開いてください。このパソコンの待ち受け先:",
+                }[self.doors.mode]
         if self.host not in WILDCARDS:
             return [head, f"  {self.url}"]
         name = socket.gethostname()
@@ -169,6 +254,9 @@ class Plan:
         env[DB_ENV] = self.db
         env[DEMO_ENV] = "1" if self.demo else "0"
         env.update(server_env(self.token))
+        env[AUTH_ENVIRONMENT] = self.doors.mode
+        if self.doors.certfile:
+            env["VOILA_WS_PROTOCOL"] = "wss"       # the preheated kernels call back over TLS
         # A preheated kernel calls back to the server (preheat.PageRequest) at
         # VOILA_APP_IP, which Voila leaves at 127.0.0.1: give it the address we listen on.
         ip = local_host(self.host)
@@ -185,10 +273,13 @@ class LaunchError(StaffError):
 # workbook) and how to show that to people: ``(db, db_shown)``.  The CLI hands in the store's
 # (``cli.records_location``), so that nothing here imports the store.
 RecordsLocation = Callable[[Path, str | None], tuple[str, str]]
+# Whether the records at ``db`` (for the workbook) have a staff account; when ``offer`` is
+# True and there is none, the CLI may ask at the terminal to create the first 管理者.
+StaffAccounts = Callable[[str, Path, bool], bool]
 
 
 def plan(book: Path | None, db: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-         token: str | None = None, *, locate_records: RecordsLocation) -> Plan:
+         token: str | None = None, *, locate_records: RecordsLocation, doors: Doors = Doors()) -> Plan:
     demo = book is None
     book = demo_book_path() if demo else Path(book).absolute()
     if not book.exists():
@@ -197,7 +288,7 @@ def plan(book: Path | None, db: str | None, host: str = DEFAULT_HOST, port: int 
     if not 0 < port < 65536:
         raise LaunchError(f"ポート番号は 1〜65535 にしてください（{port}）")
     return Plan(book=book, demo=demo, db=db, db_shown=db_shown, host=host, port=port,
-                token=token or secrets.token_urlsafe(32))
+                token=token or secrets.token_urlsafe(32), doors=doors)
 
 
 def local_host(host: str) -> str:
@@ -226,15 +317,22 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def wait_until_ready(url: str, process: subprocess.Popen | None = None, timeout: float = 120) -> bool:
-    """Poll Voila's static endpoint until it answers (it does while kernels preheat)."""
+def wait_until_ready(url: str, process: subprocess.Popen | None = None, timeout: float = 120, *,
+                     tls: bool = False) -> bool:
+    """Poll Voila's static endpoint until it answers (it does while kernels preheat).  Over
+    HTTPS the office's certificate is not checked: this is our own server, on this machine."""
     base = url.split("?")[0].rstrip("/")
     deadline = time.monotonic() + timeout
+    context = None
+    if tls:
+        import ssl
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             return False
         try:
-            with urllib.request.urlopen(f"{base}/voila/static/", timeout=2):
+            with urllib.request.urlopen(f"{base}/voila/static/", timeout=2, context=context):
                 return True
         except urllib.error.HTTPError:
             return True            # any HTTP answer: the server is up
@@ -309,7 +407,8 @@ def start(p: Plan, notebook: Path | None = None, **popen) -> subprocess.Popen:
     env[RUN_FOLDER_ENV] = str(folder)
     bound = ends_with_this_process()
     try:
-        process = subprocess.Popen(voila_command(notebook or app_notebook_path(), host=p.host, port=p.port),
+        process = subprocess.Popen(voila_command(notebook or app_notebook_path(), host=p.host, port=p.port,
+                                                 doors=p.doors),
                                    env=env, start_new_session=True, preexec_fn=bound, **popen)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -373,20 +472,25 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
 
 
 def run(book: Path | None, db: str | None, host: str, port: int, *, locate_records: RecordsLocation,
-        out=print, err=None) -> int:
+        staff_accounts: StaffAccounts | None = None, certfile: Path | None = None, keyfile: Path | None = None,
+        trusted_header: str | None = None, trusted_proxies=None, out=print, err=None) -> int:
     """``teichaku app``: start, print where to open it, serve until Ctrl-C."""
     err = err or (lambda text: print(text, file=sys.stderr))
     try:
         p = plan(book, db, host, port, locate_records=locate_records)
-    except LaunchError as error:
+        offer = sys.stdin is not None and sys.stdin.isatty()
+        has_accounts = bool(staff_accounts and staff_accounts(p.db, p.book, offer))
+        p.doors = choose_doors(host, has_accounts, certfile=certfile, keyfile=keyfile,
+                               trusted_header=trusted_header, trusted_proxies=trusted_proxies)
+    except (LaunchError, StaffError) as error:
         err(f"エラー: {error}")
         return 2
     if not port_free(host, port):
         err(f"エラー: {host} のポート {port} は使われています。--port で別の番号を指定してください")
         return 2
-    if not is_loopback(host):
-        err(f"注意: {host} で待ち受けます。同じネットワークの誰もがこの画面に届きます。"
-            "トークンを知る人だけが開けますが、通常は 127.0.0.1 のままにしてください。")
+    if not is_loopback(host) and p.doors.scheme != "https":
+        err(f"注意: {host} で待ち受けます。パスワードや記録が暗号化されずにネットワークを流れます。"
+            "--certfile と --keyfile で HTTPS にするか、README の「チームで使う」の手順でプロキシの後ろに置いてください（docs/team.md）。")
     if p.demo:
         out(f"ケース記録を指定していないため、デモデータ（架空の人物）を開きます: {p.book}")
     else:
@@ -400,7 +504,7 @@ def run(book: Path | None, db: str | None, host: str, port: int, *, locate_recor
     previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGHUP)}
     process = start_logged(p)
     try:
-        if not wait_until_ready(p.url, process):
+        if not wait_until_ready(p.url, process, tls=p.doors.scheme == "https"):
             err(f"エラー: 会議アプリ（Voila）を起動できませんでした。詳しくは動作の記録（ログ）を見てください: {app_log_path()}")
             return 2
         for line in p.where_to_open():

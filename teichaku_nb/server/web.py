@@ -1,13 +1,22 @@
-"""The web server of ``teichaku app``: Voila, with every route behind the token or carrying
-nothing secret.  ``launcher.voila_command`` runs it as ``python -m teichaku_nb.server``.
+"""The web server of ``teichaku app``: Voila, with every route behind the sign-in (staff
+accounts, or the token of one computer: ``login``) or carrying nothing secret.
+``launcher.voila_command`` runs it as ``python -m teichaku_nb.server``.
 
 What it changes in Voila (0.5):
 
-- the preheated kernel's request websocket (``/voila/query/<kernel id>``) requires the token,
-  as every other websocket does.  Voila's takes anyone who knows a kernel's id (``ps`` shows
-  it), hands them the request of the page that opens that kernel and keeps the request in a
-  cache for later callers; a caller that came first took the kernel's place, so the kernel
-  never heard of its page.  The kernel authenticates with the token it has in its
+- the page's kernel learns who signed in from the server: ``PageHandler`` writes the person
+  into the request as ``staff.HEADER`` (over anything a browser sent under that name), and
+  Voila's ``http_header_envs``, set here to that header only, puts it into the kernel's
+  environment; a page's connection to its kernel is counted as its session's activity and
+  the kernel belongs to the session (``login.AccountsIdentityProvider.seen``), so a session
+  that ends takes its kernels along;
+- over HTTPS with the office's certificate (``certfile``, ``keyfile``): Voila 0.5 listens on
+  plain HTTP only;
+- the preheated kernel's request websocket (``/voila/query/<kernel id>``) requires the token
+  (with staff accounts, the token opens that websocket only).  Voila's takes anyone who
+  knows a kernel's id (``ps`` shows it), hands them the request of the page that opens that
+  kernel and keeps the request in a cache for later callers; a caller that came first took
+  the kernel's place, so the kernel never heard of its page.  The kernel authenticates with the token it has in its
   environment (``preheat.PageRequest``); a request is handed out once;
 - a page's connection to its kernel (``/api/kernels/<id>/channels``) waits while that kernel
   says it is building its page (``KernelChannelHandler``): the first page after the start is
@@ -33,6 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -46,13 +56,14 @@ from jupyter_server.base.websocket import WebSocketMixin
 from jupyter_server.log import log_request
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Integer
+from traitlets import Integer, Unicode
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
+from ..staff import HEADER, Staff
 from .page import page_config_hook
 from .preheat import BUILDING, BUILT
 
@@ -73,12 +84,23 @@ def forget_token(request) -> None:
     request.arguments.pop(TOKEN_PARAMETER, None)
 
 
+def tell_staff(request, staff: Staff | None) -> None:
+    """Write who signed in into the request the kernel learns (``staff.HEADER``), over
+    whatever the browser sent under that name."""
+    request.headers.pop(HEADER, None)
+    if staff is not None:
+        request.headers[HEADER] = staff.to_header()
+
+
 class PageHandler(TornadoVoilaHandler):
-    """The app's page; what the kernel learns about the request has no token."""
+    """The app's page; what the kernel learns about the request has no token, and names the
+    signed-in person as the server knows them."""
 
     async def prepare(self):
         await super().prepare()                 # authenticates (the token may be in the URL)
         forget_token(self.request)
+        provider = self.identity_provider
+        tell_staff(self.request, provider.staff_of(self.current_user) if self.current_user else None)
 
 
 class QueryHandler(WebSocketMixin, RequestInfoSocketHandler, JupyterHandler):
@@ -91,6 +113,7 @@ class QueryHandler(WebSocketMixin, RequestInfoSocketHandler, JupyterHandler):
 
     kernel_id = ""
     building: dict[str, asyncio.Event] = {}      # kernel id: set once its page is built
+    accepts_kernel_token = True                  # with staff accounts, the token opens this route only
 
     def set_default_headers(self):
         """No page headers on a websocket (as jupyter_server's kernel websocket)."""
@@ -145,6 +168,15 @@ class KernelChannelHandler(VoilaKernelWebsocketHandler):
         if not await QueryHandler.until_built(self.kernel_id):     # after the token was checked (``get``)
             self.log.warning("Kernel %s did not build its page in %d seconds", self.kernel_id, BUILD_WAIT)
         await super().pre_get()
+        seen_kernel = getattr(self.identity_provider, "seen_kernel", None)
+        if seen_kernel is not None:                # the session ends this kernel when it ends
+            seen_kernel(self.current_user, self.kernel_id)
+
+    def on_message(self, ws_msg):
+        seen = getattr(self.identity_provider, "seen", None)
+        if seen is not None:                       # a click or keystroke: the session is in use
+            seen(self.current_user)
+        return super().on_message(ws_msg)
 
 
 class TemplateStaticHandler(TemplateStaticFileHandler):
@@ -261,10 +293,14 @@ class HideToken(logging.Filter):
 
 
 class TeichakuVoila(Voila):
-    """Voila with the handlers and pages above."""
+    """Voila with the handlers and pages above, over HTTPS when given the office's certificate."""
+
+    certfile = Unicode("", config=True, help="The server's certificate (PEM), for HTTPS.")
+    keyfile = Unicode("", config=True, help="The certificate's private key (PEM).")
 
     def init_settings(self):
         self.voila_configuration.page_config_hook = page_config_hook     # before the kernel pool reads it
+        self.voila_configuration.http_header_envs = [HEADER]     # the signed-in person, into the kernel
         settings = super().init_settings()
         hide = HideToken(self.identity_provider.token)
         for name in ("tornado.access", "tornado.application", "tornado.general", self.log.name):
@@ -272,6 +308,7 @@ class TeichakuVoila(Voila):
         for name in ("jinja2_env", "voila_jinja2_env"):     # jupyter_server's pages, Voila's error pages
             env = settings[name]
             env.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(PAGES)), env.loader])
+            env.globals["mode"] = getattr(self.identity_provider, "mode", "token")
         settings["log_function"] = log_request
         return settings
 
@@ -285,6 +322,15 @@ class TeichakuVoila(Voila):
             else:
                 handlers.append((pattern, replaced.get(handler, handler), *rest))
         return handlers
+
+
+    def listen(self):
+        if self.certfile:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.certfile, self.keyfile or None)
+            plain = self.app.listen
+            self.app.listen = lambda port, address="", **kw: plain(port, address, ssl_options=context, **kw)
+        super().listen()
 
 
 main = TeichakuVoila.launch_instance

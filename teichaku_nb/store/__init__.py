@@ -16,6 +16,8 @@ monitorings and support plans, and the history of every change).
 - ``handovers``: the Store's methods for the handover records (引継ぎ);
 - ``employment_checks``: the Store's methods for the 就労確認;
 - ``plans``: the Store's methods for the monitorings and the support plans (個別支援計画);
+- ``accounts``: the Store's methods for the staff accounts (sign-in: argon2id hashes, roles);
+- ``access_log``: the Store's methods for the access log (append-only in the database too);
 - ``export``: the records as an Excel workbook (a sheet per record, its columns as declared).
 
 Months are ``pd.Period`` (freq M) at the API and ``YYYY-MM`` text in the database.  Dates

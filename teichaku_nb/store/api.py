@@ -24,6 +24,8 @@ from ..casebook import namesakes
 from ..japanese import JST, format_date, format_month
 from ..records import (CLOSED_STATES, FIELD_LABELS, NOT_KEPT, RECIPIENT_PARTS, RECIPIENTS, RECORD_CLASSES, REGIONAL,
                        Action, Conference, HistoryEntry, IssuedReport, Review)
+from .access_log import AccessLog
+from .accounts import AccountRecords
 from .checks import (ACTION_CHECKS, Conflict, StoreError, action_values, by_whom, checked_choice, checked_date,
                      checked_id, checked_text, checked_version, conference_values, month_text, review_values, to_month)
 from .engine import CONNECT_TIMEOUT_S, PG_LOCK_KEY, WRITE, default_path, postgresql_engine, sqlite_engine, sqlite_file
@@ -141,10 +143,11 @@ def renamed_offices(books: Iterable) -> dict[str, str]:
     return {b.office: b.key for b in books if b.key != b.office and b.office not in shared}
 
 
-class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords, NotKeptRecords):
+class Store(HandoverRecords, EmploymentCheckRecords, PlanRecords, NotKeptRecords, AccountRecords, AccessLog):
     """Conference records on one database.  Open with ``open_store``.  The handover records'
     methods are in ``handovers``, the 就労確認's in ``employment_checks``, the monitorings' and
-    the support plans' in ``plans``, what was typed and not kept in ``not_kept``."""
+    the support plans' in ``plans``, what was typed and not kept in ``not_kept``; the staff
+    accounts' in ``accounts`` and the access log's in ``access_log``."""
 
     def __init__(self, engine: sa.Engine, *, known_users: Mapping[str, Iterable[str]] | None = None):
         self.engine = engine

@@ -110,3 +110,21 @@ def export_workbook(store, office: str | None, out_path: Path | str) -> dict[str
     written["変更履歴"] = write_sheet(book, "変更履歴", _HISTORY_HEADERS, ([_cell_value(v) for v in row] for row in rows))
     book.save(out_path)
     return written
+
+
+ACCESS_LOG_HEADERS = ("日時（日本時間）", "ログイン名", "職員", "役割", "操作", "事業所", "利用者ID", "帳票", "詳細", "接続元")
+ACCESS_LOG_SHEET = "アクセス記録"
+
+
+def export_access_log(entries: list[dict], out_path: Path | str) -> int:
+    """Write access-log entries (``Store.access_entries``) to a workbook of one sheet,
+    アクセス記録, with Japanese headers and the time in 日本時間; returns the rows written."""
+    from ..excel import new_workbook, write_sheet
+
+    book = new_workbook()
+    rows = ((e["at"], e["login"], e["name"], e["role"], e["action_label"], e["office"], e["user_id"], e["document"],
+             e["detail"], e["address"]) for e in entries)
+    written = write_sheet(book, ACCESS_LOG_SHEET, ACCESS_LOG_HEADERS, ([_cell_value(v) for v in row] for row in rows),
+                          widths=(18, 16, 16, 18, 20, 14, 10, 20, 40, 16))
+    book.save(out_path)
+    return written

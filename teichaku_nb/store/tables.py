@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from ..records import (DATE, INTEGER, JSON, LIST, MONTH, RECORD_CLASSES, SAVED_FIELDS, TEXT, TIMESTAMP,
                        record_fields)
 
-SCHEMA_VERSION = 7                 # the schema this code writes; see MIGRATIONS below
+SCHEMA_VERSION = 8                 # the schema this code writes; see MIGRATIONS below
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -113,6 +113,80 @@ t_history = sa.Table(
     sa.Column("changes", sa.Text, nullable=False),                     # JSON {field: [old, new]}
     sa.Index("ix_history_office_user", "office", "user_id"),
 )
+
+# Staff accounts (schema 8): one store holds one organisation's staff, office-wide.  The
+# password is kept only as an argon2id hash (store/accounts.py); a disabled account stays.
+t_staff_accounts = sa.Table(
+    "staff_accounts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("login", sa.Text, nullable=False),                       # what one signs in with
+    sa.Column("name", sa.Text, nullable=False),                        # the 記録者 on records
+    sa.Column("role", sa.Text, nullable=False),                        # one of staff.ROLES
+    sa.Column("password_hash", sa.Text, nullable=False),               # argon2id, never the password
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("disabled_at", UTCDateTime),
+    sa.Column("disabled_by", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("password_changed_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("login", name="uq_staff_accounts_login"),
+)
+
+# The access log (schema 8): who did what, when, from where; append-only in the database itself
+# (APPEND_ONLY_DDL).  login is the person's, or what was typed at a failed sign-in, or
+# 端末:<OS user> for the command line; name and role are NULL when no account is known.
+t_access_log = sa.Table(
+    "access_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("login", sa.Text, nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("role", sa.Text),
+    sa.Column("action", sa.Text, nullable=False),                      # a key of access_log.ACTIONS
+    sa.Column("office", sa.Text),
+    sa.Column("user_id", sa.Text),                                     # the person's 利用者ID
+    sa.Column("document", sa.Text),
+    sa.Column("detail", sa.Text),
+    sa.Column("address", sa.Text),                                     # the client's IP address
+    sa.Index("ix_access_log_at", "at"),
+    sa.Index("ix_access_log_login", "login", "at"),
+)
+
+# What makes the access log append-only in the database: an UPDATE, DELETE (or, on PostgreSQL,
+# TRUNCATE) of access_log fails whoever runs it, the store's own code included.  Schema 8's
+# statements: a change to them is a new migration step, with these kept as they are for step 8.
+APPEND_ONLY_MESSAGE = "access_log is append-only: its rows cannot be changed or deleted"
+APPEND_ONLY_DDL = {
+    "sqlite": (
+        "CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log\n"
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;",
+        "CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log\n"
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION access_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        f"BEGIN\n    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}';\nEND\n$$;",
+        "CREATE TRIGGER access_log_no_update_or_delete BEFORE UPDATE OR DELETE ON access_log\n"
+        "FOR EACH ROW EXECUTE FUNCTION access_log_append_only();",
+        "CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log\n"
+        "FOR EACH STATEMENT EXECUTE FUNCTION access_log_append_only();",
+    ),
+}
+# Statements a table needs beyond CREATE TABLE and CREATE INDEX, per dialect (in the schema's
+# snapshots too: tests/test_store_schema.py).
+EXTRA_DDL = {"access_log": APPEND_ONLY_DDL}
+
+
+def _make_append_only(conn: sa.Connection) -> None:
+    """Create access_log's triggers (after the table)."""
+    statements = APPEND_ONLY_DDL.get(conn.dialect.name)
+    if statements is None:       # only SQLite and PostgreSQL are stores; never an access log that can be edited
+        raise NotImplementedError(f"the access log cannot be made append-only on {conn.dialect.name}")
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
+sa.event.listen(t_access_log, "after_create", lambda _table, connection, **_kw: _make_append_only(connection))
 
 RECORD_TABLES = (t_conferences, t_reviews, t_actions, t_issued_reports, t_handovers, t_employment_checks,
                  t_plan_monitorings, t_support_plans)
@@ -254,8 +328,42 @@ def _migrate_to_7(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE reviews ADD COLUMN to_employer TEXT NOT NULL DEFAULT ''"))
 
 
+def _migrate_to_8(conn: sa.Connection) -> None:
+    """Staff accounts and the access log: two new tables as schema 8 defines them, the log
+    append-only in the database (its triggers)."""
+    frozen = sa.MetaData()
+    sa.Table(
+        "staff_accounts", frozen,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("login", sa.Text, nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("role", sa.Text, nullable=False),
+        sa.Column("password_hash", sa.Text, nullable=False),
+        sa.Column("disabled", sa.Boolean, nullable=False),
+        sa.Column("disabled_at", UTCDateTime),
+        sa.Column("disabled_by", sa.Text),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("created_by", sa.Text, nullable=False),
+        sa.Column("password_changed_at", UTCDateTime, nullable=False),
+        sa.UniqueConstraint("login", name="uq_staff_accounts_login"),
+    )
+    sa.Table(
+        "access_log", frozen,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("login", sa.Text, nullable=False),
+        *(sa.Column(name, sa.Text) for name in ("name", "role")),
+        sa.Column("action", sa.Text, nullable=False),
+        *(sa.Column(name, sa.Text) for name in ("office", "user_id", "document", "detail", "address")),
+        sa.Index("ix_access_log_at", "at"),
+        sa.Index("ix_access_log_login", "login", "at"),
+    )
+    frozen.create_all(conn)
+    _make_append_only(conn)
+
+
 MIGRATIONS = {2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4, 5: _migrate_to_5, 6: _migrate_to_6,
-              7: _migrate_to_7}
+              7: _migrate_to_7, 8: _migrate_to_8}
 assert sorted(MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1)), "one step per version"
 
 

@@ -1,5 +1,5 @@
-"""The header's view: office, month, team and 記録者, the month's fee check and the workbook's
-problems."""
+"""The header's view: office, month, team and 記録者 (the signed-in person, shown, never typed;
+サインアウト when the server offers it), the month's fee check and the workbook's problems."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class HeaderView(w.VBox):
         self.office = w.Dropdown(description="事業所", options=[], layout=w.Layout(width="20em"))
         self.month = w.Dropdown(description="対象月", options=[], layout=w.Layout(width="16em"))
         self.team = w.Dropdown(description="チーム", options=[], layout=w.Layout(width="16em"))
-        self.recorder = w.Text(description="記録者", placeholder="あなたの名前", layout=w.Layout(width="16em"))
+        self.recorder = w.HTML(layout=w.Layout(margin="0 0 0 1em"))     # 記録者: 名前（役割）, サインアウト
         self.recorder.add_class("teichaku-recorder")
         self.month.add_class("teichaku-month")
         self.notes = w.HTML()
@@ -59,14 +59,18 @@ class HeaderView(w.VBox):
         self.problems.add_class("teichaku-problems")
         for name in ("office", "month", "team"):
             _link_choice(model, name, getattr(self, name), guard)
-        w.link((model, "recorder"), (self.recorder, "value"))
+        model.observe(guard.wrap(self._render_staff, "記録者の表示"), names=["staff", "logout"])
         model.observe(guard.wrap(self._render, "見出しの表示"),
                       names=["office_name", "problems", "source_note", "store_note", "fatal", "office_options",
                              "billing"])
         self._render()
+        self._render_staff()
         self.children = [self.title, w.HBox([self.office, self.month, self.team, self.recorder],
                                             layout=w.Layout(flex_flow="row wrap")),
                          self.billing, self.notes, self.problems]
+
+    def _render_staff(self, _change=None) -> None:
+        self.recorder.value = render("app/header_staff.html.j2", staff=self.model.staff, logout=self.model.logout)
 
     def _render(self, _change=None) -> None:
         m = self.model

@@ -36,7 +36,7 @@ class MeetingView(w.VBox):
         self.heading.add_class("teichaku-meeting-heading")
         self.regional = w.HBox([self.outside, self.presenter], layout=w.Layout(flex_flow="row wrap"))
         model.observe(guard.wrap(self._render, "会議の記録の表示"),
-                      names=["month", "kind", "saved_note", "message", "message_kind"])
+                      names=["month", "kind", "saved_note", "message", "message_kind", "context"])
         self._render()
         self.children = [self.heading, w.HBox([self.held_on, self.kind], layout=w.Layout(flex_flow="row wrap")),
                          self.attendees, self.regional, w.HBox([self.save]), self.status]
@@ -44,6 +44,13 @@ class MeetingView(w.VBox):
     def _render(self, _change=None) -> None:
         m = self.model
         self.regional.layout.display = "" if m.kind == REGIONAL else "none"
+        # a 地域連携会議 is a サービス管理責任者's to record: for a 支援員 its fields and the save are
+        # off, the reason as tooltip (the model refuses it anyway)
+        refused = m.refused("regional_presenters")
+        for field in (self.outside, self.presenter):
+            field.disabled, field.tooltip = bool(refused), refused or None
+        blocked = bool(refused) and m.regional
+        self.save.disabled, self.save.tooltip = blocked, refused if blocked else None
         self.heading.value = render("app/section_heading.html.j2",
                                     text=f"{month_label(m.month)}の会議" if m.month else "会議")
         self.results.show()

@@ -87,7 +87,7 @@ class DraftView(w.VBox):
         model.observe(guard.wrap(self._render_warnings, "目標の期限の表示"), names="due_warnings")
         model.observe(guard.wrap(self._render, "計画案の表示"),
                       names=["user_id", "person", "status", "info", "dirty", "decision", "has_plan", "message",
-                             "message_kind", "conflict", "asking"])
+                             "message_kind", "conflict", "asking", "context"])
         self.children = [self.heading, self.hint, self.create, self.message, self.editor, self.final,
                          self.conflict]
         self._build_rows()
@@ -157,6 +157,12 @@ class DraftView(w.VBox):
         self.summary.value = render("app/plan_draft_summary.html.j2", info=m.info) if m.status == FINAL else ""
         self.confirm_text.value = render("app/confirm_question.html.j2", text=m.asking)
         self.confirm.layout.display = "" if m.asking else "none"
-        self.finalise.disabled = bool(m.asking)         # answer the question first
+        # 確定 and the 同意日・交付日 need a サービス管理責任者: off for a 支援員, the reason as tooltip (the model
+        # refuses them anyway)
+        finalising, consenting = m.refused("plan_finalise"), m.refused("plan_consent")
+        self.finalise.disabled = bool(m.asking) or bool(finalising)      # answer the question first
+        self.finalise.tooltip = self.finalise_yes.tooltip = finalising or None
+        self.finalise_yes.disabled = bool(finalising)
+        self.record_consent.disabled, self.record_consent.tooltip = bool(consenting), consenting or None
         self.results.show()
         self.conflict.value = render("app/plan_conflict.html.j2", conflict=m.conflict)

@@ -169,3 +169,73 @@ def test_the_recorder_is_who_the_server_says_opened_the_page_and_reaches_the_ker
         expect(page.locator(".teichaku-review-message")).to_contain_text(f"記録者 {ME}", timeout=WAIT_MS)
     finally:
         context.close()
+
+
+def test_a_manager_of_the_accounts_adds_one_in_the_app_and_sees_it_in_the_table(served, browser):
+    """With the token the computer's user is the 管理者: the folded panel 職員アカウントとアクセス記録 is at
+    the bottom of the page; opened, it adds an account, which is in the table at once with its
+    entry in the access log, and the password fields are empty again; the month's log downloads as
+    an Excel file.  Screenshots of the panel go to /tmp/look/staff-admin*.png."""
+    from playwright.sync_api import expect
+    url, _base, _db, _pid = served
+    context, page = open_laptop(browser, url)
+    try:
+        title = page.get_by_text("職員アカウントとアクセス記録（管理者）")
+        expect(title).to_have_count(1)
+        title.click()
+        accounts = page.locator(".teichaku-staff-accounts")
+        expect(accounts).to_contain_text("職員アカウント", timeout=WAIT_MS)
+        page.locator(".teichaku-staff-add-name input").fill("山田 太郎")
+        page.locator(".teichaku-staff-add-login input").fill("yamada")
+        page.locator(".teichaku-staff-add-role select").select_option(label="サービス管理責任者")
+        password = "ゆうやけこやけのあかとんぼ"
+        for name in ("add-password", "add-password-again"):
+            field_ = page.locator(f".teichaku-staff-{name} input")
+            assert field_.get_attribute("type") == "password"            # never shown as typed
+            field_.fill(password)
+        page.locator(".teichaku-staff-add").click()
+        message = page.locator(".teichaku-staff-add-message")
+        expect(message).to_contain_text("アカウントを追加しました: yamada（山田 太郎・サービス管理責任者）", timeout=WAIT_MS)
+        row = accounts.locator("tr", has_text="yamada")
+        expect(row).to_contain_text("山田 太郎")
+        expect(row).to_contain_text("サービス管理責任者")
+        expect(row).to_contain_text("有効")
+        for name in ("add-password", "add-password-again"):
+            expect(page.locator(f".teichaku-staff-{name} input")).to_have_value("")
+        expect(page.locator(".teichaku-staff-log")).to_contain_text("アカウント追加", timeout=WAIT_MS)
+        expect(page.locator(".teichaku-staff-log")).to_contain_text("yamada（山田 太郎・サービス管理責任者）を追加")
+        assert password not in page.content()
+        LOOK.mkdir(parents=True, exist_ok=True)
+        # disabling is asked first; 「やめる」 keeps the account
+        page.locator(".teichaku-staff-disable-login select").select_option(label="yamada（山田 太郎・サービス管理責任者）")
+        page.locator(".teichaku-staff-disable").click()
+        question = page.locator(".teichaku-staff-admin .teichaku-confirm")
+        expect(question).to_contain_text("yamada（山田 太郎・サービス管理責任者）を無効にしますか", timeout=WAIT_MS)
+        question.scroll_into_view_if_needed()
+        page.screenshot(path=str(LOOK / "staff-admin-screen.png"))
+        page.locator(".teichaku-staff-disable-no").click()
+        expect(page.locator(".teichaku-staff-disable-message")).to_contain_text("無効にしていません", timeout=WAIT_MS)
+        expect(row).to_contain_text("有効")
+        # the log of this month so far, as an Excel file (its own entry in the log)
+        page.locator(".teichaku-staff-log-export").click()
+        link = page.locator(".teichaku-staff-log-link a")
+        expect(link).to_have_attribute("download", re.compile(r"^アクセス記録_\d{4}-\d{2}-01_\d{4}-\d{2}-\d{2}\.xlsx$"),
+                                       timeout=WAIT_MS)
+        with page.expect_download() as download:
+            link.click()
+        import io
+
+        from openpyxl import load_workbook
+        assert download.value.suggested_filename == link.get_attribute("download")
+        data = io.BytesIO(Path(download.value.path()).read_bytes())
+        rows = list(load_workbook(data).active.iter_rows(values_only=True))
+        assert ("アカウント追加", "yamada（山田 太郎・サービス管理責任者）を追加") in [(r[4], r[8]) for r in rows[1:]]
+        expect(page.locator(".teichaku-staff-log")).to_contain_text("アクセス記録の書き出し", timeout=WAIT_MS)
+        page.locator(".teichaku-staff-admin").screenshot(path=str(LOOK / "staff-admin.png"))
+        from axe_playwright_python.sync_playwright import Axe
+        results = Axe().run(page, context={"include": [[".teichaku-staff-admin"]]})
+        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
+               if v["impact"] in ("serious", "critical")]
+        assert bad == [], bad
+    finally:
+        context.close()

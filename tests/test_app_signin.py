@@ -117,6 +117,45 @@ def test_the_browsers_address_and_https_are_believed_from_the_trusted_proxy_only
     assert provider._address(handler) == "192.168.1.99"
 
 
+class FakeStore:
+    """The accounts and access log a sign-in reads and writes."""
+
+    def __init__(self, *accounts):
+        self.by_login = {a.login: a for a in accounts}
+        self.logged = []
+
+    def account(self, login):
+        return self.by_login.get(login)
+
+    def log_access(self, staff, action, **details):
+        self.logged.append((staff.login if staff else details.get("login"), action, details.get("detail")))
+
+
+def test_a_disabled_account_or_a_changed_password_ends_the_sessions_signed_in_before():
+    import datetime as dt
+
+    from teichaku_nb.store.accounts import Account
+    before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
+    sato = Account("sato", "佐藤 一郎", SUPPORT, False, before, before)
+    kato = Account("kato", "加藤 恵", MANAGER, False, before, before)
+    provider = login.AccountsIdentityProvider()
+    provider._store = store = FakeStore(sato, kato)
+    clock = Clock()
+    provider.sessions = Sessions(idle=1800, clock=clock)
+    first, second = provider.sessions.start(sato.staff), provider.sessions.start(kato.staff)
+    assert provider.user_from_cookie(first.sid).name == "佐藤 一郎"
+    store.by_login["sato"] = Account("sato", "佐藤 一郎", SUPPORT, True, before, before)          # disabled
+    now = dt.datetime.now(dt.timezone.utc)
+    store.by_login["kato"] = Account("kato", "加藤 恵", MANAGER, False, before, now)              # new password
+    assert provider.user_from_cookie(first.sid) is not None            # looked at again after a minute
+    clock.now += login.ACCOUNT_RECHECK
+    assert provider.user_from_cookie(first.sid) is None and provider.user_from_cookie(second.sid) is None
+    assert store.logged == [("sato", "sign_out", "アカウントが無効"), ("kato", "sign_out", "パスワードが変更された")]
+    third = provider.sessions.start(store.by_login["kato"].staff)        # signed in with the new password
+    clock.now += login.ACCOUNT_RECHECK
+    assert provider.user_from_cookie(third.sid).name == "加藤 恵"
+
+
 @pytest.mark.parametrize("arguments, message", [
     ({"trusted_header": "X-Remote-User"}, "職員アカウントが必要"),
     ({"trusted_proxies": ["127.0.0.1"]}, "職員アカウントがあるとき"),

@@ -460,7 +460,8 @@ def test_cli_support_batch_is_for_the_reviewed_people_and_a_small_one_runs_in_on
     book = _copy_demo(tmp_path / "office")
     casebook = load_casebook(book)
     _seed_store(book, office=casebook.key)                       # 003 and 004 are reviewed
-    before = default_path(book).read_bytes()
+    with open_store(book_path=book) as store:
+        before = store.history()                                     # every change to the records
     out = tmp_path / "out"
     assert cli.main(["report", "support", str(book), "--month", "2026-10", "--out", str(out)]) == 0
     assert len(starts) == 1                                          # one kernel for the batch
@@ -473,7 +474,10 @@ def test_cli_support_batch_is_for_the_reviewed_people_and_a_small_one_runs_in_on
     people = rules.agenda(casebook, MONTH).cases
     assert f"その月に検討の記録がない {len(people) - 2}人の支援レポートは作っていません" in captured.err
     assert "--all" in captured.err and "teichaku sent" in captured.err
-    assert default_path(book).read_bytes() == before                  # made, not recorded
+    with open_store(book_path=book) as store:                         # made, not recorded (no sending):
+        assert store.history() == before and store.issued_reports() == []
+        made = [e for e in store.access_entries() if e["action"] == "document_made"]   # but logged
+    assert {n for e in made for n in e["document"].split(",")} == {p.name for p in out.iterdir()}
 
     assert cli.main(["report", "support", str(book), "--month", "2026-10", "--all", "--for", "本人",
                      "--out", str(tmp_path / "all")]) == 0

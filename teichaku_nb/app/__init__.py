@@ -29,6 +29,7 @@ _MODELS = {
     "plan_draft": ["DraftModel"],
     "review": ["ReviewModel"],
     "sending": ["SendingModel"],
+    "staff_admin": ["StaffAdminModel"],
     "watch": ["OthersModel"],
 }
 _VIEWS = {
@@ -45,6 +46,7 @@ _VIEWS = {
     "plan_draft": ["DraftView"],
     "review": ["ReviewView"],
     "sending": ["SendingView"],
+    "staff_admin": ["StaffAdminView"],
 }
 _HOMES = ({name: module for module, names in _MODELS.items() for name in names}
           | {name: f"views.{module}" for module, names in _VIEWS.items() for name in names})

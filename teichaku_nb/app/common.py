@@ -24,6 +24,7 @@ import traitlets as t
 from ..errors import FormError, StaffError
 from ..japanese import format_date, format_month
 from ..markup import NO_VALUE
+from ..store.access_log import document_entries, document_lists  # noqa: F401 (document_lists: for callers here)
 
 log = logging.getLogger("teichaku_nb.app")
 
@@ -144,30 +145,12 @@ def log_access(context, action: str, **details) -> str:
     return ""
 
 
-def document_lists(names: Iterable[str], limit: int | None = None) -> list[str]:
-    """File names joined with commas, as few texts as hold them all within ``limit`` characters
-    (default: what an access log entry keeps of its ``document``, ``store.checks.SHORT_TEXT``: a
-    batch of 支援レポート takes several)."""
-    if limit is None:
-        from ..store.checks import SHORT_TEXT
-        limit = SHORT_TEXT
-    found: list[str] = []
-    for name in names:
-        if found and len(found[-1]) + 1 + len(name) <= limit:
-            found[-1] += "," + name
-        else:
-            found.append(name)
-    return found
-
-
 def log_documents(context, names: Iterable[str], *, user_id: str | None = None, detail: str | None = None) -> str:
     """``document_made`` in the access log for the files ``names`` (one entry, or one per
-    ``document_lists`` text, their detail saying which of how many); as ``log_access``."""
-    lists = document_lists(names)
-    for number, document in enumerate(lists, 1):
-        part = f"（{number}/{len(lists)}）" if len(lists) > 1 else ""
-        failed = log_access(context, "document_made", user_id=user_id, document=document,
-                            detail=f"{detail or ''}{part}" or None)
+    ``document_lists`` text, their detail saying which of how many: ``store.access_log``'s
+    ``document_entries``, shared with the command line); as ``log_access``."""
+    for document, part_detail in document_entries(names, detail):
+        failed = log_access(context, "document_made", user_id=user_id, document=document, detail=part_detail)
         if failed:
             return failed
     return ""

@@ -33,6 +33,7 @@ from .plan import MonitoringModel, PlanDocumentModel
 from .plan_draft import DraftModel
 from .review import ReviewModel
 from .sending import SendingModel
+from .staff_admin import StaffAdminModel
 from .watch import OthersModel
 
 LEAVE_LABELS = {"case": "別のケースを開く", "month": "対象月を変える", "team": "チームを変える",
@@ -63,6 +64,7 @@ class ConferenceModel(t.HasTraits):
         self.plan_document = PlanDocumentModel()     # the 個別支援計画書
         self.checks = ChecksModel(shown=False)       # computed when its panel is opened
         self.others = OthersModel()                  # what others saved since this page read it
+        self.staff_admin = StaffAdminModel()         # a 管理者's accounts and access log (read when opened)
         self.today = today or dt.date.today()
         self.demo = (book_path is None) if demo is None else demo
         self.book_path = Path(book_path) if book_path is not None else demo_book_path()
@@ -79,7 +81,7 @@ class ConferenceModel(t.HasTraits):
         # the panels that work in the page's context (office, month, day, who is signed in): each gets it
         # whenever it changes (``_set_context``)
         self.panels = (self.case, self.review, self.exports, self.meeting, self.sending, self.handover,
-                       self.plan, self.draft, self.plan_document, self.checks)
+                       self.plan, self.draft, self.plan_document, self.checks, self.staff_admin)
         self.context = Context(today=self.today, book_path=self.book_path, db_url=db_url)
         self._set_context()
         # what one panel tells another

@@ -35,7 +35,8 @@ KINDS = tuple((kind.file_label, kind.name) for kind in documents.KINDS.values() 
 COPIES = (("と".join(COPY_LABELS.values()), ""), *((label, reader) for reader, label in COPY_LABELS.items()))
 SCOPES = (("検討済の人", "reviewed"), ("この月の全員", "all"), ("開いているケースの人", "case"))
 FORMATS = (("HTML", "html"), ("PDF", "pdf"))
-MIME = {".html": "text/html", ".pdf": "application/pdf", ".zip": "application/zip"}
+MIME = {".html": "text/html", ".pdf": "application/pdf", ".zip": "application/zip",
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def out_dir_for(book_path: Path, month: str) -> Path:

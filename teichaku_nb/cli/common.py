@@ -1,6 +1,6 @@
 """What the commands share: the exit codes, reading BOOK (and saying on stderr what could not
-be read), the store a reading command opens, the checks before a file is written, and JSON
-for programs."""
+be read), the store a reading command opens, the access log of what a command made or
+exported, the checks before a file is written, and JSON for programs."""
 
 from __future__ import annotations
 
@@ -51,6 +51,55 @@ def open_store(args, books: list[CaseBook]):
     if store is not None:
         print(store.describe(), file=sys.stderr)
     return store
+
+
+# --- the access log ------------------------------------------------------------------------------
+
+class LogNotWritten(Exception):
+    """The access log could not take a command's entries (the message, Japanese, says why)."""
+
+
+def log_access(db: str | None, book: Path, entries: list[dict]) -> bool:
+    """Write ``entries`` (each the keywords of ``Store.log_access`` but who: ``action``, and
+    ``office``, ``user_id``, ``document``, ``detail``) to the access log of the store of ``--db``
+    or beside ``book``, as the command line: ``端末:<OS user>`` (``staff.terminal_by``).
+
+    Only a store that exists already takes them: the log never creates a store (nor migrates an
+    older one: ``open_existing`` refuses it first).  The command reads the store read-only; this
+    opens it for writing only now, once, for the entries.  Returns whether there was a store to
+    write to.  Raises ``LogNotWritten`` (its message Japanese) when the entries cannot be written
+    (a store this OS user may only read, a database that refuses the write); entries written
+    before stay."""
+    import os
+
+    import sqlalchemy as sa
+
+    from ..store import StoreError, default_path, open_existing, open_store, sqlite_file
+    from .staff import terminal_by
+    try:
+        existing = open_existing(db, book_path=book)
+        if existing is None:
+            return False
+        existing.close()
+        path = sqlite_file(db) if db else default_path(book)
+        if path is not None and not os.access(path, os.W_OK):   # said plainly, and nothing made beside it
+            raise LogNotWritten(f"アクセス記録を書き込めません（{path} に書き込む権限がありません）")
+        by = terminal_by()
+        with open_store(db, book_path=book) as store:
+            for entry in entries:
+                store.log_access(None, entry["action"], login=by, **{k: v for k, v in entry.items() if k != "action"})
+    except StoreError as error:
+        raise LogNotWritten(str(error)) from error
+    except (OSError, sa.exc.SQLAlchemyError) as error:
+        raise LogNotWritten(f"アクセス記録を書き込めません（{type(error).__name__}: {error}）") from error
+    return True
+
+
+def unlogged_export(path: Path, error: LogNotWritten) -> None:
+    """Say on stderr that ``path`` was not written because its access-log entry could not be."""
+    print(f"エラー: アクセス記録に書き込めないため、{path} は書き出しませんでした: {error}\n"
+          "書き出しは、アクセス記録に残してから行います。データベースに書き込める利用者で実行するか、管理者に連絡してください。",
+          file=sys.stderr)
 
 
 def print_json(data) -> None:

@@ -1,6 +1,8 @@
 """The month's cases: ``teichaku review`` (the agenda and its flags), ``teichaku retention``
 (the fiscal year's 就労定着率, and what it means in yen) and ``teichaku billing`` (the fee check),
-each for every office of BOOK, reading the conference's records when there is a store."""
+each for every office of BOOK, reading the conference's records when there is a store.  The fee
+check written to Excel (``billing --out``) is ``exported`` in that store's access log, the entry
+written before the file is put in place (a log that cannot be written: no file, exit code 2)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import sys
 
 from .. import japanese
 from ..casebook import CaseBook
-from .common import EXIT_INPUT, exit_code, files_read, load, open_store, print_json, readable_books, refused, writable
+from .common import (EXIT_INPUT, LogNotWritten, exit_code, files_read, load, log_access, open_store, print_json,
+                     readable_books, refused, unlogged_export, writable)
 from .terminal import (billing_block, billing_total, money_block, retention_block, retention_total, review_block,
                        review_total, track_record_block)
 
@@ -96,10 +99,25 @@ def cmd_billing(args) -> int:
     _print_results(args, results, is_offices, billing_block, billing_total)
     if args.out is not None and results:
         from ..files import replacing
-        with replacing(args.out) as temporary:
-            write_excel([bill for _, bill in results], temporary)
+        bills = [bill for _, bill in results]
+        try:
+            with replacing(args.out) as temporary:
+                write_excel(bills, temporary)
+                log_access(args.db, args.book, [_billing_entry(args, results, is_offices)])
+        except LogNotWritten as error:      # no file: an export is not left without its entry
+            unlogged_export(args.out, error)
+            return EXIT_INPUT
         print(f"算定チェックを書き出しました: {args.out}", file=sys.stderr if args.json else sys.stdout)
     return exit_code(books)
+
+
+def _billing_entry(args, results: list, is_offices: bool) -> dict:
+    """The ``exported`` entry of a fee check written to Excel (people's names and fees): the
+    office's key for one office's book, none for a folder of offices (the detail counts them)."""
+    people = sum(len(bill.people) for _, bill in results)
+    counted = f"{len(results)}事業所・{people}人" if is_offices else f"{people}人"
+    return {"action": "exported", "office": None if is_offices else results[0][0].key, "document": args.out.name,
+            "detail": f"算定チェック {japanese.format_month(args.month)}（{counted}）"}
 
 
 def _print_results(args, results: list, is_offices: bool, block, total) -> None:

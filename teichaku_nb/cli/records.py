@@ -1,8 +1,9 @@
 """The conference's records: ``teichaku app`` (where they are made; which store it opens),
-``teichaku export`` (all of them to Excel) and ``teichaku sent``: record that a 支援レポート was
-handed over, list the month's records, or withdraw a wrong one (the record stays in the
-history).  Recording is the only way a sending enters the store: making a document records
-nothing."""
+``teichaku export`` (all of them to Excel; ``exported`` in the access log, the entry written
+before the file is put in place, so no export exists without its entry) and ``teichaku sent``:
+record that a 支援レポート was handed over, list the month's records, or withdraw a wrong one
+(the record stays in the history).  Recording is the only way a sending enters the store:
+making a document records no sending."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 from .. import japanese
 from ..casebook import CaseBook, offices_called
 from ..records import EMPLOYER, RECIPIENT_PARTS
-from .common import EXIT_INPUT, EXIT_OK, files_read, load, open_store, readable_books, refused, writable
+from .common import (EXIT_INPUT, EXIT_OK, LogNotWritten, files_read, load, log_access, open_store, readable_books,
+                     refused, unlogged_export, writable)
 
 
 # --- app ---------------------------------------------------------------------------
@@ -78,11 +80,18 @@ def cmd_export(args) -> int:
               "会議の記録を保存したデータベースを --db で指定してください。", file=sys.stderr)
         return EXIT_INPUT
     from ..files import replacing
-    with store, replacing(args.out) as temporary:
-        # One office's book exports that office; a folder of offices exports every office.
-        office = None if is_offices else opened[0].key
-        written = export_workbook(store, office, temporary)
-    summary = "、".join(f"{sheet} {n}件" for sheet, n in written.items())
+    # One office's book exports that office; a folder of offices exports every office.
+    office = None if is_offices else opened[0].key
+    try:
+        with replacing(args.out) as temporary:
+            with store:                     # read-only, closed before the log's own connection
+                written = export_workbook(store, office, temporary)
+            summary = "、".join(f"{sheet} {n}件" for sheet, n in written.items())
+            log_access(args.db, args.book, [{"action": "exported", "office": office, "document": args.out.name,
+                                             "detail": f"会議記録（{summary}）"}])
+    except LogNotWritten as error:          # no file: an export is not left without its entry
+        unlogged_export(args.out, error)
+        return EXIT_INPUT
     print(f"会議記録を書き出しました: {args.out}（{summary}）")
     return EXIT_OK
 

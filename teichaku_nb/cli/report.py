@@ -1,6 +1,11 @@
 """``teichaku report``: the documents of a month (会議録, 支援レポート, 月次サマリー) or a person's
 個別支援計画書, made by ``reports.make_reports``, with what staff must know about the batch on
-stderr.  Making is not sending: nothing is recorded."""
+stderr.  Making is not sending: no sending or 交付 is recorded.  The documents made are written
+to the access log (``document_made``, as ``端末:<OS user>``) when the conference store exists
+(``--db``, or the file beside BOOK): a look at people's records from the command line is logged
+as one in the app is.  No store is made for it.  If the log cannot be written the documents
+stay, and the command says so on stderr and ends with exit code 2 (``EXIT_INPUT``): a store this
+OS user may only read is then a gap in the log that someone sees, not a silent one."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import sys
 from pathlib import Path
 
 from .. import documents
-from .common import EXIT_INPUT, exit_code, readable_books, writable
+from .common import EXIT_INPUT, LogNotWritten, exit_code, log_access, readable_books, writable
 from .terminal import problem_line
 
 
@@ -78,7 +83,51 @@ def cmd_report(args) -> int:
         print(f"  {path.name}")
     if documents.kind(args.kind).sent:
         print("※ 作っただけでは送付の記録になりません。渡したら teichaku sent で記録してください。", file=sys.stderr)
+    if not _logged(args, batch, source.books):
+        return EXIT_INPUT
     return exit_code(books)
+
+
+def _logged(args, batch, books) -> bool:
+    """``document_made`` for every file of ``batch`` (the 確認事項 too: it names people), an entry
+    or more per office, in the store when there is one; False (said on stderr, the documents
+    kept) when the log cannot be written."""
+    from ..japanese import format_month
+    from ..store.access_log import document_entries
+    detail = f"{format_month(args.month)}・{args.fmt.upper()}"
+    entries = []
+    for office, paths in _by_office(batch.paths, books, args.kind, args.month):
+        people = {p["user_id"] for p in batch.people if p["office"] == office}
+        for document, part in document_entries([p.name for p in paths], detail):
+            entries.append({"action": "document_made", "office": office, "document": document, "detail": part,
+                            "user_id": next(iter(people)) if len(people) == 1 else None})
+    try:
+        log_access(args.db, args.book, entries)
+    except LogNotWritten as error:
+        print(f"アクセス記録に書き込めませんでした: {error}\n"
+              f"作った帳票（{len(batch.paths)}件）はそのまま残していますが、作ったことは記録に残っていません。"
+              "データベースに書き込める利用者で実行するか、管理者に連絡してください。", file=sys.stderr)
+        return False
+    return True
+
+
+def _by_office(paths: list[Path], books, kind: str, month) -> list[tuple[str | None, list[Path]]]:
+    """The documents of each office (its key), told by their file names: ``reports`` names each
+    ``<office>_<label>_<YYYY-MM>[_…]`` (``_office_part``: the office's name, with its 事業所番号
+    when another office has the same name), the label being the kind's or the 確認事項's; the
+    longest start that fits wins.  A name no office's start fits (none is expected) is logged
+    without an office."""
+    from ..casebook import namesakes
+    from ..reports import _office_part
+    ym = month.strftime("%Y-%m")
+    labels = (documents.kind(kind).file_label, documents.CHECKS.file_label)
+    starts = {f"{_office_part(book, namesakes(books))}_{label}_{ym}": book.key
+              for book in books if not book.unreadable for label in labels}
+    found: dict[str | None, list[Path]] = {}
+    for path in paths:
+        start = max((s for s in starts if path.stem == s or path.stem.startswith(f"{s}_")), key=len, default=None)
+        found.setdefault(starts.get(start), []).append(path)
+    return list(found.items())
 
 
 def _names(people: list[dict], *, limit: int = 10) -> str:

@@ -268,13 +268,8 @@ def _table(headers: tuple[str, ...], rows: list[tuple]) -> list[str]:
 # --- log -----------------------------------------------------------------------------------------------
 
 def _filters(args) -> str:
-    from ..japanese import format_date
-    parts = []
-    if args.since or args.until:
-        parts.append(f"{format_date(args.since) if args.since else ''}〜{format_date(args.until) if args.until else ''}")
-    if args.user:
-        parts.append(f"職員 {args.user}")
-    return "、".join(parts)
+    from ..store.export import access_log_filters
+    return access_log_filters(args.since, args.until, args.user)
 
 
 def cmd_log(args) -> int:
@@ -307,9 +302,9 @@ def cmd_log(args) -> int:
             if store is None:
                 return EXIT_INPUT
             with store:
-                entries = store.access_entries(since=args.since, until=args.until, login=args.user)
                 if args.out is not None:
-                    return _export(store, entries, args)
+                    return _export(store, args)
+                entries = store.access_entries(since=args.since, until=args.until, login=args.user)
         except StoreError as error:
             _err(f"エラー: {error}")
             return EXIT_INPUT
@@ -343,16 +338,12 @@ def _detail(entry: dict) -> str:
     return "　".join(p for p in parts if p)
 
 
-def _export(store, entries: list[dict], args) -> int:
-    """The Excel file, and its own entry in the log: written to a temporary file, logged, then put
-    in place, so no file is made without its entry (a failed log write leaves no file)."""
-    from ..files import replacing
-    from ..store.export import export_access_log
-    filters = _filters(args)
-    with replacing(args.out) as temporary:
-        written = export_access_log(entries, temporary)
-        store.log_access(None, "log_exported", login=terminal_by(), document="アクセス記録",
-                         detail=f"{args.out.name}（{written}件{'、' + filters if filters else ''}）")
+def _export(store, args) -> int:
+    """The Excel file and its own entry in the log (``store.export.write_access_log``, which the
+    app's 「Excel で書き出す」 calls too: no file without its entry)."""
+    from ..store.export import write_access_log
+    written = write_access_log(store, args.out, since=args.since, until=args.until, login=args.user,
+                               by=terminal_by())
     print(f"アクセス記録を書き出しました: {args.out}（{written}件）")
     return EXIT_OK
 

@@ -239,6 +239,9 @@ class AccountsIdentityProvider(IdentityProvider):
         if account is None:
             self._end(session, "sign_out", detail="アカウントが無効")
             return False
+        if not self.trusted_header and account.password_changed_at > session.signed_in_at:
+            self._end(session, "sign_out", detail="パスワードが変更された")
+            return False
         session.checked = now
         return True
 
@@ -275,6 +278,7 @@ class AccountsIdentityProvider(IdentityProvider):
 
     def process_login_form(self, handler) -> User | None:
         if self.trusted_header:
+            handler.signin_error = self.proxy_message(handler)
             return None
         login = handler.get_argument("login", default="").strip()
         password = handler.get_argument("password", default="")

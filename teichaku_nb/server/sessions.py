@@ -16,6 +16,7 @@ Both live in the server's memory only: a restart signs everyone out and forgets 
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class Session:
     seen: float                        # the clock when its browser last did something
     checked: float                     # the clock when its account was last found enabled
     kernels: set[str] = field(default_factory=set)
+    signed_in_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
 
 
 class Sessions:
@@ -96,6 +98,8 @@ class Lockout:
     def failed(self, login: str) -> bool:
         """Count a wrong password; True when it locks the name."""
         key, now = self._key(login), self.clock()
+        if len(self._failed) > self.KEPT:          # names typed once and never again are forgotten
+            self._forget_before(now)
         recent = [at for at in self._failed.get(key, []) if now - at <= self.window] + [now]
         if len(recent) >= self.failures:
             self._failed.pop(key, None)
@@ -103,6 +107,14 @@ class Lockout:
             return True
         self._failed[key] = recent
         return False
+
+    KEPT = 1000                 # names with failures remembered before the stale ones are dropped
+
+    def _forget_before(self, now: float) -> None:
+        for key in [k for k, at in self._failed.items() if now - at[-1] > self.window]:
+            del self._failed[key]
+        for key in [k for k, until in self._until.items() if until <= now]:
+            del self._until[key]
 
     def succeeded(self, login: str) -> None:
         key = self._key(login)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -27,7 +27,7 @@ from ..staff import ROLES, Staff
 from .checks import LONG_TEXT, SHORT_TEXT, StoreError, checked_date, checked_text
 from .tables import t_access_log
 
-__all__ = ["ACTIONS", "AccessLog", "action_label", "day_bounds"]
+__all__ = ["ACTIONS", "AccessLog", "action_label", "day_bounds", "document_entries", "document_lists"]
 
 # Each action's key (kept in the log, in --json) → its label for staff.
 ACTIONS = {
@@ -85,6 +85,27 @@ def day_bounds(since: dt.date | None, until: dt.date | None) -> tuple[dt.datetim
         return dt.datetime.combine(day, dt.time(), tzinfo=JST).astimezone(dt.timezone.utc)
     return (None if since is None else start(since),
             None if until is None else start(until + dt.timedelta(days=1)))
+
+
+def document_lists(names: Iterable[str], limit: int = SHORT_TEXT) -> list[str]:
+    """File names joined with commas, as few texts as hold them all within ``limit`` characters
+    (default: what an entry keeps of its ``document``: a batch of 支援レポート takes several)."""
+    found: list[str] = []
+    for name in names:
+        if found and len(found[-1]) + 1 + len(name) <= limit:
+            found[-1] += "," + name
+        else:
+            found.append(name)
+    return found
+
+
+def document_entries(names: Iterable[str], detail: str | None = None) -> list[tuple[str, str | None]]:
+    """The (document, detail) of the ``document_made`` (or ``exported``) entries for the files
+    ``names``: one entry, or one per ``document_lists`` text, its detail ending with which of how
+    many (「（2/3）」).  Used by the app and the command line alike."""
+    lists = document_lists(names)
+    return [(document, f"{detail or ''}{f'（{number}/{len(lists)}）' if len(lists) > 1 else ''}" or None)
+            for number, document in enumerate(lists, 1)]
 
 
 def access_values(staff: Staff | None, action: str, *, office=None, user_id=None, document=None, detail=None,

@@ -128,3 +128,35 @@ def export_access_log(entries: list[dict], out_path: Path | str) -> int:
                           widths=(18, 16, 16, 18, 20, 14, 10, 20, 40, 16))
     book.save(out_path)
     return written
+
+
+def access_log_filters(since: dt.date | None = None, until: dt.date | None = None, login: str | None = None) -> str:
+    """What part of the log is asked for, in words (「2026年11月1日〜2026年11月30日、職員 sato」; "" for all)."""
+    parts = []
+    if since or until:
+        parts.append(f"{format_date(since) if since else ''}〜{format_date(until) if until else ''}")
+    if login:
+        parts.append(f"職員 {login}")
+    return "、".join(parts)
+
+
+def write_access_log(store, out_path: Path | str, *, since: dt.date | None = None, until: dt.date | None = None,
+                     login: str | None = None, staff=None, by: str | None = None) -> int:
+    """The access log's entries from ``since`` to ``until`` (日本時間's days, both included) of
+    ``login`` (None: everyone) written to ``out_path`` (``export_access_log``), and the export's
+    own entry in the log (``log_exported``, by ``staff``, a ``staff.Staff`` signed in to the app,
+    or by the login ``by``: the command line's ``端末:<OS user>``).  Written to a temporary file,
+    logged, then put in place: no file is made without its entry (a log that cannot be written
+    leaves no file, and raises its ``StoreError``).  Returns the rows written.  ``teichaku log
+    --out`` and the app's 「Excel で書き出す」 both call it; neither checks roles here (the app's
+    model does)."""
+    from ..files import replacing
+
+    out_path = Path(out_path)
+    entries = store.access_entries(since=since, until=until, login=login)
+    filters = access_log_filters(since, until, login)
+    with replacing(out_path) as temporary:
+        written = export_access_log(entries, temporary)
+        store.log_access(staff, "log_exported", login=by if staff is None else None, document="アクセス記録",
+                         detail=f"{out_path.name}（{written}件{'、' + filters if filters else ''}）")
+    return written

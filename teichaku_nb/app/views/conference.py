@@ -30,10 +30,12 @@ from .plan import PlanView
 from .plan_draft import DraftView
 from .review import ReviewView
 from .sending import SendingView
+from .staff_admin import StaffAdminView
 
 MEETING_TITLE = "会議の記録（開催日・種別・出席者）"
 EXPORT_TITLE = "帳票の出力（会議録・支援レポート・月次サマリー）"
 SENDING_TITLE = "支援レポートの送付の記録"
+STAFF_ADMIN_TITLE = "職員アカウントとアクセス記録（管理者）"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,13 @@ class ConferenceView(w.VBox):
         self.meeting = Folded([(MEETING_TITLE, lambda: MeetingView(model.meeting, g))])
         self.checks = Folded([("就労定着率と就労確認", lambda: ChecksView(model.checks, g))])
         t.dlink((self.checks.sections[0], "shown"), (model.checks, "shown"))     # computed while open
+        # a 管理者's panel: on the page for everyone (hidden; its view is built when opened), shown only once
+        # the page knows a 管理者 signed in: widgets made then could reach a browser still loading the page
+        self.staff_admin = Folded([(STAFF_ADMIN_TITLE, lambda: StaffAdminView(model.staff_admin, g))])
+        self.staff_admin.add_class("teichaku-staff-admin-panel")
+        t.dlink((self.staff_admin.sections[0], "shown"), (model.staff_admin, "shown"))   # read while open
+        model.staff_admin.observe(g.wrap(self._render_staff_admin, "管理者の画面の表示"), names="allowed")
+        self._render_staff_admin()
         self.placeholder = w.HTML(render("app/placeholder.html.j2"))
         self.leave_text = w.HTML()
         # the safe answer is the primary button, first; the one that loses the text is plain, outlined in red
@@ -118,7 +127,7 @@ class ConferenceView(w.VBox):
         model.meeting.observe(g.wrap(self._render_titles, "会議の記録の表示"), names="month")
         model.header.observe(g.wrap(self._render_titles, "対象月の表示"), names="month")
         self.children = [w.HTML(render("app/style.html.j2")), self.header, self.meeting, w.HBox([self.reload]),
-                         self.others_box, self.error_box, self.body, self.exports, self.checks]
+                         self.others_box, self.error_box, self.body, self.exports, self.checks, self.staff_admin]
         model.agenda.observe(g.wrap(self._show_forms, "ケースの表示"), names="selected")
 
     def _make_forms(self) -> CaseForms:
@@ -175,6 +184,14 @@ class ConferenceView(w.VBox):
         self.meeting.set_title(0, titled(MEETING_TITLE, m.meeting.month))
         self.exports.set_title(0, titled(EXPORT_TITLE, m.header.month))
         self.exports.set_title(1, titled(SENDING_TITLE, m.header.month))
+
+    def _render_staff_admin(self, _change=None) -> None:
+        """The 管理者's panel is on screen for a 管理者 only (folded again for anyone else)."""
+        if self.model.staff_admin.allowed:
+            self.staff_admin.layout.display = ""
+        else:
+            self.staff_admin.layout.display = "none"
+            self.staff_admin.selected_index = None
 
     def _render_leave(self, _change=None) -> None:
         pending = self.model.pending_leave

@@ -109,7 +109,7 @@ def safe_name(text: str) -> str:
     return safe
 
 
-def _office_part(book, namesakes: frozenset[str]) -> str:
+def office_part(book, namesakes: frozenset[str]) -> str:
     """The office in a file name: its name, and its 事業所番号 too when another office of the
     source has the same name (two offices never write to one file name)."""
     return f"{safe_name(book.office)}_{safe_name(book.key)}" if book.office in namesakes else safe_name(book.office)
@@ -174,7 +174,7 @@ def _plan(kind: str, books, is_offices: bool, book_path: Path, month: pd.Period,
     for book in books:
         base = {"book": str(book_path), "month": ym, "db": db,
                 "office": book.key if is_offices else None}
-        prefix = f"{_office_part(book, same_names)}_{declared.file_label}_{ym}"
+        prefix = f"{office_part(book, same_names)}_{declared.file_label}_{ym}"
 
         def job(stem: str, title: str, **more) -> Job:
             return Job(kind, book.key, base, stem, title, office_name=book.office, **more)
@@ -377,7 +377,7 @@ def _checks(books, jobs: list[Job], month: pd.Period, batch: Batch, same_names: 
         batch.affected += [{"office": book.key, **p} for p in affected_people(book, dict.fromkeys(j.user_id for j in copies))]
         params = {key: copies[0].params[key] for key in ("book", "month", "office")}
         made.append(Job(checks.name, book.key, params | {"documents": [[j.user_id, j.audience] for j in copies]},
-                        f"{_office_part(book, same_names)}_{checks.file_label}_{ym}", checks.title,
+                        f"{office_part(book, same_names)}_{checks.file_label}_{ym}", checks.title,
                         office_name=book.office))
     return made
 

@@ -4,6 +4,7 @@ exported, the checks before a file is written, and JSON for programs."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 import tempfile
@@ -59,10 +60,20 @@ class LogNotWritten(Exception):
     """The access log could not take a command's entries (the message, Japanese, says why)."""
 
 
+def terminal_by() -> str:
+    """Who runs the command, for the records: ``端末:<OS user>``."""
+    from ..store.accounts import TERMINAL
+    try:
+        user = getpass.getuser()
+    except Exception:           # no user name in some containers
+        user = ""
+    return f"{TERMINAL}{user or '不明'}"
+
+
 def log_access(db: str | None, book: Path, entries: list[dict]) -> bool:
     """Write ``entries`` (each the keywords of ``Store.log_access`` but who: ``action``, and
     ``office``, ``user_id``, ``document``, ``detail``) to the access log of the store of ``--db``
-    or beside ``book``, as the command line: ``端末:<OS user>`` (``staff.terminal_by``).
+    or beside ``book``, as the command line: ``端末:<OS user>`` (``terminal_by``).
 
     Only a store that exists already takes them: the log never creates a store (nor migrates an
     older one: ``open_existing`` refuses it first).  The command reads the store read-only; this
@@ -75,7 +86,6 @@ def log_access(db: str | None, book: Path, entries: list[dict]) -> bool:
     import sqlalchemy as sa
 
     from ..store import StoreError, default_path, open_existing, open_store, sqlite_file
-    from .staff import terminal_by
     try:
         existing = open_existing(db, book_path=book)
         if existing is None:

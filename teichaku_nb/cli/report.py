@@ -113,15 +113,15 @@ def _logged(args, batch, books) -> bool:
 
 def _by_office(paths: list[Path], books, kind: str, month) -> list[tuple[str | None, list[Path]]]:
     """The documents of each office (its key), told by their file names: ``reports`` names each
-    ``<office>_<label>_<YYYY-MM>[_…]`` (``_office_part``: the office's name, with its 事業所番号
+    ``<office>_<label>_<YYYY-MM>[_…]`` (``office_part``: the office's name, with its 事業所番号
     when another office has the same name), the label being the kind's or the 確認事項's; the
     longest start that fits wins.  A name no office's start fits (none is expected) is logged
     without an office."""
     from ..casebook import namesakes
-    from ..reports import _office_part
+    from ..reports import office_part
     ym = month.strftime("%Y-%m")
     labels = (documents.kind(kind).file_label, documents.CHECKS.file_label)
-    starts = {f"{_office_part(book, namesakes(books))}_{label}_{ym}": book.key
+    starts = {f"{office_part(book, namesakes(books))}_{label}_{ym}": book.key
               for book in books if not book.unreadable for label in labels}
     found: dict[str | None, list[Path]] = {}
     for path in paths:

@@ -16,19 +16,9 @@ import unicodedata
 from pathlib import Path
 
 from ..staff import ADMIN
-from .common import EXIT_INPUT, EXIT_OK, print_json, refused, writable
+from .common import EXIT_INPUT, EXIT_OK, print_json, refused, terminal_by, writable
 
 TRIES = 3                       # a password is asked at most this many times
-
-
-def terminal_by() -> str:
-    """Who runs the command, for the records: ``端末:<OS user>``."""
-    from ..store.accounts import TERMINAL
-    try:
-        user = getpass.getuser()
-    except Exception:           # no user name in some containers
-        user = ""
-    return f"{TERMINAL}{user or '不明'}"
 
 
 def _err(text: str) -> None:

@@ -43,27 +43,46 @@ class _Choice:
             setattr(self.model, self.name, change["new"])
 
 
+WIDE = {"description_width": "8.5em"}                 # the labels of the accounts' fields
+ROW = {"flex_flow": "row wrap", "align_items": "center"}
+
+
+def heading(text: str) -> w.HTML:
+    return w.HTML(render("app/section_heading.html.j2", text=text))
+
+
 class StaffAdminView(w.VBox):
+    """The accounts (add, reset a password, disable, asked first) and the access log (a range,
+    a person, the table, an Excel file), for the 管理者 only (hidden for everyone else)."""
+
     def __init__(self, model: StaffAdminModel, guard: Guard, **kwargs):
         super().__init__(**kwargs)
         self.model = model
         self.add_class("teichaku-staff-admin")
-        wide = {"description_width": "8.5em"}
-        # the accounts
         self.accounts = w.HTML()
         self.accounts.add_class("teichaku-staff-accounts")
-        self.results = r = Results(model, guard, draw=status_line)
+        self.results = Results(model, guard, draw=status_line)
+        self.children = [w.HTML(render("app/staff_admin_intro.html.j2")), self.accounts, *self._adding(),
+                         *self._resetting(guard), *self._disabling(guard), *self._access_log(guard)]
+        model.observe(guard.wrap(self._render, "職員アカウントの表示"),
+                      names=["allowed", "accounts", "asking", "message", "message_kind", "add_name"])
+        model.observe(guard.wrap(self._render_log, "アクセス記録の表示"),
+                      names=["allowed", "accounts", "entries", "entries_total", "entries_filters", "log_message",
+                             "log_message_kind", "link_uri"])
+        self._render()
+        self._render_log()
+
+    def _adding(self) -> list:
+        model, r = self.model, self.results
         self.add_message = r.line("add", "staff-add-message")
-        self.reset_message = r.line("reset", "staff-reset-message")
-        self.disable_message = r.line("disable", "staff-disable-message")
-        self.name = w.Text(description="名前", placeholder="記録者として記録に出る名前", style=wide,
+        self.name = w.Text(description="名前", placeholder="記録者として記録に出る名前", style=WIDE,
                            layout=w.Layout(width="24em"))
-        self.login = w.Text(description="ログイン名", style=wide, layout=w.Layout(width="24em"))
+        self.login = w.Text(description="ログイン名", style=WIDE, layout=w.Layout(width="24em"))
         self.role = w.Dropdown(options=ROLES, description="役割", style={"description_width": "3em"},
                                layout=w.Layout(width="16em"))
-        self.password = w.Password(description="パスワード", placeholder="10文字以上", style=wide,
+        self.password = w.Password(description="パスワード", placeholder="10文字以上", style=WIDE,
                                    layout=w.Layout(width="24em"))
-        self.password_again = w.Password(description="もう一度", placeholder="確認のため同じものを", style=wide,
+        self.password_again = w.Password(description="もう一度", placeholder="確認のため同じものを", style=WIDE,
                                          layout=w.Layout(width="24em"))
         for widget, name in ((self.name, "add_name"), (self.login, "add_login"), (self.role, "add_role"),
                              (self.password, "add_password"), (self.password_again, "add_password_again")):
@@ -71,10 +90,16 @@ class StaffAdminView(w.VBox):
             w.link((model, name), (widget, "value"))
         self.add = r.button("アカウントを追加", "staff-add", model.add, "アカウントの追加", line="add", icon="user-plus",
                             button_style="primary", width="12em")
-        self.reset_choice = w.Dropdown(description="アカウント", style=wide, layout=w.Layout(width="32em"))
-        self.reset_password = w.Password(description="新しいパスワード", placeholder="10文字以上", style=wide,
+        return [heading("アカウントを追加"), w.HBox([self.name, self.login, self.role], layout=w.Layout(**ROW)),
+                w.HBox([self.password, self.password_again, self.add], layout=w.Layout(**ROW)), self.add_message]
+
+    def _resetting(self, guard: Guard) -> list:
+        model, r = self.model, self.results
+        self.reset_message = r.line("reset", "staff-reset-message")
+        self.reset_choice = w.Dropdown(description="アカウント", style=WIDE, layout=w.Layout(width="32em"))
+        self.reset_password = w.Password(description="新しいパスワード", placeholder="10文字以上", style=WIDE,
                                          layout=w.Layout(width="24em"))
-        self.reset_password_again = w.Password(description="もう一度", placeholder="確認のため同じものを", style=wide,
+        self.reset_password_again = w.Password(description="もう一度", placeholder="確認のため同じものを", style=WIDE,
                                                layout=w.Layout(width="24em"))
         for widget, name in ((self.reset_choice, "reset_login"), (self.reset_password, "reset_password"),
                              (self.reset_password_again, "reset_password_again")):
@@ -83,7 +108,15 @@ class StaffAdminView(w.VBox):
             w.link((model, name), (getattr(self, name), "value"))
         self.reset = r.button("パスワードを再設定", "staff-reset", model.reset, "パスワードの再設定", line="reset",
                               icon="key", width="12em")
-        self.disable_choice = w.Dropdown(description="アカウント", style=wide, layout=w.Layout(width="32em"))
+        self._reset_choice = _Choice(model, "reset_login", guard, self.reset_choice)
+        return [heading("パスワードを再設定"), w.HBox([self.reset_choice], layout=w.Layout(**ROW)),
+                w.HBox([self.reset_password, self.reset_password_again, self.reset], layout=w.Layout(**ROW)),
+                self.reset_message]
+
+    def _disabling(self, guard: Guard) -> list:
+        model, r = self.model, self.results
+        self.disable_message = r.line("disable", "staff-disable-message")
+        self.disable_choice = w.Dropdown(description="アカウント", style=WIDE, layout=w.Layout(width="32em"))
         self.disable_choice.add_class("teichaku-staff-disable-login")
         self.disable = r.button("無効にする", "staff-disable", model.ask_disable, "アカウントの無効化", line="disable",
                                 button_style="warning", width="9em")
@@ -95,9 +128,12 @@ class StaffAdminView(w.VBox):
                                    line="disable", button_style="primary")
         self.confirm = w.VBox([self.confirm_text, w.HBox([self.disable_no, self.disable_yes])])
         self.confirm.add_class("teichaku-confirm")
-        self._reset_choice = _Choice(model, "reset_login", guard, self.reset_choice)
         self._disable_choice = _Choice(model, "disable_login", guard, self.disable_choice)
-        # the access log
+        return [heading("アカウントを無効にする"), w.HBox([self.disable_choice, self.disable], layout=w.Layout(**ROW)),
+                self.confirm, self.disable_message]
+
+    def _access_log(self, guard: Guard) -> list:
+        model = self.model
         self.log_results = Results(model, guard, message="log_message", kind="log_message_kind", draw=status_line)
         self.log_message = self.log_results.line("log", "staff-log-message")
         self.since = DateText("開始日", width="15em", description_width="4em")
@@ -117,31 +153,9 @@ class StaffAdminView(w.VBox):
         self.link.add_class("teichaku-staff-log-link")
         self.entries = w.HTML()
         self.entries.add_class("teichaku-staff-log")
-        model.observe(guard.wrap(self._render, "職員アカウントの表示"),
-                      names=["allowed", "accounts", "asking", "message", "message_kind", "add_name"])
-        model.observe(guard.wrap(self._render_log, "アクセス記録の表示"),
-                      names=["allowed", "accounts", "entries", "entries_total", "entries_filters", "log_message",
-                             "log_message_kind", "link_uri"])
-        row = {"flex_flow": "row wrap", "align_items": "center"}
-        self.children = [
-            w.HTML(render("app/staff_admin_intro.html.j2")),
-            self.accounts,
-            w.HTML(render("app/section_heading.html.j2", text="アカウントを追加")),
-            w.HBox([self.name, self.login, self.role], layout=w.Layout(**row)),
-            w.HBox([self.password, self.password_again, self.add], layout=w.Layout(**row)),
-            self.add_message,
-            w.HTML(render("app/section_heading.html.j2", text="パスワードを再設定")),
-            w.HBox([self.reset_choice], layout=w.Layout(**row)),
-            w.HBox([self.reset_password, self.reset_password_again, self.reset], layout=w.Layout(**row)),
-            self.reset_message,
-            w.HTML(render("app/section_heading.html.j2", text="アカウントを無効にする")),
-            w.HBox([self.disable_choice, self.disable], layout=w.Layout(**row)),
-            self.confirm, self.disable_message,
-            w.HTML(render("app/section_heading.html.j2", text="アクセス記録")),
-            w.HBox([self.since, self.until, self.who, self.reload, self.export], layout=w.Layout(**row)),
-            self.log_message, self.link, self.entries]
-        self._render()
-        self._render_log()
+        return [heading("アクセス記録"),
+                w.HBox([self.since, self.until, self.who, self.reload, self.export], layout=w.Layout(**ROW)),
+                self.log_message, self.link, self.entries]
 
     def _render(self, _change=None) -> None:
         m = self.model

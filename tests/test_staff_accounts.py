@@ -425,3 +425,16 @@ def test_offer_first_admin_login_defaults_to_the_name_and_gives_up_quietly(store
     assert offer_first_admin(store, ask=scripted("y", "伊藤", "ito"), secret=scripted(*[OTHER, SECRET] * 3),
                              out=said.append) is None
     assert [a.login for a in store.accounts()] == ["鈴木 一郎"]
+
+
+def test_a_change_made_by_the_signed_in_person_is_logged_with_their_name_and_role(store):
+    """In the app the signed-in person makes the change: in token mode that is the computer's
+    user, who has no account, and the log still says who they are and in which role."""
+    owner = Staff("office-pc", "office-pc", ADMIN)
+    store.add_account("sato", "佐藤 一郎", SUPPORT, "sato-no-pass-1", by=owner)
+    store.set_password("sato", "sato-no-pass-2", by=owner)
+    store.disable_account("sato", by=owner)
+    entries = [e for e in store.access_entries() if e["action"] in ("account_added", "password_changed",
+                                                                        "account_disabled")]
+    assert [(e["login"], e["name"], e["role"]) for e in entries] == [("office-pc", "office-pc", ADMIN)] * 3
+    assert store.account("sato").created_by == "office-pc" and store.account("sato").disabled_by == "office-pc"

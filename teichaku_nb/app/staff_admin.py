@@ -242,7 +242,7 @@ class StaffAdminModel(Panel):
         login = self.add_login.strip() or name
         self._twice(password, again)
         first = not self.store.has_accounts()
-        account = self.store.add_account(login, name, self.add_role, password, by=staff.login)
+        account = self.store.add_account(login, name, self.add_role, password, by=staff)
         del password, again
         with self.hold_trait_notifications():
             self.add_name = self.add_login = ""
@@ -271,7 +271,7 @@ class StaffAdminModel(Panel):
         if not self.reset_login:
             raise FormError("パスワードを再設定するアカウントを選んでください")
         self._twice(password, again)
-        account = self.store.set_password(self.reset_login, password, by=staff.login)
+        account = self.store.set_password(self.reset_login, password, by=staff)
         del password, again
         with self.hold_trait_notifications():
             self.reset_login = ""
@@ -318,7 +318,7 @@ class StaffAdminModel(Panel):
         try:
             staff = self._checked("accounts")
             self._to_disable()
-            account = self.store.disable_account(self.disable_login, by=staff.login)
+            account = self.store.disable_account(self.disable_login, by=staff)
         except Exception:
             self.asking = ""                 # refused: the question is over, the reason is shown
             raise

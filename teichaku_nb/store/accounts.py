@@ -193,15 +193,19 @@ class AccountRecords:
     # -- changes (each with its access-log entry, in one transaction)
 
     @staticmethod
-    def _actor(conn, by: str) -> dict:
-        """Who made a change, for the access log: their account's name and role when ``by`` is a login."""
+    def _actor(conn, by: str | Staff) -> dict:
+        """Who made a change, for the access log: the signed-in person (a ``Staff``, as the app
+        passes it: the computer's user in token mode has no account), or a login and its
+        account's name and role."""
+        if isinstance(by, Staff):
+            return {"login": access_log.typed_login(by.login), "name": by.name, "role": by.role}
         row = conn.execute(sa.select(t_staff_accounts.c.name, t_staff_accounts.c.role)
                            .where(t_staff_accounts.c.login == by)).first()
         if row is None:
             return {"login": access_log.typed_login(by), "name": None, "role": None}
         return {"login": by, "name": row.name, "role": row.role}
 
-    def _account_logged(self, conn, by: str, action: str, detail: str, now: dt.datetime) -> None:
+    def _account_logged(self, conn, by: str | Staff, action: str, detail: str, now: dt.datetime) -> None:
         self._append_access(conn, {**self._actor(conn, by), "action": action, "office": None, "user_id": None,
                                    "document": None, "detail": detail, "address": None}, at=now)
 
@@ -213,11 +217,11 @@ class AccountRecords:
             raise StoreError(f"ログイン名「{login}」のアカウントはありません")
         return row
 
-    def add_account(self, login: str, name: str, role: str, password: str, *, by: str) -> Account:
+    def add_account(self, login: str, name: str, role: str, password: str, *, by: str | Staff) -> Account:
         """Add an account that can sign in at once.  ``StoreError`` (Japanese) for a login
         already used (by a disabled account too), a role not in ``staff.ROLES``, or a password
         too short or equal to the login."""
-        by = by_whom(by)
+        actor, by = by, by_whom(by.login if isinstance(by, Staff) else by)
         login = checked_login(login)
         name = checked_name(name)
         role = checked_choice(role, ROLES, "役割")
@@ -234,14 +238,14 @@ class AccountRecords:
                                                disabled=False, created_at=now, created_by=by, password_changed_at=now))
             except sa.exc.IntegrityError:      # added meanwhile by another writer (PostgreSQL): nothing is kept
                 raise taken from None
-            self._account_logged(conn, by, "account_added", f"{described(login, name, role)}を追加", now)
+            self._account_logged(conn, actor, "account_added", f"{described(login, name, role)}を追加", now)
             row = conn.execute(sa.select(t).where(t.c.login == login)).one()
         return _account(row)
 
-    def set_password(self, login: str, password: str, *, by: str) -> Account:
+    def set_password(self, login: str, password: str, *, by: str | Staff) -> Account:
         """Give ``login`` a new password (``StoreError`` for an unknown login or a password too
         short or equal to the login).  A disabled account stays disabled."""
-        by = by_whom(by)
+        actor, by = by, by_whom(by.login if isinstance(by, Staff) else by)
         login = normal_login(login)
         checked_text(login, "ログイン名", required=True, limit=MAX_LOGIN)
         hashed = _hasher().hash(_checked_password(password, login))
@@ -250,15 +254,15 @@ class AccountRecords:
             row = self._locked_account(conn, login)
             now = access_log.utc_now()
             conn.execute(t.update().where(t.c.id == row.id).values(password_hash=hashed, password_changed_at=now))
-            self._account_logged(conn, by, "password_changed", f"{described(login, row.name)}のパスワードを変更", now)
+            self._account_logged(conn, actor, "password_changed", f"{described(login, row.name)}のパスワードを変更", now)
             row = conn.execute(sa.select(t).where(t.c.id == row.id)).one()
         return _account(row)
 
-    def disable_account(self, login: str, *, by: str) -> Account:
+    def disable_account(self, login: str, *, by: str | Staff) -> Account:
         """Disable ``login``: it can no longer sign in, and stays in the list.  Refused
         (``StoreError``) for an unknown or already disabled account, and for the last enabled
         管理者 (someone must be able to manage the accounts)."""
-        by = by_whom(by)
+        actor, by = by, by_whom(by.login if isinstance(by, Staff) else by)
         login = normal_login(login)
         checked_text(login, "ログイン名", required=True, limit=MAX_LOGIN)
         t = t_staff_accounts
@@ -276,6 +280,6 @@ class AccountRecords:
                                      f"先にほかの職員を{ADMIN}として追加してください")
             now = access_log.utc_now()
             conn.execute(t.update().where(t.c.id == row.id).values(disabled=True, disabled_at=now, disabled_by=by))
-            self._account_logged(conn, by, "account_disabled", f"{described(login, row.name, row.role)}を無効化", now)
+            self._account_logged(conn, actor, "account_disabled", f"{described(login, row.name, row.role)}を無効化", now)
             row = conn.execute(sa.select(t).where(t.c.id == row.id)).one()
         return _account(row)

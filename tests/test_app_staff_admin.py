@@ -377,3 +377,13 @@ def test_an_export_the_log_cannot_record_is_not_offered(store, monkeypatch, tmp_
     assert text(view.log_message.value) == "アクセス記録の書き出しができませんでした: アクセス記録を書き込めません（テスト）"
     assert model.link_uri == "" and "download" not in view.link.value
     assert list(tmp_path.glob("teichaku-log-*")) == []                         # nothing left behind
+
+
+def test_an_entry_names_the_office_the_page_knows_and_shows_the_key_of_another():
+    import datetime as dt
+    entry = {"at": dt.datetime(2026, 10, 5, 1, 2, 3, tzinfo=dt.timezone.utc), "name": "佐藤 一郎", "login": "sato",
+             "role": SUPPORT, "action_label": "ケースを開いた", "user_id": "003", "document": None,
+             "detail": "2026-10", "office": "1310000001", "address": "192.168.1.23"}
+    shown = staff_admin.entry_row(entry, {"1310000001": "みなと定着支援センター"})
+    assert shown["detail"] == "2026-10　みなと定着支援センター" and shown["at"].endswith("10:02:03")
+    assert staff_admin.entry_row(entry, {})["detail"] == "2026-10　事業所 1310000001"

@@ -68,13 +68,14 @@ def account_row(account) -> dict:
             "state": state, "password_changed": format_time(account.password_changed_at)}
 
 
-def entry_row(entry: dict) -> dict:
-    """An access-log entry as the table shows it (``Store.access_entries``): the time in 日本時間."""
+def entry_row(entry: dict, offices: dict[str, str] | None = None) -> dict:
+    """An access-log entry as the table shows it (``Store.access_entries``): the time in 日本時間,
+    the office by its name where the page knows it (``offices``: key → name), else its key."""
     local = entry["at"].astimezone(JST)
     who = entry["name"] or entry["login"]
     detail = [entry["detail"] or ""]
     if entry["office"]:
-        detail.append(f"事業所 {entry['office']}")
+        detail.append((offices or {}).get(entry["office"]) or f"事業所 {entry['office']}")
     return {"at": f"{format_date(local)} {local:%H:%M:%S}", "who": who,
             "login": entry["login"] if entry["login"] != who else "", "role": entry["role"] or "—",
             "action": entry["action_label"], "user_id": entry["user_id"] or "", "document": entry["document"] or "",
@@ -200,7 +201,8 @@ class StaffAdminModel(Panel):
         since, until, login = self._range()
         found = self.store.access_entries(since=since, until=until, login=login)
         with self.hold_trait_notifications():
-            self.entries = [entry_row(e) for e in reversed(found[-SHOWN:])]
+            offices = {self.book.key: self.book.office} if self.book is not None else {}
+            self.entries = [entry_row(e, offices) for e in reversed(found[-SHOWN:])]
             self.entries_total = len(found)
             self.entries_filters = access_log_filters(since, until, login)
 

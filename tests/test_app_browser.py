@@ -246,6 +246,9 @@ def test_a_whole_conference_in_the_browser(served, browser):
     shots.take(page, "case")
     if not README_SHOT.exists() or os.environ.get("TEICHAKU_UPDATE_SCREENSHOT") == "1":
         README_SHOT.parent.mkdir(exist_ok=True)
+        page.evaluate("""() => { window.scrollTo(0, 0);                 // the page's top: who records, the month,
+            document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; }); }""")  # the agenda
+        expect(page.locator(".teichaku-recorder-name")).to_be_in_viewport()
         page.screenshot(path=str(README_SHOT), clip={"x": 0, "y": 0, "width": 1400, "height": 1000})
 
     # write a review, add an action, save

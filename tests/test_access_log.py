@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import sqlite3
-import uuid
 from pathlib import Path
 
 import pytest
@@ -27,32 +26,10 @@ from teichaku_nb.store.access_log import ACTIONS
 from teichaku_nb.store.tables import MIGRATIONS
 
 PG_URL = os.environ.get("TEICHAKU_TEST_PG_URL")
-PG_SKIP = "TEICHAKU_TEST_PG_URL が設定されていないため PostgreSQL のテストは省略"
 SATO = Staff("sato", "佐藤 花子", ADMIN)
 SUZUKI = Staff("suzuki", "鈴木 一郎", SUPPORT)
 JST = dt.timezone(dt.timedelta(hours=9))
 SECRET = "春の小川はさらさら行くよ"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    """The URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'office.teichaku.sqlite'}"
-        return
-    if not PG_URL:
-        pytest.skip(PG_SKIP)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        url = sa.engine.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
 
 
 @pytest.fixture

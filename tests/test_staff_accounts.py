@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -29,31 +28,9 @@ from teichaku_nb.store import StoreError, default_path, open_existing, open_stor
 from teichaku_nb.store import accounts as accounts_module
 
 PG_URL = os.environ.get("TEICHAKU_TEST_PG_URL")
-PG_SKIP = "TEICHAKU_TEST_PG_URL が設定されていないため PostgreSQL のテストは省略"
 DEMO = Path(__file__).resolve().parents[1] / "teichaku_nb" / "demo" / "demo.xlsx"
 SECRET = "春の小川はさらさら行くよ"          # 12 characters, Japanese: kept as typed, never shown
 OTHER = "correct horse battery staple"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    """The URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'office.teichaku.sqlite'}"
-        return
-    if not PG_URL:
-        pytest.skip(PG_SKIP)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        url = sa.engine.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
 
 
 @pytest.fixture

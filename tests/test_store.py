@@ -18,7 +18,6 @@ import stat
 import subprocess
 import sys
 import threading
-import uuid
 from pathlib import Path
 
 import openpyxl
@@ -39,33 +38,11 @@ from helpers_rules import MONTH, calm, make_book, without
 OFFICE = store_workers.OFFICE
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL = os.environ.get("TEICHAKU_TEST_PG_URL")
-PG_SKIP = "TEICHAKU_TEST_PG_URL が設定されていないため PostgreSQL のテストは省略"
 D = dt.date
 OCT, NOV, DEC, JAN = (pd.Period(m, "M") for m in ("2026-10", "2026-11", "2026-12", "2027-01"))
 
 
 # --- one database per test, on each engine ---------------------------------------------------
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    """The URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'office.teichaku.sqlite'}"
-        return
-    if not PG_URL:
-        pytest.skip(PG_SKIP)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    try:
-        url = sa.engine.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
-
 
 @pytest.fixture
 def store(db_url):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .. import documents, japanese, staff
+from .audit import cmd_audit
 from .books import cmd_demo, cmd_template, cmd_validate
 from .common import EXIT_INPUT
 from .lab import DEFAULT_PORT as LAB_PORT, cmd_lab
@@ -170,6 +171,18 @@ def _add_month_commands(commands) -> None:
     p.add_argument("--out", type=Path, default=None, metavar="FILE.xlsx", help="同じ表をExcelにも書き出します（1人1行）")
     p.add_argument("--force", action="store_true", help="--out のファイルがすでにあるとき上書きします")
     p.set_defaults(handler=cmd_billing)
+
+    p = commands.add_parser("audit", help="運営指導の準備: 期間の不備と、返還・減額のおそれのある金額を出します",
+                            description="--from から --to までの各月（両端を含む）の算定チェックをもとに、利用者ごとの不備\n"
+                                        "（算定不可の理由・減算・計画の交付日なし・企業との連絡なし）と、返還・減額のおそれのある\n"
+                                        "単位数・金額を出します。")
+    p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
+    p.add_argument("--from", dest="start", type=_month, required=True, metavar="YYYY-MM", help="最初の年月（含む）")
+    p.add_argument("--to", dest="end", type=_month, required=True, metavar="YYYY-MM", help="最後の年月（含む）")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="会議記録のデータベース（省略時はブックの隣の BOOK名.teichaku.sqlite があれば使います）")
+    p.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
+    p.set_defaults(handler=cmd_audit)
 
     p = commands.add_parser("export", help="会議記録（検討・役割分担・レポート送付・変更履歴）をExcelに書き出します",
                             description="会議記録のデータベースの中身を、記録の種類ごとのシートに分けてExcelに書き出します。")

@@ -1,0 +1,154 @@
+"""運営指導の準備 (docs/audit.md) on small hand-made cases, and ``teichaku audit`` on the demo.
+
+October 2026 as in the fee check's tests: ``calm()`` is one person whose month can be billed
+at the top tier's 3,512 units (the office's retention rate is 100 %).  All people are synthetic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import pandas as pd
+
+from teichaku_nb import audit as audit_module
+from teichaku_nb.billing import BILLABLE, NOT_BILLABLE, TO_CHECK
+from teichaku_nb.cli import main
+
+from helpers_demo import DEMO
+from helpers_rules import MONTH, attendance, calm, combine, contact, make_book
+
+D = dt.date
+TODAY = D(2026, 11, 30)
+TOP = 3512                                     # 95%以上: the base units of a 100 % office
+OCTOBER = [MONTH]
+
+
+def audit_of(tables, months=OCTOBER, *, settings=None):
+    return audit_module.audit(make_book(tables, settings=settings), months, today=TODAY)
+
+
+def only_month(result, user_id="U001"):
+    person = next(p for p in result.people if p.user_id == user_id)
+    (month,) = person.months
+    return month
+
+
+def codes(month) -> list[str]:
+    return [g.code for g in month.gaps]
+
+
+def steady(user_id="U001", months=range(5, 11)) -> dict:
+    """A person served, reported, met with 企業 and under a reviewed plan every month of ``months`` (2026)."""
+    tables = calm(user_id)
+    tables["contacts"] = [c for m in months for c in (
+        contact(user_id, D(2026, m, 10), "対面", "本人"), contact(user_id, D(2026, m, 25), "職場訪問", "本人・企業"))]
+    tables["attendance"] = [attendance(user_id, f"2026-{m:02d}") for m in months]
+    tables["reports"] = [{"user_id": user_id, "month": f"2026-{m:02d}", "sent_on": D(2026, m, 28), "recipient": "本人"}
+                         for m in months]
+    tables["plans"] = [dict(tables["plans"][0], plan_date=day) for day in (D(2026, 3, 1), D(2026, 6, 1), D(2026, 9, 1))]
+    return tables
+
+
+def test_a_person_without_gaps_over_six_months():
+    months = list(pd.period_range("2026-05", "2026-10", freq="M"))
+    result = audit_of(steady(), months)
+    (person,) = result.people
+    assert [str(m.month) for m in person.months] == [str(m) for m in months]
+    assert all(m.status == BILLABLE and m.gaps == [] and m.units_at_risk == 0 for m in person.months)
+    assert all(m.evidence for m in person.months)
+    assert result.totals == {"gaps": 0, "units_at_risk": 0, "yen_at_risk": 0}
+
+
+def test_no_face_to_face_is_the_fee_checks_reason_and_puts_the_base_units_at_risk():
+    tables = calm()
+    for record in tables["contacts"]:
+        if record["date"].month == 10:
+            record.update(method="電話", party="本人・企業")     # spoken with both, met with nobody
+    month = only_month(audit_of(tables))
+    assert (month.status, codes(month), month.units_at_risk) == (NOT_BILLABLE, ["no_face_to_face"], TOP)
+
+
+def test_a_reduction_is_a_gap_with_its_units():
+    tables = calm()
+    tables["plans"][0]["plan_date"] = D(2026, 6, 30)          # due 9月30日: October is the lapse's 1st month, 30 %
+    month = only_month(audit_of(tables))
+    # 3,512 × 0.7 = 2,458.4 → 2,458 units billed: 1,054 units taken off
+    assert (month.status, codes(month), month.units_at_risk) == (BILLABLE, ["plan_missing"], 3512 - 2458)
+
+
+def test_a_plan_agreed_but_not_handed_over_is_shown_and_not_counted():
+    tables = calm()
+    tables["plans"][0].update(consent_on=D(2026, 9, 5), delivered_on=None)
+    month = only_month(audit_of(tables))
+    assert (month.status, codes(month), month.units_at_risk) == (TO_CHECK, ["plan_not_delivered"], 0)
+    assert "交付日が空欄" in month.gaps[0].message
+
+
+def test_no_contact_with_the_employer_is_shown_and_never_counted_in_money():
+    tables = calm()
+    for record in tables["contacts"]:
+        record["party"] = "本人"
+    result = audit_of(tables)
+    month = only_month(result)
+    assert (month.status, codes(month), month.units_at_risk) == (BILLABLE, ["no_employer_contact"], 0)
+    assert "企業との連絡の記録がありません" in month.gaps[0].message and "努力義務" in month.gaps[0].message
+    assert result.totals == {"gaps": 1, "units_at_risk": 0, "yen_at_risk": 0}
+
+
+def test_the_money_at_risk_worked_out_by_hand():
+    # U001: no 支援レポート to 本人 in September nor October: both months 算定不可, 2 × 3,512 units.
+    # U002: plan lapsed in October (30 %): 1,054 units.  11.20円 a unit, fractions cut.
+    unreported = steady("U001", range(7, 11))
+    unreported["reports"] = [r for r in unreported["reports"] if r["month"] not in ("2026-09", "2026-10")]
+    lapsed = steady("U002", range(7, 11))
+    lapsed["plans"] = [dict(lapsed["plans"][0], plan_date=D(2026, 6, 30))]
+    result = audit_of(combine(unreported, lapsed), [MONTH - 1, MONTH], settings={"unit_price": 11.2})
+    first, second = result.people
+    assert [m.status for m in first.months] == [NOT_BILLABLE, NOT_BILLABLE]
+    assert [codes(m) for m in first.months] == [["report_not_shared"], ["report_not_shared"]]
+    assert first.units_at_risk == 2 * TOP == 7024
+    assert [codes(m) for m in second.months] == [[], ["plan_missing"]]
+    assert second.units_at_risk == 1054
+    # (7,024 + 1,054) × 11.2 = 90,473.6 → 90,473円
+    assert result.totals == {"gaps": 3, "units_at_risk": 8078, "yen_at_risk": 90473}
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_demo_over_two_months_as_json(tmp_path, capsys):
+    book = shutil.copy(DEMO, tmp_path / "demo.xlsx")
+    code, out, _ = run(capsys, "audit", book, "--from", "2026-09", "--to", "2026-10", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert list(data) == ["office", "from", "to", "people", "office_items", "totals"]
+    assert (data["from"], data["to"], data["office_items"]) == ("2026-09", "2026-10", [])
+    assert set(data["totals"]) == {"gaps", "units_at_risk", "yen_at_risk"}
+    assert data["people"]
+    for person in data["people"]:
+        assert list(person) == ["user_id", "name", "months"]
+        for month in person["months"]:
+            assert list(month) == ["month", "status", "gaps", "evidence", "units_at_risk"]
+            assert month["month"] in ("2026-09", "2026-10")
+            assert all(list(g) == ["code", "message"] for g in month["gaps"])
+    # both ends of the period are included
+    assert {m["month"] for p in data["people"] for m in p["months"]} == {"2026-09", "2026-10"}
+    assert data["totals"]["units_at_risk"] == sum(m["units_at_risk"] for p in data["people"] for m in p["months"])
+
+
+def test_the_text_for_people_and_the_edges_of_the_period(tmp_path, capsys):
+    from helpers_rules import write_book
+    book = write_book(tmp_path / "東事業所.xlsx", combine(steady("U001"), calm("U002")))
+    code, out, _ = run(capsys, "audit", book, "--from", "2026-10", "--to", "2026-10")
+    assert code == 0
+    assert "U001 試験 U001: 不備なし" in out and "合計　不備" in out
+    code, out, _ = run(capsys, "audit", book, "--from", "2026-09", "--to", "2026-10", "--json")
+    months = {p["user_id"]: [m["month"] for m in p["months"]] for p in json.loads(out)["people"]}
+    assert months["U001"] == ["2026-09", "2026-10"]
+    code, _, err = run(capsys, "audit", book, "--from", "2026-11", "--to", "2026-10")
+    assert code == 2 and "--from" in err

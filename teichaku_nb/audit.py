@@ -110,7 +110,8 @@ def person_month(bill: PersonBill, month: pd.Period, employer_contact: str | Non
         gaps += [Gap(r.code, r.message) for r in bill.reasons if r.code == PLAN_NOT_DELIVERED]
     for reduction in bill.reductions:
         gaps.append(Gap(reduction.code, reduction.message))
-        at_risk += reduction.units
+        if bill.status != NOT_BILLABLE:          # a month not billed already puts its whole base at risk
+            at_risk += reduction.units
     if employer_contact is not None:
         gaps.append(Gap(NO_EMPLOYER_CONTACT, f"{employer_contact}（努力義務: 金額には数えません）"))
     return PersonMonth(month, bill.status, gaps, list(bill.evidence), at_risk)

@@ -152,3 +152,13 @@ def test_the_text_for_people_and_the_edges_of_the_period(tmp_path, capsys):
     assert months["U001"] == ["2026-09", "2026-10"]
     code, _, err = run(capsys, "audit", book, "--from", "2026-11", "--to", "2026-10")
     assert code == 2 and "--from" in err
+
+
+def test_a_month_not_billed_puts_its_base_at_risk_once_whatever_its_reductions():
+    from teichaku_nb.audit import person_month
+    from teichaku_nb.billing import NOT_BILLABLE, PersonBill, Reason, Reduction
+    bill = PersonBill("U001", "青木 蓮", NOT_BILLABLE, [Reason("no_face_to_face", "対面の支援がありません")],
+                      base_units=3512, reductions=[Reduction("plan_missing", 0.3, "個別支援計画未作成減算", 1054)])
+    month = person_month(bill, pd.Period("2026-10", "M"), None)
+    assert month.units_at_risk == 3512
+    assert [g.code for g in month.gaps] == ["no_face_to_face", "plan_missing"]

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import japanese
 from .common import EXIT_INPUT, exit_code, print_json
-from .month import _month_results
+from .month import month_results
 from .terminal import problem_line
 
 MAX_MONTHS = 60
@@ -24,7 +24,7 @@ def cmd_audit(args) -> int:
     if len(months) > MAX_MONTHS:
         print(f"エラー: 期間は{MAX_MONTHS}か月までです（指定: {len(months)}か月）", file=sys.stderr)
         return EXIT_INPUT
-    found = _month_results(args, lambda book, period, store: audit(book, period, store), months)
+    found = month_results(args, lambda book, period, store: audit(book, period, store), months)
     if found is None:
         return EXIT_INPUT
     books, is_offices, results = found

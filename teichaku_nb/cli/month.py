@@ -17,7 +17,7 @@ from .terminal import (billing_block, billing_total, money_block, retention_bloc
                        review_total, track_record_block)
 
 
-def _month_results(args, compute, period=None) -> tuple[list[CaseBook], bool, list] | None:
+def month_results(args, compute, period=None) -> tuple[list[CaseBook], bool, list] | None:
     """Each readable book of ``args.book`` with ``compute(book, period, store)`` (``period``:
     ``args.month`` unless given; the store of ``--db`` or beside the workbook, read-only, when
     there is one); None when the store cannot be opened (said on stderr)."""
@@ -38,7 +38,7 @@ def _month_results(args, compute, period=None) -> tuple[list[CaseBook], bool, li
 
 def cmd_review(args) -> int:
     from ..office_month import OfficeMonth
-    found = _month_results(args, lambda book, month, store: OfficeMonth(book, month, store).agenda)
+    found = month_results(args, lambda book, month, store: OfficeMonth(book, month, store).agenda)
     if found is None:
         return EXIT_INPUT
     books, is_offices, reviews = found
@@ -61,7 +61,7 @@ def cmd_retention(args) -> int:
                 money.outlook(book, month) if in_year else None, month,
                 track_record.of_fiscal_year(book, fiscal_year, checks=checks))
 
-    found = _month_results(args, compute, args.fiscal_year)
+    found = month_results(args, compute, args.fiscal_year)
     if found is None:
         return EXIT_INPUT
     books, is_offices, results = found
@@ -92,7 +92,7 @@ def cmd_billing(args) -> int:
             return EXIT_INPUT
         if refused(args.out, force=args.force, inputs=files_read(args.book, args.db)) or not writable(args.out):
             return EXIT_INPUT
-    found = _month_results(args, lambda book, month, store: OfficeMonth(book, month, store).billing)
+    found = month_results(args, lambda book, month, store: OfficeMonth(book, month, store).billing)
     if found is None:
         return EXIT_INPUT
     books, is_offices, results = found

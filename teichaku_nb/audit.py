@@ -82,6 +82,7 @@ class Audit:
     unit_price: float
     people: list[PersonAudit]
     office_items: list = field(default_factory=list)     # the office's own gaps: not built yet
+    office_key: str = ""                                  # its 事業所番号 (CaseBook.key), for the access log
     bills: list[Billing] = field(default_factory=list, repr=False, compare=False)
 
     def yen(self, units: int) -> int:
@@ -134,4 +135,39 @@ def audit(book: CaseBook, months: list[pd.Period], store=None, today: dt.date | 
             found = people.setdefault(person.user_id, PersonAudit(person.user_id, person.name))
             found.months.append(person_month(person, month, employer.get(person.user_id)))
     return Audit(book.office, months[0], months[-1], float(book.settings.unit_price),
-                 [people[u] for u in sorted(people)], bills=bills)
+                 [people[u] for u in sorted(people)], office_key=book.key, bills=bills)
+
+
+# --- the Excel file ------------------------------------------------------------------------------
+
+EXCEL_HEADERS = ("事業所", "対象月", "利用者ID", "氏名", "算定", "不備の数", "不備（コード）", "不備の内容",
+                 "返還・減額のおそれ（単位）", "返還・減額のおそれ（円）", "根拠")
+TOTAL_HEADERS = ("事業所", "期間", "人数", "不備のある人", "不備の数", "返還・減額のおそれ（単位）",
+                 "返還・減額のおそれ（円）", "1単位の単価（円）")
+
+
+def table_rows(result: Audit) -> list[tuple]:
+    """One row a person and month (every month, with or without a gap: a filter finds them)."""
+    from .japanese import format_month
+    return [(result.office, format_month(m.month), p.user_id, p.name, m.status, len(m.gaps),
+             "\n".join(g.code for g in m.gaps), "\n".join(g.message for g in m.gaps), m.units_at_risk,
+             result.yen(m.units_at_risk), "\n".join(m.evidence)) for p in result.people for m in p.months]
+
+
+def total_row(result: Audit) -> tuple:
+    from .japanese import format_month
+    t = result.totals
+    return (result.office, f"{format_month(result.start)}〜{format_month(result.end)}", len(result.people),
+            sum(1 for p in result.people if p.gaps), t["gaps"], t["units_at_risk"], t["yen_at_risk"], result.unit_price)
+
+
+def write_excel(results: list[Audit], path) -> None:
+    """The audit of one office or several: a sheet 運営指導の準備 (one row a person and month,
+    filterable) and a sheet 合計 (per office)."""
+    from .excel import new_workbook, write_sheet
+
+    book = new_workbook()
+    write_sheet(book, "運営指導の準備", EXCEL_HEADERS, (row for r in results for row in table_rows(r)),
+                widths=(18, 10, 9, 14, 8, 8, 22, 60, 12, 12, 50), filtered=True)
+    write_sheet(book, "合計", TOTAL_HEADERS, (total_row(r) for r in results), widths=(18, 22, 6, 10, 8, 14, 14, 10))
+    book.save(path)

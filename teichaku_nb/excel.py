@@ -26,9 +26,10 @@ def new_workbook() -> Workbook:
 
 
 def write_sheet(book: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence],
-                widths: Sequence[int] | None = None) -> int:
+                widths: Sequence[int] | None = None, *, filtered: bool = False) -> int:
     """A sheet ``title`` with a header row and ``rows`` (frozen below the headers); returns the
-    rows written.  ``widths``: each column's width, else one from its header's length."""
+    rows written.  ``widths``: each column's width, else one from its header's length;
+    ``filtered``: the header row has Excel's filter buttons."""
     sheet = book.create_sheet(title)
     sheet.append(list(headers))
     sheet.freeze_panes = "A2"
@@ -47,6 +48,8 @@ def write_sheet(book: Workbook, title: str, headers: Sequence[str], rows: Iterab
         letter = sheet.cell(row=1, column=index).column_letter
         width = widths[index - 1] if widths else max(10, min(40, 2 * len(header) + 4))
         sheet.column_dimensions[letter].width = width
+    if filtered:
+        sheet.auto_filter.ref = sheet.dimensions
     return count
 
 

@@ -162,3 +162,23 @@ def test_a_month_not_billed_puts_its_base_at_risk_once_whatever_its_reductions()
     month = person_month(bill, pd.Period("2026-10", "M"), None)
     assert month.units_at_risk == 3512
     assert [g.code for g in month.gaps] == ["no_face_to_face", "plan_missing"]
+
+
+def test_the_excel_file_has_a_row_a_person_and_month_and_the_totals_of_the_json(tmp_path, capsys):
+    import openpyxl
+    book = shutil.copy(DEMO, tmp_path / "demo.xlsx")
+    out = tmp_path / "運営指導.xlsx"
+    period = ("audit", book, "--from", "2026-09", "--to", "2026-10")
+    code, printed, _ = run(capsys, *period, "--out", out)
+    assert code == 0 and f"運営指導の準備を書き出しました: {out}" in printed
+    found = json.loads(run(capsys, *period, "--json")[1])
+    sheets = openpyxl.load_workbook(out)
+    rows = list(sheets["運営指導の準備"].iter_rows(values_only=True))
+    assert rows[0][:5] == ("事業所", "対象月", "利用者ID", "氏名", "算定")
+    assert sheets["運営指導の準備"].auto_filter.ref == f"A1:K{len(rows)}"            # filter buttons on every column
+    assert len(rows) - 1 == sum(len(p["months"]) for p in found["people"])
+    assert {r[1] for r in rows[1:]} == {"2026年9月", "2026年10月"}                  # both ends of the period
+    total = list(sheets["合計"].iter_rows(values_only=True))[1]
+    assert (total[4], total[5], total[6]) == (found["totals"]["gaps"], found["totals"]["units_at_risk"],
+                                             found["totals"]["yen_at_risk"])
+    assert run(capsys, *period, "--out", out)[0] == 2                                 # not overwritten without --force

@@ -8,7 +8,8 @@ import sys
 import pandas as pd
 
 from .. import japanese
-from .common import EXIT_INPUT, exit_code, print_json
+from .common import (EXIT_INPUT, LogNotWritten, exit_code, files_read, log_access, print_json, refused, unlogged_export,
+                     writable)
 from .month import month_results
 from .terminal import problem_line
 
@@ -17,6 +18,12 @@ MAX_MONTHS = 60
 
 def cmd_audit(args) -> int:
     from ..audit import audit
+    if args.out is not None:
+        if args.out.suffix.lower() != ".xlsx":
+            print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
+            return EXIT_INPUT
+        if refused(args.out, force=args.force, inputs=files_read(args.book, args.db)) or not writable(args.out):
+            return EXIT_INPUT
     if args.start > args.end:
         print(f"エラー: --from（{args.start}）が --to（{args.end}）より後です", file=sys.stderr)
         return EXIT_INPUT
@@ -28,6 +35,8 @@ def cmd_audit(args) -> int:
     if found is None:
         return EXIT_INPUT
     books, is_offices, results = found
+    if args.out is not None and results and not _written(args, [result for _, result in results], is_offices):
+        return EXIT_INPUT
     if args.json:
         if is_offices:
             print_json({"offices": [result.as_dict() for _, result in results]})
@@ -40,6 +49,27 @@ def cmd_audit(args) -> int:
     if blocks:
         print("\n\n".join(blocks))
     return exit_code(books)
+
+
+def _written(args, results: list, is_offices: bool) -> bool:
+    """The Excel file, written with its access-log entry (``exported``: people's names and
+    fees), or neither (said on stderr)."""
+    from ..audit import write_excel
+    from ..files import replacing
+    people = sum(len(r.people) for r in results)
+    counted = f"{len(results)}事業所・{people}人" if is_offices else f"{people}人"
+    period = f"{japanese.format_month(args.start)}〜{japanese.format_month(args.end)}"
+    entry = {"action": "exported", "office": None if is_offices else results[0].office_key, "document": args.out.name,
+             "detail": f"運営指導の準備 {period}（{counted}）"}
+    try:
+        with replacing(args.out) as temporary:
+            write_excel(results, temporary)
+            log_access(args.db, args.book, [entry])
+    except LogNotWritten as error:      # no file: an export is not left without its entry
+        unlogged_export(args.out, error)
+        return False
+    print(f"運営指導の準備を書き出しました: {args.out}", file=sys.stderr if args.json else sys.stdout)
+    return True
 
 
 def _money(units: int, yen: int) -> str:

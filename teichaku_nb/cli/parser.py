@@ -182,6 +182,9 @@ def _add_month_commands(commands) -> None:
     p.add_argument("--db", metavar="URL", default=None,
                    help="会議記録のデータベース（省略時はブックの隣の BOOK名.teichaku.sqlite があれば使います）")
     p.add_argument("--json", action="store_true", help="プログラム向けにJSONで出力します")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE.xlsx",
+                   help="Excel にも書き出します（1人1か月1行、絞り込みできます。合計のシートつき）")
+    p.add_argument("--force", action="store_true", help="--out のファイルがすでにあるとき上書きします")
     p.set_defaults(handler=cmd_audit)
 
     p = commands.add_parser("export", help="会議記録（検討・役割分担・レポート送付・変更履歴）をExcelに書き出します",

@@ -8,8 +8,7 @@ import sys
 import pandas as pd
 
 from .. import japanese
-from .common import (EXIT_INPUT, LogNotWritten, exit_code, files_read, log_access, print_json, refused, unlogged_export,
-                     writable)
+from .common import EXIT_INPUT, LogNotWritten, excel_out_refused, exit_code, log_access, print_json, unlogged_export
 from .month import month_results
 from .terminal import problem_line
 
@@ -18,12 +17,8 @@ MAX_MONTHS = 60
 
 def cmd_audit(args) -> int:
     from ..audit import audit
-    if args.out is not None:
-        if args.out.suffix.lower() != ".xlsx":
-            print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
-            return EXIT_INPUT
-        if refused(args.out, force=args.force, inputs=files_read(args.book, args.db)) or not writable(args.out):
-            return EXIT_INPUT
+    if args.out is not None and excel_out_refused(args):
+        return EXIT_INPUT
     if args.start > args.end:
         print(f"エラー: --from（{args.start}）が --to（{args.end}）より後です", file=sys.stderr)
         return EXIT_INPUT

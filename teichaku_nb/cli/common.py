@@ -152,6 +152,16 @@ def refused(path: Path, *, force: bool = False, inputs=()) -> bool:
     return False
 
 
+def excel_out_refused(args) -> bool:
+    """Whether the ``--out`` (or OUT) Excel file of a command reading ``args.book`` (and
+    ``args.db``) must not be written: not .xlsx, a file it reads, an existing file without
+    ``--force``, or a place it cannot write; if so, says why on stderr."""
+    if args.out.suffix.lower() != ".xlsx":
+        print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
+        return True
+    return refused(args.out, force=args.force, inputs=files_read(args.book, args.db)) or not writable(args.out)
+
+
 def files_read(book: Path, db: str | None) -> list[Path]:
     """The files a command reads: the workbook (or every file of its folder) and the store."""
     from ..store import default_path, sqlite_file

@@ -11,8 +11,8 @@ import sys
 
 from .. import japanese
 from ..casebook import CaseBook
-from .common import (EXIT_INPUT, LogNotWritten, exit_code, files_read, load, log_access, open_store, print_json,
-                     readable_books, refused, unlogged_export, writable)
+from .common import (EXIT_INPUT, LogNotWritten, excel_out_refused, exit_code, load, log_access, open_store, print_json,
+                     readable_books, unlogged_export)
 from .terminal import (billing_block, billing_total, money_block, retention_block, retention_total, review_block,
                        review_total, track_record_block)
 
@@ -86,12 +86,8 @@ def cmd_retention(args) -> int:
 def cmd_billing(args) -> int:
     from ..billing import write_excel
     from ..office_month import OfficeMonth
-    if args.out is not None:
-        if args.out.suffix.lower() != ".xlsx":
-            print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
-            return EXIT_INPUT
-        if refused(args.out, force=args.force, inputs=files_read(args.book, args.db)) or not writable(args.out):
-            return EXIT_INPUT
+    if args.out is not None and excel_out_refused(args):
+        return EXIT_INPUT
     found = month_results(args, lambda book, month, store: OfficeMonth(book, month, store).billing)
     if found is None:
         return EXIT_INPUT

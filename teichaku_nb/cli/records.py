@@ -14,8 +14,8 @@ from pathlib import Path
 from .. import japanese
 from ..casebook import CaseBook, offices_called
 from ..records import EMPLOYER, RECIPIENT_PARTS
-from .common import (EXIT_INPUT, EXIT_OK, LogNotWritten, files_read, load, log_access, open_store, readable_books,
-                     refused, unlogged_export, writable)
+from .common import (EXIT_INPUT, EXIT_OK, LogNotWritten, excel_out_refused, load, log_access, open_store,
+                     readable_books, unlogged_export)
 
 
 # --- app ---------------------------------------------------------------------------
@@ -61,10 +61,7 @@ def cmd_app(args) -> int:
 
 def cmd_export(args) -> int:
     from ..store import StoreError, default_path, export_workbook
-    if args.out.suffix.lower() != ".xlsx":
-        print(f"エラー: 書き出しは .xlsx です（指定: {args.out}）", file=sys.stderr)
-        return EXIT_INPUT
-    if refused(args.out, force=args.force, inputs=files_read(args.book, args.db)) or not writable(args.out):
+    if excel_out_refused(args):
         return EXIT_INPUT
     books, is_offices = load(args.book)
     opened = readable_books(books)

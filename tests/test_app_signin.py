@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from test_app_server import CHROMIUM, ROUTES, _children, _cmdline, free_port, http, wait_until, websocket
+from test_app_server import ROUTES, _children, _cmdline, browser, free_port, http, wait_until, websocket  # noqa: F401 (browser: a fixture)
 from teichaku_nb.server import launcher, login, web
 from teichaku_nb.server.sessions import Lockout, Sessions
 from teichaku_nb.staff import ADMIN, HEADER, MANAGER, SUPPORT, Staff
@@ -262,18 +262,6 @@ def office(tmp_path_factory):
         yield app
     finally:
         app.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} がないためブラウザのテストは省略（.ci/run が入れます）")
-    from playwright.sync_api import sync_playwright
-    args = ["--no-sandbox"] if os.geteuid() == 0 else []
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        yield chromium
-        chromium.close()
 
 
 def no_data(body: str) -> None:

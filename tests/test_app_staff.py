@@ -13,7 +13,7 @@ import os
 import ipywidgets as w
 import pytest
 
-from teichaku_nb.app.common import document_lists
+from teichaku_nb.store.access_log import document_lists
 from teichaku_nb.app.opening import AppPage, _show
 from teichaku_nb.errors import FormError
 from teichaku_nb.records import REGIONAL, REGULAR

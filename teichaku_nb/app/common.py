@@ -24,7 +24,7 @@ import traitlets as t
 from ..errors import FormError, StaffError
 from ..japanese import format_date, format_month
 from ..markup import NO_VALUE
-from ..store.access_log import document_entries, document_lists  # noqa: F401 (document_lists: for callers here)
+from ..store.access_log import document_entries
 
 log = logging.getLogger("teichaku_nb.app")
 

@@ -161,7 +161,9 @@ class _Inputs:
     handovers: pd.DataFrame | None
 
 
-def _reports(book: CaseBook, shared: pd.DataFrame | None) -> pd.DataFrame:
+def sent_reports(book: CaseBook, shared: pd.DataFrame | None) -> pd.DataFrame:
+    """The 支援レポート given, as the fee check reads them: the workbook's 支援レポート sheet and
+    the store's standing sendings (``shared``): user_id, month, recipient, sent_on."""
     reports = book.reports[["user_id", "month", "recipient", "sent_on"]]
     if shared is not None and len(shared):
         extra = shared.reindex(columns=["user_id", "month", "recipient", "sent_on"])
@@ -480,7 +482,7 @@ def month_billing(book: CaseBook, month: pd.Period, *, shared_reports: pd.DataFr
     is one: its facts (the days in service, face to face, the plan, the handover) are not
     computed again."""
     today = today or min(dt.date.today(), month.end_time.date())
-    inputs = _Inputs(_reports(book, shared_reports), plans, monitorings, handovers)
+    inputs = _Inputs(sent_reports(book, shared_reports), plans, monitorings, handovers)
     if review is not None and review.facts is not None and review.facts.month == month:
         facts = review.facts
     else:

@@ -57,8 +57,79 @@ def test_a_person_without_gaps_over_six_months():
     (person,) = result.people
     assert [str(m.month) for m in person.months] == [str(m) for m in months]
     assert all(m.status == BILLABLE and m.gaps == [] and m.units_at_risk == 0 for m in person.months)
-    assert all(m.evidence for m in person.months)
     assert result.totals == {"gaps": 0, "units_at_risk": 0, "yen_at_risk": 0}
+    september = person.months[4]
+    assert [e.line for e in september.evidence] == [
+        "対面の支援: 2026年9月10日 対面（本人、担当 佐藤）　※算定に数えた対面",
+        "対面の支援: 2026年9月25日 職場訪問（本人・企業、担当 佐藤）",
+        "支援レポート: 2026年9月28日 2026年9月分を本人に渡した記録",
+        "個別支援計画: 2026年9月1日 作成（次の見直し期限 2026年12月1日）",
+        "企業との連絡: 2026年9月25日 職場訪問（本人・企業、担当 佐藤）",
+    ]
+    assert [e.on for e in person.months[0].evidence if e.kind == "plan"] == [D(2026, 3, 1)]   # May: March's plan
+
+
+def test_the_plan_in_force_with_its_consent_and_handing_over_and_the_review_after_it():
+    tables = calm()
+    tables["plans"][0].update(consent_on=D(2026, 9, 5), delivered_on=D(2026, 9, 8))
+    (plan,) = [e for e in only_month(audit_of(tables)).evidence if e.kind == "plan"]
+    assert plan.line == ("個別支援計画: 2026年9月1日 作成、同意 2026年9月5日、交付 2026年9月8日"
+                         "（次の見直し期限 2026年12月5日）")
+
+
+def test_records_of_the_store_are_evidence_too(tmp_path):
+    from teichaku_nb.records import PlanMonitoring
+    from teichaku_nb.store import open_store
+    tables = calm()
+    tables["reports"] = []                                   # given, recorded in the app only
+    book = make_book(tables)
+    with open_store(str(tmp_path / "records.sqlite"), known_users={book.key: ["U001"]}) as store:
+        store.record_report(book.key, "U001", "2026-10", "本人・企業", by="佐藤", sent_on=D(2026, 10, 30))
+        store.record_employment_check(book.key, "U001", by="佐藤", checked_on=D(2026, 10, 31), employment="継続",
+                                      method="企業")
+        store.save_monitoring(PlanMonitoring(office=book.key, user_id="U001", month=MONTH, monitored_on=D(2026, 10, 20),
+                                             plan_date=D(2026, 9, 1), decision="継続"), by="佐藤", expected_version=None)
+        month = only_month(audit_module.audit(book, OCTOBER, store, today=TODAY))
+    assert (month.status, codes(month)) == (BILLABLE, [])
+    lines = [e.line for e in month.evidence]
+    assert "支援レポート: 2026年10月30日 2026年10月分を本人・企業に渡した記録" in lines
+    assert "モニタリング: 2026年10月20日 計画（2026年9月1日 作成）の判断: 継続" in lines
+    assert "就労確認: 2026年10月31日 継続（企業に確認）" in lines
+
+
+def test_a_decision_that_has_lapsed_is_a_gap_and_one_the_workbook_no_longer_holds_is_to_check():
+    expired = calm("U001", certificate_until=D(2026, 9, 30))
+    renewed = calm("U002", decision_start=D(2026, 11, 1), certificate_until=D(2027, 10, 31))
+    result = audit_of(combine(expired, renewed))
+    lapsed, earlier = (only_month(result, u) for u in ("U001", "U002"))
+    assert (lapsed.status, codes(lapsed), lapsed.units_at_risk) == (NOT_BILLABLE, ["decision_not_covering"], TOP)
+    assert (earlier.status, codes(earlier), earlier.units_at_risk) == (TO_CHECK, ["decision_unrecorded"], 0)
+    assert "更新前の受給者証" in earlier.gaps[0].message and "2026年11月1日" in earlier.gaps[0].message
+    # a decision that begins on the month's last day covers the month: the fee check's own answer
+    last_day = calm("U003", decision_start=D(2026, 10, 31), certificate_until=D(2027, 10, 30))
+    assert codes(only_month(audit_of(last_day), "U003")) == ["no_face_to_face"]   # met before the decision began
+
+
+def test_no_contract_and_a_start_before_six_months_of_work_are_the_fee_checks_reasons():
+    no_contract = calm("U001", contract_on=D(2026, 11, 2))
+    too_early = calm("U002", hired_on=D(2026, 5, 1), support_start=D(2026, 10, 1), contract_on=D(2026, 9, 20))   # 6 months on 11月1日
+    result = audit_of(combine(no_contract, too_early))
+    assert codes(only_month(result, "U001")) == ["contract_missing"]
+    assert codes(only_month(result, "U002")) == ["before_eligible_start"]
+    assert only_month(result, "U002").units_at_risk == TOP
+
+
+def test_the_offices_own_items_from_its_settings_and_its_fee_checks():
+    months = [MONTH - 1, MONTH]
+    items = {i["code"]: i for i in audit_of(steady(), months, settings={
+        "handover_policy": "いいえ", "manager_missing_from": MONTH, "information_unpublished_from": "なし"}).office_items}
+    assert items["handover_policy"]["gap"] and "定めていない" in items["handover_policy"]["state"]
+    assert items["handover_missing"] == {"code": "handover_missing", "label": "支援体制構築未実施減算",
+                                         "state": "2026年9月〜2026年10月のうち2か月が減算", "gap": True}
+    assert items["manager_missing"]["state"] == "2026年10月が減算"
+    assert (items["staff_shortage"]["gap"], items["staff_shortage"]["state"]) == (False, "期間中の減算はありません")
+    kept = {i["code"]: i for i in audit_of(steady(), months, settings={"handover_policy": "はい"}).office_items}
+    assert not any(i["gap"] for i in kept.values())
 
 
 def test_no_face_to_face_is_the_fee_checks_reason_and_puts_the_base_units_at_risk():
@@ -127,7 +198,9 @@ def test_the_demo_over_two_months_as_json(tmp_path, capsys):
     assert code == 0
     data = json.loads(out)
     assert list(data) == ["office", "from", "to", "people", "office_items", "totals"]
-    assert (data["from"], data["to"], data["office_items"]) == ("2026-09", "2026-10", [])
+    assert (data["from"], data["to"]) == ("2026-09", "2026-10")
+    assert [i["code"] for i in data["office_items"]][0] == "handover_policy"
+    assert all(list(i) == ["code", "label", "state", "gap"] for i in data["office_items"])
     assert set(data["totals"]) == {"gaps", "units_at_risk", "yen_at_risk"}
     assert data["people"]
     for person in data["people"]:
@@ -136,6 +209,7 @@ def test_the_demo_over_two_months_as_json(tmp_path, capsys):
             assert list(month) == ["month", "status", "gaps", "evidence", "units_at_risk"]
             assert month["month"] in ("2026-09", "2026-10")
             assert all(list(g) == ["code", "message"] for g in month["gaps"])
+            assert all(list(e) == ["kind", "label", "date", "text"] for e in month["evidence"])
     # both ends of the period are included
     assert {m["month"] for p in data["people"] for m in p["months"]} == {"2026-09", "2026-10"}
     assert data["totals"]["units_at_risk"] == sum(m["units_at_risk"] for p in data["people"] for m in p["months"])

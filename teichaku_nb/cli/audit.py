@@ -92,7 +92,9 @@ def audit_block(book, result) -> str:
                 lines.append(f"  {japanese.format_month(month.month)} 返還・減額のおそれ {month.units_at_risk:,}単位")
     totals = result.totals
     lines.append(f"合計　不備 {totals['gaps']}件、返還・減額のおそれ {_money(totals['units_at_risk'], totals['yen_at_risk'])}")
-    lines.append("※ 事業所全体の書類（運営規程・人員配置など）はまだ確認していません")
+    lines.append("事業所全体:")
+    lines += [f"  {'【不備】' if item['gap'] else ''}{item['label']}: {item['state']}" for item in result.office_items]
+    lines.append("※ 運営規程・勤務表・研修の記録など、ブックにない書類は確認していません（docs/audit.md）")
     return "\n".join(lines)
 
 

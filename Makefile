@@ -51,6 +51,7 @@ bench: bytecode
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/validate_memory.py
 	$(BIN)/python benchmarks/review.py
+	$(BIN)/python benchmarks/audit.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/reports.py --format pdf
 	$(BIN)/python benchmarks/app.py

@@ -152,9 +152,8 @@ def person_month(bill: PersonBill, month: pd.Period, employer_contact: str | Non
     codes = {r.code for r in bill.reasons if r.code != PLAN_NOT_DELIVERED}
     if status == NOT_BILLABLE and decision_later is not None and codes == {"decision_not_covering"}:
         status = TO_CHECK
-        gaps.append(Gap(DECISION_UNRECORDED, f"{format_month(month)}の支給決定はブックにありません（いまの支給決定は "
-                                             f"{format_date(decision_later)} から）。更新前の受給者証で、この月が支給決定の"
-                                             "期間内か確かめてください（この月の算定はそのあとで確かめられます）"))
+        gaps.append(Gap(DECISION_UNRECORDED, f"{format_month(month)}の支給決定がブックにありません（いまの支給決定は "
+                                             f"{format_date(decision_later)} から）。更新前の受給者証で確かめてください"))
     elif status == NOT_BILLABLE:
         gaps += [Gap(r.code, r.message) for r in bill.reasons]
         at_risk += bill.base_units or 0
@@ -262,7 +261,7 @@ class PeriodRecords:
             if c.party in PARTY_WITH_EMPLOYER:
                 add(c.user_id, "employer_contact", c.date, what)
         for r in self.reports[self.reports["month"] == month].itertuples():
-            add(r.user_id, "report", r.sent_on, f"{format_month(month)}分を{r.recipient}に渡した記録")
+            add(r.user_id, "report", r.sent_on, f"{r.recipient}に渡した")
         if facts is not None:
             for user_id, plan in facts.plan.iterrows():
                 if pd.notna(plan["plan_date"]):

@@ -13,7 +13,9 @@ imported.
 
 Who reads a document decides what it may carry (README: 外に出る書類): the office's own
 documents stay with staff; a 支援レポート has a copy for the person and one for the employer
-(only with 企業共有同意), each written for its reader; the 個別支援計画書 is the person's.
+(only with 企業共有同意), each written for its reader; the 個別支援計画書 is the person's.  The
+運営指導の確認資料 covers a period (``period``: --from/--to, not a month) and stays with staff:
+it is what the office shows an inspector, never a copy for a person or an employer.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class DocumentKind:
     asked: bool = True             # asked for by name (else made with a batch of another kind)
     with_checks: bool = False      # a batch from a workbook with problems comes with the 確認事項 (CHECKS)
     sent: bool = False             # handing it over is recorded as a sending (making it records nothing)
+    period: bool = False           # made for the months --from to --to (both included), not for one month
     notebook: Path | None = None   # another package's kind: its notebook (else report_notebooks/<name>.ipynb)
     templates: Path | None = None  # another package's kind: the folder its view's templates are in
 
@@ -54,7 +57,7 @@ class DocumentKind:
     @property
     def of_people(self) -> bool:
         """Made for the people of the month (those reviewed, or all on the agenda), or one named."""
-        return self.per == PERSON and not self.needs_user
+        return self.per == PERSON and not self.needs_user and not self.period
 
     @property
     def copies(self) -> bool:
@@ -77,8 +80,11 @@ PLAN = DocumentKind("plan", "個別支援計画書", "個別支援計画書", PE
 CHECKS = DocumentKind("checks", "データの確認事項（事業所内用）", "確認事項", OFFICE, (STAFF,),
                       help="支援レポートのもとになったブックの問題（支援レポートといっしょに作ります）",
                       in_app=False, asked=False)
+EVIDENCE = DocumentKind("evidence", "運営指導の確認資料（事業所内用）", "運営指導資料", PERSON, (STAFF,),
+                        help="運営指導に備える確認資料: 事業所の表紙と、利用者ごとの各月の記録と算定"
+                             "（--from/--to の期間。--user で1人）", in_app=False, period=True)
 
-KINDS: dict[str, DocumentKind] = {kind.name: kind for kind in (SUPPORT, MINUTES, SUMMARY, PLAN, CHECKS)}
+KINDS: dict[str, DocumentKind] = {kind.name: kind for kind in (SUPPORT, MINUTES, SUMMARY, PLAN, CHECKS, EVIDENCE)}
 ENTRY_POINTS = "teichaku_nb.documents"     # another package's kinds: entry points naming a DocumentKind
 
 
@@ -105,12 +111,17 @@ def named(kinds) -> str:
     return "と".join(f"{k.title}（{k.name}）" for k in kinds)
 
 
-def asking_problem(name: str, *, user, audience, include_unreviewed: bool) -> str | None:
+def asking_problem(name: str, *, user, audience, include_unreviewed: bool, period: bool = False) -> str | None:
     """What cannot be asked of a document of kind ``name`` (Japanese), or None: the one check
-    behind ``teichaku report`` and ``reports.make_reports``."""
+    behind ``teichaku report`` and ``reports.make_reports``.  ``period``: asked for the months
+    --from to --to rather than for one month."""
     if name not in ASKED:
         return f"書類の種類は {'・'.join(ASKED)} のどれかにしてください（{name!r}）"
     asked = KINDS[name]
+    if asked.period and not period:
+        return f"{asked.title}（{name}）は期間（--from と --to）を指定して作ります"
+    if period and not asked.period:
+        return f"期間（--from・--to）は{named(k for k in KINDS.values() if k.period)}だけに指定できます"
     if audience is not None and audience not in COPY_LABELS:
         return f"宛先は {' か '.join(COPY_LABELS)} にしてください（{audience!r}）"
     if asked.needs_user and user is None:

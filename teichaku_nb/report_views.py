@@ -546,6 +546,29 @@ def show_plan(book, month, *, db: str | None = None, documents, office: str | No
         display(_display(plan_html(casebook, month, user, store=store)))
 
 
+_AUDITS: dict[tuple, object] = {}     # the batch's audit: (casebook, period, store) → audit.Audit
+
+
+def show_evidence(book, month, *, start, db: str | None = None, documents, office: str | None = None) -> None:
+    """The 運営指導の確認資料 of ``documents`` over ``start``..``month``: [None, None] the office's
+    cover page, [利用者ID, None] a person's (``audit_document``), one output each.  The audit is
+    made once for the batch."""
+    from IPython.display import display
+
+    from .audit import audit
+    from .audit_document import cover_html, person_html
+
+    end, first, casebook = as_month(month), as_month(start), load_book(book, office)
+    store, _note = open_store(book, db)
+    key = (id(casebook), first, end, id(store))
+    if key not in _AUDITS:
+        _AUDITS.clear()
+        _AUDITS[key] = audit(casebook, list(pd.period_range(first, end, freq="M")), store)
+    result = _AUDITS[key]
+    for user, _audience in documents:
+        display(_display(cover_html(casebook, result) if user is None else person_html(casebook, result, str(user))))
+
+
 def show_minutes(book, month, *, db: str | None = None, office: str | None = None,
                  documents: list[str] | None = None) -> None:
     """The 会議録 of ``office``, or of each office in ``documents`` (one output each, in order)."""

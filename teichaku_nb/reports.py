@@ -298,7 +298,7 @@ def _runs(jobs: list[Job]) -> list[tuple[dict, list[Job]]]:
     runs: list[list[Job]] = []
     for job in jobs:
         last = runs[-1] if runs else None
-        if last is not None and len(last) < RUN_SIZE and "documents" not in job.params and (
+        if last is not None and len(last) < RUN_SIZE and "documents" not in job.params | last[0].params and (
                 job.user_id is None or last[-1].office == job.office):
             last.append(job)
         else:
@@ -353,11 +353,21 @@ def html_exporter():
                           exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
 
 
-def _resources(job: Job, month: pd.Period, date_style: str) -> dict:
+def period_label(month: pd.Period, start: pd.Period | None = None) -> str:
+    """「2026年10月」, or 「2026年5月〜2026年10月」 for a document of a period."""
+    return format_month(month) if start is None else f"{format_month(start)}〜{format_month(month)}"
+
+
+def period_part(month: pd.Period, start: pd.Period | None = None) -> str:
+    """The month in file and folder names: 2026-10, or 2026-05_2026-10 for a period."""
+    return month.strftime("%Y-%m") if start is None else f"{start.strftime('%Y-%m')}_{month.strftime('%Y-%m')}"
+
+
+def _resources(job: Job, month: pd.Period, date_style: str, start: pd.Period | None = None) -> dict:
     """The header of a document: its dates as its office's 日付の表記 says (西暦 / 和暦)."""
     now = dt.datetime.now(dt.timezone(dt.timedelta(hours=9)))          # 日本時間
     with dates_in(date_style):
-        return {"teichaku": {"office": job.office_name, "month_label": format_month(month), "title": job.title,
+        return {"teichaku": {"office": job.office_name, "month_label": period_label(month, start), "title": job.title,
                              "made": f"作成 {format_date(now)} {now:%H:%M}"}}
 
 
@@ -455,9 +465,79 @@ def make_plan_document(book, user_id: str, *, month=None, db: str | None = None,
     return batch.documents[0]
 
 
-def _checked(kind: str, book, fmt: str, user, audience, include_unreviewed: bool) -> tuple[Path, str | None]:
+MAX_PERIOD_MONTHS = 60             # the longest period a document of a period covers
+
+
+def make_evidence(book, start, end, *, db: str | None = None, user: str | None = None, fmt: str = "pdf",
+                  out_dir=None, progress: Callable[[int, int], None] | None = None, office: str | None = None,
+                  source=None) -> Batch:
+    """The 運営指導の確認資料 (``documents.EVIDENCE``) of ``book`` for the months ``start`` to
+    ``end`` (both included): for each office a cover page and a document per person in service
+    in any month of the period, or the one ``user`` (no cover then).  Files are named
+    ``<事業所>_運営指導資料_<YYYY-MM>_<YYYY-MM>_表紙`` / ``…_<利用者ID>`` in ``out_dir`` (default
+    ``reports/<YYYY-MM>_<YYYY-MM>``).  The other arguments as ``make_reports``.  Records
+    nothing.  Raises ``ReportError`` with a Japanese message."""
+    from .workbook import read_source
+
+    start, end = _month(start), _month(end)
+    if start > end:
+        raise ReportError(f"最初の月（{format_month(start)}）が最後の月（{format_month(end)}）より後です")
+    if (end - start).n + 1 > MAX_PERIOD_MONTHS:
+        raise ReportError(f"期間は{MAX_PERIOD_MONTHS}か月までです（{period_label(end, start)}）")
+    kind = documents.EVIDENCE
+    book_path, executable = _checked(kind.name, book, fmt, user, None, False, period=True)
+    source = source if source is not None else read_source(book_path)
+    books = _books(source, book_path, office, user)
+    jobs = _evidence_jobs(books, source.is_offices, book_path, start, end, db=db,
+                          user=None if user is None else str(user), same_names=namesakes(source.books))
+    batch = Batch()
+    out = Path(out_dir) if out_dir is not None else Path("reports") / period_part(end, start)
+    private_folder(out)
+    _make([(notebook_path(kind.name), jobs)], end, fmt, out, source, book_path, executable, progress, start=start)
+    batch.people = [{"office": j.office, "user_id": j.user_id} for j in jobs if j.user_id is not None]
+    batch.paths = [p for job in jobs for p in job.paths]
+    return batch
+
+
+def _evidence_jobs(books, is_offices: bool, book_path: Path, start: pd.Period, end: pd.Period, *, db,
+                   user: str | None, same_names: frozenset[str]) -> list[Job]:
+    """The cover page and the people's documents of each office (the one ``user``'s only)."""
+    from .periods import in_service
+
+    kind = documents.EVIDENCE
+    months = list(pd.period_range(start, end, freq="M"))
+    jobs = []
+    for book in books:
+        base = {"book": str(book_path), "start": start.strftime("%Y-%m"), "month": end.strftime("%Y-%m"), "db": db,
+                "office": book.key if is_offices else None}
+        prefix = f"{office_part(book, same_names)}_{kind.file_label}_{period_part(end, start)}"
+        users = book.users
+        served = pd.concat([in_service(users, m) for m in months], axis=1).any(axis=1)
+        people = sorted(users.loc[served, "user_id"])
+        if user is not None:
+            if user not in set(users["user_id"]):
+                if is_offices:
+                    continue
+                raise ReportError(f"利用者ID {user} は {book.office} のケース記録にありません")
+            if user not in people:
+                raise ReportError(f"利用者ID {user} は {period_label(end, start)}に支援の期間がありません"
+                                  "（支援開始日・支援終了予定日・離職日を確かめてください）")
+            people = [user]
+        else:
+            jobs.append(Job(kind.name, book.key, base | {"documents": [[None, None]]}, f"{prefix}_表紙",
+                            f"{kind.title}　表紙", office_name=book.office))
+        jobs += [Job(kind.name, book.key, base, f"{prefix}_{safe_name(u)}", kind.title, office_name=book.office,
+                     user_id=u) for u in people]
+    if user is not None and not jobs:
+        raise ReportError(f"利用者ID {user} はどの事業所のケース記録にもありません")
+    return jobs
+
+
+def _checked(kind: str, book, fmt: str, user, audience, include_unreviewed: bool,
+             period: bool = False) -> tuple[Path, str | None]:
     """The book's path and, for PDF, the browser; a ``ReportError`` for what cannot be asked."""
-    wrong = documents.asking_problem(kind, user=user, audience=audience, include_unreviewed=include_unreviewed)
+    wrong = documents.asking_problem(kind, user=user, audience=audience, include_unreviewed=include_unreviewed,
+                                     period=period)
     if wrong:
         raise ReportError(wrong)
     if fmt not in FORMATS:
@@ -515,9 +595,10 @@ def _planned(kind: str, books, is_offices: bool, book_path: Path, month: pd.Peri
 
 
 def _make(work: list[tuple[Path, list[Job]]], month: pd.Period, fmt: str, out: Path, source, book_path: Path,
-          executable: str | None, progress) -> None:
+          executable: str | None, progress, start: pd.Period | None = None) -> None:
     """Execute, export and (for PDF) print the documents into ``out``: each notebook's jobs
-    (the asked kind's, then any 確認事項); ``job.paths`` says where each went."""
+    (the asked kind's, then any 確認事項); ``job.paths`` says where each went.  ``start``: the
+    first month of a document of a period (``month`` its last)."""
     from .report_views import keep_source
 
     everything = [job for _path, jobs in work for job in jobs]
@@ -541,7 +622,7 @@ def _make(work: list[tuple[Path, list[Job]]], month: pd.Period, fmt: str, out: P
         styles = {b.key: b.settings.date_style for b in source.books}       # each office's 日付の表記
 
         def exported(job: Job, nb) -> None:
-            body, _ = exporter.from_notebook_node(nb, resources=_resources(job, month, styles.get(job.office, "")))
+            body, _ = exporter.from_notebook_node(nb, resources=_resources(job, month, styles.get(job.office, ""), start))
             target = (staging if fmt == "pdf" else out) / f"{job.stem}.html"
             write_text(target, body)              # renamed into place when complete
             if fmt == "pdf":
@@ -557,7 +638,7 @@ def _make(work: list[tuple[Path, list[Job]]], month: pd.Period, fmt: str, out: P
         for j in everything:
             with dates_in(styles.get(j.office, "")):
                 printed.append(pdf.Document(Path(j.html), out / f"{j.stem}.pdf",
-                                            f"{j.office_name}　{format_month(month)}　{j.title}"))
+                                            f"{j.office_name}　{period_label(month, start)}　{j.title}"))
         try:
             printer.print(printed, staging, progress=step)
         except pdf.NoChromium as error:

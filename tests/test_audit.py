@@ -62,7 +62,7 @@ def test_a_person_without_gaps_over_six_months():
     assert [e.line for e in september.evidence] == [
         "対面の支援: 2026年9月10日 対面（本人、担当 佐藤）　※算定に数えた対面",
         "対面の支援: 2026年9月25日 職場訪問（本人・企業、担当 佐藤）",
-        "支援レポート: 2026年9月28日 2026年9月分を本人に渡した記録",
+        "支援レポート: 2026年9月28日 本人に渡した",
         "個別支援計画: 2026年9月1日 作成（次の見直し期限 2026年12月1日）",
         "企業との連絡: 2026年9月25日 職場訪問（本人・企業、担当 佐藤）",
     ]
@@ -92,7 +92,7 @@ def test_records_of_the_store_are_evidence_too(tmp_path):
         month = only_month(audit_module.audit(book, OCTOBER, store, today=TODAY))
     assert (month.status, codes(month)) == (BILLABLE, [])
     lines = [e.line for e in month.evidence]
-    assert "支援レポート: 2026年10月30日 2026年10月分を本人・企業に渡した記録" in lines
+    assert "支援レポート: 2026年10月30日 本人・企業に渡した" in lines
     assert "モニタリング: 2026年10月20日 計画（2026年9月1日 作成）の判断: 継続" in lines
     assert "就労確認: 2026年10月31日 継続（企業に確認）" in lines
 

@@ -52,11 +52,17 @@ def test_who_reads_a_document_is_declared_and_the_office_s_own_stay_inside():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["minutes", "--user", "001"], "利用者（--user）は支援レポート（support）と個別支援計画書（plan）だけに指定できます"),
+    (["minutes", "--user", "001"],
+     "利用者（--user）は支援レポート（support）と個別支援計画書（plan）と運営指導の確認資料（事業所内用）（evidence）だけに指定できます"),
     (["summary", "--for", "本人"], "宛先（--for）は支援レポート（support）だけに指定できます"),
     (["plan", "--user", "001", "--all"], "全員（--all）は支援レポート（support）だけに指定できます"),
     (["plan"], "個別支援計画書（plan）には利用者ID（--user）を指定してください"),
     (["support"], "--month で対象の年月を指定してください"),
+    (["evidence", "--month", "2026-10"], "運営指導の確認資料（事業所内用）（evidence）は期間（--from と --to）を指定して作ります"),
+    (["minutes", "--from", "2026-05", "--to", "2026-10"], "期間（--from・--to）は運営指導の確認資料（事業所内用）（evidence）だけに"),
+    (["evidence", "--from", "2026-05"], "期間は --from と --to の両方で指定してください"),
+    (["evidence", "--from", "2026-11", "--to", "2026-10"], "--from（2026-11）が --to（2026-10）より後です"),
+    (["evidence", "--from", "2026-05", "--to", "2026-10", "--for", "企業"], "宛先（--for）は支援レポート（support）だけに"),
 ])
 def test_what_a_kind_cannot_be_asked_is_refused_before_anything_is_read(args, message, capsys, tmp_path):
     kind, *rest = args

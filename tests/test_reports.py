@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from teichaku_nb import report_views as views
-from teichaku_nb import billing, retention, rules
+from teichaku_nb import billing, documents, retention, rules
 from teichaku_nb.store import Action, Conference, Review, default_path, open_store
 from teichaku_nb.workbook import load_casebook
 
@@ -876,7 +876,9 @@ def test_report_notebooks_pass_nbval_lax(tmp_path):
          "--rootdir", str(tmp_path), str(REPO / "teichaku_nb" / "report_notebooks")],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert re.search(r"\b10 passed\b", result.stdout), result.stdout[-2000:]   # 5 notebooks × 2 code cells
+    notebooks = list((REPO / "teichaku_nb" / "report_notebooks").glob("*.ipynb"))
+    assert len(notebooks) == len(documents.KINDS)                  # one a kind of document
+    assert re.search(rf"\b{2 * len(notebooks)} passed\b", result.stdout), result.stdout[-2000:]   # 2 code cells each
     assert not default_path(DEMO).exists()                    # the notebooks only read: no store made
 
 
@@ -945,8 +947,8 @@ def test_the_report_notebooks_are_package_data():
 
     folder = report_notebook_dir()
     assert folder == REPO / "teichaku_nb" / "report_notebooks" and not folder.is_symlink()
-    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["checks.ipynb", "minutes.ipynb", "plan.ipynb",
-                                                                 "summary.ipynb", "support.ipynb"]
+    assert sorted(p.name for p in folder.glob("*.ipynb")) == ["checks.ipynb", "evidence.ipynb", "minutes.ipynb",
+                                                                 "plan.ipynb", "summary.ipynb", "support.ipynb"]
     package_data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
     assert f"{folder.name}/*.ipynb" in package_data["teichaku_nb"]
 

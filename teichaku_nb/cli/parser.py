@@ -228,10 +228,14 @@ def _add_document_commands(commands) -> None:
     p.add_argument("book", metavar="BOOK", type=Path, help="ブック、CSVフォルダ、または事業所フォルダ")
     p.add_argument("--month", type=_month, default=None, metavar="YYYY-MM",
                    help="対象の年月（plan では省略でき、そのときは先月、またはデータのある最後の月）")
+    p.add_argument("--from", dest="start", type=_month, default=None, metavar="YYYY-MM",
+                   help="evidence の期間の最初の年月（含む）")
+    p.add_argument("--to", dest="end", type=_month, default=None, metavar="YYYY-MM",
+                   help="evidence の期間の最後の年月（含む）")
     p.add_argument("--db", metavar="URL", default=None,
                    help="会議記録のデータベース（省略時はブックの隣の .teichaku.sqlite）")
     p.add_argument("--user", metavar="ID", default=None,
-                   help="支援レポート・個別支援計画書を作る利用者ID（支援レポートでは省略時はその月に検討の記録がある人。"
+                   help="支援レポート・個別支援計画書・運営指導資料を作る利用者ID（支援レポートでは省略時はその月に検討の記録がある人。"
                         "事業所のフォルダでは --office も）")
     p.add_argument("--all", dest="include_unreviewed", action="store_true",
                    help="支援レポートを、検討の記録がない人も含めてその月の対象者全員に作ります")
@@ -239,7 +243,8 @@ def _add_document_commands(commands) -> None:
                    help="支援レポートの宛先: 本人用 / 企業用（省略時は両方）")
     p.add_argument("--format", dest="fmt", choices=("html", "pdf"), default="html",
                    help="出力形式（既定 html。pdf には Chromium が必要）")
-    p.add_argument("--out", type=Path, default=None, metavar="DIR", help="出力先フォルダ（既定 reports/YYYY-MM）")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="出力先フォルダ（既定 reports/YYYY-MM、evidence は reports/YYYY-MM_YYYY-MM）")
     p.add_argument("--office", metavar="事業所名", default=None,
                    help="事業所ごとのブックのフォルダから1つの事業所だけ作ります（事業所名か事業所番号。省略時はすべての事業所）")
     p.set_defaults(handler=cmd_report)

@@ -1,5 +1,6 @@
-"""``teichaku report``: the documents of a month (会議録, 支援レポート, 月次サマリー) or a person's
-個別支援計画書, made by ``reports.make_reports``, with what staff must know about the batch on
+"""``teichaku report``: the documents of a month (会議録, 支援レポート, 月次サマリー), a person's
+個別支援計画書, made by ``reports.make_reports``, or the 運営指導の確認資料 of a period (--from
+--to, ``reports.make_evidence``), with what staff must know about the batch on
 stderr.  Making is not sending: no sending or 交付 is recorded.  The documents made are written
 to the access log (``document_made``, as ``端末:<OS user>``) when the conference store exists
 (``--db``, or the file beside BOOK): a look at people's records from the command line is logged
@@ -29,17 +30,24 @@ def _progress_bar(done: int, total: int, *, width: int = 30) -> None:
 
 def _report_arguments(args) -> str | None:
     """What is wrong with ``teichaku report``'s arguments (Japanese), or None."""
+    period = args.start is not None or args.end is not None
     wrong = documents.asking_problem(args.kind, user=args.user, audience=args.audience,
-                                     include_unreviewed=args.include_unreviewed)
+                                     include_unreviewed=args.include_unreviewed, period=period)
     if wrong:
         return wrong
+    if period:
+        if args.start is None or args.end is None or args.month is not None:
+            return "期間は --from と --to の両方で指定してください（--month は使いません）"
+        if args.start > args.end:
+            return f"--from（{args.start}）が --to（{args.end}）より後です"
+        return None
     if not documents.kind(args.kind).needs_user and args.month is None:
         return "--month で対象の年月を指定してください（例: --month 2026-10）"
     return None
 
 
 def cmd_report(args) -> int:
-    from ..reports import ReportError, make_reports
+    from ..reports import ReportError
     wrong = _report_arguments(args)
     if wrong:
         print(f"エラー: {wrong}", file=sys.stderr)
@@ -49,18 +57,16 @@ def cmd_report(args) -> int:
     books = source.books
     if not readable_books(books):
         return EXIT_INPUT
-    if args.month is None:                      # plan: the month the app would open
+    if args.month is None and args.end is None:      # plan: the month the app would open
         from ..rules import default_month
         readable = [b for b in books if not b.unreadable]
         having = [b for b in readable if args.user in set(b.users["user_id"])] or readable
         args.month = default_month(having[0], dt.date.today())
-    out = args.out if args.out is not None else Path("reports") / args.month.strftime("%Y-%m")
+    out = args.out if args.out is not None else Path("reports") / _period_part(args)
     if not writable(out, folder=True):
         return EXIT_INPUT
     try:
-        batch = make_reports(args.kind, args.book, args.month, db=args.db, user=args.user,
-                             audience=args.audience, fmt=args.fmt, out_dir=out, progress=_progress_bar,
-                             office=args.office, include_unreviewed=args.include_unreviewed, source=source)
+        batch = _made(args, out, source)
     except ReportError as error:
         print(f"エラー: {error}", file=sys.stderr)
         return EXIT_INPUT
@@ -88,15 +94,33 @@ def cmd_report(args) -> int:
     return exit_code(books)
 
 
+def _period_part(args) -> str:
+    """The month (or period) in the documents' folder and file names."""
+    from ..reports import period_part
+    return period_part(args.end, args.start) if args.end is not None else period_part(args.month)
+
+
+def _made(args, out: Path, source):
+    """The documents asked for: a month's (``make_reports``) or a period's (``make_evidence``)."""
+    from ..reports import make_evidence, make_reports
+    if documents.kind(args.kind).period:
+        return make_evidence(args.book, args.start, args.end, db=args.db, user=args.user, fmt=args.fmt, out_dir=out,
+                             progress=_progress_bar, office=args.office, source=source)
+    return make_reports(args.kind, args.book, args.month, db=args.db, user=args.user,
+                        audience=args.audience, fmt=args.fmt, out_dir=out, progress=_progress_bar,
+                        office=args.office, include_unreviewed=args.include_unreviewed, source=source)
+
+
 def _logged(args, batch, books) -> bool:
     """``document_made`` for every file of ``batch`` (the 確認事項 too: it names people), an entry
     or more per office, in the store when there is one; False (said on stderr, the documents
     kept) when the log cannot be written."""
-    from ..japanese import format_month
+    from ..reports import period_label
     from ..store.access_log import document_entries
-    detail = f"{format_month(args.month)}・{args.fmt.upper()}"
+    month = args.end if args.end is not None else args.month
+    detail = f"{period_label(month, args.start)}・{args.fmt.upper()}"
     entries = []
-    for office, paths in _by_office(batch.paths, books, args.kind, args.month):
+    for office, paths in _by_office(batch.paths, books, args.kind, _period_part(args)):
         people = {p["user_id"] for p in batch.people if p["office"] == office}
         for document, part in document_entries([p.name for p in paths], detail):
             entries.append({"action": "document_made", "office": office, "document": document, "detail": part,
@@ -111,7 +135,7 @@ def _logged(args, batch, books) -> bool:
     return True
 
 
-def _by_office(paths: list[Path], books, kind: str, month) -> list[tuple[str | None, list[Path]]]:
+def _by_office(paths: list[Path], books, kind: str, ym: str) -> list[tuple[str | None, list[Path]]]:
     """The documents of each office (its key), told by their file names: ``reports`` names each
     ``<office>_<label>_<YYYY-MM>[_…]`` (``office_part``: the office's name, with its 事業所番号
     when another office has the same name), the label being the kind's or the 確認事項's; the
@@ -119,7 +143,6 @@ def _by_office(paths: list[Path], books, kind: str, month) -> list[tuple[str | N
     without an office."""
     from ..casebook import namesakes
     from ..reports import office_part
-    ym = month.strftime("%Y-%m")
     labels = (documents.kind(kind).file_label, documents.CHECKS.file_label)
     starts = {f"{office_part(book, namesakes(books))}_{label}_{ym}": book.key
               for book in books if not book.unreadable for label in labels}

@@ -16,6 +16,7 @@ from importlib import import_module
 
 _MODELS = {
     "agenda": ["AgendaModel"],
+    "audit": ["AuditModel"],
     "case": ["CaseModel"],
     "checks": ["ChecksModel"],
     "common": ["Guard"],
@@ -34,6 +35,7 @@ _MODELS = {
 }
 _VIEWS = {
     "agenda": ["AgendaView"],
+    "audit": ["AuditView"],
     "case": ["CaseView"],
     "checks": ["ChecksView"],
     "conference": ["ConferenceApp", "ConferenceView"],

@@ -21,6 +21,7 @@ from ..plan_cycle import plan_due
 from ..paths import BOOK_ENV, DB_ENV, DEMO_ENV, data_dir, demo_book_path
 from ..office_month import OfficeMonth
 from .agenda import AgendaModel
+from .audit import AuditModel
 from .case import CaseModel, bill_view
 from .checks import ChecksModel
 from .common import Guard, log, log_access, month_label
@@ -64,6 +65,7 @@ class ConferenceModel(t.HasTraits):
         self.plan_document = PlanDocumentModel()     # the 個別支援計画書
         self.checks = ChecksModel(shown=False)       # computed when its panel is opened
         self.others = OthersModel()                  # what others saved since this page read it
+        self.audit = AuditModel()                    # 運営指導の準備 (サービス管理責任者 and 管理者; computed when asked)
         self.staff_admin = StaffAdminModel()         # a 管理者's accounts and access log (read when opened)
         self.today = today or dt.date.today()
         self.demo = (book_path is None) if demo is None else demo
@@ -81,7 +83,7 @@ class ConferenceModel(t.HasTraits):
         # the panels that work in the page's context (office, month, day, who is signed in): each gets it
         # whenever it changes (``_set_context``)
         self.panels = (self.case, self.review, self.exports, self.meeting, self.sending, self.handover,
-                       self.plan, self.draft, self.plan_document, self.checks, self.staff_admin)
+                       self.plan, self.draft, self.plan_document, self.checks, self.audit, self.staff_admin)
         self.context = Context(today=self.today, book_path=self.book_path, db_url=db_url)
         self._set_context()
         # what one panel tells another

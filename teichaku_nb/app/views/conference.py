@@ -18,6 +18,7 @@ from ..common import month_label, setup_logging
 from ..conference import LEAVE_LABELS, ConferenceModel
 from ..watch import SHOWN, Poller
 from .agenda import AgendaView
+from .audit import AuditView
 from .case import CaseView
 from .checks import ChecksView
 from .common import button
@@ -36,6 +37,7 @@ MEETING_TITLE = "会議の記録（開催日・種別・出席者）"
 EXPORT_TITLE = "帳票の出力（会議録・支援レポート・月次サマリー）"
 SENDING_TITLE = "支援レポートの送付の記録"
 STAFF_ADMIN_TITLE = "職員アカウントとアクセス記録（管理者）"
+AUDIT_TITLE = "運営指導の準備（サービス管理責任者・管理者）"
 
 
 @dataclass(frozen=True)
@@ -73,13 +75,7 @@ class ConferenceView(w.VBox):
         self.meeting = Folded([(MEETING_TITLE, lambda: MeetingView(model.meeting, g))])
         self.checks = Folded([("就労定着率と就労確認", lambda: ChecksView(model.checks, g))])
         t.dlink((self.checks.sections[0], "shown"), (model.checks, "shown"))     # computed while open
-        # a 管理者's panel: on the page for everyone (hidden; its view is built when opened), shown only once
-        # the page knows a 管理者 signed in: widgets made then could reach a browser still loading the page
-        self.staff_admin = Folded([(STAFF_ADMIN_TITLE, lambda: StaffAdminView(model.staff_admin, g))])
-        self.staff_admin.add_class("teichaku-staff-admin-panel")
-        t.dlink((self.staff_admin.sections[0], "shown"), (model.staff_admin, "shown"))   # read while open
-        model.staff_admin.observe(g.wrap(self._render_staff_admin, "管理者の画面の表示"), names="allowed")
-        self._render_staff_admin()
+        self._role_panels()
         self.placeholder = w.HTML(render("app/placeholder.html.j2"))
         self.leave_text = w.HTML()
         # the safe answer is the primary button, first; the one that loses the text is plain, outlined in red
@@ -127,7 +123,8 @@ class ConferenceView(w.VBox):
         model.meeting.observe(g.wrap(self._render_titles, "会議の記録の表示"), names="month")
         model.header.observe(g.wrap(self._render_titles, "対象月の表示"), names="month")
         self.children = [w.HTML(render("app/style.html.j2")), self.header, self.meeting, w.HBox([self.reload]),
-                         self.others_box, self.error_box, self.body, self.exports, self.checks, self.staff_admin]
+                         self.others_box, self.error_box, self.body, self.exports, self.checks, self.audit,
+                         self.staff_admin]
         model.agenda.observe(g.wrap(self._show_forms, "ケースの表示"), names="selected")
 
     def _make_forms(self) -> CaseForms:
@@ -185,13 +182,30 @@ class ConferenceView(w.VBox):
         self.exports.set_title(0, titled(EXPORT_TITLE, m.header.month))
         self.exports.set_title(1, titled(SENDING_TITLE, m.header.month))
 
-    def _render_staff_admin(self, _change=None) -> None:
-        """The 管理者's panel is on screen for a 管理者 only (folded again for anyone else)."""
-        if self.model.staff_admin.allowed:
-            self.staff_admin.layout.display = ""
+    def _role_panels(self) -> None:
+        """The panels of some roles (運営指導の準備, the 管理者's): on the page for everyone (hidden; each
+        view is built when opened), shown only once the page knows who signed in and that they may
+        use it: widgets made then could reach a browser still loading the page."""
+        model, g = self.model, self.model.guard
+        self.audit = Folded([(AUDIT_TITLE, lambda: AuditView(model.audit, g))])
+        self.audit.add_class("teichaku-audit-panel")
+        self.staff_admin = Folded([(STAFF_ADMIN_TITLE, lambda: StaffAdminView(model.staff_admin, g))])
+        self.staff_admin.add_class("teichaku-staff-admin-panel")
+        t.dlink((self.staff_admin.sections[0], "shown"), (model.staff_admin, "shown"))   # read while open
+        for folded, panel in ((self.audit, model.audit), (self.staff_admin, model.staff_admin)):
+            panel.observe(g.wrap(lambda _change, f=folded, p=panel: self._render_allowed(f, p), "役割ごとの画面の表示"),
+                          names="allowed")
+            self._render_allowed(folded, panel)
+
+    @staticmethod
+    def _render_allowed(folded: Folded, panel) -> None:
+        """A panel of some roles (運営指導の準備, the 管理者's) is on screen only while its model says the
+        signed-in person may use it (``allowed``), folded again for anyone else."""
+        if panel.allowed:
+            folded.layout.display = ""
         else:
-            self.staff_admin.layout.display = "none"
-            self.staff_admin.selected_index = None
+            folded.layout.display = "none"
+            folded.selected_index = None
 
     def _render_leave(self, _change=None) -> None:
         pending = self.model.pending_leave

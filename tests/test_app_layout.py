@@ -239,3 +239,35 @@ def test_a_manager_of_the_accounts_adds_one_in_the_app_and_sees_it_in_the_table(
         assert bad == [], bad
     finally:
         context.close()
+
+
+def test_a_service_manager_checks_the_last_six_months_for_the_inspection(served, browser):
+    """With the token the computer's user is the 管理者, so the folded panel 運営指導の準備 is on the
+    page; opened, it offers the six months ending with the month on screen, and 「確認する」 shows
+    the totals, the office's items that are gaps and the people with gaps, each with what to do.
+    A screenshot of the panel at 1366×800 goes to /tmp/look/audit.png."""
+    from playwright.sync_api import expect
+    url, _base, _db, _pid = served
+    context, page = open_laptop(browser, url)
+    try:
+        title = page.get_by_text("運営指導の準備（サービス管理責任者・管理者）")
+        expect(title).to_have_count(1)
+        title.click()
+        expect(page.locator(".teichaku-audit-first-month input")).to_have_value("2026-05", timeout=WAIT_MS)
+        expect(page.locator(".teichaku-audit-last-month input")).to_have_value("2026-10")
+        page.locator(".teichaku-audit-run").click()
+        result = page.locator(".teichaku-audit-result")
+        expect(result).to_contain_text("2026年5月〜2026年10月の結果", timeout=WAIT_MS)
+        expect(result).to_contain_text(re.compile(r"不備 [\d,]+件、返還・減額のおそれ [\d,]+単位（[\d,]+円）"))
+        expect(result).to_contain_text("事業所全体")
+        expect(result).to_contain_text("すること")
+        LOOK.mkdir(parents=True, exist_ok=True)
+        page.locator(".teichaku-audit").scroll_into_view_if_needed()
+        page.screenshot(path=str(LOOK / "audit.png"))
+        from axe_playwright_python.sync_playwright import Axe
+        results = Axe().run(page, context={"include": [[".teichaku-audit"]]})
+        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
+               if v["impact"] in ("serious", "critical")]
+        assert bad == [], bad
+    finally:
+        context.close()

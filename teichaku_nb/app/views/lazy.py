@@ -2,7 +2,7 @@
 
 The browser loads every widget's state before it shows anything, so the first page shows the
 agenda sooner when what staff do not see yet is not built: the folded panels (帳票の出力, 会議の
-記録, 就労定着率と就労確認, 職員アカウントとアクセス記録: ``Folded``) and the open case's panel with
+記録, 就労定着率と就労確認, 運営指導の準備, 職員アカウントとアクセス記録: ``Folded``) and the open case's panel with
 its forms (the case column of ``views/conference.py``).  A ``Lazy`` knows how to make its view and where to put it on the
 page; ``build()`` makes it the first time and gives the same view after, ``built`` says whether
 it is made.  ``shown`` is set by what shows it (its section of the accordion opened, a case

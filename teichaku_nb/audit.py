@@ -238,7 +238,7 @@ class PeriodRecords:
         if store is not None:
             checks.append(frame("employment_checks"))
         checks = pd.concat([c.astype(object) for c in checks], ignore_index=True) if checks else None
-        monitorings = [m for m in store.monitorings(book.key)] if store is not None else []
+        monitorings = store.monitorings(book.key) if store is not None else []
         return cls(book, _in(book.contacts, "date", months), reports,
                    [m for m in monitorings if months[0] <= pd.Period(m.monitored_on, "M") <= months[-1]],
                    _in(frame("regional_reviews"), "held_on", months), _in(checks, "checked_on", months))

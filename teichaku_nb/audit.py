@@ -6,8 +6,9 @@ so ``billing.month_billing``: no rule is computed again here), and for every per
 that month:
 
 - **the gaps**: the reasons of a 算定不可 month (their codes, as the fee check gives them); each
-  減算 of the month (its code, e.g. ``plan_missing``: the plan not reviewed within 3 months, so
-  the monitoring a plan needs is this code and is not counted twice); ``plan_not_delivered``
+  減算 of the month (its code, e.g. ``manager_missing``; a 個別支援計画未作成減算 is
+  ``plan_missing`` when no plan was in force and ``monitoring_missing`` when the plan in force
+  was not reviewed within the months allowed: one gap either way); ``plan_not_delivered``
   (the plan in force is agreed but its 交付日 is blank: the fee check's 要確認 reason); and
   ``no_employer_contact`` (no contact with 企業 in the month: the agenda's flag; an 努力義務,
   shown and never counted in money);
@@ -40,6 +41,8 @@ from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER
 PLAN_NOT_DELIVERED = "plan_not_delivered"
 NO_EMPLOYER_CONTACT = "no_employer_contact"
 DECISION_UNRECORDED = "decision_unrecorded"
+MONITORING_MISSING = "monitoring_missing"
+PLAN_MISSING = fee_table.PLAN_MISSING.code
 # Gaps shown but never counted in money (an 努力義務, or a thing still to check).
 NOT_COUNTED = frozenset({PLAN_NOT_DELIVERED, NO_EMPLOYER_CONTACT, DECISION_UNRECORDED})
 
@@ -137,9 +140,14 @@ class Audit:
 
 
 def person_month(bill: PersonBill, month: pd.Period, employer_contact: str | None,
-                 evidence: list[Evidence] = (), decision_later: dt.date | None = None) -> PersonMonth:
+                 evidence: list[Evidence] = (), decision_later: dt.date | None = None,
+                 review_overdue: bool = False) -> PersonMonth:
     """One person's month from the fee check (``bill``), the agenda's message of
     ``no_employer_contact`` (None: there was contact with 企業) and the month's ``evidence``.
+
+    ``review_overdue``: the person had a plan in force, and its 個別支援計画未作成減算 comes from a
+    review (a new plan or a monitoring) missed within the months allowed: that 減算 is the gap
+    ``monitoring_missing`` (without any plan in force it stays ``plan_missing``), with its units.
 
     ``decision_later``: the 支給決定開始日 in the workbook, when it is after the month and the
     person's support had begun by then.  A workbook keeps one 支給決定, the latest: a month
@@ -160,12 +168,22 @@ def person_month(bill: PersonBill, month: pd.Period, employer_contact: str | Non
     else:
         gaps += [Gap(r.code, r.message) for r in bill.reasons if r.code == PLAN_NOT_DELIVERED]
     for reduction in bill.reductions:
-        gaps.append(Gap(reduction.code, reduction.message))
+        code = MONITORING_MISSING if reduction.code == PLAN_MISSING and review_overdue else reduction.code
+        gaps.append(Gap(code, reduction.message))
         if bill.status != NOT_BILLABLE:          # a month not billed already puts its whole base at risk
             at_risk += reduction.units
     if employer_contact is not None:
         gaps.append(Gap(NO_EMPLOYER_CONTACT, f"{employer_contact}（努力義務: 金額には数えません）"))
     return PersonMonth(month, status, gaps, list(evidence), at_risk)
+
+
+def reviews_overdue(facts) -> set[str]:
+    """Who is in a lapse of the plan while a plan is in force (so its review was missed), from
+    the month's ``fees.MonthFacts`` (``person_month``'s ``review_overdue``)."""
+    if facts is None:
+        return set()
+    plan = facts.plan
+    return {str(u) for u in plan.index[plan["missing"] & plan["plan_date"].notna()]}
 
 
 def decisions_later(book: CaseBook, month: pd.Period) -> dict[str, dt.date]:
@@ -195,10 +213,12 @@ def audit(book: CaseBook, months: list[pd.Period], store=None, today: dt.date | 
                     for flag in case.flags if flag.code == NO_EMPLOYER_CONTACT}
         evidence = records.of_month(month, office_month.agenda.facts)
         later = decisions_later(book, month)
+        overdue = reviews_overdue(office_month.agenda.facts)
         for person in bill.people:
             found = people.setdefault(person.user_id, PersonAudit(person.user_id, person.name))
             found.months.append(person_month(person, month, employer.get(person.user_id),
-                                             evidence.get(person.user_id, []), later.get(person.user_id)))
+                                             evidence.get(person.user_id, []), later.get(person.user_id),
+                                             person.user_id in overdue))
     return Audit(book.office, months[0], months[-1], float(book.settings.unit_price),
                  [people[u] for u in sorted(people)], office_items=office_items(book, bills),
                  office_key=book.key, bills=bills)

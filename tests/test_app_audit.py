@@ -189,7 +189,7 @@ def test_what_to_do_is_shown_for_each_gap_code_present(db):
 def test_every_gap_the_audit_can_find_has_something_to_do():
     asked = {"no_face_to_face", "report_not_shared", "decision_not_covering", "decision_unrecorded",
              "decision_unknown", "contract_missing", "before_eligible_start", "no_day_in_service", "plan_missing",
-             "plan_not_delivered", "no_employer_contact", "handover_missing", "staff_shortage", "manager_missing",
+             "monitoring_missing", "plan_not_delivered", "no_employer_contact", "handover_missing", "staff_shortage", "manager_missing",
              "abuse_prevention_missing", "continuity_plan_missing", "information_unpublished"}
     reasons = set(re.findall(r'Reason\("(\w+)"', Path(billing.__file__).read_text(encoding="utf-8")))
     assert {"no_face_to_face", "tier_unknown"} <= reasons

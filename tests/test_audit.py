@@ -141,12 +141,21 @@ def test_no_face_to_face_is_the_fee_checks_reason_and_puts_the_base_units_at_ris
     assert (month.status, codes(month), month.units_at_risk) == (NOT_BILLABLE, ["no_face_to_face"], TOP)
 
 
-def test_a_reduction_is_a_gap_with_its_units():
+def test_a_plan_not_reviewed_in_time_is_a_missed_monitoring_with_the_reductions_units():
     tables = calm()
     tables["plans"][0]["plan_date"] = D(2026, 6, 30)          # due 9月30日: October is the lapse's 1st month, 30 %
     month = only_month(audit_of(tables))
     # 3,512 × 0.7 = 2,458.4 → 2,458 units billed: 1,054 units taken off
-    assert (month.status, codes(month), month.units_at_risk) == (BILLABLE, ["plan_missing"], 3512 - 2458)
+    assert (month.status, codes(month), month.units_at_risk) == (BILLABLE, ["monitoring_missing"], 3512 - 2458)
+    assert "3か月の見直しがなく" in month.gaps[0].message and "個別支援計画未作成減算" in month.gaps[0].message
+
+
+def test_no_plan_in_force_is_plan_missing_with_the_reductions_units():
+    tables = calm()
+    tables["plans"] = []                                      # support began 2025-07-10: the lapse's 3rd month on, 50 %
+    month = only_month(audit_of(tables))
+    assert (month.status, codes(month), month.units_at_risk) == (BILLABLE, ["plan_missing"], 3512 - 1756)
+    assert "同意を得た個別支援計画がありません" in month.gaps[0].message
 
 
 def test_a_plan_agreed_but_not_handed_over_is_shown_and_not_counted():
@@ -180,7 +189,7 @@ def test_the_money_at_risk_worked_out_by_hand():
     assert [m.status for m in first.months] == [NOT_BILLABLE, NOT_BILLABLE]
     assert [codes(m) for m in first.months] == [["report_not_shared"], ["report_not_shared"]]
     assert first.units_at_risk == 2 * TOP == 7024
-    assert [codes(m) for m in second.months] == [[], ["plan_missing"]]
+    assert [codes(m) for m in second.months] == [[], ["monitoring_missing"]]
     assert second.units_at_risk == 1054
     # (7,024 + 1,054) × 11.2 = 90,473.6 → 90,473円
     assert result.totals == {"gaps": 3, "units_at_risk": 8078, "yen_at_risk": 90473}

@@ -52,7 +52,8 @@ def clock(monkeypatch):
 def test_the_actions_and_their_labels():
     assert ACTIONS == {
         "sign_in": "サインイン", "sign_in_failed": "サインイン失敗", "locked_out": "ロック", "sign_out": "サインアウト",
-        "timed_out": "操作なしでサインアウト", "case_opened": "ケースを開いた", "document_made": "帳票を作成",
+        "timed_out": "操作なしでサインアウト", "case_opened": "ケースを開いた", "audit_viewed": "運営指導の準備を確認",
+        "document_made": "帳票を作成",
         "exported": "書き出し", "account_added": "アカウント追加", "password_changed": "パスワード変更",
         "account_disabled": "アカウント無効化", "log_exported": "アクセス記録の書き出し"}
 

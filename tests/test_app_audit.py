@@ -141,6 +141,10 @@ def test_a_service_manager_sees_the_last_six_months_people_with_gaps_and_the_aud
     assert [i["label"] for i in model.office_gaps] == [i["label"] for i in expected.office_items if i["gap"]]
     assert all(f"{i['label']} {i['state']}" in office for i in expected.office_items if i["gap"])
     assert seen(view.run_message.value) == f"2026年5月〜2026年10月（6か月・{len(expected.people)}人）を確認しました"
+    # everyone's gaps were looked at: in the access log, as the one who looked
+    (viewed,) = entries(db, "audit_viewed")
+    assert (viewed["name"], viewed["action_label"]) == (MANAGING, "運営指導の準備を確認")
+    assert viewed["detail"] == f"2026年5月〜2026年10月（{len(expected.people)}人）"
 
 
 def test_a_person_without_gaps_is_counted_not_listed(tmp_path):

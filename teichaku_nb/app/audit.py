@@ -30,7 +30,7 @@ import traitlets as t
 from ..errors import FormError
 from ..fee_table import REDUCTIONS
 from ..japanese import as_month, format_month
-from .common import log_documents
+from .common import log_access, log_documents
 from .exports import download, out_dir_for, zip_name
 from .panel import Context, Panel, moved
 
@@ -208,8 +208,11 @@ class AuditModel(Panel):
         self.forget()
         result = audit(self.book, months, self.store, today=self.today)
         self.show(result)
-        self.message = f"{self.checked}（{len(months)}か月・{len(result.people)}人）を確認しました"
-        self.message_kind = "ok"
+        done = f"{self.checked}（{len(months)}か月・{len(result.people)}人）を確認しました"
+        # everyone's gaps were shown: a look at people's records, logged as a case opened is
+        failed = log_access(self.context, "audit_viewed", detail=f"{self.checked}（{len(result.people)}人）")
+        self.message = f"{done}。{failed}" if failed else done
+        self.message_kind = "error" if failed else "ok"
 
     def show(self, result) -> None:
         """The audit's result (``audit.Audit``) as the panel shows it."""

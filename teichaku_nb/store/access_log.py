@@ -37,6 +37,7 @@ ACTIONS = {
     "sign_out": "サインアウト",
     "timed_out": "操作なしでサインアウト",
     "case_opened": "ケースを開いた",
+    "audit_viewed": "運営指導の準備を確認",
     "document_made": "帳票を作成",
     "exported": "書き出し",
     "account_added": "アカウント追加",

@@ -236,6 +236,15 @@ def _in(frame: pd.DataFrame, column: str, months: list[pd.Period]) -> pd.DataFra
     return chosen
 
 
+def _of_months(frame: pd.DataFrame | None, months: list[pd.Period]) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``month`` (the conference's month, as the fee check counts a
+    地域連携会議) is in the period."""
+    if frame is None or frame.empty:
+        return pd.DataFrame(columns=["user_id", "held_on", "presenter", "period"])
+    chosen = frame[frame["month"].isin(months)]
+    return chosen.assign(period=chosen["month"])
+
+
 @dataclass
 class PeriodRecords:
     """What the office's records hold for the period, read once: contacts, 支援レポート given,
@@ -261,7 +270,7 @@ class PeriodRecords:
         monitorings = store.monitorings(book.key) if store is not None else []
         return cls(book, _in(book.contacts, "date", months), reports,
                    [m for m in monitorings if months[0] <= pd.Period(m.monitored_on, "M") <= months[-1]],
-                   _in(frame("regional_reviews"), "held_on", months), _in(checks, "checked_on", months))
+                   _of_months(frame("regional_reviews"), months), _in(checks, "checked_on", months))
 
     def of_month(self, month: pd.Period, facts) -> dict[str, list[Evidence]]:
         """Each person's evidence for ``month`` (``facts``: the month's ``fees.MonthFacts``)."""
@@ -329,8 +338,7 @@ def _handover(state: pd.DataFrame, month: pd.Period, add) -> None:
             continue
         parts = "、".join(f"{label} {format_date(row[p]) if pd.notna(row[p]) else 'なし'}"
                           for p, label in HANDOVER_PARTS.items())
-        add(user_id, "handover", row["done"] if pd.notna(row["done"]) else None,
-            f"期限 {format_date(row['deadline'])}: {parts}")
+        add(user_id, "handover", None, f"期限 {format_date(row['deadline'])}: {parts}")   # its days are in the text
 
 
 # --- the office's own items --------------------------------------------------------------------------

@@ -97,6 +97,26 @@ def test_records_of_the_store_are_evidence_too(tmp_path):
     assert "就労確認: 2026年10月31日 継続（企業に確認）" in lines
 
 
+def test_a_handover_and_a_regional_meeting_are_evidence_in_their_months(tmp_path):
+    from teichaku_nb.store import Conference, Review, open_store
+    tables = calm("U001", support_end=D(2027, 1, 10), needs_continuing="はい", handover_consent_on=D(2026, 9, 1))
+    tables["contacts"] += [dict(contact("U001", D(2026, 10, 2), "対面", "企業"), kind="引継ぎ"),
+                           dict(contact("U001", D(2026, 10, 8), "電話", "関係機関"), kind="引継ぎ")]
+    book = make_book(tables, settings={"handover_policy": "はい"})
+    with open_store(str(tmp_path / "records.sqlite"), known_users={book.key: ["U001"]}) as store:
+        meeting = store.save_conference(Conference(
+            office=book.key, month=MONTH, held_on=D(2026, 11, 5), kind="地域連携会議", attendees=("佐藤",),
+            outside_participants=("ハローワーク 架空",), presenter="田村"), by="佐藤")
+        store.save_review(Review(office=book.key, user_id="U001", month=MONTH, conference_id=meeting.id),
+                          by="佐藤", expected_version=None)
+        month = only_month(audit_module.audit(book, OCTOBER, store, today=TODAY))
+    lines = [e.line for e in month.evidence]
+    # the deadline is 3 months before the end (2026年10月10日): every part done by then
+    assert "引継ぎ: 期限 2026年10月10日: 本人の同意 2026年9月1日、企業 2026年10月2日、関係機関 2026年10月8日" in lines
+    # held in November about October: October's, as the fee check counts its addition
+    assert "地域連携会議: 2026年11月5日 地域連携会議で検討（説明: 田村）" in lines
+
+
 def test_a_decision_that_has_lapsed_is_a_gap_and_one_the_workbook_no_longer_holds_is_to_check():
     expired = calm("U001", certificate_until=D(2026, 9, 30))
     renewed = calm("U002", decision_start=D(2026, 11, 1), certificate_until=D(2027, 10, 31))

@@ -151,8 +151,6 @@ class AuditModel(Panel):
     message_kind = t.Unicode("ok")
     link_name = t.Unicode("")            # the bundle, as a download link (data: URI)
     link_uri = t.Unicode("")
-    checks_name = t.Unicode("")          # a staff-only 確認事項 the bundle came with, if any
-    checks_uri = t.Unicode("")
 
     def context_changed(self, old: Context, new: Context) -> None:
         staff = new.staff
@@ -168,7 +166,7 @@ class AuditModel(Panel):
             self.checked = self.totals_line = ""
             self.totals, self.office_gaps, self.people, self.clean = {}, [], [], 0
             self.message, self.message_kind = "", "ok"
-            self.link_name = self.link_uri = self.checks_name = self.checks_uri = ""
+            self.link_name = self.link_uri = ""
 
     def _checked(self) -> None:
         """Refused in Japanese unless a サービス管理責任者 or 管理者 is signed in and a workbook is read."""
@@ -237,7 +235,7 @@ class AuditModel(Panel):
         c = self.context
         if c.book_path is None:
             raise FormError("ケース記録が読み込まれていません")
-        self.link_name = self.link_uri = self.checks_name = self.checks_uri = ""
+        self.link_name = self.link_uri = ""
         start, end = str(months[0]), str(months[-1])
         period = f"{format_month(months[0])}〜{format_month(months[-1])}"
         out = out_dir_for(c.book_path, f"{start}_{end}")
@@ -250,8 +248,6 @@ class AuditModel(Panel):
         label = documents.kind("evidence").file_label
         office = self.book.office if self.book is not None else ""
         self.link_name, self.link_uri = download(made, zip_name(office, label, f"{start}_{end}", FORMAT))
-        if batch.checks:
-            self.checks_name, self.checks_uri = download(batch.checks, zip_name(office, "確認事項", f"{start}_{end}"))
         message = (f"{period}の確認資料 {len(made)}件（事業所の表紙と{len(batch.people)}人分）を作りました。"
                    f"事業所内用です。保存先: {out}")
         failed = log_documents(c, [p.name for p in batch.paths], detail=f"運営指導の準備 {period}")

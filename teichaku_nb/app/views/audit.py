@@ -50,7 +50,7 @@ class AuditView(w.VBox):
                          self.link, self.result]
         model.observe(guard.wrap(self._render, "運営指導の準備の表示"),
                       names=["allowed", "checked", "people", "office_gaps", "clean", "totals_line", "message",
-                             "message_kind", "link_uri", "checks_uri"])
+                             "message_kind", "link_uri"])
         self._render()
 
     def _make_bundle(self) -> None:
@@ -68,5 +68,5 @@ class AuditView(w.VBox):
         if self.result.value != value:
             self.result.value = value
         self.link.value = render("app/export_links.html.j2", name=m.link_name, uri=m.link_uri,
-                                 checks_name=m.checks_name, checks_uri=m.checks_uri)
+                                 checks_name="", checks_uri="")
         self.results.show()

@@ -1,7 +1,9 @@
 """Make the documents: execute the report notebooks, export HTML or PDF.
 
-``make_reports(kind, book, month, ...)`` is the one entry point (the ``teichaku report``
-command and the app's export panel call it):
+``make_reports(kind, book, month, ...)`` is the entry point for a month's documents (the
+``teichaku report`` command and the app's export panel call it); ``make_evidence(book, start,
+end, ...)`` plans the 運営指導の確認資料 of a period (an office cover page and a document per
+person) and makes it the same way, from step 2:
 
 1. plan the documents (``Job``) as their kind is declared (``documents``): one per office
    (会議録, 月次サマリー); or one per person and copy (支援レポート: 本人用 / 企業用): the one

@@ -30,7 +30,7 @@ from teichaku_nb.workbook import load_casebook
 
 from helpers_demo import DEMO
 
-NOTEBOOKS = ("analysis", "support", "minutes", "summary", "plan")
+NOTEBOOKS = ("analysis", "support", "minutes", "summary", "plan", "evidence")
 
 
 @pytest.fixture
@@ -75,6 +75,9 @@ def test_the_folder_beside_the_workbook_gets_every_notebook_set_to_it(office_boo
         found = parameters(path)
         assert found["book"] == str(office_book.absolute()) and found["month"] == month
         assert found["db"] is None and found["office"] is None
+        if name == "evidence":              # the six months ending with the month, the cover and the first person
+            assert found["start"] == str(pd.Period(month, "M") - 5)
+            assert found["documents"] == [[None, None], [first, None]]
         note = nbformat.read(path, as_version=4).cells[0]
         assert note.cell_type == "markdown" and "teichaku lab が用意した" in note.source.replace("`", "")
         assert oct(path.stat().st_mode & 0o777) == "0o600"

@@ -41,6 +41,7 @@ from .common import EXIT_INPUT, EXIT_OK, readable_books, writable
 HOST = "127.0.0.1"             # JupyterLab runs any code its user types: this machine only
 DEFAULT_PORT = 8888
 FOLDER_NAME = "notebooks"      # beside the workbook
+LAB_PERIOD_MONTHS = 6          # a document of a period (運営指導の確認資料): the months ending with the lab's month
 DEMO_FOLDER_NAME = "demo-notebooks"     # the demo's, in the per-user data folder
 LOG_NAME = "lab.log"           # JupyterLab's output, in the per-user data folder
 LAB_NOTEBOOKS = PACKAGE / "lab_notebooks"
@@ -113,6 +114,10 @@ def lab_notebooks(book: Path, casebook, month, db: str | None, *, offices: bool)
         if kind.per == documents.PERSON:
             person = person or first_person(casebook, month)
             values["documents"] = [[person, kind.readers[0] if kind.copies else None]] if person else []
+        if kind.period:                    # the six months ending with ``month``: the office's cover page too
+            import pandas as pd
+            values["start"] = str(pd.Period(month, "M") - (LAB_PERIOD_MONTHS - 1))
+            values["documents"] = [[None, None], *values["documents"]]
         found.append(Notebook(name, notebook_path(name), kind.title, values))
     return found
 
@@ -194,9 +199,12 @@ def intro(notebook: Notebook) -> str:
              "すぐ下の parameters のセルに、次の値を入れてあります。", "",
              f"- ケース記録（book）: `{values['book']}`",
              f"- 対象の年月（month）: {format_month(as_month(values['month']))}"]
+    if values.get("start"):
+        lines[-1] = (f"- 期間（start〜month）: {format_month(as_month(values['start']))}〜"
+                     f"{format_month(as_month(values['month']))}")
     if values.get("office"):
         lines.append(f"- 事業所（office）: `{values['office']}`（事業所ごとのブックのフォルダから1つ）")
-    people = [user for user, _ in values.get("documents") or []]
+    people = [user for user, _ in values.get("documents") or [] if user is not None]     # None: the cover page
     if people:
         lines.append(f"- 利用者ID（documents）: `{'`, `'.join(people)}`（その月の検討一覧の最初の人）")
     db = values.get("db")

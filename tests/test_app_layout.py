@@ -37,6 +37,14 @@ def open_laptop(browser, url: str):
     return context, page
 
 
+def serious_findings(page, selector: str) -> list:
+    """axe-core's serious and critical findings inside ``selector`` (each: rule, impact, where)."""
+    from axe_playwright_python.sync_playwright import Axe
+    results = Axe().run(page, context={"include": [[selector]]})
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
 def assert_on_screen(locator) -> None:
     """The element is shown whole inside the window (its box, not only "visible somewhere")."""
     from playwright.sync_api import expect
@@ -133,7 +141,6 @@ def test_the_form_names_the_person_and_a_save_clears_an_earlier_failure(served, 
 
 
 def test_no_serious_accessibility_violation_on_the_app_page(served, browser):
-    from axe_playwright_python.sync_playwright import Axe
     url, _base, _db, _pid = served
     context, page = open_laptop(browser, url)
     open_case(page, "003")
@@ -141,9 +148,7 @@ def test_no_serious_accessibility_violation_on_the_app_page(served, browser):
     page.locator(".teichaku-case-button", has_text=re.compile(r"^004 ")).click()
     from playwright.sync_api import expect
     expect(page.locator(".teichaku-leave")).to_contain_text("保存していない変更があります")
-    results = Axe().run(page, context={"include": [[".teichaku-app"]]})
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = serious_findings(page, ".teichaku-app")
     assert bad == [], bad
     page.locator(".teichaku-leave-stay").click()
     field(page, "issues").fill("")
@@ -232,10 +237,7 @@ def test_a_manager_of_the_accounts_adds_one_in_the_app_and_sees_it_in_the_table(
         assert ("アカウント追加", "yamada（山田 太郎・サービス管理責任者）を追加") in [(r[4], r[8]) for r in rows[1:]]
         expect(page.locator(".teichaku-staff-log")).to_contain_text("アクセス記録の書き出し", timeout=WAIT_MS)
         page.locator(".teichaku-staff-admin").screenshot(path=str(LOOK / "staff-admin.png"))
-        from axe_playwright_python.sync_playwright import Axe
-        results = Axe().run(page, context={"include": [[".teichaku-staff-admin"]]})
-        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
-               if v["impact"] in ("serious", "critical")]
+        bad = serious_findings(page, ".teichaku-staff-admin")
         assert bad == [], bad
     finally:
         context.close()
@@ -264,10 +266,7 @@ def test_a_service_manager_checks_the_last_six_months_for_the_inspection(served,
         LOOK.mkdir(parents=True, exist_ok=True)
         page.locator(".teichaku-audit").scroll_into_view_if_needed()
         page.screenshot(path=str(LOOK / "audit.png"))
-        from axe_playwright_python.sync_playwright import Axe
-        results = Axe().run(page, context={"include": [[".teichaku-audit"]]})
-        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
-               if v["impact"] in ("serious", "critical")]
+        bad = serious_findings(page, ".teichaku-audit")
         assert bad == [], bad
     finally:
         context.close()

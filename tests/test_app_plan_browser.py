@@ -15,7 +15,7 @@ import pytest
 
 from teichaku_nb.store import open_store
 from test_app_browser import CHROMIUM, WAIT_MS, browser, open_case, served  # noqa: F401 (fixtures)
-from test_app_layout import LOOK, open_laptop
+from test_app_layout import LOOK, open_laptop, serious_findings
 from helpers_demo import DEMO_KEY
 
 OFFICE = DEMO_KEY                      # the store keeps the demo office's records under its 事業所番号
@@ -33,7 +33,6 @@ def due_case(page) -> str:
 
 
 def test_monitoring_a_due_plan_revising_it_and_making_its_document(served, browser, tmp_path):
-    from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import expect
     url, _base, db, _pid = served
     context, page = open_laptop(browser, url)                # 記録者: the computer's user, 管理者
@@ -72,9 +71,7 @@ def test_monitoring_a_due_plan_revising_it_and_making_its_document(served, brows
     expect(draft.locator(".teichaku-draft-save-message")).to_contain_text("計画案を保存しました", timeout=WAIT_MS)
     draft.screenshot(path=str(LOOK / "plan-draft.png"))
     page.screenshot(path=str(LOOK / "plan-draft-screen.png"))
-    results = Axe().run(page, context={"include": [[".teichaku-plan"]]})
-    bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results.response["violations"]
-           if v["impact"] in ("serious", "critical")]
+    bad = serious_findings(page, ".teichaku-plan")
     assert bad == [], bad
 
     # the 個別支援計画書 (PDF), downloaded from the page: the draft's goals, and nothing recorded

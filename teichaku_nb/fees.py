@@ -194,8 +194,9 @@ def face_to_face(book: CaseBook, month: pd.Period, users: pd.DataFrame, days: pd
     in_month = c[(c["date"] >= _first_day(month)) & (c["date"] <= _last_day(month))]
     last_met = c[(c["date"] < _first_day(month)) & c["method"].isin(face_to_face_methods(book))
                  & c["party"].isin(PARTY_WITH_USER)].groupby("user_id")["date"].max()
+    of_person = dict(tuple(in_month.groupby("user_id", sort=False))) if len(in_month) else {}
     for user_id in unmet:
-        why[user_id] = _why_no_face_to_face(book, month, in_month[in_month["user_id"] == user_id],
+        why[user_id] = _why_no_face_to_face(book, month, of_person.get(user_id, in_month.iloc[:0]),
                                             days.loc[user_id], last_met.get(user_id))
     return pd.DataFrame({"met_on": met_on, "how": how, "why": why,
                          "pending_met_on": counting[counting["pending"]].groupby("user_id")["date"].min()
@@ -207,8 +208,11 @@ def _why_no_face_to_face(book: CaseBook, month: pd.Period, contacts: pd.DataFram
     """Why none of the person's contacts in M (``contacts``) counts as the month's face-to-face
     support (``last_met``: the last face-to-face meeting before M, or None), ending with what
     that means for the fee."""
-    methods = face_to_face_methods(book)
     head, tail = f"{month.month}月は本人との対面の支援がありません", "。対面の支援がない月は算定できません"
+    last = f"最後の対面: {day_text(last_met, month)}" if last_met is not None else "対面の記録がありません"
+    if contacts.empty:                  # no contact in M at all (most of those not met): said at once
+        return f"{head}（{last}）{tail}"
+    methods = face_to_face_methods(book)
     is_face = contacts["method"].isin(methods)
     with_person = contacts["party"].isin(PARTY_WITH_USER)
     face = contacts[is_face & with_person].sort_values("date")
@@ -224,7 +228,7 @@ def _why_no_face_to_face(book: CaseBook, month: pd.Period, contacts: pd.DataFram
     if len(employer_only):
         first = employer_only.iloc[0]
         parts.append(f"{day_text(first['date'], month)}の{first['method']}の相手は{first['party']}です")
-    parts.append(f"最後の対面: {day_text(last_met, month)}" if last_met is not None else "対面の記録がありません")
+    parts.append(last)
     return f"{head}（{'。'.join(parts)}）{tail}"
 
 

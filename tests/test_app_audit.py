@@ -147,6 +147,17 @@ def test_a_service_manager_sees_the_last_six_months_people_with_gaps_and_the_aud
     assert viewed["detail"] == f"2026年5月〜2026年10月（{len(expected.people)}人）"
 
 
+def test_reading_what_others_saved_takes_the_result_away_and_says_to_check_again(db):
+    app, view = manager_panel(db)
+    view.run.click()
+    assert app.model.audit.people
+    app.model.reload()                                     # 「最新の状態に更新」
+    assert (app.model.audit.people, app.model.audit.totals_line) == ([], "")
+    assert "不備のある人" not in seen(view.result.value)
+    assert seen(view.run_message.value) == ("最新の状態に更新したため、2026年5月〜2026年10月の結果を消しました。"
+                                            "もう一度「確認する」を押してください")
+
+
 def test_a_person_without_gaps_is_counted_not_listed(tmp_path):
     book = make_book(combine(calm("U001"), without(calm("U002"), "reports", user_id="U002")),
                      settings={"handover_policy": "はい"})

@@ -168,6 +168,15 @@ class AuditModel(Panel):
             self.message, self.message_kind = "", "ok"
             self.link_name = self.link_uri = ""
 
+    def outdated(self) -> None:
+        """The page read what others saved (「最新の状態に更新」): a result shown may be out of date, so
+        it is taken away, and the message says to check again."""
+        if self.checked:
+            period = self.checked
+            self.forget()
+            self.message = f"最新の状態に更新したため、{period}の結果を消しました。もう一度「確認する」を押してください"
+            self.message_kind = "warning"
+
     def _checked(self) -> None:
         """Refused in Japanese unless a サービス管理責任者 or 管理者 is signed in and a workbook is read."""
         staff = self.staff

@@ -274,6 +274,7 @@ class ConferenceModel(t.HasTraits):
         self.notice = ""
         self.checks.month = ""                       # others may have recorded a 就労確認
         self.meeting.take_in()
+        self.audit.outdated()                        # others' saves may change the gaps: checked again on request
         self.refresh(reload_case=False)
         user_id = self.agenda.selected
         if user_id:

@@ -41,6 +41,7 @@ from .schema import PARTY_WITH_EMPLOYER, PARTY_WITH_USER
 PLAN_NOT_DELIVERED = "plan_not_delivered"
 NO_EMPLOYER_CONTACT = "no_employer_contact"
 DECISION_UNRECORDED = "decision_unrecorded"
+DECISION_NOT_COVERING = "decision_not_covering"          # the fee check's reason
 MONITORING_MISSING = "monitoring_missing"
 PLAN_MISSING = fee_table.PLAN_MISSING.code
 # Gaps shown but never counted in money (an 努力義務, or a thing still to check).
@@ -158,11 +159,12 @@ def person_month(bill: PersonBill, month: pd.Period, employer_contact: str | Non
     at_risk = 0
     status = bill.status
     codes = {r.code for r in bill.reasons if r.code != PLAN_NOT_DELIVERED}
-    if status == NOT_BILLABLE and decision_later is not None and codes == {"decision_not_covering"}:
+    unrecorded = status == NOT_BILLABLE and decision_later is not None and codes == {DECISION_NOT_COVERING}
+    if unrecorded:
         status = TO_CHECK
         gaps.append(Gap(DECISION_UNRECORDED, f"{format_month(month)}の支給決定がブックにありません（いまの支給決定は "
                                              f"{format_date(decision_later)} から）。更新前の受給者証で確かめてください"))
-    elif status == NOT_BILLABLE:
+    if status == NOT_BILLABLE:
         gaps += [Gap(r.code, r.message) for r in bill.reasons]
         at_risk += bill.base_units or 0
     else:

@@ -546,13 +546,15 @@ def show_plan(book, month, *, db: str | None = None, documents, office: str | No
         display(_display(plan_html(casebook, month, user, store=store)))
 
 
-_AUDITS: dict[tuple, object] = {}     # the batch's audit: (casebook, period, store) → audit.Audit
+_AUDITS: dict[tuple, object] = {}     # (batch, office, first month, last month) → its audit.Audit
 
 
-def show_evidence(book, month, *, start, db: str | None = None, documents, office: str | None = None) -> None:
+def show_evidence(book, month, *, start, db: str | None = None, documents, office: str | None = None,
+                  batch: str | None = None) -> None:
     """The 運営指導の確認資料 of ``documents`` over ``start``..``month``: [None, None] the office's
-    cover page, [利用者ID, None] a person's (``audit_document``), one output each.  The audit is
-    made once for the batch."""
+    cover page, [利用者ID, None] a person's (``audit_document``), one output each.  The runs of
+    one ``batch`` (``reports.make_evidence`` names it) share one audit; another batch, even in
+    the same kernel, works it out again from the records as they are then."""
     from IPython.display import display
 
     from .audit import audit
@@ -560,11 +562,12 @@ def show_evidence(book, month, *, start, db: str | None = None, documents, offic
 
     end, first, casebook = as_month(month), as_month(start), load_book(book, office)
     store, _note = open_store(book, db)
-    key = (id(casebook), first, end, id(store))
-    if key not in _AUDITS:
+    key = (batch, casebook.key, first, end)
+    result = _AUDITS.get(key) if batch is not None else None
+    if result is None:
+        result = audit(casebook, list(pd.period_range(first, end, freq="M")), store)
         _AUDITS.clear()
-        _AUDITS[key] = audit(casebook, list(pd.period_range(first, end, freq="M")), store)
-    result = _AUDITS[key]
+        _AUDITS[key] = result
     for user, _audience in documents:
         display(_display(cover_html(casebook, result) if user is None else person_html(casebook, result, str(user))))
 

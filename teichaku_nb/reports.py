@@ -41,6 +41,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import re
+import secrets
 import shutil
 import signal
 import tempfile
@@ -508,10 +509,11 @@ def _evidence_jobs(books, is_offices: bool, book_path: Path, start: pd.Period, e
 
     kind = documents.EVIDENCE
     months = list(pd.period_range(start, end, freq="M"))
+    batch = secrets.token_hex(8)          # the notebook's runs of this batch share one audit
     jobs = []
     for book in books:
         base = {"book": str(book_path), "start": start.strftime("%Y-%m"), "month": end.strftime("%Y-%m"), "db": db,
-                "office": book.key if is_offices else None}
+                "office": book.key if is_offices else None, "batch": batch}
         prefix = f"{office_part(book, same_names)}_{kind.file_label}_{period_part(end, start)}"
         users = book.users
         served = pd.concat([in_service(users, m) for m in months], axis=1).any(axis=1)

@@ -97,6 +97,27 @@ def test_the_demo_over_its_last_six_months_finds_the_gaps_its_situations_plant()
     assert result.totals["units_at_risk"] == sum(p.units_at_risk for p in result.people) > 0
 
 
+def test_a_second_bundle_in_the_same_process_reads_the_records_as_they_are_then(tmp_path):
+    from teichaku_nb.reports import make_evidence
+    book = shutil.copy(DEMO, tmp_path / "office.xlsx")
+    open_store(book_path=book).close()             # one store, kept open by the documents between batches
+    casebook = load_casebook(book)
+    result = audit_module.audit(casebook, [pd.Period("2026-10", "M")], today=D(2026, 11, 30))
+    unreported = next(p.user_id for p in result.people for m in p.months
+                      if [g.code for g in m.gaps][:1] == ["report_not_shared"])
+
+    def october(out) -> str:
+        (made,) = make_evidence(book, "2026-10", "2026-10", user=unreported, fmt="html", out_dir=out).documents
+        return _plain(made.read_text(encoding="utf-8"))
+
+    assert "10月の支援レポートを本人に渡した記録がありません" in october(tmp_path / "first")
+    with open_store(book_path=book) as store:
+        store.record_report(casebook.key, unreported, "2026-10", "本人", by="佐藤", sent_on=D(2026, 10, 30))
+    again = october(tmp_path / "second")
+    assert "支援レポート: 2026年10月30日 本人に渡した" in again
+    assert "10月の支援レポートを本人に渡した記録がありません" not in again
+
+
 def pdf_pages(path) -> list[str]:
     pages = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
                            check=True).stdout.split("\f")[:-1]

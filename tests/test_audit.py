@@ -125,6 +125,9 @@ def test_a_decision_that_has_lapsed_is_a_gap_and_one_the_workbook_no_longer_hold
     assert (lapsed.status, codes(lapsed), lapsed.units_at_risk) == (NOT_BILLABLE, ["decision_not_covering"], TOP)
     assert (earlier.status, codes(earlier), earlier.units_at_risk) == (TO_CHECK, ["decision_unrecorded"], 0)
     assert "更新前の受給者証" in earlier.gaps[0].message and "2026年11月1日" in earlier.gaps[0].message
+    # what else the month has to check stays with it
+    renewed["plans"][0].update(consent_on=D(2026, 9, 5), delivered_on=None)
+    assert codes(only_month(audit_of(renewed), "U002")) == ["decision_unrecorded", "plan_not_delivered"]
     # a decision that begins on the month's last day covers the month: the fee check's own answer
     last_day = calm("U003", decision_start=D(2026, 10, 31), certificate_until=D(2027, 10, 30))
     assert codes(only_month(audit_of(last_day), "U003")) == ["no_face_to_face"]   # met before the decision began

@@ -232,9 +232,12 @@ def test_labels_and_dates_are_never_cut_in_two_and_the_folded_titles_can_be_read
     try:
         open_case(page, "003")                                       # contacts, a plan, flags with dates
         expect(page.locator(".teichaku-field-policy textarea")).to_be_visible()
-        labels = page.evaluate(ONE_LINE_JS, ".teichaku-review .widget-label, .teichaku-date .widget-label, "
-                                            ".teichaku-header .widget-label")
-        assert len(labels) >= 20, labels                            # the review form's, the dates', the header's
+        shown = ".teichaku-review .widget-label, .teichaku-date .widget-label, .teichaku-header .widget-label"
+        # the review form's, the dates', the header's: the form's widgets arrive one by one, so wait for them
+        page.wait_for_function("s => Array.from(document.querySelectorAll(s)).filter(e => e.offsetParent).length >= 20",
+                               arg=shown, timeout=WAIT_MS)
+        labels = page.evaluate(ONE_LINE_JS, shown)
+        assert len(labels) >= 20, labels
         wrapped = [x for x in labels if x["lines"] > 1 or x["height"] > 1.5 * x["line"] or x["cut"]]
         assert wrapped == [], wrapped
         dates = page.evaluate(DATES_JS, ".teichaku-agenda, .teichaku-case, .teichaku-review")
